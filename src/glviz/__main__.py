@@ -1,0 +1,3 @@
+from glviz.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,63 @@
+"""The one command-line entry point: `glviz [COMMAND] [OPTIONS]`; no command opens the app.
+
+Each command lives in `glviz.commands.<module>` with `add_arguments(parser)` and `run(args) -> int`.
+Only the chosen command's module is imported, so start-up stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from glviz.errors import GlvizError
+
+# command name -> (module under glviz.commands, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "app": ("app", "open the desktop application (the default)"),
+    "render": ("render", "render the 3D scene offscreen to a PNG"),
+    "trace": ("trace", "run the forward pass and write every intermediate to .npz"),
+    "generate": ("generate", "generate tokens (sort letters with the nano model, or continue a prompt)"),
+    "train-sort": ("train_sort", "train the nano model on the letter-sorting task"),
+    "bench": ("bench", "measure speed and memory (forward, render, app)"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with our one-line error format and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"glviz: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser(command: str | None) -> argparse.ArgumentParser:
+    """The parser; only `command`'s options are added, from its own module."""
+    parser = _Parser(prog="glviz", description="See every number a GPT computes to produce one token.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if name == command:
+            importlib.import_module(f"glviz.commands.{module}").add_arguments(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, run the command, turn user mistakes into `glviz: error: ...` and exit 2."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["app", *argv]
+    command = argv[0] if argv[0] in COMMANDS else None
+    args = build_parser(command).parse_args(argv)
+    if args.command is None:
+        build_parser(None).print_help()
+        return 0
+    module = importlib.import_module(f"glviz.commands.{COMMANDS[args.command][0]}")
+    try:
+        return int(module.run(args) or 0)
+    except GlvizError as exc:
+        sys.stderr.write(f"glviz: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("glviz: interrupted\n")
+        return 130

@@ -1,0 +1,30 @@
+"""Where shaders and shipped models live: package data in a wheel, the repository's top level when editable."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _resource_dir(name: str) -> Path:
+    packaged = Path(str(resources.files("glviz"))) / name
+    if packaged.is_dir():
+        return packaged
+    return _REPO_ROOT / name
+
+
+def shader_path(name: str) -> Path:
+    """Path of a GLSL file under shaders/."""
+    return _resource_dir("shaders") / name
+
+
+def read_shader(name: str) -> str:
+    """Source text of a GLSL file under shaders/."""
+    return shader_path(name).read_text(encoding="utf-8")
+
+
+def model_path(name: str) -> Path:
+    """Path of a shipped model file under models/ (e.g. nano-sort.npz)."""
+    return _resource_dir("models") / name

@@ -1,0 +1,1 @@
+"""Benchmarks behind `glviz bench`: medians of several runs, with the machine and GL renderer printed."""

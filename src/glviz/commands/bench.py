@@ -1,0 +1,23 @@
+"""`glviz bench {forward,render,app}`: speed and memory, medians of several runs."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+TARGETS = ("forward", "render", "app")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", nargs="?", choices=(*TARGETS, "all"), default="all",
+                        help="what to measure (default: all)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on the last line")
+    parser.add_argument("--runs", type=int, default=5, help="measured runs per number (median is reported)")
+
+
+def run(args: argparse.Namespace) -> int:
+    targets = TARGETS if args.target == "all" else (args.target,)
+    status = 0
+    for target in targets:
+        status = max(status, int(importlib.import_module(f"glviz.bench.{target}").run(args) or 0))
+    return status

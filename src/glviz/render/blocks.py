@@ -1,0 +1,282 @@
+"""BlockRenderer: every block of a layout as one instanced unit cube, cells drawn by the fragment shader.
+
+Per-instance data lives in textures (fetched by instance number), not in vertex attributes: moderngl has no
+base-instance draw, and fetching by `gl_InstanceID + u_first` lets us draw just the visible contiguous ranges
+of instances after a coarse CPU cull, with a cost per frame that does not grow with the number of blocks.
+
+Instances are ordered along a Morton (Z-order) curve of the block centres, so each of the fixed number of
+contiguous chunks is spatially compact; chunk boxes are tested against the view each frame (vectorised numpy).
+The vertex shader collapses blocks smaller than a pixel.
+
+Cell values: one R32F atlas 4096 texels wide; a block with values occupies a contiguous texel range,
+cell (r, c) at offset + r * cols + c. Only blocks with data get texels; at most MAX_VALUE_TEXELS texels
+in total (64 M = 256 MB), filled smallest block first, so for huge real checkpoints the largest matrices
+(e.g. the embedding tables) show their kind colour and grid only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glviz.layout import blocks as layout_blocks
+from glviz.layout.blocks import Layout
+from glviz.resources import read_shader
+
+ATLAS_WIDTH = 4096  # texels; the shaders index with `& 4095` and `>> 12`
+MAX_VALUE_TEXELS = 64 * 2**20
+CHUNKS = 128  # coarse culling granularity: fixed, so per-frame work is independent of the model size
+MIN_BLOCK_PX = 0.75  # blocks smaller than this on screen are not drawn
+ROBUST_SCALE_CELLS = 256  # above this many cells a block's colour scale is the 99.5th percentile of |v|
+
+# Unit cube: 8 corners, 12 triangles wound counter-clockwise seen from outside.
+CUBE_CORNERS = np.array([[x, y, z] for z in (0, 1) for y in (0, 1) for x in (0, 1)], dtype=np.float32)
+CUBE_INDICES = np.array([
+    0, 2, 1, 1, 2, 3,  # -z
+    4, 5, 6, 5, 7, 6,  # +z
+    0, 1, 4, 1, 5, 4,  # -y
+    2, 6, 3, 3, 6, 7,  # +y
+    0, 4, 2, 2, 4, 6,  # -x
+    1, 3, 5, 3, 7, 5,  # +x
+], dtype=np.int32)
+
+
+def _texture_rows(texels: int) -> int:
+    return max(1, -(-texels // ATLAS_WIDTH))
+
+
+def _pad(flat: np.ndarray, texels: int, components: int) -> np.ndarray:
+    out = np.zeros((_texture_rows(texels) * ATLAS_WIDTH, components), dtype=flat.dtype)
+    out[: len(flat)] = flat
+    return out
+
+
+def morton_order(centres: np.ndarray) -> np.ndarray:
+    """Indices sorting points (N, 3) along a Z-order curve, so contiguous runs are spatially compact."""
+    lo, hi = centres.min(axis=0), centres.max(axis=0)
+    q = ((centres - lo) / np.maximum(hi - lo, 1e-9) * 1023).astype(np.uint64)  # 10 bits per axis
+    code = np.zeros(len(centres), dtype=np.uint64)
+    for bit in range(10):
+        for axis in range(3):
+            code |= ((q[:, axis] >> np.uint64(bit)) & np.uint64(1)) << np.uint64(3 * bit + axis)
+    return np.argsort(code, kind="stable")
+
+
+def value_scale(values: np.ndarray) -> float:
+    """The |value| that maps to full colour: max |v|, or a high percentile for big blocks (outliers)."""
+    finite = np.abs(values[np.isfinite(values)])
+    if finite.size == 0:
+        return 1.0
+    scale = float(np.percentile(finite, 99.5)) if finite.size > ROBUST_SCALE_CELLS else float(finite.max())
+    return scale if scale > 0 else 1.0
+
+
+class ChunkCuller:
+    """Splits instances into a fixed number of contiguous chunks and finds the visible ones each frame."""
+
+    def __init__(self, mins: np.ndarray, maxs: np.ndarray, chunks: int = CHUNKS) -> None:
+        n = len(mins)
+        self.starts = np.linspace(0, n, min(chunks, n) + 1).astype(np.int64)[:-1]
+        self.ends = np.append(self.starts[1:], n)
+        lo = np.minimum.reduceat(mins, self.starts, axis=0).astype(np.float64)
+        hi = np.maximum.reduceat(maxs, self.starts, axis=0).astype(np.float64)
+        corners = np.array([[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)], dtype=np.float64)
+        self.corners = lo[:, None, :] + corners[None, :, :] * (hi - lo)[:, None, :]  # (K, 8, 3)
+        self.corners_h = np.concatenate([self.corners, np.ones((*self.corners.shape[:2], 1))], axis=2)
+        self.extent = (hi - lo)[:, :2].max(axis=1)  # (K,)
+        self.centres = np.concatenate([(lo + hi) / 2, np.ones((len(lo), 1))], axis=1)  # (K, 4)
+
+    def visible_ranges(self, view_projection: np.ndarray, pixel_scale: float,
+                       min_px: float = MIN_BLOCK_PX,
+                       ranges: np.ndarray | None = None) -> list[tuple[int, int]]:
+        """Contiguous (first, count) instance ranges whose chunks intersect the view and exceed `min_px`.
+
+        `pixel_scale` = projection scale * viewport height / 2: pixels per world unit at unit depth.
+        `ranges` (K, 2) overrides the chunks' instance ranges (used for labels that share the chunks).
+        """
+        clip = self.corners_h @ view_projection.astype(np.float64)  # (K, 8, 4)
+        x, y, z, w = clip[..., 0], clip[..., 1], clip[..., 2], clip[..., 3]
+        outside = ((x < -w).all(1) | (x > w).all(1) | (y < -w).all(1) | (y > w).all(1)
+                   | (z < -w).all(1) | (z > w).all(1))
+        centre_w = self.centres @ view_projection.astype(np.float64)[:, 3]
+        too_small = (centre_w > 0) & (self.extent * pixel_scale < min_px * np.maximum(centre_w, 1e-9))
+        visible = ~(outside | too_small)
+        starts, ends = (self.starts, self.ends) if ranges is None else (ranges[:, 0], ranges[:, 1])
+        if not visible.any():
+            return []
+        # Merge runs of visible chunks into single draws.
+        edges = np.diff(np.concatenate([[0], visible.astype(np.int8), [0]]))
+        run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+        return [(int(starts[a]), int(ends[b] - starts[a])) for a, b in zip(run_starts, run_ends, strict=True)
+                if ends[b] > starts[a]]
+
+
+class BlockRenderer:
+    """GPU resources for one layout's blocks; `draw` issues the instanced draw(s)."""
+
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+        self.program = ctx.program(vertex_shader=read_shader("blocks.vert"),
+                                   fragment_shader=read_shader("blocks.frag"))
+        self.program["u_inst_f"] = 0
+        self.program["u_inst_i"] = 1
+        self.program["u_state"] = 2
+        self.program["u_values"] = 3
+        self.program["Camera"].binding = 0
+        self.program["Hover"].binding = 1
+        self.u_first = self.program["u_first"]
+        vbo = ctx.buffer(CUBE_CORNERS.tobytes())
+        ibo = ctx.buffer(CUBE_INDICES.tobytes())
+        self.vao = ctx.vertex_array(self.program, [(vbo, "3f", "in_corner")], index_buffer=ibo,
+                                    index_element_size=4)
+        self.hover_ubo = ctx.buffer(reserve=16 + 8 * 16 + 2 * 16)
+        self.layout: Layout | None = None
+        self.inst_f = self.inst_i = self.state = self.values = None
+        self.value_texels = 0  # texels allocated in the value atlas (0: no per-cell data on the GPU)
+        self.order = np.zeros(0, dtype=np.int64)
+        self.culler: ChunkCuller | None = None
+        self._scene_id = None
+        self.write_hover(None, ())
+
+    # --- layout and values ----------------------------------------------------------------------------------
+    def set_layout(self, layout: Layout) -> None:
+        """Upload a layout's blocks (no values yet: every block shows its kind colour and grid)."""
+        self.release_textures()
+        self.layout = layout
+        n = len(layout.blocks)
+        centres = (layout.mins + layout.maxs) / 2
+        self.order = morton_order(centres) if n > 1 else np.zeros(n, dtype=np.int64)
+        self.rank = np.empty(n, dtype=np.int64)
+        self.rank[self.order] = np.arange(n)
+        self.culler = ChunkCuller(layout.mins[self.order], layout.maxs[self.order])
+
+        self.inv_scale = np.zeros(n, dtype=np.float32)
+        self.mean = np.zeros(n, dtype=np.float32)
+        self.offsets = np.full(n, -1, dtype=np.int32)
+        self.inst_f = self.ctx.texture((ATLAS_WIDTH, _texture_rows(2 * n)), 4, dtype="f4")
+        self.inst_i = self.ctx.texture((ATLAS_WIDTH, _texture_rows(2 * n)), 4, dtype="i4")
+        self.state = self.ctx.texture((ATLAS_WIDTH, _texture_rows(n)), 2, dtype="f4")
+        for tex in (self.inst_f, self.inst_i, self.state):
+            tex.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
+        self._write_instances()
+        self.write_state(np.zeros(n, dtype=np.float32), np.ones(n, dtype=np.float32))
+        self._scene_id = None
+
+    def _write_instances(self) -> None:
+        layout, order = self.layout, self.order
+        n = len(order)
+        f = np.zeros((n, 2, 4), dtype=np.float32)
+        f[:, 0, :3] = layout.mins[order]
+        f[:, 0, 3] = self.inv_scale[order]
+        f[:, 1, :3] = layout.maxs[order] - layout.mins[order]
+        f[:, 1, 3] = self.mean[order]
+        i = np.zeros((n, 2, 4), dtype=np.int32)
+        i[:, 0, :2] = layout.shapes[order]
+        i[:, 0, 2] = layout.kinds[order]
+        i[:, 0, 3] = order
+        i[:, 1, 0] = self.offsets[order]
+        self.inst_f.write(_pad(f.reshape(-1, 4), 2 * n, 4).tobytes())
+        self.inst_i.write(_pad(i.reshape(-1, 4), 2 * n, 4).tobytes())
+
+    def upload_trace(self, trace, max_texels: int = MAX_VALUE_TEXELS) -> int:
+        """Upload the values of every block the trace (and its weights) can fill; returns texels used."""
+        layout = self.layout
+        arrays: dict[int, np.ndarray] = {}
+        for block in layout.blocks:
+            try:
+                values = layout_blocks.block_values(block, trace)
+            except (KeyError, IndexError):  # tensor not in this trace (e.g. a head-less weight set)
+                continue
+            arrays[block.index] = np.asarray(values, dtype=np.float32).reshape(block.rows, block.cols)
+        return self.upload_values(arrays, max_texels)
+
+    def upload_values(self, arrays: dict[int, np.ndarray], max_texels: int = MAX_VALUE_TEXELS) -> int:
+        """Upload (rows, cols) arrays by block index into a new value atlas; returns texels used."""
+        limit = min(max_texels, ATLAS_WIDTH * int(self.ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384)))
+        self.offsets[:] = -1
+        self.inv_scale[:] = 0
+        self.mean[:] = 0
+        total = 0
+        placed: list[tuple[int, int, np.ndarray]] = []
+        for index in sorted(arrays, key=lambda k: arrays[k].size):  # smallest first: most blocks fit
+            values = arrays[index]
+            if total + values.size > limit:
+                continue
+            placed.append((index, total, values))
+            total += values.size
+        if self.values is not None:
+            self.values.release()
+            self.values = None
+        self.value_texels = 0
+        if total:
+            atlas = np.zeros(_texture_rows(total) * ATLAS_WIDTH, dtype=np.float32)
+            for index, offset, values in placed:
+                atlas[offset: offset + values.size] = values.ravel()
+                scale = value_scale(values)
+                self.offsets[index] = offset
+                self.inv_scale[index] = 1.0 / scale
+                finite = values[np.isfinite(values)]
+                self.mean[index] = float(finite.mean()) / scale if finite.size else 0.0
+            size = (ATLAS_WIDTH, _texture_rows(total))
+            self.values = self.ctx.texture(size, 1, atlas.tobytes(), dtype="f4")
+            self.values.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
+            self.value_texels = total
+        self._write_instances()
+        return total
+
+    # --- per-frame state -----------------------------------------------------------------------------------
+    def write_state(self, highlight: np.ndarray, opacity: np.ndarray) -> None:
+        n = len(highlight)
+        data = np.stack([highlight, opacity], axis=1).astype(np.float32)
+        self.state.write(_pad(data, n, 2).tobytes())
+
+    def write_hover(self, hovered, dependencies) -> None:
+        head = np.array([-1, -1, -1, 0], dtype=np.int32)
+        rc = np.zeros((8, 4), dtype=np.int32)
+        blocks = np.full(8, -2, dtype=np.int32)
+        if hovered is not None:
+            head[:3] = hovered
+        for k, rng in enumerate(list(dependencies)[:8]):
+            blocks[k] = rng.block
+            rc[k] = (*rng.rows, *rng.cols)
+        head[3] = min(len(dependencies), 8)
+        self.hover_ubo.write(head.tobytes() + rc.tobytes() + blocks.tobytes())
+
+    def sync_scene(self, scene) -> None:
+        """Upload what changed in the scene since the last frame (everything for a new scene)."""
+        fresh = self._scene_id != id(scene)
+        self._scene_id = id(scene)
+        if fresh or scene.instances_dirty:
+            self.write_state(scene.highlight, scene.opacity)
+            scene.clean_instances()
+        if fresh or scene.hover_dirty:
+            self.write_hover(scene.hovered, scene.dependencies)
+            scene.clean_hover()
+
+    def draw(self, view_projection: np.ndarray, pixel_scale: float, background) -> int:
+        """Draw the visible chunks; returns the number of draw calls."""
+        if self.layout is None or not len(self.order):
+            return 0
+        self.inst_f.use(0)
+        self.inst_i.use(1)
+        self.state.use(2)
+        if self.values is not None:
+            self.values.use(3)
+        else:
+            self.inst_f.use(3)  # never sampled: every offset is -1
+        self.hover_ubo.bind_to_uniform_block(1)
+        self.program["u_background"] = tuple(background[:3])
+        ranges = self.culler.visible_ranges(view_projection, pixel_scale)
+        for first, count in ranges:
+            self.u_first.value = first
+            self.vao.render(instances=count)
+        return len(ranges)
+
+    def release_textures(self) -> None:
+        for name in ("inst_f", "inst_i", "state", "values"):
+            tex = getattr(self, name)
+            if tex is not None:
+                tex.release()
+                setattr(self, name, None)
+        self.value_texels = 0
+
+

@@ -1,0 +1,218 @@
+"""Orbit camera: a target, an azimuth, an elevation and a distance; matrices, picking rays and fly-to.
+
+No GL here: the camera is plain numpy/pyrr so that it can be unit-tested and shared by the app, headless
+rendering and picking. Convention: world y is up, the model's blocks face +z, azimuth 0 looks from +z towards
+-z; matrices are pyrr's (row vectors: clip = [x, y, z, 1] @ view @ projection), which is what GLSL's
+column-major `mat4 * vec4` expects when the bytes are uploaded as they are.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from pyrr import matrix44
+
+ELEVATION_LIMIT = 87.0  # degrees; at ±90 the view's up vector would flip
+FOV_Y = 45.0  # degrees
+DEFAULT_ASPECT = 16 / 9  # used to frame poses before the viewport is known
+MIN_DISTANCE = 0.5
+
+
+@dataclass(frozen=True)
+class Pose:
+    """Where an orbit camera looks from: target point, angles in degrees, distance in world units."""
+
+    target: tuple[float, float, float]
+    azimuth: float = 0.0
+    elevation: float = 0.0
+    distance: float = 10.0
+
+
+def _smoothstep(t: float) -> float:
+    t = min(max(t, 0.0), 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def _interpolate(a: Pose, b: Pose, t: float) -> Pose:
+    """Pose between a and b: target linear, angles the short way round, distance geometric."""
+    ta, tb = np.asarray(a.target, dtype=np.float64), np.asarray(b.target, dtype=np.float64)
+    daz = (b.azimuth - a.azimuth + 180.0) % 360.0 - 180.0
+    distance = math.exp(math.log(a.distance) * (1 - t) + math.log(b.distance) * t)
+    return Pose(tuple(float(v) for v in ta + (tb - ta) * t), a.azimuth + daz * t,
+                a.elevation + (b.elevation - a.elevation) * t, distance)
+
+
+class OrbitCamera:
+    """Orbit camera with pan, rotate, zoom toward a point and smooth fly-to between poses."""
+
+    def __init__(self, pose: Pose | None = None, fov_y: float = FOV_Y) -> None:
+        self.fov_y = fov_y
+        self.target = np.zeros(3, dtype=np.float64)
+        self.azimuth = 0.0
+        self.elevation = 0.0
+        self.distance = 10.0
+        self._flight: tuple[Pose, Pose, float, float] | None = None  # start, end, elapsed, duration
+        self.set_pose(pose or Pose((0.0, 0.0, 0.0)))
+
+    # --- pose -----------------------------------------------------------------------------------------------
+    @property
+    def pose(self) -> Pose:
+        return Pose(tuple(float(v) for v in self.target), self.azimuth, self.elevation, self.distance)
+
+    def set_pose(self, pose: Pose) -> None:
+        """Jump to `pose` (cancels a flight)."""
+        self._flight = None
+        self.target = np.asarray(pose.target, dtype=np.float64).copy()
+        self.azimuth = float(pose.azimuth) % 360.0
+        self.elevation = float(np.clip(pose.elevation, -ELEVATION_LIMIT, ELEVATION_LIMIT))
+        self.distance = max(float(pose.distance), MIN_DISTANCE)
+
+    def fly_to(self, pose: Pose, duration: float = 0.8) -> None:
+        """Move smoothly to `pose` over `duration` seconds, advanced by `update(dt)`."""
+        if duration <= 0:
+            self.set_pose(pose)
+            return
+        self._flight = (self.pose, pose, 0.0, float(duration))
+
+    @property
+    def animating(self) -> bool:
+        return self._flight is not None
+
+    def update(self, dt: float) -> bool:
+        """Advance a flight by `dt` seconds; True while still animating."""
+        if self._flight is None:
+            return False
+        start, end, elapsed, duration = self._flight
+        elapsed += dt
+        self.set_pose(_interpolate(start, end, _smoothstep(elapsed / duration)))  # clears the flight
+        if elapsed < duration:
+            self._flight = (start, end, elapsed, duration)
+            return True
+        return False
+
+    # --- interaction ----------------------------------------------------------------------------------------
+    def rotate(self, d_azimuth: float, d_elevation: float) -> None:
+        """Orbit around the target by degrees; elevation stays within ±87°."""
+        self._flight = None
+        self.azimuth = (self.azimuth + d_azimuth) % 360.0
+        self.elevation = float(np.clip(self.elevation + d_elevation, -ELEVATION_LIMIT, ELEVATION_LIMIT))
+
+    def world_per_pixel(self, viewport_height: float) -> float:
+        """World units one pixel spans at the target's distance."""
+        return 2.0 * self.distance * math.tan(math.radians(self.fov_y) / 2) / max(viewport_height, 1.0)
+
+    def pan(self, dx_px: float, dy_px: float, viewport_height: float) -> None:
+        """Drag the scene by pixels (x right, y down, as mouse coordinates)."""
+        self._flight = None
+        scale = self.world_per_pixel(viewport_height)
+        right, up, _ = self.basis()
+        self.target = self.target - right * dx_px * scale + up * dy_px * scale
+
+    def zoom(self, factor: float, point: np.ndarray | None = None) -> None:
+        """Scale the distance by `factor` (<1 zooms in); with `point`, that world point stays put."""
+        self._flight = None
+        new_distance = max(self.distance * factor, MIN_DISTANCE)
+        factor = new_distance / self.distance
+        if point is not None:
+            point = np.asarray(point, dtype=np.float64)
+            self.target = point + (self.target - point) * factor
+        self.distance = new_distance
+
+    # --- matrices -------------------------------------------------------------------------------------------
+    def basis(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(right, up, forward) unit vectors of the view in world space."""
+        forward = -self._offset_direction()
+        right = np.cross(forward, (0.0, 1.0, 0.0))
+        right /= np.linalg.norm(right)
+        up = np.cross(right, forward)
+        return right, up, forward
+
+    def _offset_direction(self) -> np.ndarray:
+        az, el = math.radians(self.azimuth), math.radians(self.elevation)
+        return np.array([math.cos(el) * math.sin(az), math.sin(el), math.cos(el) * math.cos(az)])
+
+    @property
+    def eye(self) -> np.ndarray:
+        return self.target + self._offset_direction() * self.distance
+
+    @property
+    def near_far(self) -> tuple[float, float]:
+        # Tied to the distance so that depth precision follows the zoom level.
+        return self.distance * 0.01, self.distance * 400.0
+
+    def view_matrix(self) -> np.ndarray:
+        """(4, 4) float32 world → eye."""
+        _, up, _ = self.basis()
+        return matrix44.create_look_at(self.eye, self.target, up, dtype=np.float32)
+
+    def projection_matrix(self, aspect: float) -> np.ndarray:
+        """(4, 4) float32 eye → clip for a viewport of width/height `aspect`."""
+        near, far = self.near_far
+        return matrix44.create_perspective_projection(self.fov_y, aspect, near, far, dtype=np.float32)
+
+    def view_projection(self, aspect: float) -> np.ndarray:
+        return (self.view_matrix().astype(np.float64) @ self.projection_matrix(aspect)).astype(np.float32)
+
+    def ray(self, px: float, py: float, viewport) -> tuple[np.ndarray, np.ndarray]:
+        """World-space (origin, unit direction) through pixel (px, py).
+
+        `viewport` is (width, height) or (x, y, width, height), in the same coordinates as px, py
+        (mouse convention: origin at the top-left, y down).
+        """
+        x0, y0, w, h = (0.0, 0.0, *viewport) if len(viewport) == 2 else viewport
+        ndc_x = 2.0 * (px - x0) / w - 1.0
+        ndc_y = 1.0 - 2.0 * (py - y0) / h
+        tan_half = math.tan(math.radians(self.fov_y) / 2)
+        right, up, forward = self.basis()
+        direction = forward + right * ndc_x * tan_half * (w / h) + up * ndc_y * tan_half
+        return self.eye.copy(), direction / np.linalg.norm(direction)
+
+
+# --- poses for a layout -------------------------------------------------------------------------------------
+def fit_pose(lo, hi, azimuth: float = 0.0, elevation: float = 0.0, margin: float = 1.1,
+             aspect: float = DEFAULT_ASPECT, fov_y: float = FOV_Y) -> Pose:
+    """A pose looking at the centre of the box lo..hi from the given angles, close enough that all of it
+    (perspective included) fits a viewport of `aspect` with `margin` to spare."""
+    lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    centre = (lo + hi) / 2
+    probe = OrbitCamera(Pose(tuple(centre), azimuth, elevation, 1.0), fov_y)
+    right, up, forward = probe.basis()
+    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+    rel = corners - centre  # (8, 3)
+    cot = 1.0 / math.tan(math.radians(fov_y) / 2)
+    # A corner at depth distance + rel.forward fits when |rel.right| * cot / aspect <= depth / margin.
+    need_x = margin * np.abs(rel @ right) * cot / aspect - rel @ forward
+    need_y = margin * np.abs(rel @ up) * cot - rel @ forward
+    distance = max(float(need_x.max()), float(need_y.max()), MIN_DISTANCE)
+    return Pose(tuple(float(v) for v in centre), azimuth, elevation, distance)
+
+
+def overview_pose(layout) -> Pose:
+    """The whole model, seen a little from the right and above (as in LLM Visualization)."""
+    lo, hi = layout.bounds
+    return fit_pose(lo, hi, azimuth=-18.0, elevation=10.0, margin=1.05)
+
+
+INPUT_BLOCKS = ("tokens", "tok_emb", "pos_emb", "embed", "wte", "wpe")
+
+
+def input_pose(layout) -> Pose:
+    """The input: token indices, embedding tables and the input embedding at the top of the model."""
+    found = [layout.by_name[n] for n in INPUT_BLOCKS if n in layout.by_name]
+    if found:
+        lo, hi = layout.mins[found].min(axis=0), layout.maxs[found].max(axis=0)
+    else:  # no named input blocks: the top tenth of the model
+        lo, hi = layout.bounds
+        lo = np.array([lo[0], hi[1] - (hi[1] - lo[1]) * 0.1, lo[2]])
+    return fit_pose(lo, hi, azimuth=-12.0, elevation=8.0, margin=1.15)
+
+
+def block_pose(layout, block_index: int) -> Pose:
+    """One block filling most of the view, seen from the front."""
+    return fit_pose(layout.mins[block_index], layout.maxs[block_index], azimuth=-8.0, elevation=5.0,
+                    margin=1.3)
+
+
+__all__ = ["OrbitCamera", "Pose", "fit_pose", "overview_pose", "input_pose", "block_pose"]

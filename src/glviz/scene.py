@@ -1,0 +1,76 @@
+"""Scene state: what the renderer should show on top of the layout (highlights, fading, the hovered cell).
+
+No GL. The app, picking and the walkthrough write it; the renderer reads it once per frame and uploads
+only the parts whose dirty flag is set, then clears the flag (`clean_instances`, `clean_hover`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MAX_DEPENDENCY_RANGES = 8  # size of the renderer's uniform block
+
+
+@dataclass
+class SceneState:
+    """Per-block highlight and opacity, the hovered cell and up to 8 highlighted dependency cell ranges.
+
+    highlight: (N,) float32 in 0..1, tints a block (e.g. the hovered cell's block, a walkthrough focus).
+    opacity: (N,) float32 in 0..1, fades a block towards the background; 0 hides it.
+    hovered: (block, row, col) or None.
+    dependencies: CellRange-like objects (block, rows=(r0, r1), cols=(c0, c1), half-open), at most 8.
+    """
+
+    layout: object
+    highlight: np.ndarray = field(default=None)
+    opacity: np.ndarray = field(default=None)
+    hovered: tuple[int, int, int] | None = None
+    dependencies: list = field(default_factory=list)
+    show_labels: bool = True
+    instances_dirty: bool = True  # highlight or opacity changed since the last upload
+    hover_dirty: bool = True  # hovered or dependencies changed since the last upload
+
+    def __post_init__(self) -> None:
+        n = len(self.layout.blocks)
+        if self.highlight is None:
+            self.highlight = np.zeros(n, dtype=np.float32)
+        if self.opacity is None:
+            self.opacity = np.ones(n, dtype=np.float32)
+        self.highlight = np.asarray(self.highlight, dtype=np.float32)
+        self.opacity = np.asarray(self.opacity, dtype=np.float32)
+
+    def set_highlight(self, values) -> None:
+        """Replace all highlights: an (N,) array, or block indices to light fully (others 0)."""
+        self.highlight = self._per_block(values, 0.0)
+        self.instances_dirty = True
+
+    def set_opacity(self, values) -> None:
+        """Replace all opacities: an (N,) array, or block indices to keep opaque (others faded to 0.25)."""
+        self.opacity = self._per_block(values, 0.25)
+        self.instances_dirty = True
+
+    def set_hover(self, hovered: tuple[int, int, int] | None, dependencies=()) -> None:
+        """The cell under the mouse and the cell ranges it depends on (first 8 kept)."""
+        hovered = None if hovered is None else tuple(int(v) for v in hovered)
+        dependencies = list(dependencies)[:MAX_DEPENDENCY_RANGES]
+        if hovered != self.hovered or dependencies != self.dependencies:
+            self.hovered = hovered
+            self.dependencies = dependencies
+            self.hover_dirty = True
+
+    def clean_instances(self) -> None:
+        self.instances_dirty = False
+
+    def clean_hover(self) -> None:
+        self.hover_dirty = False
+
+    def _per_block(self, values, rest: float) -> np.ndarray:
+        n = len(self.layout.blocks)
+        values = np.asarray(values)
+        if values.shape == (n,) and values.dtype.kind == "f":
+            return values.astype(np.float32, copy=True)
+        out = np.full(n, rest, dtype=np.float32)
+        out[values.astype(np.int64)] = 1.0
+        return out

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from glviz.errors import GlvizError
 from glviz.model.config import GPTConfig
 
 CELL = 1.0  # world units per cell
@@ -54,6 +55,10 @@ class Block:
     layer: int = -1  # transformer layer, -1 outside the stack
     head: int = -1  # attention head, -1 when not per head
     index: int = -1  # position in Layout.blocks
+    # Added by the layout builder (defaults keep the contract above):
+    role: str = ""  # what the block is, without layer and head: "attn.q", "ln1.mean", "mlp.wfc", "logits"
+    stack: tuple[str, ...] = ()  # merged blocks: these sources, each read with `select`/`transpose`, stacked
+    # along rows in equal parts (e.g. wq|wk|wv of one head); `source` is then stack[0]
 
 
 @dataclass(slots=True)
@@ -79,6 +84,10 @@ class Layout:
     shapes: np.ndarray = field(default=None)  # (N, 2) int64 rows, cols
     kinds: np.ndarray = field(default=None)  # (N,) int32
     by_name: dict[str, int] = field(default_factory=dict)
+    # Set by build_layout:
+    n_tokens: int = 0  # T: the number of token columns of activation blocks
+    gap: float = 4.0  # the spacing unit between blocks (world units); block labels fit in about half of it
+    merged_qkv: bool = False  # per head one wqkv, bqkv and qkv block instead of three of each
 
     def finish(self) -> Layout:
         """Fill the per-block arrays and indices from `blocks`."""
@@ -101,9 +110,9 @@ class Layout:
         return self.mins.min(axis=0), self.maxs.max(axis=0)
 
 
-def block_values(block: Block, trace) -> np.ndarray:
-    """The (rows, cols) float array shown in `block`'s cells, read from a Trace (weights via trace.weights)."""
-    tensor = trace.weights[block.source] if block.kind == Kind.WEIGHT else trace[block.source]
+def _part_values(block: Block, source: str, trace) -> np.ndarray:
+    """One source of `block` read through its select and transpose: a 2-D array (a view where possible)."""
+    tensor = trace.weights[source] if block.kind == Kind.WEIGHT else trace[source]
     values = np.asarray(tensor[block.select] if block.select != () else tensor)
     if values.ndim == 0:
         values = values.reshape(1, 1)
@@ -114,6 +123,325 @@ def block_values(block: Block, trace) -> np.ndarray:
     return values
 
 
-def build_layout(config: GPTConfig) -> Layout:
-    """One Block per tensor of `config`'s network, arranged as in LLM Visualization. See module docstring."""
-    raise NotImplementedError("layout agent fills this in")
+def block_values(block: Block, trace) -> np.ndarray:
+    """The (rows, cols) float array shown in `block`'s cells, read from a Trace (weights via trace.weights).
+
+    Always use this (or `block_cells`) rather than `source`: merged blocks stack several sources.
+    """
+    if block.stack:
+        return np.concatenate([_part_values(block, s, trace) for s in block.stack], axis=0)
+    return _part_values(block, block.source, trace)
+
+
+def block_cells(block: Block, trace, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
+    """`block_values(block, trace)[r0:r1, c0:c1]` without copying whole merged blocks (hover reads this)."""
+    (r0, r1), (c0, c1) = rows, cols
+    if not block.stack:
+        return block_values(block, trace)[r0:r1, c0:c1]
+    part_rows = block.rows // len(block.stack)
+    pieces = []
+    for p, source in enumerate(block.stack):
+        lo, hi = max(r0, p * part_rows), min(r1, (p + 1) * part_rows)
+        if lo < hi:
+            pieces.append(_part_values(block, source, trace)[lo - p * part_rows:hi - p * part_rows, c0:c1])
+    return np.concatenate(pieces, axis=0)
+
+
+# --------------------------------------------------------------------------------------------------- building
+
+LAYERS_PER_COLUMN = 12  # further layers start a new column to the right
+MERGE_QKV_ABOVE = 16  # more heads than this: one wqkv / bqkv / qkv block per head instead of three each
+
+
+@dataclass(slots=True)
+class _Spec:
+    """A block of a template, positioned relative to the template's origin (cell units)."""
+
+    name: str
+    label: str
+    kind: Kind
+    rows: int
+    cols: int
+    dims: tuple[str, str]
+    min_corner: tuple[float, float, float]
+    source: str
+    select: tuple
+    transpose: bool
+    section: str
+    head: int
+    role: str
+    stack: tuple[str, ...]
+
+
+class _Template:
+    """The blocks and section labels of one region (the embedding, one layer, the output)."""
+
+    def __init__(self) -> None:
+        self.specs: list[_Spec] = []
+        self.sections: list[tuple[str, float, float, float, float, int]] = []  # label, x, y, z, height, level
+
+    def add(self, name: str, label: str, kind: Kind, rows: int, cols: int, dims: tuple[str, str],
+            x: float, top: float, *, source: str | None = None, select: tuple = (), transpose: bool = False,
+            z: float = 0.0, section: str = "", head: int = -1, role: str | None = None,
+            stack: tuple[str, ...] = ()) -> None:
+        """A block whose left edge is at `x` and top edge at `top` (it extends downwards by `rows`)."""
+        self.specs.append(_Spec(name, label, kind, rows, cols, dims, (x, top - rows, z), source or name,
+                                select, transpose, section, head, role or name, stack))
+
+    def label(self, text: str, x: float, y: float, height: float, level: int, z: float = 0.0) -> None:
+        self.sections.append((text, x, y, z, height, level))
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(mins, sizes) of the specs, (n, 3) float64 in cell units."""
+        mins = np.array([s.min_corner for s in self.specs], dtype=np.float64).reshape(-1, 3)
+        sizes = np.array([(s.cols, s.rows, 1) for s in self.specs], dtype=np.float64).reshape(-1, 3)
+        return mins, sizes
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Sizes and spacings shared by the templates (cell units)."""
+
+    C: int
+    H: int
+    A: int
+    T: int
+    V: int
+    g: float  # gap between blocks: room for a label
+    merged: bool
+
+    @property
+    def gb(self) -> float:
+        """Gap between a weight, its bias and its output."""
+        return self.g / 2
+
+    @property
+    def head_pitch(self) -> float:
+        """Distance along -z between the planes of consecutive heads (a head's size keeps GPT-3's 96 shallow)."""
+        return float(max(4, self.A))
+
+    def weight_x(self, in_cols: int) -> float:
+        """Left edge of a weight of `in_cols` columns, left of its bias, left of its output at x = 0."""
+        return -2 * self.gb - 1 - in_cols
+
+
+def _layer_norm(t: _Template, geo: _Geometry, part: str, top: float, section: str) -> float:
+    """mean and std rows, then γ and β columns left of the normalised output. Returns the bottom edge."""
+    C, T, g, gb = geo.C, geo.T, geo.g, geo.gb
+    gs = g / 4
+    t.add(f"{part}.mean", "mean", Kind.AGGREGATE, 1, T, ("1", "T"), 0, top, section=section)
+    t.add(f"{part}.std", "std", Kind.AGGREGATE, 1, T, ("1", "T"), 0, top - 1 - gs, section=section)
+    out_top = top - 2 - gs - g
+    t.add(f"{part}.gamma", "gamma", Kind.WEIGHT, C, 1, ("C", "1"), -2 * gb - 2, out_top, transpose=True,
+          section=section)
+    t.add(f"{part}.beta", "beta", Kind.WEIGHT, C, 1, ("C", "1"), -gb - 1, out_top, transpose=True,
+          section=section)
+    t.add(f"{part}.out", "Layer Norm", Kind.INTERMEDIATE, C, T, ("C", "T"), 0, out_top, transpose=True,
+          section=section)
+    return out_top - C
+
+
+def _linear(t: _Template, geo: _Geometry, w: str, b: str, out: str, labels: tuple[str, str, str],
+            rows: int, in_cols: int, dims: tuple[str, str, str], top: float, section: str) -> None:
+    """Weight (rows × in_cols, drawn out × in), bias column and output (rows × T) side by side at `top`."""
+    out_dim, in_dim, _ = dims
+    t.add(w, labels[0], Kind.WEIGHT, rows, in_cols, (out_dim, in_dim), geo.weight_x(in_cols), top,
+          transpose=True, section=section)
+    t.add(b, labels[1], Kind.WEIGHT, rows, 1, (out_dim, "1"), -geo.gb - 1, top, transpose=True,
+          section=section)
+    t.add(out, labels[2], Kind.INTERMEDIATE, rows, geo.T, (out_dim, "T"), 0, top, transpose=True,
+          section=section)
+
+
+def _attention_head(t: _Template, geo: _Geometry, h: int, top: float) -> float:
+    """One head's blocks in the plane z = -h·head_pitch, stacked down from `top`. Returns the bottom edge."""
+    A, C, T, g, gb = geo.A, geo.C, geo.T, geo.g, geo.gb
+    z = -h * geo.head_pitch
+    pre = f"attn.h{h}."
+    section = f" / Self-attention / Head {h}"
+    columns = (slice(None), slice(h * A, (h + 1) * A))  # this head's output columns of wq/wk/wv (in, out)
+    kw = {"z": z, "section": section, "head": h}
+    t.label(f"Head {h}", T + gb, top - 0.6 * g, 0.5 * g, 3, z)
+    y = top
+    if geo.merged:
+        t.add(pre + "wqkv", "QKV Weights", Kind.WEIGHT, 3 * A, C, ("3A", "C"), geo.weight_x(C), y,
+              source="attn.wq", select=columns, transpose=True, role="attn.wqkv",
+              stack=("attn.wq", "attn.wk", "attn.wv"), **kw)
+        t.add(pre + "bqkv", "QKV Bias", Kind.WEIGHT, 3 * A, 1, ("3A", "1"), -gb - 1, y,
+              source="attn.bq", select=columns[1:], transpose=True, role="attn.bqkv",
+              stack=("attn.bq", "attn.bk", "attn.bv"), **kw)
+        t.add(pre + "qkv", "Q K V", Kind.INTERMEDIATE, 3 * A, T, ("3A", "T"), 0, y,
+              source="attn.q", select=(h,), transpose=True, role="attn.qkv",
+              stack=("attn.q", "attn.k", "attn.v"), **kw)
+        y -= 3 * A + g
+    else:
+        for p in "qkv":
+            P = p.upper()
+            t.add(pre + "w" + p, f"{P} Weights", Kind.WEIGHT, A, C, ("A", "C"), geo.weight_x(C), y,
+                  source="attn.w" + p, select=columns, transpose=True, role="attn.w" + p, **kw)
+            t.add(pre + "b" + p, f"{P} Bias", Kind.WEIGHT, A, 1, ("A", "1"), -gb - 1, y,
+                  source="attn.b" + p, select=columns[1:], transpose=True, role="attn.b" + p, **kw)
+            t.add(pre + p, P, Kind.INTERMEDIATE, A, T, ("A", "T"), 0, y,
+                  source="attn." + p, select=(h,), transpose=True, role="attn." + p, **kw)
+            y -= A + g
+    # Score and softmax matrices: row = query position t, column = key position t' (causal: t' <= t).
+    t.add(pre + "scores", "Attention Scores", Kind.INTERMEDIATE, T, T, ("T", "T"), 0, y,
+          source="attn.scores", select=(h,), role="attn.scores", **kw)
+    y -= T + g
+    t.add(pre + "probs", "Attention Softmax", Kind.INTERMEDIATE, T, T, ("T", "T"), 0, y,
+          source="attn.probs", select=(h,), role="attn.probs", **kw)
+    t.add(pre + "max", "max", Kind.AGGREGATE, T, 1, ("T", "1"), T + gb, y,
+          source="attn.max", select=(h,), transpose=True, role="attn.max", **kw)
+    t.add(pre + "expsum", "sum exp", Kind.AGGREGATE, T, 1, ("T", "1"), T + 2 * gb + 1, y,
+          source="attn.expsum", select=(h,), transpose=True, role="attn.expsum", **kw)
+    y -= T + g
+    t.add(pre + "heads", "Head Output", Kind.INTERMEDIATE, A, T, ("A", "T"), 0, y,
+          source="attn.heads", select=(h,), transpose=True, role="attn.heads", **kw)
+    return y - A
+
+
+def _layer_template(geo: _Geometry) -> tuple[_Template, float]:
+    """One transformer layer with its top edge at y = 0 and its token columns at x in [0, T).
+
+    Returns the template and the layer's height. Names, sources and sections lack the `layers.{i}.` and
+    `Transformer {i}` prefixes, which the builder adds per layer.
+    """
+    C, T, g = geo.C, geo.T, geo.g
+    F = 4 * C
+    t = _Template()
+    y = _layer_norm(t, geo, "ln1", 0.0, " / Layer norm 1") - 2 * g
+    t.label("Self-attention", geo.weight_x(C), y + g, 0.8 * g, 2)
+    bottom = y
+    for h in range(geo.H):
+        bottom = _attention_head(t, geo, h, y)
+    y = bottom - 2 * g
+    t.label("Projection", geo.weight_x(C), y + g, 0.8 * g, 2)
+    _linear(t, geo, "attn.wproj", "attn.bproj", "attn.proj", ("Projection Weights", "Projection Bias",
+            "Attention Output"), C, C, ("C", "C", "T"), y, " / Projection")
+    y -= C + g
+    t.add("resid1", "Residual", Kind.INTERMEDIATE, C, T, ("C", "T"), 0, y, transpose=True)
+    y -= C + g
+    y = _layer_norm(t, geo, "ln2", y, " / Layer norm 2") - 2 * g
+    t.label("MLP", geo.weight_x(C), y + g, 0.8 * g, 2)
+    _linear(t, geo, "mlp.wfc", "mlp.bfc", "mlp.fc", ("MLP Weights", "MLP Bias", "MLP"), F, C,
+            ("4C", "C", "T"), y, " / MLP")
+    t.add("mlp.gelu", "GELU", Kind.INTERMEDIATE, F, T, ("4C", "T"), T + g, y, transpose=True,
+          section=" / MLP")
+    y -= F + g
+    _linear(t, geo, "mlp.wproj", "mlp.bproj", "mlp.proj", ("MLP Projection Weights", "MLP Projection Bias",
+            "MLP Output"), C, F, ("C", "4C", "T"), y, " / MLP")
+    y -= C + g
+    t.add("resid2", "Residual", Kind.INTERMEDIATE, C, T, ("C", "T"), 0, y, transpose=True)
+    y -= C
+    return t, -y
+
+
+def _embedding_template(geo: _Geometry, block_size: int, bottom: float) -> _Template:
+    """Tokens on top; below them wte | tok_emb | embed | pos_emb | wpe in one band down to `bottom`."""
+    C, T, V, g = geo.C, geo.T, geo.V, geo.g
+    t = _Template()
+    top = bottom + C
+    section = "Embedding"
+    t.add("tokens", "Tokens", Kind.INTERMEDIATE, 1, T, ("1", "T"), 0, top + g + 1, section=section)
+    t.add("wte", "Token Embedding Weights", Kind.WEIGHT, C, V, ("C", "V"), -2 * g - T - V, top,
+          transpose=True, section=section)
+    t.add("tok_emb", "Token Embedding", Kind.INTERMEDIATE, C, T, ("C", "T"), -g - T, top, transpose=True,
+          section=section)
+    t.add("embed", "Input Embedding", Kind.INTERMEDIATE, C, T, ("C", "T"), 0, top, transpose=True,
+          section=section)
+    t.add("pos_emb", "Position Embedding", Kind.INTERMEDIATE, C, T, ("C", "T"), T + g, top, transpose=True,
+          section=section)
+    t.add("wpe", "Position Embedding Weights", Kind.WEIGHT, C, block_size, ("C", "T"), 2 * T + 2 * g, top,
+          transpose=True, section=section)
+    t.label("Embedding", -g - T, top + 1.5 * g + 1, 1.5 * g, 0)
+    return t
+
+
+def _output_template(geo: _Geometry) -> _Template:
+    """Final layer norm, then LM head | logits | probabilities side by side, top edge at y = 0."""
+    C, T, V, g = geo.C, geo.T, geo.V, geo.g
+    gs = g / 4
+    t = _Template()
+    section = "Output"
+    t.label("Output", geo.weight_x(C), 0.75 * g, 1.5 * g, 0)
+    y = _layer_norm(t, geo, "ln_f", 0.0, section) - g
+    t.add("lm_head", "LM Head Weights", Kind.WEIGHT, V, C, ("V", "C"), -g - C, y, section=section)
+    t.add("logits", "Logits", Kind.INTERMEDIATE, V, T, ("V", "T"), 0, y, transpose=True, section=section)
+    t.add("probs.max", "max", Kind.AGGREGATE, 1, T, ("1", "T"), T + g, y + 2 * gs + 2, section=section)
+    t.add("probs.expsum", "sum exp", Kind.AGGREGATE, 1, T, ("1", "T"), T + g, y + gs + 1, section=section)
+    t.add("probs", "Probabilities", Kind.INTERMEDIATE, V, T, ("V", "T"), T + g, y, transpose=True,
+          section=section)
+    return t
+
+
+def build_layout(config: GPTConfig, n_tokens: int | None = None) -> Layout:
+    """One Block per tensor of `config`'s network, arranged as in LLM Visualization (see module docstring).
+
+    `n_tokens` (default: the context length) is T, the number of token columns of every activation block.
+    """
+    T = config.block_size if n_tokens is None else n_tokens
+    if not 1 <= T <= config.block_size:
+        raise GlvizError(f"number of tokens must be 1..{config.block_size} ({T})")
+    C, H = config.n_embd, config.n_head
+    geo = _Geometry(C=C, H=H, A=config.head_size, T=T, V=config.vocab_size,
+                    g=float(max(4, round(C / 12))), merged=H > MERGE_QKV_ABOVE)
+    g = geo.g
+    layer, height = _layer_template(geo)
+    layer_mins, layer_sizes = layer.arrays()
+    pitch_y = height + 3 * g  # room for the "Transformer i" label between layers
+    layer_left = float(layer_mins[:, 0].min())
+    pitch_x = (layer_mins[:, 0] + layer_sizes[:, 0]).max() - layer_left + 8 * g
+
+    L = config.n_layer
+    layer_index = np.arange(L)
+    offsets = np.zeros((L, 3))
+    offsets[:, 0] = (layer_index // LAYERS_PER_COLUMN) * pitch_x
+    offsets[:, 1] = -(layer_index % LAYERS_PER_COLUMN) * pitch_y
+    top = _embedding_template(geo, config.block_size, 3 * g)
+    output = _output_template(geo)
+    output_offset = offsets[-1] + (0.0, -height - 3 * g, 0.0)
+
+    top_mins, top_sizes = top.arrays()
+    out_mins, out_sizes = output.arrays()
+    mins = np.concatenate([top_mins, (layer_mins[None] + offsets[:, None]).reshape(-1, 3),
+                           out_mins + output_offset]) * CELL
+    sizes = np.concatenate([top_sizes, np.tile(layer_sizes, (L, 1)), out_sizes]) * CELL
+    positions = list(map(tuple, mins.tolist()))
+
+    blocks: list[Block] = []
+    sections: list[Section] = []
+
+    def emit(template: _Template, prefix: str, section_prefix: str, layer_no: int,
+             offset: np.ndarray) -> None:
+        size_tuples = [tuple(s) for s in (template.arrays()[1] * CELL).tolist()]
+        for k, s in enumerate(template.specs):
+            n = len(blocks)
+            stack = tuple(prefix + p for p in s.stack) if s.stack else ()
+            blocks.append(Block(prefix + s.name, s.label, s.kind, s.rows, s.cols, s.dims, positions[n],
+                                size_tuples[k], prefix + s.source, s.select, s.transpose,
+                                section_prefix + s.section, layer_no, s.head, n, s.role, stack))
+        ox, oy, oz = offset.tolist()
+        for text, x, y, z, h, level in template.sections:
+            position = ((x + ox) * CELL, (y + oy) * CELL, (z + oz) * CELL)
+            sections.append(Section(text, position, h * CELL, level))
+
+    emit(top, "", "", -1, np.zeros(3))
+    for i in range(L):
+        emit(layer, f"layers.{i}.", f"Transformer {i}", i, offsets[i])
+        ox, oy, _ = offsets[i].tolist()
+        position = ((layer_left + ox) * CELL, (0.75 * g + oy) * CELL, 0.0)
+        sections.append(Section(f"Transformer {i}", position, 1.5 * g * CELL, 1))
+    emit(output, "", "", -1, output_offset)
+
+    layout = Layout(config=config, blocks=blocks, sections=sections, n_tokens=T, gap=g * CELL,
+                    merged_qkv=geo.merged)
+    # The per-block arrays straight from the templates (what finish() would compute, without a Python loop).
+    layout.mins = mins.astype(np.float32)
+    layout.maxs = layout.mins + sizes.astype(np.float32)
+    kinds_t = [np.array([int(s.kind) for s in t.specs], dtype=np.int32) for t in (top, layer, output)]
+    shapes_t = [np.array([(s.rows, s.cols) for s in t.specs], dtype=np.int64).reshape(-1, 2)
+                for t in (top, layer, output)]
+    layout.kinds = np.concatenate([kinds_t[0], np.tile(kinds_t[1], L), kinds_t[2]])
+    layout.shapes = np.concatenate([shapes_t[0], np.tile(shapes_t[1], (L, 1)), shapes_t[2]])
+    layout.by_name = {b.name: b.index for b in blocks}
+    return layout

@@ -1,0 +1,71 @@
+"""`glviz generate`: sort letters with the nano model, or continue a prompt with a checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+
+from glviz.commands.model_input import (
+    add_input_arguments,
+    add_model_arguments,
+    model_from_args,
+    parse_token_list,
+    prompt_tokens,
+    require_sort_model,
+)
+from glviz.errors import GlvizError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model_arguments(parser)
+    add_input_arguments(parser)
+    parser.add_argument(
+        "--max-new-tokens",
+        type=int,
+        default=20,
+        metavar="N",
+        help="tokens to generate after --prompt/--tokens (default 20)",
+    )
+    parser.add_argument("--ids", action="store_true", help="print the generated token ids, not text")
+    parser.add_argument(
+        "--temperature", type=float, metavar="T", help="sample at this temperature (default greedy)"
+    )
+    parser.add_argument("--top-k", type=int, metavar="K", help="sample among the K most likely tokens")
+    parser.add_argument(
+        "--top-p", type=float, metavar="P", help="sample among the most likely tokens up to mass P"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="random seed for sampling (default 0)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.input is not None:
+        from glviz.model.sort_task import format_letters, greedy_sort, parse_letters
+
+        letters = parse_letters(args.input)
+        if args.temperature is not None or args.top_k is not None or args.top_p is not None:
+            raise GlvizError(
+                f"sampling options apply to --prompt and --tokens; --input sorts greedily ({args.input})"
+            )
+        weights = model_from_args(args)
+        require_sort_model(weights)
+        print(format_letters(greedy_sort(weights, letters[None, :])[0]))
+        return 0
+    from glviz.model.generate import generate
+
+    weights = model_from_args(args)
+    tokens = parse_token_list(args.tokens) if args.tokens is not None else prompt_tokens(weights, args.prompt)
+    new = generate(
+        weights,
+        tokens,
+        args.max_new_tokens,
+        temperature=args.temperature,
+        top_k=args.top_k,
+        top_p=args.top_p,
+        seed=args.seed,
+    )
+    if args.ids or weights.tokenizer is None:
+        print(" ".join(str(int(t)) for t in new))
+    else:
+        print(weights.tokenizer.decode(new))
+    return 0

@@ -1,0 +1,73 @@
+"""Options shared by `glviz trace` and `glviz generate`: which model, and which tokens to run it on."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from glviz.errors import GlvizError
+from glviz.model.weights import Weights, load_model
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """--model NAME | --weights PATH."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--model",
+        metavar="NAME",
+        help="nano (the shipped sort model, default) or a preset name for random weights (e.g. gpt2)",
+    )
+    group.add_argument(
+        "--weights",
+        metavar="PATH",
+        help="our .npz file, or a Hugging Face GPT-2 folder (config.json + model.safetensors)",
+    )
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """--input LETTERS | --tokens IDS | --prompt TEXT (one is required)."""
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument(
+        "--input", metavar="LETTERS", help="6 letters of A/B/C for the nano sort model, e.g. CBABBC"
+    )
+    group.add_argument("--tokens", metavar="IDS", help="token ids separated by commas, e.g. 1,2,3")
+    group.add_argument("--prompt", metavar="TEXT", help="text, encoded with the checkpoint's tokenizer")
+
+
+def model_from_args(args: argparse.Namespace) -> Weights:
+    """The weights that --model / --weights name."""
+    return load_model(args.model, args.weights)
+
+
+def parse_token_list(text: str) -> np.ndarray:
+    """'1,2,3' (or '1 2 3') -> int64 array; GlvizError for anything else."""
+    parts = text.replace(",", " ").split()
+    try:
+        ids = [int(part) for part in parts]
+    except ValueError:
+        raise GlvizError(f"--tokens must be integer ids separated by commas ({text!r})") from None
+    if not ids:
+        raise GlvizError(f"--tokens must list at least one token id ({text!r})")
+    return np.asarray(ids, dtype=np.int64)
+
+
+def require_sort_model(weights: Weights) -> None:
+    """--input letters only mean something to a model whose vocabulary is A, B, C."""
+    if weights.config.vocab_size != 3:
+        raise GlvizError(
+            "--input letters are for the nano sort model; use --tokens or --prompt "
+            f"({weights.config.name}, vocabulary {weights.config.vocab_size})"
+        )
+
+
+def prompt_tokens(weights: Weights, text: str) -> np.ndarray:
+    """--prompt TEXT encoded with the model's tokenizer."""
+    if weights.tokenizer is None:
+        raise GlvizError(
+            f"this model has no tokenizer, use --tokens instead of --prompt ({weights.config.name})"
+        )
+    ids = weights.tokenizer.encode(text)
+    if ids.size == 0:
+        raise GlvizError(f"the prompt encodes to no tokens ({text!r})")
+    return ids

@@ -1,0 +1,56 @@
+"""`glviz trace`: run the forward pass and write every named intermediate to an .npz file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from glviz.commands.model_input import (
+    add_input_arguments,
+    add_model_arguments,
+    model_from_args,
+    parse_token_list,
+    prompt_tokens,
+    require_sort_model,
+)
+from glviz.errors import GlvizError
+from glviz.model.forward import Trace
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model_arguments(parser)
+    add_input_arguments(parser)
+    parser.add_argument("--float64", action="store_true", help="compute in float64 (default float32)")
+    parser.add_argument("--out", metavar="FILE.npz", required=True, help="where to write the trace")
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise GlvizError(f"output folder does not exist ({out.parent})")
+    if args.input is not None:
+        from glviz.model.sort_task import nano_sequence, parse_letters
+
+        letters = parse_letters(args.input)
+        weights = model_from_args(args)
+        require_sort_model(weights)
+        # The sequence the app shows: the 6 letters and the model's first 5 sorted letters fed back.
+        tokens = nano_sequence(weights, letters)
+    elif args.tokens is not None:
+        tokens = parse_token_list(args.tokens)
+        weights = model_from_args(args)
+    else:
+        weights = model_from_args(args)
+        tokens = prompt_tokens(weights, args.prompt)
+    trace = Trace(weights, tokens, dtype=np.float64 if args.float64 else np.float32)
+    values = trace.full()
+    try:
+        with open(out, "wb") as f:
+            np.savez(f, **values, config=np.array(json.dumps(weights.config.to_dict())))
+    except OSError as exc:
+        raise GlvizError(f"cannot write the trace: {exc.strerror} ({out})") from None
+    print(f"wrote {len(values)} arrays for {trace.T} tokens ({trace.dtype}) to {out}")
+    return 0

@@ -1,0 +1,455 @@
+"""The forward pass of a GPT-2-style model in numpy: a lazy Trace of every named intermediate, and a batched
+fast path (`logits`) that keeps nothing.
+
+Trace names are a public interface (../shared/design.md). Both paths share the small functions below, which
+accept any leading batch dimensions. Matrices are (in, out), so every linear layer is one `x @ W` GEMM; the
+query, key and value projections of a layer run as a single GEMM on the fused (C, 3C) matrix.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from glviz.errors import GlvizError
+from glviz.model.weights import Weights
+
+# ---- building blocks ----
+
+# Sun fdlibm's erf (as in FreeBSD, musl and Go): rational approximations on four ranges, error below 1 ulp in
+# float64. numpy has no erf, and the exact GELU needs one. Coefficients from the constant term upward.
+_ERX = 8.45062911510467529297e-01
+_ERF_PP = (
+    1.28379167095512558561e-01,
+    -3.25042107247001499370e-01,
+    -2.84817495755985104766e-02,
+    -5.77027029648944159157e-03,
+    -2.37630166566501626084e-05,
+)
+_ERF_QQ = (
+    1.0,
+    3.97917223959155352819e-01,
+    6.50222499887672944485e-02,
+    5.08130628187576562776e-03,
+    1.32494738004321644526e-04,
+    -3.96022827877536812320e-06,
+)
+_ERF_PA = (
+    -2.36211856075265944077e-03,
+    4.14856118683748331666e-01,
+    -3.72207876035701323847e-01,
+    3.18346619901161753674e-01,
+    -1.10894694282396677476e-01,
+    3.54783043256182359371e-02,
+    -2.16637559486879084300e-03,
+)
+_ERF_QA = (
+    1.0,
+    1.06420880400844228286e-01,
+    5.40397917702171048937e-01,
+    7.18286544141962662868e-02,
+    1.26171219808761642112e-01,
+    1.36370839120290507362e-02,
+    1.19844998467991074170e-02,
+)
+_ERF_RA = (
+    -9.86494403484714822705e-03,
+    -6.93858572707181764372e-01,
+    -1.05586262253232909814e01,
+    -6.23753324503260060396e01,
+    -1.62396669462573470355e02,
+    -1.84605092906711035994e02,
+    -8.12874355063065934246e01,
+    -9.81432934416914548592e00,
+)
+_ERF_SA = (
+    1.0,
+    1.96512716674392571292e01,
+    1.37657754143519042600e02,
+    4.34565877475229228821e02,
+    6.45387271733267880336e02,
+    4.29008140027567833386e02,
+    1.08635005541779435134e02,
+    6.57024977031928170135e00,
+    -6.04244152148580987438e-02,
+)
+_ERF_RB = (
+    -9.86494292470009928597e-03,
+    -7.99283237680523006574e-01,
+    -1.77579549177547519889e01,
+    -1.60636384855821916062e02,
+    -6.37566443368389627722e02,
+    -1.02509513161107724954e03,
+    -4.83519191608651397019e02,
+)
+_ERF_SB = (
+    1.0,
+    3.03380607434824582924e01,
+    3.25792512996573918826e02,
+    1.53672958608443695994e03,
+    3.19985821950859553908e03,
+    2.55305040643316442583e03,
+    4.74528541206955367215e02,
+    -2.24409524465858183362e01,
+)
+
+
+def _poly(x: np.ndarray, coefficients: tuple[float, ...]) -> np.ndarray:
+    """Horner evaluation, coefficients from the constant term upward."""
+    result = np.full_like(x, coefficients[-1])
+    for c in coefficients[-2::-1]:
+        result *= x
+        result += c
+    return result
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """The error function, elementwise, float64 accurate (numpy has none)."""
+    x = np.asarray(x, dtype=np.float64)
+    a = np.abs(x)
+    out = np.ones_like(a)  # erf(a) = 1 in float64 for a >= 6
+    small = a < 0.84375
+    z = a[small] ** 2
+    out[small] = a[small] * (1.0 + _poly(z, _ERF_PP) / _poly(z, _ERF_QQ))
+    middle = (a >= 0.84375) & (a < 1.25)
+    s = a[middle] - 1.0
+    out[middle] = _ERX + _poly(s, _ERF_PA) / _poly(s, _ERF_QA)
+    for lo, hi, r, q in ((1.25, 1 / 0.35, _ERF_RA, _ERF_SA), (1 / 0.35, 6.0, _ERF_RB, _ERF_SB)):
+        tail = (a >= lo) & (a < hi)
+        t = a[tail]
+        u = 1.0 / (t * t)
+        out[tail] = 1.0 - np.exp(-t * t - 0.5625 + _poly(u, r) / _poly(u, q)) / t
+    out[np.isnan(a)] = np.nan
+    return np.copysign(out, x)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def gelu(x: np.ndarray, activation: str) -> np.ndarray:
+    """GELU of a new array `x`, computed in place: tanh approximation (gelu_new, GPT-2) or exact (gelu)."""
+    if activation == "gelu":
+        e = erf(x * (1.0 / math.sqrt(2.0))).astype(x.dtype, copy=False)
+        e += 1.0
+        e *= 0.5
+        x *= e
+        return x
+    # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), with one temporary
+    u = x * x
+    u *= 0.044715
+    u += 1.0
+    u *= x
+    u *= _SQRT_2_OVER_PI
+    np.tanh(u, out=u)
+    u += 1.0
+    u *= 0.5
+    x *= u
+    return x
+
+
+def layer_norm(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Layer norm over the last axis: (out, mean, std) with std = sqrt(Var + eps), the number that divides."""
+    mean = x.mean(axis=-1)  # (...,)
+    out = x - mean[..., None]  # (..., C) centred
+    var = np.einsum("...c,...c->...", out, out)  # (...,) sum of squares, no temporary
+    var *= 1.0 / x.shape[-1]
+    var += eps
+    std = np.sqrt(var, out=var)
+    out /= std[..., None]
+    out *= gamma
+    out += beta
+    return out, mean, std
+
+
+def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """x @ w + b over the last axis of x, as one 2-D GEMM."""
+    lead = x.shape[:-1]
+    y = x.reshape(-1, x.shape[-1]) @ w  # (N, out)
+    y += b
+    return y.reshape(*lead, w.shape[1])
+
+
+def split_heads(qkv: np.ndarray, n_head: int) -> np.ndarray:
+    """(..., T, 3C) -> (3, ..., H, T, A), contiguous: q, k, v of every head."""
+    *lead, T, C3 = qkv.shape
+    A = C3 // (3 * n_head)
+    x = qkv.reshape(*lead, T, 3, n_head, A)
+    nl = len(lead)
+    axes = (nl + 1, *range(nl), nl + 2, nl, nl + 3)  # (3, ..., H, T, A)
+    return np.ascontiguousarray(x.transpose(axes))
+
+
+def causal_scores(q: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """q k^T / sqrt(A) with future positions set to -inf: (..., H, T, A) x 2 -> (..., H, T, T)."""
+    T, A = q.shape[-2:]
+    scores = q @ np.swapaxes(k, -1, -2)  # (..., H, T, T)
+    scores *= 1.0 / math.sqrt(A)
+    np.copyto(scores, -np.inf, where=_future_mask(T))
+    return scores
+
+
+_MASKS: dict[int, np.ndarray] = {}
+
+
+def _future_mask(T: int) -> np.ndarray:
+    """(T, T) bool, True where key position > query position."""
+    mask = _MASKS.get(T)
+    if mask is None:
+        mask = _MASKS[T] = np.triu(np.ones((T, T), dtype=bool), k=1)
+    return mask
+
+
+def softmax(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Softmax over the last axis: (probs, max, expsum).
+
+    probs = exp(x - max) / expsum, exactly 0 where x = -inf.
+    """
+    peak = scores.max(axis=-1)  # (...,)
+    probs = scores - peak[..., None]
+    np.exp(probs, out=probs)
+    expsum = probs.sum(axis=-1)  # (...,)
+    probs /= expsum[..., None]
+    return probs, peak, expsum
+
+
+def merge_heads(heads: np.ndarray) -> np.ndarray:
+    """(..., H, T, A) -> (..., T, C)."""
+    *lead, H, T, A = heads.shape
+    return np.swapaxes(heads, -3, -2).reshape(*lead, T, H * A)
+
+
+def check_tokens(weights: Weights, tokens: np.ndarray | list[int]) -> np.ndarray:
+    """Token ids as int64 with the last axis as positions; GlvizError when the model cannot run them."""
+    array = np.asarray(tokens)
+    if array.size == 0:
+        raise GlvizError(f"no tokens to run (empty input {array.tolist()!r})")
+    if array.dtype.kind not in "iu":
+        if array.dtype.kind == "f" and np.all(np.isfinite(array)) and np.all(array == np.round(array)):
+            array = array.astype(np.int64)
+        else:
+            raise GlvizError(f"token ids must be integers ({array.reshape(-1)[:8].tolist()!r})")
+    array = array.astype(np.int64, copy=False)
+    config = weights.config
+    bad = (array < 0) | (array >= config.vocab_size)
+    if bad.any():
+        raise GlvizError(f"token id outside the vocabulary 0..{config.vocab_size - 1} ({int(array[bad][0])})")
+    if array.shape[-1] > config.block_size:
+        raise GlvizError(
+            f"more tokens than the model's context of {config.block_size} ({array.shape[-1]} tokens)"
+        )
+    return array
+
+
+# ---- Trace ----
+
+
+def trace_names(n_layer: int) -> list[str]:
+    """Every trace name of a model with `n_layer` layers, in the order they are computed."""
+    names = ["tokens", "tok_emb", "pos_emb", "embed"]
+    for i in range(n_layer):
+        p = f"layers.{i}."
+        names += [
+            p + n
+            for n in (
+                "ln1.mean",
+                "ln1.std",
+                "ln1.out",
+                "attn.q",
+                "attn.k",
+                "attn.v",
+                "attn.scores",
+                "attn.max",
+                "attn.expsum",
+                "attn.probs",
+                "attn.heads",
+                "attn.proj",
+                "resid1",
+                "ln2.mean",
+                "ln2.std",
+                "ln2.out",
+                "mlp.fc",
+                "mlp.gelu",
+                "mlp.proj",
+                "resid2",
+            )
+        ]
+    return [*names, "ln_f.mean", "ln_f.std", "ln_f.out", "logits", "probs.max", "probs.expsum", "probs"]
+
+
+class Trace:
+    """Every intermediate of one forward pass, by name, computed on first request and kept.
+
+    The network is a chain, so the trace is a list of stages in forward order; asking for a value runs the
+    stages up to the one that makes it, and no further (`layers.0.ln1.out` never runs layer 2 or the head).
+    """
+
+    def __init__(self, weights: Weights, tokens: np.ndarray | list[int], dtype: type = np.float32) -> None:
+        if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(f"Trace dtype must be float32 or float64, not {np.dtype(dtype)}")
+        tokens = check_tokens(weights, tokens)
+        if tokens.ndim != 1:
+            raise GlvizError(
+                f"a trace runs one sequence of tokens, not shape {tokens.shape} ({tokens.shape})"
+            )
+        self.weights = weights
+        self.config = weights.config
+        self.tokens = tokens
+        self.T = int(tokens.shape[0])
+        self.dtype = np.dtype(dtype)
+        self._values: dict[str, np.ndarray] = {}
+        self._stages: list[Callable[[], None]] = []
+        self._stage_of: dict[str, int] = {}
+        self._done = 0  # stages 0 .. _done-1 have run
+        self._build_stages()
+
+    # -- public interface
+    def __getitem__(self, name: str) -> np.ndarray:
+        value = self._values.get(name)
+        if value is not None:
+            return value
+        try:
+            stage = self._stage_of[name]
+        except KeyError:
+            raise KeyError(f"no trace value named {name!r}") from None
+        while self._done <= stage:
+            self._stages[self._done]()
+            self._done += 1
+        return self._values[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._stage_of
+
+    def names(self) -> list[str]:
+        """Every trace name, in forward order."""
+        return list(self._stage_of)
+
+    def computed(self, name: str) -> bool:
+        """Whether `name` has been computed already."""
+        return name in self._values
+
+    def full(self) -> dict[str, np.ndarray]:
+        """Compute everything; every trace value by name."""
+        self[self.names()[-1]]
+        return {name: self._values[name] for name in self._stage_of}
+
+    # -- the stages
+    def _w(self, name: str) -> np.ndarray:
+        return np.asarray(self.weights[name], dtype=self.dtype)
+
+    def _stage(self, names: tuple[str, ...], fn: Callable[[], tuple[np.ndarray, ...]]) -> None:
+        def run() -> None:
+            for n, v in zip(names, fn(), strict=True):
+                self._values[n] = v
+
+        for n in names:
+            self._stage_of[n] = len(self._stages)
+        self._stages.append(run)
+
+    def _build_stages(self) -> None:
+        c = self.config
+        v = self._values
+        self._stage(("tokens", "tok_emb", "pos_emb", "embed"), self._embed)
+        previous = "embed"
+        for i in range(c.n_layer):
+            p = f"layers.{i}."
+            self._stage(
+                (p + "ln1.out", p + "ln1.mean", p + "ln1.std"),
+                lambda x=previous, p=p: layer_norm(
+                    v[x], self._w(p + "ln1.gamma"), self._w(p + "ln1.beta"), c.layer_norm_eps
+                ),
+            )
+            self._stage((p + "attn.q", p + "attn.k", p + "attn.v"), lambda i=i, p=p: self._qkv(i, p))
+            self._stage((p + "attn.scores",), lambda p=p: (causal_scores(v[p + "attn.q"], v[p + "attn.k"]),))
+            self._stage(
+                (p + "attn.probs", p + "attn.max", p + "attn.expsum"),
+                lambda p=p: softmax(v[p + "attn.scores"]),
+            )
+            self._stage(
+                (p + "attn.heads",), lambda p=p: (v[p + "attn.probs"] @ v[p + "attn.v"],)
+            )  # (H, T, A)
+            self._stage(
+                (p + "attn.proj",),
+                lambda p=p: (
+                    linear(
+                        merge_heads(v[p + "attn.heads"]), self._w(p + "attn.wproj"), self._w(p + "attn.bproj")
+                    ),
+                ),
+            )
+            self._stage((p + "resid1",), lambda x=previous, p=p: (v[x] + v[p + "attn.proj"],))
+            self._stage(
+                (p + "ln2.out", p + "ln2.mean", p + "ln2.std"),
+                lambda p=p: layer_norm(
+                    v[p + "resid1"], self._w(p + "ln2.gamma"), self._w(p + "ln2.beta"), c.layer_norm_eps
+                ),
+            )
+            self._stage(
+                (p + "mlp.fc",),
+                lambda p=p: (linear(v[p + "ln2.out"], self._w(p + "mlp.wfc"), self._w(p + "mlp.bfc")),),
+            )
+            self._stage((p + "mlp.gelu",), lambda p=p: (gelu(v[p + "mlp.fc"].copy(), c.activation),))
+            self._stage(
+                (p + "mlp.proj",),
+                lambda p=p: (linear(v[p + "mlp.gelu"], self._w(p + "mlp.wproj"), self._w(p + "mlp.bproj")),),
+            )
+            self._stage((p + "resid2",), lambda p=p: (v[p + "resid1"] + v[p + "mlp.proj"],))
+            previous = p + "resid2"
+        self._stage(
+            ("ln_f.out", "ln_f.mean", "ln_f.std"),
+            lambda x=previous: layer_norm(
+                v[x], self._w("ln_f.gamma"), self._w("ln_f.beta"), c.layer_norm_eps
+            ),
+        )
+        self._stage(("logits",), lambda: (v["ln_f.out"] @ self._w("lm_head").T,))  # (T, V)
+        self._stage(("probs", "probs.max", "probs.expsum"), lambda: softmax(v["logits"]))
+        # Publish names in the documented order (stages produce some of them in a different order).
+        order = trace_names(c.n_layer)
+        self._stage_of = {n: self._stage_of[n] for n in order}
+
+    def _embed(self) -> tuple[np.ndarray, ...]:
+        tok_emb = self._w("wte")[self.tokens]  # (T, C)
+        pos_emb = self._w("wpe")[: self.T].copy()  # (T, C)
+        return self.tokens, tok_emb, pos_emb, tok_emb + pos_emb
+
+    def _qkv(self, layer: int, p: str) -> tuple[np.ndarray, ...]:
+        w, b = self.weights.qkv(layer)  # (C, 3C), (3C,)
+        qkv = linear(
+            self._values[p + "ln1.out"], np.asarray(w, self.dtype), np.asarray(b, self.dtype)
+        )  # (T, 3C)
+        q, k, v = split_heads(qkv, self.config.n_head)  # (H, T, A) each
+        return q, k, v
+
+
+# ---- batched fast path ----
+
+
+def logits(weights: Weights, tokens: np.ndarray, *, last_only: bool = False) -> np.ndarray:
+    """Next-token logits for a batch, keeping no intermediates: (B, T) -> (B, T, V), or (T,) -> (T, V).
+
+    With `last_only`, only the last position's logits are computed: (B, 1, V) or (1, V).
+    Computed in the weights' dtype (float32 for loaded weights).
+    """
+    c = weights.config
+    tokens = check_tokens(weights, tokens)
+    single = tokens.ndim == 1
+    tokens = tokens.reshape(-1, tokens.shape[-1])  # (B, T)
+    T = tokens.shape[1]
+    x = weights["wte"][tokens] + weights["wpe"][:T]  # (B, T, C)
+    for i in range(c.n_layer):
+        p = f"layers.{i}."
+        h, _, _ = layer_norm(x, weights[p + "ln1.gamma"], weights[p + "ln1.beta"], c.layer_norm_eps)
+        q, k, v = split_heads(linear(h, *weights.qkv(i)), c.n_head)  # (B, H, T, A) each
+        probs, _, _ = softmax(causal_scores(q, k))  # (B, H, T, T)
+        x += linear(merge_heads(probs @ v), weights[p + "attn.wproj"], weights[p + "attn.bproj"])
+        h, _, _ = layer_norm(x, weights[p + "ln2.gamma"], weights[p + "ln2.beta"], c.layer_norm_eps)
+        h = gelu(linear(h, weights[p + "mlp.wfc"], weights[p + "mlp.bfc"]), c.activation)  # (B, T, 4C)
+        x += linear(h, weights[p + "mlp.wproj"], weights[p + "mlp.bproj"])
+    if last_only:
+        x = x[:, -1:]  # (B, 1, C)
+    x, _, _ = layer_norm(x, weights["ln_f.gamma"], weights["ln_f.beta"], c.layer_norm_eps)
+    out = x.reshape(-1, c.n_embd) @ weights["lm_head"].T  # (B*T, V)
+    out = out.reshape(tokens.shape[0], x.shape[1], c.vocab_size)
+    return out[0] if single else out

@@ -1,0 +1,74 @@
+"""Text <-> token ids for real checkpoints, via the `tokenizers` package (GPT-2's byte-level BPE)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from glviz.errors import GlvizError
+
+
+class Tokenizer:
+    """A byte-level BPE tokenizer: `encode(text) -> ids`, `decode(ids) -> text`."""
+
+    def __init__(self, backend: object, source: Path) -> None:
+        self._backend = backend
+        self.source = source
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Tokenizer:
+        """A `tokenizer.json` as written by `tokenizers` / Hugging Face."""
+        from tokenizers import Tokenizer as Backend
+
+        path = Path(path)
+        try:
+            return cls(Backend.from_file(str(path)), path)
+        except Exception as exc:  # tokenizers raises plain Exception for bad files
+            raise GlvizError(f"tokenizer.json cannot be read: {_first_line(exc)} ({path})") from None
+
+    @classmethod
+    def from_vocab_merges(cls, vocab: str | Path, merges: str | Path) -> Tokenizer:
+        """GPT-2's original pair of files: `vocab.json` and `merges.txt`."""
+        from tokenizers import ByteLevelBPETokenizer
+
+        vocab, merges = Path(vocab), Path(merges)
+        try:
+            return cls(ByteLevelBPETokenizer(str(vocab), str(merges)), vocab)
+        except Exception as exc:
+            raise GlvizError(
+                f"vocab.json/merges.txt cannot be read: {_first_line(exc)} ({vocab.parent})"
+            ) from None
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self._backend.get_vocab_size())  # type: ignore[attr-defined]
+
+    def encode(self, text: str) -> np.ndarray:
+        """Token ids of `text`, (T,) int64."""
+        ids = self._backend.encode(text).ids  # type: ignore[attr-defined]
+        return np.asarray(ids, dtype=np.int64)
+
+    def decode(self, ids: Sequence[int] | np.ndarray) -> str:
+        """The text of token ids."""
+        return str(self._backend.decode([int(i) for i in ids]))  # type: ignore[attr-defined]
+
+    def token_text(self, token: int) -> str:
+        """How one token reads on its own (for labels)."""
+        return self.decode([token])
+
+
+def load_tokenizer(directory: str | Path) -> Tokenizer | None:
+    """The tokenizer in a checkpoint folder: tokenizer.json, else vocab.json + merges.txt, else None."""
+    directory = Path(directory)
+    if (directory / "tokenizer.json").is_file():
+        return Tokenizer.from_file(directory / "tokenizer.json")
+    if (directory / "vocab.json").is_file() and (directory / "merges.txt").is_file():
+        return Tokenizer.from_vocab_merges(directory / "vocab.json", directory / "merges.txt")
+    return None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

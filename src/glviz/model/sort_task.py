@@ -1,0 +1,92 @@
+"""The letter-sorting task of the nano model: input parsing, the training set, and greedy decoding.
+
+The model sees 6 letters of A/B/C, then the sorted letters: 11 positions in all. The prediction at position
+5 + k is sorted letter k (from minGPT's sort demo). Tokens A, B, C = 0, 1, 2.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from glviz.errors import GlvizError
+
+if TYPE_CHECKING:
+    from glviz.model.weights import Weights
+
+LETTERS = "ABC"
+N_LETTERS = 6
+SEQUENCE_LENGTH = 2 * N_LETTERS - 1  # the last sorted letter is predicted, never fed back
+
+
+def parse_letters(text: str) -> np.ndarray:
+    """Tokens (6,) int64 of exactly 6 letters from A, B, C (any case); GlvizError for anything else."""
+    letters = text.strip().upper() if isinstance(text, str) else ""
+    if len(letters) != N_LETTERS or any(ch not in LETTERS for ch in letters):
+        raise GlvizError(f"input must be exactly {N_LETTERS} letters from A, B, C ({text!r})")
+    return np.array([LETTERS.index(ch) for ch in letters], dtype=np.int64)
+
+
+def format_letters(tokens) -> str:
+    """Letters of a sequence of tokens 0/1/2, e.g. [0, 1, 1] -> "ABB"."""
+    return "".join(LETTERS[int(t)] for t in np.asarray(tokens).reshape(-1))
+
+
+def all_inputs() -> np.ndarray:
+    """Every possible input, (729, 6) int64, in lexicographic order (AAAAAA first)."""
+    return np.array(list(itertools.product(range(len(LETTERS)), repeat=N_LETTERS)), dtype=np.int64)
+
+
+def training_sequences(inputs: np.ndarray) -> np.ndarray:
+    """Input followed by its sorted letters: (B, 6) -> (B, 12) int64."""
+    inputs = np.asarray(inputs, dtype=np.int64)
+    return np.concatenate([inputs, np.sort(inputs, axis=1)], axis=1)  # (B, 12)
+
+
+def training_batch(inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Model inputs (B, 11), next-token targets (B, 11) and the loss mask (B, 11) for a batch of inputs.
+
+    The mask keeps only positions 5..10, whose targets are the sorted letters: predicting the unsorted
+    input letters is impossible and would only add noise to the loss.
+    """
+    sequences = training_sequences(inputs)  # (B, 12)
+    tokens, targets = sequences[:, :-1], sequences[:, 1:]  # (B, 11) each
+    mask = np.zeros(tokens.shape, dtype=bool)
+    mask[:, N_LETTERS - 1:] = True
+    return tokens, targets, mask
+
+
+def greedy_sort(weights: Weights, inputs: np.ndarray) -> np.ndarray:
+    """Sort a batch of inputs by greedy decoding with the model: (B, 6) -> (B, 6) int64."""
+    from glviz.model.forward import logits
+
+    sequence = np.asarray(inputs, dtype=np.int64).reshape(-1, N_LETTERS)  # (B, 6)
+    for _ in range(N_LETTERS):
+        last = logits(weights, sequence)[:, -1, :]  # (B, V)
+        next_token = np.argmax(last, axis=-1).astype(np.int64)  # (B,)
+        sequence = np.concatenate([sequence, next_token[:, None]], axis=1)
+    return sequence[:, N_LETTERS:]
+
+
+def nano_sequence(weights: Weights, inputs6) -> np.ndarray:
+    """The 11 tokens the app traces: the 6 inputs and the first 5 greedy outputs, (11,) int64."""
+    inputs6 = np.asarray(inputs6, dtype=np.int64).reshape(N_LETTERS)
+    outputs = greedy_sort(weights, inputs6[None, :])[0]  # (6,)
+    return np.concatenate([inputs6, outputs[:-1]])
+
+
+def sort_accuracy(weights: Weights, inputs: np.ndarray | None = None) -> float:
+    """Fraction of inputs (default: all 729) that greedy decoding sorts exactly right."""
+    inputs = all_inputs() if inputs is None else np.asarray(inputs, dtype=np.int64)
+    predicted = greedy_sort(weights, inputs)  # (B, 6)
+    return float(np.mean(np.all(predicted == np.sort(inputs, axis=1), axis=1)))
+
+
+def load_nano() -> Weights:
+    """The shipped, self-trained sort model (models/nano-sort.npz)."""
+    from glviz.model.weights import load_weights
+    from glviz.resources import model_path
+
+    return load_weights(model_path("nano-sort.npz"))

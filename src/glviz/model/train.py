@@ -1,0 +1,434 @@
+"""Train a GPT with numpy alone: a forward pass that keeps what backward needs, a hand-written backward pass,
+and AdamW. It trains the nano sort model; the gradient check in the tests holds it to finite differences.
+
+Parameters are a dict keyed by the canonical weight names of docs/CONTRACTS.md, (in, out) layout so that
+y = x @ W + b. A tied head has no `lm_head` entry: the head is `wte`, and its gradient adds to `wte`'s.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
+
+import numpy as np
+from numpy.polynomial import Chebyshev
+
+from glviz.model.config import GPTConfig
+
+if TYPE_CHECKING:
+    from glviz.model.weights import Weights
+
+Params = dict[str, np.ndarray]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# erf and the two GELUs
+
+
+def _erfc_log_correction(t: np.ndarray) -> np.ndarray:
+    z = 2.0 / t - 2.0
+    return np.array([math.log(math.erfc(zi) / ti) + zi * zi for zi, ti in zip(z, t, strict=True)])
+
+
+# erfc(z) = t * exp(-z^2 + f(t)) with t = 1 / (1 + z/2) (the form of Numerical Recipes' erfcc). f is smooth
+# on (0, 1], so a Chebyshev interpolant of it, fitted to math.erfc at import, is accurate to ~1e-15 (degree
+# 24, for float64) or ~1e-9 (degree 12: plenty for float32 and three times cheaper) for 0 <= z <= 26; beyond
+# that erfc underflows float64 anyway.
+_ERFC_Z_MAX = 26.0
+_ERFC_T_MIN = 1.0 / (1.0 + _ERFC_Z_MAX / 2.0)
+_ERFC_COEFFS = {
+    np.dtype(np.float64): Chebyshev.interpolate(_erfc_log_correction, 24, domain=[_ERFC_T_MIN, 1.0]).coef,
+    np.dtype(np.float32): Chebyshev.interpolate(_erfc_log_correction, 12, domain=[_ERFC_T_MIN, 1.0]).coef,
+}
+
+
+def _chebyshev_clenshaw(coeffs: np.ndarray, s: np.ndarray) -> np.ndarray:
+    # Clenshaw's recurrence, in place on three rotating buffers (this is the hot loop of the exact GELU);
+    # Python-float coefficients keep float32 input in float32.
+    two_s = 2.0 * s
+    b1, b2, scratch = np.zeros_like(s), np.zeros_like(s), np.empty_like(s)
+    for c in coeffs[:0:-1]:
+        np.multiply(two_s, b1, out=scratch)  # b_k = 2 s b_{k+1} - b_{k+2} + c_k
+        scratch -= b2
+        scratch += float(c)
+        b1, b2, scratch = scratch, b1, b2
+    b1 *= s
+    b1 -= b2
+    b1 += float(coeffs[0])
+    return b1
+
+
+def erfc_nonneg(z: np.ndarray) -> np.ndarray:
+    """erfc(z) for z >= 0, vectorised (numpy has no erf): ~1e-15 accurate in float64, ~1e-9 otherwise."""
+    z = np.minimum(z, _ERFC_Z_MAX)
+    t = 1.0 / (1.0 + 0.5 * z)
+    coeffs = _ERFC_COEFFS.get(z.dtype, _ERFC_COEFFS[np.dtype(np.float64)])
+    s = t * (2.0 / (1.0 - _ERFC_T_MIN)) - (1.0 + _ERFC_T_MIN) / (1.0 - _ERFC_T_MIN)  # [t_min, 1] -> [-1, 1]
+    return t * np.exp(-z * z + _chebyshev_clenshaw(coeffs, s))
+
+
+def normal_cdf(x: np.ndarray) -> np.ndarray:
+    """Phi(x), the standard normal CDF, vectorised."""
+    half_tail = 0.5 * erfc_nonneg(np.abs(x) * (1.0 / math.sqrt(2.0)))
+    return np.where(x >= 0, 1.0 - half_tail, half_tail)
+
+
+_GELU_NEW_K = math.sqrt(2.0 / math.pi)
+
+
+def gelu(x: np.ndarray, activation: str) -> np.ndarray:
+    """GELU: `gelu` is exact, x * Phi(x); `gelu_new` is GPT-2's tanh approximation."""
+    return gelu_and_grad(x, activation)[0]
+
+
+def gelu_and_grad(x: np.ndarray, activation: str) -> tuple[np.ndarray, np.ndarray]:
+    """gelu(x) and its derivative d gelu(x) / dx, elementwise (together: they share the costly part)."""
+    if activation == "gelu":
+        cdf = normal_cdf(x)
+        density = np.exp(-0.5 * x * x) * (1.0 / math.sqrt(2.0 * math.pi))
+        return x * cdf, cdf + x * density
+    tanh_u = np.tanh(_GELU_NEW_K * (x + 0.044715 * x**3))
+    value = 0.5 * x * (1.0 + tanh_u)
+    grad = 0.5 * (1.0 + tanh_u) + 0.5 * x * (1.0 - tanh_u**2) * _GELU_NEW_K * (1.0 + 3 * 0.044715 * x**2)
+    return value, grad
+
+
+# ---------------------------------------------------------------------------------------------------------
+# parameters
+
+
+def param_shapes(config: GPTConfig) -> dict[str, tuple[int, ...]]:
+    """Canonical name -> shape of every trainable tensor (no `lm_head` when the head is tied)."""
+    C, V = config.n_embd, config.vocab_size
+    shapes: dict[str, tuple[int, ...]] = {"wte": (V, C), "wpe": (config.block_size, C)}
+    for i in range(config.n_layer):
+        p = f"layers.{i}."
+        shapes.update({
+            p + "ln1.gamma": (C,), p + "ln1.beta": (C,),
+            p + "attn.wq": (C, C), p + "attn.wk": (C, C), p + "attn.wv": (C, C),
+            p + "attn.bq": (C,), p + "attn.bk": (C,), p + "attn.bv": (C,),
+            p + "attn.wproj": (C, C), p + "attn.bproj": (C,),
+            p + "ln2.gamma": (C,), p + "ln2.beta": (C,),
+            p + "mlp.wfc": (C, 4 * C), p + "mlp.bfc": (4 * C,),
+            p + "mlp.wproj": (4 * C, C), p + "mlp.bproj": (C,),
+        })
+    shapes.update({"ln_f.gamma": (C,), "ln_f.beta": (C,)})
+    if not config.tied_head:
+        shapes["lm_head"] = (V, C)
+    return shapes
+
+
+def init_params(config: GPTConfig, seed: int = 0, dtype=np.float32) -> Params:
+    """GPT-2 initialisation: N(0, 0.02) matrices, residual projections scaled by 1/sqrt(2 n_layer),
+    zero biases, unit layer-norm gains."""
+    rng = np.random.default_rng(seed)
+    residual_std = 0.02 / math.sqrt(2 * config.n_layer)
+    params: Params = {}
+    for name, shape in param_shapes(config).items():
+        if name.endswith(".gamma"):
+            value = np.ones(shape)
+        elif len(shape) == 1:
+            value = np.zeros(shape)
+        else:
+            std = residual_std if name.endswith("wproj") else 0.02
+            value = rng.normal(0.0, std, size=shape)
+        params[name] = value.astype(dtype)
+    return params
+
+
+# ---------------------------------------------------------------------------------------------------------
+# forward (keeping what backward needs) and backward
+
+
+def _layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float):
+    mean = x.mean(axis=-1, keepdims=True)  # (N, 1)
+    centred = x - mean  # (N, C)
+    rstd = 1.0 / np.sqrt((centred * centred).mean(axis=-1, keepdims=True) + eps)  # (N, 1)
+    xhat = centred * rstd  # (N, C)
+    return xhat * gamma + beta, (xhat, rstd)
+
+
+def _layer_norm_backward(dout: np.ndarray, gamma: np.ndarray, cache) -> tuple[np.ndarray, ...]:
+    xhat, rstd = cache
+    dgamma = (dout * xhat).sum(axis=0)  # (C,)
+    dbeta = dout.sum(axis=0)  # (C,)
+    dxhat = dout * gamma  # (N, C)
+    dx = rstd * (dxhat - dxhat.mean(axis=-1, keepdims=True)
+                 - xhat * (dxhat * xhat).mean(axis=-1, keepdims=True))  # (N, C)
+    return dx, dgamma, dbeta
+
+
+def _split_heads(x: np.ndarray, B: int, T: int, H: int) -> np.ndarray:
+    return x.reshape(B, T, H, -1).transpose(0, 2, 1, 3)  # (N, C) -> (B, H, T, A)
+
+
+def _merge_heads(x: np.ndarray) -> np.ndarray:
+    B, H, T, A = x.shape
+    return x.transpose(0, 2, 1, 3).reshape(B * T, H * A)  # (B, H, T, A) -> (N, C)
+
+
+def forward(params: Params, config: GPTConfig, tokens: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+    """Logits (B, T, V) for tokens (B, T), and the cache that `backward` needs."""
+    B, T = tokens.shape
+    C, H = config.n_embd, config.n_head
+    eps, activation = config.layer_norm_eps, config.activation
+    scale = 1.0 / math.sqrt(config.head_size)
+    causal = np.tril(np.ones((T, T), dtype=bool))  # (T, T)
+
+    x = (params["wte"][tokens] + params["wpe"][:T]).reshape(B * T, C)  # (N, C), N = B*T
+    layers = []
+    for i in range(config.n_layer):
+        p = f"layers.{i}."
+        ln1, ln1_cache = _layer_norm(x, params[p + "ln1.gamma"], params[p + "ln1.beta"], eps)  # (N, C)
+        w_qkv = np.concatenate([params[p + "attn.wq"], params[p + "attn.wk"], params[p + "attn.wv"]], axis=1)
+        b_qkv = np.concatenate([params[p + "attn.bq"], params[p + "attn.bk"], params[p + "attn.bv"]])
+        qkv = ln1 @ w_qkv + b_qkv  # (N, 3C)
+        q, k, v = (_split_heads(qkv[:, j * C:(j + 1) * C], B, T, H) for j in range(3))  # (B, H, T, A) each
+        scores = np.where(causal, (q @ k.transpose(0, 1, 3, 2)) * scale, -np.inf)  # (B, H, T, T)
+        probs = np.exp(scores - scores.max(axis=-1, keepdims=True))  # (B, H, T, T)
+        probs /= probs.sum(axis=-1, keepdims=True)
+        heads = _merge_heads(probs @ v)  # (N, C)
+        x1 = x + heads @ params[p + "attn.wproj"] + params[p + "attn.bproj"]  # (N, C)
+
+        ln2, ln2_cache = _layer_norm(x1, params[p + "ln2.gamma"], params[p + "ln2.beta"], eps)  # (N, C)
+        fc = ln2 @ params[p + "mlp.wfc"] + params[p + "mlp.bfc"]  # (N, 4C)
+        act, dact_dfc = gelu_and_grad(fc, activation)  # (N, 4C) each
+        x = x1 + act @ params[p + "mlp.wproj"] + params[p + "mlp.bproj"]  # (N, C)
+        layers.append(dict(ln1=ln1, ln1_cache=ln1_cache, w_qkv=w_qkv, q=q, k=k, v=v, probs=probs,
+                           heads=heads, ln2=ln2, ln2_cache=ln2_cache, dact_dfc=dact_dfc, act=act))
+
+    lnf, lnf_cache = _layer_norm(x, params["ln_f.gamma"], params["ln_f.beta"], eps)  # (N, C)
+    head = params["wte"] if config.tied_head else params["lm_head"]  # (V, C)
+    logits = lnf @ head.T  # (N, V)
+    cache = dict(tokens=tokens, layers=layers, lnf=lnf, lnf_cache=lnf_cache, scale=scale)
+    return logits.reshape(B, T, -1), cache
+
+
+def cross_entropy(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean cross-entropy over the positions where mask is true, and its gradient w.r.t. logits (B, T, V)."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)  # (B, T, V)
+    exp = np.exp(shifted)
+    sum_exp = exp.sum(axis=-1, keepdims=True)  # (B, T, 1)
+    log_probs = shifted - np.log(sum_exp)  # (B, T, V)
+    weight = mask.astype(logits.dtype) / max(int(mask.sum()), 1)  # (B, T)
+    target_log_probs = np.take_along_axis(log_probs, targets[..., None], axis=-1)[..., 0]  # (B, T)
+    loss = -float((target_log_probs * weight).sum())
+    dlogits = exp / sum_exp  # (B, T, V)
+    index = targets[..., None]  # (B, T, 1)
+    np.put_along_axis(dlogits, index, np.take_along_axis(dlogits, index, axis=-1) - 1.0, axis=-1)
+    return loss, dlogits * weight[..., None]
+
+
+def backward(params: Params, config: GPTConfig, cache: dict[str, Any], dlogits: np.ndarray) -> Params:
+    """Gradients of every parameter, given dLoss/dlogits (B, T, V) and the cache of `forward`."""
+    tokens = cache["tokens"]
+    B, T = tokens.shape
+    C, H = config.n_embd, config.n_head
+    scale = cache["scale"]
+    grads: Params = {}
+
+    dlogits = dlogits.reshape(B * T, -1)  # (N, V)
+    head = params["wte"] if config.tied_head else params["lm_head"]  # (V, C)
+    dhead = dlogits.T @ cache["lnf"]  # (V, C)
+    dx, grads["ln_f.gamma"], grads["ln_f.beta"] = _layer_norm_backward(
+        dlogits @ head, params["ln_f.gamma"], cache["lnf_cache"])  # (N, C)
+
+    for i in reversed(range(config.n_layer)):
+        p, layer = f"layers.{i}.", cache["layers"][i]
+        # x = x1 + gelu(ln2 @ wfc + bfc) @ wproj + bproj
+        grads[p + "mlp.wproj"] = layer["act"].T @ dx  # (4C, C)
+        grads[p + "mlp.bproj"] = dx.sum(axis=0)
+        dfc = (dx @ params[p + "mlp.wproj"].T) * layer["dact_dfc"]  # (N, 4C)
+        grads[p + "mlp.wfc"] = layer["ln2"].T @ dfc  # (C, 4C)
+        grads[p + "mlp.bfc"] = dfc.sum(axis=0)
+        dln2, grads[p + "ln2.gamma"], grads[p + "ln2.beta"] = _layer_norm_backward(
+            dfc @ params[p + "mlp.wfc"].T, params[p + "ln2.gamma"], layer["ln2_cache"])
+        dx1 = dx + dln2  # (N, C)
+
+        # x1 = x + softmax(mask(q k^T * scale)) v @ wproj + bproj
+        grads[p + "attn.wproj"] = layer["heads"].T @ dx1  # (C, C)
+        grads[p + "attn.bproj"] = dx1.sum(axis=0)
+        dheads = _split_heads(dx1 @ params[p + "attn.wproj"].T, B, T, H)  # (B, H, T, A)
+        q, k, v, probs = layer["q"], layer["k"], layer["v"], layer["probs"]
+        dprobs = dheads @ v.transpose(0, 1, 3, 2)  # (B, H, T, T)
+        dv = probs.transpose(0, 1, 3, 2) @ dheads  # (B, H, T, A)
+        # softmax backward; masked entries have probs == 0, so they get no gradient
+        dscores = probs * (dprobs - (dprobs * probs).sum(axis=-1, keepdims=True)) * scale  # (B, H, T, T)
+        dq = dscores @ k  # (B, H, T, A)
+        dk = dscores.transpose(0, 1, 3, 2) @ q  # (B, H, T, A)
+        dqkv = np.concatenate([_merge_heads(dq), _merge_heads(dk), _merge_heads(dv)], axis=1)  # (N, 3C)
+        dw_qkv = layer["ln1"].T @ dqkv  # (C, 3C)
+        db_qkv = dqkv.sum(axis=0)  # (3C,)
+        for j, name in enumerate("qkv"):
+            grads[p + f"attn.w{name}"] = dw_qkv[:, j * C:(j + 1) * C]
+            grads[p + f"attn.b{name}"] = db_qkv[j * C:(j + 1) * C]
+        dln1, grads[p + "ln1.gamma"], grads[p + "ln1.beta"] = _layer_norm_backward(
+            dqkv @ layer["w_qkv"].T, params[p + "ln1.gamma"], layer["ln1_cache"])
+        dx = dx1 + dln1  # (N, C)
+
+    dx = dx.reshape(B, T, C)
+    dwpe = np.zeros_like(params["wpe"])
+    dwpe[:T] = dx.sum(axis=0)
+    grads["wpe"] = dwpe
+    dwte = np.zeros_like(params["wte"])
+    np.add.at(dwte, tokens.reshape(-1), dx.reshape(B * T, C))
+    if config.tied_head:
+        dwte += dhead
+    else:
+        grads["lm_head"] = dhead
+    grads["wte"] = dwte
+    return {name: grads[name] for name in params}
+
+
+def loss_and_grads(params: Params, config: GPTConfig, tokens: np.ndarray, targets: np.ndarray,
+                   mask: np.ndarray) -> tuple[float, Params]:
+    """Masked mean cross-entropy of next-token prediction and the gradient of every parameter."""
+    logits, cache = forward(params, config, tokens)
+    loss, dlogits = cross_entropy(logits, targets, mask)
+    return loss, backward(params, config, cache, dlogits)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# optimiser and training loop
+
+
+class AdamW:
+    """Adam with decoupled weight decay, applied to matrices only (not to biases or layer-norm gains)."""
+
+    def __init__(self, params: Params, weight_decay: float = 0.1, betas: tuple[float, float] = (0.9, 0.99),
+                 eps: float = 1e-8) -> None:
+        self.weight_decay, self.betas, self.eps = weight_decay, betas, eps
+        self.m = {name: np.zeros_like(value) for name, value in params.items()}
+        self.v = {name: np.zeros_like(value) for name, value in params.items()}
+        self.step_count = 0
+
+    def step(self, params: Params, grads: Params, lr: float) -> None:
+        """Update params in place."""
+        self.step_count += 1
+        beta1, beta2 = self.betas
+        correction1 = 1.0 - beta1**self.step_count
+        correction2 = 1.0 - beta2**self.step_count
+        for name, value in params.items():
+            g = grads[name]
+            m, v = self.m[name], self.v[name]
+            m *= beta1
+            m += (1.0 - beta1) * g
+            v *= beta2
+            v += (1.0 - beta2) * g * g
+            if value.ndim == 2 and self.weight_decay:
+                value *= 1.0 - lr * self.weight_decay
+            value -= lr * (m / correction1) / (np.sqrt(v / correction2) + self.eps)
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Hyper-parameters of a training run."""
+
+    steps: int = 2000
+    batch_size: int = 64
+    lr: float = 2e-3
+    min_lr: float = 1e-4
+    warmup_steps: int = 100
+    weight_decay: float = 0.1
+    grad_clip: float = 1.0
+    seed: int = 0
+
+
+def learning_rate(step: int, settings: TrainSettings) -> float:
+    """Linear warm-up, then cosine decay to min_lr at the last step."""
+    if step < settings.warmup_steps:
+        return settings.lr * (step + 1) / settings.warmup_steps
+    span = max(settings.steps - settings.warmup_steps, 1)
+    progress = min((step - settings.warmup_steps) / span, 1.0)
+    return settings.min_lr + 0.5 * (1.0 + math.cos(math.pi * progress)) * (settings.lr - settings.min_lr)
+
+
+def clip_grads(grads: Params, max_norm: float) -> float:
+    """Scale all gradients in place so their global norm is at most max_norm; returns the norm before."""
+    norm = math.sqrt(sum(float((g * g).sum()) for g in grads.values()))
+    if max_norm > 0 and norm > max_norm:
+        for g in grads.values():
+            g *= max_norm / norm
+    return norm
+
+
+class ProgressBar:
+    """One carriage-return line on stderr: step, loss and ETA."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, interval_s: float = 0.2) -> None:
+        self.total, self.stream, self.interval_s = total, stream or sys.stderr, interval_s
+        self.start = time.perf_counter()
+        self.last_draw = -math.inf
+
+    def update(self, step: int, loss: float) -> None:
+        now = time.perf_counter()
+        if step < self.total and now - self.last_draw < self.interval_s:
+            return
+        self.last_draw = now
+        elapsed = now - self.start
+        eta = elapsed / step * (self.total - step) if step else 0.0
+        width = 30
+        filled = int(width * step / self.total)
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\rstep {step:>{len(str(self.total))}}/{self.total} [{bar}] loss {loss:<9.3g} "
+                          f"elapsed {_format_seconds(elapsed)} eta {_format_seconds(eta)} ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def _format_seconds(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced."""
+
+    params: Params
+    losses: list[float]
+    seconds: float
+
+
+def train(config: GPTConfig, tokens: np.ndarray, targets: np.ndarray, mask: np.ndarray,
+          settings: TrainSettings, dtype=np.float32, progress: bool = False) -> TrainResult:
+    """Train from scratch on a fixed data set (rows sampled with replacement); same seed, same weights."""
+    rng = np.random.default_rng(settings.seed)
+    params = init_params(config, seed=settings.seed, dtype=dtype)
+    optimizer = AdamW(params, weight_decay=settings.weight_decay)
+    bar = ProgressBar(settings.steps) if progress else None
+    losses: list[float] = []
+    start = time.perf_counter()
+    for step in range(settings.steps):
+        rows = rng.integers(0, len(tokens), size=settings.batch_size)  # (B,)
+        loss, grads = loss_and_grads(params, config, tokens[rows], targets[rows], mask[rows])
+        clip_grads(grads, settings.grad_clip)
+        optimizer.step(params, grads, learning_rate(step, settings))
+        losses.append(loss)
+        if bar:
+            bar.update(step + 1, float(np.mean(losses[-20:])))
+    if bar:
+        bar.close()
+    return TrainResult(params=params, losses=losses, seconds=time.perf_counter() - start)
+
+
+def train_sort(config: GPTConfig, settings: TrainSettings, progress: bool = False) -> TrainResult:
+    """Train a model on the letter-sorting task over all 729 inputs."""
+    from glviz.model.sort_task import all_inputs, training_batch
+
+    tokens, targets, mask = training_batch(all_inputs())  # (729, 11) each
+    return train(config, tokens, targets, mask, settings, progress=progress)
+
+
+def to_weights(params: Params, config: GPTConfig) -> Weights:
+    """The trained parameters as float32 Weights (what save_npz writes)."""
+    from glviz.model.weights import Weights
+
+    tensors = {name: np.ascontiguousarray(value, dtype=np.float32) for name, value in params.items()}
+    return Weights(config=config, tensors=tensors, tokenizer=None)

@@ -217,7 +217,7 @@ class _Geometry:
 
     @property
     def head_pitch(self) -> float:
-        """Distance along -z between the planes of consecutive heads (a head's size keeps GPT-3's 96 shallow)."""
+        """Distance along -z between the planes of consecutive heads (head-sized: GPT-3's 96 stay shallow)."""
         return float(max(4, self.A))
 
     def weight_x(self, in_cols: int) -> float:

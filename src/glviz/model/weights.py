@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -320,7 +321,7 @@ _HF_ACTIVATIONS = {
 }
 
 # The attention-mask buffers older GPT-2 checkpoints carry; they are not weights.
-_HF_BUFFERS = ("attn.bias", "attn.masked_bias")
+_HF_BUFFER = re.compile(r"h\.\d+\.attn\.(bias|masked_bias)")
 
 
 def _hf_config(directory: Path) -> GPTConfig:
@@ -433,7 +434,7 @@ def _load_hf(directory: Path) -> Weights:
         with safe_open(str(st_path), framework="numpy") as f:
             for key in f.keys():  # noqa: SIM118 (safe_open is not a mapping)
                 short = key.removeprefix("transformer.")
-                if short.endswith(_HF_BUFFERS):
+                if _HF_BUFFER.fullmatch(short):
                     continue
                 if short == "lm_head.weight":
                     if not config.tied_head:

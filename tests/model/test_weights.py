@@ -1,0 +1,541 @@
+"""Loading weights: our .npz, real Hugging Face GPT-2 folders built here with safetensors and tokenizers, the
+CLI commands on them, and every kind of bad input ending in one `glviz: error:` line and exit status 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors.numpy import save_file
+
+from glviz.cli import main
+from glviz.errors import GlvizError
+from glviz.model.config import GPTConfig
+from glviz.model.forward import Trace, logits, trace_names
+from glviz.model.generate import generate
+from glviz.model.tokenizer import Tokenizer, load_tokenizer
+from glviz.model.weights import Weights, load_weights, random_weights, save_npz, weight_names
+
+SENTENCES = [
+    "The quick brown fox jumps over the lazy dog.",
+    "A transformer predicts the next token from the tokens before it.",
+    "Every number the model computes can be shown as a small coloured cell.",
+    "Attention mixes information between positions; the MLP works on each position alone.",
+]
+
+TINY = GPTConfig(n_layer=2, n_head=2, n_embd=12, vocab_size=320, block_size=16, name="tiny")
+
+
+def _varied_weights(config: GPTConfig, seed: int = 0) -> Weights:
+    """Random weights with random biases and gains, so that a mix-up of any two tensors changes the logits."""
+    weights = random_weights(config, seed=seed, std=0.2)
+    rng = np.random.default_rng(seed + 1)
+    for name, array in weights.tensors.items():
+        if array.ndim == 1:
+            array[...] = (1.0 if name.endswith("gamma") else 0.0) + 0.1 * rng.standard_normal(array.shape)
+    return weights
+
+
+def hf_tensors(
+    weights: Weights, *, prefix: bool = True, buffers: bool = True, lm_head: bool = False
+) -> dict[str, np.ndarray]:
+    """Our weights under Hugging Face GPT-2 names, in its Conv1D (in, out) layout."""
+    c = weights.config
+    pre = "transformer." if prefix else ""
+    out = {
+        pre + "wte.weight": weights["wte"],
+        pre + "wpe.weight": weights["wpe"],
+        pre + "ln_f.weight": weights["ln_f.gamma"],
+        pre + "ln_f.bias": weights["ln_f.beta"],
+    }
+    for i in range(c.n_layer):
+        h, p = f"{pre}h.{i}.", f"layers.{i}."
+        out[h + "ln_1.weight"] = weights[p + "ln1.gamma"]
+        out[h + "ln_1.bias"] = weights[p + "ln1.beta"]
+        out[h + "attn.c_attn.weight"] = np.concatenate([weights[p + f"attn.w{n}"] for n in "qkv"], axis=1)
+        out[h + "attn.c_attn.bias"] = np.concatenate([weights[p + f"attn.b{n}"] for n in "qkv"])
+        out[h + "attn.c_proj.weight"] = weights[p + "attn.wproj"]
+        out[h + "attn.c_proj.bias"] = weights[p + "attn.bproj"]
+        out[h + "ln_2.weight"] = weights[p + "ln2.gamma"]
+        out[h + "ln_2.bias"] = weights[p + "ln2.beta"]
+        out[h + "mlp.c_fc.weight"] = weights[p + "mlp.wfc"]
+        out[h + "mlp.c_fc.bias"] = weights[p + "mlp.bfc"]
+        out[h + "mlp.c_proj.weight"] = weights[p + "mlp.wproj"]
+        out[h + "mlp.c_proj.bias"] = weights[p + "mlp.bproj"]
+        if buffers:
+            T = c.block_size
+            out[h + "attn.bias"] = np.tril(np.ones((T, T), np.float32))[None, None]
+            out[h + "attn.masked_bias"] = np.array(-1e4, np.float32)
+    if lm_head or not c.tied_head:
+        out["lm_head.weight"] = weights["lm_head"]
+    return {k: np.ascontiguousarray(v) for k, v in out.items()}
+
+
+def hf_config(config: GPTConfig) -> dict:
+    return {
+        "model_type": "gpt2",
+        "architectures": ["GPT2LMHeadModel"],
+        "n_layer": config.n_layer,
+        "n_head": config.n_head,
+        "n_embd": config.n_embd,
+        "vocab_size": config.vocab_size,
+        "n_positions": config.block_size,
+        "n_ctx": config.block_size,
+        "layer_norm_epsilon": config.layer_norm_eps,
+        "activation_function": {"gelu_new": "gelu_new", "gelu": "gelu"}[config.activation],
+        "tie_word_embeddings": config.tied_head,
+    }
+
+
+def write_checkpoint(
+    directory: Path, weights: Weights, *, tokenizer: str | None = "json", **options: bool
+) -> Path:
+    """A Hugging Face GPT-2 folder: config.json, model.safetensors and optionally a trained BPE tokenizer."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "config.json").write_text(json.dumps(hf_config(weights.config)))
+    save_file(hf_tensors(weights, **options), str(directory / "model.safetensors"), metadata={"format": "pt"})
+    if tokenizer is not None:
+        write_tokenizer(directory, tokenizer)
+    return directory
+
+
+def write_tokenizer(directory: Path, form: str) -> None:
+    """A byte-level BPE trained on a few sentences: tokenizer.json ("json") or vocab.json + merges.txt."""
+    from tokenizers import ByteLevelBPETokenizer
+
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(SENTENCES, vocab_size=TINY.vocab_size, min_frequency=1, show_progress=False)
+    if form == "json":
+        bpe.save(str(directory / "tokenizer.json"))
+    else:
+        bpe.save_model(str(directory))
+
+
+def assert_same_weights(a: Weights, b: Weights) -> None:
+    assert a.config.n_layer == b.config.n_layer and a.config.tied_head == b.config.tied_head
+    for name in weight_names(a.config):
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+# ------------------------------------------------------------------------------------------------ good inputs
+
+
+@pytest.mark.parametrize("prefix", [True, False], ids=["prefix", "no-prefix"])
+@pytest.mark.parametrize("buffers", [True, False], ids=["buffers", "no-buffers"])
+def test_hf_checkpoint_round_trip(tmp_path: Path, prefix: bool, buffers: bool) -> None:
+    weights = _varied_weights(TINY)
+    loaded = load_weights(write_checkpoint(tmp_path / "ckpt", weights, prefix=prefix, buffers=buffers))
+    assert_same_weights(weights, loaded)
+    assert loaded.config.block_size == TINY.block_size and loaded.config.activation == "gelu_new"
+    assert all(loaded.tensors[n].dtype == np.float32 for n in loaded.tensors)
+    tokens = [5, 17, 300, 2]
+    np.testing.assert_array_equal(logits(loaded, tokens), logits(weights, tokens))
+
+
+def test_hf_tied_checkpoint_with_lm_head_copy_stays_tied(tmp_path: Path) -> None:
+    weights = _varied_weights(TINY)
+    loaded = load_weights(write_checkpoint(tmp_path / "ckpt", weights, lm_head=True))
+    assert loaded.config.tied_head and "lm_head" not in loaded.tensors
+    assert loaded["lm_head"] is loaded["wte"]
+
+
+def test_hf_untied_checkpoint_uses_its_own_head(tmp_path: Path) -> None:
+    config = GPTConfig(
+        n_layer=1, n_head=3, n_embd=9, vocab_size=320, block_size=8, tied_head=False, activation="gelu"
+    )
+    weights = _varied_weights(config, seed=4)
+    assert not np.array_equal(weights["lm_head"], weights["wte"])
+    loaded = load_weights(write_checkpoint(tmp_path / "ckpt", weights))
+    assert not loaded.config.tied_head and loaded.config.activation == "gelu"
+    assert_same_weights(weights, loaded)
+    np.testing.assert_array_equal(logits(loaded, [1, 2, 3]), logits(weights, [1, 2, 3]))
+
+
+def test_hf_checkpoint_path_may_name_the_safetensors_file(tmp_path: Path) -> None:
+    directory = write_checkpoint(tmp_path / "ckpt", _varied_weights(TINY))
+    assert load_weights(directory / "model.safetensors").config.n_embd == TINY.n_embd
+
+
+def test_hf_float16_checkpoint_is_read_as_float32(tmp_path: Path) -> None:
+    weights = _varied_weights(TINY)
+    directory = tmp_path / "ckpt"
+    directory.mkdir()
+    (directory / "config.json").write_text(json.dumps(hf_config(TINY)))
+    tensors = {k: v.astype(np.float16) for k, v in hf_tensors(weights).items()}
+    save_file(tensors, str(directory / "model.safetensors"))
+    loaded = load_weights(directory)
+    assert loaded["wte"].dtype == np.float32
+    np.testing.assert_array_equal(loaded["wte"], weights["wte"].astype(np.float16).astype(np.float32))
+
+
+def test_npz_round_trip(tmp_path: Path) -> None:
+    for config in (
+        TINY,
+        GPTConfig(n_layer=1, n_head=1, n_embd=4, vocab_size=3, block_size=5, tied_head=False),
+    ):
+        weights = _varied_weights(config)
+        save_npz(weights, tmp_path / "w.npz")
+        loaded = load_weights(tmp_path / "w.npz")
+        assert loaded.config == config
+        assert_same_weights(weights, loaded)
+        w, _ = loaded.qkv(0)  # re-fused on load: q, k, v are views of one matrix
+        assert np.shares_memory(w, loaded["layers.0.attn.wv"])
+
+
+@pytest.mark.parametrize("form", ["json", "vocab-merges"])
+def test_tokenizer_from_checkpoint(tmp_path: Path, form: str) -> None:
+    write_tokenizer(tmp_path, form)
+    tokenizer = load_tokenizer(tmp_path)
+    assert isinstance(tokenizer, Tokenizer)
+    text = "The lazy fox predicts the next cell."
+    ids = tokenizer.encode(text)
+    assert ids.dtype == np.int64 and 0 < ids.size < len(text)  # merges were learned
+    assert np.all(ids < tokenizer.vocab_size)
+    assert tokenizer.decode(ids) == text
+
+
+def test_both_tokenizer_forms_agree(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    write_tokenizer(tmp_path / "a", "json")
+    write_tokenizer(tmp_path / "b", "vocab-merges")
+    text = "Every number the quick model computes."
+    np.testing.assert_array_equal(
+        load_tokenizer(tmp_path / "a").encode(text), load_tokenizer(tmp_path / "b").encode(text)
+    )
+
+
+def test_generate_command_prints_ids_and_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    weights = _varied_weights(TINY, seed=7)
+    directory = write_checkpoint(tmp_path / "ckpt", weights, tokenizer="vocab-merges")
+    prompt = "The quick brown fox"
+    assert (
+        main(["generate", "--weights", str(directory), "--prompt", prompt, "--max-new-tokens", "5", "--ids"])
+        == 0
+    )
+    printed = [int(t) for t in capsys.readouterr().out.strip().splitlines()[-1].split()]
+    tokenizer = load_tokenizer(directory)
+    expected = generate(weights, tokenizer.encode(prompt), 5)
+    assert printed == expected.tolist()
+    # the greedy ids really are the argmax of the logits, step by step
+    sequence = list(tokenizer.encode(prompt))
+    for token in printed:
+        assert token == int(np.argmax(logits(weights, sequence)[-1]))
+        sequence.append(token)
+    assert main(["generate", "--weights", str(directory), "--prompt", prompt, "--max-new-tokens", "5"]) == 0
+    assert (
+        capsys.readouterr().out.rstrip("\n").splitlines()[-1] == tokenizer.decode(expected).splitlines()[-1]
+    )
+
+
+def test_sampling_is_reproducible_and_respects_top_k(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    weights = _varied_weights(TINY, seed=8)
+    directory = write_checkpoint(tmp_path / "ckpt", weights)
+    args = [
+        "generate",
+        "--weights",
+        str(directory),
+        "--tokens",
+        "1,2,3",
+        "--max-new-tokens",
+        "12",
+        "--ids",
+        "--temperature",
+        "1.5",
+        "--seed",
+        "3",
+    ]
+    runs = []
+    for _ in range(2):
+        assert main(args) == 0
+        runs.append(capsys.readouterr().out.strip().splitlines()[-1])
+    assert runs[0] == runs[1]
+    sampled = generate(weights, [1, 2, 3], 12, temperature=1.5, seed=3)
+    assert runs[0] == " ".join(map(str, sampled))
+    # top-k 1 and a tiny top-p both leave only the most likely token: the same as greedy
+    greedy = generate(weights, [1, 2, 3], 12)
+    np.testing.assert_array_equal(generate(weights, [1, 2, 3], 12, temperature=2.0, top_k=1, seed=1), greedy)
+    np.testing.assert_array_equal(generate(weights, [1, 2, 3], 12, top_p=1e-9, seed=1), greedy)
+    # sampling at a high temperature does not just repeat greedy decoding
+    assert not np.array_equal(generate(weights, [1, 2, 3], 12, temperature=5.0, seed=0), greedy)
+
+
+def test_generation_slides_past_the_context(tmp_path: Path) -> None:
+    weights = _varied_weights(TINY, seed=9)
+    new = generate(weights, list(range(TINY.block_size)), 3)
+    assert new.shape == (3,)
+    assert new[0] == int(np.argmax(logits(weights, list(range(TINY.block_size)))[-1]))
+
+
+def test_trace_command_writes_every_value_and_the_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    weights = _varied_weights(TINY, seed=5)
+    directory = write_checkpoint(tmp_path / "ckpt", weights)
+    out = tmp_path / "trace.npz"
+    assert main(["trace", "--weights", str(directory), "--prompt", "The lazy dog", "--out", str(out)]) == 0
+    tokens = load_tokenizer(directory).encode("The lazy dog")
+    with np.load(out) as data:
+        assert set(data.files) == {*trace_names(TINY.n_layer), "config"}
+        assert json.loads(str(data["config"]))["n_embd"] == TINY.n_embd
+        expected = Trace(weights, tokens).full()
+        for name, value in expected.items():
+            np.testing.assert_array_equal(data[name], value, err_msg=name)
+    assert (
+        main(["trace", "--weights", str(directory), "--tokens", "4,5", "--float64", "--out", str(out)]) == 0
+    )
+    with np.load(out) as data:
+        assert data["logits"].dtype == np.float64 and data["logits"].shape == (2, TINY.vocab_size)
+
+
+def test_trace_command_with_our_npz_and_letters(tmp_path: Path) -> None:
+    """--input letters run the sequence the app shows: the 6 letters and the first 5 greedy outputs."""
+    config = GPTConfig(n_layer=1, n_head=2, n_embd=8, vocab_size=3, block_size=11, tied_head=False)
+    save_npz(_varied_weights(config), tmp_path / "sort.npz")
+    out = tmp_path / "t.npz"
+    assert (
+        main(["trace", "--weights", str(tmp_path / "sort.npz"), "--input", "cbabbc", "--out", str(out)]) == 0
+    )
+    with np.load(out) as data:
+        assert data["tokens"].tolist()[:6] == [2, 1, 0, 1, 1, 2]
+        assert data["tokens"].shape == (11,)
+
+
+def test_logits_match_transformers_when_installed(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed")
+    transformers = pytest.importorskip("transformers", reason="transformers is not installed")
+    weights = _varied_weights(TINY, seed=11)
+    directory = write_checkpoint(tmp_path / "ckpt", weights)
+    model = transformers.GPT2LMHeadModel.from_pretrained(str(directory)).eval()
+    tokens = [3, 1, 4, 1, 5, 9, 2, 6]
+    with torch.no_grad():
+        expected = model(torch.tensor([tokens])).logits[0].numpy()
+    np.testing.assert_allclose(logits(load_weights(directory), tokens), expected, rtol=1e-4, atol=1e-4)
+
+
+# ------------------------------------------------------------------------------------------------- bad inputs
+
+
+def _error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    """Run the CLI; require exit status 2 and exactly one stderr line starting `glviz: error:`."""
+    try:
+        status = main(argv)
+    except SystemExit as exc:  # argparse's own errors (our parser prints the same one line)
+        status = exc.code
+    captured = capsys.readouterr()
+    assert status == 2, captured
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("glviz: error: "), captured.err
+    assert "Traceback" not in captured.err
+    return lines[0]
+
+
+def _good_checkpoint(tmp_path: Path) -> Path:
+    return write_checkpoint(tmp_path / "ckpt", _varied_weights(TINY), tokenizer=None)
+
+
+def _write(directory: Path, name: str, data: bytes) -> Path:
+    (directory / name).write_bytes(data)
+    return directory
+
+
+def _edit_config(directory: Path, **changes: object) -> Path:
+    config = json.loads((directory / "config.json").read_text())
+    for key, value in changes.items():
+        if value is None:
+            config.pop(key)
+        else:
+            config[key] = value
+    (directory / "config.json").write_text(json.dumps(config))
+    return directory
+
+
+def _rewrite_tensors(directory: Path, change) -> Path:
+    from safetensors.numpy import load_file
+
+    tensors = load_file(str(directory / "model.safetensors"))
+    change(tensors)
+    save_file(tensors, str(directory / "model.safetensors"))
+    return directory
+
+
+def _set_value(tensors: dict, name: str, value: float) -> None:
+    tensors[name] = tensors[name].copy()
+    tensors[name].reshape(-1)[3] = value
+
+
+BAD_CHECKPOINTS = {
+    "missing path": (lambda d: d / "nowhere", "weights path does not exist"),
+    "no model.safetensors": (lambda d: (d / "model.safetensors").unlink() or d, "no model.safetensors"),
+    "empty model.safetensors": (lambda d: _write(d, "model.safetensors", b""), "is empty"),
+    "truncated safetensors": (
+        lambda d: _write(d, "model.safetensors", (d / "model.safetensors").read_bytes()[:-200]),
+        "truncated or corrupt",
+    ),
+    "corrupt safetensors": (
+        lambda d: _write(d, "model.safetensors", b"\x00garbage" * 64),
+        "truncated or corrupt",
+    ),
+    "corrupt header json": (
+        lambda d: _write(d, "model.safetensors", (16).to_bytes(8, "little") + b"{not json at all}"),
+        "truncated or corrupt",
+    ),
+    "no config.json": (lambda d: (d / "config.json").unlink() or d, "no config.json"),
+    "config.json not JSON": (
+        lambda d: _write(d, "config.json", b"{n_layer: 2,"),
+        "not valid JSON",
+    ),
+    "config.json a list": (lambda d: _write(d, "config.json", b"[1, 2]"), "not a JSON object"),
+    "missing n_head": (lambda d: _edit_config(d, n_head=None), "field n_head is missing"),
+    "missing n_positions": (
+        lambda d: _edit_config(d, n_positions=None, n_ctx=None),
+        "n_positions is missing",
+    ),
+    "n_layer not a number": (lambda d: _edit_config(d, n_layer="two"), "n_layer must be a positive integer"),
+    "n_embd negative": (lambda d: _edit_config(d, n_embd=-12), "n_embd must be a positive integer"),
+    "bad activation": (lambda d: _edit_config(d, activation_function="relu"), "activation_function"),
+    "bad epsilon": (lambda d: _edit_config(d, layer_norm_epsilon=0), "layer_norm_epsilon"),
+    "not gpt2": (lambda d: _edit_config(d, model_type="llama"), "model_type must be gpt2"),
+    "n_embd not divisible": (lambda d: _edit_config(d, n_head=5), "not divisible by n_head"),
+    "shape disagrees (n_embd)": (lambda d: _edit_config(d, n_embd=16, n_head=2), "config.json says"),
+    "shape disagrees (vocab)": (lambda d: _edit_config(d, vocab_size=100), "config.json says"),
+    "more layers than config": (lambda d: _edit_config(d, n_layer=1), "unexpected tensor"),
+    "fewer layers than config": (lambda d: _edit_config(d, n_layer=3), "lacks tensor"),
+    "untied without head": (
+        lambda d: _edit_config(d, tie_word_embeddings=False),
+        "lacks tensor lm_head.weight",
+    ),
+    "NaN in weights": (
+        lambda d: _rewrite_tensors(d, lambda t: _set_value(t, "transformer.h.1.mlp.c_fc.weight", np.nan)),
+        "NaN or Inf",
+    ),
+    "Inf in weights": (
+        lambda d: _rewrite_tensors(d, lambda t: _set_value(t, "transformer.wpe.weight", -np.inf)),
+        "NaN or Inf",
+    ),
+    "missing tensor": (
+        lambda d: _rewrite_tensors(d, lambda t: t.pop("transformer.h.0.ln_2.bias")),
+        "lacks tensor h.0.ln_2.bias",
+    ),
+    "int tensor": (
+        lambda d: _rewrite_tensors(d, lambda t: t.update({"transformer.ln_f.bias": np.zeros(12, np.int32)})),
+        "unsupported dtype",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CHECKPOINTS))
+def test_bad_checkpoint_is_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    spoil, message = BAD_CHECKPOINTS[case]
+    path = spoil(_good_checkpoint(tmp_path))
+    with pytest.raises(GlvizError, match=message):
+        load_weights(path)
+    line = _error_line(capsys, ["generate", "--weights", str(path), "--tokens", "1,2"])
+    assert message in line and "(" in line and line.endswith(")")
+
+
+BAD_NPZ = {
+    "not a zip": (lambda p: p.write_bytes(b"PK\x03\x04 broken zip"), "not a readable .npz"),
+    "no config": (lambda p: np.savez(p, wte=np.zeros((3, 4), np.float32)), "no config entry"),
+    "config not JSON": (lambda p: np.savez(p, config=np.array("{oops")), "not valid JSON"),
+    "config missing field": (
+        lambda p: np.savez(p, config=np.array(json.dumps({"n_layer": 1}))),
+        "n_head is missing",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_NPZ))
+def test_bad_npz_is_one_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str) -> None:
+    spoil, message = BAD_NPZ[case]
+    path = tmp_path / "w.npz"
+    spoil(path)
+    line = _error_line(
+        capsys, ["trace", "--weights", str(path), "--tokens", "1", "--out", str(tmp_path / "o.npz")]
+    )
+    assert message in line
+
+
+def test_npz_with_wrong_shape_or_nan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    weights = _varied_weights(TINY)
+    weights.tensors["layers.1.mlp.wproj"] = weights["layers.1.mlp.wproj"][:, :5]
+    save_npz(weights, tmp_path / "shape.npz")
+    assert "has shape (48, 5), config says (48, 12)" in _error_line(
+        capsys, ["generate", "--weights", str(tmp_path / "shape.npz"), "--tokens", "1"]
+    )
+    weights = _varied_weights(TINY)
+    weights["layers.0.ln1.gamma"][2] = np.inf
+    save_npz(weights, tmp_path / "inf.npz")
+    assert "layers.0.ln1.gamma contains 1 NaN or Inf" in _error_line(
+        capsys, ["generate", "--weights", str(tmp_path / "inf.npz"), "--tokens", "1"]
+    )
+
+
+BAD_ARGUMENTS = {
+    "token outside vocabulary": (["--tokens", "1,320"], "outside the vocabulary 0..319 (320)"),
+    "negative token": (["--tokens", "-1"], "outside the vocabulary"),
+    "too many tokens": (["--tokens", ",".join(["1"] * 17)], "more tokens than the model's context of 16"),
+    "unparsable tokens": (["--tokens", "1,x,3"], "--tokens must be integer ids"),
+    "empty tokens": (["--tokens", " , "], "at least one token"),
+    "prompt without tokenizer": (["--prompt", "hello"], "no tokenizer"),
+    "letters for a non-sort model": (["--input", "CBABBC"], "--input letters are for the nano sort model"),
+    "bad letters": (["--input", "ABCD"], "6 letters"),
+    "negative max tokens": (["--tokens", "1", "--max-new-tokens", "-3"], "max-new-tokens"),
+    "bad top-p": (["--tokens", "1", "--top-p", "1.5"], "top-p"),
+    "bad top-k": (["--tokens", "1", "--top-k", "0"], "top-k"),
+    "negative temperature": (["--tokens", "1", "--temperature", "-1"], "temperature"),
+    "no input at all": ([], "one of the arguments --input --tokens --prompt is required"),
+    "unknown preset": (["--model", "gpt5", "--tokens", "1"], "unknown model"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ARGUMENTS))
+def test_bad_arguments_are_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    extra, message = BAD_ARGUMENTS[case]
+    directory = _good_checkpoint(tmp_path)
+    argv = ["generate", *(["--weights", str(directory)] if "--model" not in extra else []), *extra]
+    assert message in _error_line(capsys, argv)
+
+
+def test_trace_to_missing_folder_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = _good_checkpoint(tmp_path)
+    line = _error_line(
+        capsys,
+        [
+            "trace",
+            "--weights",
+            str(directory),
+            "--tokens",
+            "1",
+            "--out",
+            str(tmp_path / "no" / "such" / "dir" / "t.npz"),
+        ],
+    )
+    assert "output folder does not exist" in line
+
+
+def test_bad_input_through_a_real_process(tmp_path: Path) -> None:
+    directory = write_checkpoint(tmp_path / "ckpt", _varied_weights(TINY), tokenizer=None)
+    (directory / "model.safetensors").write_bytes((directory / "model.safetensors").read_bytes()[:100])
+    for argv in (
+        ["generate", "--weights", str(directory), "--tokens", "1"],
+        ["trace", "--weights", str(tmp_path / "missing"), "--tokens", "1", "--out", str(tmp_path / "t.npz")],
+        ["generate", "--model", "nano", "--input", "ABCDEF"],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "glviz", *argv], capture_output=True, text=True, timeout=120
+        )
+        assert proc.returncode == 2, proc
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("glviz: error: "), proc.stderr
+        assert proc.stdout == ""

@@ -1,0 +1,353 @@
+"""The "how was this computed" view model: everything the panel shows about the hovered cell. No imgui, no GL.
+
+The value shown always comes from the trace; the computation is rebuilt from the cells the layout says the
+value depends on (glviz.layout.deps), with the real numbers, and its result must equal the trace value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from glviz.layout.blocks import Block, Kind, Layout, block_cells, block_values
+
+FIRST_TERMS = 3  # terms of a long sum written out before "…"
+HISTOGRAM_BINS = 32
+KIND_NAMES = {Kind.WEIGHT: "weight", Kind.INTERMEDIATE: "intermediate", Kind.AGGREGATE: "aggregate"}
+# Index names per dimension: T -> t, C -> c; a repeated dimension (attention's T×T) gets a prime.
+INDEX_NAMES = {"T": "t", "C": "c", "A": "a", "4C": "m", "V": "v", "heads": "head", "H": "head"}
+
+
+@dataclass
+class BlockStats:
+    """Summary of one block's values, with a histogram (counts over HISTOGRAM_BINS equal bins)."""
+
+    count: int
+    min: float
+    max: float
+    mean: float
+    std: float
+    counts: np.ndarray  # (bins,) float64 (implot plots float64)
+    centres: np.ndarray  # (bins,) float64, bin centres
+    bin_width: float
+
+
+@dataclass
+class Curve:
+    """A small function plot with the hovered point marked (GELU)."""
+
+    title: str
+    xs: np.ndarray
+    ys: np.ndarray
+    point: tuple[float, float]
+
+
+@dataclass
+class HoverInfo:
+    """What the panel says about one cell."""
+
+    block: int
+    row: int
+    col: int
+    name: str
+    label: str
+    kind: str
+    section: str
+    shape: str  # e.g. "T=11 × C=48"
+    indices: list[tuple[str, int]]  # e.g. [("layer", 0), ("head", 1), ("t", 3), ("a", 5)]
+    computed: bool  # False for render-only models (no values)
+    value: float | None = None
+    formula: str = ""  # symbolic, e.g. "b[j] + Σ_i x[i]·W[i,j]"
+    lines: list[str] = field(default_factory=list)  # the same with real numbers, step by step
+    recomputed: float | None = None
+    dependencies: list = field(default_factory=list)  # CellRanges for the scene's highlight
+    curve: Curve | None = None
+    stats: BlockStats | None = None
+
+    @property
+    def value_text(self) -> str:
+        return "not computed" if self.value is None else fmt(self.value)
+
+    @property
+    def index_text(self) -> str:
+        return ", ".join(f"{name}={i}" for name, i in self.indices)
+
+    @property
+    def matches(self) -> bool:
+        """The recomputation reproduces the trace value (to float32 rounding)."""
+        if self.value is None or self.recomputed is None:
+            return False
+        if not math.isfinite(self.value) or not math.isfinite(self.recomputed):
+            return self.value == self.recomputed
+        return abs(self.value - self.recomputed) <= 1e-4 * max(1.0, abs(self.value))
+
+
+def fmt(value: float) -> str:
+    """A number to 4 significant digits, with proper minus and infinity signs."""
+    value = float(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "−∞" if value < 0 else "∞"
+    text = f"{value:.4g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}·10^{int(exponent)}"
+    return text.replace("-", "−")
+
+
+def _tensor_order(block: Block, rows, cols) -> list:
+    """(dims, sizes or indices) in the tensor's own axis order: blocks drawn transposed are turned back."""
+    pairs = [(block.dims[0], rows), (block.dims[1], cols)]
+    return pairs[::-1] if block.transpose else pairs
+
+
+def fmt_term(value: float) -> str:
+    """A number as the right operand of · or +: negative numbers in parentheses."""
+    text = fmt(value)
+    return f"({text})" if text.startswith("−") else text
+
+
+def shape_text(block: Block) -> str:
+    """Shape with dimension names in tensor order, e.g. "T=11 × C=48"; size-1 axes ("1") are left out."""
+    parts = [f"{dim}={n}" for dim, n in _tensor_order(block, block.rows, block.cols) if dim != "1"]
+    return " × ".join(parts) if parts else "1"
+
+
+def cell_indices(block: Block, row: int, col: int) -> list[tuple[str, int]]:
+    """The cell's indices by dimension in tensor order, after the layer and head the block belongs to."""
+    out: list[tuple[str, int]] = []
+    if block.layer >= 0:
+        out.append(("layer", block.layer))
+    if block.head >= 0:
+        out.append(("head", block.head))
+    seen: set[str] = set()
+    for dim, i in _tensor_order(block, row, col):
+        if dim == "1":
+            continue
+        name = INDEX_NAMES.get(dim, dim.lower())
+        if name in seen:
+            name += "′"
+        seen.add(name)
+        out.append((name, int(i)))
+    return out
+
+
+class HoverExplainer:
+    """Builds HoverInfo for cells of one layout and (optionally) one trace; caches block statistics."""
+
+    def __init__(self, layout: Layout, trace=None) -> None:
+        self.layout = layout
+        self.trace = trace
+        self._stats: dict[int, BlockStats] = {}
+
+    def set_trace(self, trace) -> None:
+        """A new trace (new input): cached statistics belong to the old one."""
+        self.trace = trace
+        self._stats.clear()
+
+    def stats(self, block: int) -> BlockStats | None:
+        if self.trace is None:
+            return None
+        if block not in self._stats:
+            self._stats[block] = block_stats(block_values(self.layout.blocks[block], self.trace))
+        return self._stats[block]
+
+    def explain(self, block: int, row: int, col: int) -> HoverInfo:
+        """Everything about cell (row, col) of `block`."""
+        return explain(self.layout, block, row, col, self.trace, stats=self.stats(block))
+
+
+def block_stats(values: np.ndarray, bins: int = HISTOGRAM_BINS) -> BlockStats:
+    """min, max, mean, std and a histogram of the finite values (masked attention scores are −∞)."""
+    flat = np.asarray(values, dtype=np.float64).ravel()
+    finite = flat[np.isfinite(flat)]
+    if finite.size == 0:
+        empty = np.zeros(bins)
+        return BlockStats(int(flat.size), math.nan, math.nan, math.nan, math.nan, empty, empty, 1.0)
+    lo, hi = float(finite.min()), float(finite.max())
+    if hi <= lo:
+        hi = lo + 1e-6
+    counts, edges = np.histogram(finite, bins=bins, range=(lo, hi))
+    centres = (edges[:-1] + edges[1:]) / 2
+    return BlockStats(int(flat.size), lo, float(finite.max()), float(finite.mean()), float(finite.std()),
+                      counts.astype(np.float64), centres, float(edges[1] - edges[0]))
+
+
+def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: BlockStats | None = None
+            ) -> HoverInfo:
+    """HoverInfo for one cell; without a trace (render-only models) only block, shape and indices."""
+    b = layout.blocks[block]
+    info = HoverInfo(block=block, row=row, col=col, name=b.name, label=b.label,
+                     kind=KIND_NAMES.get(Kind(int(b.kind)), str(b.kind)), section=b.section,
+                     shape=shape_text(b), indices=cell_indices(b, row, col), computed=trace is not None)
+    from glviz.layout import deps  # the layout's dependency rules; imported here to keep start-up light
+
+    tokens = None if trace is None else np.asarray(trace.tokens)
+    try:
+        dependency = deps.cell_dependency(layout, block, row, col, tokens=tokens)
+    except (KeyError, IndexError, ValueError):  # a block without a rule still shows name, shape and indices
+        dependency = None
+    if dependency is not None:
+        info.formula = dependency.formula
+        info.dependencies = list(dependency.inputs.values())
+        dependency.extra.setdefault("letters", layout.config.vocab_size == 3)  # nano's tokens are A, B, C
+    if trace is None:
+        return info
+    info.value = float(block_cells(b, trace, (row, row + 1), (col, col + 1))[0, 0])
+    info.stats = stats
+    if dependency is None:
+        return info
+    inputs = deps.gather_inputs(dependency, layout, trace)
+    info.recomputed = float(deps.recompute(dependency, inputs))
+    info.lines = computation_lines(dependency, inputs, info.value)
+    info.curve = _curve(dependency, inputs, info.value)
+    return info
+
+
+# --- the computation with real numbers ----------------------------------------------------------------------
+
+def _terms(a: np.ndarray, b: np.ndarray, n: int = FIRST_TERMS) -> str:
+    """"a0·b0 + a1·b1 + a2·b2 + … (N terms)"."""
+    terms = [f"{fmt(x)}·{fmt_term(y)}" for x, y in zip(a[:n], b[:n], strict=False)]
+    more = f" + … ({len(a)} terms)" if len(a) > n else ""
+    return " + ".join(terms) + more
+
+
+def _values(a: np.ndarray, n: int = FIRST_TERMS) -> str:
+    """"[a0, a1, a2, … (N values)]"."""
+    more = f", … ({len(a)} values)" if len(a) > n else ""
+    return "[" + ", ".join(fmt(x) for x in a[:n]) + more + "]"
+
+
+def computation_lines(dependency, inputs: dict, value: float) -> list[str]:
+    """The dependency's formula written out with the real input numbers, ending in the result."""
+    builder = _BUILDERS.get(_op_name(dependency))
+    lines = builder(inputs, dependency.extra or {}) if builder is not None else []
+    if lines is None:
+        return []
+    lines.append(f"= {fmt(value)}")
+    return lines
+
+
+def _op_name(dependency) -> str:
+    op = dependency.op
+    return str(getattr(op, "name", op)).upper()
+
+
+def _input(inputs, extra) -> list[str] | None:
+    return None  # a given number (token or learned weight): nothing to compute
+
+
+def _lookup(inputs, extra) -> list[str]:
+    t, c = extra.get("t"), extra.get("c")
+    lines = []
+    if "token" in inputs:
+        token = int(round(inputs["token"]))
+        letter = f" ({'ABC'[token]})" if extra.get("letters") and 0 <= token < 3 else ""
+        lines.append(f"token at t={t}: {token}{letter}")
+        lines.append(f"wte[{token}, {c}] = {fmt(inputs['wte'])}")
+    if "wpe" in inputs:
+        lines.append(f"wpe[{t}, {c}] = {fmt(inputs['wpe'])}")
+    if "wte" in inputs and "wpe" in inputs:
+        lines.append(f"= {fmt(inputs['wte'])} + {fmt_term(inputs['wpe'])}")
+    return lines
+
+
+def _add(inputs, extra) -> list[str]:
+    return [f"= {fmt(inputs['a'])} + {fmt_term(inputs['b'])}"]
+
+
+def _mean(inputs, extra) -> list[str]:
+    x = inputs["x"]
+    shown = " + ".join(fmt(v) for v in x[:FIRST_TERMS])
+    return [f"= ({shown} + … {len(x)} values) / {len(x)}", f"= {fmt(x.sum())} / {len(x)}"]
+
+
+def _std(inputs, extra) -> list[str]:
+    x, mu, eps = inputs["x"], inputs["mean"], extra.get("eps", 1e-5)
+    var = float(np.mean((x - mu) ** 2))
+    return [f"x = {_values(x)},  μ = {fmt(mu)}", f"= √({fmt(var)} + {eps:g})"]
+
+
+def _layernorm(inputs, extra) -> list[str]:
+    x, mu, sigma = inputs["x"], inputs["mean"], inputs["std"]
+    gamma, beta = inputs["gamma"], inputs["beta"]
+    return [f"= ({fmt(x)} − {fmt_term(mu)}) / {fmt(sigma)} · {fmt_term(gamma)} + {fmt_term(beta)}",
+            f"= {fmt((x - mu) / sigma)} · {fmt_term(gamma)} + {fmt_term(beta)}"]
+
+
+def _linear(inputs, extra) -> list[str]:
+    x = inputs.get("x")
+    if x is None:  # attention projection: the heads' outputs concatenated
+        x = np.concatenate([inputs[f"h{h}"] for h in range(extra.get("concat", 0))])
+    w = inputs["w"]
+    dot = float(np.dot(x, w))
+    if not extra.get("bias", True):
+        return [f"= {_terms(x, w)}"]
+    bias = inputs["b"]
+    return [f"= {fmt(bias)} + ({_terms(x, w)})", f"= {fmt(bias)} + {fmt_term(dot)}"]
+
+
+def _attn_score(inputs, extra) -> list[str] | None:
+    if extra.get("masked"):
+        return ["the key comes after the query: masked out"]
+    q, k = inputs["q"], inputs["k"]
+    root = math.sqrt(len(q))
+    return [f"= ({_terms(q, k)}) / √{len(q)}", f"= {fmt(float(np.dot(q, k)))} / {fmt(root)}"]
+
+
+def _max(inputs, extra) -> list[str]:
+    return [f"= max {_values(inputs['x'])}"]
+
+
+def _expsum(inputs, extra) -> list[str]:
+    x, mx = inputs["x"], inputs["max"]
+    shown = " + ".join(f"exp({fmt(v)} − {fmt_term(mx)})" for v in x[:2])
+    more = f" + … ({len(x)} terms)" if len(x) > 2 else ""
+    return [f"= {shown}{more}"]
+
+
+def _softmax(inputs, extra) -> list[str]:
+    if extra.get("masked"):
+        return ["the key comes after the query: weight 0"]
+    x, mx, total = inputs["x"], inputs["max"], inputs["expsum"]
+    return [f"= exp({fmt(x)} − {fmt_term(mx)}) / {fmt(total)}", f"= {fmt(math.exp(x - mx))} / {fmt(total)}"]
+
+
+def _attn_mix(inputs, extra) -> list[str]:
+    return [f"= {_terms(inputs['p'], inputs['v'])}"]
+
+
+def _gelu(inputs, extra) -> list[str]:
+    x = inputs["x"]
+    if extra.get("approximate") == "tanh":
+        inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)
+        return [f"x = {fmt(x)}", f"= 0.5·{fmt(x)}·(1 + tanh({fmt(inner)}))"]
+    phi = 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+    return [f"x = {fmt(x)},  Φ(x) = {fmt(phi)}", f"= {fmt(x)} · {fmt_term(phi)}"]
+
+
+_BUILDERS = {
+    "INPUT": _input, "LOOKUP": _lookup, "ADD": _add, "MEAN": _mean, "STD": _std, "LAYERNORM": _layernorm,
+    "LINEAR": _linear, "ATTN_SCORE": _attn_score, "MAX": _max, "EXPSUM": _expsum, "SOFTMAX": _softmax,
+    "ATTN_MIX": _attn_mix, "GELU": _gelu,
+}
+
+
+def _curve(dependency, inputs: dict, value: float) -> Curve | None:
+    """GELU's curve around the hovered input, with the point marked."""
+    if _op_name(dependency) != "GELU":
+        return None
+    x = float(inputs["x"])
+    span = max(4.0, abs(x) * 1.3)
+    xs = np.linspace(-span, span, 121)
+    if (dependency.extra or {}).get("approximate") != "tanh":
+        from glviz.model.forward import erf
+
+        ys = 0.5 * xs * (1.0 + erf(xs / math.sqrt(2.0)))
+    else:
+        ys = 0.5 * xs * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (xs + 0.044715 * xs**3)))
+    return Curve("GELU", xs.astype(np.float64), np.asarray(ys, dtype=np.float64), (x, float(value)))

@@ -1,0 +1,145 @@
+"""The hover explanation: the shown value is the trace's, and the computation written out reproduces it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from glviz.layout.blocks import Kind, block_values, build_layout
+from glviz.model.config import PRESETS
+from glviz.model.forward import Trace
+from glviz.model.weights import random_weights
+from glviz.ui.hover import HoverExplainer, block_stats, cell_indices, explain, fmt, shape_text
+
+
+@pytest.fixture(scope="module")
+def nano():
+    """The nano layout and a trace of random (non-trivial) weights on an 11-token sequence."""
+    config = PRESETS["nano"]
+    weights = random_weights(config, seed=3, std=0.3)
+    tokens = np.array([2, 1, 0, 1, 1, 2, 0, 1, 1, 1, 2])
+    return build_layout(config), Trace(weights, tokens)
+
+
+def _cells_per_role(layout, rng, per_role: int = 3):
+    """A few random cells of one block of every role (every block kind the layout has)."""
+    by_role: dict[str, list[int]] = {}
+    for i, b in enumerate(layout.blocks):
+        by_role.setdefault(b.role or b.name, []).append(i)
+    for role, indices in sorted(by_role.items()):
+        block = int(rng.choice(indices))
+        b = layout.blocks[block]
+        for _ in range(per_role):
+            yield role, block, int(rng.integers(b.rows)), int(rng.integers(b.cols))
+
+
+def test_recomputed_number_equals_the_trace_value_for_every_block_kind(nano):
+    layout, trace = nano
+    explainer = HoverExplainer(layout, trace)
+    rng = np.random.default_rng(7)
+    roles = set()
+    for role, block, row, col in _cells_per_role(layout, rng):
+        info = explainer.explain(block, row, col)
+        expected = float(block_values(layout.blocks[block], trace)[row, col])
+        assert info.value == expected or (math.isinf(expected) and info.value == expected), role
+        assert info.recomputed is not None, role
+        if math.isfinite(expected):
+            assert info.recomputed == pytest.approx(expected, rel=1e-4, abs=1e-5), (role, info.lines)
+        else:
+            assert info.recomputed == expected, role
+        assert info.matches, role
+        assert info.formula, role
+        if layout.blocks[block].kind != Kind.WEIGHT and role != "tokens":
+            masked = info.lines and "after the query" in info.lines[0]  # causal mask: no inputs
+            assert info.dependencies or masked, role  # computed cells light up their inputs
+            assert info.lines[-1] == f"= {fmt(expected)}", (role, info.lines)
+        roles.add(role)
+    for needed in ("attn.scores", "attn.probs", "attn.heads", "mlp.gelu", "ln1.out", "resid1", "embed",
+                   "logits", "probs", "attn.proj", "ln1.std", "attn.expsum"):
+        assert needed in roles
+
+
+def test_every_cell_of_a_layer_norm_and_attention_block_is_explained_exactly(nano):
+    layout, trace = nano
+    for name in ("layers.1.ln2.out", "layers.2.attn.h1.probs", "layers.0.attn.h2.scores"):
+        block = layout.by_name[name]
+        values = block_values(layout.blocks[block], trace)
+        for row in range(values.shape[0]):
+            for col in range(values.shape[1]):
+                info = explain(layout, block, row, col, trace)
+                assert info.matches, (name, row, col, info.value, info.recomputed)
+
+
+def test_linear_explanation_shows_first_terms_sum_and_bias(nano):
+    layout, trace = nano
+    block = layout.by_name["layers.0.mlp.fc"]
+    info = explain(layout, block, 5, 3, trace)
+    assert info.formula == "b[j] + Σ_i x[i]·W[i,j]"
+    assert "… (48 terms)" in info.lines[0]
+    assert info.lines[0].count("·") == 3  # the first three products
+    assert len(info.lines) == 3
+
+
+def test_gelu_gets_a_curve_through_the_hovered_point(nano):
+    layout, trace = nano
+    block = layout.by_name["layers.1.mlp.gelu"]
+    info = explain(layout, block, 10, 4, trace)
+    assert info.curve is not None
+    x, y = info.curve.point
+    assert y == pytest.approx(info.value, rel=1e-5, abs=1e-6)
+    fc = block_values(layout[("layers.1.mlp.fc")], trace)[10, 4]
+    assert x == pytest.approx(float(fc), rel=1e-6)
+    assert info.curve.ys[np.argmin(np.abs(info.curve.xs - x))] == pytest.approx(y, abs=0.1)
+
+
+def test_masked_attention_cells_say_so(nano):
+    layout, trace = nano
+    scores = layout.by_name["layers.0.attn.h0.scores"]
+    info = explain(layout, scores, 2, 7, trace)  # a key after the query
+    assert info.value == -math.inf and info.value_text == "−∞"
+    assert "masked" in info.lines[0]
+
+
+def test_shape_and_indices_use_dimension_names_in_tensor_order(nano):
+    layout, trace = nano
+    b = layout["layers.0.ln1.out"]
+    assert shape_text(b) == "T=11 × C=48"
+    rows_dim = b.dims[0]
+    row, col = 7, 2
+    indices = dict(cell_indices(b, row, col))
+    expected_t = col if rows_dim == "C" else row
+    assert indices["layer"] == 0 and indices["t"] == expected_t
+    q = layout["layers.0.attn.h1.q"]
+    assert dict(cell_indices(q, 0, 0))["head"] == 1
+
+
+def test_statistics_of_the_block(nano):
+    layout, trace = nano
+    block = layout.by_name["layers.0.attn.h0.scores"]
+    values = block_values(layout.blocks[block], trace)
+    stats = block_stats(values)
+    finite = values[np.isfinite(values)]
+    assert stats.min == pytest.approx(float(finite.min())) and stats.max == pytest.approx(float(finite.max()))
+    assert stats.mean == pytest.approx(float(finite.mean()), rel=1e-6)
+    assert stats.std == pytest.approx(float(finite.std()), rel=1e-5)
+    assert stats.counts.sum() == finite.size
+    assert HoverExplainer(layout, trace).explain(block, 0, 0).stats.count == values.size
+
+
+def test_render_only_models_show_block_shape_and_indices_but_no_value():
+    layout = build_layout(PRESETS["gpt2"])
+    block = layout.by_name["layers.3.mlp.fc"]
+    info = explain(layout, block, 100, 5)
+    assert not info.computed and info.value is None and info.value_text == "not computed"
+    assert info.shape.startswith("T=") and "4C=3072" in info.shape
+    assert dict(info.indices)["layer"] == 3
+    assert info.lines == [] and info.stats is None
+
+
+def test_numbers_have_four_significant_digits():
+    assert fmt(3.14159265) == "3.142"
+    assert fmt(-0.000123456) == "−0.0001235"
+    assert fmt(123456.0) == "1.235·10^5"
+    assert fmt(-math.inf) == "−∞"

@@ -413,18 +413,32 @@ def build_layout(config: GPTConfig, n_tokens: int | None = None) -> Layout:
 
     def emit(template: _Template, prefix: str, section_prefix: str, layer_no: int,
              offset: np.ndarray) -> None:
-        size_tuples = [tuple(s) for s in (template.arrays()[1] * CELL).tolist()]
+        sizes = size_tuples[id(template)]
+        # One string (and stack tuple) per distinct value within a layer, shared by its blocks: GPT-3's
+        # 76k blocks would otherwise each carry their own copies.
+        shared: dict = {}
+
+        def share(key, make):
+            value = shared.get(key)
+            if value is None:
+                value = shared[key] = make()
+            return value
+
         for k, s in enumerate(template.specs):
             n = len(blocks)
-            stack = tuple(prefix + p for p in s.stack) if s.stack else ()
+            source = share(s.source, lambda s=s: prefix + s.source)
+            section = share(("section", s.section), lambda s=s: section_prefix + s.section)
+            stack = share(s.stack, lambda s=s: tuple(prefix + p for p in s.stack)) if s.stack else ()
             blocks.append(Block(prefix + s.name, s.label, s.kind, s.rows, s.cols, s.dims, positions[n],
-                                size_tuples[k], prefix + s.source, s.select, s.transpose,
-                                section_prefix + s.section, layer_no, s.head, n, s.role, stack))
+                                sizes[k], source, s.select, s.transpose, section, layer_no, s.head, n, s.role,
+                                stack))
         ox, oy, oz = offset.tolist()
         for text, x, y, z, h, level in template.sections:
             position = ((x + ox) * CELL, (y + oy) * CELL, (z + oz) * CELL)
             sections.append(Section(text, position, h * CELL, level))
 
+    size_tuples = {id(t): [tuple(s) for s in (sz * CELL).tolist()]
+                   for t, sz in ((top, top_sizes), (layer, layer_sizes), (output, out_sizes))}
     emit(top, "", "", -1, np.zeros(3))
     for i in range(L):
         emit(layer, f"layers.{i}.", f"Transformer {i}", i, offsets[i])

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 
 from glviz.errors import GlvizError
 from glviz.model.config import GPTConfig
-from glviz.model.forward import Trace, erf, logits, trace_names
+from glviz.model.forward import Trace, erf, gelu, logits, trace_names
 from glviz.model.weights import Weights, random_weights
 
 
@@ -258,6 +259,19 @@ def test_erf_matches_math_erf() -> None:
     expected = np.array([math.erf(v) for v in x])
     np.testing.assert_allclose(erf(x), expected, rtol=2e-16, atol=2e-16)
     assert np.isnan(erf(np.array([np.nan])))[0]
+
+
+@pytest.mark.parametrize("activation", ["gelu_new", "gelu"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gelu_over_its_whole_range(activation: str, dtype: type) -> None:
+    x = np.concatenate([np.linspace(-60, 60, 4001), [-1e30, -3.0e38, 1e30]]).astype(dtype)
+    expected = np.array([_ref_gelu(float(v), activation) for v in x])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warnings escape
+        got = gelu(x.copy(), activation)
+    assert got.dtype == dtype
+    tol = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
 
 
 def test_qkv_fusion_follows_replaced_tensors() -> None:

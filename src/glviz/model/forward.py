@@ -136,16 +136,16 @@ def gelu(x: np.ndarray, activation: str) -> np.ndarray:
         e *= 0.5
         x *= e
         return x
-    # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), with one temporary
-    u = x * x
-    u *= 0.044715
+    # 0.5 x (1 + tanh(z)) = x / (1 + exp(-2z)) with z = sqrt(2/pi) (x + 0.044715 x^3): the same function in
+    # fewer passes over memory, one temporary. For very negative x, exp overflows to inf and x / inf = -0.
+    with np.errstate(over="ignore"):
+        u = x * x
+        u *= -2.0 * _SQRT_2_OVER_PI * 0.044715
+        u -= 2.0 * _SQRT_2_OVER_PI
+        u *= x  # -2z
+        np.exp(u, out=u)
     u += 1.0
-    u *= x
-    u *= _SQRT_2_OVER_PI
-    np.tanh(u, out=u)
-    u += 1.0
-    u *= 0.5
-    x *= u
+    x /= u
     return x
 
 

@@ -1,0 +1,277 @@
+"""The imgui side panel: model selector, nano input and output, the hover explanation, help and messages.
+
+The panel only reads the app's state and calls its methods (switch_model, edit_input, randomize_input);
+it keeps no state of its own apart from the text being typed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+from imgui_bundle import imgui, implot
+
+from glviz.ui.hover import HoverInfo, fmt
+
+PANEL_WIDTH = 400  # logical pixels; the 3D viewport is the window minus this
+FONT_SIZE = 16.0
+
+KIND_COLOURS = {  # text colours matching the scene's block colours
+    "weight": (0.45, 0.65, 1.0, 1.0),
+    "intermediate": (0.45, 0.85, 0.5, 1.0),
+    "aggregate": (1.0, 0.85, 0.35, 1.0),
+}
+ERROR_COLOUR = (1.0, 0.45, 0.4, 1.0)
+MESSAGE_COLOUR = (1.0, 0.85, 0.45, 1.0)
+BUILD_PROGRESS_AFTER_S = 0.3  # show a progress bar for model builds slower than this
+DIM_COLOUR = (0.65, 0.65, 0.7, 1.0)
+LETTER_COLOURS = ((0.95, 0.45, 0.4, 1.0), (0.45, 0.8, 0.45, 1.0), (0.45, 0.6, 1.0, 1.0))  # A, B, C bars
+
+HELP = (
+    ("Left drag", "pan"),
+    ("Right / middle drag, Shift+left drag", "rotate"),
+    ("Wheel", "zoom toward the cursor"),
+    ("Hover a cell", "see how it was computed"),
+    ("Double-click a block", "fly to it"),
+    ("F", "focus the hovered block"),
+    ("Home", "overview"),
+    ("I", "input view"),
+    ("1 – 4", "nano, GPT-2 small, GPT-2 XL, GPT-3"),
+    ("Space", "play / pause the walkthrough"),
+    ("P", "save a screenshot (PNG)"),
+    ("Ctrl+Q", "quit"),
+)
+
+
+def font_path() -> Path:
+    """Roboto from imgui-bundle's assets: it has the Greek letters and math signs the formulas use."""
+    import imgui_bundle
+
+    return Path(imgui_bundle.__file__).parent / "assets" / "fonts" / "Roboto" / "Roboto-Regular.ttf"
+
+
+def setup_style() -> None:
+    """Fonts and a dark style; call once after creating the imgui context."""
+    io = imgui.get_io()
+    path = font_path()
+    if path.is_file():
+        io.fonts.add_font_from_file_ttf(str(path), FONT_SIZE)
+    style = imgui.get_style()
+    imgui.style_colors_dark(style)
+    style.window_rounding = 0.0
+    style.frame_rounding = 3.0
+    style.item_spacing = imgui.ImVec2(8, 5)
+
+
+class Panel:
+    """Draws the side panel for a GlvizApp-like object each frame."""
+
+    def __init__(self) -> None:
+        self.input_buffer = ""
+        self._input_for: str | None = None  # the app input the buffer was last synced to
+
+    def draw(self, app, x: float, width: float, height: float) -> None:
+        """The panel as one fixed window at (x, 0) of size (width, height) in logical pixels."""
+        imgui.set_next_window_pos(imgui.ImVec2(x, 0))
+        imgui.set_next_window_size(imgui.ImVec2(width, height))
+        flags = (imgui.WindowFlags_.no_move | imgui.WindowFlags_.no_resize | imgui.WindowFlags_.no_collapse
+                 | imgui.WindowFlags_.no_saved_settings | imgui.WindowFlags_.no_title_bar)
+        imgui.begin("glviz##panel", None, flags)
+        imgui.text("glviz")
+        imgui.same_line()
+        imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), "every number a GPT computes")
+        self._messages(app)
+        imgui.separator()
+        self._models(app)
+        if app.has_input:
+            self._input(app)
+        self._hover(app.hover, app)
+        self._help()
+        imgui.end()
+
+    def draw_tooltip(self, info: HoverInfo | None, x: float, y: float, bounds: tuple[float, float]) -> None:
+        """A small label by the cursor in the 3D view: block, indices, value (as on LLM Visualization)."""
+        if info is None:
+            return
+        flags = (imgui.WindowFlags_.no_decoration | imgui.WindowFlags_.no_inputs
+                 | imgui.WindowFlags_.always_auto_resize | imgui.WindowFlags_.no_saved_settings
+                 | imgui.WindowFlags_.no_focus_on_appearing | imgui.WindowFlags_.no_nav)
+        # Keep it inside the view: flip to the left/top of the cursor near the right/bottom edge.
+        pivot_x = 1.0 if x > bounds[0] - 260 else 0.0
+        pivot_y = 1.0 if y > bounds[1] - 90 else 0.0
+        offset_x = -14 if pivot_x else 18
+        offset_y = -10 if pivot_y else 18
+        imgui.set_next_window_pos(imgui.ImVec2(x + offset_x, y + offset_y), 0, imgui.ImVec2(pivot_x, pivot_y))
+        imgui.set_next_window_bg_alpha(0.88)
+        imgui.begin("##hover-tooltip", None, flags)
+        imgui.text_colored(imgui.ImVec4(*KIND_COLOURS.get(info.kind, DIM_COLOUR)), info.label or info.name)
+        imgui.same_line()
+        imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), info.index_text)
+        if info.computed:
+            if info.formula and info.lines:
+                imgui.text(f"{info.formula} = {info.value_text}")
+            else:
+                imgui.text(info.value_text)
+        imgui.end()
+
+    # --- sections ------------------------------------------------------------------------------------------
+
+    def _models(self, app) -> None:
+        choices = app.model_choices()
+        names = [name for name, _, _ in choices]
+        current = names.index(app.model_name)
+        imgui.text("Model")
+        imgui.same_line(70)
+        imgui.set_next_item_width(-1)
+        if imgui.begin_combo("##model", _choice_label(choices[current], current)):
+            for i, choice in enumerate(choices):
+                selected = i == current
+                if imgui.selectable(_choice_label(choice, i), selected)[0] and not selected:
+                    app.switch_model(choice[0])
+            imgui.end_combo()
+        building = app.building
+        if building is not None:
+            name, elapsed = building
+            if elapsed > BUILD_PROGRESS_AFTER_S:
+                label = f"building {name} … {elapsed:.1f} s"
+                imgui.progress_bar(-1.0 * time.monotonic(), imgui.ImVec2(-1, 0), label)
+        config = app.config
+        imgui.text_colored(imgui.ImVec4(*DIM_COLOUR),
+                           f"{config.n_layer} layers · {config.n_head} heads · C={config.n_embd} · "
+                           f"T={app.tokens_shown} · V={config.vocab_size}")
+        if not app.computed:
+            imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), "render-only: shapes and sizes, no values")
+
+    def _input(self, app) -> None:
+        if not imgui.collapsing_header("Input and output", imgui.TreeNodeFlags_.default_open):
+            return
+        if self._input_for != app.letters:  # the app's input changed (Randomize, CLI): show it
+            self.input_buffer = app.letters
+            self._input_for = app.letters
+        imgui.text("Six letters of A, B, C to sort:")
+        imgui.set_next_item_width(140)
+        flags = imgui.InputTextFlags_.chars_uppercase | imgui.InputTextFlags_.auto_select_all
+        changed, text = imgui.input_text("##letters", self.input_buffer, flags)
+        if changed:
+            self.input_buffer = text
+            app.edit_input(text)
+        imgui.same_line()
+        if imgui.button("Randomize"):
+            app.randomize_input()
+        if app.input_error:
+            imgui.push_text_wrap_pos(0.0)
+            imgui.text_colored(imgui.ImVec4(*ERROR_COLOUR), app.input_error)
+            imgui.pop_text_wrap_pos()
+        prediction = app.prediction
+        if prediction is None:
+            return
+        letters, probs = prediction
+        imgui.text("Sorted by the model:")
+        imgui.same_line()
+        imgui.text_colored(imgui.ImVec4(1.0, 1.0, 1.0, 1.0), " ".join(letters))
+        imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), "probability of A, B, C at each output position")
+        bar_width = (imgui.get_content_region_avail().x - 40) / 3 - 4
+        for k in range(probs.shape[0]):
+            imgui.text(f"{k + 1}: {letters[k]}")
+            for j, letter in enumerate("ABC"):
+                imgui.same_line(40 + j * (bar_width + 4))
+                imgui.push_style_color(imgui.Col_.plot_histogram, imgui.ImVec4(*LETTER_COLOURS[j]))
+                label = f"{letter} {probs[k, j]:.2f}"
+                imgui.progress_bar(float(probs[k, j]), imgui.ImVec2(bar_width, 0), label)
+                imgui.pop_style_color()
+
+    def _hover(self, info: HoverInfo | None, app) -> None:
+        if not imgui.collapsing_header("How was this computed?", imgui.TreeNodeFlags_.default_open):
+            return
+        if info is None:
+            imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), "Hover a cell in the 3D view.")
+            return
+        imgui.push_text_wrap_pos(0.0)
+        imgui.text_colored(imgui.ImVec4(*KIND_COLOURS.get(info.kind, DIM_COLOUR)), f"{info.name}")
+        imgui.same_line()
+        imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), f"({info.kind})")
+        if info.section:
+            imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), info.section)
+        imgui.text(f"shape  {info.shape}")
+        imgui.text(f"cell   {info.index_text}")
+        if not info.computed:
+            imgui.text(f"value  {info.value_text}")
+            imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), "Values are not computed for this model.")
+            if info.formula:
+                imgui.text(f"formula  {info.formula}")
+            imgui.pop_text_wrap_pos()
+            return
+        imgui.text("value  ")
+        imgui.same_line()
+        imgui.text_colored(imgui.ImVec4(1.0, 1.0, 1.0, 1.0), info.value_text)
+        if info.formula:
+            imgui.separator()
+            imgui.text_colored(imgui.ImVec4(1.0, 0.9, 0.6, 1.0), info.formula)
+            for line in info.lines:
+                imgui.text(line)
+            if info.recomputed is not None and info.lines:
+                status = "recomputed from its inputs: equal" if info.matches else "recomputed: MISMATCH"
+                imgui.text_colored(imgui.ImVec4(*(DIM_COLOUR if info.matches else ERROR_COLOUR)), status)
+        imgui.pop_text_wrap_pos()
+        if info.curve is not None:
+            self._curve(info)
+        if info.stats is not None:
+            self._stats(info)
+
+    def _curve(self, info: HoverInfo) -> None:
+        curve = info.curve
+        if implot.begin_plot(f"{curve.title}##curve", imgui.ImVec2(-1, 150),
+                             implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select):
+            implot.setup_axes("x", curve.title, implot.AxisFlags_.auto_fit, implot.AxisFlags_.auto_fit)
+            implot.plot_line(curve.title, curve.xs, curve.ys)
+            implot.set_next_marker_style(implot.Marker_.circle, 5.0)
+            implot.plot_scatter("cell", np.array([curve.point[0]]), np.array([curve.point[1]]))
+            implot.end_plot()
+
+    def _stats(self, info: HoverInfo) -> None:
+        s = info.stats
+        imgui.separator()
+        imgui.text(f"{info.name}: {s.count} values")
+        imgui.text(f"min {fmt(s.min)}   max {fmt(s.max)}")
+        imgui.text(f"mean {fmt(s.mean)}   std {fmt(s.std)}")
+        if not math.isfinite(s.min):
+            return
+        if implot.begin_plot("##histogram", imgui.ImVec2(-1, 120),
+                             implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select):
+            implot.setup_axes("", "", implot.AxisFlags_.auto_fit, implot.AxisFlags_.auto_fit)
+            implot.plot_bars("values", s.centres, s.counts, s.bin_width)
+            if info.value is not None and math.isfinite(info.value):
+                implot.plot_inf_lines("this cell", np.array([float(info.value)]))
+            implot.end_plot()
+
+    def _help(self) -> None:
+        if not imgui.collapsing_header("Help"):
+            return
+        for keys, action in HELP:
+            imgui.text_colored(imgui.ImVec4(1.0, 0.9, 0.6, 1.0), keys)
+            imgui.same_line(175)
+            imgui.text(action)
+
+    def _messages(self, app) -> None:
+        """The latest message (screenshot path, refused input, …) right under the title, where it is seen."""
+        if not app.messages:
+            return
+        imgui.push_text_wrap_pos(0.0)
+        imgui.text_colored(imgui.ImVec4(*MESSAGE_COLOUR), app.messages[-1])
+        imgui.pop_text_wrap_pos()
+
+
+def _choice_label(choice: tuple[str, str, int], i: int) -> str:
+    _, label, params = choice
+    return f"{label}  ·  {_params(params)} params  [{i + 1}]"
+
+
+def _params(n: int) -> str:
+    """Parameter count in words people use: 85.1k, 124M, 1.56B, 175B."""
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if n >= scale:
+            value = n / scale
+            return f"{value:.3g}{suffix}"
+    return str(n)

@@ -94,7 +94,7 @@ def test_ranges_lie_inside_their_blocks_and_match_in_length(config, T: int) -> N
             assert all(_in_bounds(layout, r) for r in dep.inputs.values()), block.name
             assert dep.formula
             if dep.op == Op.LINEAR:
-                x_len = sum(r.rows[1] - r.rows[0] for role, r in dep.inputs.items() if role not in "wb")
+                x_len = sum(r.rows[1] - r.rows[0] for role, r in dep.inputs.items() if role not in ("w", "b"))
                 assert x_len == dep.inputs["w"].cols[1] - dep.inputs["w"].cols[0], block.name
             if block.kind == Kind.WEIGHT:
                 assert dep.op == Op.INPUT and not dep.inputs

@@ -8,6 +8,23 @@ World units: one cell is CELL world units wide. `position` is the block's min co
 
 CONTRACT (shared by layout/, render/, ui/): the field names below are the public interface. The layout
 builder (build_layout) lives in this module; dependencies live in deps.py.
+
+The arrangement (as on the LLM Visualization page). Activations have one column per token: rows are C, A,
+4C or V and columns are T (a (T, C) trace tensor is drawn transposed). Weights of y = x @ W are drawn as
+(out rows × in cols), left of their bias column, left of their output at the same rows, so a weight row
+times an input column is one output cell. Going down the middle of the first column:
+  tokens (1×T) over wte (C×V) | tok_emb | embed | pos_emb | wpe (C×block_size)        "Embedding"
+  per layer ("Transformer i"): ln1 mean and std rows, γ β | ln1.out; per head h in the plane z = -h·A
+  ("Head h"): W | b | q, k, v (A×T each; merged into one 3A-row wqkv | bqkv | qkv above 16 heads),
+  scores (T×T, row = query t, column = key t'), probs with max and sum-exp columns to its right, the head
+  output (A×T); attn.wproj | bproj | attn.proj ("Projection"); resid1; ln2; mlp.wfc | bfc | mlp.fc with
+  mlp.gelu to its right ("MLP"); mlp.wproj | bproj | mlp.proj; resid2
+  after the last layer ("Output"): ln_f, then lm_head (V×C) | logits (V×T) | probs with its max and
+  sum-exp rows above it.
+At most 12 layers per column; further layers start new columns to the right; the output sits below the last
+layer. Block names: whole tensors are named after their trace or weight name; per-head slices are
+`layers.{i}.attn.h{h}.<what>` with <what> the last part of the source name (wq, bq, q, ..., scores, max,
+expsum, probs, heads) or wqkv, bqkv, qkv for merged blocks, whose `stack` lists their three sources.
 """
 
 from __future__ import annotations
@@ -151,6 +168,7 @@ def block_cells(block: Block, trace, rows: tuple[int, int], cols: tuple[int, int
 
 LAYERS_PER_COLUMN = 12  # further layers start a new column to the right
 MERGE_QKV_ABOVE = 16  # more heads than this: one wqkv / bqkv / qkv block per head instead of three each
+_EM_ADVANCE = 0.55  # rough width of a glyph in text heights, to end a label near a given x
 
 
 @dataclass(slots=True)
@@ -228,7 +246,7 @@ class _Geometry:
 def _layer_norm(t: _Template, geo: _Geometry, part: str, top: float, section: str) -> float:
     """mean and std rows, then γ and β columns left of the normalised output. Returns the bottom edge."""
     C, T, g, gb = geo.C, geo.T, geo.g, geo.gb
-    gs = g / 4
+    gs = 0.6 * g  # room for the std row's label
     t.add(f"{part}.mean", "mean", Kind.AGGREGATE, 1, T, ("1", "T"), 0, top, section=section)
     t.add(f"{part}.std", "std", Kind.AGGREGATE, 1, T, ("1", "T"), 0, top - 1 - gs, section=section)
     out_top = top - 2 - gs - g
@@ -353,14 +371,14 @@ def _embedding_template(geo: _Geometry, block_size: int, bottom: float) -> _Temp
           section=section)
     t.add("wpe", "Position Embedding Weights", Kind.WEIGHT, C, block_size, ("C", "T"), 2 * T + 2 * g, top,
           transpose=True, section=section)
-    t.label("Embedding", -g - T, top + 1.5 * g + 1, 1.5 * g, 0)
+    t.label("Embedding", -g - T, top + 2 * g + 1, 1.5 * g, 0)
     return t
 
 
 def _output_template(geo: _Geometry) -> _Template:
     """Final layer norm, then LM head | logits | probabilities side by side, top edge at y = 0."""
     C, T, V, g = geo.C, geo.T, geo.V, geo.g
-    gs = g / 4
+    gs = 0.6 * g  # room for the labels of the aggregate rows and of probs
     t = _Template()
     section = "Output"
     t.label("Output", geo.weight_x(C), 0.75 * g, 1.5 * g, 0)
@@ -390,6 +408,7 @@ def build_layout(config: GPTConfig, n_tokens: int | None = None) -> Layout:
     layer_mins, layer_sizes = layer.arrays()
     pitch_y = height + 3 * g  # room for the "Transformer i" label between layers
     layer_left = float(layer_mins[:, 0].min())
+    label_right = geo.weight_x(C) - g  # "Transformer i" ends left of the layer's first weights
     pitch_x = (layer_mins[:, 0] + layer_sizes[:, 0]).max() - layer_left + 8 * g
 
     L = config.n_layer
@@ -443,8 +462,10 @@ def build_layout(config: GPTConfig, n_tokens: int | None = None) -> Layout:
     for i in range(L):
         emit(layer, f"layers.{i}.", f"Transformer {i}", i, offsets[i])
         ox, oy, _ = offsets[i].tolist()
-        position = ((layer_left + ox) * CELL, (0.75 * g + oy) * CELL, 0.0)
-        sections.append(Section(f"Transformer {i}", position, 1.5 * g * CELL, 1))
+        text = f"Transformer {i}"
+        x = label_right - _EM_ADVANCE * 1.5 * g * len(text)
+        position = ((x + ox) * CELL, (0.75 * g + oy) * CELL, 0.0)
+        sections.append(Section(text, position, 1.5 * g * CELL, 1))
     emit(output, "", "", -1, output_offset)
 
     layout = Layout(config=config, blocks=blocks, sections=sections, n_tokens=T, gap=g * CELL,

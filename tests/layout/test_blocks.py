@@ -88,6 +88,7 @@ def test_blocks_are_one_cell_per_number(layouts: dict[str, Layout], name: str) -
     np.testing.assert_allclose(sizes[:, 0], layout.shapes[:, 1])
     np.testing.assert_allclose(sizes[:, 1], layout.shapes[:, 0])
     np.testing.assert_allclose(sizes[:, 2], 1.0)
+    np.testing.assert_array_equal(layout.mins, np.round(layout.mins))  # cells of all blocks share one grid
 
 
 def test_weights_sit_left_of_their_output_at_the_same_rows(layouts: dict[str, Layout]) -> None:

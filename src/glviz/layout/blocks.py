@@ -230,8 +230,8 @@ class _Geometry:
 
     @property
     def gb(self) -> float:
-        """Gap between a weight, its bias and its output."""
-        return self.g / 2
+        """Gap between a weight, its bias and its output (whole cells keep every block on the cell grid)."""
+        return float(int(self.g) // 2)
 
     @property
     def head_pitch(self) -> float:
@@ -246,7 +246,7 @@ class _Geometry:
 def _layer_norm(t: _Template, geo: _Geometry, part: str, top: float, section: str) -> float:
     """mean and std rows, then γ and β columns left of the normalised output. Returns the bottom edge."""
     C, T, g, gb = geo.C, geo.T, geo.g, geo.gb
-    gs = 0.6 * g  # room for the std row's label
+    gs = float(round(0.6 * g))  # room for the std row's label
     t.add(f"{part}.mean", "mean", Kind.AGGREGATE, 1, T, ("1", "T"), 0, top, section=section)
     t.add(f"{part}.std", "std", Kind.AGGREGATE, 1, T, ("1", "T"), 0, top - 1 - gs, section=section)
     out_top = top - 2 - gs - g
@@ -378,7 +378,7 @@ def _embedding_template(geo: _Geometry, block_size: int, bottom: float) -> _Temp
 def _output_template(geo: _Geometry) -> _Template:
     """Final layer norm, then LM head | logits | probabilities side by side, top edge at y = 0."""
     C, T, V, g = geo.C, geo.T, geo.V, geo.g
-    gs = 0.6 * g  # room for the labels of the aggregate rows and of probs
+    gs = float(round(0.6 * g))  # room for the labels of the aggregate rows and of probs
     t = _Template()
     section = "Output"
     t.label("Output", geo.weight_x(C), 0.75 * g, 1.5 * g, 0)

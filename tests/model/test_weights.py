@@ -307,13 +307,23 @@ def test_trace_command_with_our_npz_and_letters(tmp_path: Path) -> None:
         assert data["tokens"].shape == (11,)
 
 
-def test_logits_match_transformers_when_installed(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "config",
+    [
+        TINY,
+        GPTConfig(
+            n_layer=2, n_head=3, n_embd=9, vocab_size=50, block_size=8, tied_head=False, activation="gelu"
+        ),
+    ],
+    ids=["tied-gelu_new", "untied-gelu"],
+)
+def test_logits_match_transformers_when_installed(tmp_path: Path, config: GPTConfig) -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is not installed")
     transformers = pytest.importorskip("transformers", reason="transformers is not installed")
-    weights = _varied_weights(TINY, seed=11)
-    directory = write_checkpoint(tmp_path / "ckpt", weights)
+    weights = _varied_weights(config, seed=11)
+    directory = write_checkpoint(tmp_path / "ckpt", weights, tokenizer=None)
     model = transformers.GPT2LMHeadModel.from_pretrained(str(directory)).eval()
-    tokens = [3, 1, 4, 1, 5, 9, 2, 6]
+    tokens = [3, 1, 4, 1, 5, 9, 2, 6][: config.block_size]
     with torch.no_grad():
         expected = model(torch.tensor([tokens])).logits[0].numpy()
     np.testing.assert_allclose(logits(load_weights(directory), tokens), expected, rtol=1e-4, atol=1e-4)

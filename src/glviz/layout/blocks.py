@@ -361,7 +361,7 @@ def _embedding_template(geo: _Geometry, block_size: int, bottom: float) -> _Temp
     top = bottom + C
     section = "Embedding"
     t.add("tokens", "Tokens", Kind.INTERMEDIATE, 1, T, ("1", "T"), 0, top + g + 1, section=section)
-    t.add("wte", "Token Embedding Weights", Kind.WEIGHT, C, V, ("C", "V"), -2 * g - T - V, top,
+    t.add("wte", "wte", Kind.WEIGHT, C, V, ("C", "V"), -2 * g - T - V, top,
           transpose=True, section=section)
     t.add("tok_emb", "Token Embedding", Kind.INTERMEDIATE, C, T, ("C", "T"), -g - T, top, transpose=True,
           section=section)
@@ -369,7 +369,7 @@ def _embedding_template(geo: _Geometry, block_size: int, bottom: float) -> _Temp
           section=section)
     t.add("pos_emb", "Position Embedding", Kind.INTERMEDIATE, C, T, ("C", "T"), T + g, top, transpose=True,
           section=section)
-    t.add("wpe", "Position Embedding Weights", Kind.WEIGHT, C, block_size, ("C", "T"), 2 * T + 2 * g, top,
+    t.add("wpe", "wpe", Kind.WEIGHT, C, block_size, ("C", "T"), 2 * T + 2 * g, top,
           transpose=True, section=section)
     t.label("Embedding", -g - T, top + 2 * g + 1, 1.5 * g, 0)
     return t

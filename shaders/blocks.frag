@@ -58,7 +58,7 @@ ivec2 texel(int i) {
 void main() {
     int rows = v_shape.x, cols = v_shape.y, kind = v_shape.z, block = v_shape.w;
     vec3 kind_color = KIND_COLOR[kind];
-    vec3 cell_bg = mix(kind_color, vec3(1.0), 0.55);
+    vec3 cell_bg = mix(kind_color, vec3(1.0), 0.5);
 
     // Which face: the axis whose face is nearest in world units.
     vec3 dist = min(v_local, 1.0 - v_local) * v_size.xyz;
@@ -79,7 +79,8 @@ void main() {
 
     if (v_offset >= 0) {
         float v = texelFetch(u_values, texel(v_offset + cell.y * cols + cell.x), 0).r;
-        vec3 average = mix(cell_bg, diverging(v_state.z), 0.5);
+        // From afar, a block reads by its kind colour, nudged by its mean value.
+        vec3 average = mix(mix(kind_color, vec3(1.0), 0.3), diverging(v_state.z), 0.25);
         if (!isinf(v) && !isnan(v)) {
             float d = length(fract(g) - 0.5);
             float aa = 0.75 * max(fw.x, fw.y);

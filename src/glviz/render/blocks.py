@@ -73,25 +73,33 @@ def value_scale(values: np.ndarray) -> float:
 class ChunkCuller:
     """Splits instances into a fixed number of contiguous chunks and finds the visible ones each frame."""
 
-    def __init__(self, mins: np.ndarray, maxs: np.ndarray, chunks: int = CHUNKS) -> None:
+    def __init__(self, mins: np.ndarray, maxs: np.ndarray, chunks: int = CHUNKS,
+                 sizes: np.ndarray | None = None, offsets: np.ndarray | None = None) -> None:
+        """Items (N) with boxes mins..maxs (N, 3), in draw order; `sizes` (N,) replaces the chunk box's
+        extent in the too-small test by the largest item size of the chunk (e.g. label heights);
+        `offsets` (N + 1,) maps items to instance numbers when an item has several instances (glyphs)."""
         n = len(mins)
         self.starts = np.linspace(0, n, min(chunks, n) + 1).astype(np.int64)[:-1]
         self.ends = np.append(self.starts[1:], n)
+        if offsets is not None:
+            self.first, self.last = offsets[self.starts], offsets[self.ends]
+        else:
+            self.first, self.last = self.starts, self.ends
         lo = np.minimum.reduceat(mins, self.starts, axis=0).astype(np.float64)
         hi = np.maximum.reduceat(maxs, self.starts, axis=0).astype(np.float64)
         corners = np.array([[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)], dtype=np.float64)
         self.corners = lo[:, None, :] + corners[None, :, :] * (hi - lo)[:, None, :]  # (K, 8, 3)
         self.corners_h = np.concatenate([self.corners, np.ones((*self.corners.shape[:2], 1))], axis=2)
         self.extent = (hi - lo)[:, :2].max(axis=1)  # (K,)
+        if sizes is not None:
+            self.extent = np.maximum.reduceat(np.asarray(sizes, dtype=np.float64), self.starts)
         self.centres = np.concatenate([(lo + hi) / 2, np.ones((len(lo), 1))], axis=1)  # (K, 4)
 
     def visible_ranges(self, view_projection: np.ndarray, pixel_scale: float,
-                       min_px: float = MIN_BLOCK_PX,
-                       ranges: np.ndarray | None = None) -> list[tuple[int, int]]:
+                       min_px: float = MIN_BLOCK_PX) -> list[tuple[int, int]]:
         """Contiguous (first, count) instance ranges whose chunks intersect the view and exceed `min_px`.
 
         `pixel_scale` = projection scale * viewport height / 2: pixels per world unit at unit depth.
-        `ranges` (K, 2) overrides the chunks' instance ranges (used for labels that share the chunks).
         """
         clip = self.corners_h @ view_projection.astype(np.float64)  # (K, 8, 4)
         x, y, z, w = clip[..., 0], clip[..., 1], clip[..., 2], clip[..., 3]
@@ -100,7 +108,7 @@ class ChunkCuller:
         centre_w = self.centres @ view_projection.astype(np.float64)[:, 3]
         too_small = (centre_w > 0) & (self.extent * pixel_scale < min_px * np.maximum(centre_w, 1e-9))
         visible = ~(outside | too_small)
-        starts, ends = (self.starts, self.ends) if ranges is None else (ranges[:, 0], ranges[:, 1])
+        starts, ends = self.first, self.last
         if not visible.any():
             return []
         # Merge runs of visible chunks into single draws.

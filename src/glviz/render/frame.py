@@ -34,7 +34,7 @@ class FrameRenderer:
         self.layout = layout
         self.blocks.set_layout(layout)
         if self.labels is not None:
-            self.labels.set_layout(layout, self.blocks)
+            self.labels.set_layout(layout)
 
     def upload_trace(self, trace) -> int:
         """Upload every value the trace offers; returns the value texels used."""

@@ -1,0 +1,22 @@
+#version 330 core
+// Signed-distance glyphs: 0.5 is the outline; fwidth keeps the edge one pixel soft at any zoom.
+
+uniform sampler2D u_atlas;
+
+in vec2 v_uv;
+in vec4 v_color;
+flat in float v_solid;
+
+out vec4 f_color;
+
+void main() {
+    float alpha = 1.0;
+    if (v_solid < 0.5) {
+        float d = texture(u_atlas, v_uv).r;
+        float w = max(fwidth(d), 1e-4) * 0.7;
+        alpha = smoothstep(0.5 - w, 0.5 + w, d);
+    }
+    alpha *= v_color.a;
+    if (alpha < 0.01) discard;
+    f_color = vec4(v_color.rgb, alpha);
+}

@@ -1,0 +1,56 @@
+#version 330 core
+// Labels: one quad per glyph, in the x-y plane facing +z like the blocks. Glyph and label data are fetched
+// from textures by instance number (see blocks.vert for why). Labels smaller than u_min_px are collapsed.
+
+layout(std140) uniform Camera {
+    mat4 u_view_proj;
+    vec4 u_eye;
+    vec4 u_viewport;  // x, y, width, height in pixels
+    vec4 u_params;    // x: projection scale cot(fov/2)
+};
+
+uniform sampler2D u_glyphs;  // per glyph: (label, x0 em, atlas cell or -1 for a box, box height em)
+uniform sampler2D u_labels;  // per label 2 texels: (origin.xyz, em height in world units), (rgba)
+uniform vec4 u_cell;         // cell width em, cell top above the baseline em, atlas cell size in uv (x, y)
+uniform int u_first;
+uniform float u_min_px;      // em height on screen below which a label is hidden
+
+in vec2 in_corner;  // 0..1
+
+out vec2 v_uv;
+out vec4 v_color;
+flat out float v_solid;
+
+ivec2 texel(int i) {
+    return ivec2(i & 4095, i >> 12);
+}
+
+void main() {
+    vec4 glyph = texelFetch(u_glyphs, texel(gl_InstanceID + u_first), 0);
+    int label = int(glyph.x);
+    vec4 origin = texelFetch(u_labels, texel(2 * label), 0);
+    vec4 color = texelFetch(u_labels, texel(2 * label + 1), 0);
+
+    vec4 anchor = u_view_proj * vec4(origin.xyz, 1.0);
+    float em_px = origin.w * u_params.x * 0.5 * u_viewport.w / max(anchor.w, 1e-6);
+    float fade = smoothstep(u_min_px, 1.6 * u_min_px, em_px);
+    if (anchor.w <= 0.0 || fade <= 0.0) {
+        gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
+        return;
+    }
+    vec2 local;
+    if (glyph.z < 0.0) {  // box: glyph.y wide, glyph.w tall, hanging down-right from the origin
+        local = vec2(in_corner.x * glyph.y, (in_corner.y - 1.0) * glyph.w);
+        v_uv = vec2(0.0);
+        v_solid = 1.0;
+    } else {
+        local = vec2(glyph.y + in_corner.x * u_cell.x, u_cell.y + (in_corner.y - 1.0) * u_cell.x);
+        int cell = int(glyph.z);
+        vec2 cell_origin = vec2(float(cell % 16), float(cell / 16));
+        // Atlas rows run downwards from the image top: the quad's bottom samples the cell's bottom row.
+        v_uv = (cell_origin + vec2(in_corner.x, 1.0 - in_corner.y)) * u_cell.zw;
+        v_solid = 0.0;
+    }
+    gl_Position = u_view_proj * vec4(origin.xyz + vec3(local * origin.w, 0.0), 1.0);
+    v_color = vec4(color.rgb, color.a * fade);
+}

@@ -1,0 +1,126 @@
+"""`glviz render`: draw the 3D scene offscreen (EGL, no display needed) and write a PNG."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import numpy as np
+
+from glviz.errors import GlvizError
+
+MODELS = ("nano", "gpt2", "gpt2-xl", "gpt3")
+DEFAULT_INPUT = "CBABBC"
+DEFAULT_PROMPT = "The quick brown fox jumps over the lazy dog"
+MAX_SIDE = 8192
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", choices=MODELS, default="nano",
+                        help="which model's layout to draw (default: nano, with its trained values)")
+    parser.add_argument("--weights", metavar="PATH",
+                        help="a weights file or Hugging Face GPT-2 folder: draw its layout with real values")
+    parser.add_argument("--input", default=DEFAULT_INPUT, metavar="LETTERS",
+                        help=f"nano: six letters of A/B/C to sort (default: {DEFAULT_INPUT})")
+    parser.add_argument("--view", default="overview", metavar="VIEW",
+                        help="overview, input, or a block name like layers.0.attn.h1.q (default: overview)")
+    parser.add_argument("--size", default="1280x720", metavar="WxH", help="image size (default: 1280x720)")
+    parser.add_argument("--out", required=True, metavar="PNG", help="where to write the image")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1280x720' -> (1280, 720); GlvizError for anything else."""
+    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
+    if not match:
+        raise GlvizError(f"--size must look like 1280x720 ({text})")
+    w, h = int(match.group(1)), int(match.group(2))
+    if not (16 <= w <= MAX_SIDE and 16 <= h <= MAX_SIDE):
+        raise GlvizError(f"--size sides must be 16..{MAX_SIDE} pixels ({text})")
+    return w, h
+
+
+def _default_tokens(weights) -> np.ndarray:
+    tokenizer = getattr(weights, "tokenizer", None)
+    if tokenizer is not None:
+        try:
+            tokens = np.asarray(tokenizer.encode(DEFAULT_PROMPT), dtype=np.int64)
+            if len(tokens):
+                return tokens[: weights.config.block_size]
+        except Exception:  # a tokenizer that cannot encode is no reason to fail the picture
+            pass
+    n = min(8, weights.config.block_size)
+    return np.arange(n, dtype=np.int64) % weights.config.vocab_size
+
+
+def load_scene_data(model: str, weights_path: str | None, letters: str):
+    """(layout, trace or None) for the command's options."""
+    from glviz.layout.blocks import build_layout
+    from glviz.model.config import get_preset
+
+    if weights_path is not None:
+        from glviz.model.forward import Trace
+        from glviz.model.weights import load_weights
+
+        weights = load_weights(weights_path)
+        if weights.config.name == "nano" or weights.config == get_preset("nano"):
+            return _nano(weights, letters)
+        tokens = _default_tokens(weights)
+        trace = Trace(weights, tokens)
+        return build_layout(weights.config, n_tokens=len(tokens)), trace
+    if model == "nano":
+        from glviz.model.sort_task import load_nano
+
+        return _nano(load_nano(), letters)
+    return build_layout(get_preset(model)), None  # render-only: no values, no per-cell data
+
+
+def _nano(weights, letters: str):
+    from glviz.layout.blocks import build_layout
+    from glviz.model.forward import Trace
+    from glviz.model.sort_task import nano_sequence, parse_letters
+
+    tokens = nano_sequence(weights, parse_letters(letters))
+    trace = Trace(weights, tokens)
+    trace.full()
+    return build_layout(weights.config, n_tokens=len(tokens)), trace
+
+
+def view_pose(layout, view: str):
+    """The camera pose for --view: overview, input, or a block name."""
+    from glviz.render.camera import block_pose, input_pose, overview_pose
+
+    if view == "overview":
+        return overview_pose(layout)
+    if view == "input":
+        return input_pose(layout)
+    if view in layout.by_name:
+        return block_pose(layout, layout.by_name[view])
+    example = layout.blocks[0].name
+    raise GlvizError(f"--view must be overview, input or a block name such as {example} ({view})")
+
+
+def run(args: argparse.Namespace) -> int:
+    size = parse_size(args.size)
+    out = Path(args.out)
+    if out.parent and not out.parent.exists():
+        raise GlvizError(f"output folder does not exist ({out.parent})")
+    layout, trace = load_scene_data(args.model, args.weights, args.input)
+    pose = view_pose(layout, args.view)
+
+    from glviz.render.camera import OrbitCamera
+    from glviz.render.offscreen import OffscreenRenderer, save_png
+    from glviz.scene import SceneState
+
+    renderer = OffscreenRenderer(size)
+    renderer.frame.set_layout(layout)
+    if trace is not None:
+        renderer.frame.upload_trace(trace)
+    camera = OrbitCamera(pose)
+    pixels = renderer.render(SceneState(layout), camera)
+    try:
+        save_png(pixels, out)
+    except OSError as exc:
+        raise GlvizError(f"cannot write the image: {exc.strerror} ({out})") from None
+    print(f"wrote {out} ({size[0]}x{size[1]}, {layout.config.name}, {len(layout.blocks)} blocks)")
+    return 0

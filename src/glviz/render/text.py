@@ -1,0 +1,370 @@
+"""Labels in 3D: a signed-distance font atlas baked at run time, block and section labels, the model card.
+
+The atlas is baked from Roboto (shipped inside imgui-bundle) with Pillow: each glyph is drawn 4x larger than
+its atlas cell and the distance from every cell texel to the nearest outline pixel is found by brute force in
+numpy (a few seconds for the whole character set, so the result is cached under ~/.cache/glviz).
+Labels are quads in the x-y plane; their glyph data lives in a texture fetched by instance number, ordered
+along a Morton curve and culled per chunk like the blocks, so per-frame work does not grow with the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from glviz.model.config import DISPLAY_NAMES, param_count
+from glviz.render.blocks import ATLAS_WIDTH, ChunkCuller, _pad, _texture_rows, morton_order
+from glviz.resources import read_shader
+
+CHARSET = "".join(chr(c) for c in range(32, 127)) + "γβΣσμ×·√²ε–—∑"
+CELL = 48  # atlas texels per glyph cell
+FONT_PX = 30  # font size in atlas texels
+PAD = 5  # texels between the cell's left/top edge and the pen origin / ascent line
+SPREAD = 5.0  # texels of distance mapped to 0..0.5 of the field
+OVERSAMPLE = 4
+ATLAS_COLUMNS = 16
+MIN_LABEL_PX = 5.0  # labels whose em height is smaller than this on screen are hidden
+
+LABEL_COLOR = (0.16, 0.17, 0.22, 1.0)
+SECTION_COLORS = {0: (0.10, 0.11, 0.16, 1.0), 1: (0.18, 0.20, 0.28, 1.0), 2: (0.28, 0.30, 0.38, 1.0),
+                  3: (0.38, 0.40, 0.48, 1.0)}
+CARD_COLOR = (0.80, 0.87, 0.97, 1.0)
+CARD_BORDER = (0.40, 0.52, 0.78, 1.0)
+
+
+def font_path() -> Path | None:
+    """Roboto-Regular.ttf inside the installed imgui-bundle, or None."""
+    try:
+        import imgui_bundle
+    except ImportError:
+        return None
+    root = Path(imgui_bundle.__file__).parent
+    for candidate in (root / "assets/fonts/Roboto/Roboto-Regular.ttf", *root.glob("**/Roboto-Regular.ttf")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@dataclass
+class FontAtlas:
+    """SDF glyph atlas: `image` (H, W) float32 0..1, per-character cell index and advance in em."""
+
+    image: np.ndarray
+    index: dict[str, int]
+    advance: np.ndarray  # (glyphs,) em
+    solid: int  # cell index of a fully inside cell (for rectangles)
+    ascent: float  # em, pen origin to the top of the cell's ascent line
+
+    def cell_uv(self, cell: int) -> tuple[float, float, float, float]:
+        h, w = self.image.shape
+        col, row = cell % ATLAS_COLUMNS, cell // ATLAS_COLUMNS
+        return col * CELL / w, row * CELL / h, (col + 1) * CELL / w, (row + 1) * CELL / h
+
+    def text_width(self, text: str) -> float:
+        return float(sum(self.advance[self.index.get(ch, self.index["?"])] for ch in text))
+
+
+def _signed_distance(bitmap: np.ndarray) -> np.ndarray:
+    """(CELL, CELL) field in 0..1 (0.5 on the outline, above inside) of an oversampled bool bitmap."""
+    inside = bitmap
+    padded = np.pad(inside, 1)
+    neighbour_out = ~(padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:])
+    edge = np.argwhere(inside & neighbour_out).astype(np.float32) + 0.5  # (E, 2) row, col
+    centres = (np.arange(CELL, dtype=np.float32) + 0.5) * OVERSAMPLE
+    yy, xx = np.meshgrid(centres, centres, indexing="ij")
+    if len(edge) == 0:
+        return np.zeros((CELL, CELL), dtype=np.float32)
+    points = np.stack([yy.ravel(), xx.ravel()], axis=1)  # (CELL*CELL, 2)
+    best = np.full(len(points), np.inf, dtype=np.float32)
+    for start in range(0, len(edge), 512):  # bounded temporaries
+        e = edge[start: start + 512]
+        d2 = (points[:, None, 0] - e[None, :, 0]) ** 2 + (points[:, None, 1] - e[None, :, 1]) ** 2
+        best = np.minimum(best, d2.min(axis=1))
+    distance = np.sqrt(best) / OVERSAMPLE
+    sample = inside[(yy.ravel()).astype(int), (xx.ravel()).astype(int)]
+    signed = np.where(sample, distance, -distance)
+    return np.clip(0.5 + signed / (2 * SPREAD), 0.0, 1.0).astype(np.float32).reshape(CELL, CELL)
+
+
+def bake_atlas(path: Path | None = None, charset: str = CHARSET) -> FontAtlas:
+    """Render `charset` with the font at `path` (Roboto by default; Pillow's own font as a fallback)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    path = path or font_path()
+    size = FONT_PX * OVERSAMPLE
+    font = ImageFont.truetype(str(path), size) if path else ImageFont.load_default(size)
+    ascent, _ = font.getmetrics()
+    cells = len(charset) + 1
+    rows = -(-cells // ATLAS_COLUMNS)
+    image = np.zeros((rows * CELL, ATLAS_COLUMNS * CELL), dtype=np.float32)
+    advance = np.zeros(cells, dtype=np.float32)
+    big = CELL * OVERSAMPLE
+    for i, ch in enumerate(charset):
+        canvas = Image.new("L", (big, big), 0)
+        ImageDraw.Draw(canvas).text((PAD * OVERSAMPLE, PAD * OVERSAMPLE + ascent), ch, font=font, fill=255,
+                                    anchor="ls")
+        field = _signed_distance(np.asarray(canvas) >= 128)
+        r, c = divmod(i, ATLAS_COLUMNS)
+        image[r * CELL:(r + 1) * CELL, c * CELL:(c + 1) * CELL] = field
+        advance[i] = font.getlength(ch) / size
+    solid = len(charset)
+    r, c = divmod(solid, ATLAS_COLUMNS)
+    image[r * CELL:(r + 1) * CELL, c * CELL:(c + 1) * CELL] = 1.0
+    return FontAtlas(image, {ch: i for i, ch in enumerate(charset)}, advance, solid, ascent / size)
+
+
+def load_atlas() -> FontAtlas:
+    """The baked atlas, from ~/.cache/glviz when it was baked before with the same font and settings."""
+    path = font_path()
+    settings = f"{path}|{CHARSET}|{CELL}|{FONT_PX}|{PAD}|{SPREAD}|{OVERSAMPLE}"
+    key = hashlib.sha1(settings.encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "glviz" / f"sdf-{key}.npz"
+    try:
+        data = np.load(cache)
+        return FontAtlas(data["image"], {ch: i for i, ch in enumerate(CHARSET)}, data["advance"],
+                         int(data["solid"]), float(data["ascent"]))
+    except (OSError, KeyError, ValueError):
+        pass
+    atlas = bake_atlas(path)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp.npz")
+        np.savez_compressed(tmp, image=atlas.image, advance=atlas.advance, solid=atlas.solid,
+                            ascent=atlas.ascent)
+        tmp.replace(cache)
+    except OSError:  # a read-only home is fine: bake again next time
+        pass
+    return atlas
+
+
+@dataclass
+class LabelSet:
+    """Labels as arrays: text, baseline origin (world), em height (world), colour; a `box` (width, height
+    in em, from the origin right and down) draws a filled rectangle instead of text."""
+
+    texts: list[str]
+    origin: np.ndarray  # (L, 3) float32
+    em: np.ndarray  # (L,) float32
+    color: np.ndarray  # (L, 4) float32
+    box: np.ndarray  # (L, 2) float32, NaN for text
+
+    @staticmethod
+    def of(texts, origin, em, color, box=None) -> LabelSet:
+        n = len(texts)
+        color = np.broadcast_to(np.asarray(color, dtype=np.float32), (n, 4))
+        box = np.full((n, 2), np.nan, dtype=np.float32) if box is None else np.asarray(box, dtype=np.float32)
+        return LabelSet(list(texts), np.asarray(origin, dtype=np.float32).reshape(n, 3),
+                        np.asarray(em, dtype=np.float32).reshape(n), color.copy(), box.reshape(n, 2))
+
+    @staticmethod
+    def concat(parts: list[LabelSet]) -> LabelSet:
+        return LabelSet([t for p in parts for t in p.texts], np.concatenate([p.origin for p in parts]),
+                        np.concatenate([p.em for p in parts]), np.concatenate([p.color for p in parts]),
+                        np.concatenate([p.box for p in parts]))
+
+
+def _text_widths(texts: list[str], atlas: FontAtlas) -> np.ndarray:
+    """Width in em of each text (each distinct text measured once)."""
+    cache: dict[str, float] = {}
+    out = np.empty(len(texts), dtype=np.float32)
+    for i, text in enumerate(texts):
+        width = cache.get(text)
+        if width is None:
+            width = cache[text] = atlas.text_width(text)
+        out[i] = width
+    return out
+
+
+def block_labels(layout, atlas: FontAtlas) -> LabelSet:
+    """One label per block just above its top-left corner, as large as the gap above and the block's width
+    (plus half a gap) allow, so that neighbouring labels do not run into each other."""
+    gap = max(4.0, layout.config.n_embd / 12)  # the spacing build_layout leaves between blocks
+    keep = np.array([bool(b.label) for b in layout.blocks], dtype=bool)
+    texts = [b.label for b in layout.blocks if b.label]
+    lo, hi = layout.mins[keep].astype(np.float64), layout.maxs[keep].astype(np.float64)
+    width = hi[:, 0] - lo[:, 0]
+    em = np.minimum(0.55 * gap, (width + 0.5 * gap) / np.maximum(_text_widths(texts, atlas), 0.5))
+    origin = np.stack([lo[:, 0], hi[:, 1] + 0.25 * em, hi[:, 2] + 0.01], axis=1)
+    return LabelSet.of(texts, origin, em, LABEL_COLOR)
+
+
+def section_labels(layout) -> LabelSet:
+    sections = layout.sections
+    colors = [SECTION_COLORS.get(s.level, LABEL_COLOR) for s in sections]
+    return LabelSet.of([s.label for s in sections], [s.position for s in sections],
+                       [s.height for s in sections], colors)
+
+
+def card_em(layout) -> float:
+    """Title size of the model card in world units (the card is about 5 of these tall)."""
+    lo, hi = layout.bounds
+    return max(2.0, 0.06 * float(hi[0] - lo[0]))
+
+
+def model_card(layout, atlas: FontAtlas) -> LabelSet:
+    """Name, C, T, layers, heads and parameter count on a card above the model."""
+    cfg = layout.config
+    lo, hi = layout.bounds
+    em = card_em(layout)
+    title = DISPLAY_NAMES.get(cfg.name, cfg.name)
+    ink = (0.15, 0.18, 0.30, 1.0)
+    lines = [(title, 1.0, (0.08, 0.10, 0.20, 1.0)),
+             (f"C = {cfg.n_embd}   T = {cfg.block_size}   layers = {cfg.n_layer}   heads = {cfg.n_head}",
+              0.42, ink),
+             (f"parameters = {param_count(cfg):,}", 0.42, ink)]
+    text_w = max(atlas.text_width(t) * s for t, s, _ in lines)
+    card_w, card_h = text_w + 1.0, 0.3 + 1.0 + 2 * 0.42 * 1.3 + 0.45
+    # Centred over the residual stream (the input embedding's column), as in LLM Visualization.
+    centre_x = float(lo[0] + hi[0]) / 2
+    if "embed" in layout.by_name:
+        i = layout.by_name["embed"]
+        centre_x = float(layout.mins[i, 0] + layout.maxs[i, 0]) / 2
+    left = centre_x - card_w * em / 2
+    top = float(hi[1]) + card_h * em + 2.0 * em
+    z = float(hi[2]) + 0.01
+    border = 0.06  # em
+    texts = ["", ""]
+    origins = [(left - border * em, top + border * em, z), (left, top, z)]
+    ems = [em, em]
+    colors = [CARD_BORDER, CARD_COLOR]
+    boxes = [(card_w + 2 * border, card_h + 2 * border), (card_w, card_h)]
+    y = top - 0.3 * em
+    for text, scale, color in lines:
+        y -= scale * em * 1.3 if scale < 1 else em
+        tw = atlas.text_width(text) * scale * em
+        texts.append(text)
+        origins.append((centre_x - tw / 2, y, z))
+        ems.append(scale * em)
+        colors.append(color)
+        boxes.append((np.nan, np.nan))
+    return LabelSet.of(texts, origins, ems, colors, boxes)
+
+
+def glyph_table(labels: LabelSet, atlas: FontAtlas) -> tuple[np.ndarray, np.ndarray]:
+    """Per glyph (G, 4) float32 (label, x0 em, atlas cell or -1 for a box, box height em), and the number
+    of glyphs of each label (L,). Glyphs come grouped by label, in label order."""
+    cell_of = np.array([atlas.index.get(ch, atlas.index["?"]) for ch in CHARSET], dtype=np.int64)
+    left = -PAD / FONT_PX
+    unique: dict[str, int] = {}
+    tables_cell, tables_pen = [], []
+    inverse = np.empty(len(labels.texts), dtype=np.int64)
+    for k, text in enumerate(labels.texts):  # labels repeat a lot (Q, K, V per head): lay out each text once
+        u = unique.get(text)
+        if u is None:
+            u = unique[text] = len(unique)
+            idx = np.array([atlas.index.get(ch, atlas.index["?"]) for ch in text], dtype=np.int64)
+            pen = np.concatenate([[0.0], np.cumsum(atlas.advance[idx])[:-1]]) if len(idx) else np.zeros(0)
+            visible = np.array([ch != " " for ch in text], dtype=bool)
+            tables_cell.append(cell_of[idx[visible]] if len(idx) else idx)
+            tables_pen.append(pen[visible] + left if len(idx) else pen)
+        inverse[k] = u
+    lengths = np.array([len(c) for c in tables_cell], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    all_cell = np.concatenate(tables_cell) if tables_cell else np.zeros(0, dtype=np.int64)
+    all_pen = np.concatenate(tables_pen) if tables_pen else np.zeros(0)
+
+    is_box = ~np.isnan(labels.box[:, 0])
+    counts = np.where(is_box, 1, lengths[inverse])
+    owner = np.repeat(np.arange(len(counts)), counts)
+    local = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+    source = starts[inverse][owner] + local
+    table = np.zeros((len(owner), 4), dtype=np.float32)
+    table[:, 0] = owner
+    text_glyph = ~is_box[owner]
+    table[text_glyph, 1] = all_pen[source[text_glyph]]
+    table[text_glyph, 2] = all_cell[source[text_glyph]]
+    table[~text_glyph, 1] = labels.box[owner[~text_glyph], 0]
+    table[~text_glyph, 2] = -1.0
+    table[~text_glyph, 3] = labels.box[owner[~text_glyph], 1]
+    return table, counts
+
+
+class LabelRenderer:
+    """Block labels, section labels and the model card, drawn as instanced SDF quads."""
+
+    def __init__(self, ctx, atlas: FontAtlas | None = None) -> None:
+        self.ctx = ctx
+        self.atlas = atlas or load_atlas()
+        self.program = ctx.program(vertex_shader=read_shader("text.vert"),
+                                   fragment_shader=read_shader("text.frag"))
+        self.program["u_glyphs"] = 4
+        self.program["u_labels"] = 5
+        self.program["u_atlas"] = 6
+        self.program["Camera"].binding = 0
+        self.program["u_min_px"] = MIN_LABEL_PX
+        h, w = self.atlas.image.shape
+        self.program["u_cell"] = (CELL / FONT_PX, PAD / FONT_PX + self.atlas.ascent, CELL / w,
+                                  CELL / h)
+        self.u_first = self.program["u_first"]
+        self.atlas_texture = ctx.texture((w, h), 1, self.atlas.image.tobytes(), dtype="f4")
+        self.atlas_texture.filter = (ctx.LINEAR, ctx.LINEAR)
+        corners = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=np.float32)
+        self.vao = ctx.vertex_array(self.program, [(ctx.buffer(corners.tobytes()), "2f", "in_corner")])
+        self.glyphs = self.labels = None
+        self.culler: ChunkCuller | None = None
+        self.count = 0
+
+    def set_layout(self, layout) -> None:
+        """Build the labels of `layout` (blocks, sections, model card) and upload their glyphs."""
+        labels = LabelSet.concat([block_labels(layout, self.atlas), section_labels(layout),
+                                  model_card(layout, self.atlas)])
+        for tex in (self.glyphs, self.labels):
+            if tex is not None:
+                tex.release()
+        self.glyphs = self.labels = self.culler = None
+        # Sort labels along a Morton curve of their boxes so that chunks of them are compact in space.
+        width = np.where(np.isnan(labels.box[:, 0]), _text_widths(labels.texts, self.atlas), labels.box[:, 0])
+        lo = labels.origin.copy()
+        hi = labels.origin.copy()
+        hi[:, 0] += width * labels.em
+        hi[:, 1] += labels.em
+        n = len(labels.texts)
+        order = morton_order((lo + hi) / 2) if n > 1 else np.zeros(n, dtype=np.int64)
+        # Boxes (the card) first, in their own order, so that the text drawn over them comes later.
+        is_box = ~np.isnan(labels.box[order, 0])
+        order = np.concatenate([np.sort(order[is_box]), order[~is_box]])
+        labels = LabelSet([labels.texts[i] for i in order], labels.origin[order], labels.em[order],
+                          labels.color[order], labels.box[order])
+        table, counts = glyph_table(labels, self.atlas)
+        self.count = len(table)
+        if not self.count:
+            return
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        self.culler = ChunkCuller(lo[order], hi[order], sizes=labels.em, offsets=offsets)
+        per_label = np.concatenate([labels.origin, labels.em[:, None], labels.color], axis=1)  # (L, 8)
+        self.labels = self.ctx.texture((ATLAS_WIDTH, _texture_rows(2 * n)), 4, dtype="f4")
+        self.labels.write(_pad(per_label.reshape(-1, 4), 2 * n, 4).tobytes())
+        self.glyphs = self.ctx.texture((ATLAS_WIDTH, _texture_rows(self.count)), 4, dtype="f4")
+        self.glyphs.write(_pad(table, self.count, 4).tobytes())
+        for tex in (self.glyphs, self.labels):
+            tex.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
+
+    def draw(self, view_projection: np.ndarray, pixel_scale: float) -> int:
+        """Draw the labels that are on screen and large enough; returns the number of draw calls."""
+        if self.culler is None:
+            return 0
+        ranges = self.culler.visible_ranges(view_projection, pixel_scale, MIN_LABEL_PX)
+        if not ranges:
+            return 0
+        ctx = self.ctx
+        ctx.enable(ctx.BLEND)
+        ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
+        ctx.disable(ctx.CULL_FACE)
+        # Labels test depth against the blocks but do not write it: overlapping glyph quads and the card
+        # would otherwise hide each other depending on draw order.
+        fbo = ctx.fbo
+        if fbo is not None:
+            fbo.depth_mask = False
+        self.glyphs.use(4)
+        self.labels.use(5)
+        self.atlas_texture.use(6)
+        for first, count in ranges:
+            self.u_first.value = first
+            self.vao.render(self.ctx.TRIANGLE_STRIP, instances=count)
+        if fbo is not None:
+            fbo.depth_mask = True
+        return len(ranges)

@@ -30,6 +30,7 @@ expsum, probs, heads) or wqkv, bqkv, qkv for merged blocks, whose `stack` lists 
 from __future__ import annotations
 
 import enum
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -197,6 +198,7 @@ class _Template:
     def __init__(self) -> None:
         self.specs: list[_Spec] = []
         self.sections: list[tuple[str, float, float, float, float, int]] = []  # label, x, y, z, height, level
+        self._fields: dict[str, list] | None = None
 
     def add(self, name: str, label: str, kind: Kind, rows: int, cols: int, dims: tuple[str, str],
             x: float, top: float, *, source: str | None = None, select: tuple = (), transpose: bool = False,
@@ -208,6 +210,25 @@ class _Template:
 
     def label(self, text: str, x: float, y: float, height: float, level: int, z: float = 0.0) -> None:
         self.sections.append((text, x, y, z, height, level))
+
+    def fields(self) -> dict[str, list]:
+        """The specs as per-field lists (what building many copies of the template reads), computed once.
+
+        "source", "section" and "stack" are indices into the lists of distinct values "sources",
+        "sections" and "stacks" (the stack () included).
+        """
+        if self._fields is None:
+            specs = self.specs
+            f: dict[str, list] = {k: [getattr(s, k) for s in specs] for k in (
+                "name", "label", "kind", "rows", "cols", "dims", "select", "transpose", "head", "role")}
+            f["size"] = [tuple(size) for size in (self.arrays()[1] * CELL).tolist()]
+            for key, distinct in (("source", "sources"), ("section", "sections"), ("stack", "stacks")):
+                values = [getattr(s, key) for s in specs]
+                f[distinct] = list(dict.fromkeys(values))
+                where = {v: k for k, v in enumerate(f[distinct])}
+                f[key] = [where[v] for v in values]
+            self._fields = f
+        return self._fields
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """(mins, sizes) of the specs, (n, 3) float64 in cell units."""
@@ -432,32 +453,23 @@ def build_layout(config: GPTConfig, n_tokens: int | None = None) -> Layout:
 
     def emit(template: _Template, prefix: str, section_prefix: str, layer_no: int,
              offset: np.ndarray) -> None:
-        sizes = size_tuples[id(template)]
-        # One string (and stack tuple) per distinct value within a layer, shared by its blocks: GPT-3's
-        # 76k blocks would otherwise each carry their own copies.
-        shared: dict = {}
-
-        def share(key, make):
-            value = shared.get(key)
-            if value is None:
-                value = shared[key] = make()
-            return value
-
-        for k, s in enumerate(template.specs):
-            n = len(blocks)
-            source = share(s.source, lambda s=s: prefix + s.source)
-            section = share(("section", s.section), lambda s=s: section_prefix + s.section)
-            stack = share(s.stack, lambda s=s: tuple(prefix + p for p in s.stack)) if s.stack else ()
-            blocks.append(Block(prefix + s.name, s.label, s.kind, s.rows, s.cols, s.dims, positions[n],
-                                sizes[k], source, s.select, s.transpose, section, layer_no, s.head, n, s.role,
-                                stack))
+        f = template.fields()
+        # Sources, sections and stacks are built once per distinct value and shared by the layer's blocks:
+        # GPT-3's 76k blocks would otherwise each carry their own copies (and cost the time to make them).
+        source = [prefix + u for u in f["sources"]]
+        section = [section_prefix + u for u in f["sections"]]
+        stack = [tuple(prefix + p for p in u) for u in f["stacks"]]
+        n0, n = len(blocks), len(template.specs)
+        blocks.extend(map(
+            Block, [prefix + name for name in f["name"]], f["label"], f["kind"], f["rows"], f["cols"],
+            f["dims"], positions[n0:n0 + n], f["size"], [source[k] for k in f["source"]], f["select"],
+            f["transpose"], [section[k] for k in f["section"]], itertools.repeat(layer_no, n), f["head"],
+            range(n0, n0 + n), f["role"], [stack[k] for k in f["stack"]]))
         ox, oy, oz = offset.tolist()
         for text, x, y, z, h, level in template.sections:
             position = ((x + ox) * CELL, (y + oy) * CELL, (z + oz) * CELL)
             sections.append(Section(text, position, h * CELL, level))
 
-    size_tuples = {id(t): [tuple(s) for s in (sz * CELL).tolist()]
-                   for t, sz in ((top, top_sizes), (layer, layer_sizes), (output, out_sizes))}
     emit(top, "", "", -1, np.zeros(3))
     for i in range(L):
         emit(layer, f"layers.{i}.", f"Transformer {i}", i, offsets[i])

@@ -281,9 +281,12 @@ def _layer_norm(t: _Template, geo: _Geometry, part: str, top: float, section: st
 
 
 def _linear(t: _Template, geo: _Geometry, w: str, b: str, out: str, labels: tuple[str, str, str],
-            rows: int, in_cols: int, dims: tuple[str, str, str], top: float, section: str) -> None:
-    """Weight (rows × in_cols, drawn out × in), bias column and output (rows × T) side by side at `top`."""
-    out_dim, in_dim, _ = dims
+            rows: int, in_cols: int, dims: tuple[str, str], top: float, section: str) -> None:
+    """Weight (rows × in_cols, drawn out × in), bias column and output (rows × T) side by side at `top`.
+
+    `dims` names the output and input sizes, e.g. ("4C", "C").
+    """
+    out_dim, in_dim = dims
     t.add(w, labels[0], Kind.WEIGHT, rows, in_cols, (out_dim, in_dim), geo.weight_x(in_cols), top,
           transpose=True, section=section)
     t.add(b, labels[1], Kind.WEIGHT, rows, 1, (out_dim, "1"), -geo.gb - 1, top, transpose=True,
@@ -356,19 +359,19 @@ def _layer_template(geo: _Geometry) -> tuple[_Template, float]:
     y = bottom - 2 * g
     t.label("Projection", geo.weight_x(C), y + g, 0.8 * g, 2)
     _linear(t, geo, "attn.wproj", "attn.bproj", "attn.proj", ("Projection Weights", "Projection Bias",
-            "Attention Output"), C, C, ("C", "C", "T"), y, " / Projection")
+            "Attention Output"), C, C, ("C", "C"), y, " / Projection")
     y -= C + g
     t.add("resid1", "Residual", Kind.INTERMEDIATE, C, T, ("C", "T"), 0, y, transpose=True)
     y -= C + g
     y = _layer_norm(t, geo, "ln2", y, " / Layer norm 2") - 2 * g
     t.label("MLP", geo.weight_x(C), y + g, 0.8 * g, 2)
     _linear(t, geo, "mlp.wfc", "mlp.bfc", "mlp.fc", ("MLP Weights", "MLP Bias", "MLP"), F, C,
-            ("4C", "C", "T"), y, " / MLP")
+            ("4C", "C"), y, " / MLP")
     t.add("mlp.gelu", "GELU", Kind.INTERMEDIATE, F, T, ("4C", "T"), T + g, y, transpose=True,
           section=" / MLP")
     y -= F + g
     _linear(t, geo, "mlp.wproj", "mlp.bproj", "mlp.proj", ("MLP Projection Weights", "MLP Projection Bias",
-            "MLP Output"), C, F, ("C", "4C", "T"), y, " / MLP")
+            "MLP Output"), C, F, ("C", "4C"), y, " / MLP")
     y -= C + g
     t.add("resid2", "Residual", Kind.INTERMEDIATE, C, T, ("C", "T"), 0, y, transpose=True)
     y -= C

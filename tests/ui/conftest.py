@@ -38,7 +38,7 @@ def imgui_ctx():
     imgui.destroy_context(context)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def require():
     """`require("Xvfb")`: skip (fail on CI) when an executable is missing."""
     import shutil

@@ -235,11 +235,22 @@ class GlvizApp:
         renderer.set_layout(layout)
         view = ModelView(name, PRESETS[name], layout, renderer, HoverExplainer(layout))
         if name == "nano":
-            from glviz.model.sort_task import load_nano
-
-            view.weights = load_nano()
+            view.weights = self._nano_weights()
         self._views[name] = view
         return view
+
+    def _nano_weights(self):
+        """The shipped sort model, or random weights (and a message) when it is missing."""
+        from glviz.model.sort_task import load_nano
+
+        try:
+            return load_nano()
+        except GlvizError as exc:
+            from glviz.model.config import PRESETS
+            from glviz.model.weights import random_weights
+
+            self.message(f"{exc}: showing random weights (train them with `glviz train-sort`)")
+            return random_weights(PRESETS["nano"], seed=0, std=0.3)
 
     def _activate(self, view: ModelView) -> None:
         from glviz.render.camera import OrbitCamera, overview_pose
@@ -671,9 +682,12 @@ def run_app(model: str = "nano", letters: str = DEFAULT_LETTERS, size: tuple[int
     from moderngl_window.context.glfw import Window
     from moderngl_window.timers.clock import Timer
 
+    from glviz.model.config import DISPLAY_NAMES
+
     try:
-        window = Window(title="glviz", size=size, resizable=True, vsync=True, gl_version=(3, 3),
-                        aspect_ratio=None, visible=True, cursor=True, samples=0)
+        window = Window(title=f"glviz — {DISPLAY_NAMES.get(model, model)}", size=size, resizable=True,
+                        vsync=True, gl_version=(3, 3), aspect_ratio=None, visible=True, cursor=True,
+                        samples=0)
     except Exception as exc:  # glfw/glcontext failures: no X server, no GL 3.3
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise GlvizError(f"no display: set DISPLAY or use `glviz render` ({reason})") from None

@@ -1,0 +1,202 @@
+"""End to end with a real window: `glviz` under Xvfb, driven by xdotool, checked on real X screenshots.
+
+Screenshots are read from the X server with libX11's XGetImage through ctypes (libX11 is there wherever Xvfb
+and glfw are), so the test needs no screenshot tool beyond Xvfb and xdotool.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = [pytest.mark.window, pytest.mark.slow]
+
+WIDTH, HEIGHT = 1280, 800
+PANEL = 400  # glviz.ui.panel.PANEL_WIDTH
+
+
+class _XImage(ctypes.Structure):
+    _fields_ = [("width", ctypes.c_int), ("height", ctypes.c_int), ("xoffset", ctypes.c_int),
+                ("format", ctypes.c_int), ("data", ctypes.POINTER(ctypes.c_ubyte)),
+                ("byte_order", ctypes.c_int), ("bitmap_unit", ctypes.c_int),
+                ("bitmap_bit_order", ctypes.c_int),
+                ("bitmap_pad", ctypes.c_int), ("depth", ctypes.c_int), ("bytes_per_line", ctypes.c_int),
+                ("bits_per_pixel", ctypes.c_int)]
+
+
+def x_screenshot(display: str) -> np.ndarray:
+    """(H, W, 3) uint8 RGB of the X root window (real pixels from the X server)."""
+    xlib = ctypes.CDLL(ctypes.util.find_library("X11"))
+    xlib.XOpenDisplay.restype = ctypes.c_void_p
+    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    xlib.XDefaultRootWindow.restype = ctypes.c_ulong
+    xlib.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+    xlib.XGetImage.restype = ctypes.POINTER(_XImage)
+    xlib.XGetImage.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_int, ctypes.c_uint,
+                               ctypes.c_uint, ctypes.c_ulong, ctypes.c_int]
+    xlib.XDestroyImage.argtypes = [ctypes.POINTER(_XImage)]
+    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    dpy = xlib.XOpenDisplay(display.encode())
+    assert dpy, f"cannot open X display {display}"
+    try:
+        z_pixmap = 2
+        image = xlib.XGetImage(dpy, xlib.XDefaultRootWindow(dpy), 0, 0, WIDTH, HEIGHT, 0xFFFFFFFF, z_pixmap)
+        assert image, "XGetImage failed"
+        im = image.contents
+        assert im.bits_per_pixel == 32, im.bits_per_pixel
+        raw = ctypes.string_at(im.data, im.bytes_per_line * im.height)
+        pixels = np.frombuffer(raw, np.uint8).reshape(im.height, im.bytes_per_line // 4, 4)[:, :im.width]
+        rgb = pixels[..., [2, 1, 0]].copy()  # BGRX little-endian
+        xlib.XDestroyImage(image)
+        return rgb
+    finally:
+        xlib.XCloseDisplay(dpy)
+
+
+@pytest.fixture(scope="module")
+def xvfb(require):
+    """A private Xvfb server; yields its DISPLAY string."""
+    require("Xvfb", "xdotool")
+    number = next(n for n in range(91, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists()
+                  and not Path(f"/tmp/.X{n}-lock").exists())
+    display = f":{number}"
+    server = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{WIDTH}x{HEIGHT}x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while not Path(f"/tmp/.X11-unix/X{number}").exists():
+        assert server.poll() is None, "Xvfb exited"
+        assert time.monotonic() < deadline, "Xvfb did not start"
+        time.sleep(0.05)
+    yield display
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def _xdotool(display: str, *args: str, timeout: float = 30) -> str:
+    out = subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display}, capture_output=True,
+                         text=True, timeout=timeout)
+    assert out.returncode == 0, (args, out.stderr)
+    return out.stdout.strip()
+
+
+def _settle(display: str, region=None, timeout: float = 15.0) -> np.ndarray:
+    """A screenshot once two in a row agree (the app has finished drawing)."""
+    previous = x_screenshot(display)
+    deadline = time.monotonic() + timeout
+    while True:
+        time.sleep(0.3)
+        current = x_screenshot(display)
+        a = previous if region is None else previous[region]
+        b = current if region is None else current[region]
+        if np.array_equal(a, b) or time.monotonic() > deadline:
+            return current
+        previous = current
+
+
+def _known_cell():
+    """A viewport pixel over a cell of a large nano block, found with the app's own camera and picking."""
+    from glviz.layout.blocks import build_layout
+    from glviz.model.config import PRESETS
+    from glviz.render.camera import OrbitCamera, overview_pose
+    from glviz.render.picking import pick
+
+    layout = build_layout(PRESETS["nano"])
+    camera = OrbitCamera(overview_pose(layout))
+    viewport = (0.0, 0.0, float(WIDTH - PANEL), float(HEIGHT))
+    vp = camera.view_projection(viewport[2] / viewport[3]).astype(np.float64)
+    areas = layout.shapes[:, 0] * layout.shapes[:, 1]
+    for block in np.argsort(-areas):
+        centre = (layout.mins[block] + layout.maxs[block]) / 2
+        centre[2] = layout.maxs[block][2]
+        clip = np.append(centre, 1.0) @ vp
+        ndc = clip[:3] / clip[3]
+        px, py = (ndc[0] + 1) / 2 * viewport[2], (1 - ndc[1]) / 2 * viewport[3]
+        if not (20 < px < viewport[2] - 20 and 20 < py < viewport[3] - 20):
+            continue
+        hit = pick(layout, *camera.ray(px, py, viewport))
+        if hit is not None and hit.block == block:
+            return int(px), int(py), layout.blocks[block].name
+    pytest.fail("no block of the nano overview is visible")
+
+
+@pytest.fixture
+def app_process(xvfb, tmp_path):
+    env = {**os.environ, "DISPLAY": xvfb}
+    env.pop("GLVIZ_EXIT_AFTER_FIRST_FRAME", None)
+    log = open(tmp_path / "glviz.log", "w")
+    process = subprocess.Popen([sys.executable, "-m", "glviz", "app", "--size", f"{WIDTH}x{HEIGHT}"], env=env,
+                               cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    yield process
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=10)
+    log.close()
+
+
+def test_hover_drag_wheel_keys_in_a_real_window(xvfb, app_process, tmp_path):
+    window = _xdotool(xvfb, "search", "--sync", "--name", "^glviz", timeout=60).splitlines()[0]
+    assert _xdotool(xvfb, "getwindowname", window) == "glviz — nano (sort)"
+    _xdotool(xvfb, "mousemove", "5", str(HEIGHT - 5))  # an empty corner of the view
+    before = _settle(xvfb)
+    assert before[:, : WIDTH - PANEL].std() > 1, "the 3D view is blank"
+    assert before[:, WIDTH - PANEL:].std() > 1, "the panel is blank"
+
+    # Hover a known cell: the highlight and the tooltip change the view, the explanation changes the panel.
+    x, y, name = _known_cell()
+    _xdotool(xvfb, "mousemove", str(x), str(y))
+    hovered = _settle(xvfb)
+    assert app_process.poll() is None, (tmp_path / "glviz.log").read_text()
+    near = (slice(max(y - 60, 0), y + 60), slice(max(x - 60, 0), x + 200))
+    assert np.abs(hovered[near].astype(int) - before[near].astype(int)).sum() > 2000, f"no hover over {name}"
+    panel = (slice(0, HEIGHT), slice(WIDTH - PANEL, WIDTH))
+    panel_change = np.abs(hovered[panel].astype(int) - before[panel].astype(int)).sum()
+    assert panel_change > 2000, "the panel did not explain the hovered cell"
+
+    # Left-drag pans the scene.
+    _xdotool(xvfb, "mousedown", "1")
+    for step in range(1, 6):
+        _xdotool(xvfb, "mousemove", str(x + 12 * step), str(y + 8 * step))
+    _xdotool(xvfb, "mouseup", "1")
+    _xdotool(xvfb, "mousemove", "5", str(HEIGHT - 5))
+    panned = _settle(xvfb)
+    view = (slice(0, HEIGHT), slice(0, WIDTH - PANEL))
+    assert np.abs(panned[view].astype(int) - before[view].astype(int)).sum() > 10000, "drag did not pan"
+
+    # The wheel zooms.
+    _xdotool(xvfb, "mousemove", str(x), str(y))
+    _xdotool(xvfb, "click", "--repeat", "3", "4")
+    zoomed = _settle(xvfb)
+    assert np.abs(zoomed[view].astype(int) - panned[view].astype(int)).sum() > 10000, "wheel did not zoom"
+    assert app_process.poll() is None, (tmp_path / "glviz.log").read_text()
+
+    # P saves a screenshot, 2 switches to GPT-2 (title follows), Ctrl+Q quits cleanly.
+    _xdotool(xvfb, "key", "--window", window, "p")
+    deadline = time.monotonic() + 15
+    while not list(tmp_path.glob("glviz-*.png")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert list(tmp_path.glob("glviz-*.png")), "P saved no screenshot"
+    _xdotool(xvfb, "key", "--window", window, "2")
+    deadline = time.monotonic() + 30
+    while "GPT-2" not in _xdotool(xvfb, "getwindowname", window) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "glviz — GPT-2 small" in _xdotool(xvfb, "getwindowname", window)
+    # The app quits on the key press, so xdotool's key release may find the window gone: ignore its status.
+    subprocess.run(["xdotool", "key", "--window", window, "ctrl+q"], env={**os.environ, "DISPLAY": xvfb},
+                   capture_output=True, timeout=30)
+    assert app_process.wait(timeout=20) == 0, (tmp_path / "glviz.log").read_text()
+
+
+def test_without_a_display_the_app_exits_2_with_one_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    out = subprocess.run([sys.executable, "-m", "glviz"], env=env, capture_output=True, text=True, timeout=60,
+                         cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.strip() == "glviz: error: no display: set DISPLAY or use `glviz render`"

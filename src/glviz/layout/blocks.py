@@ -351,7 +351,9 @@ def _layer_template(geo: _Geometry) -> tuple[_Template, float]:
     C, T, g = geo.C, geo.T, geo.g
     F = 4 * C
     t = _Template()
-    y = _layer_norm(t, geo, "ln1", 0.0, " / Layer norm 1") - 2 * g
+    # Heads further back look higher from a camera above: the extra room keeps them clear of ln1.out.
+    behind = round(0.5 * (geo.H - 1) * geo.head_pitch)
+    y = _layer_norm(t, geo, "ln1", 0.0, " / Layer norm 1") - 2 * g - behind
     t.label("Self-attention", geo.weight_x(C), y + g, 0.8 * g, 2)
     bottom = y
     for h in range(geo.H):

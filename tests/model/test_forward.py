@@ -259,6 +259,10 @@ def test_erf_matches_math_erf() -> None:
     expected = np.array([math.erf(v) for v in x])
     np.testing.assert_allclose(erf(x), expected, rtol=2e-16, atol=2e-16)
     assert np.isnan(erf(np.array([np.nan])))[0]
+    x32 = x.astype(np.float32)
+    got32 = erf(x32)
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, [math.erf(v) for v in x32.astype(np.float64)], rtol=0, atol=5e-7)
 
 
 @pytest.mark.parametrize("activation", ["gelu_new", "gelu"])

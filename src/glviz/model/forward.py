@@ -9,7 +9,6 @@ query, key and value projections of a layer run as a single GEMM on the fused (C
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 
@@ -98,15 +97,49 @@ _ERF_SB = (
 
 def _poly(x: np.ndarray, coefficients: tuple[float, ...]) -> np.ndarray:
     """Horner evaluation, coefficients from the constant term upward."""
-    result = np.full_like(x, coefficients[-1])
-    for c in coefficients[-2::-1]:
+    result = x * coefficients[-1]
+    result += coefficients[-2]
+    for c in coefficients[-3::-1]:
         result *= x
         result += c
     return result
 
 
+# float32 erf on [-4, 4] (beyond, erf is 1 in float32) as x P(x^2) / Q(x^2): the rational approximation Eigen
+# and XLA use, within 4e-7 of erf. One formula everywhere: few numpy calls, so small traces stay fast.
+_ERF32_P = (
+    -1.60960333262415e-02,
+    -2.95459980854025e-03,
+    -7.34990630326855e-04,
+    -5.69250639462346e-05,
+    -2.10102402082508e-06,
+    2.77068142495902e-08,
+    -2.72614225801306e-10,
+)
+_ERF32_Q = (
+    -1.42647390514189e-02,
+    -7.37332916720468e-03,
+    -1.68282697438203e-03,
+    -2.13374055278905e-04,
+    -1.45660718464996e-05,
+)
+
+
+def _erf32(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, -4.0, 4.0)
+    x2 = x * x
+    p = _poly(x2, _ERF32_P)
+    p *= x
+    p /= _poly(x2, _ERF32_Q)
+    return p
+
+
 def erf(x: np.ndarray) -> np.ndarray:
-    """The error function, elementwise, float64 accurate (numpy has none)."""
+    """The error function, elementwise (numpy has none): float64 accurate (1 ulp) for float64 input; for
+    float32 input, float32 accurate (within 4e-7) and computed in float32."""
+    x = np.asarray(x)
+    if x.dtype == np.float32:
+        return _erf32(x)
     x = np.asarray(x, dtype=np.float64)
     a = np.abs(x)
     out = np.ones_like(a)  # erf(a) = 1 in float64 for a >= 6
@@ -131,7 +164,7 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 def gelu(x: np.ndarray, activation: str) -> np.ndarray:
     """GELU of a new array `x`, computed in place: tanh approximation (gelu_new, GPT-2) or exact (gelu)."""
     if activation == "gelu":
-        e = erf(x * (1.0 / math.sqrt(2.0))).astype(x.dtype, copy=False)
+        e = erf(x * (1.0 / math.sqrt(2.0)))
         e += 1.0
         e *= 0.5
         x *= e
@@ -280,6 +313,46 @@ def trace_names(n_layer: int) -> list[str]:
     return [*names, "ln_f.mean", "ln_f.std", "ln_f.out", "logits", "probs.max", "probs.expsum", "probs"]
 
 
+# A stage: the names it produces (in the order its method returns them), its method, its layer (-1: none).
+_Stage = tuple[tuple[str, ...], str, int]
+
+_LAYER_STAGES = (
+    (("ln1.out", "ln1.mean", "ln1.std"), "_ln1"),
+    (("attn.q", "attn.k", "attn.v"), "_qkv"),
+    (("attn.scores",), "_scores"),
+    (("attn.probs", "attn.max", "attn.expsum"), "_softmax"),
+    (("attn.heads",), "_heads"),
+    (("attn.proj",), "_attn_proj"),
+    (("resid1",), "_resid1"),
+    (("ln2.out", "ln2.mean", "ln2.std"), "_ln2"),
+    (("mlp.fc",), "_fc"),
+    (("mlp.gelu",), "_gelu"),
+    (("mlp.proj",), "_mlp_proj"),
+    (("resid2",), "_resid2"),
+)
+
+_PLANS: dict[int, tuple[list[_Stage], dict[str, int]]] = {}
+
+
+def _plan(n_layer: int) -> tuple[list[_Stage], dict[str, int]]:
+    """The stages of an n_layer model in forward order, and name -> stage index in documented name order."""
+    plan = _PLANS.get(n_layer)
+    if plan is None:
+        stages: list[_Stage] = [(("tokens", "tok_emb", "pos_emb", "embed"), "_embed", -1)]
+        for i in range(n_layer):
+            stages += [
+                (tuple(f"layers.{i}.{n}" for n in names), method, i) for names, method in _LAYER_STAGES
+            ]
+        stages += [
+            (("ln_f.out", "ln_f.mean", "ln_f.std"), "_ln_f", -1),
+            (("logits",), "_logits", -1),
+            (("probs", "probs.max", "probs.expsum"), "_probs", -1),
+        ]
+        stage_of = {name: k for k, (names, _, _) in enumerate(stages) for name in names}
+        plan = _PLANS[n_layer] = (stages, {name: stage_of[name] for name in trace_names(n_layer)})
+    return plan
+
+
 class Trace:
     """Every intermediate of one forward pass, by name, computed on first request and kept.
 
@@ -301,10 +374,8 @@ class Trace:
         self.T = int(tokens.shape[0])
         self.dtype = np.dtype(dtype)
         self._values: dict[str, np.ndarray] = {}
-        self._stages: list[Callable[[], None]] = []
-        self._stage_of: dict[str, int] = {}
+        self._stages, self._stage_of = _plan(self.config.n_layer)
         self._done = 0  # stages 0 .. _done-1 have run
-        self._build_stages()
 
     # -- public interface
     def __getitem__(self, name: str) -> np.ndarray:
@@ -316,7 +387,9 @@ class Trace:
         except KeyError:
             raise KeyError(f"no trace value named {name!r}") from None
         while self._done <= stage:
-            self._stages[self._done]()
+            names, method, layer = self._stages[self._done]
+            for n, v in zip(names, getattr(self, method)(layer), strict=True):
+                self._values[n] = v
             self._done += 1
         return self._values[name]
 
@@ -333,94 +406,78 @@ class Trace:
 
     def full(self) -> dict[str, np.ndarray]:
         """Compute everything; every trace value by name."""
-        self[self.names()[-1]]
+        self["probs"]
         return {name: self._values[name] for name in self._stage_of}
 
-    # -- the stages
+    # -- the stages: each returns its values in the order of its names in _LAYER_STAGES / _plan
     def _w(self, name: str) -> np.ndarray:
         return np.asarray(self.weights[name], dtype=self.dtype)
 
-    def _stage(self, names: tuple[str, ...], fn: Callable[[], tuple[np.ndarray, ...]]) -> None:
-        def run() -> None:
-            for n, v in zip(names, fn(), strict=True):
-                self._values[n] = v
+    def _v(self, layer: int, name: str) -> np.ndarray:
+        return self._values[f"layers.{layer}.{name}"]
 
-        for n in names:
-            self._stage_of[n] = len(self._stages)
-        self._stages.append(run)
+    def _residual_in(self, layer: int) -> np.ndarray:
+        return self._values["embed"] if layer == 0 else self._v(layer - 1, "resid2")
 
-    def _build_stages(self) -> None:
-        c = self.config
-        v = self._values
-        self._stage(("tokens", "tok_emb", "pos_emb", "embed"), self._embed)
-        previous = "embed"
-        for i in range(c.n_layer):
-            p = f"layers.{i}."
-            self._stage(
-                (p + "ln1.out", p + "ln1.mean", p + "ln1.std"),
-                lambda x=previous, p=p: layer_norm(
-                    v[x], self._w(p + "ln1.gamma"), self._w(p + "ln1.beta"), c.layer_norm_eps
-                ),
-            )
-            self._stage((p + "attn.q", p + "attn.k", p + "attn.v"), lambda i=i, p=p: self._qkv(i, p))
-            self._stage((p + "attn.scores",), lambda p=p: (causal_scores(v[p + "attn.q"], v[p + "attn.k"]),))
-            self._stage(
-                (p + "attn.probs", p + "attn.max", p + "attn.expsum"),
-                lambda p=p: softmax(v[p + "attn.scores"]),
-            )
-            self._stage(
-                (p + "attn.heads",), lambda p=p: (v[p + "attn.probs"] @ v[p + "attn.v"],)
-            )  # (H, T, A)
-            self._stage(
-                (p + "attn.proj",),
-                lambda p=p: (
-                    linear(
-                        merge_heads(v[p + "attn.heads"]), self._w(p + "attn.wproj"), self._w(p + "attn.bproj")
-                    ),
-                ),
-            )
-            self._stage((p + "resid1",), lambda x=previous, p=p: (v[x] + v[p + "attn.proj"],))
-            self._stage(
-                (p + "ln2.out", p + "ln2.mean", p + "ln2.std"),
-                lambda p=p: layer_norm(
-                    v[p + "resid1"], self._w(p + "ln2.gamma"), self._w(p + "ln2.beta"), c.layer_norm_eps
-                ),
-            )
-            self._stage(
-                (p + "mlp.fc",),
-                lambda p=p: (linear(v[p + "ln2.out"], self._w(p + "mlp.wfc"), self._w(p + "mlp.bfc")),),
-            )
-            self._stage((p + "mlp.gelu",), lambda p=p: (gelu(v[p + "mlp.fc"].copy(), c.activation),))
-            self._stage(
-                (p + "mlp.proj",),
-                lambda p=p: (linear(v[p + "mlp.gelu"], self._w(p + "mlp.wproj"), self._w(p + "mlp.bproj")),),
-            )
-            self._stage((p + "resid2",), lambda p=p: (v[p + "resid1"] + v[p + "mlp.proj"],))
-            previous = p + "resid2"
-        self._stage(
-            ("ln_f.out", "ln_f.mean", "ln_f.std"),
-            lambda x=previous: layer_norm(
-                v[x], self._w("ln_f.gamma"), self._w("ln_f.beta"), c.layer_norm_eps
-            ),
-        )
-        self._stage(("logits",), lambda: (v["ln_f.out"] @ self._w("lm_head").T,))  # (T, V)
-        self._stage(("probs", "probs.max", "probs.expsum"), lambda: softmax(v["logits"]))
-        # Publish names in the documented order (stages produce some of them in a different order).
-        order = trace_names(c.n_layer)
-        self._stage_of = {n: self._stage_of[n] for n in order}
-
-    def _embed(self) -> tuple[np.ndarray, ...]:
+    def _embed(self, _: int) -> tuple[np.ndarray, ...]:
         tok_emb = self._w("wte")[self.tokens]  # (T, C)
         pos_emb = self._w("wpe")[: self.T].copy()  # (T, C)
         return self.tokens, tok_emb, pos_emb, tok_emb + pos_emb
 
-    def _qkv(self, layer: int, p: str) -> tuple[np.ndarray, ...]:
-        w, b = self.weights.qkv(layer)  # (C, 3C), (3C,)
-        qkv = linear(
-            self._values[p + "ln1.out"], np.asarray(w, self.dtype), np.asarray(b, self.dtype)
-        )  # (T, 3C)
-        q, k, v = split_heads(qkv, self.config.n_head)  # (H, T, A) each
-        return q, k, v
+    def _ln(self, x: np.ndarray, prefix: str) -> tuple[np.ndarray, ...]:
+        return layer_norm(
+            x, self._w(prefix + ".gamma"), self._w(prefix + ".beta"), self.config.layer_norm_eps
+        )
+
+    def _ln1(self, i: int) -> tuple[np.ndarray, ...]:
+        return self._ln(self._residual_in(i), f"layers.{i}.ln1")  # (T, C), (T,), (T,)
+
+    def _qkv(self, i: int) -> tuple[np.ndarray, ...]:
+        w, b = self.weights.qkv(i)  # (C, 3C), (3C,)
+        qkv = linear(self._v(i, "ln1.out"), np.asarray(w, self.dtype), np.asarray(b, self.dtype))  # (T, 3C)
+        return tuple(split_heads(qkv, self.config.n_head))  # (H, T, A) each
+
+    def _scores(self, i: int) -> tuple[np.ndarray]:
+        return (causal_scores(self._v(i, "attn.q"), self._v(i, "attn.k")),)  # (H, T, T)
+
+    def _softmax(self, i: int) -> tuple[np.ndarray, ...]:
+        return softmax(self._v(i, "attn.scores"))  # (H, T, T), (H, T), (H, T)
+
+    def _heads(self, i: int) -> tuple[np.ndarray]:
+        return (self._v(i, "attn.probs") @ self._v(i, "attn.v"),)  # (H, T, A)
+
+    def _attn_proj(self, i: int) -> tuple[np.ndarray]:
+        p = f"layers.{i}.attn."
+        return (linear(merge_heads(self._v(i, "attn.heads")), self._w(p + "wproj"), self._w(p + "bproj")),)
+
+    def _resid1(self, i: int) -> tuple[np.ndarray]:
+        return (self._residual_in(i) + self._v(i, "attn.proj"),)  # (T, C)
+
+    def _ln2(self, i: int) -> tuple[np.ndarray, ...]:
+        return self._ln(self._v(i, "resid1"), f"layers.{i}.ln2")
+
+    def _fc(self, i: int) -> tuple[np.ndarray]:
+        p = f"layers.{i}.mlp."
+        return (linear(self._v(i, "ln2.out"), self._w(p + "wfc"), self._w(p + "bfc")),)  # (T, 4C)
+
+    def _gelu(self, i: int) -> tuple[np.ndarray]:
+        return (gelu(self._v(i, "mlp.fc").copy(), self.config.activation),)  # (T, 4C)
+
+    def _mlp_proj(self, i: int) -> tuple[np.ndarray]:
+        p = f"layers.{i}.mlp."
+        return (linear(self._v(i, "mlp.gelu"), self._w(p + "wproj"), self._w(p + "bproj")),)  # (T, C)
+
+    def _resid2(self, i: int) -> tuple[np.ndarray]:
+        return (self._v(i, "resid1") + self._v(i, "mlp.proj"),)  # (T, C)
+
+    def _ln_f(self, _: int) -> tuple[np.ndarray, ...]:
+        return self._ln(self._residual_in(self.config.n_layer), "ln_f")
+
+    def _logits(self, _: int) -> tuple[np.ndarray]:
+        return (self._values["ln_f.out"] @ self._w("lm_head").T,)  # (T, V)
+
+    def _probs(self, _: int) -> tuple[np.ndarray, ...]:
+        return softmax(self._values["logits"])  # (T, V), (T,), (T,)
 
 
 # ---- batched fast path ----

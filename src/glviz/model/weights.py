@@ -54,6 +54,7 @@ class Weights:
         self.config = config
         self.tensors = tensors
         self.tokenizer = tokenizer
+        self._qkv_views: dict[int, tuple[tuple[np.ndarray, ...], tuple[np.ndarray, np.ndarray]]] = {}
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name == "lm_head" and "lm_head" not in self.tensors:
@@ -75,10 +76,15 @@ class Weights:
         the result always reflects the current tensors.
         """
         p = f"layers.{layer}.attn."
-        return (
-            _fused_columns([self.tensors[p + n] for n in ("wq", "wk", "wv")]),
-            _fused_columns([self.tensors[p + n] for n in ("bq", "bk", "bv")]),
-        )
+        parts = tuple(self.tensors[p + n] for n in ("wq", "wk", "wv", "bq", "bk", "bv"))
+        cached = self._qkv_views.get(layer)
+        if cached is not None and all(a is b for a, b in zip(cached[0], parts, strict=True)):
+            return cached[1]
+        fused = (_fused_columns(list(parts[:3])), _fused_columns(list(parts[3:])))
+        if fused[0] is parts[0].base and fused[1] is parts[3].base:
+            # Views follow in-place updates, so they stay valid while the same tensors are stored.
+            self._qkv_views[layer] = (parts, fused)
+        return fused
 
     def __repr__(self) -> str:
         c = self.config

@@ -1,7 +1,9 @@
 """CPU picking: which block and which cell a ray from the camera meets first. Pure numpy, no GL.
 
-All blocks are tested at once with the slab method on the layout's (N, 3) box arrays, so the cost per mouse
-move is a handful of vector operations whatever the model size (GPT-3: tens of thousands of boxes).
+Boxes are tested many at once with the slab method on the layout's (N, 3) box arrays. For big layouts
+(GPT-3: tens of thousands of blocks) the blocks are first grouped into spatially sorted chunks of CHUNK boxes:
+the ray is tested against the chunk boxes, then against the blocks of the chunks it enters, nearest chunks
+first, stopping as soon as no further chunk can hold a nearer hit. The grouping is built once per layout.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import numpy as np
 from glviz.layout.blocks import Layout
 
 _TINY = 1e-30  # stands in for a zero direction component so that 1/d is a huge finite number, not inf/NaN
+CHUNK = 64  # boxes per chunk of the two-level test
+DIRECT_LIMIT = 2048  # layouts with at most this many blocks are tested in one pass
+CHUNK_BATCH = 16  # chunks tested per vector step
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,61 @@ def ray_box_distances(mins: np.ndarray, maxs: np.ndarray, origin, direction) -> 
     return np.where(t_far >= t_enter, t_enter, np.inf)
 
 
+class _ChunkIndex:
+    """Blocks sorted along a Morton curve of their centres, in chunks of CHUNK, with the chunks' boxes."""
+
+    def __init__(self, mins: np.ndarray, maxs: np.ndarray) -> None:
+        centres = (mins.astype(np.float64) + maxs) / 2  # (N, 3)
+        lo, hi = centres.min(axis=0), centres.max(axis=0)
+        cells = ((centres - lo) / np.maximum(hi - lo, 1e-9) * 1023).astype(np.uint64)  # (N, 3) 10-bit grid
+        self.order = np.argsort(_morton3(cells), kind="stable")  # (N,) block indices in curve order
+        self.mins = np.ascontiguousarray(mins[self.order], dtype=np.float64)
+        self.maxs = np.ascontiguousarray(maxs[self.order], dtype=np.float64)
+        starts = np.arange(0, len(self.order), CHUNK)
+        self.chunk_mins = np.minimum.reduceat(self.mins, starts, axis=0)  # (K, 3)
+        self.chunk_maxs = np.maximum.reduceat(self.maxs, starts, axis=0)
+
+    def nearest(self, origin, direction) -> tuple[int, float]:
+        """(block index, distance) of the nearest box the ray enters, (-1, inf) on a miss."""
+        enter = ray_box_distances(self.chunk_mins, self.chunk_maxs, origin, direction)  # (K,)
+        hit_chunks = np.flatnonzero(np.isfinite(enter))
+        hit_chunks = hit_chunks[np.argsort(enter[hit_chunks], kind="stable")]
+        best, best_at = np.inf, -1
+        for i in range(0, len(hit_chunks), CHUNK_BATCH):
+            batch = hit_chunks[i:i + CHUNK_BATCH]
+            if enter[batch[0]] > best:  # every remaining chunk starts beyond the best hit
+                break
+            n = len(self.order)
+            rows = np.concatenate([np.arange(c * CHUNK, min((c + 1) * CHUNK, n)) for c in batch])
+            distances = ray_box_distances(self.mins[rows], self.maxs[rows], origin, direction)
+            j = int(np.argmin(distances))
+            if distances[j] < best:
+                best, best_at = float(distances[j]), int(self.order[rows[j]])
+        return best_at, best
+
+
+def _morton3(cells: np.ndarray) -> np.ndarray:
+    """Interleave the bits of three 10-bit integer coordinates (N, 3) into one Morton code (N,)."""
+    code = np.zeros(len(cells), dtype=np.uint64)
+    for bit in range(10):
+        for axis in range(3):
+            code |= ((cells[:, axis] >> np.uint64(bit)) & np.uint64(1)) << np.uint64(3 * bit + axis)
+    return code
+
+
+_INDEX_CACHE: dict[int, tuple[Layout, _ChunkIndex]] = {}
+
+
+def _chunk_index(layout: Layout) -> _ChunkIndex:
+    cached = _INDEX_CACHE.get(id(layout))
+    if cached is None or cached[0] is not layout:
+        if len(_INDEX_CACHE) >= 8:  # a handful of models at most; drop the oldest
+            _INDEX_CACHE.pop(next(iter(_INDEX_CACHE)))
+        cached = (layout, _ChunkIndex(layout.mins, layout.maxs))
+        _INDEX_CACHE[id(layout)] = cached
+    return cached[1]
+
+
 def cell_at(layout: Layout, block: int, point) -> tuple[int, int]:
     """(row, col) of the cell of `block` under a world point on (or near) its surface.
 
@@ -63,9 +123,12 @@ def pick(layout: Layout, origin, direction) -> Hit | None:
     if not np.isfinite(length) or length == 0.0:
         return None
     direction = direction / length  # distances in world units
-    distances = ray_box_distances(layout.mins, layout.maxs, origin, direction)
-    block = int(np.argmin(distances))
-    distance = float(distances[block])
+    if len(layout.blocks) <= DIRECT_LIMIT:
+        distances = ray_box_distances(layout.mins, layout.maxs, origin, direction)
+        block = int(np.argmin(distances))
+        distance = float(distances[block])
+    else:
+        block, distance = _chunk_index(layout).nearest(origin, direction)
     if not np.isfinite(distance):
         return None
     point = np.asarray(origin, dtype=np.float64) + distance * direction

@@ -101,7 +101,7 @@ def _fused_columns(parts: list[np.ndarray]) -> np.ndarray:
         base is not None
         and base.flags.c_contiguous
         and base.dtype == parts[0].dtype
-        and all(p.base is base for p in parts)
+        and all(p.base is base and p.strides == base.strides for p in parts)
         and base.shape[:-1] == parts[0].shape[:-1]
         and base.shape[-1] == sum(p.shape[-1] for p in parts)
     ):

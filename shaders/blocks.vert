@@ -1,6 +1,11 @@
 #version 330 core
-// One unit cube per block, instanced. Per-instance data is fetched from textures by instance number so that
-// the renderer can draw any contiguous range of instances (coarse culling) without a base-instance draw call.
+// A block is a unit cube scaled to its box, drawn in two passes:
+//  u_walls == 0: the front face of every block as one indexed, non-instanced draw (4 vertices per block,
+//                block = gl_VertexID / 4): software GL shades vertices far faster in big batches than in
+//                4-vertex instances, and from afar the front face is all that shows.
+//  u_walls == 1: the four side walls, instanced (instance = gl_InstanceID + u_first), only for the chunks
+//                where a block's thickness covers a pixel.
+// Per-block data is fetched from textures, so any contiguous range of blocks can be drawn after culling.
 
 layout(std140) uniform Camera {
     mat4 u_view_proj;
@@ -10,11 +15,14 @@ layout(std140) uniform Camera {
 };
 
 uniform sampler2D u_inst_f;   // per instance 2 texels: (min.xyz, 1/scale), (size.xyz, mean value / scale)
-uniform isampler2D u_inst_i;  // per instance 2 texels: (rows, cols, kind, block), (value offset or -1, 0, 0, 0)
+uniform isampler2D u_inst_i;  // per instance 2 texels: (rows, cols, kind, block),
+                              // (value offset or -1, level of detail, member size of a slab, 0)
 uniform sampler2D u_state;    // per block: (highlight, opacity)
-uniform int u_first;          // instance number of this draw's first instance
+uniform int u_first;          // walls: instance number of this draw's first instance
+uniform int u_walls;
+uniform float u_stack_px;     // per-head blocks smaller than this give way to their stack's slab
 
-in vec3 in_corner;  // unit cube corner, 0..1
+in vec3 in_corner;  // walls: unit cube corner, 0..1
 
 out vec3 v_local;             // position inside the block, 0..1 per axis
 flat out ivec4 v_shape;       // rows, cols, kind, block
@@ -29,7 +37,15 @@ ivec2 texel(int i) {
 }
 
 void main() {
-    int inst = gl_InstanceID + u_first;
+    int inst;
+    vec3 corner;
+    if (u_walls == 0) {
+        inst = gl_VertexID >> 2;
+        corner = vec3(float(gl_VertexID & 1), float((gl_VertexID >> 1) & 1), 1.0);
+    } else {
+        inst = gl_InstanceID + u_first;
+        corner = in_corner;
+    }
     vec4 f0 = texelFetch(u_inst_f, texel(2 * inst), 0);
     vec4 f1 = texelFetch(u_inst_f, texel(2 * inst + 1), 0);
     ivec4 i0 = texelFetch(u_inst_i, texel(2 * inst), 0);
@@ -39,15 +55,22 @@ void main() {
     // Blocks smaller than a pixel or fully faded are collapsed to a point outside the clip volume, so the
     // rasteriser never sees them (at GPT-3 scale most blocks are sub-pixel from afar).
     vec4 centre = u_view_proj * vec4(f0.xyz + 0.5 * f1.xyz, 1.0);
-    float extent_px = max(f1.x, f1.y) * u_params.x * 0.5 * u_viewport.w / max(centre.w, 1e-6);
-    if ((centre.w > 0.0 && extent_px < u_params.y) || state.y < 0.01) {
+    float px_per_unit = u_params.x * 0.5 * u_viewport.w / max(centre.w, 1e-6);
+    float extent_px = max(f1.x, f1.y) * px_per_unit;
+    // Level of detail for head stacks: members vanish below u_stack_px, their slab appears instead.
+    bool hidden = centre.w > 0.0 && extent_px < u_params.y;
+    if (i1.y == 1) hidden = hidden || (centre.w > 0.0 && extent_px < u_stack_px);
+    if (i1.y == 2) hidden = hidden || centre.w <= 0.0 || float(i1.z) * px_per_unit >= u_stack_px;
+    // Walls thinner than half a pixel would only cost rasteriser time.
+    if (u_walls == 1 && i1.y != 2) hidden = hidden || (centre.w > 0.0 && f1.z * px_per_unit < 0.5);
+    if (hidden || state.y < 0.01) {
         gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
         return;
     }
 
-    vec3 world = f0.xyz + in_corner * f1.xyz;
+    vec3 world = f0.xyz + corner * f1.xyz;
     gl_Position = u_view_proj * vec4(world, 1.0);
-    v_local = in_corner;
+    v_local = corner;
     v_shape = i0;
     v_offset = i1.x;
     v_size = vec4(f1.xyz, f0.w);

@@ -16,6 +16,9 @@ in total (64 M = 256 MB), filled smallest block first, so for huge real checkpoi
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 import numpy as np
 
 from glviz.layout import blocks as layout_blocks
@@ -28,16 +31,18 @@ CHUNKS = 128  # coarse culling granularity: fixed, so per-frame work is independ
 MIN_BLOCK_PX = 0.75  # blocks smaller than this on screen are not drawn
 ROBUST_SCALE_CELLS = 256  # above this many cells a block's colour scale is the 99.5th percentile of |v|
 
-# Unit cube: 8 corners, 12 triangles wound counter-clockwise seen from outside.
+# Unit cube corners and the four side walls (the front face is drawn separately, see blocks.vert),
+# wound counter-clockwise seen from outside.
 CUBE_CORNERS = np.array([[x, y, z] for z in (0, 1) for y in (0, 1) for x in (0, 1)], dtype=np.float32)
-CUBE_INDICES = np.array([
-    0, 2, 1, 1, 2, 3,  # -z
-    4, 5, 6, 5, 7, 6,  # +z
+WALL_INDICES = np.array([
     0, 1, 4, 1, 5, 4,  # -y
     2, 6, 3, 3, 6, 7,  # +y
     0, 4, 2, 2, 4, 6,  # -x
     1, 3, 5, 3, 7, 5,  # +x
 ], dtype=np.int32)
+FRONT_INDICES = np.array([0, 1, 2, 2, 1, 3], dtype=np.int32)  # per block, on vertex ids 4 * block + corner
+MIN_WALL_PX = 0.5  # walls are drawn for chunks whose blocks' thickness reaches this many pixels
+LOD_PLAIN, LOD_MEMBER, LOD_SLAB = 0, 1, 2  # how a block's instance takes part in stack level of detail
 
 
 def _texture_rows(texels: int) -> int:
@@ -51,14 +56,75 @@ def _pad(flat: np.ndarray, texels: int, components: int) -> np.ndarray:
 
 
 def morton_order(centres: np.ndarray) -> np.ndarray:
-    """Indices sorting points (N, 3) along a Z-order curve, so contiguous runs are spatially compact."""
+    """Indices sorting points (N, 3) along a Z-order curve, so contiguous runs are spatially compact.
+
+    The grid is isotropic (one scale for all axes), so thin axes (the depth of the head stacks) take few
+    of the curve's bits and chunks stay compact where it matters for culling, in x and y."""
     lo, hi = centres.min(axis=0), centres.max(axis=0)
-    q = ((centres - lo) / np.maximum(hi - lo, 1e-9) * 1023).astype(np.uint64)  # 10 bits per axis
+    q = ((centres - lo) / max(float((hi - lo).max()), 1e-9) * 1023).astype(np.uint64)  # 10 bits per axis
     code = np.zeros(len(centres), dtype=np.uint64)
     for bit in range(10):
         for axis in range(3):
             code |= ((q[:, axis] >> np.uint64(bit)) & np.uint64(1)) << np.uint64(3 * bit + axis)
     return np.argsort(code, kind="stable")
+
+
+def chunk_starts(n: int, chunks: int = CHUNKS) -> np.ndarray:
+    """First item of each of the (at most `chunks`) equal contiguous chunks of n items."""
+    return np.linspace(0, n, min(chunks, n) + 1).astype(np.int64)[:-1]
+
+
+def draw_order(mins: np.ndarray, maxs: np.ndarray, chunks: int = CHUNKS) -> np.ndarray:
+    """Block indices in drawing order: Morton order cut into chunks, and inside each chunk the nearest
+    to a viewer in front (+z) first, so that the depth test rejects the hidden part of the head stacks
+    before the fragment shader runs."""
+    n = len(mins)
+    if n < 2:
+        return np.arange(n, dtype=np.int64)
+    order = morton_order((mins + maxs) / 2)
+    chunk = np.searchsorted(chunk_starts(n, chunks), np.arange(n), side="right") - 1
+    return order[np.lexsort((-maxs[order, 2], chunk))]
+
+
+STACK_LOD_PX = 3.0  # per-head blocks smaller than this on screen are drawn as one slab per stack
+MIN_STACK = 4  # heads a stack needs to get a slab
+
+
+@dataclass
+class Stacks:
+    """Slabs standing in for stacks of per-head blocks (same layer and role, one per head) seen from afar.
+
+    Drawing 96 one-pixel blocks per stack is what costs most at GPT-3 scale; a slab (a box around the
+    stack, drawn with its walls) looks the same from there. `members` (S, k) block indices, -1 padded."""
+
+    mins: np.ndarray  # (S, 3)
+    maxs: np.ndarray  # (S, 3)
+    first_member: np.ndarray  # (S,) block index whose shape, kind and state the slab shows
+    member_extent: np.ndarray  # (S,) typical member size (world units) that decides the switch
+    is_member: np.ndarray  # (N,) bool over blocks
+
+
+def head_stacks(layout: Layout) -> Stacks:
+    """Group per-head blocks into stacks by (layer, role or label, kind, shape)."""
+    n = len(layout.blocks)
+    groups: dict[tuple, list[int]] = {}
+    for block in layout.blocks:
+        if block.head >= 0:
+            role = getattr(block, "role", "") or block.label
+            key = (block.layer, role, int(block.kind), block.rows, block.cols)
+            groups.setdefault(key, []).append(block.index)
+    stacks = [np.array(members) for members in groups.values() if len(members) >= MIN_STACK]
+    is_member = np.zeros(n, dtype=bool)
+    if not stacks:
+        empty = np.zeros((0, 3), dtype=np.float32)
+        return Stacks(empty, empty, np.zeros(0, np.int64), np.zeros(0, np.float32), is_member)
+    for members in stacks:
+        is_member[members] = True
+    extent = np.maximum(layout.maxs[:, 0] - layout.mins[:, 0], layout.maxs[:, 1] - layout.mins[:, 1])
+    return Stacks(np.array([layout.mins[m].min(axis=0) for m in stacks], dtype=np.float32),
+                  np.array([layout.maxs[m].max(axis=0) for m in stacks], dtype=np.float32),
+                  np.array([m[0] for m in stacks], dtype=np.int64),
+                  np.array([np.median(extent[m]) for m in stacks], dtype=np.float32), is_member)
 
 
 def value_scale(values: np.ndarray) -> float:
@@ -74,17 +140,20 @@ class ChunkCuller:
     """Splits instances into a fixed number of contiguous chunks and finds the visible ones each frame."""
 
     def __init__(self, mins: np.ndarray, maxs: np.ndarray, chunks: int = CHUNKS,
-                 sizes: np.ndarray | None = None, offsets: np.ndarray | None = None) -> None:
+                 sizes: np.ndarray | None = None, offsets: np.ndarray | None = None,
+                 offset: int = 0) -> None:
         """Items (N) with boxes mins..maxs (N, 3), in draw order; `sizes` (N,) replaces the chunk box's
         extent in the too-small test by the largest item size of the chunk (e.g. label heights);
-        `offsets` (N + 1,) maps items to instance numbers when an item has several instances (glyphs)."""
+        `offsets` (N + 1,) maps items to instance numbers when an item has several instances (glyphs);
+        `offset` is added to every instance number."""
         n = len(mins)
-        self.starts = np.linspace(0, n, min(chunks, n) + 1).astype(np.int64)[:-1]
+        self.starts = chunk_starts(n, chunks)
         self.ends = np.append(self.starts[1:], n)
         if offsets is not None:
             self.first, self.last = offsets[self.starts], offsets[self.ends]
         else:
             self.first, self.last = self.starts, self.ends
+        self.first, self.last = self.first + offset, self.last + offset
         lo = np.minimum.reduceat(mins, self.starts, axis=0).astype(np.float64)
         hi = np.maximum.reduceat(maxs, self.starts, axis=0).astype(np.float64)
         corners = np.array([[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)], dtype=np.float64)
@@ -132,17 +201,21 @@ class BlockRenderer:
         self.program["Camera"].binding = 0
         self.program["Hover"].binding = 1
         self.u_first = self.program["u_first"]
+        self.u_walls = self.program["u_walls"]
         vbo = ctx.buffer(CUBE_CORNERS.tobytes())
-        ibo = ctx.buffer(CUBE_INDICES.tobytes())
-        self.vao = ctx.vertex_array(self.program, [(vbo, "3f", "in_corner")], index_buffer=ibo,
-                                    index_element_size=4)
+        ibo = ctx.buffer(WALL_INDICES.tobytes())
+        self.walls_vao = ctx.vertex_array(self.program, [(vbo, "3f", "in_corner")], index_buffer=ibo,
+                                          index_element_size=4)
+        self.front_vao = None  # built per layout: its index buffer grows with the number of blocks
         self.hover_ubo = ctx.buffer(reserve=16 + 8 * 16 + 2 * 16)
         self.layout: Layout | None = None
         self.inst_f = self.inst_i = self.state = self.values = None
         self.value_texels = 0  # texels allocated in the value atlas (0: no per-cell data on the GPU)
         self.order = np.zeros(0, dtype=np.int64)
         self.culler: ChunkCuller | None = None
+        self.slab_culler: ChunkCuller | None = None
         self._scene_id = None
+        self.driver_seconds = 0.0  # CPU time of this thread inside draw calls (software GL shades here)
         self.write_hover(None, ())
 
     # --- layout and values ----------------------------------------------------------------------------------
@@ -151,17 +224,29 @@ class BlockRenderer:
         self.release_textures()
         self.layout = layout
         n = len(layout.blocks)
-        centres = (layout.mins + layout.maxs) / 2
-        self.order = morton_order(centres) if n > 1 else np.zeros(n, dtype=np.int64)
-        self.rank = np.empty(n, dtype=np.int64)
-        self.rank[self.order] = np.arange(n)
-        self.culler = ChunkCuller(layout.mins[self.order], layout.maxs[self.order])
+        self.stacks = head_stacks(layout)
+        n_slabs = len(self.stacks.first_member)
+        self.order = draw_order(layout.mins, layout.maxs)
+        mins, maxs = layout.mins[self.order], layout.maxs[self.order]
+        self.culler = ChunkCuller(mins, maxs)
+        self.wall_culler = ChunkCuller(mins, maxs, sizes=maxs[:, 2] - mins[:, 2])
+        # Slabs are instances n .. n + S - 1, culled on their own.
+        self.slab_culler = ChunkCuller(self.stacks.mins, self.stacks.maxs, chunks=32, offset=n) \
+            if n_slabs else None
+        if self.front_vao is not None:
+            self.front_vao.release()
+            self.front_ibo.release()
+        total = n + n_slabs
+        indices = (4 * np.arange(total, dtype=np.int64)[:, None] + FRONT_INDICES[None, :]).astype(np.int32)
+        self.front_ibo = self.ctx.buffer(indices.tobytes())
+        self.front_vao = self.ctx.vertex_array(self.program, [], index_buffer=self.front_ibo,
+                                               index_element_size=4)
 
         self.inv_scale = np.zeros(n, dtype=np.float32)
         self.mean = np.zeros(n, dtype=np.float32)
         self.offsets = np.full(n, -1, dtype=np.int32)
-        self.inst_f = self.ctx.texture((ATLAS_WIDTH, _texture_rows(2 * n)), 4, dtype="f4")
-        self.inst_i = self.ctx.texture((ATLAS_WIDTH, _texture_rows(2 * n)), 4, dtype="i4")
+        self.inst_f = self.ctx.texture((ATLAS_WIDTH, _texture_rows(2 * total)), 4, dtype="f4")
+        self.inst_i = self.ctx.texture((ATLAS_WIDTH, _texture_rows(2 * total)), 4, dtype="i4")
         self.state = self.ctx.texture((ATLAS_WIDTH, _texture_rows(n)), 2, dtype="f4")
         for tex in (self.inst_f, self.inst_i, self.state):
             tex.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
@@ -170,20 +255,29 @@ class BlockRenderer:
         self._scene_id = None
 
     def _write_instances(self) -> None:
-        layout, order = self.layout, self.order
-        n = len(order)
-        f = np.zeros((n, 2, 4), dtype=np.float32)
-        f[:, 0, :3] = layout.mins[order]
-        f[:, 0, 3] = self.inv_scale[order]
-        f[:, 1, :3] = layout.maxs[order] - layout.mins[order]
-        f[:, 1, 3] = self.mean[order]
-        i = np.zeros((n, 2, 4), dtype=np.int32)
-        i[:, 0, :2] = layout.shapes[order]
-        i[:, 0, 2] = layout.kinds[order]
-        i[:, 0, 3] = order
-        i[:, 1, 0] = self.offsets[order]
-        self.inst_f.write(_pad(f.reshape(-1, 4), 2 * n, 4).tobytes())
-        self.inst_i.write(_pad(i.reshape(-1, 4), 2 * n, 4).tobytes())
+        layout, order, stacks = self.layout, self.order, self.stacks
+        n, n_slabs = len(order), len(stacks.first_member)
+        f = np.zeros((n + n_slabs, 2, 4), dtype=np.float32)
+        f[:n, 0, :3] = layout.mins[order]
+        f[:n, 0, 3] = self.inv_scale[order]
+        f[:n, 1, :3] = layout.maxs[order] - layout.mins[order]
+        f[:n, 1, 3] = self.mean[order]
+        f[n:, 0, :3] = stacks.mins
+        f[n:, 1, :3] = stacks.maxs - stacks.mins
+        i = np.zeros((n + n_slabs, 2, 4), dtype=np.int32)
+        i[:n, 0, :2] = layout.shapes[order]
+        i[:n, 0, 2] = layout.kinds[order]
+        i[:n, 0, 3] = order
+        i[:n, 1, 0] = self.offsets[order]
+        i[:n, 1, 1] = np.where(stacks.is_member[order], LOD_MEMBER, LOD_PLAIN)
+        i[n:, 0, :2] = layout.shapes[stacks.first_member]
+        i[n:, 0, 2] = layout.kinds[stacks.first_member]
+        i[n:, 0, 3] = stacks.first_member
+        i[n:, 1, 0] = -1
+        i[n:, 1, 1] = LOD_SLAB
+        i[n:, 1, 2] = np.ceil(stacks.member_extent)
+        self.inst_f.write(_pad(f.reshape(-1, 4), 2 * (n + n_slabs), 4).tobytes())
+        self.inst_i.write(_pad(i.reshape(-1, 4), 2 * (n + n_slabs), 4).tobytes())
 
     def upload_trace(self, trace, max_texels: int = MAX_VALUE_TEXELS) -> int:
         """Upload the values of every block the trace (and its weights) can fill; returns texels used."""
@@ -273,11 +367,26 @@ class BlockRenderer:
             self.inst_f.use(3)  # never sampled: every offset is -1
         self.hover_ubo.bind_to_uniform_block(1)
         self.program["u_background"] = tuple(background[:3])
+        self.program["u_stack_px"] = STACK_LOD_PX
         ranges = self.culler.visible_ranges(view_projection, pixel_scale)
+        walls = self.wall_culler.visible_ranges(view_projection, pixel_scale, MIN_WALL_PX) if ranges else []
+        if self.slab_culler is not None:
+            slabs = self.slab_culler.visible_ranges(view_projection, pixel_scale)
+            ranges, walls = ranges + slabs, walls + slabs
+        ctx = self.ctx
+        t0 = time.thread_time()
+        # Front faces stay visible from behind (the back face is not drawn): no culling for them.
+        ctx.disable(ctx.CULL_FACE)
+        self.u_walls.value = 0
         for first, count in ranges:
+            self.front_vao.render(first=6 * first, vertices=6 * count)
+        ctx.enable(ctx.CULL_FACE)
+        self.u_walls.value = 1
+        for first, count in walls:
             self.u_first.value = first
-            self.vao.render(instances=count)
-        return len(ranges)
+            self.walls_vao.render(instances=count)
+        self.driver_seconds += time.thread_time() - t0
+        return len(ranges) + len(walls)
 
     def release_textures(self) -> None:
         for name in ("inst_f", "inst_i", "state", "values"):

@@ -189,22 +189,29 @@ def fit_pose(lo, hi, azimuth: float = 0.0, elevation: float = 0.0, margin: float
     return Pose(tuple(float(v) for v in centre), azimuth, elevation, distance)
 
 
-TALLEST_OVERVIEW = 2.6  # overview height at most this many times the model's width (tall models: the top)
+TALL_MODEL = 6.0  # a model taller than this many times its width is shown from the top in the overview,
+TALLEST_OVERVIEW = 2.6  # down to this many times its width
 CARD_HEADROOM = 0.32  # the model card (render/text.py) needs about this fraction of the width above
+
+
+def network_bounds(layout) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi) float64 corners of the network without the vocabulary-wide blocks (embedding tables, logits)
+    that stick out far to the side in GPT-2 and GPT-3: what the overview frames and the card is sized by."""
+    narrow = np.array(["V" not in b.dims for b in layout.blocks], dtype=bool)
+    if not narrow.any():
+        narrow[:] = True
+    return (layout.mins[narrow].min(axis=0).astype(np.float64),
+            layout.maxs[narrow].max(axis=0).astype(np.float64))
 
 
 def overview_pose(layout) -> Pose:
     """The model seen a little from the left and above, as in LLM Visualization: all of it, or for a tall
     narrow model (nano's single column) its top part, so that blocks stay big enough to read."""
-    # Frame the network, not the vocabulary-wide embedding tables that stick out to the side.
-    narrow = np.array(["V" not in b.dims for b in layout.blocks], dtype=bool)
-    if not narrow.any():
-        narrow[:] = True
-    lo = layout.mins[narrow].min(axis=0).astype(np.float64)
-    hi = layout.maxs[narrow].max(axis=0).astype(np.float64)
+    lo, hi = network_bounds(layout)
     width = hi[0] - lo[0]
     hi[1] += CARD_HEADROOM * width  # the model card above the model
-    lo[1] = max(lo[1], hi[1] - TALLEST_OVERVIEW * width)
+    if hi[1] - lo[1] > TALL_MODEL * width:  # one long column of layers: show its top
+        lo[1] = hi[1] - TALLEST_OVERVIEW * width
     return fit_pose(lo, hi, azimuth=-25.0, elevation=15.0, margin=1.02)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from glviz.model.config import DISPLAY_NAMES, param_count
 from glviz.render.blocks import ATLAS_WIDTH, ChunkCuller, _pad, _texture_rows, morton_order
+from glviz.render.camera import network_bounds
 from glviz.resources import read_shader
 
 CHARSET = "".join(chr(c) for c in range(32, 127)) + "γβΣσμ×·√²ε–—∑"
@@ -155,7 +157,8 @@ class LabelSet:
     @staticmethod
     def of(texts, origin, em, color, box=None) -> LabelSet:
         n = len(texts)
-        color = np.broadcast_to(np.asarray(color, dtype=np.float32), (n, 4))
+        color = np.asarray(color, dtype=np.float32)
+        color = np.broadcast_to(color.reshape(-1, 4) if color.size else np.zeros((0, 4), np.float32), (n, 4))
         box = np.full((n, 2), np.nan, dtype=np.float32) if box is None else np.asarray(box, dtype=np.float32)
         return LabelSet(list(texts), np.asarray(origin, dtype=np.float32).reshape(n, 3),
                         np.asarray(em, dtype=np.float32).reshape(n), color.copy(), box.reshape(n, 2))
@@ -201,7 +204,7 @@ def section_labels(layout) -> LabelSet:
 
 def card_em(layout) -> float:
     """Title size of the model card in world units (the card is about 5 of these tall)."""
-    lo, hi = layout.bounds
+    lo, hi = network_bounds(layout)
     return max(2.0, 0.06 * float(hi[0] - lo[0]))
 
 
@@ -307,6 +310,7 @@ class LabelRenderer:
         self.glyphs = self.labels = None
         self.culler: ChunkCuller | None = None
         self.count = 0
+        self.driver_seconds = 0.0  # CPU time of this thread inside draw calls
 
     def set_layout(self, layout) -> None:
         """Build the labels of `layout` (blocks, sections, model card) and upload their glyphs."""
@@ -364,7 +368,9 @@ class LabelRenderer:
         self.atlas_texture.use(6)
         for first, count in ranges:
             self.u_first.value = first
+            t0 = time.thread_time()
             self.vao.render(self.ctx.TRIANGLE_STRIP, instances=count)
+            self.driver_seconds += time.thread_time() - t0
         if fbo is not None:
             fbo.depth_mask = True
         return len(ranges)

@@ -45,6 +45,13 @@ MIN_WALL_PX = 0.5  # walls are drawn for chunks whose blocks' thickness reaches 
 LOD_PLAIN, LOD_MEMBER, LOD_SLAB = 0, 1, 2  # how a block's instance takes part in stack level of detail
 
 
+# Colours used by blocks.frag, mirrored here for tests and the UI's legend (keep the two in step).
+KIND_COLORS = {0: (0.30, 0.47, 0.85), 1: (0.30, 0.66, 0.38), 2: (0.93, 0.73, 0.15)}  # by Kind
+VALUE_NEGATIVE = (0.70, 0.30, 0.02)  # value -scale: orange
+VALUE_ZERO = (0.94, 0.94, 0.94)  # value 0: light grey
+VALUE_POSITIVE = (0.33, 0.17, 0.55)  # value +scale: purple
+
+
 def _texture_rows(texels: int) -> int:
     return max(1, -(-texels // ATLAS_WIDTH))
 

@@ -86,11 +86,12 @@ class OrbitCamera:
             return False
         start, end, elapsed, duration = self._flight
         elapsed += dt
+        if elapsed >= duration:
+            self.set_pose(end)  # land exactly, and clear the flight
+            return False
         self.set_pose(_interpolate(start, end, _smoothstep(elapsed / duration)))  # clears the flight
-        if elapsed < duration:
-            self._flight = (start, end, elapsed, duration)
-            return True
-        return False
+        self._flight = (start, end, elapsed, duration)
+        return True
 
     # --- interaction ----------------------------------------------------------------------------------------
     def rotate(self, d_azimuth: float, d_elevation: float) -> None:
@@ -204,7 +205,7 @@ def network_bounds(layout) -> tuple[np.ndarray, np.ndarray]:
             layout.maxs[narrow].max(axis=0).astype(np.float64))
 
 
-def overview_pose(layout) -> Pose:
+def overview_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:
     """The model seen a little from the left and above, as in LLM Visualization: all of it, or for a tall
     narrow model (nano's single column) its top part, so that blocks stay big enough to read."""
     lo, hi = network_bounds(layout)
@@ -212,13 +213,13 @@ def overview_pose(layout) -> Pose:
     hi[1] += CARD_HEADROOM * width  # the model card above the model
     if hi[1] - lo[1] > TALL_MODEL * width:  # one long column of layers: show its top
         lo[1] = hi[1] - TALLEST_OVERVIEW * width
-    return fit_pose(lo, hi, azimuth=-25.0, elevation=15.0, margin=1.02)
+    return fit_pose(lo, hi, azimuth=-25.0, elevation=15.0, margin=1.02, aspect=aspect)
 
 
 INPUT_BLOCKS = ("tokens", "tok_emb", "pos_emb", "embed", "wte", "wpe")
 
 
-def input_pose(layout) -> Pose:
+def input_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:
     """The input: token indices, embedding tables and the input embedding at the top of the model."""
     found = [layout.by_name[n] for n in INPUT_BLOCKS if n in layout.by_name]
     if found:
@@ -226,13 +227,13 @@ def input_pose(layout) -> Pose:
     else:  # no named input blocks: the top tenth of the model
         lo, hi = layout.bounds
         lo = np.array([lo[0], hi[1] - (hi[1] - lo[1]) * 0.1, lo[2]])
-    return fit_pose(lo, hi, azimuth=-12.0, elevation=8.0, margin=1.15)
+    return fit_pose(lo, hi, azimuth=-12.0, elevation=8.0, margin=1.15, aspect=aspect)
 
 
-def block_pose(layout, block_index: int) -> Pose:
+def block_pose(layout, block_index: int, aspect: float = DEFAULT_ASPECT) -> Pose:
     """One block filling most of the view, seen from the front."""
     return fit_pose(layout.mins[block_index], layout.maxs[block_index], azimuth=-8.0, elevation=5.0,
-                    margin=1.3)
+                    margin=1.3, aspect=aspect)
 
 
 __all__ = ["OrbitCamera", "Pose", "fit_pose", "overview_pose", "input_pose", "block_pose"]

@@ -30,6 +30,10 @@ class OffscreenRenderer:
         return read_pixels(self.fbo)
 
     def release(self) -> None:
+        """Free the framebuffer; the default framebuffer is bound first, as moderngl would otherwise rebind
+        the deleted one when the next framebuffer is made (GL_INVALID_OPERATION)."""
+        if self.ctx.fbo is self.fbo:
+            self.ctx.detect_framebuffer(0).use()
         self.fbo.release()
 
 

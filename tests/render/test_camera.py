@@ -1,0 +1,207 @@
+"""Orbit camera, poses and chunk culling: pure numpy, no GL."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glviz.layout.blocks import Block, Kind, Layout, build_layout
+from glviz.model.config import PRESETS
+from glviz.render.blocks import ChunkCuller, draw_order, morton_order
+from glviz.render.camera import (
+    ELEVATION_LIMIT,
+    OrbitCamera,
+    Pose,
+    block_pose,
+    input_pose,
+    network_bounds,
+    overview_pose,
+)
+
+VIEWPORT = (800, 500)
+
+
+def project(camera: OrbitCamera, point, viewport=VIEWPORT) -> np.ndarray:
+    """Pixel (x right, y down) of a world point."""
+    w, h = viewport
+    view_projection = camera.view_projection(w / h).astype(np.float64)
+    clip = np.append(np.asarray(point, dtype=np.float64), 1.0) @ view_projection
+    ndc = clip[:3] / clip[3]
+    return np.array([(ndc[0] + 1) / 2 * w, (1 - ndc[1]) / 2 * h])
+
+
+def ndc_of_box(camera: OrbitCamera, lo, hi, aspect: float) -> np.ndarray:
+    corners = np.array([[x, y, z, 1.0] for x in (lo[0], hi[0]) for y in (lo[1], hi[1])
+                        for z in (lo[2], hi[2])])
+    clip = corners @ camera.view_projection(aspect).astype(np.float64)
+    assert (clip[:, 3] > 0).all()
+    return clip[:, :3] / clip[:, 3:]
+
+
+def test_elevation_is_clamped():
+    camera = OrbitCamera(Pose((0, 0, 0), 10, 89.5, 5))
+    assert camera.elevation == pytest.approx(ELEVATION_LIMIT)
+    camera.rotate(0, -400)
+    assert camera.elevation == pytest.approx(-ELEVATION_LIMIT)
+    camera.rotate(370, 10)
+    assert camera.azimuth == pytest.approx(20.0)
+    assert camera.elevation == pytest.approx(-ELEVATION_LIMIT + 10)
+
+
+def test_azimuth_zero_looks_down_minus_z_from_plus_z():
+    camera = OrbitCamera(Pose((1, 2, 3), 0, 0, 10))
+    np.testing.assert_allclose(camera.eye, (1, 2, 13), atol=1e-9)
+    view = camera.view_matrix().astype(np.float64)
+    eye_space = np.append(camera.target, 1.0) @ view
+    np.testing.assert_allclose(eye_space[:3], (0, 0, -10), atol=1e-4)
+
+
+def test_ray_through_the_projection_of_a_point_passes_through_it():
+    camera = OrbitCamera(Pose((3, -2, 0), -30, 20, 40))
+    for point in ([0, 0, 0], [5, -7, 1], [-4, 3, -6]):
+        px, py = project(camera, point)
+        origin, direction = camera.ray(px, py, VIEWPORT)
+        assert np.linalg.norm(direction) == pytest.approx(1.0)
+        to_point = np.asarray(point, dtype=np.float64) - origin
+        miss = np.linalg.norm(to_point - (to_point @ direction) * direction)
+        assert miss < 1e-3 * np.linalg.norm(to_point)
+
+
+def test_ray_accepts_an_offset_viewport():
+    camera = OrbitCamera(Pose((0, 0, 0), 0, 0, 10))
+    origin, direction = camera.ray(100 + 200, 50 + 150, (100, 50, 400, 300))
+    np.testing.assert_allclose(direction, (0, 0, -1), atol=1e-9)
+    np.testing.assert_allclose(origin, camera.eye)
+
+
+def test_zoom_toward_a_point_keeps_it_under_the_cursor():
+    camera = OrbitCamera(Pose((0, 0, 0), -20, 15, 50))
+    point = np.array([6.0, -4.0, 0.0])
+    before = project(camera, point)
+    camera.zoom(0.5, point)
+    assert camera.distance == pytest.approx(25.0)
+    np.testing.assert_allclose(project(camera, point), before, atol=1e-3)
+
+
+def test_pan_moves_the_scene_with_the_mouse():
+    camera = OrbitCamera(Pose((0, 0, 0), 10, 10, 30))
+    point = camera.target.copy()
+    before = project(camera, point)
+    camera.pan(40, -25, VIEWPORT[1])
+    np.testing.assert_allclose(project(camera, point), before + (40, -25), atol=1e-2)
+
+
+def test_fly_to_animates_smoothly_and_lands_exactly():
+    camera = OrbitCamera(Pose((0, 0, 0), 350, 0, 10))
+    end = Pose((10, 0, 0), 20, 30, 1000)
+    camera.fly_to(end, duration=1.0)
+    steps = []
+    while camera.update(0.1):
+        steps.append(camera.pose)
+        assert len(steps) < 20
+    assert 9 <= len(steps) <= 10  # 10 steps of 0.1 s may add up to a hair under 1 s
+    middle = steps[4]
+    assert 10 < middle.distance < 1000 and 0 < middle.target[0] < 10
+    # The short way round: from 350° to 20° passes through 0°, never through 180°.
+    assert all(a.azimuth % 360 > 340 or a.azimuth % 360 < 30 for a in steps)
+    assert camera.pose == Pose((10.0, 0.0, 0.0), 20.0, 30.0, 1000.0)
+    assert not camera.update(0.1)
+
+
+def test_interaction_cancels_a_flight():
+    camera = OrbitCamera(Pose((0, 0, 0), 0, 0, 10))
+    camera.fly_to(Pose((5, 5, 5), 0, 0, 10))
+    camera.rotate(5, 0)
+    assert not camera.animating and not camera.update(0.1)
+
+
+def small_layout() -> Layout:
+    blocks = [Block("a", "A", Kind.WEIGHT, 4, 6, ("C", "T"), (0, 0, 0), (6, 4, 1), "a"),
+              Block("b", "B", Kind.INTERMEDIATE, 20, 3, ("C", "T"), (10, -30, 0), (3, 20, 1), "b"),
+              Block("c", "C", Kind.AGGREGATE, 1, 8, ("1", "T"), (-5, 10, -4), (8, 1, 1), "c")]
+    return Layout(PRESETS["nano"], blocks).finish()
+
+
+@pytest.mark.parametrize("aspect", [16 / 9, 4 / 3])
+def test_block_pose_frames_the_block(aspect):
+    layout = small_layout()
+    for i in range(len(layout.blocks)):
+        camera = OrbitCamera(block_pose(layout, i, aspect))
+        ndc = ndc_of_box(camera, layout.mins[i], layout.maxs[i], aspect)
+        assert np.abs(ndc[:, :2]).max() <= 1.0
+        assert np.abs(ndc[:, :2]).max() > 0.5  # and fills a good part of the view
+
+
+def test_overview_shows_the_whole_small_model_and_input_pose_the_embeddings():
+    layout = small_layout()
+    camera = OrbitCamera(overview_pose(layout))
+    lo, hi = layout.bounds
+    assert np.abs(ndc_of_box(camera, lo, hi, 16 / 9)[:, :2]).max() <= 1.0
+
+    nano = build_layout(PRESETS["nano"])
+    camera = OrbitCamera(input_pose(nano))
+    for name in ("tokens", "embed", "wte", "wpe"):
+        i = nano.by_name[name]
+        assert np.abs(ndc_of_box(camera, nano.mins[i], nano.maxs[i], 16 / 9)[:, :2]).max() <= 1.0
+    # The input view is a close-up: a transformer block far below is out of view.
+    last = nano.by_name["layers.2.ln1.out"]
+    clip = np.append((nano.mins[last] + nano.maxs[last]) / 2, 1) @ camera.view_projection(16 / 9)
+    assert abs(clip[1] / clip[3]) > 1
+
+
+def test_overview_of_gpt3_shows_all_layers():
+    layout = build_layout(PRESETS["gpt3"])
+    lo, hi = network_bounds(layout)
+    camera = OrbitCamera(overview_pose(layout))
+    assert np.abs(ndc_of_box(camera, lo, hi, 16 / 9)[:, :2]).max() <= 1.0
+
+
+def test_morton_order_keeps_runs_compact():
+    rng = np.random.default_rng(0)
+    points = rng.uniform(0, 100, size=(4096, 3)) * (1, 1, 0.01)
+    order = morton_order(points)
+    assert sorted(order.tolist()) == list(range(4096))
+    run = points[order[:64]]
+    shuffled = points[:64]
+    assert np.ptp(run[:, :2], axis=0).prod() < 0.1 * np.ptp(shuffled[:, :2], axis=0).prod()
+
+
+def test_chunk_culler_draws_only_what_the_camera_sees():
+    # A row of 1000 unit blocks along x; the camera looks closely at the first few.
+    n = 1000
+    mins = np.stack([np.arange(n) * 2.0, np.zeros(n), np.zeros(n)], axis=1).astype(np.float32)
+    maxs = mins + 1
+    order = draw_order(mins, maxs)
+    culler = ChunkCuller(mins[order], maxs[order], chunks=50)
+    camera = OrbitCamera(Pose((5, 0.5, 0), 0, 0, 10))
+    vp = camera.view_projection(1.0)
+    ranges = culler.visible_ranges(vp, pixel_scale=500)
+    drawn = np.concatenate([order[first:first + count] for first, count in ranges])
+    assert {0, 1, 2, 3, 4} <= set(drawn.tolist())
+    assert len(drawn) <= 60
+    # From far away every block is below a pixel: nothing is drawn at all.
+    far = OrbitCamera(Pose((1000, 0, 0), 0, 0, 1e7))
+    assert culler.visible_ranges(far.view_projection(1.0), pixel_scale=500) == []
+    # Looking the other way: nothing.
+    away = OrbitCamera(Pose((5, 0.5, 0), 180, 0, 10))
+    away.target = np.array([5.0, 0.5, 20.0])
+    assert culler.visible_ranges(away.view_projection(1.0), pixel_scale=500) == []
+
+
+def test_scene_state_dirty_flags():
+    from glviz.layout.deps import CellRange
+    from glviz.scene import SceneState
+
+    scene = SceneState(small_layout())
+    assert scene.instances_dirty and scene.hover_dirty
+    scene.clean_instances()
+    scene.clean_hover()
+    scene.set_hover(None, [])
+    assert not scene.hover_dirty  # nothing changed
+    scene.set_hover((1, 2, 0), [CellRange(0, (0, 1), (0, 6))] * 10)
+    assert scene.hover_dirty and len(scene.dependencies) == 8
+    scene.set_highlight([1])
+    assert scene.instances_dirty
+    np.testing.assert_array_equal(scene.highlight, [0, 1, 0])
+    scene.set_opacity(np.array([1.0, 0.5, 0.0], dtype=np.float32))
+    np.testing.assert_array_equal(scene.opacity, [1.0, 0.5, 0.0])

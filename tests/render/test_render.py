@@ -1,0 +1,240 @@
+"""The renderer on a real EGL context: pixel probes at known cells, kinds, highlights, a small golden image,
+render-only presets without per-cell data, and the `glviz render` command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from glviz.layout.blocks import Block, Kind, Layout, build_layout
+from glviz.layout.deps import CellRange
+from glviz.model.config import PRESETS
+from glviz.render.blocks import KIND_COLORS, VALUE_NEGATIVE, VALUE_POSITIVE, VALUE_ZERO
+from glviz.render.camera import OrbitCamera, Pose, overview_pose
+from glviz.scene import SceneState
+
+GOLDEN = Path(__file__).parent / "golden" / "nano_overview_160x120.png"
+OUT_DIR = Path(os.environ.get("GLVIZ_TEST_OUT", Path(tempfile.gettempdir()) / "glviz-test-out"))
+SIZE = (240, 160)
+
+
+@pytest.fixture
+def offscreen(render_ctx):
+    from glviz.render.offscreen import OffscreenRenderer
+
+    renderer = OffscreenRenderer(SIZE, ctx=render_ctx)
+    yield renderer
+    renderer.release()
+    assert render_ctx.error == "GL_NO_ERROR"
+
+
+def probe_layout() -> Layout:
+    """A weight block of 1 x 3 cells (values -1, 0, +1), an intermediate and an aggregate block below it."""
+    blocks = [Block("w", "W", Kind.WEIGHT, 1, 3, ("1", "C"), (0.0, 0.0, 0.0), (3.0, 1.0, 1.0), "w"),
+              Block("x", "X", Kind.INTERMEDIATE, 1, 3, ("1", "C"), (0.0, -2.0, 0.0), (3.0, 1.0, 1.0), "x"),
+              Block("a", "", Kind.AGGREGATE, 1, 3, ("1", "C"), (0.0, -4.0, 0.0), (3.0, 1.0, 1.0), "a")]
+    return Layout(PRESETS["nano"], blocks).finish()
+
+
+def front_camera() -> OrbitCamera:
+    return OrbitCamera(Pose((1.5, -1.5, 1.0), 0.0, 0.0, 8.0))
+
+
+def pixel_of(camera: OrbitCamera, point) -> tuple[int, int]:
+    """(row, col) in a read-back image (top row first) of a world point."""
+    w, h = SIZE
+    view_projection = camera.view_projection(w / h).astype(np.float64)
+    clip = np.append(np.asarray(point, dtype=np.float64), 1.0) @ view_projection
+    x, y = clip[0] / clip[3], clip[1] / clip[3]
+    return int((1 - y) / 2 * h), int((x + 1) / 2 * w)
+
+
+def cell_centre(layout: Layout, block: int, row: int, col: int) -> tuple[float, float, float]:
+    lo, hi = layout.mins[block], layout.maxs[block]
+    rows, cols = layout.shapes[block]
+    return (lo[0] + (col + 0.5) * (hi[0] - lo[0]) / cols, hi[1] - (row + 0.5) * (hi[1] - lo[1]) / rows, hi[2])
+
+
+def render_probe(offscreen, values: bool = True, scene: SceneState | None = None):
+    layout = scene.layout if scene is not None else probe_layout()
+    offscreen.frame.set_layout(layout)
+    if values:
+        offscreen.frame.blocks.upload_values({0: np.array([[-2.0, 0.0, 2.0]], dtype=np.float32)})
+    camera = front_camera()
+    scene = scene or SceneState(layout)
+    scene.show_labels = False  # the probes look at cells only
+    return layout, camera, offscreen.render(scene, camera)
+
+
+def rgb(color) -> np.ndarray:
+    return np.round(np.asarray(color) * 255)
+
+
+def test_cell_centres_show_their_value_colour(offscreen):
+    layout, camera, image = render_probe(offscreen)
+    for col, expected in enumerate((VALUE_NEGATIVE, VALUE_ZERO, VALUE_POSITIVE)):
+        r, c = pixel_of(camera, cell_centre(layout, 0, 0, col))
+        np.testing.assert_allclose(image[r, c], rgb(expected), atol=4, err_msg=f"cell {col}")
+    negative, zero, positive = (image[pixel_of(camera, cell_centre(layout, 0, 0, k))].astype(int)
+                                for k in range(3))
+    assert negative[0] > negative[2] + 100  # orange
+    assert positive[2] > positive[0] + 40  # purple
+    assert zero.min() > 200 and np.ptp(zero) < 10  # light grey
+
+
+def test_kind_colours_without_values(offscreen):
+    layout, camera, image = render_probe(offscreen, values=False)
+    weight, intermediate, aggregate = (image[pixel_of(camera, cell_centre(layout, b, 0, 1))].astype(int)
+                                       for b in range(3))
+    assert weight[2] > weight[0] + 40 and weight[2] > weight[1] + 20  # blue
+    assert intermediate[1] > intermediate[0] + 30 and intermediate[1] > intermediate[2] + 30  # green
+    assert min(aggregate[0], aggregate[1]) > aggregate[2] + 60  # yellow
+    background = image[2, 2].astype(int)
+    assert background.min() > 235
+    # The cells show the kind colour itself, lightened (mixed halfway with white).
+    for kind, pixel in zip((0, 1, 2), (weight, intermediate, aggregate), strict=True):
+        np.testing.assert_allclose(pixel, rgb(0.5 * np.asarray(KIND_COLORS[kind]) + 0.5), atol=4)
+
+
+def test_hover_and_dependency_highlights(offscreen, render_ctx):
+    layout, camera, plain = render_probe(offscreen)
+    scene = SceneState(layout)
+    scene.set_hover((2, 0, 2), [CellRange(1, (0, 1), (0, 1))])
+    _, _, lit = render_probe(offscreen, scene=scene)
+    dep = pixel_of(camera, cell_centre(layout, 1, 0, 0))
+    other = pixel_of(camera, cell_centre(layout, 1, 0, 2))
+    assert np.abs(lit[dep].astype(int) - plain[dep]).max() > 20  # dependency cell lit up
+    np.testing.assert_array_equal(lit[other], plain[other])  # a cell outside the range is untouched
+    hovered = pixel_of(camera, cell_centre(layout, 2, 0, 2))
+    assert np.abs(lit[hovered].astype(int) - plain[hovered]).max() > 20
+    # Clearing the hover restores the plain picture: only the dirty flag triggered an upload.
+    scene.set_hover(None, [])
+    assert scene.hover_dirty
+    _, _, cleared = render_probe(offscreen, scene=scene)
+    assert not scene.hover_dirty
+    np.testing.assert_array_equal(cleared, plain)
+
+
+def test_opacity_fades_and_hides(offscreen):
+    layout, camera, plain = render_probe(offscreen)
+    scene = SceneState(layout)
+    scene.set_opacity(np.array([0.0, 0.5, 1.0], dtype=np.float32))
+    _, _, faded = render_probe(offscreen, scene=scene)
+    hidden = pixel_of(camera, cell_centre(layout, 0, 0, 0))
+    np.testing.assert_allclose(faded[hidden], faded[2, 2], atol=2)  # shows the background
+    half = pixel_of(camera, cell_centre(layout, 1, 0, 1))
+    assert faded[half].astype(int).sum() > plain[half].astype(int).sum() + 30  # lighter, towards background
+
+
+def random_nano_trace():
+    from glviz.model.forward import Trace
+    from glviz.model.weights import random_weights
+
+    weights = random_weights(PRESETS["nano"], seed=0, std=0.5)
+    return Trace(weights, np.array([2, 1, 0, 1, 1, 2, 0, 1, 1, 2, 2]))
+
+
+def test_golden_nano_overview(render_ctx):
+    """The nano overview at 160 x 120 (random weights, seed 0) against a stored image, with a tolerance.
+
+    GLVIZ_UPDATE_GOLDEN=1 rewrites the stored image."""
+    from PIL import Image
+
+    from glviz.render.offscreen import OffscreenRenderer
+
+    trace = random_nano_trace()
+    layout = build_layout(PRESETS["nano"], n_tokens=trace.T)
+    renderer = OffscreenRenderer((160, 120), ctx=render_ctx)
+    renderer.frame.set_layout(layout)
+    assert renderer.frame.upload_trace(trace) > 0
+    image = renderer.render(SceneState(layout), OrbitCamera(overview_pose(layout, 160 / 120)))
+    renderer.release()
+    if os.environ.get("GLVIZ_UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(image).save(GOLDEN)
+    golden = np.asarray(Image.open(GOLDEN).convert("RGB"))
+    diff = np.abs(image.astype(int) - golden.astype(int)).max(axis=2)
+    bad = float((diff > 32).mean())
+    if bad > 0.01 or diff.mean() > 3:
+        OUT_DIR.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(image).save(OUT_DIR / "nano_overview_actual.png")
+        Image.fromarray(np.clip(diff * 4, 0, 255).astype(np.uint8)).save(OUT_DIR / "nano_overview_diff.png")
+        pytest.fail(f"nano overview differs from {GOLDEN.name}: {bad:.1%} of pixels off by > 32, mean "
+                    f"{diff.mean():.2f}; actual and diff images in {OUT_DIR}")
+    # The picture is not empty: weight blue and intermediate green are both on screen.
+    pixels = image.reshape(-1, 3).astype(int)
+    assert (pixels[:, 2] > pixels[:, 0] + 40).sum() > 50
+    assert ((pixels[:, 1] > pixels[:, 0] + 30) & (pixels[:, 1] > pixels[:, 2] + 20)).sum() > 50
+
+
+def test_nano_trace_fills_every_block_with_values(render_ctx):
+    from glviz.render.frame import FrameRenderer
+
+    trace = random_nano_trace()
+    layout = build_layout(PRESETS["nano"], n_tokens=trace.T)
+    frame = FrameRenderer(render_ctx)
+    frame.set_layout(layout)
+    texels = frame.upload_trace(trace)
+    assert texels == int(layout.shapes.prod(axis=1).sum())
+    assert (frame.blocks.offsets >= 0).all()
+    # Each block's values sit at its offset, row-major.
+    i = layout.by_name["layers.0.attn.h1.q"]
+    rows, cols = layout.shapes[i]
+    atlas = np.frombuffer(frame.blocks.values.read(), dtype=np.float32)
+    stored = atlas[frame.blocks.offsets[i]: frame.blocks.offsets[i] + rows * cols].reshape(rows, cols)
+    from glviz.layout.blocks import block_values
+
+    np.testing.assert_array_equal(stored, block_values(layout.blocks[i], trace))
+
+
+def test_render_only_presets_allocate_no_cell_data(offscreen, render_ctx):
+    layout = build_layout(PRESETS["gpt2"])
+    offscreen.frame.set_layout(layout)
+    image = offscreen.render(SceneState(layout), OrbitCamera(overview_pose(layout, SIZE[0] / SIZE[1])))
+    assert offscreen.frame.blocks.values is None and offscreen.frame.blocks.value_texels == 0
+    # Per-block textures only: a few bytes per block, nothing per cell (GPT-2 has ~10^8 cells).
+    blocks = offscreen.frame.blocks
+    textures = (blocks.inst_f, blocks.inst_i, blocks.state)
+    per_block_bytes = sum(t.width * t.height * t.components * 4 for t in textures)
+    assert per_block_bytes < 200 * len(layout.blocks) + 3 * 4096 * 16
+    assert (image.reshape(-1, 3).min(axis=1) < 200).sum() > 100  # something was drawn
+    assert render_ctx.error == "GL_NO_ERROR"
+
+
+def glviz(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "glviz", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_render_command_writes_a_png(tmp_path, render_ctx):
+    from PIL import Image
+
+    from glviz.model.weights import random_weights, save_npz
+
+    weights_path = tmp_path / "nano.npz"
+    save_npz(random_weights(PRESETS["nano"], seed=1, std=0.3), weights_path)
+    out = tmp_path / "shot.png"
+    result = glviz("render", "--weights", str(weights_path), "--view", "input", "--size", "200x120",
+                   "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    image = np.asarray(Image.open(out).convert("RGB"))
+    assert image.shape == (120, 200, 3)
+    assert np.ptp(image.reshape(-1, 3), axis=0).max() > 100  # not a blank image
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--size", "big"), "--size must look like 1280x720 (big)"),
+    (("--size", "4x4"), "--size sides must be"),
+    (("--model", "gpt2", "--view", "nowhere"), "--view must be overview, input or a block name"),
+])
+def test_render_command_rejects_bad_options(tmp_path, args, message, render_ctx):
+    result = glviz("render", *args, "--out", str(tmp_path / "x.png"))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("glviz: error: ") and message in lines[0]
+    assert not (tmp_path / "x.png").exists()

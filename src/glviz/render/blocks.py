@@ -177,11 +177,12 @@ class ChunkCuller:
 
         `pixel_scale` = projection scale * viewport height / 2: pixels per world unit at unit depth.
         """
-        clip = self.corners_h @ view_projection.astype(np.float64)  # (K, 8, 4)
-        x, y, z, w = clip[..., 0], clip[..., 1], clip[..., 2], clip[..., 3]
-        outside = ((x < -w).all(1) | (x > w).all(1) | (y < -w).all(1) | (y > w).all(1)
-                   | (z < -w).all(1) | (z > w).all(1))
-        centre_w = self.centres @ view_projection.astype(np.float64)[:, 3]
+        view_projection = view_projection.astype(np.float64)
+        clip = self.corners_h @ view_projection  # (K, 8, 4)
+        w = clip[..., 3:]
+        # Outside when all 8 corners lie beyond the same clip plane.
+        outside = ((clip[..., :3] < -w).all(axis=1) | (clip[..., :3] > w).all(axis=1)).any(axis=1)
+        centre_w = self.centres @ view_projection[:, 3]
         too_small = (centre_w > 0) & (self.extent * pixel_scale < min_px * np.maximum(centre_w, 1e-9))
         visible = ~(outside | too_small)
         starts, ends = self.first, self.last
@@ -365,23 +366,22 @@ class BlockRenderer:
         """Draw the visible chunks; returns the number of draw calls."""
         if self.layout is None or not len(self.order):
             return 0
-        self.inst_f.use(0)
-        self.inst_i.use(1)
-        self.state.use(2)
-        if self.values is not None:
-            self.values.use(3)
-        else:
-            self.inst_f.use(3)  # never sampled: every offset is -1
-        self.hover_ubo.bind_to_uniform_block(1)
-        self.program["u_background"] = tuple(background[:3])
-        self.program["u_stack_px"] = STACK_LOD_PX
         ranges = self.culler.visible_ranges(view_projection, pixel_scale)
         walls = self.wall_culler.visible_ranges(view_projection, pixel_scale, MIN_WALL_PX) if ranges else []
         if self.slab_culler is not None:
             slabs = self.slab_culler.visible_ranges(view_projection, pixel_scale)
             ranges, walls = ranges + slabs, walls + slabs
+        if not ranges:
+            return 0
         ctx = self.ctx
         t0 = time.thread_time()
+        self.inst_f.use(0)
+        self.inst_i.use(1)
+        self.state.use(2)
+        (self.values or self.inst_f).use(3)  # without values the atlas is never sampled (offsets are -1)
+        self.hover_ubo.bind_to_uniform_block(1)
+        self.program["u_background"] = tuple(background[:3])
+        self.program["u_stack_px"] = STACK_LOD_PX
         # Front faces stay visible from behind (the back face is not drawn): no culling for them.
         ctx.disable(ctx.CULL_FACE)
         self.u_walls.value = 0

@@ -310,7 +310,7 @@ class LabelRenderer:
         self.glyphs = self.labels = None
         self.culler: ChunkCuller | None = None
         self.count = 0
-        self.driver_seconds = 0.0  # CPU time of this thread inside draw calls
+        self.driver_seconds = 0.0  # CPU time of this thread in GL calls (software GL shades there)
 
     def set_layout(self, layout) -> None:
         """Build the labels of `layout` (blocks, sections, model card) and upload their glyphs."""
@@ -355,6 +355,7 @@ class LabelRenderer:
         if not ranges:
             return 0
         ctx = self.ctx
+        t0 = time.thread_time()
         ctx.enable(ctx.BLEND)
         ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
         ctx.disable(ctx.CULL_FACE)
@@ -368,9 +369,8 @@ class LabelRenderer:
         self.atlas_texture.use(6)
         for first, count in ranges:
             self.u_first.value = first
-            t0 = time.thread_time()
             self.vao.render(self.ctx.TRIANGLE_STRIP, instances=count)
-            self.driver_seconds += time.thread_time() - t0
         if fbo is not None:
             fbo.depth_mask = True
+        self.driver_seconds += time.thread_time() - t0
         return len(ranges)

@@ -13,8 +13,11 @@ void main() {
     float alpha = 1.0;
     if (v_solid < 0.5) {
         float d = texture(u_atlas, v_uv).r;
-        float w = max(fwidth(d), 1e-4) * 0.7;
-        alpha = smoothstep(0.5 - w, 0.5 + w, d);
+        float fw = fwidth(d);
+        float w = clamp(fw * 0.7, 1e-4, 0.2);
+        // Small text: strokes thinner than a pixel would break up, so embolden as the text shrinks.
+        float bold = clamp(0.5 * fw - 0.02, 0.0, 0.12);
+        alpha = smoothstep(0.5 - w - bold, 0.5 + w - bold, d);
     }
     alpha *= v_color.a;
     if (alpha < 0.01) discard;

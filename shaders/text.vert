@@ -44,11 +44,14 @@ void main() {
         v_uv = vec2(0.0);
         v_solid = 1.0;
     } else {
-        local = vec2(glyph.y + in_corner.x * u_cell.x, u_cell.y + (in_corner.y - 1.0) * u_cell.x);
+        // The quad stops 1/28 of a cell short of the cell's edges, so filtering never reaches the
+        // neighbouring glyphs of the atlas (the glyphs themselves keep PAD texels of margin).
+        vec2 t = mix(vec2(1.0 / 28.0), vec2(27.0 / 28.0), in_corner);
+        local = vec2(glyph.y + t.x * u_cell.x, u_cell.y + (t.y - 1.0) * u_cell.x);
         int cell = int(glyph.z);
         vec2 cell_origin = vec2(float(cell % 16), float(cell / 16));
         // Atlas rows run downwards from the image top: the quad's bottom samples the cell's bottom row.
-        v_uv = (cell_origin + vec2(in_corner.x, 1.0 - in_corner.y)) * u_cell.zw;
+        v_uv = (cell_origin + vec2(t.x, 1.0 - t.y)) * u_cell.zw;
         v_solid = 0.0;
     }
     gl_Position = u_view_proj * vec4(origin.xyz + vec3(local * origin.w, 0.0), 1.0);

@@ -192,7 +192,21 @@ def fit_pose(lo, hi, azimuth: float = 0.0, elevation: float = 0.0, margin: float
 
 TALL_MODEL = 6.0  # a model taller than this many times its width is shown from the top in the overview,
 TALLEST_OVERVIEW = 2.6  # down to this many times its width
-CARD_HEADROOM = 0.32  # the model card (render/text.py) needs about this fraction of the width above
+CARD_EM = 0.05  # model card title height as a fraction of the height the overview shows
+CARD_HEADROOM = 5.5  # card titles of room that the overview leaves above the model for the card
+
+
+def overview_height(layout) -> float:
+    """World height of the model part the overview shows (all of it, or the top of a tall single column)."""
+    lo, hi = network_bounds(layout)
+    height, width = hi[1] - lo[1], hi[0] - lo[0]
+    return float(TALLEST_OVERVIEW * width if height > TALL_MODEL * width else height)
+
+
+def card_em(layout) -> float:
+    """Title height of the model card (render/text.py) in world units, so that the card has the same size
+    on screen in every model's overview; the card is about 5 of these tall."""
+    return max(2.0, CARD_EM * overview_height(layout))
 
 
 def network_bounds(layout) -> tuple[np.ndarray, np.ndarray]:
@@ -209,10 +223,8 @@ def overview_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:
     """The model seen a little from the left and above, as in LLM Visualization: all of it, or for a tall
     narrow model (nano's single column) its top part, so that blocks stay big enough to read."""
     lo, hi = network_bounds(layout)
-    width = hi[0] - lo[0]
-    hi[1] += CARD_HEADROOM * width  # the model card above the model
-    if hi[1] - lo[1] > TALL_MODEL * width:  # one long column of layers: show its top
-        lo[1] = hi[1] - TALLEST_OVERVIEW * width
+    lo[1] = hi[1] - overview_height(layout)
+    hi[1] += CARD_HEADROOM * card_em(layout)  # the model card above the model
     return fit_pose(lo, hi, azimuth=-25.0, elevation=15.0, margin=1.02, aspect=aspect)
 
 
@@ -227,6 +239,8 @@ def input_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:
     else:  # no named input blocks: the top tenth of the model
         lo, hi = layout.bounds
         lo = np.array([lo[0], hi[1] - (hi[1] - lo[1]) * 0.1, lo[2]])
+    hi = np.array(hi, dtype=np.float64)
+    hi[1] += 0.2 * (hi[1] - lo[1])  # the section label above ("Embedding")
     return fit_pose(lo, hi, azimuth=-12.0, elevation=8.0, margin=1.15, aspect=aspect)
 
 

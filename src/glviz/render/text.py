@@ -19,17 +19,17 @@ import numpy as np
 
 from glviz.model.config import DISPLAY_NAMES, param_count
 from glviz.render.blocks import ATLAS_WIDTH, ChunkCuller, _pad, _texture_rows, morton_order
-from glviz.render.camera import network_bounds
+from glviz.render.camera import card_em
 from glviz.resources import read_shader
 
 CHARSET = "".join(chr(c) for c in range(32, 127)) + "γβΣσμ×·√²ε–—∑"
-CELL = 48  # atlas texels per glyph cell
+CELL = 56  # atlas texels per glyph cell (room for 2 mipmap levels without bleeding)
 FONT_PX = 30  # font size in atlas texels
-PAD = 5  # texels between the cell's left/top edge and the pen origin / ascent line
+PAD = 9  # texels between the cell's left/top edge and the pen origin / ascent line
 SPREAD = 5.0  # texels of distance mapped to 0..0.5 of the field
 OVERSAMPLE = 4
 ATLAS_COLUMNS = 16
-MIN_LABEL_PX = 5.0  # labels whose em height is smaller than this on screen are hidden
+MIN_LABEL_PX = 6.0  # labels whose em height is smaller than this on screen are hidden
 
 LABEL_COLOR = (0.16, 0.17, 0.22, 1.0)
 SECTION_COLORS = {0: (0.10, 0.11, 0.16, 1.0), 1: (0.18, 0.20, 0.28, 1.0), 2: (0.28, 0.30, 0.38, 1.0),
@@ -202,12 +202,6 @@ def section_labels(layout) -> LabelSet:
                        [s.height for s in sections], colors)
 
 
-def card_em(layout) -> float:
-    """Title size of the model card in world units (the card is about 5 of these tall)."""
-    lo, hi = network_bounds(layout)
-    return max(2.0, 0.06 * float(hi[0] - lo[0]))
-
-
 def model_card(layout, atlas: FontAtlas) -> LabelSet:
     """Name, C, T, layers, heads and parameter count on a card above the model."""
     cfg = layout.config
@@ -215,12 +209,13 @@ def model_card(layout, atlas: FontAtlas) -> LabelSet:
     em = card_em(layout)
     title = DISPLAY_NAMES.get(cfg.name, cfg.name)
     ink = (0.15, 0.18, 0.30, 1.0)
+    small = 0.6
     lines = [(title, 1.0, (0.08, 0.10, 0.20, 1.0)),
              (f"C = {cfg.n_embd}   T = {cfg.block_size}   layers = {cfg.n_layer}   heads = {cfg.n_head}",
-              0.42, ink),
-             (f"parameters = {param_count(cfg):,}", 0.42, ink)]
+              small, ink),
+             (f"parameters = {param_count(cfg):,}", small, ink)]
     text_w = max(atlas.text_width(t) * s for t, s, _ in lines)
-    card_w, card_h = text_w + 1.0, 0.3 + 1.0 + 2 * 0.42 * 1.3 + 0.45
+    card_w, card_h = text_w + 1.0, 0.3 + 1.0 + 2 * small * 1.3 + 0.45
     # Centred over the residual stream (the input embedding's column), as in LLM Visualization.
     centre_x = float(lo[0] + hi[0]) / 2
     if "embed" in layout.by_name:
@@ -304,7 +299,10 @@ class LabelRenderer:
                                   CELL / h)
         self.u_first = self.program["u_first"]
         self.atlas_texture = ctx.texture((w, h), 1, self.atlas.image.tobytes(), dtype="f4")
-        self.atlas_texture.filter = (ctx.LINEAR, ctx.LINEAR)
+        # Mipmaps average the distance field, so thin strokes of small text fade instead of breaking up.
+        self.atlas_texture.build_mipmaps(max_level=2)  # coarser levels would mix neighbouring glyphs
+        self.atlas_texture.filter = (ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR)
+        self.atlas_texture.repeat_x = self.atlas_texture.repeat_y = False
         corners = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=np.float32)
         self.vao = ctx.vertex_array(self.program, [(ctx.buffer(corners.tobytes()), "2f", "in_corner")])
         self.glyphs = self.labels = None

@@ -109,8 +109,8 @@ def _known_cell():
     from glviz.render.picking import pick
 
     layout = build_layout(PRESETS["nano"])
-    camera = OrbitCamera(overview_pose(layout))
     viewport = (0.0, 0.0, float(WIDTH - PANEL), float(HEIGHT))
+    camera = OrbitCamera(overview_pose(layout, aspect=viewport[2] / viewport[3]))
     vp = camera.view_projection(viewport[2] / viewport[3]).astype(np.float64)
     areas = layout.shapes[:, 0] * layout.shapes[:, 1]
     for block in np.argsort(-areas):

@@ -123,6 +123,12 @@ class GlvizApp:
         """The 3D view's rectangle in logical pixels (x, y, w, h), y down: the window minus the panel."""
         return 0.0, 0.0, max(self.width - self.panel_width, 0.0), float(self.height)
 
+    @property
+    def aspect(self) -> float:
+        """Width / height of the 3D view (poses are framed for it)."""
+        _, _, w, h = self.viewport
+        return w / h if w > 0 and h > 0 else 16 / 9
+
     def in_viewport(self, x: float, y: float) -> bool:
         vx, vy, vw, vh = self.viewport
         return vx <= x < vx + vw and vy <= y < vy + vh
@@ -259,7 +265,7 @@ class GlvizApp:
         previous = self.view
         self.view = view
         self.scene = SceneState(view.layout)
-        self.camera = OrbitCamera(overview_pose(view.layout))
+        self.camera = OrbitCamera(overview_pose(view.layout, aspect=self.aspect))
         self._set_hover(None)
         if view.name == "nano" and view.trace is None:
             letters = self._letters_pending or DEFAULT_LETTERS
@@ -332,7 +338,7 @@ class GlvizApp:
         dx, dy = x - self._mouse[0], y - self._mouse[1]
         self._mouse = (float(x), float(y))
         imgui.get_io().add_mouse_pos_event(float(x), float(y))
-        if self._drag_owner == "scene" and self._buttons:
+        if self._drag_owner == "scene" and self._buttons and (dx or dy):  # a still click keeps a flight going
             vw, vh = self.viewport[2], self.viewport[3]
             if self._drag_mode == "pan":
                 self.camera.pan(dx, dy, vh if vh > 0 else 1.0)
@@ -410,19 +416,19 @@ class GlvizApp:
     def overview(self) -> None:
         from glviz.render.camera import overview_pose
 
-        self.camera.fly_to(overview_pose(self.view.layout))
+        self.camera.fly_to(overview_pose(self.view.layout, aspect=self.aspect))
         self.invalidate()
 
     def input_view(self) -> None:
         from glviz.render.camera import input_pose
 
-        self.camera.fly_to(input_pose(self.view.layout))
+        self.camera.fly_to(input_pose(self.view.layout, aspect=self.aspect))
         self.invalidate()
 
     def focus_block(self, block: int) -> None:
         from glviz.render.camera import block_pose
 
-        self.camera.fly_to(block_pose(self.view.layout, block))
+        self.camera.fly_to(block_pose(self.view.layout, block, aspect=self.aspect))
         self.invalidate()
 
     def focus_hovered(self) -> None:

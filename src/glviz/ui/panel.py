@@ -226,8 +226,11 @@ class Panel:
                              implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select):
             implot.setup_axes("x", curve.title, implot.AxisFlags_.auto_fit, implot.AxisFlags_.auto_fit)
             implot.plot_line(curve.title, curve.xs, curve.ys)
-            implot.set_next_marker_style(implot.Marker_.circle, 5.0)
-            implot.plot_scatter("cell", np.array([curve.point[0]]), np.array([curve.point[1]]))
+            marker = implot.Spec()
+            marker.marker = implot.Marker_.circle
+            marker.marker_size = 6.0
+            marker.marker_fill_color = imgui.ImVec4(1.0, 0.45, 0.3, 1.0)
+            implot.plot_scatter("cell", np.array([curve.point[0]]), np.array([curve.point[1]]), marker)
             implot.end_plot()
 
     def _stats(self, info: HoverInfo) -> None:

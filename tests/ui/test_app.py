@@ -1,0 +1,186 @@
+"""The app logic headless on EGL: hover through the real panel, camera gestures, keys, models and input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+W, H = 1280, 800
+
+
+@pytest.fixture(scope="module")
+def fbo(gl_ctx):
+    return gl_ctx.simple_framebuffer((W, H))
+
+
+@pytest.fixture
+def app(gl_ctx, fbo, tmp_path):
+    from glviz.ui.app import GlvizApp
+
+    application = GlvizApp(gl_ctx, size=(W, H), screenshot_dir=tmp_path)
+    application.frame(fbo, dt=0.016)
+    yield application
+    application.release()
+
+
+def _pixel_of(app, block: int, row: int, col: int) -> tuple[float, float]:
+    """Where cell (row, col) of `block` appears in the window, through the app's camera."""
+    b = app.view.layout.blocks[block]
+    x = b.position[0] + (col + 0.5) * b.size[0] / b.cols
+    y = b.position[1] + b.size[1] - (row + 0.5) * b.size[1] / b.rows
+    view_projection = app.camera.view_projection(app.aspect).astype(float)
+    clip = np.array([x, y, b.position[2] + b.size[2], 1.0]) @ view_projection
+    ndc = clip[:3] / clip[3]
+    _, _, vw, vh = app.viewport
+    return (ndc[0] + 1) / 2 * vw, (1 - ndc[1]) / 2 * vh
+
+
+def _settle(app, fbo) -> None:
+    """Let a camera flight finish (flights last under a second)."""
+    for _ in range(12):
+        app.frame(fbo, dt=0.1)
+
+
+def test_hovering_every_block_kind_explains_it_in_the_panel(app, fbo, gl_ctx):
+    """Each role's cell is hovered through picking, and the panel (curve and histogram included) is drawn."""
+    from glviz.render.camera import block_pose
+
+    layout = app.view.layout
+    seen = set()
+    for index, block in enumerate(layout.blocks):
+        if block.role in seen:
+            continue
+        seen.add(block.role)
+        app.camera.set_pose(block_pose(layout, index, aspect=app.aspect))  # where F / double-click fly to
+        row, col = block.rows // 2, block.cols // 2
+        app.mouse_move(*_pixel_of(app, index, row, col))
+        app.frame(fbo, dt=0.016)
+        app.frame(fbo, dt=0.016)
+        assert app.hover is not None, block.name
+        assert app.hover.block == index, (block.name, app.hover.name)
+        assert app.hover.matches, block.name
+        assert app.scene.hovered == (index, app.hover.row, app.hover.col)
+        assert gl_ctx.error == "GL_NO_ERROR", block.name
+    assert {"mlp.gelu", "attn.scores", "ln1.out"} <= seen
+
+
+def test_double_click_flies_to_the_block_and_a_still_click_does_not_stop_it(app, fbo):
+    from glviz.render.camera import block_pose
+    from glviz.ui.app import LEFT
+
+    layout = app.view.layout
+    block = layout.by_name["layers.0.attn.h0.q"]
+    x, y = _pixel_of(app, block, 3, 3)
+    for _ in range(2):
+        app.mouse_press(x, y, LEFT)
+        app.mouse_release(x, y, LEFT)
+    assert app.camera.animating
+    _settle(app, fbo)
+    target = block_pose(layout, block, aspect=app.aspect)
+    assert np.allclose(app.camera.pose.target, target.target)
+    assert app.camera.pose.distance == pytest.approx(target.distance)
+
+
+def test_drag_pans_right_drag_rotates_wheel_zooms_toward_the_cursor(app, fbo):
+    from glviz.ui.app import LEFT, MOD_SHIFT, RIGHT
+
+    before = app.camera.pose
+    app.mouse_press(300, 300, LEFT)
+    app.mouse_move(340, 320)
+    app.mouse_release(340, 320, LEFT)
+    panned = app.camera.pose
+    assert panned.azimuth == before.azimuth and panned.target != before.target
+    for button, mods in ((RIGHT, 0), (LEFT, MOD_SHIFT)):
+        start = app.camera.pose
+        app.mouse_press(300, 300, button, mods)
+        app.mouse_move(350, 300)
+        app.mouse_release(350, 300, button, mods)
+        assert app.camera.pose.azimuth != start.azimuth
+    layout = app.view.layout
+    block = layout.by_name["layers.0.attn.h0.q"]
+    app.focus_block(block)
+    _settle(app, fbo)
+    x, y = _pixel_of(app, block, 2, 2)
+    app.mouse_move(x, y)
+    distance = app.camera.distance
+    app.scroll(0, 2)
+    assert app.camera.distance < distance
+    after = _pixel_of(app, block, 2, 2)
+    assert abs(after[0] - x) < 2 and abs(after[1] - y) < 2  # the point under the cursor stays put
+
+
+def test_events_over_the_panel_do_not_move_the_camera(app, fbo):
+    from glviz.ui.app import LEFT
+
+    before = app.camera.pose
+    x = W - 100  # inside the panel
+    app.mouse_press(x, 500, LEFT)
+    app.mouse_move(x - 50, 520)
+    app.mouse_release(x - 50, 520, LEFT)
+    app.mouse_move(x, 500)
+    app.scroll(0, 3)
+    app.frame(fbo, dt=0.016)
+    assert app.camera.pose == before
+
+
+def test_invalid_input_is_refused_with_a_message_and_the_state_kept(app):
+    app.set_input("AABBCC")
+    letters, probs = app.prediction
+    assert app.letters == "AABBCC"
+    assert not app.set_input("ABCDEF")
+    assert "ABCDEF" in app.input_error and app.letters == "AABBCC"
+    assert np.array_equal(app.prediction[1], probs)
+    app.edit_input("AB")
+    assert app.input_error and app.letters == "AABBCC"
+    app.edit_input("cabcab")
+    assert app.letters == "CABCAB" and not app.input_error
+    trace = app.view.trace
+    assert list(trace.tokens[:6]) == [2, 0, 1, 2, 0, 1]
+
+
+def test_model_keys_switch_and_cache_models(app, fbo):
+    from glviz.ui.app import KEY_1
+
+    app.key(KEY_1 + 1, True)  # "2": GPT-2 small, built in the background
+    while app.building is not None:
+        app.frame(fbo, dt=0.016)
+    app.frame(fbo, dt=0.016)
+    assert app.model_name == "gpt2" and not app.computed and app.title == "glviz — GPT-2 small"
+    layout = app.view.layout
+    app.key(KEY_1, True)
+    assert app.model_name == "nano" and app.computed
+    app.switch_model("gpt2")
+    assert app.view.layout is layout and app.building is None  # cached: instant
+
+
+def test_p_saves_a_screenshot_and_says_where(app, fbo, tmp_path):
+    from glviz.ui.app import KEY_P
+
+    app.key(KEY_P, True)
+    app.frame(fbo, dt=0.016)
+    shots = list(tmp_path.glob("glviz-*.png"))
+    assert len(shots) == 1 and str(shots[0]) in app.messages[-1]
+    from PIL import Image
+
+    with Image.open(shots[0]) as image:
+        assert image.size == (W, H)
+        assert np.asarray(image).std() > 5
+
+
+def test_minimised_window_draws_nothing_and_survives(app, fbo, gl_ctx):
+    app.resize(0, 0)
+    assert app.frame(fbo, dt=0.016) is False
+    app.mouse_move(10, 10)
+    app.scroll(0, 1)
+    app.resize(W, H)
+    assert app.frame(fbo, dt=0.016) is True
+    assert gl_ctx.error == "GL_NO_ERROR"
+
+
+def test_ctrl_q_asks_to_quit(app):
+    from glviz.ui.app import KEY_Q, MOD_CONTROL
+
+    app.key(KEY_Q, True, 0)
+    assert not app.quit_requested
+    app.key(KEY_Q, True, MOD_CONTROL)
+    assert app.quit_requested

@@ -29,7 +29,8 @@ PAD = 9  # texels between the cell's left/top edge and the pen origin / ascent l
 SPREAD = 5.0  # texels of distance mapped to 0..0.5 of the field
 OVERSAMPLE = 4
 ATLAS_COLUMNS = 16
-MIN_LABEL_PX = 6.0  # labels whose em height is smaller than this on screen are hidden
+MIN_LABEL_PX = 6.0
+LABELLED_HEADS = 4  # block labels for the blocks of the first heads only  # labels whose em height is smaller than this on screen are hidden
 
 LABEL_COLOR = (0.16, 0.17, 0.22, 1.0)
 SECTION_COLORS = {0: (0.10, 0.11, 0.16, 1.0), 1: (0.18, 0.20, 0.28, 1.0), 2: (0.28, 0.30, 0.38, 1.0),
@@ -186,8 +187,10 @@ def block_labels(layout, atlas: FontAtlas) -> LabelSet:
     """One label per block just above its top-left corner, as large as the gap above and the block's width
     (plus half a gap) allow, so that neighbouring labels do not run into each other."""
     gap = max(4.0, layout.config.n_embd / 12)  # the spacing build_layout leaves between blocks
-    keep = np.array([bool(b.label) for b in layout.blocks], dtype=bool)
-    texts = [b.label for b in layout.blocks if b.label]
+    # Heads are stacked in depth and labelled alike; the "Head i" section labels tell the rest apart, so
+    # only the first few heads' blocks get labels (GPT-3: 96 heads x 96 layers would be ~700k glyphs).
+    keep = np.array([bool(b.label) and b.head < LABELLED_HEADS for b in layout.blocks], dtype=bool)
+    texts = [b.label for b, k in zip(layout.blocks, keep, strict=True) if k]
     lo, hi = layout.mins[keep].astype(np.float64), layout.maxs[keep].astype(np.float64)
     width = hi[:, 0] - lo[:, 0]
     em = np.minimum(0.55 * gap, (width + 0.5 * gap) / np.maximum(_text_widths(texts, atlas), 0.5))

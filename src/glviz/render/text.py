@@ -29,8 +29,8 @@ PAD = 9  # texels between the cell's left/top edge and the pen origin / ascent l
 SPREAD = 5.0  # texels of distance mapped to 0..0.5 of the field
 OVERSAMPLE = 4
 ATLAS_COLUMNS = 16
-MIN_LABEL_PX = 6.0
-LABELLED_HEADS = 4  # block labels for the blocks of the first heads only  # labels whose em height is smaller than this on screen are hidden
+MIN_LABEL_PX = 6.0  # labels whose em height is smaller than this on screen are hidden
+LABELLED_HEADS = 4  # block labels for the blocks of the first heads only
 
 LABEL_COLOR = (0.16, 0.17, 0.22, 1.0)
 SECTION_COLORS = {0: (0.10, 0.11, 0.16, 1.0), 1: (0.18, 0.20, 0.28, 1.0), 2: (0.28, 0.30, 0.38, 1.0),

@@ -43,13 +43,17 @@ class SceneState:
 
     def set_highlight(self, values) -> None:
         """Replace all highlights: an (N,) array, or block indices to light fully (others 0)."""
-        self.highlight = self._per_block(values, 0.0)
-        self.instances_dirty = True
+        highlight = self._per_block(values, 0.0)
+        if not np.array_equal(highlight, self.highlight):  # hovering calls this every mouse move
+            self.highlight = highlight
+            self.instances_dirty = True
 
     def set_opacity(self, values) -> None:
         """Replace all opacities: an (N,) array, or block indices to keep opaque (others faded to 0.25)."""
-        self.opacity = self._per_block(values, 0.25)
-        self.instances_dirty = True
+        opacity = self._per_block(values, 0.25)
+        if not np.array_equal(opacity, self.opacity):
+            self.opacity = opacity
+            self.instances_dirty = True
 
     def set_hover(self, hovered: tuple[int, int, int] | None, dependencies=()) -> None:
         """The cell under the mouse and the cell ranges it depends on (first 8 kept)."""

@@ -203,5 +203,8 @@ def test_scene_state_dirty_flags():
     scene.set_highlight([1])
     assert scene.instances_dirty
     np.testing.assert_array_equal(scene.highlight, [0, 1, 0])
+    scene.clean_instances()
+    scene.set_highlight([1])
+    assert not scene.instances_dirty  # the same highlight again: nothing to upload
     scene.set_opacity(np.array([1.0, 0.5, 0.0], dtype=np.float32))
     np.testing.assert_array_equal(scene.opacity, [1.0, 0.5, 0.0])

@@ -30,7 +30,7 @@ SPREAD = 5.0  # texels of distance mapped to 0..0.5 of the field
 OVERSAMPLE = 4
 ATLAS_COLUMNS = 16
 MIN_LABEL_PX = 6.0  # labels whose em height is smaller than this on screen are hidden
-LABELLED_HEADS = 4  # block labels for the blocks of the first heads only
+LABELLED_HEADS = 1  # block labels for the front head's blocks only (the stack behind would overlap them)
 
 LABEL_COLOR = (0.16, 0.17, 0.22, 1.0)
 SECTION_COLORS = {0: (0.10, 0.11, 0.16, 1.0), 1: (0.18, 0.20, 0.28, 1.0), 2: (0.28, 0.30, 0.38, 1.0),
@@ -185,15 +185,18 @@ def _text_widths(texts: list[str], atlas: FontAtlas) -> np.ndarray:
 
 def block_labels(layout, atlas: FontAtlas) -> LabelSet:
     """One label per block just above its top-left corner, as large as the gap above and the block's width
-    (plus half a gap) allow, so that neighbouring labels do not run into each other."""
+    (plus half a gap) allow, so that neighbouring labels do not run into each other, and never much larger
+    than the block itself."""
     gap = max(4.0, layout.config.n_embd / 12)  # the spacing build_layout leaves between blocks
-    # Heads are stacked in depth and labelled alike; the "Head i" section labels tell the rest apart, so
-    # only the first few heads' blocks get labels (GPT-3: 96 heads x 96 layers would be ~700k glyphs).
+    # Heads are stacked in depth and labelled alike; the "Head i" section labels tell them apart, so only
+    # the front head's blocks get labels (overlapping copies behind it are noise, and for GPT-3 96 heads x
+    # 96 layers of them would be ~700k glyphs).
     keep = np.array([bool(b.label) and b.head < LABELLED_HEADS for b in layout.blocks], dtype=bool)
     texts = [b.label for b, k in zip(layout.blocks, keep, strict=True) if k]
     lo, hi = layout.mins[keep].astype(np.float64), layout.maxs[keep].astype(np.float64)
-    width = hi[:, 0] - lo[:, 0]
+    width, height = hi[:, 0] - lo[:, 0], hi[:, 1] - lo[:, 1]
     em = np.minimum(0.55 * gap, (width + 0.5 * gap) / np.maximum(_text_widths(texts, atlas), 0.5))
+    em = np.minimum(em, np.maximum.reduce([0.4 * height, 0.15 * width, np.ones_like(width)]))  # not above
     origin = np.stack([lo[:, 0], hi[:, 1] + 0.25 * em, hi[:, 2] + 0.01], axis=1)
     return LabelSet.of(texts, origin, em, LABEL_COLOR)
 

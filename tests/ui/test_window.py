@@ -21,6 +21,7 @@ pytestmark = [pytest.mark.window, pytest.mark.slow]
 
 WIDTH, HEIGHT = 1280, 800
 PANEL = 400  # glviz.ui.panel.PANEL_WIDTH
+INPUT_FIELD = (WIDTH - PANEL + 60, 141)  # the letters field: first widget under "Input and output"
 
 
 class _XImage(ctypes.Structure):
@@ -145,6 +146,9 @@ def test_hover_drag_wheel_keys_in_a_real_window(xvfb, app_process, tmp_path):
     window = _xdotool(xvfb, "search", "--sync", "--name", "^glviz", timeout=60).splitlines()[0]
     assert _xdotool(xvfb, "getwindowname", window) == "glviz — nano (sort)"
     _xdotool(xvfb, "mousemove", "5", str(HEIGHT - 5))  # an empty corner of the view
+    deadline = time.monotonic() + 60
+    while x_screenshot(xvfb).std() < 1 and time.monotonic() < deadline:  # the window is mapped before drawn
+        time.sleep(0.1)
     before = _settle(xvfb)
     assert before[:, : WIDTH - PANEL].std() > 1, "the 3D view is blank"
     assert before[:, WIDTH - PANEL:].std() > 1, "the panel is blank"
@@ -177,19 +181,40 @@ def test_hover_drag_wheel_keys_in_a_real_window(xvfb, app_process, tmp_path):
     assert np.abs(zoomed[view].astype(int) - panned[view].astype(int)).sum() > 10000, "wheel did not zoom"
     assert app_process.poll() is None, (tmp_path / "glviz.log").read_text()
 
+    # Typing in the panel's input field: select all, type new letters, the model's output changes; copy the
+    # text, type an invalid letter (refused with a message), paste the copy back: the panel is as before.
+    output = (slice(150, 360), slice(WIDTH - PANEL, WIDTH))  # "Sorted by the model" and the bars
+    _xdotool(xvfb, "mousemove", str(INPUT_FIELD[0]), str(INPUT_FIELD[1]))
+    _xdotool(xvfb, "click", "1")
+    _xdotool(xvfb, "key", "ctrl+a")
+    _xdotool(xvfb, "type", "--delay", "30", "AAABCC")
+    typed = _settle(xvfb)
+    changed = np.abs(typed[output].astype(int) - zoomed[output].astype(int)).sum()
+    assert changed > 2000, "typing changed nothing"
+    _xdotool(xvfb, "key", "ctrl+a", "ctrl+c")
+    _xdotool(xvfb, "type", "D")
+    refused = _settle(xvfb)
+    assert np.abs(refused[panel].astype(int) - typed[panel].astype(int)).sum() > 500, "no refusal message"
+    _xdotool(xvfb, "key", "ctrl+a", "ctrl+v")
+    pasted = _settle(xvfb)
+    _xdotool(xvfb, "mousemove", "5", str(HEIGHT - 5))
+    _xdotool(xvfb, "click", "1")  # a click in the view ends typing, so keys are shortcuts again
+    assert np.abs(pasted[output].astype(int) - typed[output].astype(int)).sum() < 500, "paste did not restore"
+    assert app_process.poll() is None, (tmp_path / "glviz.log").read_text()
+
     # P saves a screenshot, 2 switches to GPT-2 (title follows), Ctrl+Q quits cleanly.
-    _xdotool(xvfb, "key", "--window", window, "p")
+    _xdotool(xvfb, "key", "p")  # no window manager: keys go to the window under the pointer
     deadline = time.monotonic() + 15
     while not list(tmp_path.glob("glviz-*.png")) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert list(tmp_path.glob("glviz-*.png")), "P saved no screenshot"
-    _xdotool(xvfb, "key", "--window", window, "2")
+    _xdotool(xvfb, "key", "2")
     deadline = time.monotonic() + 30
     while "GPT-2" not in _xdotool(xvfb, "getwindowname", window) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert "glviz — GPT-2 small" in _xdotool(xvfb, "getwindowname", window)
     # The app quits on the key press, so xdotool's key release may find the window gone: ignore its status.
-    subprocess.run(["xdotool", "key", "--window", window, "ctrl+q"], env={**os.environ, "DISPLAY": xvfb},
+    subprocess.run(["xdotool", "key", "ctrl+q"], env={**os.environ, "DISPLAY": xvfb},
                    capture_output=True, timeout=30)
     assert app_process.wait(timeout=20) == 0, (tmp_path / "glviz.log").read_text()
 

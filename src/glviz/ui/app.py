@@ -354,9 +354,10 @@ class GlvizApp:
             over_ui = not self.in_viewport(x, y) or imgui.get_io().want_capture_mouse
             self._drag_owner = "ui" if over_ui else "scene"
             self._drag_mode = "pan" if button == LEFT and not mods & MOD_SHIFT else "rotate"
-        if self._drag_owner == "ui" and button in _IMGUI_BUTTON:
+        if button in _IMGUI_BUTTON:
+            # imgui sees scene clicks too, as clicks on empty space: that ends typing in a text field.
             imgui.get_io().add_mouse_button_event(_IMGUI_BUTTON[button], True)
-        elif self._drag_owner == "scene" and button == LEFT:
+        if self._drag_owner == "scene" and button == LEFT:
             now = time.monotonic()
             t0, x0, y0 = self._last_click
             if now - t0 < DOUBLE_CLICK_S and abs(x - x0) < 5 and abs(y - y0) < 5:

@@ -238,3 +238,20 @@ def test_render_command_rejects_bad_options(tmp_path, args, message, render_ctx)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("glviz: error: ") and message in lines[0]
     assert not (tmp_path / "x.png").exists()
+
+
+def test_value_atlas_cap_keeps_the_smallest_blocks(render_ctx):
+    from glviz.render.frame import FrameRenderer
+
+    trace = random_nano_trace()
+    layout = build_layout(PRESETS["nano"], n_tokens=trace.T)
+    frame = FrameRenderer(render_ctx)
+    frame.set_layout(layout)
+    cells = layout.shapes.prod(axis=1)
+    cap = int(cells.sum()) // 2
+    texels = frame.blocks.upload_trace(trace, max_texels=cap)
+    placed = frame.blocks.offsets >= 0
+    assert 0 < texels <= cap and texels == int(cells[placed].sum())
+    assert placed[np.argmin(cells)] and not placed[np.argmax(cells)]
+    # Smallest first: every placed block is no bigger than any left out.
+    assert cells[placed].max() <= cells[~placed].min()

@@ -30,6 +30,7 @@ MAX_VALUE_TEXELS = 64 * 2**20
 CHUNKS = 128  # coarse culling granularity: fixed, so per-frame work is independent of the model size
 MIN_BLOCK_PX = 0.75  # blocks smaller than this on screen are not drawn
 ROBUST_SCALE_CELLS = 256  # above this many cells a block's colour scale is the 99.5th percentile of |v|
+SCALE_SAMPLE = 1 << 20  # cells sampled for that percentile
 
 # Unit cube corners and the four side walls (the front face is drawn separately, see blocks.vert),
 # wound counter-clockwise seen from outside.
@@ -136,7 +137,10 @@ def head_stacks(layout: Layout) -> Stacks:
 
 def value_scale(values: np.ndarray) -> float:
     """The |value| that maps to full colour: max |v|, or a high percentile for big blocks (outliers)."""
-    finite = np.abs(values[np.isfinite(values)])
+    flat = np.asarray(values).ravel()
+    if flat.size > SCALE_SAMPLE:  # a strided sample is plenty for a percentile
+        flat = flat[:: flat.size // SCALE_SAMPLE]
+    finite = np.abs(flat[np.isfinite(flat)])
     if finite.size == 0:
         return 1.0
     scale = float(np.percentile(finite, 99.5)) if finite.size > ROBUST_SCALE_CELLS else float(finite.max())
@@ -288,50 +292,57 @@ class BlockRenderer:
         self.inst_i.write(_pad(i.reshape(-1, 4), 2 * (n + n_slabs), 4).tobytes())
 
     def upload_trace(self, trace, max_texels: int = MAX_VALUE_TEXELS) -> int:
-        """Upload the values of every block the trace (and its weights) can fill; returns texels used."""
+        """Upload the values of every block the trace (and its weights) can fill; returns texels used.
+
+        Blocks are placed smallest first until `max_texels`; each block's values are read and copied into
+        the atlas one at a time, so a big checkpoint never has all of its tensors copied at once."""
         layout = self.layout
-        arrays: dict[int, np.ndarray] = {}
-        for block in layout.blocks:
-            try:
-                values = layout_blocks.block_values(block, trace)
-            except (KeyError, IndexError):  # tensor not in this trace (e.g. a head-less weight set)
-                continue
-            arrays[block.index] = np.asarray(values, dtype=np.float32).reshape(block.rows, block.cols)
-        return self.upload_values(arrays, max_texels)
+        return self._upload({b.index: int(b.rows) * int(b.cols) for b in layout.blocks},
+                            lambda i: layout_blocks.block_values(layout.blocks[i], trace), max_texels)
 
     def upload_values(self, arrays: dict[int, np.ndarray], max_texels: int = MAX_VALUE_TEXELS) -> int:
         """Upload (rows, cols) arrays by block index into a new value atlas; returns texels used."""
+        return self._upload({i: int(np.size(a)) for i, a in arrays.items()}, arrays.__getitem__, max_texels)
+
+    def _upload(self, sizes: dict[int, int], read, max_texels: int) -> int:
         limit = min(max_texels, ATLAS_WIDTH * int(self.ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384)))
         self.offsets[:] = -1
         self.inv_scale[:] = 0
         self.mean[:] = 0
-        total = 0
-        placed: list[tuple[int, int, np.ndarray]] = []
-        for index in sorted(arrays, key=lambda k: arrays[k].size):  # smallest first: most blocks fit
-            values = arrays[index]
-            if total + values.size > limit:
-                continue
-            placed.append((index, total, values))
-            total += values.size
         if self.values is not None:
             self.values.release()
             self.values = None
         self.value_texels = 0
-        if total:
-            atlas = np.zeros(_texture_rows(total) * ATLAS_WIDTH, dtype=np.float32)
-            for index, offset, values in placed:
-                atlas[offset: offset + values.size] = values.ravel()
-                scale = value_scale(values)
-                self.offsets[index] = offset
-                self.inv_scale[index] = 1.0 / scale
-                finite = values[np.isfinite(values)]
-                self.mean[index] = float(finite.mean()) / scale if finite.size else 0.0
-            size = (ATLAS_WIDTH, _texture_rows(total))
-            self.values = self.ctx.texture(size, 1, atlas.tobytes(), dtype="f4")
+        planned, total = [], 0
+        for index in sorted(sizes, key=sizes.__getitem__):  # smallest first: most blocks fit
+            if total + sizes[index] <= limit:
+                planned.append((index, total))
+                total += sizes[index]
+        atlas = np.zeros(_texture_rows(max(total, 1)) * ATLAS_WIDTH, dtype=np.float32)
+        used = texels = 0
+        for index, offset in planned:
+            try:
+                values = np.asarray(read(index), dtype=np.float32)
+            except (KeyError, IndexError):  # tensor not in this trace (e.g. a weight set without it)
+                continue
+            if values.size != sizes[index]:
+                continue
+            atlas[offset: offset + values.size] = values.ravel()
+            scale = value_scale(values)
+            self.offsets[index] = offset
+            self.inv_scale[index] = 1.0 / scale
+            finite = values[np.isfinite(values)]
+            self.mean[index] = float(finite.mean()) / scale if finite.size else 0.0
+            used = max(used, offset + values.size)
+            texels += values.size
+        if used:
+            rows = _texture_rows(used)
+            self.values = self.ctx.texture((ATLAS_WIDTH, rows), 1, atlas[: rows * ATLAS_WIDTH].tobytes(),
+                                           dtype="f4")
             self.values.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
-            self.value_texels = total
+            self.value_texels = texels
         self._write_instances()
-        return total
+        return self.value_texels
 
     # --- per-frame state -----------------------------------------------------------------------------------
     def write_state(self, highlight: np.ndarray, opacity: np.ndarray) -> None:

@@ -1,12 +1,15 @@
-"""BlockRenderer: every block of a layout as one instanced unit cube, cells drawn by the fragment shader.
+"""BlockRenderer: every block of a layout as a box whose front face's cells the fragment shader draws.
 
-Per-instance data lives in textures (fetched by instance number), not in vertex attributes: moderngl has no
-base-instance draw, and fetching by `gl_InstanceID + u_first` lets us draw just the visible contiguous ranges
-of instances after a coarse CPU cull, with a cost per frame that does not grow with the number of blocks.
+Draws per frame: the front faces of all visible blocks as one indexed, non-instanced draw (4 vertices per
+block; software GL shades big vertex batches much faster than 4-vertex instances), plus the side walls,
+instanced, only where a block's thickness covers a pixel. Per-block data lives in textures fetched by
+block number, so any contiguous range of blocks can be drawn: moderngl has no base-instance draw.
 
-Instances are ordered along a Morton (Z-order) curve of the block centres, so each of the fixed number of
-contiguous chunks is spatially compact; chunk boxes are tested against the view each frame (vectorised numpy).
-The vertex shader collapses blocks smaller than a pixel.
+Blocks are ordered along a Morton (Z-order) curve of their centres and cut into a fixed number of chunks,
+nearest-to-the-front first inside each chunk (so the depth test rejects hidden heads before shading); the
+chunk boxes are tested against the view each frame (vectorised numpy), so per-frame work does not grow with
+the number of blocks. The vertex shader collapses blocks smaller than a pixel, and stacks of per-head blocks
+smaller than a few pixels give way to one slab per stack (the level of detail that makes GPT-3 fast).
 
 Cell values: one R32F atlas 4096 texels wide; a block with values occupies a contiguous texel range,
 cell (r, c) at offset + r * cols + c. Only blocks with data get texels; at most MAX_VALUE_TEXELS texels

@@ -184,3 +184,27 @@ def test_ctrl_q_asks_to_quit(app):
     assert not app.quit_requested
     app.key(KEY_Q, True, MOD_CONTROL)
     assert app.quit_requested
+
+
+def test_home_i_f_and_space_keys(app, fbo):
+    from glviz.render.camera import block_pose, input_pose, overview_pose
+    from glviz.ui.app import KEY_F, KEY_HOME, KEY_I, KEY_SPACE
+
+    layout = app.view.layout
+    app.key(KEY_I, True)
+    _settle(app, fbo)
+    assert np.allclose(app.camera.pose.target, input_pose(layout, aspect=app.aspect).target)
+    app.key(KEY_HOME, True)
+    _settle(app, fbo)
+    assert np.allclose(app.camera.pose.target, overview_pose(layout, aspect=app.aspect).target)
+    app.key(KEY_F, True)  # nothing hovered: a hint, no flight
+    assert not app.camera.animating and "Hover" in app.messages[-1]
+    block = layout.by_name["embed"]
+    app.mouse_move(*_pixel_of(app, block, 24, 5))  # over the input embedding in the overview
+    app.frame(fbo, dt=0.016)
+    assert app.hover is not None and app.hover.name == "embed"
+    app.key(KEY_F, True)
+    _settle(app, fbo)
+    assert np.allclose(app.camera.pose.target, block_pose(layout, block, aspect=app.aspect).target)
+    app.key(KEY_SPACE, True)
+    assert "walkthrough" in app.messages[-1]

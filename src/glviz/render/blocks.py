@@ -98,7 +98,7 @@ def draw_order(mins: np.ndarray, maxs: np.ndarray, chunks: int = CHUNKS) -> np.n
 
 
 STACK_LOD_PX = 3.0  # per-head blocks smaller than this on screen are drawn as one slab per stack
-MIN_STACK = 4  # heads a stack needs to get a slab
+MIN_STACK = 2  # heads a stack needs to get a slab
 
 
 @dataclass

@@ -208,3 +208,31 @@ def test_home_i_f_and_space_keys(app, fbo):
     assert np.allclose(app.camera.pose.target, block_pose(layout, block, aspect=app.aspect).target)
     app.key(KEY_SPACE, True)
     assert "walkthrough" in app.messages[-1]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--input", "ABCD"], "glviz: error: "),
+    (["--input", "ABCABX"], "glviz: error: "),
+    (["--size", "big"], "glviz: error: size must be WIDTHxHEIGHT"),
+])
+def test_bad_app_options_are_one_line_errors(args, message, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "glviz", "app", *args], capture_output=True, text=True,
+                         timeout=60, cwd=tmp_path, env={**os.environ, "DISPLAY": ":9999"})
+    assert out.returncode == 2
+    assert out.stderr.startswith(message) and out.stderr.count("\n") == 1, out.stderr
+
+
+def test_an_unreachable_display_is_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "glviz"], capture_output=True, text=True, timeout=60,
+                         cwd=tmp_path, env={**os.environ, "DISPLAY": ":9999"})
+    assert out.returncode == 2
+    assert out.stderr.startswith("glviz: error: no display: set DISPLAY or use `glviz render`")
+    assert out.stderr.count("\n") == 1, out.stderr

@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -692,9 +693,11 @@ def run_app(model: str = "nano", letters: str = DEFAULT_LETTERS, size: tuple[int
     from glviz.model.config import DISPLAY_NAMES
 
     try:
-        window = Window(title=f"glviz — {DISPLAY_NAMES.get(model, model)}", size=size, resizable=True,
-                        vsync=True, gl_version=(3, 3), aspect_ratio=None, visible=True, cursor=True,
-                        samples=0)
+        with warnings.catch_warnings():  # glfw warns before raising: one line is enough
+            warnings.simplefilter("ignore")
+            window = Window(title=f"glviz — {DISPLAY_NAMES.get(model, model)}", size=size, resizable=True,
+                            vsync=True, gl_version=(3, 3), aspect_ratio=None, visible=True, cursor=True,
+                            samples=0)
     except Exception as exc:  # glfw/glcontext failures: no X server, no GL 3.3
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise GlvizError(f"no display: set DISPLAY or use `glviz render` ({reason})") from None

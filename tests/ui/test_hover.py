@@ -143,3 +143,14 @@ def test_numbers_have_four_significant_digits():
     assert fmt(-0.000123456) == "−0.0001235"
     assert fmt(123456.0) == "1.235·10^5"
     assert fmt(-math.inf) == "−∞"
+
+
+def test_projection_dependencies_keep_weight_and_bias_within_the_scene_limit():
+    from glviz.scene import MAX_DEPENDENCY_RANGES
+
+    layout = build_layout(PRESETS["gpt2"])
+    block = layout.by_name["layers.0.attn.proj"]
+    info = explain(layout, block, 3, 2)
+    kept = info.dependencies[:MAX_DEPENDENCY_RANGES]
+    names = {layout.blocks[r.block].name for r in kept}
+    assert {"layers.0.attn.wproj", "layers.0.attn.bproj"} <= names

@@ -192,7 +192,10 @@ def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: B
         dependency = None
     if dependency is not None:
         info.formula = dependency.formula
-        info.dependencies = list(dependency.inputs.values())
+        # The scene lights at most 8 ranges: per-head pieces of a concatenated input go last, so that the
+        # weight row and the bias of the attention projection always show.
+        roles = sorted(dependency.inputs, key=lambda role: role[:1] == "h" and role[1:].isdigit())
+        info.dependencies = [dependency.inputs[role] for role in roles]
         dependency.extra.setdefault("letters", layout.config.vocab_size == 3)  # nano's tokens are A, B, C
     if trace is None:
         return info

@@ -250,7 +250,7 @@ class Panel:
             implot.end_plot()
 
     def _help(self) -> None:
-        if not imgui.collapsing_header("Help"):
+        if not imgui.collapsing_header("Help", imgui.TreeNodeFlags_.default_open):
             return
         for keys, action in HELP:
             imgui.text_colored(imgui.ImVec4(1.0, 0.9, 0.6, 1.0), keys)

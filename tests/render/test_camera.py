@@ -208,3 +208,20 @@ def test_scene_state_dirty_flags():
     assert not scene.instances_dirty  # the same highlight again: nothing to upload
     scene.set_opacity(np.array([1.0, 0.5, 0.0], dtype=np.float32))
     np.testing.assert_array_equal(scene.opacity, [1.0, 0.5, 0.0])
+
+
+@pytest.mark.parametrize("pose", [Pose((3, -2, 1), -30, 20, 40), Pose((0, 0, 0), 170, -80, 4),
+                                  Pose((1, 2, 3), 0, 0, 10), Pose((-5, 9, 2), 359, 87, 1e6)])
+def test_matrices_match_pyrr(pose):
+    """The per-frame matrices are written out with numpy for speed; pyrr is the reference."""
+    from pyrr import matrix44
+
+    camera = OrbitCamera(pose)
+    forward = camera.target - camera.eye
+    forward /= np.linalg.norm(forward)
+    right = np.cross(forward, (0.0, 1.0, 0.0))
+    up = np.cross(right / np.linalg.norm(right), forward)
+    view = matrix44.create_look_at(camera.eye, camera.target, up)
+    projection = matrix44.create_perspective_projection(camera.fov_y, 1.5, *camera.near_far)
+    np.testing.assert_allclose(camera.view_matrix(), view, rtol=1e-5, atol=1e-5 * pose.distance)
+    np.testing.assert_allclose(camera.projection_matrix(1.5), projection, rtol=1e-6, atol=1e-9)

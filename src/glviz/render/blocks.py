@@ -170,36 +170,42 @@ class ChunkCuller:
         self.first, self.last = self.first + offset, self.last + offset
         lo = np.minimum.reduceat(mins, self.starts, axis=0).astype(np.float64)
         hi = np.maximum.reduceat(maxs, self.starts, axis=0).astype(np.float64)
-        corners = np.array([[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)], dtype=np.float64)
-        self.corners = lo[:, None, :] + corners[None, :, :] * (hi - lo)[:, None, :]  # (K, 8, 3)
-        self.corners_h = np.concatenate([self.corners, np.ones((*self.corners.shape[:2], 1))], axis=2)
         self.extent = (hi - lo)[:, :2].max(axis=1)  # (K,)
         if sizes is not None:
             self.extent = np.maximum.reduceat(np.asarray(sizes, dtype=np.float64), self.starts)
         self.centres = np.concatenate([(lo + hi) / 2, np.ones((len(lo), 1))], axis=1)  # (K, 4)
+        self.half = (hi - lo) / 2  # (K, 3)
 
-    def visible_ranges(self, view_projection: np.ndarray, pixel_scale: float,
-                       min_px: float = MIN_BLOCK_PX) -> list[tuple[int, int]]:
+    def outside(self, view_projection: np.ndarray) -> np.ndarray:
+        """(K,) bool: chunk boxes entirely outside one of the six clip planes."""
+        m = np.asarray(view_projection, dtype=np.float64)
+        # Row vectors: clip = p @ m, so plane i of the frustum is column 3 ± column j (inside when >= 0).
+        planes = np.stack([m[:, 3] + m[:, 0], m[:, 3] - m[:, 0], m[:, 3] + m[:, 1], m[:, 3] - m[:, 1],
+                           m[:, 3] + m[:, 2], m[:, 3] - m[:, 2]], axis=1)  # (4, 6)
+        # The box corner farthest inside each plane: centre + half-extent along the plane's normal.
+        reach = self.centres @ planes + self.half @ np.abs(planes[:3])  # (K, 6)
+        return (reach < 0).any(axis=1)
+
+    def visible_ranges(self, view_projection: np.ndarray, pixel_scale: float, min_px: float = MIN_BLOCK_PX,
+                       outside: np.ndarray | None = None) -> list[tuple[int, int]]:
         """Contiguous (first, count) instance ranges whose chunks intersect the view and exceed `min_px`.
 
         `pixel_scale` = projection scale * viewport height / 2: pixels per world unit at unit depth.
+        `outside` reuses a frustum test of the same boxes (`outside(view_projection)`).
         """
-        view_projection = view_projection.astype(np.float64)
-        clip = self.corners_h @ view_projection  # (K, 8, 4)
-        w = clip[..., 3:]
-        # Outside when all 8 corners lie beyond the same clip plane.
-        outside = ((clip[..., :3] < -w).all(axis=1) | (clip[..., :3] > w).all(axis=1)).any(axis=1)
-        centre_w = self.centres @ view_projection[:, 3]
+        if outside is None:
+            outside = self.outside(view_projection)
+        centre_w = self.centres @ np.asarray(view_projection, dtype=np.float64)[:, 3]
         too_small = (centre_w > 0) & (self.extent * pixel_scale < min_px * np.maximum(centre_w, 1e-9))
-        visible = ~(outside | too_small)
-        starts, ends = self.first, self.last
-        if not visible.any():
+        visible = np.flatnonzero(~(outside | too_small))
+        if not len(visible):
             return []
-        # Merge runs of visible chunks into single draws.
-        edges = np.diff(np.concatenate([[0], visible.astype(np.int8), [0]]))
-        run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
-        return [(int(starts[a]), int(ends[b] - starts[a])) for a, b in zip(run_starts, run_ends, strict=True)
-                if ends[b] > starts[a]]
+        # Merge runs of consecutive visible chunks into single draws.
+        breaks = np.flatnonzero(np.diff(visible) > 1)
+        run_first = visible[np.concatenate([[0], breaks + 1])]
+        run_last = visible[np.concatenate([breaks, [len(visible) - 1]])]
+        firsts, counts = self.first[run_first], self.last[run_last] - self.first[run_first]
+        return [(int(f), int(c)) for f, c in zip(firsts, counts, strict=True) if c > 0]
 
 
 class BlockRenderer:
@@ -380,8 +386,10 @@ class BlockRenderer:
         """Draw the visible chunks; returns the number of draw calls."""
         if self.layout is None or not len(self.order):
             return 0
-        ranges = self.culler.visible_ranges(view_projection, pixel_scale)
-        walls = self.wall_culler.visible_ranges(view_projection, pixel_scale, MIN_WALL_PX) if ranges else []
+        outside = self.culler.outside(view_projection)  # the wall culler has the same chunk boxes
+        ranges = self.culler.visible_ranges(view_projection, pixel_scale, outside=outside)
+        walls = self.wall_culler.visible_ranges(view_projection, pixel_scale, MIN_WALL_PX, outside=outside) \
+            if ranges else []
         if self.slab_culler is not None:
             slabs = self.slab_culler.visible_ranges(view_projection, pixel_scale)
             ranges, walls = ranges + slabs, walls + slabs

@@ -2,8 +2,9 @@
 
 No GL here: the camera is plain numpy/pyrr so that it can be unit-tested and shared by the app, headless
 rendering and picking. Convention: world y is up, the model's blocks face +z, azimuth 0 looks from +z towards
--z; matrices are pyrr's (row vectors: clip = [x, y, z, 1] @ view @ projection), which is what GLSL's
-column-major `mat4 * vec4` expects when the bytes are uploaded as they are.
+-z; matrices use pyrr's layout (row vectors: clip = [x, y, z, 1] @ view @ projection), which is what GLSL's
+column-major `mat4 * vec4` expects when the bytes are uploaded as they are; they are written out with
+numpy rather than built by pyrr because they are made every frame.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from pyrr import matrix44
 
 ELEVATION_LIMIT = 87.0  # degrees; at ±90 the view's up vector would flip
 FOV_Y = 45.0  # degrees
@@ -123,11 +123,13 @@ class OrbitCamera:
 
     # --- matrices -------------------------------------------------------------------------------------------
     def basis(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(right, up, forward) unit vectors of the view in world space."""
-        forward = -self._offset_direction()
-        right = np.cross(forward, (0.0, 1.0, 0.0))
-        right /= np.linalg.norm(right)
-        up = np.cross(right, forward)
+        """(right, up, forward) unit vectors of the view in world space (closed forms of the cross products
+        forward x y and right x forward; |elevation| < 90° keeps them well defined)."""
+        az, el = math.radians(self.azimuth), math.radians(self.elevation)
+        sa, ca, se, ce = math.sin(az), math.cos(az), math.sin(el), math.cos(el)
+        forward = np.array([-ce * sa, -se, -ce * ca])
+        right = np.array([ca, 0.0, -sa])
+        up = np.array([-se * sa, ce, -se * ca])
         return right, up, forward
 
     def _offset_direction(self) -> np.ndarray:
@@ -144,16 +146,26 @@ class OrbitCamera:
         return self.distance * 0.01, self.distance * 400.0
 
     def view_matrix(self) -> np.ndarray:
-        """(4, 4) float32 world → eye."""
-        _, up, _ = self.basis()
-        return matrix44.create_look_at(self.eye, self.target, up, dtype=np.float32)
+        """(4, 4) float32 world → eye (pyrr's look-at layout, written out: it runs every frame)."""
+        right, up, forward = self.basis()
+        eye = self.eye
+        view = np.identity(4)
+        view[:3, 0], view[:3, 1], view[:3, 2] = right, up, -forward
+        view[3, :3] = -eye @ view[:3, :3]
+        return view.astype(np.float32)
 
     def projection_matrix(self, aspect: float) -> np.ndarray:
         """(4, 4) float32 eye → clip for a viewport of width/height `aspect`."""
         near, far = self.near_far
-        return matrix44.create_perspective_projection(self.fov_y, aspect, near, far, dtype=np.float32)
+        f = 1.0 / math.tan(math.radians(self.fov_y) / 2)
+        projection = np.zeros((4, 4))
+        projection[0, 0], projection[1, 1] = f / aspect, f
+        projection[2, 2], projection[2, 3] = (far + near) / (near - far), -1.0
+        projection[3, 2] = 2.0 * far * near / (near - far)
+        return projection.astype(np.float32)
 
     def view_projection(self, aspect: float) -> np.ndarray:
+        """(4, 4) float32 world → clip."""
         return (self.view_matrix().astype(np.float64) @ self.projection_matrix(aspect)).astype(np.float32)
 
     def ray(self, px: float, py: float, viewport) -> tuple[np.ndarray, np.ndarray]:

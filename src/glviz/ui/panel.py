@@ -31,14 +31,15 @@ LETTER_COLOURS = ((0.95, 0.45, 0.4, 1.0), (0.45, 0.8, 0.45, 1.0), (0.45, 0.6, 1.
 
 HELP = (
     ("Left drag", "pan"),
-    ("Right / middle drag, Shift+left drag", "rotate"),
+    ("Right / middle drag", "rotate"),
+    ("Shift + left drag", "rotate"),
     ("Wheel", "zoom toward the cursor"),
     ("Hover a cell", "see how it was computed"),
     ("Double-click a block", "fly to it"),
     ("F", "focus the hovered block"),
     ("Home", "overview"),
     ("I", "input view"),
-    ("1 – 4", "nano, GPT-2 small, GPT-2 XL, GPT-3"),
+    ("1 – 4", "switch model (nano, GPT-2 small, GPT-2 XL, GPT-3)"),
     ("Space", "play / pause the walkthrough"),
     ("P", "save a screenshot (PNG)"),
     ("Ctrl+Q", "quit"),
@@ -252,10 +253,17 @@ class Panel:
     def _help(self) -> None:
         if not imgui.collapsing_header("Help", imgui.TreeNodeFlags_.default_open):
             return
+        if not imgui.begin_table("##help", 2, imgui.TableFlags_.sizing_fixed_fit):
+            return
+        imgui.table_setup_column("keys", imgui.TableColumnFlags_.width_fixed)
+        imgui.table_setup_column("action", imgui.TableColumnFlags_.width_stretch)
         for keys, action in HELP:
+            imgui.table_next_row()
+            imgui.table_next_column()
             imgui.text_colored(imgui.ImVec4(1.0, 0.9, 0.6, 1.0), keys)
-            imgui.same_line(175)
-            imgui.text(action)
+            imgui.table_next_column()
+            imgui.text_wrapped(action)
+        imgui.end_table()
 
     def _messages(self, app) -> None:
         """The latest message (screenshot path, refused input, …) right under the title, where it is seen."""

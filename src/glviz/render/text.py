@@ -37,6 +37,8 @@ SECTION_COLORS = {0: (0.10, 0.11, 0.16, 1.0), 1: (0.18, 0.20, 0.28, 1.0), 2: (0.
                   3: (0.38, 0.40, 0.48, 1.0)}
 CARD_COLOR = (0.80, 0.87, 0.97, 1.0)
 CARD_BORDER = (0.40, 0.52, 0.78, 1.0)
+PLATE_COLOR = (1.0, 1.0, 1.0, 0.72)  # behind labels drawn on a block's face
+INSIDE_LABEL = 0.03  # a label on a block's face is this fraction of the block's larger side
 
 
 def font_path() -> Path | None:
@@ -214,7 +216,22 @@ def block_labels(layout, atlas: FontAtlas) -> LabelSet:
     em = np.minimum(0.55 * gap, (width + 0.5 * gap) / np.maximum(_text_widths(texts, atlas), 0.5))
     em = np.minimum(em, np.maximum.reduce([0.4 * height, 0.15 * width, np.ones_like(width)]))  # not above
     origin = np.stack([lo[:, 0], hi[:, 1] + 0.25 * em, hi[:, 2] + 0.01], axis=1)
-    return LabelSet.of(texts, origin, em, LABEL_COLOR)
+    # A block far bigger than the gap (GPT-2's 50257-row tables, 4C-wide MLP weights) would get a label too
+    # small to see whenever the block fills the view: such labels go on the block's face instead, in its
+    # top-left corner, on a translucent plate, lifted off the face by a fraction of their size (depth).
+    big = INSIDE_LABEL * np.maximum(width, height)
+    inside = big > 2.0 * em
+    text_w = _text_widths(texts, atlas)
+    em = np.where(inside, np.minimum(big, 0.8 * width / np.maximum(text_w + 0.6, 1.0)), em)
+    lift = hi[:, 2] + np.where(inside, 0.02 * em, 0.01)
+    origin = np.where(inside[:, None], np.stack([lo[:, 0] + 0.3 * em, hi[:, 1] - 1.15 * em, lift], axis=1),
+                      origin)
+    labels = LabelSet.of(texts, origin, em, LABEL_COLOR)
+    k = np.flatnonzero(inside)
+    plates = LabelSet.of([""] * len(k), np.stack([lo[k, 0] + 0.1 * em[k], hi[k, 1] - 0.1 * em[k],
+                                                  lift[k] - 0.01 * em[k]], axis=1),
+                         em[k], PLATE_COLOR, np.stack([text_w[k] + 0.4, np.full(len(k), 1.45)], axis=1))
+    return LabelSet.concat([labels, plates])
 
 
 def section_labels(layout) -> LabelSet:

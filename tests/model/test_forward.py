@@ -289,3 +289,24 @@ def test_qkv_fusion_follows_replaced_tensors() -> None:
     w, _ = weights.qkv(0)
     np.testing.assert_array_equal(w[:, 6:12], weights["layers.0.attn.wk"])
     assert not np.allclose(logits(weights, [1, 2, 3]), before)
+
+
+def test_trace_buffer_is_recycled_only_when_no_value_is_alive() -> None:
+    config = GPTConfig(n_layer=2, n_head=2, n_embd=8, vocab_size=11, block_size=6)
+    weights = _perturbed_weights(config, 5)
+    first = Trace(weights, [1, 2, 3, 4])
+    kept = first["layers.1.mlp.gelu"]
+    expected = kept.copy()
+    del first
+    # a value of the first trace is still held: the second trace must not write over it
+    second = Trace(weights, [5, 6, 7, 8]).full()
+    assert not np.shares_memory(kept, second["layers.1.mlp.gelu"])
+    np.testing.assert_array_equal(kept, expected)
+    # once nothing of a trace is held, its buffer is reused, and the values are right
+    address = second["logits"].__array_interface__["data"][0]  # not a reference: that would keep it in use
+    reference = {name: value.copy() for name, value in second.items()}
+    del second
+    third = Trace(weights, [5, 6, 7, 8]).full()
+    assert third["logits"].__array_interface__["data"][0] == address
+    for name, value in reference.items():
+        np.testing.assert_array_equal(third[name], value, err_msg=name)

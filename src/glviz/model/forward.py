@@ -9,10 +9,13 @@ query, key and value projections of a layer run as a single GEMM on the fused (C
 from __future__ import annotations
 
 import math
+import sys
+import threading
 
 import numpy as np
 
 from glviz.errors import GlvizError
+from glviz.model.config import GPTConfig
 from glviz.model.weights import Weights
 
 # ---- building blocks ----
@@ -161,65 +164,82 @@ def erf(x: np.ndarray) -> np.ndarray:
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
-def gelu(x: np.ndarray, activation: str) -> np.ndarray:
-    """GELU of a new array `x`, computed in place: tanh approximation (gelu_new, GPT-2) or exact (gelu)."""
+def gelu(
+    x: np.ndarray, activation: str, out: np.ndarray | None = None, scratch: np.ndarray | None = None
+) -> np.ndarray:
+    """GELU, elementwise: tanh approximation (gelu_new, GPT-2) or exact (gelu).
+
+    Written to `out` (a new array if None; may be `x` itself); `scratch`, if given, is a temporary shaped
+    like x.
+    """
+    out = np.empty_like(x) if out is None else out
     if activation == "gelu":
         e = erf(x * (1.0 / math.sqrt(2.0)))
         e += 1.0
         e *= 0.5
-        x *= e
-        return x
+        return np.multiply(x, e, out=out)
     # 0.5 x (1 + tanh(z)) = x / (1 + exp(-2z)) with z = sqrt(2/pi) (x + 0.044715 x^3): the same function in
-    # fewer passes over memory, one temporary. For very negative x, exp overflows to inf and x / inf = -0.
+    # fewer passes over memory. For very negative x, exp overflows to inf and x / inf = -0, the limit.
     with np.errstate(over="ignore"):
-        u = x * x
+        u = np.multiply(x, x, out=scratch)
         u *= -2.0 * _SQRT_2_OVER_PI * 0.044715
         u -= 2.0 * _SQRT_2_OVER_PI
         u *= x  # -2z
         np.exp(u, out=u)
     u += 1.0
-    x /= u
-    return x
+    return np.divide(x, u, out=out)
 
 
 def layer_norm(
-    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float
+    x: np.ndarray,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    eps: float,
+    out: np.ndarray | None = None,
+    mean: np.ndarray | None = None,
+    std: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Layer norm over the last axis: (out, mean, std) with std = sqrt(Var + eps), the number that divides."""
-    mean = x.mean(axis=-1)  # (...,)
-    out = x - mean[..., None]  # (..., C) centred
-    var = np.einsum("...c,...c->...", out, out)  # (...,) sum of squares, no temporary
-    var *= 1.0 / x.shape[-1]
-    var += eps
-    std = np.sqrt(var, out=var)
+    """Layer norm over the last axis: (out, mean, std) with std = sqrt(Var + eps), the number that divides.
+
+    Results go to `out`, `mean`, `std` where given (new arrays otherwise).
+    """
+    mean = np.mean(x, axis=-1, out=mean)  # (...,)
+    out = np.subtract(x, mean[..., None], out=out)  # (..., C) centred
+    std = np.einsum("...c,...c->...", out, out, out=std)  # (...,) sum of squares, no temporary
+    std *= 1.0 / x.shape[-1]
+    std += eps
+    np.sqrt(std, out=std)
     out /= std[..., None]
     out *= gamma
     out += beta
     return out, mean, std
 
 
-def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """x @ w + b over the last axis of x, as one 2-D GEMM."""
+def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """x @ w + b over the last axis of x, as one 2-D GEMM (into `out` if given)."""
     lead = x.shape[:-1]
-    y = x.reshape(-1, x.shape[-1]) @ w  # (N, out)
+    y = np.matmul(x.reshape(-1, x.shape[-1]), w, out=None if out is None else out.reshape(-1, w.shape[1]))
     y += b
     return y.reshape(*lead, w.shape[1])
 
 
-def split_heads(qkv: np.ndarray, n_head: int) -> np.ndarray:
-    """(..., T, 3C) -> (3, ..., H, T, A), contiguous: q, k, v of every head."""
+def split_heads(qkv: np.ndarray, n_head: int, out: np.ndarray | None = None) -> np.ndarray:
+    """(..., T, 3C) -> (3, ..., H, T, A), contiguous: q, k, v of every head (into `out` if given)."""
     *lead, T, C3 = qkv.shape
     A = C3 // (3 * n_head)
     x = qkv.reshape(*lead, T, 3, n_head, A)
     nl = len(lead)
-    axes = (nl + 1, *range(nl), nl + 2, nl, nl + 3)  # (3, ..., H, T, A)
-    return np.ascontiguousarray(x.transpose(axes))
+    x = x.transpose((nl + 1, *range(nl), nl + 2, nl, nl + 3))  # (3, ..., H, T, A)
+    if out is None:
+        return np.ascontiguousarray(x)
+    np.copyto(out, x)
+    return out
 
 
-def causal_scores(q: np.ndarray, k: np.ndarray) -> np.ndarray:
+def causal_scores(q: np.ndarray, k: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """q k^T / sqrt(A) with future positions set to -inf: (..., H, T, A) x 2 -> (..., H, T, T)."""
     T, A = q.shape[-2:]
-    scores = q @ np.swapaxes(k, -1, -2)  # (..., H, T, T)
+    scores = np.matmul(q, np.swapaxes(k, -1, -2), out=out)  # (..., H, T, T)
     scores *= 1.0 / math.sqrt(A)
     np.copyto(scores, -np.inf, where=_future_mask(T))
     return scores
@@ -236,23 +256,32 @@ def _future_mask(T: int) -> np.ndarray:
     return mask
 
 
-def softmax(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Softmax over the last axis: (probs, max, expsum).
+def softmax(
+    scores: np.ndarray,
+    probs: np.ndarray | None = None,
+    peak: np.ndarray | None = None,
+    expsum: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Softmax over the last axis: (probs, max, expsum), into the given arrays where given.
 
     probs = exp(x - max) / expsum, exactly 0 where x = -inf.
     """
-    peak = scores.max(axis=-1)  # (...,)
-    probs = scores - peak[..., None]
+    peak = np.max(scores, axis=-1, out=peak)  # (...,)
+    probs = np.subtract(scores, peak[..., None], out=probs)
     np.exp(probs, out=probs)
-    expsum = probs.sum(axis=-1)  # (...,)
+    expsum = np.sum(probs, axis=-1, out=expsum)  # (...,)
     probs /= expsum[..., None]
     return probs, peak, expsum
 
 
-def merge_heads(heads: np.ndarray) -> np.ndarray:
-    """(..., H, T, A) -> (..., T, C)."""
+def merge_heads(heads: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """(..., H, T, A) -> (..., T, C) (into `out` if given)."""
     *lead, H, T, A = heads.shape
-    return np.swapaxes(heads, -3, -2).reshape(*lead, T, H * A)
+    swapped = np.swapaxes(heads, -3, -2)  # (..., T, H, A)
+    if out is None:
+        return swapped.reshape(*lead, T, H * A)
+    np.copyto(out.reshape(swapped.shape), swapped)
+    return out
 
 
 def check_tokens(weights: Weights, tokens: np.ndarray | list[int]) -> np.ndarray:
@@ -353,11 +382,109 @@ def _plan(n_layer: int) -> tuple[list[_Stage], dict[str, int]]:
     return plan
 
 
+def _value_shapes(config: GPTConfig, T: int) -> dict[str, tuple[int, ...]]:
+    """Shapes of the float values a trace keeps, in forward order, plus the scratch arrays it reuses.
+
+    A layer's q, k and v are one (3, H, T, A) block, `attn.qkv`, so that one copy splits the heads.
+    """
+    C, H, A, V = config.n_embd, config.n_head, config.head_size, config.vocab_size
+    shapes: dict[str, tuple[int, ...]] = {"tok_emb": (T, C), "pos_emb": (T, C), "embed": (T, C)}
+    for i in range(config.n_layer):
+        p = f"layers.{i}."
+        shapes.update({
+            p + "ln1.out": (T, C), p + "ln1.mean": (T,), p + "ln1.std": (T,),
+            p + "attn.qkv": (3, H, T, A),
+            p + "attn.scores": (H, T, T), p + "attn.probs": (H, T, T), p + "attn.max": (H, T),
+            p + "attn.expsum": (H, T), p + "attn.heads": (H, T, A), p + "attn.proj": (T, C),
+            p + "resid1": (T, C),
+            p + "ln2.out": (T, C), p + "ln2.mean": (T,), p + "ln2.std": (T,),
+            p + "mlp.fc": (T, 4 * C), p + "mlp.gelu": (T, 4 * C), p + "mlp.proj": (T, C),
+            p + "resid2": (T, C),
+        })  # fmt: skip
+    shapes.update({
+        "ln_f.out": (T, C), "ln_f.mean": (T,), "ln_f.std": (T,),
+        "logits": (T, V), "probs": (T, V), "probs.max": (T,), "probs.expsum": (T,),
+        "scratch.qkv": (T, 3 * C), "scratch.merged": (T, C), "scratch.gelu": (T, 4 * C),
+    })  # fmt: skip
+    return shapes
+
+
+_ALIGN = 16  # elements between value starts: 64 bytes for float32, what AVX-512 loads like
+
+_LAYOUTS: dict[tuple[int, ...], tuple[dict[str, tuple[int, int, tuple[int, ...]]], int]] = {}
+
+
+def _arena_layout(config: GPTConfig, T: int) -> tuple[dict[str, tuple[int, int, tuple[int, ...]]], int]:
+    """name -> (start, stop, shape) in a trace's flat buffer, and the buffer's length."""
+    key = (config.n_layer, config.n_head, config.n_embd, config.vocab_size, T)
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        places: dict[str, tuple[int, int, tuple[int, ...]]] = {}
+        position = 0
+        for name, shape in _value_shapes(config, T).items():
+            size = math.prod(shape)
+            places[name] = (position, position + size, shape)
+            position += -(-size // _ALIGN) * _ALIGN
+        layout = _LAYOUTS[key] = (places, position)
+    return layout
+
+
+class _ArenaPool:
+    """Recycles the flat buffers that hold traces' values.
+
+    The first touch of fresh memory costs a page fault per 4 KiB: for GPT-2 small at T=128 that is more time
+    than all the layer norms, softmaxes and GELUs together. So a new trace takes over the buffer of a trace
+    that is gone. A buffer is free when nothing but this pool refers to it: every value of a trace is a view
+    holding a reference to its buffer, so a buffer is never reused while any of its values is still in use.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes  # buffers are kept only up to this many bytes in all
+        self._buffers: list[np.ndarray] = []
+        self._lock = threading.Lock()
+        probe = [np.empty(1)]
+        self._free_refcount = sys.getrefcount(probe[0])  # held by the list alone
+
+    def take(self, size: int, dtype: np.dtype) -> np.ndarray:
+        """A flat buffer of `size` elements: a free pooled one if one is big enough, else a new one."""
+        with self._lock:
+            best = -1
+            for i in range(len(self._buffers)):
+                if (sys.getrefcount(self._buffers[i]) == self._free_refcount
+                        and self._buffers[i].dtype == dtype and self._buffers[i].size >= size
+                        and (best < 0 or self._buffers[i].size < self._buffers[best].size)):  # fmt: skip
+                    best = i
+            if best >= 0:
+                return self._buffers[best][:size]
+            buffer = np.empty(size, dtype=dtype)
+            self._keep(buffer)
+            return buffer
+
+    def _keep(self, buffer: np.ndarray) -> None:
+        if buffer.nbytes > self.max_bytes:
+            return
+        # Drop free buffers, oldest first, until the new one fits; buffers in use are only forgotten.
+        total = sum(b.nbytes for b in self._buffers) + buffer.nbytes
+        i = 0
+        while total > self.max_bytes and i < len(self._buffers):
+            if sys.getrefcount(self._buffers[i]) == self._free_refcount:
+                total -= self._buffers.pop(i).nbytes
+            else:
+                i += 1
+        while total > self.max_bytes and self._buffers:
+            total -= self._buffers.pop(0).nbytes
+        self._buffers.append(buffer)
+
+
+_ARENAS = _ArenaPool(max_bytes=1 << 30)
+
+
 class Trace:
     """Every intermediate of one forward pass, by name, computed on first request and kept.
 
     The network is a chain, so the trace is a list of stages in forward order; asking for a value runs the
     stages up to the one that makes it, and no further (`layers.0.ln1.out` never runs layer 2 or the head).
+    Values are views into one flat buffer per trace (see _ArenaPool); treat them as read-only.
     """
 
     def __init__(self, weights: Weights, tokens: np.ndarray | list[int], dtype: type = np.float32) -> None:
@@ -376,6 +503,8 @@ class Trace:
         self._values: dict[str, np.ndarray] = {}
         self._stages, self._stage_of = _plan(self.config.n_layer)
         self._done = 0  # stages 0 .. _done-1 have run
+        self._places, size = _arena_layout(self.config, self.T)
+        self._arena = _ARENAS.take(size, self.dtype)
 
     # -- public interface
     def __getitem__(self, name: str) -> np.ndarray:
@@ -409,7 +538,12 @@ class Trace:
         self["probs"]
         return {name: self._values[name] for name in self._stage_of}
 
-    # -- the stages: each returns its values in the order of its names in _LAYER_STAGES / _plan
+    # -- the stages: each writes its values into the buffer and returns them in the order of its names
+    def _out(self, name: str) -> np.ndarray:
+        """The place in the buffer for value `name`."""
+        start, stop, shape = self._places[name]
+        return self._arena[start:stop].reshape(shape)
+
     def _w(self, name: str) -> np.ndarray:
         return np.asarray(self.weights[name], dtype=self.dtype)
 
@@ -420,64 +554,86 @@ class Trace:
         return self._values["embed"] if layer == 0 else self._v(layer - 1, "resid2")
 
     def _embed(self, _: int) -> tuple[np.ndarray, ...]:
-        tok_emb = self._w("wte")[self.tokens]  # (T, C)
-        pos_emb = self._w("wpe")[: self.T].copy()  # (T, C)
-        return self.tokens, tok_emb, pos_emb, tok_emb + pos_emb
+        tok_emb = self._out("tok_emb")  # (T, C)
+        np.copyto(tok_emb, self.weights["wte"][self.tokens])
+        pos_emb = self._out("pos_emb")  # (T, C)
+        np.copyto(pos_emb, self.weights["wpe"][: self.T])
+        return self.tokens, tok_emb, pos_emb, np.add(tok_emb, pos_emb, out=self._out("embed"))
 
     def _ln(self, x: np.ndarray, prefix: str) -> tuple[np.ndarray, ...]:
-        return layer_norm(
-            x, self._w(prefix + ".gamma"), self._w(prefix + ".beta"), self.config.layer_norm_eps
-        )
+        """Layer norm with weights `prefix`.gamma/.beta into values `prefix`.out/.mean/.std."""
+        gamma, beta = self._w(prefix + ".gamma"), self._w(prefix + ".beta")
+        out, mean, std = (self._out(prefix + n) for n in (".out", ".mean", ".std"))
+        return layer_norm(x, gamma, beta, self.config.layer_norm_eps, out, mean, std)
 
     def _ln1(self, i: int) -> tuple[np.ndarray, ...]:
         return self._ln(self._residual_in(i), f"layers.{i}.ln1")  # (T, C), (T,), (T,)
 
     def _qkv(self, i: int) -> tuple[np.ndarray, ...]:
         w, b = self.weights.qkv(i)  # (C, 3C), (3C,)
-        qkv = linear(self._v(i, "ln1.out"), np.asarray(w, self.dtype), np.asarray(b, self.dtype))  # (T, 3C)
-        return tuple(split_heads(qkv, self.config.n_head))  # (H, T, A) each
+        qkv = linear(
+            self._v(i, "ln1.out"),
+            np.asarray(w, self.dtype),
+            np.asarray(b, self.dtype),
+            out=self._out("scratch.qkv"),
+        )  # (T, 3C)
+        heads = split_heads(qkv, self.config.n_head, out=self._out(f"layers.{i}.attn.qkv"))  # (3, H, T, A)
+        return heads[0], heads[1], heads[2]
 
     def _scores(self, i: int) -> tuple[np.ndarray]:
-        return (causal_scores(self._v(i, "attn.q"), self._v(i, "attn.k")),)  # (H, T, T)
+        q, k = self._v(i, "attn.q"), self._v(i, "attn.k")
+        return (causal_scores(q, k, out=self._out(f"layers.{i}.attn.scores")),)  # (H, T, T)
 
     def _softmax(self, i: int) -> tuple[np.ndarray, ...]:
-        return softmax(self._v(i, "attn.scores"))  # (H, T, T), (H, T), (H, T)
+        p = f"layers.{i}.attn."
+        return softmax(
+            self._v(i, "attn.scores"), self._out(p + "probs"), self._out(p + "max"), self._out(p + "expsum")
+        )  # (H, T, T), (H, T), (H, T)
 
     def _heads(self, i: int) -> tuple[np.ndarray]:
-        return (self._v(i, "attn.probs") @ self._v(i, "attn.v"),)  # (H, T, A)
+        probs, v = self._v(i, "attn.probs"), self._v(i, "attn.v")
+        return (np.matmul(probs, v, out=self._out(f"layers.{i}.attn.heads")),)  # (H, T, A)
 
     def _attn_proj(self, i: int) -> tuple[np.ndarray]:
         p = f"layers.{i}.attn."
-        return (linear(merge_heads(self._v(i, "attn.heads")), self._w(p + "wproj"), self._w(p + "bproj")),)
+        merged = merge_heads(self._v(i, "attn.heads"), out=self._out("scratch.merged"))  # (T, C)
+        return (linear(merged, self._w(p + "wproj"), self._w(p + "bproj"), out=self._out(p + "proj")),)
 
     def _resid1(self, i: int) -> tuple[np.ndarray]:
-        return (self._residual_in(i) + self._v(i, "attn.proj"),)  # (T, C)
+        return (np.add(self._residual_in(i), self._v(i, "attn.proj"), out=self._out(f"layers.{i}.resid1")),)
 
     def _ln2(self, i: int) -> tuple[np.ndarray, ...]:
         return self._ln(self._v(i, "resid1"), f"layers.{i}.ln2")
 
     def _fc(self, i: int) -> tuple[np.ndarray]:
         p = f"layers.{i}.mlp."
-        return (linear(self._v(i, "ln2.out"), self._w(p + "wfc"), self._w(p + "bfc")),)  # (T, 4C)
+        return (
+            linear(self._v(i, "ln2.out"), self._w(p + "wfc"), self._w(p + "bfc"), out=self._out(p + "fc")),
+        )
 
     def _gelu(self, i: int) -> tuple[np.ndarray]:
-        return (gelu(self._v(i, "mlp.fc").copy(), self.config.activation),)  # (T, 4C)
+        out, scratch = self._out(f"layers.{i}.mlp.gelu"), self._out("scratch.gelu")
+        return (gelu(self._v(i, "mlp.fc"), self.config.activation, out=out, scratch=scratch),)  # (T, 4C)
 
     def _mlp_proj(self, i: int) -> tuple[np.ndarray]:
         p = f"layers.{i}.mlp."
-        return (linear(self._v(i, "mlp.gelu"), self._w(p + "wproj"), self._w(p + "bproj")),)  # (T, C)
+        x = self._v(i, "mlp.gelu")
+        return (linear(x, self._w(p + "wproj"), self._w(p + "bproj"), out=self._out(p + "proj")),)  # (T, C)
 
     def _resid2(self, i: int) -> tuple[np.ndarray]:
-        return (self._v(i, "resid1") + self._v(i, "mlp.proj"),)  # (T, C)
+        return (np.add(self._v(i, "resid1"), self._v(i, "mlp.proj"), out=self._out(f"layers.{i}.resid2")),)
 
     def _ln_f(self, _: int) -> tuple[np.ndarray, ...]:
         return self._ln(self._residual_in(self.config.n_layer), "ln_f")
 
     def _logits(self, _: int) -> tuple[np.ndarray]:
-        return (self._values["ln_f.out"] @ self._w("lm_head").T,)  # (T, V)
+        head = self._w("lm_head")  # (V, C)
+        return (np.matmul(self._values["ln_f.out"], head.T, out=self._out("logits")),)  # (T, V)
 
     def _probs(self, _: int) -> tuple[np.ndarray, ...]:
-        return softmax(self._values["logits"])  # (T, V), (T,), (T,)
+        return softmax(
+            self._values["logits"], self._out("probs"), self._out("probs.max"), self._out("probs.expsum")
+        )  # (T, V), (T,), (T,)
 
 
 # ---- batched fast path ----
@@ -502,7 +658,8 @@ def logits(weights: Weights, tokens: np.ndarray, *, last_only: bool = False) -> 
         probs, _, _ = softmax(causal_scores(q, k))  # (B, H, T, T)
         x += linear(merge_heads(probs @ v), weights[p + "attn.wproj"], weights[p + "attn.bproj"])
         h, _, _ = layer_norm(x, weights[p + "ln2.gamma"], weights[p + "ln2.beta"], c.layer_norm_eps)
-        h = gelu(linear(h, weights[p + "mlp.wfc"], weights[p + "mlp.bfc"]), c.activation)  # (B, T, 4C)
+        h = linear(h, weights[p + "mlp.wfc"], weights[p + "mlp.bfc"])  # (B, T, 4C)
+        h = gelu(h, c.activation, out=h)
         x += linear(h, weights[p + "mlp.wproj"], weights[p + "mlp.bproj"])
     if last_only:
         x = x[:, -1:]  # (B, 1, C)

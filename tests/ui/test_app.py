@@ -236,3 +236,13 @@ def test_an_unreachable_display_is_one_line(tmp_path):
     assert out.returncode == 2
     assert out.stderr.startswith("glviz: error: no display: set DISPLAY or use `glviz render`")
     assert out.stderr.count("\n") == 1, out.stderr
+
+
+def test_zooming_out_stops_a_few_overviews_away(app):
+    from glviz.ui.app import MAX_ZOOM_OUT
+
+    start = app.camera.distance
+    app.mouse_move(300, 300)
+    for _ in range(100):
+        app.scroll(0, -1)
+    assert start < app.camera.distance <= MAX_ZOOM_OUT * start * 1.0001

@@ -37,6 +37,7 @@ BACKGROUND = (0.09, 0.09, 0.11)
 DOUBLE_CLICK_S = 0.35
 ROTATE_DEG_PER_PX = 0.3
 ZOOM_PER_WHEEL_STEP = 0.85
+MAX_ZOOM_OUT = 4.0  # the camera's farthest distance, in overview distances
 EXTRA_FRAMES = 3  # imgui settles a layout change over a couple of frames
 
 
@@ -267,6 +268,7 @@ class GlvizApp:
         self.view = view
         self.scene = SceneState(view.layout)
         self.camera = OrbitCamera(overview_pose(view.layout, aspect=self.aspect))
+        self._max_distance = MAX_ZOOM_OUT * self.camera.distance
         self._set_hover(None)
         if view.name == "nano" and view.trace is None:
             letters = self._letters_pending or DEFAULT_LETTERS
@@ -382,7 +384,10 @@ class GlvizApp:
         if not self.in_viewport(x, y) or imgui.get_io().want_capture_mouse:
             imgui.get_io().add_mouse_wheel_event(float(dx), float(dy))
         elif dy:
-            self.camera.zoom(ZOOM_PER_WHEEL_STEP ** float(dy), self._point_under_cursor())
+            factor = ZOOM_PER_WHEEL_STEP ** float(dy)
+            # Zooming out stops a few overviews away: further out the model is a dot lost in the void.
+            factor = min(factor, max(self._max_distance / self.camera.distance, 1.0))
+            self.camera.zoom(factor, self._point_under_cursor())
             self._pick_pending = True
         self.invalidate()
 

@@ -494,6 +494,29 @@ class GlvizApp:
             self.scene.set_highlight([cell[0]])
         self.invalidate()
 
+    def _section_labels(self) -> list[tuple[str, float, float]]:
+        """The section labels of the hovered block (Transformer i, Self-attention, Head h, ...) and where they
+        are on screen: for each part of the block's section path, the nearest section with that label."""
+        layout = self.view.layout
+        block = layout.blocks[self._hovered[0]]
+        if not block.section or not layout.sections:
+            return []
+        centre = (layout.mins[block.index] + layout.maxs[block.index]) / 2
+        vx, vy, vw, vh = self.viewport
+        view_projection = self.camera.view_projection(self.aspect).astype(np.float64)
+        out = []
+        for part in block.section.split(" / "):
+            candidates = [s for s in layout.sections if s.label == part]
+            if not candidates:
+                continue
+            section = min(candidates, key=lambda s: float(np.sum((np.asarray(s.position) - centre) ** 2)))
+            clip = np.append(np.asarray(section.position, dtype=np.float64), 1.0) @ view_projection
+            if clip[3] <= 0:  # behind the camera
+                continue
+            x, y = clip[0] / clip[3], clip[1] / clip[3]
+            out.append((part, vx + (x + 1) / 2 * vw, vy + (1 - y) / 2 * vh))
+        return out
+
     # --- frames --------------------------------------------------------------------------------------------
 
     def invalidate(self, frames: int = EXTRA_FRAMES) -> None:
@@ -534,6 +557,8 @@ class GlvizApp:
         imgui.new_frame()
         vx, vy, vw, vh = self.viewport
         self.panel.draw(self, vw, self.panel_width, self.height)
+        if self._hovered is not None:
+            self.panel.draw_section_labels(self._section_labels(), self.hover, (vx, vy, vw, vh))
         if self._hovered is not None and self.in_viewport(*self._mouse) and self._drag_owner is None:
             self.panel.draw_tooltip(self.hover, *self._mouse, (vx + vw, vy + vh))
         imgui.render()

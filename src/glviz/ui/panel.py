@@ -25,6 +25,7 @@ KIND_COLOURS = {  # text colours matching the scene's block colours
 }
 ERROR_COLOUR = (1.0, 0.45, 0.4, 1.0)
 MESSAGE_COLOUR = (1.0, 0.85, 0.45, 1.0)
+SECTION_COLOUR = (1.0, 0.8, 0.4, 1.0)  # the hovered cell's section labels
 BUILD_PROGRESS_AFTER_S = 0.3  # show a progress bar for model builds slower than this
 DIM_COLOUR = (0.65, 0.65, 0.7, 1.0)
 LETTER_COLOURS = ((0.95, 0.45, 0.4, 1.0), (0.45, 0.8, 0.45, 1.0), (0.45, 0.6, 1.0, 1.0))  # A, B, C bars
@@ -91,6 +92,28 @@ class Panel:
         self._hover(app.hover, app)
         self._help()
         imgui.end()
+
+    def draw_section_labels(self, labels: list[tuple[str, float, float]], info: HoverInfo | None,
+                            viewport: tuple[float, float, float, float]) -> None:
+        """Where the hovered cell is: its section path as a breadcrumb in the view's top-left corner, and the
+        3D section labels of that path (Transformer i, Self-attention, Head h) marked where they are drawn."""
+        vx, vy, vw, vh = viewport
+        draw = imgui.get_background_draw_list()
+        plate = imgui.get_color_u32(imgui.ImVec4(0.12, 0.12, 0.16, 0.82))
+        ink = imgui.get_color_u32(imgui.ImVec4(*SECTION_COLOUR))
+        if info is not None:
+            crumb = " / ".join(part for part in (info.section, info.label) if part)
+            size = imgui.calc_text_size(crumb)
+            corner = imgui.ImVec2(vx + 20 + size.x, vy + 16 + size.y)
+            draw.add_rect_filled(imgui.ImVec2(vx + 8, vy + 8), corner, plate, 4.0)
+            draw.add_text(imgui.ImVec2(vx + 14, vy + 12), ink, crumb)
+        for text, x, y in labels:
+            if not (vx <= x < vx + vw and vy <= y < vy + vh):
+                continue
+            size = imgui.calc_text_size(text)
+            top_left, bottom_right = imgui.ImVec2(x - 4, y - size.y - 6), imgui.ImVec2(x + size.x + 4, y)
+            draw.add_rect_filled(top_left, bottom_right, plate, 4.0)
+            draw.add_text(imgui.ImVec2(x, y - size.y - 3), ink, text)
 
     def draw_tooltip(self, info: HoverInfo | None, x: float, y: float, bounds: tuple[float, float]) -> None:
         """A small label by the cursor in the 3D view: block, indices, value (as on LLM Visualization)."""

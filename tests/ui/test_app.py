@@ -246,3 +246,20 @@ def test_zooming_out_stops_a_few_overviews_away(app):
     for _ in range(100):
         app.scroll(0, -1)
     assert start < app.camera.distance <= MAX_ZOOM_OUT * start * 1.0001
+
+
+def test_section_labels_of_the_hovered_part(app, fbo):
+    from glviz.render.camera import block_pose
+
+    layout = app.view.layout
+    block = layout.by_name["layers.1.attn.h0.k"]
+    app.camera.set_pose(block_pose(layout, block, aspect=app.aspect))
+    app.mouse_move(*_pixel_of(app, block, 3, 3))
+    app.frame(fbo, dt=0.016)
+    labels = app.section_labels()
+    assert [text for text, _, _ in labels] == ["Transformer 1", "Self-attention", "Head 0"]
+    head = next(s for s in layout.sections if s.label == "Head 0" and s.position[1] < -600)  # layer 1's
+    view_projection = app.camera.view_projection(app.aspect).astype(float)
+    clip = np.append(np.asarray(head.position, dtype=float), 1.0) @ view_projection
+    _, x, y = labels[2]
+    assert abs(x - (clip[0] / clip[3] + 1) / 2 * app.viewport[2]) < 1e-6

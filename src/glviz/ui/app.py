@@ -494,7 +494,7 @@ class GlvizApp:
             self.scene.set_highlight([cell[0]])
         self.invalidate()
 
-    def _section_labels(self) -> list[tuple[str, float, float]]:
+    def section_labels(self) -> list[tuple[str, float, float]]:
         """The section labels of the hovered block (Transformer i, Self-attention, Head h, ...) and where they
         are on screen: for each part of the block's section path, the nearest section with that label."""
         layout = self.view.layout
@@ -558,7 +558,7 @@ class GlvizApp:
         vx, vy, vw, vh = self.viewport
         self.panel.draw(self, vw, self.panel_width, self.height)
         if self._hovered is not None:
-            self.panel.draw_section_labels(self._section_labels(), self.hover, (vx, vy, vw, vh))
+            self.panel.draw_section_labels(self.section_labels(), self.hover, (vx, vy, vw, vh))
         if self._hovered is not None and self.in_viewport(*self._mouse) and self._drag_owner is None:
             self.panel.draw_tooltip(self.hover, *self._mouse, (vx + vw, vy + vh))
         imgui.render()

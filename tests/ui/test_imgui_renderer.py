@@ -199,3 +199,31 @@ def test_typing_and_ctrl_c_ctrl_v_in_a_text_field(renderer, fbo):
     clipboard["text"] = "ABCABC"
     press(glfw.KEY_V, MOD_CONTROL)  # paste
     assert state["text"] == "ABCABC"
+
+
+def test_atlas_growth_creates_updates_and_destroys_textures(gl_ctx, renderer, fbo):
+    """Growing fonts make imgui replace its atlas: the renderer creates the new texture, uploads glyph
+    updates, then destroys the old one; in the end it holds exactly imgui's live textures."""
+    from imgui_bundle import imgui
+
+    def text(size: float, words: str):
+        def build() -> None:
+            imgui.set_next_window_pos((0, 0))
+            imgui.set_next_window_size((W, H))
+            imgui.begin("Atlas")
+            imgui.push_font(None, size)
+            imgui.text(words)
+            imgui.pop_font()
+            imgui.end()
+        return build
+
+    _frame(renderer, fbo, text(13, "abc"))
+    first_ids = set(renderer.textures)
+    for i in range(6):
+        _frame(renderer, fbo, text(40 + 9 * i, "glyphs at a new size: Σ√μσ×"))
+    for _ in range(10):
+        _frame(renderer, fbo, text(13, "abc"))
+    live = {int(t.tex_id) for t in imgui.get_platform_io().textures if t.status == imgui.ImTextureStatus.ok}
+    assert set(renderer.textures) == live
+    assert live != first_ids  # the atlas was replaced and the first texture destroyed
+    assert gl_ctx.error == "GL_NO_ERROR"

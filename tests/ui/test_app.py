@@ -263,3 +263,28 @@ def test_section_labels_of_the_hovered_part(app, fbo):
     clip = np.append(np.asarray(head.position, dtype=float), 1.0) @ view_projection
     _, x, y = labels[2]
     assert abs(x - (clip[0] / clip[3] + 1) / 2 * app.viewport[2]) < 1e-6
+
+
+def test_hidpi_framebuffer_twice_the_window(gl_ctx, tmp_path):
+    """Pixel ratio 2: events stay in window pixels, the picture fills the doubled framebuffer."""
+    from glviz.render.frame import read_pixels
+    from glviz.ui.app import GlvizApp
+    from glviz.ui.panel import PANEL_WIDTH
+
+    width, height = 700, 400
+    big = gl_ctx.simple_framebuffer((2 * width, 2 * height))
+    app = GlvizApp(gl_ctx, size=(width, height), pixel_ratio=2.0, screenshot_dir=tmp_path)
+    try:
+        layout = app.view.layout
+        block = layout.by_name["embed"]
+        app.mouse_move(*_pixel_of(app, block, 20, 5))
+        app.frame(big, dt=0.016)
+        app.frame(big, dt=0.016)
+        assert app.hover is not None and app.hover.name == "embed"
+        image = read_pixels(big)
+        panel_left = 2 * (width - PANEL_WIDTH)
+        assert image[2 * height - 20, panel_left + 40].mean() < 80  # the dark panel, at double scale
+        assert image[2 * height - 20, panel_left - 40].mean() > 150  # the light 3D view left of it
+        assert gl_ctx.error == "GL_NO_ERROR"
+    finally:
+        app.release()

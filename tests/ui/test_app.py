@@ -288,3 +288,14 @@ def test_hidpi_framebuffer_twice_the_window(gl_ctx, tmp_path):
         assert gl_ctx.error == "GL_NO_ERROR"
     finally:
         app.release()
+
+
+def test_a_release_reported_elsewhere_does_not_pan(app):
+    """glfw gives the pointer's current position with a button release; the jump there is not a drag."""
+    from glviz.ui.app import LEFT
+
+    app.mouse_press(300, 300, LEFT)
+    app.mouse_move(320, 310)
+    after_drag = app.camera.pose
+    app.mouse_release(5, 790, LEFT)
+    assert app.camera.pose == after_drag

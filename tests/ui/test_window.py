@@ -202,6 +202,14 @@ def test_hover_drag_wheel_keys_in_a_real_window(xvfb, app_process, tmp_path):
     assert np.abs(pasted[output].astype(int) - typed[output].astype(int)).sum() < 500, "paste did not restore"
     assert app_process.poll() is None, (tmp_path / "glviz.log").read_text()
 
+    # Resizing (down to a sliver and back) keeps the app running and the panel beside the view.
+    for w, h in ((640, 400), (1, 1), (WIDTH, HEIGHT)):
+        _xdotool(xvfb, "windowsize", window, str(w), str(h))
+        _settle(xvfb)
+        assert app_process.poll() is None, (tmp_path / "glviz.log").read_text()
+    resized = _settle(xvfb)
+    assert resized[:, WIDTH - PANEL:].std() > 1 and resized[:, : WIDTH - PANEL].std() > 1
+
     # P saves a screenshot, 2 switches to GPT-2 (title follows), Ctrl+Q quits cleanly.
     _xdotool(xvfb, "key", "p")  # no window manager: keys go to the window under the pointer
     deadline = time.monotonic() + 15

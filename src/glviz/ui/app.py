@@ -370,12 +370,14 @@ class GlvizApp:
         self.invalidate()
 
     def mouse_release(self, x: float, y: float, button: int, mods: int = 0) -> None:
-        self.mouse_move(x, y)
         self._buttons.discard(button)
-        if button in _IMGUI_BUTTON:
-            imgui.get_io().add_mouse_button_event(_IMGUI_BUTTON[button], False)
         if not self._buttons:
             self._drag_owner = self._drag_mode = None
+        # Moved only after the drag ended: glfw reports where the pointer is when the release is handled,
+        # which can be far from where the button went up; that jump must not pan the scene.
+        self.mouse_move(x, y)
+        if button in _IMGUI_BUTTON:
+            imgui.get_io().add_mouse_button_event(_IMGUI_BUTTON[button], False)
         self.invalidate()
 
     def scroll(self, dx: float, dy: float) -> None:

@@ -173,12 +173,14 @@ def test_hover_drag_wheel_keys_in_a_real_window(xvfb, app_process, tmp_path):
     panned = _settle(xvfb)
     view = (slice(0, HEIGHT), slice(0, WIDTH - PANEL))
     assert np.abs(panned[view].astype(int) - before[view].astype(int)).sum() > 10000, "drag did not pan"
+    assert panned[view].std() > 1, "the drag threw the model out of view"
 
     # The wheel zooms.
     _xdotool(xvfb, "mousemove", str(x), str(y))
     _xdotool(xvfb, "click", "--repeat", "3", "4")
     zoomed = _settle(xvfb)
     assert np.abs(zoomed[view].astype(int) - panned[view].astype(int)).sum() > 10000, "wheel did not zoom"
+    assert zoomed[view].std() > 1, "the zoom lost the model"
     assert app_process.poll() is None, (tmp_path / "glviz.log").read_text()
 
     # Typing in the panel's input field: select all, type new letters, the model's output changes; copy the

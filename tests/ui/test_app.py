@@ -299,3 +299,21 @@ def test_a_release_reported_elsewhere_does_not_pan(app):
     after_drag = app.camera.pose
     app.mouse_release(5, 790, LEFT)
     assert app.camera.pose == after_drag
+
+
+def test_new_input_re_explains_the_hovered_cell_even_from_the_panel(app, fbo):
+    from glviz.layout.blocks import block_values
+
+    layout = app.view.layout
+    block = layout.by_name["embed"]
+    app.set_input("AAAAAA")
+    app.mouse_move(*_pixel_of(app, block, 20, 0))
+    app.frame(fbo, dt=0.016)
+    cell = (app.hover.block, app.hover.row, app.hover.col)
+    app.mouse_move(W - 50, 300)  # over the panel: the explanation stays
+    app.frame(fbo, dt=0.016)
+    app.set_input("CCCCCC")
+    app.frame(fbo, dt=0.016)
+    assert (app.hover.block, app.hover.row, app.hover.col) == cell
+    expected = float(block_values(layout.blocks[block], app.view.trace)[cell[1], cell[2]])
+    assert app.hover.value == expected and app.hover.matches

@@ -303,7 +303,9 @@ class GlvizApp:
         nano.renderer.upload_trace(trace)
         nano.explainer.set_trace(trace)
         self.letters = letters
-        self._hovered = None  # values changed: rebuild the explanation of the hovered cell
+        if self.view is nano and self._hovered is not None:  # same cell, new values: explain it again
+            cell, self._hovered = self._hovered, None
+            self._set_hover(cell)
         self._pick_pending = True
         self.invalidate()
         return True

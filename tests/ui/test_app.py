@@ -317,3 +317,22 @@ def test_new_input_re_explains_the_hovered_cell_even_from_the_panel(app, fbo):
     assert (app.hover.block, app.hover.row, app.hover.col) == cell
     expected = float(block_values(layout.blocks[block], app.view.trace)[cell[1], cell[2]])
     assert app.hover.value == expected and app.hover.matches
+
+
+def test_while_typing_keys_are_text_but_ctrl_q_still_quits(app, fbo):
+    from imgui_bundle import imgui
+
+    from glviz.ui.app import KEY_1, KEY_Q, LEFT, MOD_CONTROL
+
+    field = (W - 400 + 60, 141)  # the letters field, first widget under "Input and output"
+    app.mouse_move(*field)
+    app.frame(fbo, dt=0.016)
+    app.mouse_press(*field, LEFT)
+    app.frame(fbo, dt=0.016)
+    app.mouse_release(*field, LEFT)
+    app.frame(fbo, dt=0.016)
+    assert imgui.get_io().want_text_input
+    app.key(KEY_1 + 1, True)  # "2" goes to the text field, not to the model switch
+    assert app.model_name == "nano" and app.building is None
+    app.key(KEY_Q, True, MOD_CONTROL)
+    assert app.quit_requested

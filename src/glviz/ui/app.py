@@ -399,13 +399,11 @@ class GlvizApp:
         """A glfw key event; shortcuts apply unless a text field has the keyboard."""
         feed_key(key, down, mods)
         self.invalidate()
-        if not down or imgui.get_io().want_text_input:
-            return
-        if key == KEY_Q and mods & MOD_CONTROL:
+        if down and key == KEY_Q and mods & MOD_CONTROL:  # quits even while typing in a text field
             self.quit_requested = True
-        elif mods & MOD_CONTROL:
+        if not down or imgui.get_io().want_text_input or mods & MOD_CONTROL:
             return
-        elif KEY_1 <= key <= KEY_4:
+        if KEY_1 <= key <= KEY_4:
             self.switch_model(MODELS[key - KEY_1])
         elif key == KEY_F:
             self.focus_hovered()

@@ -195,6 +195,12 @@ class Panel:
         imgui.text("Sorted by the model:")
         imgui.same_line()
         imgui.text_colored(imgui.ImVec4(1.0, 1.0, 1.0, 1.0), " ".join(letters))
+        expected = "".join(sorted(app.letters))
+        imgui.same_line()
+        if letters == expected:
+            imgui.text_colored(imgui.ImVec4(0.45, 0.85, 0.5, 1.0), "  correct")
+        else:
+            imgui.text_colored(imgui.ImVec4(*ERROR_COLOUR), f"  expected {' '.join(expected)}")
         imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), "probability of A, B, C at each output position")
         bar_width = (imgui.get_content_region_avail().x - 40) / 3 - 4
         for k in range(probs.shape[0]):

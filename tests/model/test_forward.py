@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import warnings
 
 import numpy as np
@@ -310,3 +311,17 @@ def test_trace_buffer_is_recycled_only_when_no_value_is_alive() -> None:
     assert third["logits"].__array_interface__["data"][0] == address
     for name, value in reference.items():
         np.testing.assert_array_equal(third[name], value, err_msg=name)
+
+
+def test_rows_split_among_threads_give_the_same_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    import glviz.model.forward as forward
+
+    config = GPTConfig(n_layer=1, n_head=2, n_embd=8, vocab_size=300, block_size=9)
+    weights = _perturbed_weights(config, 9)
+    tokens = [3, 1, 4, 1, 5, 9, 2, 6, 5]
+    whole = {name: value.copy() for name, value in Trace(weights, tokens).full().items()}
+    monkeypatch.setattr(forward, "_PARALLEL_MIN_ELEMENTS", 0)
+    assert len(forward._row_chunks(9, 9 * 300)) == min(os.cpu_count() or 1, 8)
+    split = Trace(weights, tokens).full()
+    for name in ("layers.0.mlp.gelu", "probs", "probs.max", "probs.expsum", "logits"):
+        np.testing.assert_array_equal(split[name], whole[name], err_msg=name)

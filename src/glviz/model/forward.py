@@ -9,8 +9,11 @@ query, key and value projections of a layer run as a single GEMM on the fused (C
 from __future__ import annotations
 
 import math
+import os
 import sys
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -190,6 +193,13 @@ def gelu(
     return np.divide(x, u, out=out)
 
 
+def _sum_of_squares(x: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """Sum of squares over the last axis, no temporary (np.vecdot where numpy has it: faster than einsum)."""
+    if hasattr(np, "vecdot"):
+        return np.vecdot(x, x, out=out)
+    return np.einsum("...c,...c->...", x, x, out=out)
+
+
 def layer_norm(
     x: np.ndarray,
     gamma: np.ndarray,
@@ -203,13 +213,14 @@ def layer_norm(
 
     Results go to `out`, `mean`, `std` where given (new arrays otherwise).
     """
-    mean = np.mean(x, axis=-1, out=mean)  # (...,)
+    mean = np.add.reduce(x, axis=-1, out=mean)  # (...,)
+    mean *= 1.0 / x.shape[-1]
     out = np.subtract(x, mean[..., None], out=out)  # (..., C) centred
-    std = np.einsum("...c,...c->...", out, out, out=std)  # (...,) sum of squares, no temporary
+    std = _sum_of_squares(out, std)  # (...,)
     std *= 1.0 / x.shape[-1]
     std += eps
     np.sqrt(std, out=std)
-    out /= std[..., None]
+    out *= (1.0 / std)[..., None]
     out *= gamma
     out += beta
     return out, mean, std
@@ -256,6 +267,34 @@ def _future_mask(T: int) -> np.ndarray:
     return mask
 
 
+# numpy runs elementwise work on one core while BLAS uses all of them. The largest rowwise steps (softmax
+# over the vocabulary, GELU) split their rows among threads: numpy releases the GIL in its loops.
+_PARALLEL_MIN_ELEMENTS = 1 << 20
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _row_chunks(n_rows: int, n_elements: int) -> list[slice]:
+    """How to split rows among threads: one chunk when the work is too small to be worth a thread."""
+    workers = min(os.cpu_count() or 1, 8, n_rows)
+    if workers < 2 or n_elements < _PARALLEL_MIN_ELEMENTS:
+        return [slice(0, n_rows)]
+    bounds = np.linspace(0, n_rows, workers + 1).round().astype(int)
+    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _for_row_chunks(fn: Callable[[slice], object], n_rows: int, n_elements: int) -> None:
+    """fn(rows) for chunks of rows covering 0..n_rows, on worker threads when it pays."""
+    global _POOL
+    chunks = _row_chunks(n_rows, n_elements)
+    if len(chunks) == 1:
+        fn(chunks[0])
+        return
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=len(chunks), thread_name_prefix="glviz-rows")
+    for future in [_POOL.submit(fn, rows) for rows in chunks]:
+        future.result()
+
+
 def softmax(
     scores: np.ndarray,
     probs: np.ndarray | None = None,
@@ -272,6 +311,20 @@ def softmax(
     expsum = np.sum(probs, axis=-1, out=expsum)  # (...,)
     probs /= expsum[..., None]
     return probs, peak, expsum
+
+
+def softmax_rows(
+    scores: np.ndarray, probs: np.ndarray, peak: np.ndarray, expsum: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`softmax` of a 2-D array into the given arrays, rows split among threads when large."""
+    _for_row_chunks(lambda r: softmax(scores[r], probs[r], peak[r], expsum[r]), scores.shape[0], scores.size)
+    return probs, peak, expsum
+
+
+def gelu_rows(x: np.ndarray, activation: str, out: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+    """`gelu` of a 2-D array into `out`, rows split among threads when large."""
+    _for_row_chunks(lambda r: gelu(x[r], activation, out[r], scratch[r]), x.shape[0], x.size)
+    return out
 
 
 def merge_heads(heads: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -613,7 +666,7 @@ class Trace:
 
     def _gelu(self, i: int) -> tuple[np.ndarray]:
         out, scratch = self._out(f"layers.{i}.mlp.gelu"), self._out("scratch.gelu")
-        return (gelu(self._v(i, "mlp.fc"), self.config.activation, out=out, scratch=scratch),)  # (T, 4C)
+        return (gelu_rows(self._v(i, "mlp.fc"), self.config.activation, out, scratch),)  # (T, 4C)
 
     def _mlp_proj(self, i: int) -> tuple[np.ndarray]:
         p = f"layers.{i}.mlp."
@@ -631,7 +684,7 @@ class Trace:
         return (np.matmul(self._values["ln_f.out"], head.T, out=self._out("logits")),)  # (T, V)
 
     def _probs(self, _: int) -> tuple[np.ndarray, ...]:
-        return softmax(
+        return softmax_rows(
             self._values["logits"], self._out("probs"), self._out("probs.max"), self._out("probs.expsum")
         )  # (T, V), (T,), (T,)
 

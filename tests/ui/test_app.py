@@ -213,7 +213,7 @@ def test_home_i_f_and_space_keys(app, fbo):
 @pytest.mark.parametrize(("args", "message"), [
     (["--input", "ABCD"], "glviz: error: "),
     (["--input", "ABCABX"], "glviz: error: "),
-    (["--size", "big"], "glviz: error: size must be WIDTHxHEIGHT"),
+    (["--size", "big"], "glviz: error: --size must look like 1280x720 (big)"),
 ])
 def test_bad_app_options_are_one_line_errors(args, message, tmp_path):
     import os

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
 import numpy as np
 
+from glviz.commands.options import parse_size
 from glviz.errors import GlvizError
 
 MODELS = ("nano", "gpt2", "gpt2-xl", "gpt3")
 DEFAULT_INPUT = "CBABBC"
 DEFAULT_PROMPT = "The quick brown fox jumps over the lazy dog"
-MAX_SIDE = 8192
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,17 +26,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="overview, input, or a block name like layers.0.attn.h1.q (default: overview)")
     parser.add_argument("--size", default="1280x720", metavar="WxH", help="image size (default: 1280x720)")
     parser.add_argument("--out", required=True, metavar="PNG", help="where to write the image")
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """'1280x720' -> (1280, 720); GlvizError for anything else."""
-    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
-    if not match:
-        raise GlvizError(f"--size must look like 1280x720 ({text})")
-    w, h = int(match.group(1)), int(match.group(2))
-    if not (16 <= w <= MAX_SIDE and 16 <= h <= MAX_SIDE):
-        raise GlvizError(f"--size sides must be 16..{MAX_SIDE} pixels ({text})")
-    return w, h
 
 
 def _default_tokens(weights) -> np.ndarray:

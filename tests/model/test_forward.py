@@ -325,3 +325,19 @@ def test_rows_split_among_threads_give_the_same_values(monkeypatch: pytest.Monke
     split = Trace(weights, tokens).full()
     for name in ("layers.0.mlp.gelu", "probs", "probs.max", "probs.expsum", "logits"):
         np.testing.assert_array_equal(split[name], whole[name], err_msg=name)
+
+
+def test_lazy_trace_takes_memory_only_for_the_layers_it_runs() -> None:
+    config = GPTConfig(n_layer=4, n_head=2, n_embd=8, vocab_size=11, block_size=6)
+    trace = Trace(random_weights(config), [1, 2, 3])
+    trace["layers.1.ln1.out"]
+    held = [buffer is not None for buffer in trace._sections]
+    assert held == [
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+        True,
+    ]  # embed, layers 0-1, not 2-3 nor head; scratch

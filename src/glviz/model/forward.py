@@ -435,16 +435,15 @@ def _plan(n_layer: int) -> tuple[list[_Stage], dict[str, int]]:
     return plan
 
 
-def _value_shapes(config: GPTConfig, T: int) -> dict[str, tuple[int, ...]]:
-    """Shapes of the float values a trace keeps, in forward order, plus the scratch arrays it reuses.
-
-    A layer's q, k and v are one (3, H, T, A) block, `attn.qkv`, so that one copy splits the heads.
-    """
+def _value_shapes(config: GPTConfig, T: int) -> list[dict[str, tuple[int, ...]]]:
+    """Shapes of the float values a trace keeps, by section: embedding, each layer, head, and scratch arrays
+    that every layer reuses. A layer's q, k and v are one (3, H, T, A) block, `attn.qkv`, so that one copy
+    splits the heads."""
     C, H, A, V = config.n_embd, config.n_head, config.head_size, config.vocab_size
-    shapes: dict[str, tuple[int, ...]] = {"tok_emb": (T, C), "pos_emb": (T, C), "embed": (T, C)}
+    sections: list[dict[str, tuple[int, ...]]] = [{"tok_emb": (T, C), "pos_emb": (T, C), "embed": (T, C)}]
     for i in range(config.n_layer):
         p = f"layers.{i}."
-        shapes.update({
+        sections.append({
             p + "ln1.out": (T, C), p + "ln1.mean": (T,), p + "ln1.std": (T,),
             p + "attn.qkv": (3, H, T, A),
             p + "attn.scores": (H, T, T), p + "attn.probs": (H, T, T), p + "attn.max": (H, T),
@@ -454,31 +453,36 @@ def _value_shapes(config: GPTConfig, T: int) -> dict[str, tuple[int, ...]]:
             p + "mlp.fc": (T, 4 * C), p + "mlp.gelu": (T, 4 * C), p + "mlp.proj": (T, C),
             p + "resid2": (T, C),
         })  # fmt: skip
-    shapes.update({
+    sections.append({
         "ln_f.out": (T, C), "ln_f.mean": (T,), "ln_f.std": (T,),
         "logits": (T, V), "probs": (T, V), "probs.max": (T,), "probs.expsum": (T,),
-        "scratch.qkv": (T, 3 * C), "scratch.merged": (T, C), "scratch.gelu": (T, 4 * C),
     })  # fmt: skip
-    return shapes
+    sections.append({"scratch.qkv": (T, 3 * C), "scratch.merged": (T, C), "scratch.gelu": (T, 4 * C)})
+    return sections
 
 
-_ALIGN = 16  # elements between value starts: 64 bytes for float32, what AVX-512 loads like
+_ALIGN = 16  # values start at multiples of 16 elements: 64 bytes for float32, what AVX-512 loads like
 
-_LAYOUTS: dict[tuple[int, ...], tuple[dict[str, tuple[int, int, tuple[int, ...]]], int]] = {}
+# name -> (section, start, stop, shape), and each section's length
+_Layout = tuple[dict[str, tuple[int, int, int, tuple[int, ...]]], list[int]]
+_LAYOUTS: dict[tuple[int, ...], _Layout] = {}
 
 
-def _arena_layout(config: GPTConfig, T: int) -> tuple[dict[str, tuple[int, int, tuple[int, ...]]], int]:
-    """name -> (start, stop, shape) in a trace's flat buffer, and the buffer's length."""
+def _buffer_layout(config: GPTConfig, T: int) -> _Layout:
+    """Where each value of a trace lives: one flat buffer per section, taken when the section is reached."""
     key = (config.n_layer, config.n_head, config.n_embd, config.vocab_size, T)
     layout = _LAYOUTS.get(key)
     if layout is None:
-        places: dict[str, tuple[int, int, tuple[int, ...]]] = {}
-        position = 0
-        for name, shape in _value_shapes(config, T).items():
-            size = math.prod(shape)
-            places[name] = (position, position + size, shape)
-            position += -(-size // _ALIGN) * _ALIGN
-        layout = _LAYOUTS[key] = (places, position)
+        places: dict[str, tuple[int, int, int, tuple[int, ...]]] = {}
+        sizes = []
+        for section, shapes in enumerate(_value_shapes(config, T)):
+            position = 0
+            for name, shape in shapes.items():
+                size = math.prod(shape)
+                places[name] = (section, position, position + size, shape)
+                position += -(-size // _ALIGN) * _ALIGN
+            sizes.append(position)
+        layout = _LAYOUTS[key] = (places, sizes)
     return layout
 
 
@@ -486,8 +490,8 @@ class _ArenaPool:
     """Recycles the flat buffers that hold traces' values.
 
     The first touch of fresh memory costs a page fault per 4 KiB: for GPT-2 small at T=128 that is more time
-    than all the layer norms, softmaxes and GELUs together. So a new trace takes over the buffer of a trace
-    that is gone. A buffer is free when nothing but this pool refers to it: every value of a trace is a view
+    than all the layer norms, softmaxes and GELUs together. So a new trace takes over the buffers of traces
+    that are gone. A buffer is free when nothing but this pool refers to it: every value of a trace is a view
     holding a reference to its buffer, so a buffer is never reused while any of its values is still in use.
     """
 
@@ -537,7 +541,7 @@ class Trace:
 
     The network is a chain, so the trace is a list of stages in forward order; asking for a value runs the
     stages up to the one that makes it, and no further (`layers.0.ln1.out` never runs layer 2 or the head).
-    Values are views into one flat buffer per trace (see _ArenaPool); treat them as read-only.
+    Values are views into a few flat buffers (one per layer; see _ArenaPool): treat them as read-only.
     """
 
     def __init__(self, weights: Weights, tokens: np.ndarray | list[int], dtype: type = np.float32) -> None:
@@ -556,8 +560,8 @@ class Trace:
         self._values: dict[str, np.ndarray] = {}
         self._stages, self._stage_of = _plan(self.config.n_layer)
         self._done = 0  # stages 0 .. _done-1 have run
-        self._places, size = _arena_layout(self.config, self.T)
-        self._arena = _ARENAS.take(size, self.dtype)
+        self._places, self._section_sizes = _buffer_layout(self.config, self.T)
+        self._sections: list[np.ndarray | None] = [None] * len(self._section_sizes)
 
     # -- public interface
     def __getitem__(self, name: str) -> np.ndarray:
@@ -594,8 +598,11 @@ class Trace:
     # -- the stages: each writes its values into the buffer and returns them in the order of its names
     def _out(self, name: str) -> np.ndarray:
         """The place in the buffer for value `name`."""
-        start, stop, shape = self._places[name]
-        return self._arena[start:stop].reshape(shape)
+        section, start, stop, shape = self._places[name]
+        buffer = self._sections[section]
+        if buffer is None:
+            buffer = self._sections[section] = _ARENAS.take(self._section_sizes[section], self.dtype)
+        return buffer[start:stop].reshape(shape)
 
     def _w(self, name: str) -> np.ndarray:
         return np.asarray(self.weights[name], dtype=self.dtype)

@@ -75,7 +75,8 @@ void main() {
     ivec2 cell = clamp(ivec2(floor(g)), ivec2(0), ivec2(cols - 1, rows - 1));  // (col, row)
 
     vec3 color = cell_bg;
-    float detail = smoothstep(1.5, 4.0, cell_px);  // 0 when cells are sub-pixel
+    // Values show from two pixels a cell on (the overview of nano): no finer, or pixels would skip cells.
+    float detail = smoothstep(1.2, 2.2, cell_px);  // 0 when cells are about a pixel or less
 
     if (v_offset >= 0) {
         float v = texelFetch(u_values, texel(v_offset + cell.y * cols + cell.x), 0).r;
@@ -85,6 +86,9 @@ void main() {
             float d = length(fract(g) - 0.5);
             float aa = 0.75 * max(fw.x, fw.y);
             float disc = 1.0 - smoothstep(DISC_RADIUS - aa, DISC_RADIUS + aa, d);
+            // Small cells are filled whole, so that a value still reads as a spot of colour; discs in
+            // their cell's background appear as cells grow big enough to show the difference.
+            disc = mix(1.0, disc, smoothstep(3.0, 8.0, cell_px));
             color = mix(cell_bg, diverging(v * v_size.w), disc);
         }
         color = mix(average, color, detail);

@@ -149,11 +149,40 @@ def test_overview_shows_the_whole_small_model_and_input_pose_the_embeddings():
     assert abs(clip[1] / clip[3]) > 1
 
 
-def test_overview_of_gpt3_shows_all_layers():
+def test_overview_of_gpt3_fills_the_width_with_all_columns():
     layout = build_layout(PRESETS["gpt3"])
     lo, hi = network_bounds(layout)
     camera = OrbitCamera(overview_pose(layout))
-    assert np.abs(ndc_of_box(camera, lo, hi, 16 / 9)[:, :2]).max() <= 1.0
+    # The top of every column (the first block of layers 0, 12, ..., 84) is in view...
+    firsts = [layout.by_name[f"layers.{i}.ln1.mean"] for i in range(0, 96, 12)]
+    tops = np.stack([ndc_of_box(camera, layout.mins[i], layout.maxs[i], 16 / 9) for i in firsts])
+    assert np.abs(tops[..., :2]).max() <= 1.0
+    # ... and the network spans the view from side to side, with its lower part cut off below.
+    top_row = ndc_of_box(camera, (lo[0], hi[1] - 1, 0), (hi[0], hi[1], 0), 16 / 9)
+    assert top_row[:, 0].min() < -0.85 and top_row[:, 0].max() > 0.85
+    assert ndc_of_box(camera, lo, hi, 16 / 9)[:, 1].min() < -1.0
+
+
+@pytest.mark.parametrize("aspect", [16 / 9, 1.1])
+def test_overview_of_nano_shows_card_embedding_and_heads_big_enough_to_see_values(aspect):
+    from glviz.render.camera import card_area
+
+    layout = build_layout(PRESETS["nano"])
+    camera = OrbitCamera(overview_pose(layout, aspect))
+    centre, bottom, width, height = card_area(layout)
+    left, right = centre - width / 2, centre + width / 2
+    card = ndc_of_box(camera, (left, bottom, 0), (right, bottom + height, 0), aspect)
+    assert np.abs(card[:, :2]).max() <= 1.0
+    for name in ("tokens", "embed", "layers.0.attn.h2.wq", "layers.0.attn.h0.heads"):
+        i = layout.by_name[name]
+        assert np.abs(ndc_of_box(camera, layout.mins[i], layout.maxs[i], aspect)[:, :2]).max() <= 1.0
+    # The card is modest: narrower than the top part of the model it sits above.
+    top = [layout.by_name[n] for n in ("tok_emb", "layers.0.attn.h0.wq", "wpe")]
+    assert width <= layout.maxs[top, 0].max() - layout.mins[top, 0].min()
+    # In a 720 pixel high view, a cell of the input embedding spans two pixels or more (values show).
+    i = layout.by_name["embed"]
+    embed = ndc_of_box(camera, layout.mins[i], layout.maxs[i], aspect)
+    assert np.ptp(embed[:, 1]) / 2 * 720 / layout.blocks[i].rows >= 2.0
 
 
 def test_morton_order_keeps_runs_compact():

@@ -184,60 +184,168 @@ class OrbitCamera:
 
 
 # --- poses for a layout -------------------------------------------------------------------------------------
+def _box_corners(lo, hi) -> np.ndarray:
+    """(8, 3) float64 corners of the box lo..hi."""
+    return np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])],
+                    dtype=np.float64)
+
+
 def fit_pose(lo, hi, azimuth: float = 0.0, elevation: float = 0.0, margin: float = 1.1,
              aspect: float = DEFAULT_ASPECT, fov_y: float = FOV_Y) -> Pose:
-    """A pose looking at the centre of the box lo..hi from the given angles, close enough that all of it
-    (perspective included) fits a viewport of `aspect` with `margin` to spare."""
-    lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
-    centre = (lo + hi) / 2
+    """A pose looking at the box lo..hi from the given angles, close enough that all of it (perspective
+    included) fits a viewport of `aspect` with `margin` to spare, and centred in it."""
+    return fit_points(_box_corners(lo, hi), azimuth, elevation, margin, aspect, fov_y)
+
+
+def fit_points(points: np.ndarray, azimuth: float = 0.0, elevation: float = 0.0, margin: float = 1.1,
+               aspect: float = DEFAULT_ASPECT, fov_y: float = FOV_Y) -> Pose:
+    """As fit_pose, for world points (N, 3) (corners of several boxes)."""
+    corners = np.asarray(points, dtype=np.float64)
+    centre = (corners.min(axis=0) + corners.max(axis=0)) / 2
     probe = OrbitCamera(Pose(tuple(centre), azimuth, elevation, 1.0), fov_y)
     right, up, forward = probe.basis()
-    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
-    rel = corners - centre  # (8, 3)
+    rel = corners - centre  # (N, 3)
     cot = 1.0 / math.tan(math.radians(fov_y) / 2)
     # A corner at depth distance + rel.forward fits when |rel.right| * cot / aspect <= depth / margin.
     need_x = margin * np.abs(rel @ right) * cot / aspect - rel @ forward
     need_y = margin * np.abs(rel @ up) * cot - rel @ forward
     distance = max(float(need_x.max()), float(need_y.max()), MIN_DISTANCE)
-    return Pose(tuple(float(v) for v in centre), azimuth, elevation, distance)
+    return _centred(Pose(tuple(float(v) for v in centre), azimuth, elevation, distance), corners, margin,
+                    aspect, fov_y)
 
 
-TALL_MODEL = 6.0  # a model taller than this many times its width is shown from the top in the overview,
-TALLEST_OVERVIEW = 2.6  # down to this many times its width
-CARD_EM = 0.05  # model card title height as a fraction of the height the overview shows
-CARD_HEADROOM = 5.5  # card titles of room that the overview leaves above the model for the card
+def _centred(pose: Pose, corners: np.ndarray, margin: float, aspect: float, fov_y: float) -> Pose:
+    """`pose` moved and brought closer so that the projection of `corners` (N, 3) is centred in the view
+    and fills it with `margin` to spare: seen at an angle, the near end of a wide box looks larger than the
+    far end, and centring the box's middle would leave the far side of the view empty."""
+    points = np.concatenate([corners, np.ones((len(corners), 1))], axis=1)  # (N, 4)
+    tan_half = math.tan(math.radians(fov_y) / 2)
+    for _ in range(12):
+        camera = OrbitCamera(pose, fov_y)
+        clip = points @ camera.view_projection(aspect).astype(np.float64)
+        if (clip[:, 3] <= 0).any():
+            break
+        ndc = clip[:, :2] / clip[:, 3:]
+        mid, half = (ndc.max(axis=0) + ndc.min(axis=0)) / 2, (ndc.max(axis=0) - ndc.min(axis=0)) / 2
+        right, up, _ = camera.basis()
+        # The shift that moves a point at the target's depth by `mid`, and the zoom that makes `half` fill.
+        target = camera.target + (right * mid[0] * aspect + up * mid[1]) * tan_half * camera.distance
+        distance = max(camera.distance * float(half.max()) * margin, MIN_DISTANCE)
+        pose = Pose(tuple(float(v) for v in target), pose.azimuth, pose.elevation, distance)
+    return pose
 
 
-def overview_height(layout) -> float:
-    """World height of the model part the overview shows (all of it, or the top of a tall single column)."""
-    lo, hi = network_bounds(layout)
-    height, width = hi[1] - lo[1], hi[0] - lo[0]
-    return float(TALLEST_OVERVIEW * width if height > TALL_MODEL * width else height)
-
-
-def card_em(layout) -> float:
-    """Title height of the model card (render/text.py) in world units, so that the card has the same size
-    on screen in every model's overview; the card is about 5 of these tall."""
-    return max(2.0, CARD_EM * overview_height(layout))
+OVERVIEW_AZIMUTH = -25.0  # degrees: from the left, so that the heads stacked behind each other show
+OVERVIEW_ELEVATION = 15.0  # and from a little above, as in LLM Visualization
+CARD_WIDTH = 0.9  # model card width at most, as a multiple of the width of the model's top part
+CARD_MIN_WIDTH = 0.1  # and at least this fraction of the model's width (GPT-3's 8 columns)
+CARD_HEIGHT = 0.5  # model card height at most, as a fraction of its greatest width
+CARD_GAP = 0.1  # between the model (with its labels) and the card, as a fraction of the card's width
+INPUT_ROW = ("tokens", "tok_emb", "embed", "pos_emb", "wte", "wpe")
 
 
 def network_bounds(layout) -> tuple[np.ndarray, np.ndarray]:
     """(lo, hi) float64 corners of the network without the vocabulary-wide blocks (embedding tables, logits)
-    that stick out far to the side in GPT-2 and GPT-3: what the overview frames and the card is sized by."""
-    narrow = np.array(["V" not in b.dims for b in layout.blocks], dtype=bool)
-    if not narrow.any():
-        narrow[:] = True
+    that stick out far to the side in GPT-2 and GPT-3: what the overview frames."""
+    narrow = _narrow(layout)
     return (layout.mins[narrow].min(axis=0).astype(np.float64),
             layout.maxs[narrow].max(axis=0).astype(np.float64))
 
 
-def overview_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:
-    """The model seen a little from the left and above, as in LLM Visualization: all of it, or for a tall
-    narrow model (nano's single column) its top part, so that blocks stay big enough to read."""
+def _narrow(layout) -> np.ndarray:
+    narrow = np.array(["V" not in b.dims for b in layout.blocks], dtype=bool)
+    if not narrow.any():
+        narrow[:] = True
+    return narrow
+
+
+def model_top(layout) -> float:
+    """Highest world y of the model's blocks and section labels (the card goes above it)."""
+    top = float(layout.bounds[1][1])
+    for section in layout.sections:
+        top = max(top, float(section.position[1] + section.height))
+    return top
+
+
+def card_area(layout) -> tuple[float, float, float, float]:
+    """(centre x, bottom y, width, height) in world units of the room for the model card (render/text.py)
+    above the model. As wide as the top of the model (input row and first attention layer), as in LLM
+    Visualization, so that it stays modest, and no narrower than a tenth of the whole network, so that it
+    can be read in GPT-3's overview; centred over the residual stream (the input embedding's column)."""
     lo, hi = network_bounds(layout)
-    lo[1] = hi[1] - overview_height(layout)
-    hi[1] += CARD_HEADROOM * card_em(layout)  # the model card above the model
-    return fit_pose(lo, hi, azimuth=-25.0, elevation=15.0, margin=1.02, aspect=aspect)
+    top_part = [i for i, b in enumerate(layout.blocks)
+                if (b.name in INPUT_ROW or b.name.startswith("layers.0.attn.")) and "V" not in b.dims]
+    width = float(layout.maxs[top_part, 0].max() - layout.mins[top_part, 0].min()) if top_part else 0.0
+    width = max(CARD_WIDTH * width, CARD_MIN_WIDTH * float(hi[0] - lo[0]), 1.0)
+    centre = float(lo[0] + hi[0]) / 2
+    if "embed" in layout.by_name:
+        i = layout.by_name["embed"]
+        centre = float(layout.mins[i, 0] + layout.maxs[i, 0]) / 2
+    centre = max(centre, float(lo[0]) + width / 2)  # a wide card does not stick out past the model's left
+    return centre, model_top(layout) + CARD_GAP * width, width, CARD_HEIGHT * width
+
+
+def _card_corners(layout) -> np.ndarray:
+    """(4, 3) corners of the room card_area keeps for the model card, in the plane of the model's front."""
+    centre, bottom, width, height = card_area(layout)
+    z = float(layout.bounds[1][2])
+    return np.array([[centre + dx * width / 2, bottom + dy * height, z] for dx in (-1, 1) for dy in (0, 1)])
+
+
+def _first_heads_bottom(layout) -> float:
+    """Lowest y of the first layer's attention heads (or of the network, without them)."""
+    heads = np.array([b.name.startswith("layers.0.attn.h") for b in layout.blocks], dtype=bool)
+    return float(layout.mins[heads, 1].min()) if heads.any() else float(network_bounds(layout)[0][1])
+
+
+def _slice_box(layout, bottom: float) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi) of the network's blocks that reach above `bottom`, cut at `bottom`, up to the model's top."""
+    narrow = _narrow(layout)
+    inside = narrow & (layout.maxs[:, 1] >= bottom)
+    if not inside.any():
+        inside = narrow
+    lo = np.array([layout.mins[inside, 0].min(), bottom, layout.mins[inside, 2].min()], dtype=np.float64)
+    hi = np.array([layout.maxs[inside, 0].max(), model_top(layout), layout.maxs[inside, 2].max()],
+                  dtype=np.float64)
+    return lo, hi
+
+
+def overview_box(layout, aspect: float = DEFAULT_ASPECT) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi) of the network part the overview frames (with the model card above it): from the model's top
+    down to the end of the first layer's attention heads at least, further down as far as the viewport's
+    shape leaves room for when the model is framed across its whole width (all columns of GPT-3), and all of
+    it when it fits."""
+    lo, _ = network_bounds(layout)
+    top = float(_card_corners(layout)[:, 1].max())
+    bottom = _first_heads_bottom(layout)
+    for _ in range(2):  # the width of the slice shown decides how far down the view reaches, and back
+        box_lo, box_hi = _slice_box(layout, bottom)
+        bottom = max(float(lo[1]), min(bottom, top - (box_hi[0] - box_lo[0]) / aspect))
+    return _slice_box(layout, bottom)
+
+
+def overview_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:
+    """The model seen a little from the left and above, as in LLM Visualization: its card and top part
+    (`overview_box`) filling the viewport, so that the blocks' cells stay big enough to see."""
+    lo, hi = overview_box(layout, aspect)
+    card = _card_corners(layout)
+    floor = _first_heads_bottom(layout)
+    fit = dict(azimuth=OVERVIEW_AZIMUTH, elevation=OVERVIEW_ELEVATION, margin=1.04, aspect=aspect)
+    points = np.concatenate([_box_corners(lo, hi), card])
+    pose = fit_points(points, **fit)
+    for _ in range(4):
+        # Seen at an angle, a wide model's near end looks taller than its middle: when the height then
+        # limits the view and the sides stay empty, show less of the model's height so that its width fills.
+        clip = np.append(points, np.ones((len(points), 1)), axis=1) @ OrbitCamera(pose).view_projection(
+            aspect).astype(np.float64)
+        span_x, span_y = np.ptp(clip[:, :2] / clip[:, 3:], axis=0)
+        if span_x > 0.97 * span_y or lo[1] >= floor:
+            break
+        top = float(points[:, 1].max())
+        lo, hi = _slice_box(layout, min(floor, top - (top - lo[1]) * span_x / span_y))
+        points = np.concatenate([_box_corners(lo, hi), card])
+        pose = fit_points(points, **fit)
+    return pose
 
 
 INPUT_BLOCKS = ("tokens", "tok_emb", "pos_emb", "embed", "wte", "wpe")
@@ -262,4 +370,5 @@ def block_pose(layout, block_index: int, aspect: float = DEFAULT_ASPECT) -> Pose
                     margin=1.3, aspect=aspect)
 
 
-__all__ = ["OrbitCamera", "Pose", "fit_pose", "overview_pose", "input_pose", "block_pose"]
+__all__ = ["OrbitCamera", "Pose", "fit_pose", "fit_points", "overview_pose", "overview_box", "card_area",
+           "input_pose", "block_pose"]

@@ -19,7 +19,7 @@ import numpy as np
 
 from glviz.model.config import DISPLAY_NAMES, param_count
 from glviz.render.blocks import ATLAS_WIDTH, ChunkCuller, _pad, _texture_rows, morton_order
-from glviz.render.camera import card_em
+from glviz.render.camera import card_area
 from glviz.resources import read_shader
 
 CHARSET = "".join(chr(c) for c in range(32, 127)) + "γβΣσμ×·√²ε–—∑"
@@ -242,27 +242,24 @@ def section_labels(layout) -> LabelSet:
 
 
 def model_card(layout, atlas: FontAtlas) -> LabelSet:
-    """Name, C, T, layers, heads and parameter count on a card above the model."""
+    """Name, C, T, layers, heads and parameter count on a card above the model, in the room that
+    camera.card_area keeps for it (short lines, so that the text is as large as that room allows)."""
     cfg = layout.config
-    lo, hi = layout.bounds
-    em = card_em(layout)
+    centre_x, bottom, max_w, max_h = card_area(layout)
     title = DISPLAY_NAMES.get(cfg.name, cfg.name)
     ink = (0.15, 0.18, 0.30, 1.0)
     small = 0.6
     lines = [(title, 1.0, (0.08, 0.10, 0.20, 1.0)),
-             (f"C = {cfg.n_embd}   T = {cfg.block_size}   layers = {cfg.n_layer}   heads = {cfg.n_head}",
-              small, ink),
+             (f"C = {cfg.n_embd}   T = {cfg.block_size}", small, ink),
+             (f"layers = {cfg.n_layer}   heads = {cfg.n_head}", small, ink),
              (f"parameters = {param_count(cfg):,}", small, ink)]
     text_w = max(atlas.text_width(t) * s for t, s, _ in lines)
-    card_w, card_h = text_w + 1.0, 0.3 + 1.0 + 2 * small * 1.3 + 0.45
-    # Centred over the residual stream (the input embedding's column), as in LLM Visualization.
-    centre_x = float(lo[0] + hi[0]) / 2
-    if "embed" in layout.by_name:
-        i = layout.by_name["embed"]
-        centre_x = float(layout.mins[i, 0] + layout.maxs[i, 0]) / 2
+    card_w = text_w + 1.2
+    card_h = 0.3 + 1.0 + sum(small * 1.3 for _, s, _ in lines if s < 1) + 0.45
+    em = min(max_w / card_w, max_h / card_h)  # the card's size follows the model's, not its text's
     left = centre_x - card_w * em / 2
-    top = float(hi[1]) + card_h * em + 2.0 * em
-    z = float(hi[2]) + 0.01
+    top = bottom + card_h * em
+    z = float(layout.bounds[1][2]) + 0.01
     border = 0.06  # em
     texts = ["", ""]
     origins = [(left - border * em, top + border * em, z), (left, top, z)]

@@ -59,7 +59,7 @@ def forward_gemms_only(weights, T: int) -> Callable[[], None]:
              ("head", (T, config.vocab_size)))}  # fmt: skip
     layers = [(weights.qkv(i)[0], weights[f"layers.{i}.attn.wproj"], weights[f"layers.{i}.mlp.wfc"],
                weights[f"layers.{i}.mlp.wproj"]) for i in range(config.n_layer)]  # fmt: skip
-    head = weights["lm_head"]
+    head = weights.head_columns()  # (C, V), as the trace uses it
 
     def run() -> None:
         for wqkv, wproj, wfc, wmlp in layers:
@@ -69,7 +69,7 @@ def forward_gemms_only(weights, T: int) -> Callable[[], None]:
             np.matmul(x, wproj, out=outs["c"])
             np.matmul(x, wfc, out=outs["fc"])
             np.matmul(h, wmlp, out=outs["c"])
-        np.matmul(x, head.T, out=outs["head"])
+        np.matmul(x, head, out=outs["head"])
 
     return run
 

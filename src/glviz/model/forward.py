@@ -309,7 +309,7 @@ def softmax(
     probs = np.subtract(scores, peak[..., None], out=probs)
     np.exp(probs, out=probs)
     expsum = np.sum(probs, axis=-1, out=expsum)  # (...,)
-    probs /= expsum[..., None]
+    probs *= (1.0 / expsum)[..., None]  # a multiply streams faster than a divide
     return probs, peak, expsum
 
 
@@ -687,8 +687,8 @@ class Trace:
         return self._ln(self._residual_in(self.config.n_layer), "ln_f")
 
     def _logits(self, _: int) -> tuple[np.ndarray]:
-        head = self._w("lm_head")  # (V, C)
-        return (np.matmul(self._values["ln_f.out"], head.T, out=self._out("logits")),)  # (T, V)
+        head = np.asarray(self.weights.head_columns(), self.dtype)  # (C, V)
+        return (np.matmul(self._values["ln_f.out"], head, out=self._out("logits")),)  # (T, V)
 
     def _probs(self, _: int) -> tuple[np.ndarray, ...]:
         return softmax_rows(

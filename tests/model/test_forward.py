@@ -341,3 +341,17 @@ def test_lazy_trace_takes_memory_only_for_the_layers_it_runs() -> None:
         False,
         True,
     ]  # embed, layers 0-1, not 2-3 nor head; scratch
+
+
+@pytest.mark.parametrize("tied", [True, False])
+def test_head_columns_follow_a_replaced_head(tied: bool) -> None:
+    config = GPTConfig(n_layer=1, n_head=1, n_embd=4, vocab_size=9, block_size=3, tied_head=tied)
+    weights = random_weights(config)
+    columns = weights.head_columns()
+    assert columns.flags.c_contiguous and columns.shape == (4, 9)
+    np.testing.assert_array_equal(columns, weights["lm_head"].T)
+    assert weights.head_columns() is columns  # made once
+    name = "wte" if tied else "lm_head"
+    weights.tensors[name] = weights[name] * 2.0
+    np.testing.assert_array_equal(weights.head_columns(), weights["lm_head"].T)
+    np.testing.assert_allclose(Trace(weights, [1, 2])["logits"], logits(weights, [1, 2]), rtol=1e-6)

@@ -1,5 +1,5 @@
 #version 330 core
-// Labels: one quad per glyph, in the x-y plane facing +z like the blocks. Glyph and label data are fetched
+// Labels: one quad per glyph, upright, in the x-y plane facing +z like the blocks (or turned about y). Glyph and label data are fetched
 // from textures by instance number (see blocks.vert for why). Labels smaller than u_min_px are collapsed.
 
 layout(std140) uniform Camera {
@@ -10,7 +10,8 @@ layout(std140) uniform Camera {
 };
 
 uniform sampler2D u_glyphs;  // per glyph: (label, x0 em, atlas cell or -1 for a box, box height em)
-uniform sampler2D u_labels;  // per label 2 texels: (origin.xyz, em height in world units), (rgba)
+uniform sampler2D u_labels;  // per label 3 texels: (origin.xyz, em height in world units), (rgba),
+                             // (cos, sin of the azimuth, cos, sin of the elevation of the camera it faces)
 uniform vec4 u_cell;         // cell width em, cell top above the baseline em, atlas cell size in uv (x, y)
 uniform int u_first;
 uniform float u_min_px;      // em height on screen below which a label is hidden
@@ -28,8 +29,12 @@ ivec2 texel(int i) {
 void main() {
     vec4 glyph = texelFetch(u_glyphs, texel(gl_InstanceID + u_first), 0);
     int label = int(glyph.x);
-    vec4 origin = texelFetch(u_labels, texel(2 * label), 0);
-    vec4 color = texelFetch(u_labels, texel(2 * label + 1), 0);
+    vec4 origin = texelFetch(u_labels, texel(3 * label), 0);
+    vec4 color = texelFetch(u_labels, texel(3 * label + 1), 0);
+    vec4 turn = texelFetch(u_labels, texel(3 * label + 2), 0);
+    // The right and up vectors of an orbit camera at that azimuth and elevation (camera.py's basis).
+    vec3 right = vec3(turn.x, 0.0, -turn.y);
+    vec3 up = vec3(-turn.w * turn.y, turn.z, -turn.w * turn.x);
 
     vec4 anchor = u_view_proj * vec4(origin.xyz, 1.0);
     float em_px = origin.w * u_params.x * 0.5 * u_viewport.w / max(anchor.w, 1e-6);
@@ -54,6 +59,6 @@ void main() {
         v_uv = (cell_origin + vec2(t.x, 1.0 - t.y)) * u_cell.zw;
         v_solid = 0.0;
     }
-    gl_Position = u_view_proj * vec4(origin.xyz + vec3(local * origin.w, 0.0), 1.0);
+    gl_Position = u_view_proj * vec4(origin.xyz + (right * local.x + up * local.y) * origin.w, 1.0);
     v_color = vec4(color.rgb, color.a * fade);
 }

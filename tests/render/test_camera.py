@@ -165,14 +165,20 @@ def test_overview_of_gpt3_fills_the_width_with_all_columns():
 
 @pytest.mark.parametrize("aspect", [16 / 9, 1.1])
 def test_overview_of_nano_shows_card_embedding_and_heads_big_enough_to_see_values(aspect):
-    from glviz.render.camera import card_area
+    from glviz.render.camera import card_area, card_axes
 
     layout = build_layout(PRESETS["nano"])
     camera = OrbitCamera(overview_pose(layout, aspect))
     centre, bottom, width, height = card_area(layout)
-    left, right = centre - width / 2, centre + width / 2
-    card = ndc_of_box(camera, (left, bottom, 0), (right, bottom + height, 0), aspect)
-    assert np.abs(card[:, :2]).max() <= 1.0
+    # The card faces the camera: on screen a level rectangle with upright sides, all of it in view.
+    right, up = card_axes()
+    base = np.array([centre, bottom, 0.0])
+    world = [base + side * right * width / 2 + rise * up * height for side in (-1, 1) for rise in (0, 1)]
+    corners = [project(camera, c) for c in world]  # bottom left, top left, bottom right, top right
+    assert corners[0][1] == pytest.approx(corners[2][1]) and corners[1][1] == pytest.approx(corners[3][1])
+    assert corners[0][0] == pytest.approx(corners[1][0]) and corners[2][0] == pytest.approx(corners[3][0])
+    for corner in world:
+        assert np.abs(ndc_of_box(camera, corner, corner, aspect)[:, :2]).max() <= 1.0
     for name in ("tokens", "embed", "layers.0.attn.h2.wq", "layers.0.attn.h0.heads"):
         i = layout.by_name[name]
         assert np.abs(ndc_of_box(camera, layout.mins[i], layout.maxs[i], aspect)[:, :2]).max() <= 1.0

@@ -238,7 +238,8 @@ def _centred(pose: Pose, corners: np.ndarray, margin: float, aspect: float, fov_
 OVERVIEW_AZIMUTH = -25.0  # degrees: from the left, so that the heads stacked behind each other show
 OVERVIEW_ELEVATION = 15.0  # and from a little above, as in LLM Visualization
 CARD_WIDTH = 0.9  # model card width at most, as a multiple of the width of the model's top part
-CARD_MIN_WIDTH = 0.1  # and at least this fraction of the model's width (GPT-3's 8 columns)
+CARD_OF_TOP = 0.45  # and at most this fraction of the height from the model's top to its first heads' end
+CARD_MIN_WIDTH = 0.12  # and at least this fraction of the model's width (GPT-3's 8 columns)
 CARD_HEIGHT = 0.5  # model card height at most, as a fraction of its greatest width
 CARD_GAP = 0.1  # between the model (with its labels) and the card, as a fraction of the card's width
 INPUT_ROW = ("tokens", "tok_emb", "embed", "pos_emb", "wte", "wpe")
@@ -269,14 +270,16 @@ def model_top(layout) -> float:
 
 def card_area(layout) -> tuple[float, float, float, float]:
     """(centre x, bottom y, width, height) in world units of the room for the model card (render/text.py)
-    above the model. As wide as the top of the model (input row and first attention layer), as in LLM
-    Visualization, so that it stays modest, and no narrower than a tenth of the whole network, so that it
-    can be read in GPT-3's overview; centred over the residual stream (the input embedding's column)."""
+    above the model: as wide as the top of the model (input row and first attention layer), as in LLM
+    Visualization, or less where that part is short (GPT-2's), so that it stays modest; no narrower than a
+    tenth of the whole network, so that it can be read in GPT-3's overview; centred over the residual stream
+    (the input embedding's column)."""
     lo, hi = network_bounds(layout)
     top_part = [i for i, b in enumerate(layout.blocks)
                 if (b.name in INPUT_ROW or b.name.startswith("layers.0.attn.")) and "V" not in b.dims]
     width = float(layout.maxs[top_part, 0].max() - layout.mins[top_part, 0].min()) if top_part else 0.0
-    width = max(CARD_WIDTH * width, CARD_MIN_WIDTH * float(hi[0] - lo[0]), 1.0)
+    width = min(CARD_WIDTH * width, CARD_OF_TOP * (model_top(layout) - _first_heads_bottom(layout)))
+    width = max(width, CARD_MIN_WIDTH * float(hi[0] - lo[0]), 1.0)
     centre = float(lo[0] + hi[0]) / 2
     if "embed" in layout.by_name:
         i = layout.by_name["embed"]
@@ -285,11 +288,21 @@ def card_area(layout) -> tuple[float, float, float, float]:
     return centre, model_top(layout) + CARD_GAP * width, width, CARD_HEIGHT * width
 
 
+def card_axes() -> tuple[np.ndarray, np.ndarray]:
+    """(right, up) unit vectors of the model card: it faces the overview camera, so that it looks the same
+    (a level rectangle, not a slanted trapezoid) wherever it lies in the overview."""
+    right, up, _ = OrbitCamera(Pose((0.0, 0.0, 0.0), OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION, 1.0)).basis()
+    return right, up
+
+
 def _card_corners(layout) -> np.ndarray:
-    """(4, 3) corners of the room card_area keeps for the model card, in the plane of the model's front."""
+    """(4, 3) corners of the room card_area keeps for the model card, turned like the card (render/text.py)
+    about the middle of its bottom edge."""
     centre, bottom, width, height = card_area(layout)
-    z = float(layout.bounds[1][2])
-    return np.array([[centre + dx * width / 2, bottom + dy * height, z] for dx in (-1, 1) for dy in (0, 1)])
+    right, up = card_axes()
+    base = np.array([centre, bottom, float(layout.bounds[1][2])])
+    return np.array([base + side * right * width / 2 + rise * up
+                     for side in (-1, 1) for rise in (0.0, height)])
 
 
 def _first_heads_bottom(layout) -> float:
@@ -307,6 +320,10 @@ def _slice_box(layout, bottom: float) -> tuple[np.ndarray, np.ndarray]:
     lo = np.array([layout.mins[inside, 0].min(), bottom, layout.mins[inside, 2].min()], dtype=np.float64)
     hi = np.array([layout.maxs[inside, 0].max(), model_top(layout), layout.maxs[inside, 2].max()],
                   dtype=np.float64)
+    # Section labels ("Transformer 0") start left of their blocks: keep their first letters in view.
+    starts = [s.position[0] for s in layout.sections if s.position[1] >= bottom]
+    if starts:
+        lo[0] = min(lo[0], float(min(starts)))
     return lo, hi
 
 
@@ -371,4 +388,4 @@ def block_pose(layout, block_index: int, aspect: float = DEFAULT_ASPECT) -> Pose
 
 
 __all__ = ["OrbitCamera", "Pose", "fit_pose", "fit_points", "overview_pose", "overview_box", "card_area",
-           "input_pose", "block_pose"]
+           "card_axes", "input_pose", "block_pose"]

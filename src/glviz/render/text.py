@@ -19,7 +19,7 @@ import numpy as np
 
 from glviz.model.config import DISPLAY_NAMES, param_count
 from glviz.render.blocks import ATLAS_WIDTH, ChunkCuller, _pad, _texture_rows, morton_order
-from glviz.render.camera import card_area
+from glviz.render.camera import OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION, card_area, card_axes
 from glviz.resources import read_shader
 
 CHARSET = "".join(chr(c) for c in range(32, 127)) + "γβΣσμ×·√²ε–—∑"
@@ -165,28 +165,32 @@ def load_atlas() -> FontAtlas:
 @dataclass
 class LabelSet:
     """Labels as arrays: text, baseline origin (world), em height (world), colour; a `box` (width, height
-    in em, from the origin right and down) draws a filled rectangle instead of text."""
+    in em, from the origin right and down) draws a filled rectangle instead of text; `facing` (azimuth,
+    elevation in degrees) turns a label to face a camera at those angles (0, 0: in the x-y plane, facing
+    +z like the blocks' faces)."""
 
     texts: list[str]
     origin: np.ndarray  # (L, 3) float32
     em: np.ndarray  # (L,) float32
     color: np.ndarray  # (L, 4) float32
     box: np.ndarray  # (L, 2) float32, NaN for text
+    facing: np.ndarray  # (L, 2) float32
 
     @staticmethod
-    def of(texts, origin, em, color, box=None) -> LabelSet:
+    def of(texts, origin, em, color, box=None, facing=(0.0, 0.0)) -> LabelSet:
         n = len(texts)
         color = np.asarray(color, dtype=np.float32)
         color = np.broadcast_to(color.reshape(-1, 4) if color.size else np.zeros((0, 4), np.float32), (n, 4))
         box = np.full((n, 2), np.nan, dtype=np.float32) if box is None else np.asarray(box, dtype=np.float32)
         return LabelSet(list(texts), np.asarray(origin, dtype=np.float32).reshape(n, 3),
-                        np.asarray(em, dtype=np.float32).reshape(n), color.copy(), box.reshape(n, 2))
+                        np.asarray(em, dtype=np.float32).reshape(n), color.copy(), box.reshape(n, 2),
+                        np.broadcast_to(np.asarray(facing, dtype=np.float32), (n, 2)).copy())
 
     @staticmethod
     def concat(parts: list[LabelSet]) -> LabelSet:
         return LabelSet([t for p in parts for t in p.texts], np.concatenate([p.origin for p in parts]),
                         np.concatenate([p.em for p in parts]), np.concatenate([p.color for p in parts]),
-                        np.concatenate([p.box for p in parts]))
+                        np.concatenate([p.box for p in parts]), np.concatenate([p.facing for p in parts]))
 
 
 def _text_widths(texts: list[str], atlas: FontAtlas) -> np.ndarray:
@@ -246,9 +250,10 @@ def model_card(layout, atlas: FontAtlas) -> LabelSet:
     camera.card_area keeps for it (short lines, so that the text is as large as that room allows)."""
     cfg = layout.config
     centre_x, bottom, max_w, max_h = card_area(layout)
+    right, up = card_axes()
     title = DISPLAY_NAMES.get(cfg.name, cfg.name)
     ink = (0.15, 0.18, 0.30, 1.0)
-    small = 0.6
+    small = 0.66
     lines = [(title, 1.0, (0.08, 0.10, 0.20, 1.0)),
              (f"C = {cfg.n_embd}   T = {cfg.block_size}", small, ink),
              (f"layers = {cfg.n_layer}   heads = {cfg.n_head}", small, ink),
@@ -275,7 +280,20 @@ def model_card(layout, atlas: FontAtlas) -> LabelSet:
         ems.append(scale * em)
         colors.append(color)
         boxes.append((np.nan, np.nan))
-    return LabelSet.of(texts, origins, ems, colors, boxes)
+    # The card turns about the middle of its bottom edge to face the overview camera: left in the model's
+    # plane, seen from the side and above, it would be a slanted trapezoid with text shrinking to one side.
+    origins = np.asarray(origins, dtype=np.float64)
+    pivot = np.array([centre_x, bottom, z])
+    origins = pivot + (origins[:, :1] - centre_x) * right + (origins[:, 1:2] - bottom) * up
+    return LabelSet.of(texts, origins, ems, colors, boxes, (OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION))
+
+
+def _label_axes(facing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(L, 3) right and up directions of labels facing (azimuth, elevation) (L, 2) degrees, as text.vert."""
+    az, el = np.radians(facing[:, 0]), np.radians(facing[:, 1])
+    right = np.stack([np.cos(az), np.zeros_like(az), -np.sin(az)], axis=1)
+    up = np.stack([-np.sin(el) * np.sin(az), np.cos(el), -np.sin(el) * np.cos(az)], axis=1)
+    return right.astype(np.float32), up.astype(np.float32)
 
 
 def glyph_table(labels: LabelSet, atlas: FontAtlas) -> tuple[np.ndarray, np.ndarray]:
@@ -356,26 +374,30 @@ class LabelRenderer:
         self.glyphs = self.labels = self.culler = None
         # Sort labels along a Morton curve of their boxes so that chunks of them are compact in space.
         width = np.where(np.isnan(labels.box[:, 0]), _text_widths(labels.texts, self.atlas), labels.box[:, 0])
-        lo = labels.origin.copy()
-        hi = labels.origin.copy()
-        hi[:, 0] += width * labels.em
-        hi[:, 1] += labels.em
+        right, up = _label_axes(labels.facing)
+        # Corners of each label's rectangle: width along `right`, an em up and a box's height down.
+        across = right * (width * labels.em)[:, None]
+        rise, drop = up * labels.em[:, None], -up * (np.nan_to_num(labels.box[:, 1]) * labels.em)[:, None]
+        corners = [labels.origin + a + b for a in (0.0, across) for b in (rise, drop)]
+        lo, hi = np.minimum.reduce(corners), np.maximum.reduce(corners)
         n = len(labels.texts)
         order = morton_order((lo + hi) / 2) if n > 1 else np.zeros(n, dtype=np.int64)
         # Boxes (the card) first, in their own order, so that the text drawn over them comes later.
         is_box = ~np.isnan(labels.box[order, 0])
         order = np.concatenate([np.sort(order[is_box]), order[~is_box]])
         labels = LabelSet([labels.texts[i] for i in order], labels.origin[order], labels.em[order],
-                          labels.color[order], labels.box[order])
+                          labels.color[order], labels.box[order], labels.facing[order])
         table, counts = glyph_table(labels, self.atlas)
         self.count = len(table)
         if not self.count:
             return
         offsets = np.concatenate([[0], np.cumsum(counts)])
         self.culler = ChunkCuller(lo[order], hi[order], sizes=labels.em, offsets=offsets)
-        per_label = np.concatenate([labels.origin, labels.em[:, None], labels.color], axis=1)  # (L, 8)
-        self.labels = self.ctx.texture((ATLAS_WIDTH, _texture_rows(2 * n)), 4, dtype="f4")
-        self.labels.write(_pad(per_label.reshape(-1, 4), 2 * n, 4).tobytes())
+        az, el = np.radians(labels.facing[:, 0]), np.radians(labels.facing[:, 1])
+        turn = np.stack([np.cos(az), np.sin(az), np.cos(el), np.sin(el)], axis=1).astype(np.float32)
+        per_label = np.concatenate([labels.origin, labels.em[:, None], labels.color, turn], axis=1)  # (L, 12)
+        self.labels = self.ctx.texture((ATLAS_WIDTH, _texture_rows(3 * n)), 4, dtype="f4")
+        self.labels.write(_pad(per_label.reshape(-1, 4), 3 * n, 4).tobytes())
         self.glyphs = self.ctx.texture((ATLAS_WIDTH, _texture_rows(self.count)), 4, dtype="f4")
         self.glyphs.write(_pad(table, self.count, 4).tobytes())
         for tex in (self.glyphs, self.labels):

@@ -1,4 +1,4 @@
-"""Where shaders and shipped models live: package data in a wheel, the repository's top level when editable."""
+"""Where shaders and shipped models live: package data in a wheel, the repository's top level if editable."""
 
 from __future__ import annotations
 

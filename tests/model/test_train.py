@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import math
 
 import numpy as np
 import pytest
 
 from glviz.cli import main
 from glviz.model.config import PRESETS, GPTConfig
+from glviz.model.forward import gelu
 from glviz.model.forward import logits as product_logits
 from glviz.model.sort_task import all_inputs, training_batch
 from glviz.model.train import (
@@ -18,10 +18,9 @@ from glviz.model.train import (
     TrainSettings,
     cross_entropy,
     forward,
+    gelu_and_grad,
     init_params,
     loss_and_grads,
-    normal_cdf,
-    param_shapes,
     to_weights,
     train_sort,
 )
@@ -98,13 +97,14 @@ def test_training_forward_is_the_product_forward(activation, tied):
     np.testing.assert_allclose(ours, product, rtol=1e-4, atol=1e-4)
 
 
-def test_normal_cdf_matches_math_erfc():
-    x = np.linspace(-9.0, 9.0, 20001)
-    expected = np.array([0.5 * math.erfc(-v / math.sqrt(2.0)) for v in x])
-    assert np.abs(normal_cdf(x) - expected).max() < 1e-14
-    single = normal_cdf(x.astype(np.float32))
-    assert single.dtype == np.float32
-    assert np.abs(single - expected).max() < 1e-6
+def test_gelu_derivative_matches_central_differences():
+    x = np.linspace(-6.0, 6.0, 2001)
+    h = 1e-6
+    for activation in ("gelu", "gelu_new"):
+        value, grad = gelu_and_grad(x, activation)
+        np.testing.assert_allclose(value, gelu(x, activation), rtol=1e-13, atol=1e-15)
+        numeric = (gelu(x + h, activation) - gelu(x - h, activation)) / (2 * h)
+        np.testing.assert_allclose(grad, numeric, rtol=1e-7, atol=1e-8, err_msg=activation)
 
 
 def test_adamw_decays_matrices_only():
@@ -144,7 +144,7 @@ def test_same_seed_same_weights_other_seed_other_weights():
     first = train_sort(config, settings).params
     second = train_sort(config, settings).params
     other = train_sort(config, TrainSettings(steps=4, batch_size=16, seed=6)).params
-    assert set(first) == set(param_shapes(config))
+    assert set(first) == set(weight_shapes(config))
     for name in first:
         np.testing.assert_array_equal(first[name], second[name], err_msg=name)
     assert any(not np.array_equal(first[name], other[name]) for name in first)

@@ -75,7 +75,8 @@ PRESETS: dict[str, GPTConfig] = {
                              name="gpt2-medium"),
     "gpt2-large": GPTConfig(n_layer=36, n_head=20, n_embd=1280, vocab_size=50257, block_size=1024,
                             name="gpt2-large"),
-    "gpt2-xl": GPTConfig(n_layer=48, n_head=25, n_embd=1600, vocab_size=50257, block_size=1024, name="gpt2-xl"),
+    "gpt2-xl": GPTConfig(n_layer=48, n_head=25, n_embd=1600, vocab_size=50257, block_size=1024,
+                         name="gpt2-xl"),
     "gpt3": GPTConfig(n_layer=96, n_head=96, n_embd=12288, vocab_size=50257, block_size=2048, name="gpt3"),
 }
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
-from numpy.polynomial import Chebyshev
 
 from glviz.model.config import GPTConfig
+from glviz.model.forward import erf
+from glviz.model.weights import weight_shapes
 
 if TYPE_CHECKING:
     from glviz.model.weights import Weights
@@ -25,69 +26,16 @@ Params = dict[str, np.ndarray]
 
 
 # ---------------------------------------------------------------------------------------------------------
-# erf and the two GELUs
-
-
-def _erfc_log_correction(t: np.ndarray) -> np.ndarray:
-    z = 2.0 / t - 2.0
-    return np.array([math.log(math.erfc(zi) / ti) + zi * zi for zi, ti in zip(z, t, strict=True)])
-
-
-# erfc(z) = t * exp(-z^2 + f(t)) with t = 1 / (1 + z/2) (the form of Numerical Recipes' erfcc). f is smooth
-# on (0, 1], so a Chebyshev interpolant of it, fitted to math.erfc at import, is accurate to ~1e-15 (degree
-# 24, for float64) or ~1e-9 (degree 12: plenty for float32 and three times cheaper) for 0 <= z <= 26; beyond
-# that erfc underflows float64 anyway.
-_ERFC_Z_MAX = 26.0
-_ERFC_T_MIN = 1.0 / (1.0 + _ERFC_Z_MAX / 2.0)
-_ERFC_COEFFS = {
-    np.dtype(np.float64): Chebyshev.interpolate(_erfc_log_correction, 24, domain=[_ERFC_T_MIN, 1.0]).coef,
-    np.dtype(np.float32): Chebyshev.interpolate(_erfc_log_correction, 12, domain=[_ERFC_T_MIN, 1.0]).coef,
-}
-
-
-def _chebyshev_clenshaw(coeffs: np.ndarray, s: np.ndarray) -> np.ndarray:
-    # Clenshaw's recurrence, in place on three rotating buffers (this is the hot loop of the exact GELU);
-    # Python-float coefficients keep float32 input in float32.
-    two_s = 2.0 * s
-    b1, b2, scratch = np.zeros_like(s), np.zeros_like(s), np.empty_like(s)
-    for c in coeffs[:0:-1]:
-        np.multiply(two_s, b1, out=scratch)  # b_k = 2 s b_{k+1} - b_{k+2} + c_k
-        scratch -= b2
-        scratch += float(c)
-        b1, b2, scratch = scratch, b1, b2
-    b1 *= s
-    b1 -= b2
-    b1 += float(coeffs[0])
-    return b1
-
-
-def erfc_nonneg(z: np.ndarray) -> np.ndarray:
-    """erfc(z) for z >= 0, vectorised (numpy has no erf): ~1e-15 accurate in float64, ~1e-9 otherwise."""
-    z = np.minimum(z, _ERFC_Z_MAX)
-    t = 1.0 / (1.0 + 0.5 * z)
-    coeffs = _ERFC_COEFFS.get(z.dtype, _ERFC_COEFFS[np.dtype(np.float64)])
-    s = t * (2.0 / (1.0 - _ERFC_T_MIN)) - (1.0 + _ERFC_T_MIN) / (1.0 - _ERFC_T_MIN)  # [t_min, 1] -> [-1, 1]
-    return t * np.exp(-z * z + _chebyshev_clenshaw(coeffs, s))
-
-
-def normal_cdf(x: np.ndarray) -> np.ndarray:
-    """Phi(x), the standard normal CDF, vectorised."""
-    half_tail = 0.5 * erfc_nonneg(np.abs(x) * (1.0 / math.sqrt(2.0)))
-    return np.where(x >= 0, 1.0 - half_tail, half_tail)
+# the derivatives of the two GELUs (the values themselves are glviz.model.forward.gelu)
 
 
 _GELU_NEW_K = math.sqrt(2.0 / math.pi)
 
 
-def gelu(x: np.ndarray, activation: str) -> np.ndarray:
-    """GELU: `gelu` is exact, x * Phi(x); `gelu_new` is GPT-2's tanh approximation."""
-    return gelu_and_grad(x, activation)[0]
-
-
 def gelu_and_grad(x: np.ndarray, activation: str) -> tuple[np.ndarray, np.ndarray]:
     """gelu(x) and its derivative d gelu(x) / dx, elementwise (together: they share the costly part)."""
     if activation == "gelu":
-        cdf = normal_cdf(x)
+        cdf = 0.5 * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))  # Phi(x)
         density = np.exp(-0.5 * x * x) * (1.0 / math.sqrt(2.0 * math.pi))
         return x * cdf, cdf + x * density
     tanh_u = np.tanh(_GELU_NEW_K * (x + 0.044715 * x**3))
@@ -100,34 +48,13 @@ def gelu_and_grad(x: np.ndarray, activation: str) -> tuple[np.ndarray, np.ndarra
 # parameters
 
 
-def param_shapes(config: GPTConfig) -> dict[str, tuple[int, ...]]:
-    """Canonical name -> shape of every trainable tensor (no `lm_head` when the head is tied)."""
-    C, V = config.n_embd, config.vocab_size
-    shapes: dict[str, tuple[int, ...]] = {"wte": (V, C), "wpe": (config.block_size, C)}
-    for i in range(config.n_layer):
-        p = f"layers.{i}."
-        shapes.update({
-            p + "ln1.gamma": (C,), p + "ln1.beta": (C,),
-            p + "attn.wq": (C, C), p + "attn.wk": (C, C), p + "attn.wv": (C, C),
-            p + "attn.bq": (C,), p + "attn.bk": (C,), p + "attn.bv": (C,),
-            p + "attn.wproj": (C, C), p + "attn.bproj": (C,),
-            p + "ln2.gamma": (C,), p + "ln2.beta": (C,),
-            p + "mlp.wfc": (C, 4 * C), p + "mlp.bfc": (4 * C,),
-            p + "mlp.wproj": (4 * C, C), p + "mlp.bproj": (C,),
-        })
-    shapes.update({"ln_f.gamma": (C,), "ln_f.beta": (C,)})
-    if not config.tied_head:
-        shapes["lm_head"] = (V, C)
-    return shapes
-
-
 def init_params(config: GPTConfig, seed: int = 0, dtype=np.float32) -> Params:
     """GPT-2 initialisation: N(0, 0.02) matrices, residual projections scaled by 1/sqrt(2 n_layer),
     zero biases, unit layer-norm gains."""
     rng = np.random.default_rng(seed)
     residual_std = 0.02 / math.sqrt(2 * config.n_layer)
     params: Params = {}
-    for name, shape in param_shapes(config).items():
+    for name, shape in weight_shapes(config).items():
         if name.endswith(".gamma"):
             value = np.ones(shape)
         elif len(shape) == 1:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glviz.bench.common import machine_description, print_result
+from glviz.bench.common import machine_description, print_result, print_table
 from glviz.errors import GlvizError
 
 FIRST_FRAME_TARGET_S = 0.8
@@ -133,9 +133,6 @@ def run(args: argparse.Namespace) -> int:
     for model, (ms, blocks, hits) in picking.items():
         rows.append((f"picking per mouse move, {model} ({blocks} blocks)",
                      f"{ms:.3f} ms median over {SWEEP} moves, {hits} hits (target < {PICK_TARGET_MS} ms)"))
-    width = max(len(name) for name, _ in rows)
-    print("bench app")
-    for name, value in rows:
-        print(f"  {name:<{width}}  {value}")
+    print_table("bench app", rows)
     print_result(result, args.json)
     return 0

@@ -60,6 +60,14 @@ def machine_description() -> dict[str, Any]:
     }
 
 
+def print_table(title: str, rows: list[tuple[str, str]]) -> None:
+    """Print `title`, then one aligned `name  value` line per row."""
+    width = max(len(name) for name, _ in rows)
+    print(title)
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value}")
+
+
 def print_result(result: dict[str, Any], as_json: bool) -> None:
     """Print a benchmark's result; with `as_json` the last line is one JSON object."""
     if as_json:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from glviz.bench.common import machine_description, median_seconds, peak_rss_mb, print_result
+from glviz.bench.common import machine_description, median_seconds, peak_rss_mb, print_result, print_table
 from glviz.model.config import PRESETS, GPTConfig
 
 T_BENCH = 128
@@ -136,9 +136,6 @@ def run(args: argparse.Namespace) -> int:
         (f"nano full trace ({nano_kind} weights)", f"{nano_trace * 1e3:.3f} ms"),
         ("nano logits (fast path)", f"{nano_logits * 1e3:.3f} ms"),
     ]
-    width = max(len(name) for name, _ in rows)
-    print("bench forward")
-    for name, value in rows:
-        print(f"  {name:<{width}}  {value}")
+    print_table("bench forward", rows)
     print_result(result, args.json)
     return 0

@@ -12,7 +12,7 @@ out vec4 f_color;
 void main() {
     float alpha = 1.0;
     if (v_solid < 0.5) {
-        float d = texture(u_atlas, v_uv).r;
+        float d = texture(u_atlas, v_uv, -1.0).r;  // a level sharper: a level-2 texel is wider than a stroke
         float fw = fwidth(d);
         float w = clamp(fw * 0.7, 1e-4, 0.2);
         // Small text: strokes thinner than a pixel would break up, so embolden as the text shrinks.

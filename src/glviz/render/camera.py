@@ -238,8 +238,8 @@ def _centred(pose: Pose, corners: np.ndarray, margin: float, aspect: float, fov_
 OVERVIEW_AZIMUTH = -25.0  # degrees: from the left, so that the heads stacked behind each other show
 OVERVIEW_ELEVATION = 15.0  # and from a little above, as in LLM Visualization
 CARD_WIDTH = 0.9  # model card width at most, as a multiple of the width of the model's top part
-CARD_OF_TOP = 0.45  # and at most this fraction of the height from the model's top to its first heads' end
-CARD_MIN_WIDTH = 0.12  # and at least this fraction of the model's width (GPT-3's 8 columns)
+CARD_OF_TOP = 0.35  # and at most this fraction of the height from the model's top to its first heads' end
+CARD_MIN_WIDTH = 0.15  # and at least this fraction of the model's width (GPT-3's 8 columns)
 CARD_HEIGHT = 0.5  # model card height at most, as a fraction of its greatest width
 CARD_GAP = 0.1  # between the model (with its labels) and the card, as a fraction of the card's width
 INPUT_ROW = ("tokens", "tok_emb", "embed", "pos_emb", "wte", "wpe")

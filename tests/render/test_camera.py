@@ -16,6 +16,7 @@ from glviz.render.camera import (
     input_pose,
     network_bounds,
     overview_pose,
+    whole_pose,
 )
 
 VIEWPORT = (800, 500)
@@ -189,6 +190,24 @@ def test_overview_of_nano_shows_card_embedding_and_heads_big_enough_to_see_value
     i = layout.by_name["embed"]
     embed = ndc_of_box(camera, layout.mins[i], layout.maxs[i], aspect)
     assert np.ptp(embed[:, 1]) / 2 * 720 / layout.blocks[i].rows >= 2.0
+
+
+@pytest.mark.parametrize("preset", ["nano", "gpt2"])
+def test_whole_pose_frames_every_block_and_the_card_from_the_overview_angle(preset):
+    from glviz.render.camera import OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION, _card_corners
+
+    layout = build_layout(PRESETS[preset])
+    pose = whole_pose(layout, 16 / 9)
+    assert (pose.azimuth, pose.elevation) == (OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION)
+    camera = OrbitCamera(pose)
+    lo, hi = layout.bounds
+    ndc = ndc_of_box(camera, lo, hi, 16 / 9)
+    assert np.abs(ndc[:, :2]).max() <= 1.0
+    assert np.abs(ndc[:, :2]).max() > 0.9  # and fills the view
+    for corner in _card_corners(layout):
+        assert np.abs(ndc_of_box(camera, corner, corner, 16 / 9)[:, :2]).max() <= 1.0
+    # The overview is a close-up of the top: the whole view is further away.
+    assert pose.distance > overview_pose(layout, 16 / 9).distance
 
 
 def test_morton_order_keeps_runs_compact():

@@ -230,7 +230,7 @@ def test_render_command_writes_a_png(tmp_path, render_ctx):
 @pytest.mark.parametrize("args, message", [
     (("--size", "big"), "--size must look like 1280x720 (big)"),
     (("--size", "4x4"), "--size sides must be"),
-    (("--model", "gpt2", "--view", "nowhere"), "--view must be overview, input or a block name"),
+    (("--model", "gpt2", "--view", "nowhere"), "--view must be overview, whole, input or a block name"),
 ])
 def test_render_command_rejects_bad_options(tmp_path, args, message, render_ctx):
     result = glviz("render", *args, "--out", str(tmp_path / "x.png"))

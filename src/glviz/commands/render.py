@@ -23,7 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", default=DEFAULT_INPUT, metavar="LETTERS",
                         help=f"nano: six letters of A/B/C to sort (default: {DEFAULT_INPUT})")
     parser.add_argument("--view", default="overview", metavar="VIEW",
-                        help="overview, input, or a block name like layers.0.attn.h1.q (default: overview)")
+                        help="overview (the top of the model up close), whole (every layer and the output), "
+                             "input, or a block name like layers.0.attn.h1.q (default: overview)")
     parser.add_argument("--size", default="1280x720", metavar="WxH", help="image size (default: 1280x720)")
     parser.add_argument("--out", required=True, metavar="PNG", help="where to write the image")
 
@@ -76,16 +77,18 @@ def _nano(weights, letters: str):
 
 def view_pose(layout, view: str):
     """The camera pose for --view: overview, input, or a block name."""
-    from glviz.render.camera import block_pose, input_pose, overview_pose
+    from glviz.render.camera import block_pose, input_pose, overview_pose, whole_pose
 
     if view == "overview":
         return overview_pose(layout)
+    if view == "whole":
+        return whole_pose(layout)
     if view == "input":
         return input_pose(layout)
     if view in layout.by_name:
         return block_pose(layout, layout.by_name[view])
     example = layout.blocks[0].name
-    raise GlvizError(f"--view must be overview, input or a block name such as {example} ({view})")
+    raise GlvizError(f"--view must be overview, whole, input or a block name such as {example} ({view})")
 
 
 def run(args: argparse.Namespace) -> int:

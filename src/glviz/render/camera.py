@@ -365,6 +365,19 @@ def overview_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:
     return pose
 
 
+def whole_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:
+    """The whole model, as overview_pose sees it (a little from the left and above): every block, the
+    vocabulary-wide ones and the output included, its section labels and its card, fitted to the viewport."""
+    lo, hi = layout.bounds
+    lo, hi = np.array(lo, dtype=np.float64), np.array(hi, dtype=np.float64)
+    lo[1] = min(lo[1], min((float(s.position[1]) for s in layout.sections), default=lo[1]))
+    lo[0] = min(lo[0], min((float(s.position[0]) for s in layout.sections), default=lo[0]))
+    hi[1] = max(hi[1], model_top(layout))
+    points = np.concatenate([_box_corners(lo, hi), _card_corners(layout)])
+    return fit_points(points, azimuth=OVERVIEW_AZIMUTH, elevation=OVERVIEW_ELEVATION, margin=1.04,
+                      aspect=aspect)
+
+
 INPUT_BLOCKS = ("tokens", "tok_emb", "pos_emb", "embed", "wte", "wpe")
 
 
@@ -387,5 +400,5 @@ def block_pose(layout, block_index: int, aspect: float = DEFAULT_ASPECT) -> Pose
                     margin=1.3, aspect=aspect)
 
 
-__all__ = ["OrbitCamera", "Pose", "fit_pose", "fit_points", "overview_pose", "overview_box", "card_area",
-           "card_axes", "input_pose", "block_pose"]
+__all__ = ["OrbitCamera", "Pose", "fit_pose", "fit_points", "overview_pose", "overview_box", "whole_pose",
+           "card_area", "card_axes", "input_pose", "block_pose"]

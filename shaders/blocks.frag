@@ -31,8 +31,10 @@ const vec3 KIND_COLOR[3] = vec3[3](
     vec3(0.30, 0.47, 0.85),   // weight: blue
     vec3(0.30, 0.66, 0.38),   // intermediate: green
     vec3(0.93, 0.73, 0.15));  // aggregate: yellow
-const vec3 HIGHLIGHT = vec3(1.00, 0.55, 0.10);
-const vec3 HOVER = vec3(0.85, 0.05, 0.35);
+// Highlights use cyan, a hue that is on neither side of the value map (orange .. grey .. purple) nor a kind
+// colour (mirrored in render/blocks.py), and mark by outlines and frames rather than tinting the cells, so that values keep their colours.
+const vec3 ACCENT = vec3(0.00, 0.82, 0.95);       // hovered/highlighted block frame, dependency ranges
+const vec3 ACCENT_DARK = vec3(0.00, 0.30, 0.40);  // the hovered cell's ring
 const float DISC_RADIUS = 0.40;  // in cells
 
 // Orange (negative) .. light grey (zero) .. purple (positive): PuOr, readable with the common colour-vision
@@ -103,35 +105,46 @@ void main() {
     lines = max(lines, grid(g, fw, 4096.0, 1.4) * smoothstep(5.0, 14.0, cell_px * 4096.0) * 0.75);
     color = mix(color, line_color, lines);
 
-    // Highlights: the hovered cell's block, the walkthrough's highlight, dependency ranges, the hovered cell.
+    // Highlights: the hovered cell's block and the walkthrough's highlight get a neutral lightening and a
+    // cyan frame; dependency ranges a light cyan wash with a cyan outline; the hovered cell a dark ring.
     float tint = v_state.x;
     bool hovered_block = block == u_hover.x;
-    if (hovered_block) tint = max(tint, 0.35);
-    color = mix(color, HIGHLIGHT, 0.30 * tint);
+    if (hovered_block) tint = max(tint, 1.0);
+    color = mix(color, vec3(1.0), 0.12 * tint);
 
     float outline = 0.0;
-    vec3 outline_color = HOVER;
     for (int i = 0; i < u_hover.w; ++i) {
         if (u_range_block[i >> 2][i & 3] != block) continue;
         ivec4 rc = u_range_rc[i];
         vec2 lo = vec2(rc.z, rc.x), hi = vec2(rc.w, rc.y);
         if (all(greaterThanEqual(g, lo)) && all(lessThan(g, hi))) {
-            color = mix(color, vec3(1.0, 0.92, 0.45), 0.45);
+            color = mix(color, ACCENT, 0.40);
             vec2 e = min(g - lo, hi - g) / fw;  // pixels to the range's border
             outline = max(outline, 1.0 - smoothstep(1.0, 2.0, min(e.x, e.y)));
         }
     }
-    if (hovered_block && cell == u_hover.zy) {
-        vec2 e = min(fract(g), 1.0 - fract(g)) / fw;
-        float ring = 1.0 - smoothstep(1.5, 2.5, min(e.x, e.y));
-        color = mix(color, HOVER, max(ring, 0.25));
+    color = mix(color, ACCENT, outline);
+    if (hovered_block) {
+        if (cell == u_hover.zy) {
+            vec2 e = min(fract(g), 1.0 - fract(g)) / fw;
+            float ring = 1.0 - smoothstep(1.5, 2.5, min(e.x, e.y));
+            color = mix(mix(color, ACCENT, 0.5), ACCENT_DARK, ring);
+        } else {
+            // Cells of a few pixels (the overview) get a dark halo around them, so that the hovered cell
+            // still stands out as a spot of several pixels.
+            vec2 outside = max(abs(g - (vec2(u_hover.zy) + 0.5)) - 0.5, 0.0) / fw;  // pixels off the cell
+            float halo_px = 2.0 * (1.0 - smoothstep(4.0, 10.0, cell_px));
+            color = mix(color, ACCENT_DARK, 1.0 - smoothstep(halo_px - 0.5, halo_px + 0.5,
+                                                              max(outside.x, outside.y)));
+        }
     }
-    color = mix(color, outline_color, outline);
 
-    // Block edge, always in the kind colour so the kind stays visible even from afar.
+    // Block edge, in the kind colour so the kind stays visible even from afar; a highlighted block's
+    // edge is a wider cyan frame.
     vec2 e = min(g, vec2(cols, rows) - g) / fw;
-    float edge = 1.0 - smoothstep(0.6, 1.6, min(e.x, e.y));
-    color = mix(color, kind_color * (0.55 + 0.3 * tint), edge);
+    float frame_px = mix(1.1, 3.0, tint);
+    float edge = 1.0 - smoothstep(frame_px - 0.5, frame_px + 0.5, min(e.x, e.y));
+    color = mix(color, mix(kind_color * 0.55, ACCENT, tint), edge);
 
     f_color = vec4(mix(u_background, color, v_state.y), 1.0);
 }

@@ -15,7 +15,16 @@ import pytest
 from glviz.layout.blocks import Block, Kind, Layout, build_layout
 from glviz.layout.deps import CellRange
 from glviz.model.config import PRESETS
-from glviz.render.blocks import KIND_COLORS, VALUE_NEGATIVE, VALUE_POSITIVE, VALUE_ZERO
+from glviz.render.blocks import (
+    DEPENDENCY_WASH,
+    HIGHLIGHT_ACCENT,
+    HIGHLIGHT_LIGHTEN,
+    KIND_COLORS,
+    VALUE_COLORS,
+    VALUE_NEGATIVE,
+    VALUE_POSITIVE,
+    VALUE_ZERO,
+)
 from glviz.render.camera import OrbitCamera, Pose, overview_pose
 from glviz.scene import SceneState
 
@@ -109,16 +118,40 @@ def test_hover_and_dependency_highlights(offscreen, render_ctx):
     _, _, lit = render_probe(offscreen, scene=scene)
     dep = pixel_of(camera, cell_centre(layout, 1, 0, 0))
     other = pixel_of(camera, cell_centre(layout, 1, 0, 2))
-    assert np.abs(lit[dep].astype(int) - plain[dep]).max() > 20  # dependency cell lit up
-    np.testing.assert_array_equal(lit[other], plain[other])  # a cell outside the range is untouched
+    # The dependency cell is washed with the cyan accent; a cell outside the range is untouched.
+    accent = rgb(HIGHLIGHT_ACCENT)
+    np.testing.assert_allclose(lit[dep], plain[dep] + DEPENDENCY_WASH * (accent - plain[dep]), atol=4)
+    np.testing.assert_array_equal(lit[other], plain[other])
     hovered = pixel_of(camera, cell_centre(layout, 2, 0, 2))
-    assert np.abs(lit[hovered].astype(int) - plain[hovered]).max() > 20
+    lightened = plain[hovered] + HIGHLIGHT_LIGHTEN * (255 - plain[hovered])
+    np.testing.assert_allclose(lit[hovered], lightened + 0.5 * (accent - lightened), atol=4)
+    # The other cells of the hovered block are only lightened, keeping their hue (no tint that could read
+    # as a value), and its edge is a cyan frame.
+    neighbour = pixel_of(camera, cell_centre(layout, 2, 0, 0))
+    lightened = plain[neighbour] + HIGHLIGHT_LIGHTEN * (255 - plain[neighbour])
+    np.testing.assert_allclose(lit[neighbour], lightened, atol=4)
+    lo, hi = layout.mins[2], layout.maxs[2]
+    r, c = pixel_of(camera, ((lo[0] + hi[0]) / 2, hi[1], hi[2]))
+    edge = lit[r - 1: r + 2, c].astype(int)  # the frame is a few pixels wide around the top edge
+    assert any(np.abs(px - accent).max() < 40 for px in edge), edge
     # Clearing the hover restores the plain picture: only the dirty flag triggered an upload.
     scene.set_hover(None, [])
     assert scene.hover_dirty
     _, _, cleared = render_probe(offscreen, scene=scene)
     assert not scene.hover_dirty
     np.testing.assert_array_equal(cleared, plain)
+
+
+def test_highlight_accent_is_not_a_value_colour():
+    """Hover marks must not be read as values: the accent is far in hue from every colour on the map."""
+    import colorsys
+
+    accent_hue = colorsys.rgb_to_hsv(*HIGHLIGHT_ACCENT)[0]
+    for color in (*VALUE_COLORS, *KIND_COLORS.values()):
+        hue, saturation, _ = colorsys.rgb_to_hsv(*color)
+        if saturation > 0.1:  # grey has no hue to confuse
+            distance = min(abs(hue - accent_hue), 1 - abs(hue - accent_hue))
+            assert distance > 0.07, color
 
 
 def test_opacity_fades_and_hides(offscreen):

@@ -54,6 +54,12 @@ KIND_COLORS = {0: (0.30, 0.47, 0.85), 1: (0.30, 0.66, 0.38), 2: (0.93, 0.73, 0.1
 VALUE_NEGATIVE = (0.70, 0.30, 0.02)  # value -scale: orange
 VALUE_ZERO = (0.94, 0.94, 0.94)  # value 0: light grey
 VALUE_POSITIVE = (0.33, 0.17, 0.55)  # value +scale: purple
+VALUE_COLORS = (VALUE_NEGATIVE, VALUE_ZERO, VALUE_POSITIVE)  # the diverging map's -scale, 0, +scale (legend)
+# Hover and highlight marks: cyan, on neither side of the value map nor a kind colour.
+HIGHLIGHT_ACCENT = (0.00, 0.82, 0.95)  # hovered/highlighted block frame, dependency ranges (40% wash)
+HOVER_RING = (0.00, 0.30, 0.40)  # the hovered cell's ring
+HIGHLIGHT_LIGHTEN = 0.12  # a hovered/highlighted block's cells are mixed this much with white
+DEPENDENCY_WASH = 0.40  # dependency cells are mixed this much with HIGHLIGHT_ACCENT
 
 
 def _texture_rows(texels: int) -> int:

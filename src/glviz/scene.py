@@ -11,6 +11,21 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MAX_DEPENDENCY_RANGES = 8  # size of the renderer's uniform block
+HIDDEN_BELOW = 0.01  # blocks with a lower opacity are not drawn (the renderer's cut) and not picked
+# A block is seen from the front (+z) and a little from the side (block_pose: 8° azimuth, 5° elevation):
+# a block in front shifts sideways by up to this fraction of the depth between them, so it can still cover.
+OCCLUSION_SLANT = 0.2
+
+
+def occluders(layout, block: int) -> np.ndarray:
+    """Indices of the blocks that hide `block` seen from the front: entirely nearer to a camera on the +z side
+    (e.g. lower-numbered heads of the same layer) and overlapping it in x and y, allowing a slight slant."""
+    mins, maxs = layout.mins, layout.maxs  # (N, 3)
+    depth = mins[:, 2] - maxs[block, 2]  # (N,) > 0: in front
+    margin = np.maximum(depth, 0.0) * OCCLUSION_SLANT  # (N,)
+    overlap_x = (mins[:, 0] < maxs[block, 0] + margin) & (maxs[:, 0] > mins[block, 0] - margin)
+    overlap_y = (mins[:, 1] < maxs[block, 1] + margin) & (maxs[:, 1] > mins[block, 1] - margin)
+    return np.flatnonzero((depth >= 0.0) & overlap_x & overlap_y)
 
 
 @dataclass
@@ -54,6 +69,24 @@ class SceneState:
         if not np.array_equal(opacity, self.opacity):
             self.opacity = opacity
             self.instances_dirty = True
+
+    def reveal(self, block: int) -> np.ndarray:
+        """Hide the blocks in front of `block` (see `occluders`), show all others; returns the hidden ones."""
+        hidden = occluders(self.layout, block)
+        opacity = np.ones(len(self.layout.blocks), dtype=np.float32)
+        opacity[hidden] = 0.0
+        self.set_opacity(opacity)
+        return hidden
+
+    def show_all(self) -> None:
+        """Undo `reveal`: every block opaque."""
+        self.set_opacity(np.ones(len(self.layout.blocks), dtype=np.float32))
+
+    @property
+    def hidden(self) -> np.ndarray | None:
+        """(N,) bool of the blocks not drawn (opacity ~0), for picking; None when all are drawn."""
+        mask = self.opacity < HIDDEN_BELOW
+        return mask if mask.any() else None
 
     def set_hover(self, hovered: tuple[int, int, int] | None, dependencies=()) -> None:
         """The cell under the mouse and the cell ranges it depends on (first 8 kept)."""

@@ -239,13 +239,16 @@ def test_an_unreachable_display_is_one_line(tmp_path):
 
 
 def test_zooming_out_stops_a_few_overviews_away(app):
-    from glviz.ui.app import MAX_ZOOM_OUT
+    """The limit: a few overviews, or a bit beyond the whole-model view (W) where that is farther."""
+    from glviz.render.camera import whole_pose
+    from glviz.ui.app import MAX_ZOOM_OUT, WHOLE_ZOOM_OUT
 
     start = app.camera.distance
+    whole = whole_pose(app.view.layout, aspect=app.aspect).distance
     app.mouse_move(300, 300)
     for _ in range(100):
         app.scroll(0, -1)
-    assert start < app.camera.distance <= MAX_ZOOM_OUT * start * 1.0001
+    assert start < app.camera.distance <= max(MAX_ZOOM_OUT * start, WHOLE_ZOOM_OUT * whole) * 1.0001
 
 
 def test_section_labels_of_the_hovered_part(app, fbo):
@@ -269,8 +272,6 @@ def test_hidpi_framebuffer_twice_the_window(gl_ctx, tmp_path):
     """Pixel ratio 2: events stay in window pixels, the picture fills the doubled framebuffer."""
     from glviz.render.frame import read_pixels
     from glviz.ui.app import GlvizApp
-    from glviz.ui.panel import PANEL_WIDTH
-
     width, height = 700, 400
     big = gl_ctx.simple_framebuffer((2 * width, 2 * height))
     app = GlvizApp(gl_ctx, size=(width, height), pixel_ratio=2.0, screenshot_dir=tmp_path)
@@ -282,7 +283,7 @@ def test_hidpi_framebuffer_twice_the_window(gl_ctx, tmp_path):
         app.frame(big, dt=0.016)
         assert app.hover is not None and app.hover.name == "embed"
         image = read_pixels(big)
-        panel_left = 2 * (width - PANEL_WIDTH)
+        panel_left = int(2 * (width - app.panel_width))
         assert image[2 * height - 20, panel_left + 40].mean() < 80  # the dark panel, at double scale
         assert image[2 * height - 20, panel_left - 40].mean() > 150  # the light 3D view left of it
         assert gl_ctx.error == "GL_NO_ERROR"
@@ -336,3 +337,66 @@ def test_while_typing_keys_are_text_but_ctrl_q_still_quits(app, fbo):
     assert app.model_name == "nano" and app.building is None
     app.key(KEY_Q, True, MOD_CONTROL)
     assert app.quit_requested
+
+
+def test_fly_to_a_head_behind_others_hides_them_until_the_next_view(app, fbo):
+    """Head 1's block sits behind head 0's: after a fly-to, hovering it reaches head 1, not head 0."""
+    from glviz.scene import occluders
+
+    layout = app.view.layout
+    block = layout.by_name["layers.0.attn.h1.q"]
+    front = layout.by_name["layers.0.attn.h0.q"]
+    assert front in occluders(layout, block)
+    assert block not in occluders(layout, front)
+    app.focus_block(block)
+    _settle(app, fbo)
+    assert app.scene.opacity[front] == 0.0 and app.scene.opacity[block] == 1.0
+    app.mouse_move(*_pixel_of(app, block, 3, 3))
+    app.frame(fbo, dt=0.016)
+    assert app.hover is not None and app.hover.block == block
+    app.focus_block(front)  # another fly-to: head 0 is shown again
+    assert app.scene.opacity[front] == 1.0
+    app.focus_block(block)
+    app.key(268, True)  # Home
+    assert np.all(app.scene.opacity == 1.0)
+
+
+def test_w_flies_to_the_whole_model_and_zooming_out_can_reach_it(app, fbo):
+    from glviz.render.camera import whole_pose
+
+    app.key(87, True)  # W
+    _settle(app, fbo)
+    target = whole_pose(app.view.layout, aspect=app.aspect)
+    assert np.allclose(app.camera.pose.target, target.target)
+    assert app._max_distance >= target.distance
+
+
+def test_the_hover_follows_a_camera_move_without_mouse_motion(app, fbo):
+    """Home (or any flight) moves the scene under a still pointer: the old cell's tooltip must go."""
+    layout = app.view.layout
+    block = layout.by_name["layers.0.attn.h0.q"]
+    app.focus_block(block)
+    _settle(app, fbo)
+    app.mouse_move(*_pixel_of(app, block, 3, 3))
+    app.frame(fbo, dt=0.016)
+    assert app.hover is not None and app.hover.block == block
+    app.key(268, True)  # Home: the overview has other blocks (or nothing) under that pixel
+    app.frame(fbo, dt=5.0)  # after a long idle the first frame lands the whole flight at once
+    hit = app._pick_at(*app._mouse)
+    expected = None if hit is None else (hit.block, hit.row, hit.col)
+    assert expected != (block, 3, 3)
+    assert app.scene.hovered == expected
+
+
+@pytest.mark.parametrize("width", [300, 500, 700, 60, 1])
+def test_the_panel_shrinks_so_that_a_3d_view_remains(gl_ctx, tmp_path, width):
+    from glviz.ui.app import GlvizApp
+
+    app = GlvizApp(gl_ctx, size=(width, 300), screenshot_dir=tmp_path)
+    try:
+        small = gl_ctx.simple_framebuffer((width, 300))
+        assert app.frame(small, dt=0.016)
+        assert app.viewport[2] >= 0.5 * width
+        assert gl_ctx.error == "GL_NO_ERROR"
+    finally:
+        app.release()

@@ -110,3 +110,21 @@ def test_many_blocks_vectorised_matches_a_loop():
         else:
             assert hit is not None and hit.block == best[1]
             assert hit.distance == pytest.approx(best[0], rel=1e-6, abs=1e-6)
+
+
+def test_hidden_blocks_let_the_ray_through_in_both_passes():
+    """A block hidden by SceneState.reveal is not drawn: the block behind it is picked (both passes)."""
+    from glviz.render.picking import DIRECT_LIMIT
+
+    front = _block("front", 2, 2, 0, 0, z=5.0)
+    back = _block("back", 2, 2, 0, 0, z=0.0)
+    small = _layout(back, front)
+    assert pick(small, (0.5, 1.5, 40), (0, 0, -1), hidden=np.array([False, True])).block == 0
+    assert pick(small, (0.5, 1.5, 40), (0, 0, -1), hidden=np.array([True, True])) is None
+    # Past DIRECT_LIMIT blocks picking goes through the chunk index: a column of boxes one behind another.
+    column = [_block(f"b{i}", 2, 2, 0, 0, z=-2.0 * i) for i in range(DIRECT_LIMIT + 10)]
+    big = _layout(*column)
+    assert pick(big, (0.5, 1.5, 40), (0, 0, -1)).block == 0
+    hidden = np.zeros(len(column), dtype=bool)
+    hidden[:700] = True
+    assert pick(big, (0.5, 1.5, 40), (0, 0, -1), hidden=hidden).block == 700

@@ -59,8 +59,9 @@ class _ChunkIndex:
         self.chunk_mins = np.minimum.reduceat(self.mins, starts, axis=0)  # (K, 3)
         self.chunk_maxs = np.maximum.reduceat(self.maxs, starts, axis=0)
 
-    def nearest(self, origin, direction) -> tuple[int, float]:
-        """(block index, distance) of the nearest box the ray enters, (-1, inf) on a miss."""
+    def nearest(self, origin, direction, hidden: np.ndarray | None = None) -> tuple[int, float]:
+        """(block index, distance) of the nearest box the ray enters, (-1, inf) on a miss; `hidden` (N,) bool
+        blocks are passed through."""
         enter = ray_box_distances(self.chunk_mins, self.chunk_maxs, origin, direction)  # (K,)
         hit_chunks = np.flatnonzero(np.isfinite(enter))
         hit_chunks = hit_chunks[np.argsort(enter[hit_chunks], kind="stable")]
@@ -72,6 +73,8 @@ class _ChunkIndex:
             n = len(self.order)
             rows = np.concatenate([np.arange(c * CHUNK, min((c + 1) * CHUNK, n)) for c in batch])
             distances = ray_box_distances(self.mins[rows], self.maxs[rows], origin, direction)
+            if hidden is not None:
+                distances[hidden[self.order[rows]]] = np.inf
             j = int(np.argmin(distances))
             if distances[j] < best:
                 best, best_at = float(distances[j]), int(self.order[rows[j]])
@@ -114,8 +117,11 @@ def cell_at(layout: Layout, block: int, point) -> tuple[int, int]:
     return min(max(row, 0), rows - 1), min(max(col, 0), cols - 1)
 
 
-def pick(layout: Layout, origin, direction) -> Hit | None:
-    """The nearest block the ray `origin + t * direction` (t ≥ 0) enters and the cell there; None: a miss."""
+def pick(layout: Layout, origin, direction, hidden: np.ndarray | None = None) -> Hit | None:
+    """The nearest block the ray `origin + t * direction` (t ≥ 0) enters and the cell there; None: a miss.
+
+    hidden: optional (N,) bool of blocks not drawn (SceneState.hidden): the ray passes through them.
+    """
     if layout is None or not len(layout.blocks):
         return None
     direction = np.asarray(direction, dtype=np.float64)
@@ -125,10 +131,12 @@ def pick(layout: Layout, origin, direction) -> Hit | None:
     direction = direction / length  # distances in world units
     if len(layout.blocks) <= DIRECT_LIMIT:
         distances = ray_box_distances(layout.mins, layout.maxs, origin, direction)
+        if hidden is not None:
+            distances = np.where(hidden, np.inf, distances)
         block = int(np.argmin(distances))
         distance = float(distances[block])
     else:
-        block, distance = _chunk_index(layout).nearest(origin, direction)
+        block, distance = _chunk_index(layout).nearest(origin, direction, hidden)
     if not np.isfinite(distance):
         return None
     point = np.asarray(origin, dtype=np.float64) + distance * direction

@@ -22,13 +22,13 @@ from imgui_bundle import imgui, implot
 
 from glviz.errors import GlvizError
 from glviz.ui.imgui_renderer import ImguiRenderer, feed_char, feed_key, install_clipboard
-from glviz.ui.panel import PANEL_WIDTH, Panel, setup_style
+from glviz.ui.panel import PANEL_SHARE, PANEL_WIDTH, Panel, setup_style
 
 # Mouse buttons as moderngl-window numbers them.
 LEFT, RIGHT, MIDDLE = 1, 2, 3
 _IMGUI_BUTTON = {LEFT: 0, RIGHT: 1, MIDDLE: 2}
 # glfw key codes and modifier bits (moderngl-window's glfw backend passes glfw's codes through).
-KEY_SPACE, KEY_1, KEY_4, KEY_F, KEY_I, KEY_P, KEY_Q, KEY_HOME = 32, 49, 52, 70, 73, 80, 81, 268
+KEY_SPACE, KEY_1, KEY_4, KEY_F, KEY_I, KEY_P, KEY_Q, KEY_W, KEY_HOME = 32, 49, 52, 70, 73, 80, 81, 87, 268
 MOD_SHIFT, MOD_CONTROL = 0x1, 0x2
 
 MODELS = ("nano", "gpt2", "gpt2-xl", "gpt3")  # keys 1–4
@@ -37,7 +37,8 @@ BACKGROUND = (0.09, 0.09, 0.11)
 DOUBLE_CLICK_S = 0.35
 ROTATE_DEG_PER_PX = 0.3
 ZOOM_PER_WHEEL_STEP = 0.85
-MAX_ZOOM_OUT = 4.0  # the camera's farthest distance, in overview distances
+MAX_ZOOM_OUT = 4.0  # the camera's farthest distance, in overview distances ...
+WHOLE_ZOOM_OUT = 1.5  # ... or in whole-model view distances (key W), where that is farther
 EXTRA_FRAMES = 3  # imgui settles a layout change over a couple of frames
 
 
@@ -98,6 +99,7 @@ class GlvizApp:
         self._drag_mode: str | None = None  # "pan" or "rotate"
         self._last_click = (0.0, 0.0, 0.0)  # time, x, y of the last left press in the scene
         self._pick_pending = True
+        self._picked_pose = None  # the camera pose of the last pick: any other pose needs a new one
         self._frames_left = EXTRA_FRAMES
         self._screenshot_pending = False
         self._last_time = time.monotonic()
@@ -118,7 +120,8 @@ class GlvizApp:
 
     @property
     def panel_width(self) -> float:
-        return float(min(PANEL_WIDTH, self.width))
+        """The panel shrinks with narrow windows so that some 3D view always remains."""
+        return float(min(PANEL_WIDTH, PANEL_SHARE * self.width))
 
     @property
     def viewport(self) -> tuple[float, float, float, float]:
@@ -261,14 +264,16 @@ class GlvizApp:
             return random_weights(PRESETS["nano"], seed=0, std=0.3)
 
     def _activate(self, view: ModelView) -> None:
-        from glviz.render.camera import OrbitCamera, overview_pose
+        from glviz.render.camera import OrbitCamera, overview_pose, whole_pose
         from glviz.scene import SceneState
 
         previous = self.view
         self.view = view
         self.scene = SceneState(view.layout)
         self.camera = OrbitCamera(overview_pose(view.layout, aspect=self.aspect))
-        self._max_distance = MAX_ZOOM_OUT * self.camera.distance
+        # Zooming out stops a few overviews away, but always leaves room for the whole-model view (W).
+        whole = whole_pose(view.layout, aspect=self.aspect).distance
+        self._max_distance = max(MAX_ZOOM_OUT * self.camera.distance, WHOLE_ZOOM_OUT * whole)
         self._set_hover(None)
         if view.name == "nano" and view.trace is None:
             letters = self._letters_pending or DEFAULT_LETTERS
@@ -409,6 +414,8 @@ class GlvizApp:
             self.focus_hovered()
         elif key == KEY_HOME:
             self.overview()
+        elif key == KEY_W:
+            self.whole_view()
         elif key == KEY_I:
             self.input_view()
         elif key == KEY_SPACE:
@@ -425,18 +432,30 @@ class GlvizApp:
     def overview(self) -> None:
         from glviz.render.camera import overview_pose
 
+        self.scene.show_all()
         self.camera.fly_to(overview_pose(self.view.layout, aspect=self.aspect))
+        self.invalidate()
+
+    def whole_view(self) -> None:
+        """The whole model in the view (key W)."""
+        from glviz.render.camera import whole_pose
+
+        self.scene.show_all()
+        self.camera.fly_to(whole_pose(self.view.layout, aspect=self.aspect))
         self.invalidate()
 
     def input_view(self) -> None:
         from glviz.render.camera import input_pose
 
+        self.scene.show_all()
         self.camera.fly_to(input_pose(self.view.layout, aspect=self.aspect))
         self.invalidate()
 
     def focus_block(self, block: int) -> None:
+        """Fly to a block; blocks in front of it (lower-numbered heads) are hidden until the next view."""
         from glviz.render.camera import block_pose
 
+        self.scene.reveal(block)
         self.camera.fly_to(block_pose(self.view.layout, block, aspect=self.aspect))
         self.invalidate()
 
@@ -459,7 +478,7 @@ class GlvizApp:
         if not self.in_viewport(x, y):
             return None
         origin, direction = self.camera.ray(x, y, self.viewport)
-        return pick(self.view.layout, origin, direction)
+        return pick(self.view.layout, origin, direction, hidden=self.scene.hidden)
 
     def _point_under_cursor(self) -> np.ndarray:
         """The world point under the cursor: the hit cell, else where the ray crosses the target's depth."""
@@ -474,6 +493,7 @@ class GlvizApp:
 
     def _update_hover(self) -> None:
         self._pick_pending = False
+        self._picked_pose = self.camera.pose
         if self._drag_owner == "scene":
             return  # keep the hovered cell still while the scene moves under a drag
         x, y = self._mouse
@@ -543,8 +563,9 @@ class GlvizApp:
         if self._building is not None and not self._building[2].is_alive():
             self._finish_build()
         if self.camera.update(dt):
-            self._pick_pending = True
             self.invalidate(1)
+        if self.camera.pose != self._picked_pose:  # moved (flight, Home): new things under the cursor
+            self._pick_pending = True
         if self._pick_pending:
             self._update_hover()
         self._frames_left = max(self._frames_left - 1, 0)

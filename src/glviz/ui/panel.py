@@ -15,7 +15,8 @@ from imgui_bundle import imgui, implot
 
 from glviz.ui.hover import HoverInfo, fmt
 
-PANEL_WIDTH = 400  # logical pixels; the 3D viewport is the window minus this
+PANEL_WIDTH = 400  # logical pixels; the 3D viewport is the window minus the panel
+PANEL_SHARE = 0.45  # narrow windows: the panel takes at most this share of the width, the 3D view the rest
 FONT_SIZE = 16.0
 
 KIND_COLOURS = {  # text colours matching the scene's block colours
@@ -39,6 +40,7 @@ HELP = (
     ("Double-click a block", "fly to it"),
     ("F", "focus the hovered block"),
     ("Home", "overview"),
+    ("W", "whole model"),
     ("I", "input view"),
     ("1 – 4", "switch model (nano, GPT-2 small, GPT-2 XL, GPT-3)"),
     ("Space", "play / pause the walkthrough"),

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from imgui_bundle import imgui, implot
 
+from glviz.render.blocks import VALUE_NEGATIVE, VALUE_POSITIVE, VALUE_ZERO
 from glviz.ui.hover import HoverInfo, fmt
 
 PANEL_WIDTH = 400  # logical pixels; the 3D viewport is the window minus the panel
@@ -169,6 +170,35 @@ class Panel:
                            f"T={app.tokens_shown} · V={config.vocab_size}")
         if not app.computed:
             imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), "render-only: shapes and sizes, no values")
+        else:
+            self._legend()
+
+    def _legend(self) -> None:
+        """The cells' value colours, as the shader maps them: −max|v| … 0 … +max|v| of each block."""
+        bar_height = 10.0
+        imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), "cell value")
+        imgui.same_line()
+        left = imgui.get_cursor_screen_pos()
+        width = max(imgui.get_content_region_avail().x, 40.0)
+        top = left.y + (imgui.get_text_line_height() - bar_height) / 2
+        middle = left.x + width / 2
+        draw = imgui.get_window_draw_list()
+        negative, zero, positive = (imgui.get_color_u32(imgui.ImVec4(*rgb, 1.0))
+                                    for rgb in (VALUE_NEGATIVE, VALUE_ZERO, VALUE_POSITIVE))
+        draw.add_rect_filled_multi_color(imgui.ImVec2(left.x, top), imgui.ImVec2(middle, top + bar_height),
+                                         negative, zero, zero, negative)
+        right = imgui.ImVec2(left.x + width, top + bar_height)
+        draw.add_rect_filled_multi_color(imgui.ImVec2(middle, top), right, zero, positive, positive, zero)
+        imgui.new_line()
+        # Labels under the bar's ends and middle; full colour is each block's largest |value|.
+        dim = imgui.ImVec4(*DIM_COLOUR)
+        x0 = left.x - imgui.get_window_pos().x
+        imgui.set_cursor_pos_x(x0)
+        imgui.text_colored(dim, "negative")
+        imgui.same_line(x0 + width / 2 - imgui.calc_text_size("0").x / 2)
+        imgui.text_colored(dim, "0")
+        imgui.same_line(x0 + width - imgui.calc_text_size("positive").x)
+        imgui.text_colored(dim, "positive")
 
     def _input(self, app) -> None:
         if not imgui.collapsing_header("Input and output", imgui.TreeNodeFlags_.default_open):

@@ -93,6 +93,9 @@ class Panel:
         if app.has_input:
             self._input(app)
         self._hover(app.hover, app)
+        if app.computed:  # below the input field and the explanation, so that those stay where they are
+            imgui.separator()
+            self._legend()
         self._help()
         imgui.end()
 
@@ -170,8 +173,6 @@ class Panel:
                            f"T={app.tokens_shown} · V={config.vocab_size}")
         if not app.computed:
             imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), "render-only: shapes and sizes, no values")
-        else:
-            self._legend()
 
     def _legend(self) -> None:
         """The cells' value colours, as the shader maps them: −max|v| … 0 … +max|v| of each block."""

@@ -178,6 +178,8 @@ def test_sections_name_the_parts(layouts: dict[str, Layout]) -> None:
     levels = {s.label: s.level for s in layout.sections}
     assert levels["Embedding"] < levels["Transformer 0"] < levels["MLP"] < levels["Head 0"]
     assert {b.label for b in layout.blocks} >= {"Q", "K", "V"}
+    # Block labels differ from their section's ("MLP / MLP" read as a breadcrumb stutter).
+    assert layout["layers.0.mlp.fc"].label == "MLP fc"
     gpt3 = layouts["gpt3"]
     assert sum(s.label == "Transformer 95" for s in gpt3.sections) == 1
     assert {b.label for b in gpt3.blocks} >= {"Q K V", "QKV Weights"}

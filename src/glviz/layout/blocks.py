@@ -367,7 +367,7 @@ def _layer_template(geo: _Geometry) -> tuple[_Template, float]:
     y -= C + g
     y = _layer_norm(t, geo, "ln2", y, " / Layer norm 2") - 2 * g
     t.label("MLP", geo.weight_x(C), y + g, 0.8 * g, 2)
-    _linear(t, geo, "mlp.wfc", "mlp.bfc", "mlp.fc", ("MLP Weights", "MLP Bias", "MLP"), F, C,
+    _linear(t, geo, "mlp.wfc", "mlp.bfc", "mlp.fc", ("MLP Weights", "MLP Bias", "MLP fc"), F, C,
             ("4C", "C"), y, " / MLP")
     t.add("mlp.gelu", "GELU", Kind.INTERMEDIATE, F, T, ("4C", "T"), T + g, y, transpose=True,
           section=" / MLP")

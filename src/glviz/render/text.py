@@ -205,10 +205,40 @@ def _text_widths(texts: list[str], atlas: FontAtlas) -> np.ndarray:
     return out
 
 
+LABEL_MARGIN = 0.35  # gaps: room kept between a label's end and the next block to its right
+LABEL_OVERHANG = 2.0  # gaps: how far a label may run past its block's right edge when nothing is there
+
+
+def _room_to_the_right(layout, keep: np.ndarray, band: float) -> np.ndarray:
+    """For each kept block, the x where the nearest other block starts to its right within the band of
+    height `band` above its top edge (where its label goes), or +inf.
+
+    Heads are stacked in depth at the same x and y, so the front head's blocks stand for all of them; the
+    search runs per layer (layers repeat, and a label's neighbours are in its own layer), which keeps it
+    linear in the model's size."""
+    front = np.array([b.head <= 0 for b in layout.blocks], dtype=bool)
+    layer = np.array([b.layer for b in layout.blocks], dtype=np.int64)
+    limit = np.full(int(keep.sum()), np.inf)
+    kept = np.flatnonzero(keep)
+    for number in np.unique(layer[kept]):
+        mine = np.flatnonzero(layer[kept] == number)
+        others = np.flatnonzero(front & (layer == number))
+        lo, top = layout.mins[kept[mine]].astype(np.float64), layout.maxs[kept[mine], 1].astype(np.float64)
+        o_lo, o_hi = layout.mins[others].astype(np.float64), layout.maxs[others].astype(np.float64)
+        # (labels, others): the other block starts right of the label's start and reaches into its band.
+        # (A block whose top is within the band below has its own label in the band.)
+        ahead = ((o_lo[None, :, 0] > lo[:, None, 0] + 1e-3) & (o_hi[None, :, 1] > top[:, None] - band)
+                 & (o_lo[None, :, 1] < top[:, None] + band))
+        limit[mine] = np.where(ahead, o_lo[None, :, 0], np.inf).min(axis=1)
+    return limit
+
+
 def block_labels(layout, atlas: FontAtlas) -> LabelSet:
-    """One label per block just above its top-left corner, as large as the gap above and the block's width
-    (plus half a gap) allow, so that neighbouring labels do not run into each other, and never much larger
-    than the block itself."""
+    """One label per block just above its top-left corner, as large as the gap above allows, and narrower
+    where the next block to the right (its label starts there) would otherwise be run into; never much
+    larger than the block itself. Labels stay off the cells: only the vocabulary-wide tables of GPT-2 and
+    GPT-3, whose label above would be too small to see whenever the table fills the view, carry theirs on
+    their face."""
     gap = max(4.0, layout.config.n_embd / 12)  # the spacing build_layout leaves between blocks
     # Heads are stacked in depth and labelled alike; the "Head i" section labels tell them apart, so only
     # the front head's blocks get labels (overlapping copies behind it are noise, and for GPT-3 96 heads x
@@ -217,15 +247,21 @@ def block_labels(layout, atlas: FontAtlas) -> LabelSet:
     texts = [b.label for b, k in zip(layout.blocks, keep, strict=True) if k]
     lo, hi = layout.mins[keep].astype(np.float64), layout.maxs[keep].astype(np.float64)
     width, height = hi[:, 0] - lo[:, 0], hi[:, 1] - lo[:, 1]
-    em = np.minimum(0.55 * gap, (width + 0.5 * gap) / np.maximum(_text_widths(texts, atlas), 0.5))
+    text_w = _text_widths(texts, atlas)
+    room = _room_to_the_right(layout, keep, 0.7 * gap) - LABEL_MARGIN * gap
+    # Per-head blocks' labels run less far past their block: the heads stacked behind show up beside it,
+    # shifted by the view's parallax, and would cross a long label.
+    stacked = np.array([b.head >= 0 for b, k in zip(layout.blocks, keep, strict=True) if k], dtype=bool)
+    room = np.minimum(room, hi[:, 0] + np.where(stacked, 1.0, LABEL_OVERHANG) * gap) - lo[:, 0]
+    em = np.minimum(0.55 * gap, room / np.maximum(text_w, 0.5))
     em = np.minimum(em, np.maximum.reduce([0.4 * height, 0.15 * width, np.ones_like(width)]))  # not above
     origin = np.stack([lo[:, 0], hi[:, 1] + 0.25 * em, hi[:, 2] + 0.01], axis=1)
-    # A block far bigger than the gap (GPT-2's 50257-row tables, 4C-wide MLP weights) would get a label too
-    # small to see whenever the block fills the view: such labels go on the block's face instead, in its
-    # top-left corner, on a translucent plate, lifted off the face by a fraction of their size (depth).
+    # A block far bigger than the gap (GPT-2's 50257-row tables) would get a label too small to see
+    # whenever the block fills the view: such labels go on the block's face instead, in its top-left
+    # corner, on a translucent plate, lifted off the face by a fraction of their size (depth).
+    vocabulary = np.array(["V" in b.dims for b, k in zip(layout.blocks, keep, strict=True) if k], dtype=bool)
     big = INSIDE_LABEL * np.maximum(width, height)
-    inside = big > 2.0 * em
-    text_w = _text_widths(texts, atlas)
+    inside = vocabulary & (big > 2.0 * em)
     em = np.where(inside, np.minimum(big, 0.8 * width / np.maximum(text_w + 0.6, 1.0)), em)
     lift = hi[:, 2] + np.where(inside, 0.02 * em, 0.01)
     origin = np.where(inside[:, None], np.stack([lo[:, 0] + 0.3 * em, hi[:, 1] - 1.15 * em, lift], axis=1),

@@ -1,0 +1,70 @@
+"""Label placement (no GL): block and section labels of nano neither overlap each other nor cover cells."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glviz.layout.blocks import build_layout
+from glviz.model.config import PRESETS
+from glviz.render.text import LabelSet, block_labels, load_atlas, section_labels
+
+ASCENT, DESCENT = 0.75, 0.2  # em: capitals' height above the baseline and descenders' depth below it
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    return load_atlas()
+
+
+def label_boxes(labels: LabelSet, atlas) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi) (L, 2) x-y rectangles of the text labels (in the blocks' plane), and their z (L,)."""
+    width = np.array([atlas.text_width(t) for t in labels.texts]) * labels.em
+    lo = np.stack([labels.origin[:, 0], labels.origin[:, 1] - DESCENT * labels.em], axis=1)
+    hi = np.stack([labels.origin[:, 0] + width, labels.origin[:, 1] + ASCENT * labels.em], axis=1)
+    return np.concatenate([lo, hi], axis=1), labels.origin[:, 2]
+
+
+def overlaps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(A, B) bool: rectangles (x0, y0, x1, y1) of a and b intersect."""
+    return ((a[:, None, 0] < b[None, :, 2]) & (b[None, :, 0] < a[:, None, 2])
+            & (a[:, None, 1] < b[None, :, 3]) & (b[None, :, 1] < a[:, None, 3]))
+
+
+def nano_labels(atlas):
+    layout = build_layout(PRESETS["nano"], n_tokens=11)
+    labels = LabelSet.concat([block_labels(layout, atlas), section_labels(layout)])
+    text = np.isnan(labels.box[:, 0])
+    labels = LabelSet([t for t, k in zip(labels.texts, text, strict=True) if k], labels.origin[text],
+                      labels.em[text], labels.color[text], labels.box[text], labels.facing[text])
+    return layout, labels
+
+
+def test_nano_labels_do_not_overlap_each_other(atlas):
+    _, labels = nano_labels(atlas)
+    boxes, z = label_boxes(labels, atlas)
+    same_plane = np.abs(z[:, None] - z[None, :]) < 2.0  # heads' planes are further apart
+    hit = overlaps(boxes, boxes) & same_plane & ~np.eye(len(boxes), dtype=bool)
+    pairs = [(labels.texts[i], labels.texts[j]) for i, j in zip(*np.nonzero(hit), strict=True) if i < j]
+    assert not pairs
+
+
+def test_nano_labels_do_not_cover_cells(atlas):
+    layout, labels = nano_labels(atlas)
+    boxes, _ = label_boxes(labels, atlas)
+    faces = np.concatenate([layout.mins[:, :2], layout.maxs[:, :2]], axis=1)
+    hit = overlaps(boxes, faces)
+    pairs = [(labels.texts[i], layout.blocks[j].name) for i, j in zip(*np.nonzero(hit), strict=True)]
+    assert not pairs
+
+
+def test_attention_row_labels_share_the_row_without_running_together(atlas):
+    """"Attention Softmax", "max" and "sum exp" each end before the next one starts, and "sum exp" is not
+    squeezed far below "max"."""
+    layout, labels = nano_labels(atlas)
+    boxes, _ = label_boxes(labels, atlas)
+    row = {t: k for k, t in enumerate(labels.texts) if t in ("Attention Softmax", "max", "sum exp")
+           and abs(labels.origin[k, 1] - layout.maxs[layout.by_name["layers.0.attn.h0.probs"], 1]) < 4}
+    assert boxes[row["Attention Softmax"], 2] < boxes[row["max"], 0]
+    assert boxes[row["max"], 2] < boxes[row["sum exp"], 0]
+    assert labels.em[row["sum exp"]] >= 0.8 * labels.em[row["max"]]

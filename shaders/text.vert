@@ -9,7 +9,8 @@ layout(std140) uniform Camera {
     vec4 u_params;    // x: projection scale cot(fov/2)
 };
 
-uniform sampler2D u_glyphs;  // per glyph: (label, x0 em, atlas cell or -1 for a box, box height em)
+uniform sampler2D u_glyphs;  // per glyph: (label, x0 em, atlas cell or -1 for a box,
+                             //            box height em or the label's text width em)
 uniform sampler2D u_labels;  // per label 3 texels: (origin.xyz, em height in world units), (rgba),
                              // (cos, sin of the azimuth, cos, sin of the elevation of the camera it faces)
 uniform vec4 u_cell;         // cell width em, cell top above the baseline em, atlas cell size in uv (x, y)
@@ -44,8 +45,10 @@ void main() {
         return;
     }
     vec2 local;
+    float label_width;  // em
     if (glyph.z < 0.0) {  // box: glyph.y wide, glyph.w tall, hanging down-right from the origin
         local = vec2(in_corner.x * glyph.y, (in_corner.y - 1.0) * glyph.w);
+        label_width = glyph.y;
         v_uv = vec2(0.0);
         v_solid = 1.0;
     } else {
@@ -58,7 +61,12 @@ void main() {
         // Atlas rows run downwards from the image top: the quad's bottom samples the cell's bottom row.
         v_uv = (cell_origin + vec2(t.x, 1.0 - t.y)) * u_cell.zw;
         v_solid = 0.0;
+        label_width = glyph.w;
     }
+    // Seen from behind, the label would read mirrored: lay its glyphs out from its other end instead (each
+    // glyph keeps its own orientation), so that it reads left to right over the same span.
+    vec3 facing = cross(right, up);
+    if (dot(u_eye.xyz - origin.xyz, facing) < 0.0) local.x = label_width - local.x;
     gl_Position = u_view_proj * vec4(origin.xyz + (right * local.x + up * local.y) * origin.w, 1.0);
     v_color = vec4(color.rgb, color.a * fade);
 }

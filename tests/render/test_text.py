@@ -68,3 +68,27 @@ def test_attention_row_labels_share_the_row_without_running_together(atlas):
     assert boxes[row["Attention Softmax"], 2] < boxes[row["max"], 0]
     assert boxes[row["max"], 2] < boxes[row["sum exp"], 0]
     assert labels.em[row["sum exp"]] >= 0.8 * labels.em[row["max"]]
+
+
+def test_labels_read_left_to_right_from_behind(render_ctx, atlas):
+    """Seen from behind, a label shows the same picture as from the front (not its mirror image)."""
+    from glviz.layout.blocks import Block, Kind, Layout, Section
+    from glviz.render.camera import OrbitCamera, Pose
+    from glviz.render.offscreen import OffscreenRenderer
+    from glviz.scene import SceneState
+
+    text, em = "Fig 7", 1.0
+    # One block far below, out of view (a layout needs one); the label alone in the middle of the view.
+    block = Block("far", "", Kind.WEIGHT, 1, 1, ("1", "1"), (0.0, -500.0, 0.0), (1.0, 1.0, 1.0), "far")
+    layout = Layout(PRESETS["nano"], [block], [Section(text, (0.0, 0.0, 0.0), em, 0)]).finish()
+    centre = (atlas.text_width(text) * em / 2, 0.35 * em, 0.0)
+    renderer = OffscreenRenderer((160, 80), ctx=render_ctx)
+    renderer.frame.set_layout(layout)
+    front, back = (renderer.render(SceneState(layout), OrbitCamera(Pose(centre, azimuth, 0.0, 5.0)))
+                   for azimuth in (0.0, 180.0))
+    renderer.release()
+    ink = front.astype(int).sum(axis=2) < 500
+    assert ink.sum() > 100  # the label is drawn
+    same = np.abs(back.astype(int) - front).max(axis=2) > 60
+    mirrored = np.abs(back.astype(int) - front[:, ::-1]).max(axis=2) > 60
+    assert same.mean() < 0.01 < mirrored.mean()

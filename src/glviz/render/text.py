@@ -333,12 +333,13 @@ def _label_axes(facing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def glyph_table(labels: LabelSet, atlas: FontAtlas) -> tuple[np.ndarray, np.ndarray]:
-    """Per glyph (G, 4) float32 (label, x0 em, atlas cell or -1 for a box, box height em), and the number
-    of glyphs of each label (L,). Glyphs come grouped by label, in label order."""
+    """Per glyph (G, 4) float32 (label, x0 em, atlas cell or -1 for a box, box height em or the label's
+    text width em), and the number of glyphs of each label (L,). Glyphs come grouped by label, in label
+    order."""
     cell_of = np.array([atlas.index.get(ch, atlas.index["?"]) for ch in CHARSET], dtype=np.int64)
     left = -PAD / FONT_PX
     unique: dict[str, int] = {}
-    tables_cell, tables_pen = [], []
+    tables_cell, tables_pen, text_width = [], [], []
     inverse = np.empty(len(labels.texts), dtype=np.int64)
     for k, text in enumerate(labels.texts):  # labels repeat a lot (Q, K, V per head): lay out each text once
         u = unique.get(text)
@@ -349,6 +350,7 @@ def glyph_table(labels: LabelSet, atlas: FontAtlas) -> tuple[np.ndarray, np.ndar
             visible = np.array([ch != " " for ch in text], dtype=bool)
             tables_cell.append(cell_of[idx[visible]] if len(idx) else idx)
             tables_pen.append(pen[visible] + left if len(idx) else pen)
+            text_width.append(float(atlas.advance[idx].sum()) if len(idx) else 0.0)
         inverse[k] = u
     lengths = np.array([len(c) for c in tables_cell], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
@@ -365,6 +367,7 @@ def glyph_table(labels: LabelSet, atlas: FontAtlas) -> tuple[np.ndarray, np.ndar
     text_glyph = ~is_box[owner]
     table[text_glyph, 1] = all_pen[source[text_glyph]]
     table[text_glyph, 2] = all_cell[source[text_glyph]]
+    table[text_glyph, 3] = np.asarray(text_width, dtype=np.float32)[inverse][owner[text_glyph]]
     table[~text_glyph, 1] = labels.box[owner[~text_glyph], 0]
     table[~text_glyph, 2] = -1.0
     table[~text_glyph, 3] = labels.box[owner[~text_glyph], 1]

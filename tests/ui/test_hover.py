@@ -52,9 +52,9 @@ def test_recomputed_number_equals_the_trace_value_for_every_block_kind(nano):
         assert info.matches, role
         assert info.formula, role
         if layout.blocks[block].kind != Kind.WEIGHT and role != "tokens":
-            masked = info.lines and "after the query" in info.lines[0]  # causal mask: no inputs
+            masked = info.note.startswith("masked")  # causal mask: no inputs, explained in words
             assert info.dependencies or masked, role  # computed cells light up their inputs
-            assert info.lines[-1] == f"= {fmt(expected)}", (role, info.lines)
+            assert masked or info.lines[-1] == f"= {fmt(expected)}", (role, info.lines)
         roles.add(role)
     for needed in ("attn.scores", "attn.probs", "attn.heads", "mlp.gelu", "ln1.out", "resid1", "embed",
                    "logits", "probs", "attn.proj", "ln1.std", "attn.expsum"):
@@ -99,7 +99,38 @@ def test_masked_attention_cells_say_so(nano):
     scores = layout.by_name["layers.0.attn.h0.scores"]
     info = explain(layout, scores, 2, 7, trace)  # a key after the query
     assert info.value == -math.inf and info.value_text == "−∞"
-    assert "masked" in info.lines[0]
+    assert info.note == "masked: key t′=7 > t=2 is in the future → −∞ (softmax gives 0)"
+    assert info.lines == []  # not "−∞ = −∞"
+    probs = explain(layout, layout.by_name["layers.0.attn.h0.probs"], 2, 7, trace)
+    assert probs.value == 0.0 and probs.note.startswith("masked: key t′=7 > t=2") and probs.lines == []
+    unmasked = explain(layout, scores, 7, 2, trace)  # a key before the query
+    assert unmasked.note == "" and unmasked.lines
+
+
+def test_residual_sums_name_their_operands(nano):
+    layout, trace = nano
+    info = explain(layout, layout.by_name["layers.0.resid1"], 0, 3, trace)
+    assert info.formula == "embed[t,c] + attn.proj[t,c]"
+    assert info.note == "residual stream (embed) + attention output (attn.proj)"
+    info = explain(layout, layout.by_name["layers.1.resid2"], 0, 3, trace)
+    assert info.formula == "resid1[t,c] + mlp.proj[t,c]" and "MLP output" in info.note
+    assert info.matches
+
+
+def test_token_cells_say_their_letter_and_where_they_came_from(nano):
+    layout, trace = nano  # tokens 2 1 0 1 1 2 | 0 1 1 1 2
+    tokens = layout.by_name["tokens"]
+    assert explain(layout, tokens, 0, 1, trace).note == "token 1 = B: input (letter 2 of 6 to sort)"
+    fed_back = explain(layout, tokens, 0, 6, trace).note
+    assert fed_back.startswith("token 0 = A: the model's own output from position 5, fed back")
+
+
+def test_statistics_count_only_the_finite_values_they_describe(nano):
+    layout, trace = nano
+    block = layout.by_name["layers.0.attn.h0.scores"]
+    stats = HoverExplainer(layout, trace).stats(block)
+    assert stats.count_text == "66 finite values (55 masked)"  # 11·12/2 causal pairs of 11·11
+    assert HoverExplainer(layout, trace).stats(layout.by_name["embed"]).count_text == "528 values"
 
 
 def test_shape_and_indices_use_dimension_names_in_tensor_order(nano):

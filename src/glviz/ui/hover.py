@@ -32,6 +32,15 @@ class BlockStats:
     counts: np.ndarray  # (bins,) float64 (implot plots float64)
     centres: np.ndarray  # (bins,) float64, bin centres
     bin_width: float
+    finite: int = -1  # how many values are finite (min … histogram use only these); -1: all of them
+
+    @property
+    def count_text(self) -> str:
+        """"121 values", or "66 finite values (55 masked)" when the statistics leave some out."""
+        finite = self.count if self.finite < 0 else self.finite
+        if finite == self.count:
+            return f"{self.count} values"
+        return f"{finite} finite values ({self.count - finite} masked)"
 
 
 @dataclass
@@ -65,6 +74,7 @@ class HoverInfo:
     dependencies: list = field(default_factory=list)  # CellRanges for the scene's highlight
     curve: Curve | None = None
     stats: BlockStats | None = None
+    note: str = ""  # what the value means in words (a token's letter, a masked score, a residual's operands)
 
     @property
     def value_text(self) -> str:
@@ -166,14 +176,14 @@ def block_stats(values: np.ndarray, bins: int = HISTOGRAM_BINS) -> BlockStats:
     finite = flat[np.isfinite(flat)]
     if finite.size == 0:
         empty = np.zeros(bins)
-        return BlockStats(int(flat.size), math.nan, math.nan, math.nan, math.nan, empty, empty, 1.0)
+        return BlockStats(int(flat.size), math.nan, math.nan, math.nan, math.nan, empty, empty, 1.0, 0)
     lo, hi = float(finite.min()), float(finite.max())
     if hi <= lo:
         hi = lo + 1e-6
     counts, edges = np.histogram(finite, bins=bins, range=(lo, hi))
     centres = (edges[:-1] + edges[1:]) / 2
     return BlockStats(int(flat.size), lo, float(finite.max()), float(finite.mean()), float(finite.std()),
-                      counts.astype(np.float64), centres, float(edges[1] - edges[0]))
+                      counts.astype(np.float64), centres, float(edges[1] - edges[0]), int(finite.size))
 
 
 def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: BlockStats | None = None
@@ -197,17 +207,67 @@ def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: B
         roles = sorted(dependency.inputs, key=lambda role: role[:1] == "h" and role[1:].isdigit())
         info.dependencies = [dependency.inputs[role] for role in roles]
         dependency.extra.setdefault("letters", layout.config.vocab_size == 3)  # nano's tokens are A, B, C
+    if dependency is not None and _op_name(dependency) == "ADD":
+        info.formula, info.note = _residual_text(layout, b, dependency, info.indices)
     if trace is None:
         return info
     info.value = float(block_cells(b, trace, (row, row + 1), (col, col + 1))[0, 0])
     info.stats = stats
+    if b.role == "tokens" or b.name == "tokens":
+        info.note = _token_note(layout, info.indices, info.value)
     if dependency is None:
         return info
     inputs = deps.gather_inputs(dependency, layout, trace)
     info.recomputed = float(deps.recompute(dependency, inputs))
     info.lines = computation_lines(dependency, inputs, info.value)
     info.curve = _curve(dependency, inputs, info.value)
+    if (dependency.extra or {}).get("masked"):
+        # "−∞ = −∞" says nothing: say why the cell is what it is.
+        info.note = _masked_note(info.indices)
+        info.lines = []
     return info
+
+
+def _index_value(indices: list[tuple[str, int]], name: str) -> int | None:
+    return next((i for n, i in indices if n == name), None)
+
+
+def _token_note(layout: Layout, indices: list[tuple[str, int]], value: float) -> str:
+    """A token cell in words: its id, its letter on nano, and where it came from."""
+    token, t = int(round(value)), _index_value(indices, "t")
+    if layout.config.vocab_size != 3:  # nano's vocabulary is the letters A, B, C
+        return f"token id {token} at position t={t}"
+    from glviz.model.sort_task import N_LETTERS
+
+    letter = "ABC"[token] if 0 <= token < 3 else "?"
+    if t is not None and t >= N_LETTERS:
+        return (f"token {token} = {letter}: the model's own output from position {t - 1}, fed back as input "
+                f"(sorted letter {t - N_LETTERS + 1})")
+    position = "" if t is None else f" (letter {t + 1} of {N_LETTERS} to sort)"
+    return f"token {token} = {letter}: input{position}"
+
+
+def _masked_note(indices: list[tuple[str, int]]) -> str:
+    """Causal masking in words, with the query and key positions."""
+    t, key = _index_value(indices, "t"), _index_value(indices, "t′")
+    where = "" if t is None or key is None else f" t′={key} > t={t}"
+    return f"masked: key{where} is in the future → −∞ (softmax gives 0)"
+
+
+def _residual_text(layout: Layout, block: Block, dependency, indices: list[tuple[str, int]]
+                   ) -> tuple[str, str]:
+    """A residual sum's formula with its operands' names, and a note saying what they are."""
+    index = ",".join(name for name, _ in indices if name not in ("layer", "head"))
+
+    def name_of(role: str) -> str:
+        operand = layout.blocks[dependency.inputs[role].block]
+        # Blocks of the same layer by their role ("attn.proj"), others in full ("layers.0.resid2", "embed").
+        same_layer = operand.layer == block.layer and operand.layer >= 0 and operand.role
+        return operand.role if same_layer else operand.name
+
+    a, b = name_of("a"), name_of("b")
+    branch = "attention" if "attn" in b else "MLP" if "mlp" in b else "branch"
+    return f"{a}[{index}] + {b}[{index}]", f"residual stream ({a}) + {branch} output ({b})"
 
 
 # --- the computation with real numbers ----------------------------------------------------------------------

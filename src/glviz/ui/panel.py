@@ -144,6 +144,10 @@ class Panel:
                 imgui.text(f"{info.formula} = {info.value_text}")
             else:
                 imgui.text(info.value_text)
+            if info.note:
+                imgui.push_text_wrap_pos(imgui.get_cursor_pos_x() + 320)
+                imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), info.note)
+                imgui.pop_text_wrap_pos()
         imgui.end()
 
     # --- sections ------------------------------------------------------------------------------------------
@@ -269,6 +273,8 @@ class Panel:
         imgui.text("value  ")
         imgui.same_line()
         imgui.text_colored(imgui.ImVec4(1.0, 1.0, 1.0, 1.0), info.value_text)
+        if info.note:
+            imgui.text_colored(imgui.ImVec4(1.0, 0.9, 0.6, 1.0), info.note)
         if info.formula:
             imgui.separator()
             imgui.text_colored(imgui.ImVec4(1.0, 0.9, 0.6, 1.0), info.formula)
@@ -299,7 +305,7 @@ class Panel:
     def _stats(self, info: HoverInfo) -> None:
         s = info.stats
         imgui.separator()
-        imgui.text(f"{info.name}: {s.count} values")
+        imgui.text(f"{info.name}: {s.count_text}")
         imgui.text(f"min {fmt(s.min)}   max {fmt(s.max)}")
         imgui.text(f"mean {fmt(s.mean)}   std {fmt(s.std)}")
         if not math.isfinite(s.min):

@@ -413,3 +413,29 @@ def test_the_panel_shows_a_value_colour_legend_in_the_shader_colours(app, fbo):
     for rgb in (VALUE_NEGATIVE, VALUE_POSITIVE):
         distance = np.abs(panel - np.array(rgb) * 255).max(axis=2)
         assert (distance < 6).sum() >= 8, rgb
+
+
+def test_the_letters_field_refuses_other_characters_as_they_are_typed(app, fbo):
+    """Only a/b/c/A/B/C go into the field (upper-cased), at most 6; a refused character is named."""
+    from glviz.ui.app import LEFT
+
+    field = (W - app.panel_width + 60, 141)  # the letters field, first widget under "Input and output"
+    app.mouse_move(*field)
+    app.frame(fbo, dt=0.016)
+    app.mouse_press(*field, LEFT)
+    app.frame(fbo, dt=0.016)
+    app.mouse_release(*field, LEFT)
+    app.frame(fbo, dt=0.016)
+    before = app.letters
+    for char in "ab":  # the click selected all: the first letter replaces the text
+        app.char(ord(char))
+        app.frame(fbo, dt=0.016)
+    app.char(ord("x"))
+    app.frame(fbo, dt=0.016)
+    assert app.panel.input_buffer == "AB"
+    assert "'x'" in app.input_error and app.letters == before
+    for char in "cabca":  # the seventh letter does not fit
+        app.char(ord(char))
+        app.frame(fbo, dt=0.016)
+    assert app.panel.input_buffer == "ABCABC"
+    assert app.letters == "ABCABC" and app.input_error == ""

@@ -328,6 +328,11 @@ class GlvizApp:
             return
         self.invalidate()
 
+    def refuse_letter(self, char: str) -> None:
+        """A character the letters field did not take (it only takes A, B and C)."""
+        self.input_error = f"input refused: only the letters A, B and C ({char!r})"
+        self.invalidate()
+
     def randomize_input(self, rng: np.random.Generator | None = None) -> None:
         rng = rng or np.random.default_rng()
         self.set_input("".join(rng.choice(list("ABC"), size=6)))

@@ -213,8 +213,13 @@ class Panel:
             self._input_for = app.letters
         imgui.text("Six letters of A, B, C to sort:")
         imgui.set_next_item_width(140)
-        flags = imgui.InputTextFlags_.chars_uppercase | imgui.InputTextFlags_.auto_select_all
-        changed, text = imgui.input_text("##letters", self.input_buffer, flags)
+        flags = (imgui.InputTextFlags_.auto_select_all | imgui.InputTextFlags_.callback_char_filter
+                 | imgui.InputTextFlags_.callback_edit)
+        refused: list[str] = []
+        changed, text = imgui.input_text("##letters", self.input_buffer, flags,
+                                         lambda data: _letters_only(data, refused))
+        if refused:
+            app.refuse_letter(refused[-1])
         if changed:
             self.input_buffer = text
             app.edit_input(text)
@@ -340,6 +345,23 @@ class Panel:
         imgui.push_text_wrap_pos(0.0)
         imgui.text_colored(imgui.ImVec4(*MESSAGE_COLOUR), app.messages[-1])
         imgui.pop_text_wrap_pos()
+
+
+def _letters_only(data, refused: list[str]) -> int:
+    """imgui input callback of the letters field: A, B, C (typed in either case) go in upper-cased, anything
+    else is refused at typing time and noted in `refused`; the text is cut to N_LETTERS. 1 discards a char."""
+    from glviz.model.sort_task import N_LETTERS
+
+    if data.event_flag == imgui.InputTextFlags_.callback_char_filter:
+        char = chr(data.event_char)
+        if char.upper() not in "ABC":
+            refused.append(char)
+            return 1
+        data.event_char = ord(char.upper())
+        return 0
+    if data.event_flag == imgui.InputTextFlags_.callback_edit and data.buf_text_len > N_LETTERS:
+        data.delete_chars(N_LETTERS, data.buf_text_len - N_LETTERS)
+    return 0
 
 
 def _choice_label(choice: tuple[str, str, int], i: int) -> str:

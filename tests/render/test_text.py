@@ -92,3 +92,40 @@ def test_labels_read_left_to_right_from_behind(render_ctx, atlas):
     same = np.abs(back.astype(int) - front).max(axis=2) > 60
     mirrored = np.abs(back.astype(int) - front[:, ::-1]).max(axis=2) > 60
     assert same.mean() < 0.01 < mirrored.mean()
+
+
+def render_label_alone(ctx, text: str, size: tuple[int, int], pose_for) -> np.ndarray:
+    """(h, w) float ink (0 background .. 1 text colour) of one label alone, seen from the front."""
+    from glviz.layout.blocks import Block, Kind, Layout, Section
+    from glviz.render.camera import OrbitCamera
+    from glviz.render.offscreen import OffscreenRenderer
+    from glviz.scene import SceneState
+
+    block = Block("far", "", Kind.WEIGHT, 1, 1, ("1", "1"), (0.0, -500.0, 0.0), (1.0, 1.0, 1.0), "far")
+    layout = Layout(PRESETS["nano"], [block], [Section(text, (0.0, 0.0, 0.0), 1.0, 0)]).finish()
+    renderer = OffscreenRenderer(size, ctx=ctx)
+    renderer.frame.set_layout(layout)
+    image = renderer.render(SceneState(layout), OrbitCamera(pose_for(layout))).astype(np.float64)
+    renderer.release()
+    grey = image.mean(axis=2)
+    background = np.median(grey)
+    return np.clip((background - grey) / (background - 40.0), 0.0, 1.0)
+
+
+def test_small_text_is_the_large_text_blurred(render_ctx, atlas):
+    """Text about 10 pixels an em (the card's small lines at 800 x 500) looks like the same text drawn 4x
+    larger and shrunk: blurred, not with strokes lost or moved (a '4' without its diagonal, '8' read '9')."""
+    from glviz.render.camera import Pose
+
+    text, (w, h) = "C = 48", (32, 12)
+    width = atlas.text_width(text)
+
+    def pose(_layout):  # the label's width fills 90% of the view's width: an em of about 10 pixels
+        return Pose((width / 2, 0.35, 0.0), 0.0, 0.0, width / 2 / 0.9 / np.tan(np.radians(22.5)) / (w / h))
+
+    small = render_label_alone(render_ctx, text, (w, h), pose)
+    large = render_label_alone(render_ctx, text, (4 * w, 4 * h), pose)
+    shrunk = large.reshape(h, 4, w, 4).mean(axis=(1, 3))
+    assert small.sum() > 20  # drawn, not hidden
+    assert np.abs(small - shrunk).mean() < 0.06
+    assert np.corrcoef(small.ravel(), shrunk.ravel())[0, 1] > 0.95

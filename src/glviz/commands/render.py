@@ -75,18 +75,20 @@ def _nano(weights, letters: str):
     return build_layout(weights.config, n_tokens=len(tokens)), trace
 
 
-def view_pose(layout, view: str):
-    """The camera pose for --view: overview, input, or a block name."""
-    from glviz.render.camera import block_pose, input_pose, overview_pose, whole_pose
+def view_pose(layout, view: str, aspect: float | None = None):
+    """The camera pose for --view (overview, whole, input, or a block name), framed for an image of width /
+    height `aspect` (16:9 by default)."""
+    from glviz.render.camera import DEFAULT_ASPECT, block_pose, input_pose, overview_pose, whole_pose
 
+    aspect = aspect or DEFAULT_ASPECT
     if view == "overview":
-        return overview_pose(layout)
+        return overview_pose(layout, aspect)
     if view == "whole":
-        return whole_pose(layout)
+        return whole_pose(layout, aspect)
     if view == "input":
-        return input_pose(layout)
+        return input_pose(layout, aspect)
     if view in layout.by_name:
-        return block_pose(layout, layout.by_name[view])
+        return block_pose(layout, layout.by_name[view], aspect)
     example = layout.blocks[0].name
     raise GlvizError(f"--view must be overview, whole, input or a block name such as {example} ({view})")
 
@@ -97,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     if out.parent and not out.parent.exists():
         raise GlvizError(f"output folder does not exist ({out.parent})")
     layout, trace = load_scene_data(args.model, args.weights, args.input)
-    pose = view_pose(layout, args.view)
+    pose = view_pose(layout, args.view, size[0] / size[1])
 
     from glviz.render.camera import OrbitCamera
     from glviz.render.offscreen import OffscreenRenderer, save_png

@@ -215,14 +215,16 @@ class Panel:
         imgui.set_next_item_width(140)
         flags = (imgui.InputTextFlags_.auto_select_all | imgui.InputTextFlags_.callback_char_filter
                  | imgui.InputTextFlags_.callback_edit)
+        accepted: list[str] = []
         refused: list[str] = []
         changed, text = imgui.input_text("##letters", self.input_buffer, flags,
-                                         lambda data: _letters_only(data, refused))
-        if refused:
-            app.refuse_letter(refused[-1])
+                                         lambda data: _letters_only(data, accepted, refused))
         if changed:
             self.input_buffer = text
+        if changed or accepted:  # a paste of the same text changes nothing but still answers a refusal
             app.edit_input(text)
+        if refused:
+            app.refuse_letter(refused[-1])
         imgui.same_line()
         if imgui.button("Randomize"):
             app.randomize_input()
@@ -347,9 +349,10 @@ class Panel:
         imgui.pop_text_wrap_pos()
 
 
-def _letters_only(data, refused: list[str]) -> int:
-    """imgui input callback of the letters field: A, B, C (typed in either case) go in upper-cased, anything
-    else is refused at typing time and noted in `refused`; the text is cut to N_LETTERS. 1 discards a char."""
+def _letters_only(data, accepted: list[str], refused: list[str]) -> int:
+    """imgui input callback of the letters field: A, B, C (either case) go in upper-cased and are noted in
+    `accepted`, anything else is refused and noted in `refused`; the text is cut to N_LETTERS.
+    Returning 1 discards a character."""
     from glviz.model.sort_task import N_LETTERS
 
     if data.event_flag == imgui.InputTextFlags_.callback_char_filter:
@@ -358,6 +361,7 @@ def _letters_only(data, refused: list[str]) -> int:
             refused.append(char)
             return 1
         data.event_char = ord(char.upper())
+        accepted.append(char.upper())
         return 0
     if data.event_flag == imgui.InputTextFlags_.callback_edit and data.buf_text_len > N_LETTERS:
         data.delete_chars(N_LETTERS, data.buf_text_len - N_LETTERS)

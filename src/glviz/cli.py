@@ -33,7 +33,10 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser(command: str | None) -> argparse.ArgumentParser:
     """The parser; only `command`'s options are added, from its own module."""
+    from glviz import __version__
+
     parser = _Parser(prog="glviz", description="See every number a GPT computes to produce one token.")
+    parser.add_argument("--version", action="version", version=f"glviz {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -45,7 +48,7 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run the command, turn user mistakes into `glviz: error: ...` and exit 2."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["app", *argv]
     command = argv[0] if argv[0] in COMMANDS else None
     args = build_parser(command).parse_args(argv)

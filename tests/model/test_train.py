@@ -164,6 +164,7 @@ def test_progress_bar_shows_step_loss_and_eta_on_one_line():
 
 def test_train_sort_command_writes_weights_and_reports_accuracy(tmp_path, capsys):
     out = tmp_path / "sub" / "nano.npz"
+    out.parent.mkdir()  # train-sort writes into an existing folder, as render and trace do
     assert main(["train-sort", "--out", str(out), "--steps", "3", "--seed", "1", "--quiet"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[-1].startswith("accuracy: ") and "/729 inputs sorted correctly" in lines[-1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from glviz.commands.model_input import (
     add_input_arguments,
@@ -54,11 +55,23 @@ def run(args: argparse.Namespace) -> int:
     from glviz.model.generate import generate
 
     weights = model_from_args(args)
+    if args.weights is None and args.model not in (None, "nano"):
+        sys.stderr.write(f"glviz: note: {args.model} has random weights (no checkpoint), so the output is "
+                         "noise; give --weights for a trained one\n")
     tokens = parse_token_list(args.tokens) if args.tokens is not None else prompt_tokens(weights, args.prompt)
+    max_new, context = args.max_new_tokens, weights.config.block_size
+    if weights.config.vocab_size == 3 and max_new > context + 1 - len(tokens):
+        # The sort model was trained on sequences of its context length only: what it would say past the
+        # context (cropped) is meaningless, so stop at the last position's prediction.
+        max_new = context + 1 - len(tokens)
+        if max_new <= 0:
+            raise GlvizError(f"the sort model reads at most {context} tokens ({len(tokens)} tokens)")
+        sys.stderr.write(f"glviz: note: stopped after {max_new} new tokens: the sort model's context is "
+                         f"{context} tokens\n")
     new = generate(
         weights,
         tokens,
-        args.max_new_tokens,
+        max_new,
         temperature=args.temperature,
         top_k=args.top_k,
         top_p=args.top_p,

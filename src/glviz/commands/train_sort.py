@@ -37,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
         raise GlvizError(f"output must be a .npz file ({out})")
     if out.is_dir():
         raise GlvizError(f"output is a directory, expected a .npz file path ({out})")
+    if not out.parent.is_dir():  # as render and trace: a typo in the path must not create folders
+        raise GlvizError(f"output folder does not exist ({out.parent})")
     if args.steps < 1:
         raise GlvizError(f"--steps must be at least 1 ({args.steps})")
     if args.seed < 0:
@@ -49,7 +51,6 @@ def run(args: argparse.Namespace) -> int:
     tokens, targets, mask = training_batch(all_inputs())  # (729, 11) each
     final_loss, _ = cross_entropy(forward(result.params, config, tokens)[0], targets, mask)
     weights = to_weights(result.params, config)
-    out.parent.mkdir(parents=True, exist_ok=True)
     save_npz(weights, out)
 
     accuracy = sort_accuracy(weights)

@@ -55,19 +55,24 @@ def generate(
     """The `max_new_tokens` token ids (int64) that follow `tokens`.
 
     Greedy (argmax) unless a temperature > 0, top_k or top_p is given; then sampled, reproducibly for a given
-    `seed`. Once the sequence outgrows the model's context, only its last block_size tokens are seen.
+    `seed`. A prompt or sequence longer than the model's context is cropped to its last block_size tokens.
     """
     if max_new_tokens < 0:
         raise GlvizError(f"max-new-tokens must be >= 0 ({max_new_tokens})")
     check_sampling(temperature, top_k, top_p)
-    sequence = check_tokens(weights, tokens)
-    if sequence.ndim != 1:
-        raise GlvizError(f"generate continues one sequence, not shape {sequence.shape} ({sequence.shape})")
+    block = weights.config.block_size
+    prompt = np.asarray(tokens)
+    if prompt.ndim != 1:
+        raise GlvizError(f"generate continues one sequence, not shape {prompt.shape} ({prompt.shape})")
+    # A prompt longer than the context is fine: like nanoGPT, the model sees its last block_size tokens.
+    # Its ids are checked a context at a time (check_tokens also refuses sequences longer than one).
+    sequence = np.concatenate(
+        [check_tokens(weights, prompt[i : i + block]) for i in range(0, max(prompt.size, 1), block)]
+    )
     sampling = (temperature is not None and temperature > 0) or top_k is not None or top_p is not None
     if temperature == 0:
         sampling = False  # temperature 0 is the greedy limit
     rng = np.random.default_rng(seed)
-    block = weights.config.block_size
     out: list[int] = []
     for _ in range(max_new_tokens):
         last = logits(weights, sequence[-block:], last_only=True)[-1]  # (V,)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 from glviz.commands.options import parse_size
 
@@ -23,4 +25,10 @@ def run(args: argparse.Namespace) -> int:
     parse_letters(args.input)  # a bad --input is a one-line error before any window opens
     from glviz.ui.app import run_app
 
-    return run_app(model=args.model, letters=args.input, size=size)
+    status = run_app(model=args.model, letters=args.input, size=size)
+    # The window is gone and its GL objects are released: what is left is the interpreter's teardown (freeing
+    # every built layout's Python objects block by block, the GL driver's exit handlers), which made Ctrl+Q
+    # take a noticeable while after the window closed, the longer the more models were loaded. Skip it.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

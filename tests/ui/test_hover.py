@@ -99,7 +99,7 @@ def test_masked_attention_cells_say_so(nano):
     scores = layout.by_name["layers.0.attn.h0.scores"]
     info = explain(layout, scores, 2, 7, trace)  # a key after the query
     assert info.value == -math.inf and info.value_text == "−∞"
-    assert info.note == "masked: key t′=7 > t=2 is in the future → −∞ (softmax gives 0)"
+    assert info.note == "masked: key t′=7 > t=2 is in the future, so its score is −∞ (softmax gives 0)"
     assert info.lines == []  # not "−∞ = −∞"
     probs = explain(layout, layout.by_name["layers.0.attn.h0.probs"], 2, 7, trace)
     assert probs.value == 0.0 and probs.note.startswith("masked: key t′=7 > t=2") and probs.lines == []

@@ -251,7 +251,7 @@ def _masked_note(indices: list[tuple[str, int]]) -> str:
     """Causal masking in words, with the query and key positions."""
     t, key = _index_value(indices, "t"), _index_value(indices, "t′")
     where = "" if t is None or key is None else f" t′={key} > t={t}"
-    return f"masked: key{where} is in the future → −∞ (softmax gives 0)"
+    return f"masked: key{where} is in the future, so its score is −∞ (softmax gives 0)"
 
 
 def _residual_text(layout: Layout, block: Block, dependency, indices: list[tuple[str, int]]

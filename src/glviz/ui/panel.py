@@ -129,7 +129,7 @@ class Panel:
                  | imgui.WindowFlags_.always_auto_resize | imgui.WindowFlags_.no_saved_settings
                  | imgui.WindowFlags_.no_focus_on_appearing | imgui.WindowFlags_.no_nav)
         # Keep it inside the view: flip to the left/top of the cursor near the right/bottom edge.
-        pivot_x = 1.0 if x > bounds[0] - 260 else 0.0
+        pivot_x = 1.0 if x > bounds[0] - 300 else 0.0
         pivot_y = 1.0 if y > bounds[1] - 90 else 0.0
         offset_x = -14 if pivot_x else 18
         offset_y = -10 if pivot_y else 18
@@ -145,7 +145,7 @@ class Panel:
             else:
                 imgui.text(info.value_text)
             if info.note:
-                imgui.push_text_wrap_pos(imgui.get_cursor_pos_x() + 320)
+                imgui.push_text_wrap_pos(imgui.get_cursor_pos_x() + 240)  # the tooltip flips at 300 px
                 imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), info.note)
                 imgui.pop_text_wrap_pos()
         imgui.end()

@@ -273,15 +273,6 @@ def test_generation_slides_past_the_context(tmp_path: Path) -> None:
     assert new[0] == int(np.argmax(logits(weights, list(range(TINY.block_size)))[-1]))
 
 
-def test_a_prompt_longer_than_the_context_is_cropped_to_its_last_block_size_tokens() -> None:
-    weights = _varied_weights(TINY, seed=9)
-    long_prompt = [(3 * i + 1) % TINY.vocab_size for i in range(TINY.block_size + 5)]
-    new = generate(weights, long_prompt, 4)
-    np.testing.assert_array_equal(new, generate(weights, long_prompt[-TINY.block_size:], 4))
-    with pytest.raises(GlvizError, match="outside the vocabulary"):  # ids before the crop are checked too
-        generate(weights, [TINY.vocab_size] + long_prompt, 1)
-
-
 def test_trace_command_writes_every_value_and_the_config(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -501,7 +492,7 @@ def test_npz_with_wrong_shape_or_nan(tmp_path: Path, capsys: pytest.CaptureFixtu
 BAD_ARGUMENTS = {
     "token outside vocabulary": (["--tokens", "1,320"], "outside the vocabulary 0..319 (320)"),
     "negative token": (["--tokens", "-1"], "outside the vocabulary"),
-    # (a prompt longer than the context is not an error: generation crops it to the last block_size tokens)
+    "too many tokens": (["--tokens", ",".join(["1"] * 17)], "more tokens than the model's context of 16"),
     "unparsable tokens": (["--tokens", "1,x,3"], "--tokens must be integer ids"),
     "empty tokens": (["--tokens", " , "], "at least one token"),
     "prompt without tokenizer": (["--prompt", "hello"], "no tokenizer"),

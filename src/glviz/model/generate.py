@@ -55,7 +55,7 @@ def generate(
     """The `max_new_tokens` token ids (int64) that follow `tokens`.
 
     Greedy (argmax) unless a temperature > 0, top_k or top_p is given; then sampled, reproducibly for a given
-    `seed`. A prompt or sequence longer than the model's context is cropped to its last block_size tokens.
+    `seed`. The prompt must fit the context; past it, the model sees the last block_size tokens.
     """
     if max_new_tokens < 0:
         raise GlvizError(f"max-new-tokens must be >= 0 ({max_new_tokens})")
@@ -64,11 +64,9 @@ def generate(
     prompt = np.asarray(tokens)
     if prompt.ndim != 1:
         raise GlvizError(f"generate continues one sequence, not shape {prompt.shape} ({prompt.shape})")
-    # A prompt longer than the context is fine: like nanoGPT, the model sees its last block_size tokens.
-    # Its ids are checked a context at a time (check_tokens also refuses sequences longer than one).
-    sequence = np.concatenate(
-        [check_tokens(weights, prompt[i : i + block]) for i in range(0, max(prompt.size, 1), block)]
-    )
+    # A prompt longer than the context is a user mistake (check_tokens says so); the generated tokens may run
+    # past it, and then the model sees the last block_size tokens, as in nanoGPT.
+    sequence = check_tokens(weights, prompt)
     sampling = (temperature is not None and temperature > 0) or top_k is not None or top_p is not None
     if temperature == 0:
         sampling = False  # temperature 0 is the greedy limit

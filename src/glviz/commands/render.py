@@ -110,7 +110,10 @@ def run(args: argparse.Namespace) -> int:
     if trace is not None:
         renderer.frame.upload_trace(trace)
     camera = OrbitCamera(pose)
-    pixels = renderer.render(SceneState(layout), camera)
+    scene = SceneState(layout)
+    if args.view in layout.by_name:
+        scene.reveal(layout.by_name[args.view])  # a head behind others is seen, not head 0 in front of it
+    pixels = renderer.render(scene, camera)
     try:
         save_png(pixels, out)
     except OSError as exc:

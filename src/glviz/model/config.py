@@ -9,6 +9,8 @@ from typing import Any
 from glviz.errors import GlvizError
 
 ACTIVATIONS = ("gelu_new", "gelu")
+# The fields that size a model: each must be a positive integer.
+SIZE_FIELDS = ("n_layer", "n_head", "n_embd", "vocab_size", "block_size")
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class GPTConfig:
     name: str = "custom"
 
     def __post_init__(self) -> None:
-        for field in ("n_layer", "n_head", "n_embd", "vocab_size", "block_size"):
+        for field in SIZE_FIELDS:
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise GlvizError(f"config field {field} must be a positive integer ({value!r})")
@@ -44,11 +46,6 @@ class GPTConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> GPTConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 def param_count(config: GPTConfig) -> int:

@@ -7,6 +7,7 @@ of one (3C,) array) so that the forward pass can run them as a single GEMM witho
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -17,29 +18,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from glviz.errors import GlvizError
-from glviz.model.config import GPTConfig, get_preset, param_count
+from glviz.model.config import SIZE_FIELDS, GPTConfig, get_preset, param_count
 
 if TYPE_CHECKING:
     from glviz.model.tokenizer import Tokenizer
-
-_LAYER_SUFFIXES = (
-    "ln1.gamma",
-    "ln1.beta",
-    "attn.wq",
-    "attn.wk",
-    "attn.wv",
-    "attn.bq",
-    "attn.bk",
-    "attn.bv",
-    "attn.wproj",
-    "attn.bproj",
-    "ln2.gamma",
-    "ln2.beta",
-    "mlp.wfc",
-    "mlp.bfc",
-    "mlp.wproj",
-    "mlp.bproj",
-)
 
 # Random weights of a bigger model than this would not fit in memory on a laptop (GPT-2 XL is 1.6e9).
 MAX_RANDOM_PARAMS = 2_000_000_000
@@ -131,15 +113,15 @@ def _fused_columns(parts: list[np.ndarray]) -> np.ndarray:
 def weight_names(config: GPTConfig) -> list[str]:
     """Every canonical weight name of `config`, in forward order, lm_head last."""
     names = ["wte", "wpe"]
+    per_layer = list(_layer_shapes(config.n_embd))
     for i in range(config.n_layer):
-        names += [f"layers.{i}.{s}" for s in _LAYER_SUFFIXES]
+        names += [f"layers.{i}.{s}" for s in per_layer]
     return [*names, "ln_f.gamma", "ln_f.beta", "lm_head"]
 
 
-def weight_shapes(config: GPTConfig) -> dict[str, tuple[int, ...]]:
-    """The shape of every stored tensor (lm_head only when the head is not tied)."""
-    C, V, T = config.n_embd, config.vocab_size, config.block_size
-    per_layer = {
+def _layer_shapes(C: int) -> dict[str, tuple[int, ...]]:
+    """The shape of each tensor of one layer, by name without the `layers.{i}.` prefix, in forward order."""
+    return {
         "ln1.gamma": (C,),
         "ln1.beta": (C,),
         "attn.wq": (C, C),
@@ -157,6 +139,12 @@ def weight_shapes(config: GPTConfig) -> dict[str, tuple[int, ...]]:
         "mlp.wproj": (4 * C, C),
         "mlp.bproj": (C,),
     }
+
+
+def weight_shapes(config: GPTConfig) -> dict[str, tuple[int, ...]]:
+    """The shape of every stored tensor (lm_head only when the head is not tied)."""
+    C, V, T = config.n_embd, config.vocab_size, config.block_size
+    per_layer = _layer_shapes(C)
     shapes: dict[str, tuple[int, ...]] = {"wte": (V, C), "wpe": (T, C)}
     for i in range(config.n_layer):
         shapes.update({f"layers.{i}.{k}": v for k, v in per_layer.items()})
@@ -284,28 +272,16 @@ def _load_npz(path: Path) -> Weights:
 
 
 def _config_from_dict(data: dict, source: Path) -> GPTConfig:
-    for field in ("n_layer", "n_head", "n_embd", "vocab_size", "block_size"):
+    for field in SIZE_FIELDS:
         if field not in data:
             raise GlvizError(f"config field {field} is missing ({source})")
-    return _make_config(source, **{k: data[k] for k in data if k in _GPTCONFIG_FIELDS})
-
-
-_GPTCONFIG_FIELDS = (
-    "n_layer",
-    "n_head",
-    "n_embd",
-    "vocab_size",
-    "block_size",
-    "layer_norm_eps",
-    "activation",
-    "tied_head",
-    "name",
-)
+    known = {f.name for f in dataclasses.fields(GPTConfig)}
+    return _make_config(source, **{k: data[k] for k in data if k in known})
 
 
 def _make_config(source: Path, **fields: object) -> GPTConfig:
     """GPTConfig(**fields), with the checks GPTConfig does and the file named in the message."""
-    for field in ("n_layer", "n_head", "n_embd", "vocab_size", "block_size"):
+    for field in SIZE_FIELDS:
         value = fields.get(field)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise GlvizError(f"config field {field} must be a positive integer, got {value!r} ({source})")
@@ -551,8 +527,4 @@ def _load_nano() -> Weights:
     path = model_path("nano-sort.npz")
     if not path.is_file():
         raise GlvizError(f"the nano model is not trained yet; run glviz train-sort --out {path} ({path})")
-    try:
-        from glviz.model.sort_task import load_nano
-    except ImportError:
-        return load_weights(path)
-    return load_nano()
+    return load_weights(path)

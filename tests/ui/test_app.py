@@ -41,6 +41,19 @@ def _settle(app, fbo) -> None:
         app.frame(fbo, dt=0.1)
 
 
+def _click_letters_field(app, fbo) -> None:
+    """Click the letters field (the first widget under "Input and output"), so that it takes the keyboard."""
+    from glviz.ui.app import LEFT
+
+    field = (W - app.panel_width + 60, 141)
+    app.mouse_move(*field)
+    app.frame(fbo, dt=0.016)
+    app.mouse_press(*field, LEFT)
+    app.frame(fbo, dt=0.016)
+    app.mouse_release(*field, LEFT)
+    app.frame(fbo, dt=0.016)
+
+
 def test_hovering_every_block_kind_explains_it_in_the_panel(app, fbo, gl_ctx):
     """Each role's cell is hovered through picking, and the panel (curve and histogram included) is drawn."""
     from glviz.render.camera import block_pose
@@ -323,15 +336,9 @@ def test_new_input_re_explains_the_hovered_cell_even_from_the_panel(app, fbo):
 def test_while_typing_keys_are_text_but_ctrl_q_still_quits(app, fbo):
     from imgui_bundle import imgui
 
-    from glviz.ui.app import KEY_1, KEY_Q, LEFT, MOD_CONTROL
+    from glviz.ui.app import KEY_1, KEY_Q, MOD_CONTROL
 
-    field = (W - 400 + 60, 141)  # the letters field, first widget under "Input and output"
-    app.mouse_move(*field)
-    app.frame(fbo, dt=0.016)
-    app.mouse_press(*field, LEFT)
-    app.frame(fbo, dt=0.016)
-    app.mouse_release(*field, LEFT)
-    app.frame(fbo, dt=0.016)
+    _click_letters_field(app, fbo)
     assert imgui.get_io().want_text_input
     app.key(KEY_1 + 1, True)  # "2" goes to the text field, not to the model switch
     assert app.model_name == "nano" and app.building is None
@@ -342,6 +349,7 @@ def test_while_typing_keys_are_text_but_ctrl_q_still_quits(app, fbo):
 def test_fly_to_a_head_behind_others_hides_them_until_the_next_view(app, fbo):
     """Head 1's block sits behind head 0's: after a fly-to, hovering it reaches head 1, not head 0."""
     from glviz.scene import occluders
+    from glviz.ui.app import KEY_HOME
 
     layout = app.view.layout
     block = layout.by_name["layers.0.attn.h1.q"]
@@ -357,14 +365,15 @@ def test_fly_to_a_head_behind_others_hides_them_until_the_next_view(app, fbo):
     app.focus_block(front)  # another fly-to: head 0 is shown again
     assert app.scene.opacity[front] == 1.0
     app.focus_block(block)
-    app.key(268, True)  # Home
+    app.key(KEY_HOME, True)
     assert np.all(app.scene.opacity == 1.0)
 
 
 def test_w_flies_to_the_whole_model_and_zooming_out_can_reach_it(app, fbo):
     from glviz.render.camera import whole_pose
+    from glviz.ui.app import KEY_W
 
-    app.key(87, True)  # W
+    app.key(KEY_W, True)
     _settle(app, fbo)
     target = whole_pose(app.view.layout, aspect=app.aspect)
     assert np.allclose(app.camera.pose.target, target.target)
@@ -373,6 +382,8 @@ def test_w_flies_to_the_whole_model_and_zooming_out_can_reach_it(app, fbo):
 
 def test_the_hover_follows_a_camera_move_without_mouse_motion(app, fbo):
     """Home (or any flight) moves the scene under a still pointer: the old cell's tooltip must go."""
+    from glviz.ui.app import KEY_HOME
+
     layout = app.view.layout
     block = layout.by_name["layers.0.attn.h0.q"]
     app.focus_block(block)
@@ -380,7 +391,7 @@ def test_the_hover_follows_a_camera_move_without_mouse_motion(app, fbo):
     app.mouse_move(*_pixel_of(app, block, 3, 3))
     app.frame(fbo, dt=0.016)
     assert app.hover is not None and app.hover.block == block
-    app.key(268, True)  # Home: the overview has other blocks (or nothing) under that pixel
+    app.key(KEY_HOME, True)  # the overview has other blocks (or nothing) under that pixel
     app.frame(fbo, dt=5.0)  # after a long idle the first frame lands the whole flight at once
     hit = app._pick_at(*app._mouse)
     expected = None if hit is None else (hit.block, hit.row, hit.col)
@@ -417,15 +428,7 @@ def test_the_panel_shows_a_value_colour_legend_in_the_shader_colours(app, fbo):
 
 def test_the_letters_field_refuses_other_characters_as_they_are_typed(app, fbo):
     """Only a/b/c/A/B/C go into the field (upper-cased), at most 6; a refused character is named."""
-    from glviz.ui.app import LEFT
-
-    field = (W - app.panel_width + 60, 141)  # the letters field, first widget under "Input and output"
-    app.mouse_move(*field)
-    app.frame(fbo, dt=0.016)
-    app.mouse_press(*field, LEFT)
-    app.frame(fbo, dt=0.016)
-    app.mouse_release(*field, LEFT)
-    app.frame(fbo, dt=0.016)
+    _click_letters_field(app, fbo)
     before = app.letters
     for char in "ab":  # the click selected all: the first letter replaces the text
         app.char(ord(char))

@@ -242,7 +242,7 @@ CARD_OF_TOP = 0.35  # and at most this fraction of the height from the model's t
 CARD_MIN_WIDTH = 0.15  # and at least this fraction of the model's width (GPT-3's 8 columns)
 CARD_HEIGHT = 0.5  # model card height at most, as a fraction of its greatest width
 CARD_GAP = 0.1  # between the model (with its labels) and the card, as a fraction of the card's width
-INPUT_ROW = ("tokens", "tok_emb", "embed", "pos_emb", "wte", "wpe")
+INPUT_BLOCKS = ("tokens", "tok_emb", "pos_emb", "embed", "wte", "wpe")  # the model's top row
 
 
 def network_bounds(layout) -> tuple[np.ndarray, np.ndarray]:
@@ -276,7 +276,7 @@ def card_area(layout) -> tuple[float, float, float, float]:
     (the input embedding's column)."""
     lo, hi = network_bounds(layout)
     top_part = [i for i, b in enumerate(layout.blocks)
-                if (b.name in INPUT_ROW or b.name.startswith("layers.0.attn.")) and "V" not in b.dims]
+                if (b.name in INPUT_BLOCKS or b.name.startswith("layers.0.attn.")) and "V" not in b.dims]
     width = float(layout.maxs[top_part, 0].max() - layout.mins[top_part, 0].min()) if top_part else 0.0
     width = min(CARD_WIDTH * width, CARD_OF_TOP * (model_top(layout) - _first_heads_bottom(layout)))
     width = max(width, CARD_MIN_WIDTH * float(hi[0] - lo[0]), 1.0)
@@ -376,9 +376,6 @@ def whole_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:
     points = np.concatenate([_box_corners(lo, hi), _card_corners(layout)])
     return fit_points(points, azimuth=OVERVIEW_AZIMUTH, elevation=OVERVIEW_ELEVATION, margin=1.04,
                       aspect=aspect)
-
-
-INPUT_BLOCKS = ("tokens", "tok_emb", "pos_emb", "embed", "wte", "wpe")
 
 
 def input_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:

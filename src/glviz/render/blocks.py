@@ -26,6 +26,7 @@ import numpy as np
 
 from glviz.layout import blocks as layout_blocks
 from glviz.layout.blocks import Layout
+from glviz.render.picking import morton_codes
 from glviz.resources import read_shader
 
 ATLAS_WIDTH = 4096  # texels; the shaders index with `& 4095` and `>> 12`
@@ -79,11 +80,7 @@ def morton_order(centres: np.ndarray) -> np.ndarray:
     of the curve's bits and chunks stay compact where it matters for culling, in x and y."""
     lo, hi = centres.min(axis=0), centres.max(axis=0)
     q = ((centres - lo) / max(float((hi - lo).max()), 1e-9) * 1023).astype(np.uint64)  # 10 bits per axis
-    code = np.zeros(len(centres), dtype=np.uint64)
-    for bit in range(10):
-        for axis in range(3):
-            code |= ((q[:, axis] >> np.uint64(bit)) & np.uint64(1)) << np.uint64(3 * bit + axis)
-    return np.argsort(code, kind="stable")
+    return np.argsort(morton_codes(q), kind="stable")
 
 
 def chunk_starts(n: int, chunks: int = CHUNKS) -> np.ndarray:

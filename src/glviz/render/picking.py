@@ -52,7 +52,7 @@ class _ChunkIndex:
         centres = (mins.astype(np.float64) + maxs) / 2  # (N, 3)
         lo, hi = centres.min(axis=0), centres.max(axis=0)
         cells = ((centres - lo) / np.maximum(hi - lo, 1e-9) * 1023).astype(np.uint64)  # (N, 3) 10-bit grid
-        self.order = np.argsort(_morton3(cells), kind="stable")  # (N,) block indices in curve order
+        self.order = np.argsort(morton_codes(cells), kind="stable")  # (N,) block indices in curve order
         self.mins = np.ascontiguousarray(mins[self.order], dtype=np.float64)
         self.maxs = np.ascontiguousarray(maxs[self.order], dtype=np.float64)
         starts = np.arange(0, len(self.order), CHUNK)
@@ -81,7 +81,7 @@ class _ChunkIndex:
         return best_at, best
 
 
-def _morton3(cells: np.ndarray) -> np.ndarray:
+def morton_codes(cells: np.ndarray) -> np.ndarray:
     """Interleave the bits of three 10-bit integer coordinates (N, 3) into one Morton code (N,)."""
     code = np.zeros(len(cells), dtype=np.uint64)
     for bit in range(10):

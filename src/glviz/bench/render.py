@@ -16,7 +16,9 @@ import subprocess
 import sys
 import time
 
-PRESETS = ("nano", "gpt2", "gpt2-xl", "gpt3")
+from glviz.bench.common import print_result
+from glviz.model.config import APP_MODELS
+
 SIZES = ((1280, 720), (1920, 1080))
 WARMUP_FRAMES = 5
 MIN_FRAMES = 30
@@ -86,7 +88,7 @@ def _random_nano():
 def run(args: argparse.Namespace) -> int:
     frames = max(MIN_FRAMES, 6 * int(getattr(args, "runs", 5) or 5))
     results: dict = {"renderer": None}
-    for preset in PRESETS:
+    for preset in APP_MODELS:
         child = subprocess.run([sys.executable, "-m", "glviz.bench.render", preset, str(frames)],
                                capture_output=True, text=True)
         if child.returncode != 0:
@@ -101,8 +103,7 @@ def run(args: argparse.Namespace) -> int:
               f"{data['fps_1920x1080']:8.1f} fps 1920x1080  {data['cpu_ms_per_frame']:6.3f} ms Python/frame  "
               f"{draws:3d} draws  {data['rss_mb']:6.1f} MB peak RSS", flush=True)
     print(f"renderer: {results['renderer']}")
-    if getattr(args, "json", False):
-        print(json.dumps(results))
+    print_result(results, args.json)
     return 0
 
 

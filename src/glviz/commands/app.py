@@ -7,8 +7,7 @@ import os
 import sys
 
 from glviz.commands.options import parse_size
-
-APP_MODELS = ("nano", "gpt2", "gpt2-xl", "gpt3")
+from glviz.model.config import APP_MODELS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

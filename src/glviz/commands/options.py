@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from glviz.errors import GlvizError
 
@@ -16,3 +17,10 @@ def parse_size(text: str, minimum: int = 16, maximum: int = 8192) -> tuple[int, 
     if not (minimum <= width <= maximum and minimum <= height <= maximum):
         raise GlvizError(f"--size sides must be {minimum}..{maximum} pixels ({text})")
     return width, height
+
+
+def require_output_folder(path: Path) -> None:
+    """GlvizError unless the folder `path` is written into exists: a typo in the path must not create
+    folders, nor fail only after the work is done."""
+    if not path.parent.is_dir():
+        raise GlvizError(f"output folder does not exist ({path.parent})")

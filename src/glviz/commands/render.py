@@ -7,16 +7,16 @@ from pathlib import Path
 
 import numpy as np
 
-from glviz.commands.options import parse_size
+from glviz.commands.options import parse_size, require_output_folder
 from glviz.errors import GlvizError
+from glviz.model.config import APP_MODELS
 
-MODELS = ("nano", "gpt2", "gpt2-xl", "gpt3")
 DEFAULT_INPUT = "CBABBC"
 DEFAULT_PROMPT = "The quick brown fox jumps over the lazy dog"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", choices=MODELS, default="nano",
+    parser.add_argument("--model", choices=APP_MODELS, default="nano",
                         help="which model's layout to draw (default: nano, with its trained values)")
     parser.add_argument("--weights", metavar="PATH",
                         help="a weights file or Hugging Face GPT-2 folder: draw its layout with real values")
@@ -96,8 +96,7 @@ def view_pose(layout, view: str, aspect: float | None = None):
 def run(args: argparse.Namespace) -> int:
     size = parse_size(args.size)
     out = Path(args.out)
-    if out.parent and not out.parent.exists():
-        raise GlvizError(f"output folder does not exist ({out.parent})")
+    require_output_folder(out)
     layout, trace = load_scene_data(args.model, args.weights, args.input)
     pose = view_pose(layout, args.view, size[0] / size[1])
 

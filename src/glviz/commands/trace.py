@@ -16,6 +16,7 @@ from glviz.commands.model_input import (
     prompt_tokens,
     require_sort_model,
 )
+from glviz.commands.options import require_output_folder
 from glviz.errors import GlvizError
 from glviz.model.forward import Trace
 
@@ -29,8 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    if not out.parent.is_dir():
-        raise GlvizError(f"output folder does not exist ({out.parent})")
+    require_output_folder(out)
     if args.input is not None:
         from glviz.model.sort_task import nano_sequence, parse_letters
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from glviz.commands.options import require_output_folder
 from glviz.errors import GlvizError
 from glviz.model.train import TrainSettings
 
@@ -37,8 +38,7 @@ def run(args: argparse.Namespace) -> int:
         raise GlvizError(f"output must be a .npz file ({out})")
     if out.is_dir():
         raise GlvizError(f"output is a directory, expected a .npz file path ({out})")
-    if not out.parent.is_dir():  # as render and trace: a typo in the path must not create folders
-        raise GlvizError(f"output folder does not exist ({out.parent})")
+    require_output_folder(out)
     if args.steps < 1:
         raise GlvizError(f"--steps must be at least 1 ({args.steps})")
     if args.seed < 0:
@@ -48,13 +48,14 @@ def run(args: argparse.Namespace) -> int:
     settings = dataclasses.replace(DEFAULTS, steps=args.steps, seed=args.seed)
     result = train_sort(config, settings, progress=not args.quiet)
 
-    tokens, targets, mask = training_batch(all_inputs())  # (729, 11) each
+    inputs = all_inputs()  # (729, 6)
+    tokens, targets, mask = training_batch(inputs)  # (729, 11) each
     final_loss, _ = cross_entropy(forward(result.params, config, tokens)[0], targets, mask)
     weights = to_weights(result.params, config)
     save_npz(weights, out)
 
-    accuracy = sort_accuracy(weights)
-    n_inputs = len(all_inputs())
+    accuracy = sort_accuracy(weights, inputs)
+    n_inputs = len(inputs)
     print(f"trained {settings.steps} steps (seed {settings.seed}) in {result.seconds:.1f} s; "
           f"loss over all inputs {final_loss:.3g}; wrote {out}")
     print(f"accuracy: {int(np.round(accuracy * n_inputs))}/{n_inputs} inputs sorted correctly "

@@ -77,6 +77,9 @@ PRESETS: dict[str, GPTConfig] = {
     "gpt3": GPTConfig(n_layer=96, n_head=96, n_embd=12288, vocab_size=50257, block_size=2048, name="gpt3"),
 }
 
+# The presets the app offers (keys 1-4) and `glviz render` draws: one of each size class.
+APP_MODELS = ("nano", "gpt2", "gpt2-xl", "gpt3")
+
 # Names people type for presets, as shown in the app's model selector.
 DISPLAY_NAMES: dict[str, str] = {
     "nano": "nano (sort)",

@@ -67,9 +67,8 @@ def generate(
     # A prompt longer than the context is a user mistake (check_tokens says so); the generated tokens may run
     # past it, and then the model sees the last block_size tokens, as in nanoGPT.
     sequence = check_tokens(weights, prompt)
-    sampling = (temperature is not None and temperature > 0) or top_k is not None or top_p is not None
-    if temperature == 0:
-        sampling = False  # temperature 0 is the greedy limit
+    # Temperature 0 is the greedy limit, whatever top_k and top_p say.
+    sampling = temperature != 0 and (temperature is not None or top_k is not None or top_p is not None)
     rng = np.random.default_rng(seed)
     out: list[int] = []
     for _ in range(max_new_tokens):

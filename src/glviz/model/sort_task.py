@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
 LETTERS = "ABC"
 N_LETTERS = 6
-SEQUENCE_LENGTH = 2 * N_LETTERS - 1  # the last sorted letter is predicted, never fed back
 
 
 def parse_letters(text: str) -> np.ndarray:

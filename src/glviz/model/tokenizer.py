@@ -54,10 +54,6 @@ class Tokenizer:
         """The text of token ids."""
         return str(self._backend.decode([int(i) for i in ids]))  # type: ignore[attr-defined]
 
-    def token_text(self, token: int) -> str:
-        """How one token reads on its own (for labels)."""
-        return self.decode([token])
-
 
 def load_tokenizer(directory: str | Path) -> Tokenizer | None:
     """The tokenizer in a checkpoint folder: tokenizer.json, else vocab.json + merges.txt, else None."""

@@ -48,10 +48,11 @@ def font_path() -> Path | None:
     except ImportError:
         return None
     root = Path(imgui_bundle.__file__).parent
-    for candidate in (root / "assets/fonts/Roboto/Roboto-Regular.ttf", *root.glob("**/Roboto-Regular.ttf")):
-        if candidate.is_file():
-            return candidate
-    return None
+    shipped = root / "assets/fonts/Roboto/Roboto-Regular.ttf"
+    if shipped.is_file():
+        return shipped
+    # Walking the package only when the usual place moved: it is not free, and the app asks at start-up.
+    return next((p for p in root.glob("**/Roboto-Regular.ttf") if p.is_file()), None)
 
 
 @dataclass

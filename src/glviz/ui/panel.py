@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 import numpy as np
 from imgui_bundle import imgui, implot
 
 from glviz.render.blocks import VALUE_NEGATIVE, VALUE_POSITIVE, VALUE_ZERO
+from glviz.render.text import font_path
 from glviz.ui.hover import HoverInfo, fmt
 
 PANEL_WIDTH = 400  # logical pixels; the 3D viewport is the window minus the panel
@@ -50,18 +50,11 @@ HELP = (
 )
 
 
-def font_path() -> Path:
-    """Roboto from imgui-bundle's assets: it has the Greek letters and math signs the formulas use."""
-    import imgui_bundle
-
-    return Path(imgui_bundle.__file__).parent / "assets" / "fonts" / "Roboto" / "Roboto-Regular.ttf"
-
-
 def setup_style() -> None:
     """Fonts and a dark style; call once after creating the imgui context."""
     io = imgui.get_io()
-    path = font_path()
-    if path.is_file():
+    path = font_path()  # Roboto: it has the Greek letters and math signs the formulas use
+    if path is not None:
         io.fonts.add_font_from_file_ttf(str(path), FONT_SIZE)
     style = imgui.get_style()
     imgui.style_colors_dark(style)

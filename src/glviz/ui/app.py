@@ -21,15 +21,23 @@ import numpy as np
 from imgui_bundle import imgui, implot
 
 from glviz.errors import GlvizError
-from glviz.ui.imgui_renderer import ImguiRenderer, feed_char, feed_key, install_clipboard
+from glviz.ui.imgui_renderer import (
+    MOD_ALT,
+    MOD_CONTROL,
+    MOD_SHIFT,
+    MOD_SUPER,
+    ImguiRenderer,
+    feed_char,
+    feed_key,
+    install_clipboard,
+)
 from glviz.ui.panel import PANEL_SHARE, PANEL_WIDTH, Panel, setup_style
 
 # Mouse buttons as moderngl-window numbers them.
 LEFT, RIGHT, MIDDLE = 1, 2, 3
 _IMGUI_BUTTON = {LEFT: 0, RIGHT: 1, MIDDLE: 2}
-# glfw key codes and modifier bits (moderngl-window's glfw backend passes glfw's codes through).
+# glfw key codes (moderngl-window's glfw backend passes glfw's codes through); modifier bits: imgui_renderer.
 KEY_SPACE, KEY_1, KEY_4, KEY_F, KEY_I, KEY_P, KEY_Q, KEY_W, KEY_HOME = 32, 49, 52, 70, 73, 80, 81, 87, 268
-MOD_SHIFT, MOD_CONTROL = 0x1, 0x2
 
 MODELS = ("nano", "gpt2", "gpt2-xl", "gpt3")  # keys 1–4
 DEFAULT_LETTERS = "CBABBC"
@@ -639,12 +647,12 @@ class GlvizApp:
 def _modifier_bits(modifiers, window=None) -> int:
     """moderngl-window's KeyModifiers (+ Super read from glfw) as glfw's bit field."""
     bits = (MOD_SHIFT if modifiers.shift else 0) | (MOD_CONTROL if modifiers.ctrl else 0)
-    bits |= 0x4 if modifiers.alt else 0
+    bits |= MOD_ALT if modifiers.alt else 0
     if window is not None:
         import glfw
 
         if glfw.get_key(window, glfw.KEY_LEFT_SUPER) or glfw.get_key(window, glfw.KEY_RIGHT_SUPER):
-            bits |= 0x8
+            bits |= MOD_SUPER
     return bits
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from glviz.render.blocks import MIN_BLOCK_PX, BlockRenderer
 from glviz.render.camera import OrbitCamera
+from glviz.render.text import LabelRenderer
 
 BACKGROUND = (0.955, 0.957, 0.962, 1.0)
 
@@ -20,13 +21,7 @@ class FrameRenderer:
         self.ctx = ctx
         self.camera_ubo = ctx.buffer(reserve=64 + 3 * 16)
         self.blocks = BlockRenderer(ctx)
-        self.labels = None
-        try:
-            from glviz.render.text import LabelRenderer
-        except ImportError:  # labels are optional while text.py is absent
-            LabelRenderer = None
-        if LabelRenderer is not None:
-            self.labels = LabelRenderer(ctx)
+        self.labels = LabelRenderer(ctx)
         self.layout = None
         self.draw_calls = 0
         self.gl_seconds = 0.0
@@ -35,8 +30,7 @@ class FrameRenderer:
         """Upload a layout's blocks and labels."""
         self.layout = layout
         self.blocks.set_layout(layout)
-        if self.labels is not None:
-            self.labels.set_layout(layout)
+        self.labels.set_layout(layout)
 
     def upload_trace(self, trace) -> int:
         """Upload every value the trace offers; returns the value texels used."""
@@ -71,7 +65,7 @@ class FrameRenderer:
         self.blocks.sync_scene(scene)
         self.gl_seconds += time.thread_time() - t0
         self.draw_calls = self.blocks.draw(view_projection, pixel_scale, BACKGROUND)
-        if self.labels is not None and scene.show_labels:
+        if scene.show_labels:
             self.draw_calls += self.labels.draw(view_projection, pixel_scale)
         ctx.disable(ctx.DEPTH_TEST | ctx.CULL_FACE | ctx.BLEND)
 
@@ -79,8 +73,7 @@ class FrameRenderer:
     def gl_thread_seconds(self) -> float:
         """CPU time this thread has spent in GL calls while rendering (software GL does its vertex work
         there): subtracted from a frame's CPU time, it leaves the Python work alone."""
-        labels = self.labels.driver_seconds if self.labels is not None else 0.0
-        return self.gl_seconds + self.blocks.driver_seconds + labels
+        return self.gl_seconds + self.blocks.driver_seconds + self.labels.driver_seconds
 
 
 def read_pixels(fbo, viewport: tuple[int, int, int, int] | None = None) -> np.ndarray:

@@ -140,12 +140,15 @@ class _Resolver:
         """The residual stream entering `layer` (embed for the first layer)."""
         return self.index("embed" if layer == 0 else f"layers.{layer - 1}.resid2")
 
-    def head_vector(self, head: int, part: str) -> tuple[int, int]:
-        """(block, first row) of head `head`'s q, k or v rows in layer self.block.layer."""
-        prefix = f"layers.{self.block.layer}.attn.h{head}."
+    def head(self, what: str) -> int:
+        """The block `what` (e.g. "scores") of this block's head, in this block's layer."""
+        return self.layer(f"attn.h{self.block.head}.{what}")
+
+    def head_vector(self, part: str) -> tuple[int, int]:
+        """(block, first row) of this block's head's q, k or v rows."""
         if self.layout.merged_qkv:
-            return self.index(prefix + "qkv"), "qkv".index(part) * self.A
-        return self.index(prefix + part), 0
+            return self.head("qkv"), "qkv".index(part) * self.A
+        return self.head(part), 0
 
     def ln_input(self, part: str) -> int:
         """The block a layer norm normalises: the residual stream before it."""
@@ -205,10 +208,8 @@ def cell_dependency(layout: Layout, block: int, row: int, col: int,
                    FORMULAS[Op.LAYERNORM])
 
     if role in ("attn.q", "attn.k", "attn.v", "attn.qkv"):
-        h = b.head
         suffix = "qkv" if role == "attn.qkv" else what
-        w = r.index(f"layers.{b.layer}.attn.h{h}.w{suffix}")
-        bias = r.index(f"layers.{b.layer}.attn.h{h}.b{suffix}")
+        w, bias = r.head("w" + suffix), r.head("b" + suffix)
         return dep(Op.LINEAR, {"x": _column(r.layer("ln1.out"), (0, C), t), "w": _row(w, row, (0, C)),
                                "b": _cell(bias, row, 0)}, FORMULAS[Op.LINEAR], bias=True,
                    part="qkv"[row // r.A] if role == "attn.qkv" else what)
@@ -217,31 +218,30 @@ def cell_dependency(layout: Layout, block: int, row: int, col: int,
         tq, tk = row, col  # query position, key position
         if tk > tq:
             return dep(Op.ATTN_SCORE, {}, FORMULAS["masked"], masked=True, scale=1 / math.sqrt(r.A))
-        qb, q0 = r.head_vector(b.head, "q")
-        kb, k0 = r.head_vector(b.head, "k")
+        qb, q0 = r.head_vector("q")
+        kb, k0 = r.head_vector("k")
         q, k = _column(qb, (q0, q0 + r.A), tq), _column(kb, (k0, k0 + r.A), tk)
         return dep(Op.ATTN_SCORE, {"q": q, "k": k}, FORMULAS[Op.ATTN_SCORE], masked=False,
                    scale=1 / math.sqrt(r.A))
 
-    head_prefix = f"layers.{b.layer}.attn.h{b.head}."
     if role in ("attn.max", "attn.expsum"):
-        scores = _row(r.index(head_prefix + "scores"), row, (0, row + 1))  # causal part of the query's row
+        scores = _row(r.head("scores"), row, (0, row + 1))  # causal part of the query's row
         if role == "attn.max":
             return dep(Op.MAX, {"x": scores}, "max_t' s[t,t']")
-        return dep(Op.EXPSUM, {"x": scores, "max": _cell(r.index(head_prefix + "max"), row, 0)},
+        return dep(Op.EXPSUM, {"x": scores, "max": _cell(r.head("max"), row, 0)},
                    FORMULAS[Op.EXPSUM])
 
     if role == "attn.probs":
         if col > row:
             return dep(Op.SOFTMAX, {}, FORMULAS["masked_softmax"], masked=True)
-        return dep(Op.SOFTMAX, {"x": _cell(r.index(head_prefix + "scores"), row, col),
-                                "max": _cell(r.index(head_prefix + "max"), row, 0),
-                                "expsum": _cell(r.index(head_prefix + "expsum"), row, 0)},
+        return dep(Op.SOFTMAX, {"x": _cell(r.head("scores"), row, col),
+                                "max": _cell(r.head("max"), row, 0),
+                                "expsum": _cell(r.head("expsum"), row, 0)},
                    FORMULAS[Op.SOFTMAX], masked=False)
 
     if role == "attn.heads":
-        vb, v0 = r.head_vector(b.head, "v")
-        return dep(Op.ATTN_MIX, {"p": _row(r.index(head_prefix + "probs"), t, (0, t + 1)),
+        vb, v0 = r.head_vector("v")
+        return dep(Op.ATTN_MIX, {"p": _row(r.head("probs"), t, (0, t + 1)),
                                  "v": _row(vb, v0 + row, (0, t + 1))}, FORMULAS[Op.ATTN_MIX])
 
     if role == "attn.proj":

@@ -1,10 +1,11 @@
-"""Shared by the layout tests: small configs, perturbed random weights, and an exact box-overlap finder."""
+"""Shared by the layout tests: small configs, perturbed weights and traces, an exact box-overlap finder."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from glviz.model.config import GPTConfig
+from glviz.model.forward import Trace
 from glviz.model.weights import Weights, random_weights
 
 # Small configs that exercise the corners of the layout: one head with T = 1, many heads (merged QKV),
@@ -24,6 +25,14 @@ def perturbed_weights(config: GPTConfig, seed: int = 0) -> Weights:
         # In place: wq/wk/wv are views of one fused array that the forward pass uses.
         tensor[...] = 1.0 + 0.3 * noise if name.endswith("gamma") else 0.5 * noise
     return weights
+
+
+def perturbed_trace(config: GPTConfig, T: int | None = None, dtype: type = np.float32,
+                    seed: int = 0) -> Trace:
+    """A trace of T random tokens (default: the whole context) through `perturbed_weights`."""
+    rng = np.random.default_rng(seed)
+    tokens = rng.integers(0, config.vocab_size, config.block_size if T is None else T)
+    return Trace(perturbed_weights(config, seed), tokens, dtype)
 
 
 def overlapping_pairs(mins: np.ndarray, maxs: np.ndarray, tolerance: float = 1e-3) -> np.ndarray:

@@ -19,10 +19,9 @@ from glviz.layout.blocks import (
     build_layout,
 )
 from glviz.model.config import PRESETS
-from glviz.model.forward import Trace
 from glviz.model.weights import weight_names
 
-from .helpers import MERGED, ODD, WIDE, overlapping_pairs, perturbed_weights
+from .helpers import MERGED, ODD, WIDE, overlapping_pairs, perturbed_trace
 
 SMALL_CONFIGS = [PRESETS["nano"], ODD, MERGED, WIDE]
 
@@ -30,12 +29,6 @@ SMALL_CONFIGS = [PRESETS["nano"], ODD, MERGED, WIDE]
 @pytest.fixture(scope="module")
 def layouts() -> dict[str, Layout]:
     return {name: build_layout(config) for name, config in PRESETS.items()}
-
-
-def _trace(config, seed: int = 0, dtype=np.float32) -> Trace:
-    rng = np.random.default_rng(seed)
-    tokens = rng.integers(0, config.vocab_size, config.block_size)
-    return Trace(perturbed_weights(config, seed), tokens, dtype)
 
 
 # ------------------------------------------------------------------------------------------------ geometry
@@ -191,7 +184,7 @@ def test_sections_name_the_parts(layouts: dict[str, Layout]) -> None:
 @pytest.mark.parametrize("config", SMALL_CONFIGS, ids=lambda c: c.name)
 def test_every_trace_tensor_and_weight_has_a_block(config) -> None:
     layout = build_layout(config)
-    trace = _trace(config)
+    trace = perturbed_trace(config)
     shown = {s for b in layout.blocks for s in (b.stack or (b.source,))}
     missing_trace = [n for n in trace.names() if n not in shown]
     missing_weights = [n for n in weight_names(config) if n not in shown]
@@ -208,7 +201,7 @@ def test_every_weight_of_the_big_presets_has_a_block(layouts: dict[str, Layout],
 @pytest.mark.parametrize("config", SMALL_CONFIGS, ids=lambda c: c.name)
 def test_block_values_have_the_drawn_shape_and_the_right_numbers(config) -> None:
     layout = build_layout(config)
-    trace = _trace(config)
+    trace = perturbed_trace(config)
     A = config.head_size
     for b in layout.blocks:
         values = block_values(b, trace)

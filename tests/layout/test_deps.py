@@ -10,9 +10,8 @@ import pytest
 from glviz.layout.blocks import Kind, block_values, build_layout
 from glviz.layout.deps import CellRange, Op, cell_dependency, gather_inputs, recompute
 from glviz.model.config import PRESETS
-from glviz.model.forward import Trace
 
-from .helpers import MERGED, ODD, WIDE, perturbed_weights
+from .helpers import MERGED, ODD, WIDE, perturbed_trace
 
 # (config, tokens): nano's shape, one head with a single token and with five, merged QKV, 14 layers.
 CASES = [(PRESETS["nano"], 11), (ODD, 1), (ODD, 5), (MERGED, 6), (WIDE, 3)]
@@ -20,9 +19,7 @@ CASE_IDS = ["nano", "odd-T1", "odd-T5", "merged", "wide"]
 
 
 def _setup(config, T: int, dtype, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    trace = Trace(perturbed_weights(config, seed), rng.integers(0, config.vocab_size, T), dtype)
-    return build_layout(config, n_tokens=T), trace
+    return build_layout(config, n_tokens=T), perturbed_trace(config, T, dtype, seed)
 
 
 def _sample_cells(block, rng: np.random.Generator, n: int) -> list[tuple[int, int]]:

@@ -100,6 +100,8 @@ class GlvizApp:
         self.scene = None
         self.hover = None  # HoverInfo of the hovered cell
         self._hovered: tuple[int, int, int] | None = None
+        self._anchors_of: tuple[int, int] | None = None  # (id(layout), block) that _anchors belong to
+        self._anchors: list[tuple[str, np.ndarray]] = []
 
         self._mouse = (-1.0, -1.0)
         self._buttons: set[int] = set()
@@ -532,20 +534,17 @@ class GlvizApp:
     def section_labels(self) -> list[tuple[str, float, float]]:
         """The section labels of the hovered block (Transformer i, Self-attention, Head h, ...) and where they
         are on screen: for each part of the block's section path, the nearest section with that label."""
-        layout = self.view.layout
-        block = layout.blocks[self._hovered[0]]
-        if not block.section or not layout.sections:
-            return []
-        centre = (layout.mins[block.index] + layout.maxs[block.index]) / 2
+        layout, block = self.view.layout, self._hovered[0]
+        # Called every frame while a cell is hovered: the search through all sections (10k for GPT-3) is
+        # done once per hovered block, only the projection per frame.
+        if self._anchors_of != (id(layout), block):
+            self._anchors_of = (id(layout), block)
+            self._anchors = section_anchors(layout, block)
         vx, vy, vw, vh = self.viewport
         view_projection = self.camera.view_projection(self.aspect).astype(np.float64)
         out = []
-        for part in block.section.split(" / "):
-            candidates = [s for s in layout.sections if s.label == part]
-            if not candidates:
-                continue
-            section = min(candidates, key=lambda s: float(np.sum((np.asarray(s.position) - centre) ** 2)))
-            clip = np.append(np.asarray(section.position, dtype=np.float64), 1.0) @ view_projection
+        for part, position in self._anchors:
+            clip = np.append(position, 1.0) @ view_projection
             if clip[3] <= 0:  # behind the camera
                 continue
             x, y = clip[0] / clip[3], clip[1] / clip[3]
@@ -640,6 +639,22 @@ class GlvizApp:
         self.imgui_renderer.release()
         implot.destroy_context(self.implot_context)
         imgui.destroy_context(self.imgui_context)
+
+
+def section_anchors(layout, block: int) -> list[tuple[str, np.ndarray]]:
+    """(label, world position) per part of `block`'s section path: the nearest section with that label."""
+    path = layout.blocks[block].section
+    if not path or not layout.sections:
+        return []
+    centre = (layout.mins[block] + layout.maxs[block]) / 2
+    out = []
+    for part in path.split(" / "):
+        candidates = [s for s in layout.sections if s.label == part]
+        if not candidates:
+            continue
+        section = min(candidates, key=lambda s: float(np.sum((np.asarray(s.position) - centre) ** 2)))
+        out.append((part, np.asarray(section.position, dtype=np.float64)))
+    return out
 
 
 # --- the window ---------------------------------------------------------------------------------------------

@@ -445,25 +445,27 @@ class GlvizApp:
     # --- camera actions ------------------------------------------------------------------------------------
 
     def overview(self) -> None:
+        """The model's card and top part (key Home)."""
         from glviz.render.camera import overview_pose
 
-        self.scene.show_all()
-        self.camera.fly_to(overview_pose(self.view.layout, aspect=self.aspect))
-        self.invalidate()
+        self._fly_to_view(overview_pose)
 
     def whole_view(self) -> None:
         """The whole model in the view (key W)."""
         from glviz.render.camera import whole_pose
 
-        self.scene.show_all()
-        self.camera.fly_to(whole_pose(self.view.layout, aspect=self.aspect))
-        self.invalidate()
+        self._fly_to_view(whole_pose)
 
     def input_view(self) -> None:
+        """The tokens and embeddings (key I)."""
         from glviz.render.camera import input_pose
 
+        self._fly_to_view(input_pose)
+
+    def _fly_to_view(self, pose_for) -> None:
+        """Fly to `pose_for(layout, aspect=...)` with every block shown again (undoes a fly-to's reveal)."""
         self.scene.show_all()
-        self.camera.fly_to(input_pose(self.view.layout, aspect=self.aspect))
+        self.camera.fly_to(pose_for(self.view.layout, aspect=self.aspect))
         self.invalidate()
 
     def focus_block(self, block: int) -> None:

@@ -288,3 +288,18 @@ def test_value_atlas_cap_keeps_the_smallest_blocks(render_ctx):
     assert placed[np.argmin(cells)] and not placed[np.argmax(cells)]
     # Smallest first: every placed block is no bigger than any left out.
     assert cells[placed].max() <= cells[~placed].min()
+
+
+def test_frame_renderer_release_frees_its_gl_objects(offscreen, render_ctx):
+    """release() frees the blocks' and labels' programs, buffers and textures (the app calls it on exit)."""
+    from glviz.render.frame import FrameRenderer
+
+    frame = FrameRenderer(render_ctx)
+    frame.set_layout(probe_layout())
+    offscreen.fbo.use()
+    frame.render(SceneState(frame.layout), front_camera(), (0, 0, *SIZE))
+    owned = [frame.camera_ubo, frame.blocks.program, frame.blocks.front_vao, frame.blocks.hover_ubo,
+             frame.blocks.state, frame.labels.program, frame.labels.atlas_texture, frame.labels.vao]
+    frame.release()
+    assert [type(obj.mglo).__name__ for obj in owned] == ["InvalidObject"] * len(owned)
+    assert render_ctx.error == "GL_NO_ERROR"

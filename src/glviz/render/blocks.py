@@ -226,11 +226,11 @@ class BlockRenderer:
         self.program["Hover"].binding = 1
         self.u_first = self.program["u_first"]
         self.u_walls = self.program["u_walls"]
-        vbo = ctx.buffer(CUBE_CORNERS.tobytes())
-        ibo = ctx.buffer(WALL_INDICES.tobytes())
+        self.walls_buffers = (ctx.buffer(CUBE_CORNERS.tobytes()), ctx.buffer(WALL_INDICES.tobytes()))
+        vbo, ibo = self.walls_buffers
         self.walls_vao = ctx.vertex_array(self.program, [(vbo, "3f", "in_corner")], index_buffer=ibo,
                                           index_element_size=4)
-        self.front_vao = None  # built per layout: its index buffer grows with the number of blocks
+        self.front_vao = self.front_ibo = None  # built per layout: the index buffer grows with the blocks
         self.hover_ubo = ctx.buffer(reserve=16 + 8 * 16 + 2 * 16)
         self.layout: Layout | None = None
         self.inst_f = self.inst_i = self.state = self.values = None
@@ -419,6 +419,15 @@ class BlockRenderer:
             self.walls_vao.render(instances=count)
         self.driver_seconds += time.thread_time() - t0
         return len(ranges) + len(walls)
+
+    def release(self) -> None:
+        """Free every GL object of this renderer; it cannot draw afterwards."""
+        self.release_textures()
+        for obj in (self.front_vao, self.front_ibo, self.walls_vao, *self.walls_buffers, self.hover_ubo,
+                    self.program):
+            if obj is not None:
+                obj.release()
+        self.front_vao = self.front_ibo = self.layout = None
 
     def release_textures(self) -> None:
         for name in ("inst_f", "inst_i", "state", "values"):

@@ -69,6 +69,13 @@ class FrameRenderer:
             self.draw_calls += self.labels.draw(view_projection, pixel_scale)
         ctx.disable(ctx.DEPTH_TEST | ctx.CULL_FACE | ctx.BLEND)
 
+    def release(self) -> None:
+        """Free the GL objects of the blocks, the labels and the camera block."""
+        self.blocks.release()
+        self.labels.release()
+        self.camera_ubo.release()
+        self.layout = None
+
     @property
     def gl_thread_seconds(self) -> float:
         """CPU time this thread has spent in GL calls while rendering (software GL does its vertex work

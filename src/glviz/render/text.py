@@ -398,7 +398,8 @@ class LabelRenderer:
         self.atlas_texture.filter = (ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR)
         self.atlas_texture.repeat_x = self.atlas_texture.repeat_y = False
         corners = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=np.float32)
-        self.vao = ctx.vertex_array(self.program, [(ctx.buffer(corners.tobytes()), "2f", "in_corner")])
+        self.corners = ctx.buffer(corners.tobytes())
+        self.vao = ctx.vertex_array(self.program, [(self.corners, "2f", "in_corner")])
         self.glyphs = self.labels = None
         self.culler: ChunkCuller | None = None
         self.count = 0
@@ -442,6 +443,13 @@ class LabelRenderer:
         self.glyphs.write(_pad(table, self.count, 4).tobytes())
         for tex in (self.glyphs, self.labels):
             tex.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
+
+    def release(self) -> None:
+        """Free every GL object of this renderer; it cannot draw afterwards."""
+        for obj in (self.glyphs, self.labels, self.atlas_texture, self.vao, self.corners, self.program):
+            if obj is not None:
+                obj.release()
+        self.glyphs = self.labels = self.culler = None
 
     def draw(self, view_projection: np.ndarray, pixel_scale: float) -> int:
         """Draw the labels that are on screen and large enough; returns the number of draw calls."""

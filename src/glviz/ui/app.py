@@ -635,9 +635,7 @@ class GlvizApp:
     def release(self) -> None:
         """Free GL resources and the imgui contexts."""
         for view in self._views.values():
-            release = getattr(view.renderer, "release", None)
-            if release is not None:
-                release()
+            view.renderer.release()
         self.imgui_renderer.release()
         implot.destroy_context(self.implot_context)
         imgui.destroy_context(self.imgui_context)

@@ -63,7 +63,7 @@ def greedy_sort(weights: Weights, inputs: np.ndarray) -> np.ndarray:
 
     sequence = np.asarray(inputs, dtype=np.int64).reshape(-1, N_LETTERS)  # (B, 6)
     for _ in range(N_LETTERS):
-        last = logits(weights, sequence)[:, -1, :]  # (B, V)
+        last = logits(weights, sequence, last_only=True)[:, -1, :]  # (B, V)
         next_token = np.argmax(last, axis=-1).astype(np.int64)  # (B,)
         sequence = np.concatenate([sequence, next_token[:, None]], axis=1)
     return sequence[:, N_LETTERS:]

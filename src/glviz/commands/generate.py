@@ -8,6 +8,7 @@ import sys
 from glviz.commands.model_input import (
     add_input_arguments,
     add_model_arguments,
+    is_sort_model,
     model_from_args,
     parse_token_list,
     prompt_tokens,
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
                          "noise; give --weights for a trained one\n")
     tokens = parse_token_list(args.tokens) if args.tokens is not None else prompt_tokens(weights, args.prompt)
     max_new, context = args.max_new_tokens, weights.config.block_size
-    if weights.config.vocab_size == 3 and max_new > context + 1 - len(tokens):
+    if is_sort_model(weights) and max_new > context + 1 - len(tokens):
         # The sort model was trained on sequences of its context length only: what it would say past the
         # context (cropped) is meaningless, so stop at the last position's prediction.
         max_new = context + 1 - len(tokens)

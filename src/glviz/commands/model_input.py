@@ -7,6 +7,7 @@ import argparse
 import numpy as np
 
 from glviz.errors import GlvizError
+from glviz.model.sort_task import LETTERS
 from glviz.model.weights import Weights, load_model
 
 
@@ -52,9 +53,14 @@ def parse_token_list(text: str) -> np.ndarray:
     return np.asarray(ids, dtype=np.int64)
 
 
+def is_sort_model(weights: Weights) -> bool:
+    """Whether the model's vocabulary is the sort task's A, B, C."""
+    return weights.config.vocab_size == len(LETTERS)
+
+
 def require_sort_model(weights: Weights) -> None:
     """--input letters only mean something to a model whose vocabulary is A, B, C."""
-    if weights.config.vocab_size != 3:
+    if not is_sort_model(weights):
         raise GlvizError(
             "--input letters are for the nano sort model; use --tokens or --prompt "
             f"({weights.config.name}, vocabulary {weights.config.vocab_size})"

@@ -51,10 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["app", *argv]
     command = argv[0] if argv[0] in COMMANDS else None
-    args = build_parser(command).parse_args(argv)
-    if args.command is None:
-        build_parser(None).print_help()
-        return 0
+    args = build_parser(command).parse_args(argv)  # argv starts with a command unless it asks for help
     module = importlib.import_module(f"glviz.commands.{COMMANDS[args.command][0]}")
     try:
         return int(module.run(args) or 0)

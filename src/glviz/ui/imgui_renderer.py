@@ -33,9 +33,8 @@ class ImguiRenderer:
         self._vbo = ctx.buffer(reserve=_MIN_BUFFER_BYTES, dynamic=True)
         self._ibo = ctx.buffer(reserve=_MIN_BUFFER_BYTES, dynamic=True)
         self._vao = self._make_vao()
-        # imgui texture id (our GL name) -> moderngl texture, for atlas pages and user images alike
+        # imgui texture id (our GL name) -> the moderngl texture made for an ImTextureData (font atlas pages)
         self.textures: dict[int, moderngl.Texture] = {}
-        self._owned: set[int] = set()  # ids created for ImTextureData (ours to release)
 
         io = imgui.get_io()
         io.backend_flags |= imgui.BackendFlags_.renderer_has_textures
@@ -75,11 +74,6 @@ class ImguiRenderer:
 
     # --- textures ------------------------------------------------------------------------------------------
 
-    def register_texture(self, texture: moderngl.Texture) -> int:
-        """Make a moderngl texture drawable by `imgui.image(ImTextureRef(id), ...)`; returns the id."""
-        self.textures[texture.glo] = texture
-        return texture.glo
-
     def update_textures(self, textures) -> None:
         """Honour imgui's texture requests (create / update / destroy) for a list of `ImTextureData`."""
         for tex in textures:
@@ -101,7 +95,6 @@ class ImguiRenderer:
         texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
         texture.repeat_x = texture.repeat_y = False
         self.textures[texture.glo] = texture
-        self._owned.add(texture.glo)
         tex.set_tex_id(texture.glo)
         tex.set_status(imgui.ImTextureStatus.ok)
 
@@ -122,7 +115,6 @@ class ImguiRenderer:
         texture = self.textures.pop(tex_id, None)
         if texture is not None:
             texture.release()
-        self._owned.discard(tex_id)
         tex.set_tex_id(0)
         tex.set_status(imgui.ImTextureStatus.destroyed)
 
@@ -197,15 +189,13 @@ class ImguiRenderer:
         """Free GL objects and tell imgui its textures are gone (so a new renderer can recreate them)."""
         if imgui.get_current_context() is not None:
             for tex in imgui.get_platform_io().textures:
-                if int(tex.tex_id) in self._owned:
+                if int(tex.tex_id) in self.textures:
                     tex.set_tex_id(0)
                     tex.set_status(imgui.ImTextureStatus.want_create)
             imgui.get_io().backend_flags &= ~imgui.BackendFlags_.renderer_has_textures
-        for tex_id in self._owned:
-            texture = self.textures.pop(tex_id, None)
-            if texture is not None:
-                texture.release()
-        self._owned.clear()
+        for texture in self.textures.values():
+            texture.release()
+        self.textures.clear()
         self._vao.release()
         self._vbo.release()
         self._ibo.release()

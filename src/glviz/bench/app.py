@@ -103,6 +103,7 @@ def pick_milliseconds(model: str) -> tuple[float, int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Measure first-frame time and picking, print them (a JSON line too with args.json); 0."""
     runs = max(3, int(getattr(args, "runs", 5) or 5))
     with _display() as (display, display_kind):
         first_frame_seconds(display)  # warm the file cache, as for any second launch

@@ -86,6 +86,7 @@ def _nano_weights():
 
 
 def run(args: argparse.Namespace) -> int:
+    """Measure and print the forward numbers (a JSON line too with args.json); 0."""
     from glviz.model.forward import Trace, logits
     from glviz.model.weights import random_weights
 

@@ -86,6 +86,7 @@ def _random_nano():
 
 
 def run(args: argparse.Namespace) -> int:
+    """Measure each preset in its own process and print a line per preset; 2 if one fails."""
     frames = max(MIN_FRAMES, 6 * int(getattr(args, "runs", 5) or 5))
     results: dict = {"renderer": None}
     for preset in APP_MODELS:

@@ -45,6 +45,7 @@ class GPTConfig:
         return self.n_embd // self.n_head
 
     def to_dict(self) -> dict[str, Any]:
+        """Every field by name (what weight and trace files store as JSON)."""
         return dataclasses.asdict(self)
 
 

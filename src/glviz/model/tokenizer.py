@@ -43,6 +43,7 @@ class Tokenizer:
 
     @property
     def vocab_size(self) -> int:
+        """Number of token ids."""
         return int(self._backend.get_vocab_size())  # type: ignore[attr-defined]
 
     def encode(self, text: str) -> np.ndarray:

@@ -291,6 +291,7 @@ class ProgressBar:
         self.last_draw = -math.inf
 
     def update(self, step: int, loss: float) -> None:
+        """Redraw the line after `step` steps, at most every interval_s (always at the last step)."""
         now = time.perf_counter()
         if step < self.total and now - self.last_draw < self.interval_s:
             return
@@ -305,6 +306,7 @@ class ProgressBar:
         self.stream.flush()
 
     def close(self) -> None:
+        """End the line."""
         self.stream.write("\n")
         self.stream.flush()
 

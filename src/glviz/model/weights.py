@@ -332,15 +332,10 @@ def _hf_config(directory: Path) -> GPTConfig:
     if model_type != "gpt2":
         raise GlvizError(f"config.json model_type must be gpt2, got {model_type!r} ({path})")
     fields: dict[str, object] = {}
-    for ours, theirs in (
-        ("n_layer", "n_layer"),
-        ("n_head", "n_head"),
-        ("n_embd", "n_embd"),
-        ("vocab_size", "vocab_size"),
-    ):
-        if theirs not in data:
-            raise GlvizError(f"config.json field {theirs} is missing ({path})")
-        fields[ours] = data[theirs]
+    for name in ("n_layer", "n_head", "n_embd", "vocab_size"):  # the same names in config.json
+        if name not in data:
+            raise GlvizError(f"config.json field {name} is missing ({path})")
+        fields[name] = data[name]
     if "n_positions" in data:
         fields["block_size"] = data["n_positions"]
     elif "n_ctx" in data:

@@ -34,13 +34,13 @@ SIZE = (240, 160)
 
 
 @pytest.fixture
-def offscreen(render_ctx):
+def offscreen(gl_ctx):
     from glviz.render.offscreen import OffscreenRenderer
 
-    renderer = OffscreenRenderer(SIZE, ctx=render_ctx)
+    renderer = OffscreenRenderer(SIZE, ctx=gl_ctx)
     yield renderer
     renderer.release()
-    assert render_ctx.error == "GL_NO_ERROR"
+    assert gl_ctx.error == "GL_NO_ERROR"
 
 
 def probe_layout() -> Layout:
@@ -111,7 +111,7 @@ def test_kind_colours_without_values(offscreen):
         np.testing.assert_allclose(pixel, rgb(0.5 * np.asarray(KIND_COLORS[kind]) + 0.5), atol=4)
 
 
-def test_hover_and_dependency_highlights(offscreen, render_ctx):
+def test_hover_and_dependency_highlights(offscreen, gl_ctx):
     layout, camera, plain = render_probe(offscreen)
     scene = SceneState(layout)
     scene.set_hover((2, 0, 2), [CellRange(1, (0, 1), (0, 1))])
@@ -173,7 +173,7 @@ def random_nano_trace():
     return Trace(weights, np.array([2, 1, 0, 1, 1, 2, 0, 1, 1, 2, 2]))
 
 
-def test_golden_nano_overview(render_ctx):
+def test_golden_nano_overview(gl_ctx):
     """The nano overview at 160 x 120 (random weights, seed 0) against a stored image, with a tolerance.
 
     GLVIZ_UPDATE_GOLDEN=1 rewrites the stored image."""
@@ -183,7 +183,7 @@ def test_golden_nano_overview(render_ctx):
 
     trace = random_nano_trace()
     layout = build_layout(PRESETS["nano"], n_tokens=trace.T)
-    renderer = OffscreenRenderer((160, 120), ctx=render_ctx)
+    renderer = OffscreenRenderer((160, 120), ctx=gl_ctx)
     renderer.frame.set_layout(layout)
     assert renderer.frame.upload_trace(trace) > 0
     image = renderer.render(SceneState(layout), OrbitCamera(overview_pose(layout, 160 / 120)))
@@ -206,12 +206,12 @@ def test_golden_nano_overview(render_ctx):
     assert ((pixels[:, 1] > pixels[:, 0] + 30) & (pixels[:, 1] > pixels[:, 2] + 20)).sum() > 50
 
 
-def test_nano_trace_fills_every_block_with_values(render_ctx):
+def test_nano_trace_fills_every_block_with_values(gl_ctx):
     from glviz.render.frame import FrameRenderer
 
     trace = random_nano_trace()
     layout = build_layout(PRESETS["nano"], n_tokens=trace.T)
-    frame = FrameRenderer(render_ctx)
+    frame = FrameRenderer(gl_ctx)
     frame.set_layout(layout)
     texels = frame.upload_trace(trace)
     assert texels == int(layout.shapes.prod(axis=1).sum())
@@ -226,7 +226,7 @@ def test_nano_trace_fills_every_block_with_values(render_ctx):
     np.testing.assert_array_equal(stored, block_values(layout.blocks[i], trace))
 
 
-def test_render_only_presets_allocate_no_cell_data(offscreen, render_ctx):
+def test_render_only_presets_allocate_no_cell_data(offscreen, gl_ctx):
     layout = build_layout(PRESETS["gpt2"])
     offscreen.frame.set_layout(layout)
     image = offscreen.render(SceneState(layout), OrbitCamera(overview_pose(layout, SIZE[0] / SIZE[1])))
@@ -237,14 +237,14 @@ def test_render_only_presets_allocate_no_cell_data(offscreen, render_ctx):
     per_block_bytes = sum(t.width * t.height * t.components * 4 for t in textures)
     assert per_block_bytes < 200 * len(layout.blocks) + 3 * 4096 * 16
     assert (image.reshape(-1, 3).min(axis=1) < 200).sum() > 100  # something was drawn
-    assert render_ctx.error == "GL_NO_ERROR"
+    assert gl_ctx.error == "GL_NO_ERROR"
 
 
 def glviz(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "glviz", *args], capture_output=True, text=True, timeout=120)
 
 
-def test_render_command_writes_a_png(tmp_path, render_ctx):
+def test_render_command_writes_a_png(tmp_path, gl_ctx):
     from PIL import Image
 
     from glviz.model.weights import random_weights, save_npz
@@ -265,7 +265,7 @@ def test_render_command_writes_a_png(tmp_path, render_ctx):
     (("--size", "4x4"), "--size sides must be"),
     (("--model", "gpt2", "--view", "nowhere"), "--view must be overview, whole, input or a block name"),
 ])
-def test_render_command_rejects_bad_options(tmp_path, args, message, render_ctx):
+def test_render_command_rejects_bad_options(tmp_path, args, message, gl_ctx):
     result = glviz("render", *args, "--out", str(tmp_path / "x.png"))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -273,12 +273,12 @@ def test_render_command_rejects_bad_options(tmp_path, args, message, render_ctx)
     assert not (tmp_path / "x.png").exists()
 
 
-def test_value_atlas_cap_keeps_the_smallest_blocks(render_ctx):
+def test_value_atlas_cap_keeps_the_smallest_blocks(gl_ctx):
     from glviz.render.frame import FrameRenderer
 
     trace = random_nano_trace()
     layout = build_layout(PRESETS["nano"], n_tokens=trace.T)
-    frame = FrameRenderer(render_ctx)
+    frame = FrameRenderer(gl_ctx)
     frame.set_layout(layout)
     cells = layout.shapes.prod(axis=1)
     cap = int(cells.sum()) // 2
@@ -290,11 +290,11 @@ def test_value_atlas_cap_keeps_the_smallest_blocks(render_ctx):
     assert cells[placed].max() <= cells[~placed].min()
 
 
-def test_frame_renderer_release_frees_its_gl_objects(offscreen, render_ctx):
+def test_frame_renderer_release_frees_its_gl_objects(offscreen, gl_ctx):
     """release() frees the blocks' and labels' programs, buffers and textures (the app calls it on exit)."""
     from glviz.render.frame import FrameRenderer
 
-    frame = FrameRenderer(render_ctx)
+    frame = FrameRenderer(gl_ctx)
     frame.set_layout(probe_layout())
     offscreen.fbo.use()
     frame.render(SceneState(frame.layout), front_camera(), (0, 0, *SIZE))
@@ -302,4 +302,4 @@ def test_frame_renderer_release_frees_its_gl_objects(offscreen, render_ctx):
              frame.blocks.state, frame.labels.program, frame.labels.atlas_texture, frame.labels.vao]
     frame.release()
     assert [type(obj.mglo).__name__ for obj in owned] == ["InvalidObject"] * len(owned)
-    assert render_ctx.error == "GL_NO_ERROR"
+    assert gl_ctx.error == "GL_NO_ERROR"

@@ -70,7 +70,7 @@ def test_attention_row_labels_share_the_row_without_running_together(atlas):
     assert labels.em[row["sum exp"]] >= 0.8 * labels.em[row["max"]]
 
 
-def test_labels_read_left_to_right_from_behind(render_ctx, atlas):
+def test_labels_read_left_to_right_from_behind(gl_ctx, atlas):
     """Seen from behind, a label shows the same picture as from the front (not its mirror image)."""
     from glviz.layout.blocks import Block, Kind, Layout, Section
     from glviz.render.camera import OrbitCamera, Pose
@@ -82,7 +82,7 @@ def test_labels_read_left_to_right_from_behind(render_ctx, atlas):
     block = Block("far", "", Kind.WEIGHT, 1, 1, ("1", "1"), (0.0, -500.0, 0.0), (1.0, 1.0, 1.0), "far")
     layout = Layout(PRESETS["nano"], [block], [Section(text, (0.0, 0.0, 0.0), em, 0)]).finish()
     centre = (atlas.text_width(text) * em / 2, 0.35 * em, 0.0)
-    renderer = OffscreenRenderer((160, 80), ctx=render_ctx)
+    renderer = OffscreenRenderer((160, 80), ctx=gl_ctx)
     renderer.frame.set_layout(layout)
     front, back = (renderer.render(SceneState(layout), OrbitCamera(Pose(centre, azimuth, 0.0, 5.0)))
                    for azimuth in (0.0, 180.0))
@@ -112,7 +112,7 @@ def render_label_alone(ctx, text: str, size: tuple[int, int], pose_for) -> np.nd
     return np.clip((background - grey) / (background - 40.0), 0.0, 1.0)
 
 
-def test_small_text_is_the_large_text_blurred(render_ctx, atlas):
+def test_small_text_is_the_large_text_blurred(gl_ctx, atlas):
     """Text about 10 pixels an em (the card's small lines at 800 x 500) looks like the same text drawn 4x
     larger and shrunk: blurred, not with strokes lost or moved (a '4' without its diagonal, '8' read '9')."""
     from glviz.render.camera import Pose
@@ -123,8 +123,8 @@ def test_small_text_is_the_large_text_blurred(render_ctx, atlas):
     def pose(_layout):  # the label's width fills 90% of the view's width: an em of about 10 pixels
         return Pose((width / 2, 0.35, 0.0), 0.0, 0.0, width / 2 / 0.9 / np.tan(np.radians(22.5)) / (w / h))
 
-    small = render_label_alone(render_ctx, text, (w, h), pose)
-    large = render_label_alone(render_ctx, text, (4 * w, 4 * h), pose)
+    small = render_label_alone(gl_ctx, text, (w, h), pose)
+    large = render_label_alone(gl_ctx, text, (4 * w, 4 * h), pose)
     shrunk = large.reshape(h, 4, w, 4).mean(axis=(1, 3))
     assert small.sum() > 20  # drawn, not hidden
     assert np.abs(small - shrunk).mean() < 0.06

@@ -63,12 +63,14 @@ HIGHLIGHT_LIGHTEN = 0.12  # a hovered/highlighted block's cells are mixed this m
 DEPENDENCY_WASH = 0.40  # dependency cells are mixed this much with HIGHLIGHT_ACCENT
 
 
-def _texture_rows(texels: int) -> int:
+def texture_rows(texels: int) -> int:
+    """Rows of an ATLAS_WIDTH-wide data texture that hold `texels` texels (at least one)."""
     return max(1, -(-texels // ATLAS_WIDTH))
 
 
-def _pad(flat: np.ndarray, texels: int, components: int) -> np.ndarray:
-    out = np.zeros((_texture_rows(texels) * ATLAS_WIDTH, components), dtype=flat.dtype)
+def pad_rows(flat: np.ndarray, texels: int, components: int) -> np.ndarray:
+    """`flat` (n, components) zero-padded to the texture_rows(texels) full rows a texture write needs."""
+    out = np.zeros((texture_rows(texels) * ATLAS_WIDTH, components), dtype=flat.dtype)
     out[: len(flat)] = flat
     return out
 
@@ -269,9 +271,9 @@ class BlockRenderer:
         self.inv_scale = np.zeros(n, dtype=np.float32)
         self.mean = np.zeros(n, dtype=np.float32)
         self.offsets = np.full(n, -1, dtype=np.int32)
-        self.inst_f = self.ctx.texture((ATLAS_WIDTH, _texture_rows(2 * total)), 4, dtype="f4")
-        self.inst_i = self.ctx.texture((ATLAS_WIDTH, _texture_rows(2 * total)), 4, dtype="i4")
-        self.state = self.ctx.texture((ATLAS_WIDTH, _texture_rows(n)), 2, dtype="f4")
+        self.inst_f = self.ctx.texture((ATLAS_WIDTH, texture_rows(2 * total)), 4, dtype="f4")
+        self.inst_i = self.ctx.texture((ATLAS_WIDTH, texture_rows(2 * total)), 4, dtype="i4")
+        self.state = self.ctx.texture((ATLAS_WIDTH, texture_rows(n)), 2, dtype="f4")
         for tex in (self.inst_f, self.inst_i, self.state):
             tex.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
         self._write_instances()
@@ -300,8 +302,8 @@ class BlockRenderer:
         i[n:, 1, 0] = -1
         i[n:, 1, 1] = LOD_SLAB
         i[n:, 1, 2] = np.ceil(stacks.member_extent)
-        self.inst_f.write(_pad(f.reshape(-1, 4), 2 * (n + n_slabs), 4).tobytes())
-        self.inst_i.write(_pad(i.reshape(-1, 4), 2 * (n + n_slabs), 4).tobytes())
+        self.inst_f.write(pad_rows(f.reshape(-1, 4), 2 * (n + n_slabs), 4).tobytes())
+        self.inst_i.write(pad_rows(i.reshape(-1, 4), 2 * (n + n_slabs), 4).tobytes())
 
     def upload_trace(self, trace, max_texels: int = MAX_VALUE_TEXELS) -> int:
         """Upload the values of every block the trace (and its weights) can fill; returns texels used.
@@ -330,7 +332,7 @@ class BlockRenderer:
             if total + sizes[index] <= limit:
                 planned.append((index, total))
                 total += sizes[index]
-        atlas = np.zeros(_texture_rows(max(total, 1)) * ATLAS_WIDTH, dtype=np.float32)
+        atlas = np.zeros(texture_rows(max(total, 1)) * ATLAS_WIDTH, dtype=np.float32)
         used = texels = 0
         for index, offset in planned:
             try:
@@ -348,7 +350,7 @@ class BlockRenderer:
             used = max(used, offset + values.size)
             texels += values.size
         if used:
-            rows = _texture_rows(used)
+            rows = texture_rows(used)
             self.values = self.ctx.texture((ATLAS_WIDTH, rows), 1, atlas[: rows * ATLAS_WIDTH].tobytes(),
                                            dtype="f4")
             self.values.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
@@ -360,7 +362,7 @@ class BlockRenderer:
     def write_state(self, highlight: np.ndarray, opacity: np.ndarray) -> None:
         n = len(highlight)
         data = np.stack([highlight, opacity], axis=1).astype(np.float32)
-        self.state.write(_pad(data, n, 2).tobytes())
+        self.state.write(pad_rows(data, n, 2).tobytes())
 
     def write_hover(self, hovered, dependencies) -> None:
         head = np.array([-1, -1, -1, 0], dtype=np.int32)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from glviz.model.config import DISPLAY_NAMES, param_count
-from glviz.render.blocks import ATLAS_WIDTH, ChunkCuller, _pad, _texture_rows, morton_order
+from glviz.render.blocks import ATLAS_WIDTH, ChunkCuller, morton_order, pad_rows, texture_rows
 from glviz.render.camera import OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION, card_area, card_axes
 from glviz.resources import read_shader
 
@@ -437,10 +437,10 @@ class LabelRenderer:
         az, el = np.radians(labels.facing[:, 0]), np.radians(labels.facing[:, 1])
         turn = np.stack([np.cos(az), np.sin(az), np.cos(el), np.sin(el)], axis=1).astype(np.float32)
         per_label = np.concatenate([labels.origin, labels.em[:, None], labels.color, turn], axis=1)  # (L, 12)
-        self.labels = self.ctx.texture((ATLAS_WIDTH, _texture_rows(3 * n)), 4, dtype="f4")
-        self.labels.write(_pad(per_label.reshape(-1, 4), 3 * n, 4).tobytes())
-        self.glyphs = self.ctx.texture((ATLAS_WIDTH, _texture_rows(self.count)), 4, dtype="f4")
-        self.glyphs.write(_pad(table, self.count, 4).tobytes())
+        self.labels = self.ctx.texture((ATLAS_WIDTH, texture_rows(3 * n)), 4, dtype="f4")
+        self.labels.write(pad_rows(per_label.reshape(-1, 4), 3 * n, 4).tobytes())
+        self.glyphs = self.ctx.texture((ATLAS_WIDTH, texture_rows(self.count)), 4, dtype="f4")
+        self.glyphs.write(pad_rows(table, self.count, 4).tobytes())
         for tex in (self.glyphs, self.labels):
             tex.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
 

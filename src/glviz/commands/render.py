@@ -30,10 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _default_tokens(weights) -> np.ndarray:
-    tokenizer = getattr(weights, "tokenizer", None)
-    if tokenizer is not None:
+    if weights.tokenizer is not None:
         try:
-            tokens = np.asarray(tokenizer.encode(DEFAULT_PROMPT), dtype=np.int64)
+            tokens = weights.tokenizer.encode(DEFAULT_PROMPT)  # (T,) int64
             if len(tokens):
                 return tokens[: weights.config.block_size]
         except Exception:  # a tokenizer that cannot encode is no reason to fail the picture

@@ -98,9 +98,11 @@ class SceneState:
             self.hover_dirty = True
 
     def clean_instances(self) -> None:
+        """The renderer uploaded highlight and opacity."""
         self.instances_dirty = False
 
     def clean_hover(self) -> None:
+        """The renderer uploaded the hovered cell and its dependency ranges."""
         self.hover_dirty = False
 
     def _per_block(self, values, rest: float) -> np.ndarray:

@@ -360,11 +360,13 @@ class BlockRenderer:
 
     # --- per-frame state -----------------------------------------------------------------------------------
     def write_state(self, highlight: np.ndarray, opacity: np.ndarray) -> None:
+        """Upload per-block (highlight, opacity), each (N,) float32."""
         n = len(highlight)
         data = np.stack([highlight, opacity], axis=1).astype(np.float32)
         self.state.write(pad_rows(data, n, 2).tobytes())
 
     def write_hover(self, hovered, dependencies) -> None:
+        """Upload the hovered (block, row, col) or None and up to 8 dependency CellRanges."""
         head = np.array([-1, -1, -1, 0], dtype=np.int32)
         rc = np.zeros((8, 4), dtype=np.int32)
         blocks = np.full(8, -2, dtype=np.int32)
@@ -432,6 +434,7 @@ class BlockRenderer:
         self.front_vao = self.front_ibo = self.layout = None
 
     def release_textures(self) -> None:
+        """Free the per-layout textures (instances, state, values)."""
         for name in ("inst_f", "inst_i", "state", "values"):
             tex = getattr(self, name)
             if tex is not None:

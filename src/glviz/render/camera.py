@@ -59,6 +59,7 @@ class OrbitCamera:
     # --- pose -----------------------------------------------------------------------------------------------
     @property
     def pose(self) -> Pose:
+        """The current pose."""
         return Pose(tuple(float(v) for v in self.target), self.azimuth, self.elevation, self.distance)
 
     def set_pose(self, pose: Pose) -> None:
@@ -78,6 +79,7 @@ class OrbitCamera:
 
     @property
     def animating(self) -> bool:
+        """True during a fly-to."""
         return self._flight is not None
 
     def update(self, dt: float) -> bool:
@@ -138,10 +140,12 @@ class OrbitCamera:
 
     @property
     def eye(self) -> np.ndarray:
+        """World position of the camera."""
         return self.target + self._offset_direction() * self.distance
 
     @property
     def near_far(self) -> tuple[float, float]:
+        """(near, far) clip distances."""
         # Tied to the distance so that depth precision follows the zoom level.
         return self.distance * 0.01, self.distance * 400.0
 

@@ -66,11 +66,13 @@ class FontAtlas:
     ascent: float  # em, pen origin to the top of the cell's ascent line
 
     def cell_uv(self, cell: int) -> tuple[float, float, float, float]:
+        """(u0, v0, u1, v1) of a glyph cell in the atlas image."""
         h, w = self.image.shape
         col, row = cell % ATLAS_COLUMNS, cell // ATLAS_COLUMNS
         return col * CELL / w, row * CELL / h, (col + 1) * CELL / w, (row + 1) * CELL / h
 
     def text_width(self, text: str) -> float:
+        """Width of `text` in em (unknown characters as "?")."""
         return float(sum(self.advance[self.index.get(ch, self.index["?"])] for ch in text))
 
 
@@ -179,6 +181,7 @@ class LabelSet:
 
     @staticmethod
     def of(texts, origin, em, color, box=None, facing=(0.0, 0.0)) -> LabelSet:
+        """A LabelSet from sequences, broadcasting one colour, no boxes and one facing to all labels."""
         n = len(texts)
         color = np.asarray(color, dtype=np.float32)
         color = np.broadcast_to(color.reshape(-1, 4) if color.size else np.zeros((0, 4), np.float32), (n, 4))
@@ -189,6 +192,7 @@ class LabelSet:
 
     @staticmethod
     def concat(parts: list[LabelSet]) -> LabelSet:
+        """The labels of `parts` one after the other."""
         return LabelSet([t for p in parts for t in p.texts], np.concatenate([p.origin for p in parts]),
                         np.concatenate([p.em for p in parts]), np.concatenate([p.color for p in parts]),
                         np.concatenate([p.box for p in parts]), np.concatenate([p.facing for p in parts]))
@@ -276,6 +280,7 @@ def block_labels(layout, atlas: FontAtlas) -> LabelSet:
 
 
 def section_labels(layout) -> LabelSet:
+    """The section titles (Transformer i, Self-attention, Head h, ...) where the layout placed them."""
     sections = layout.sections
     colors = [SECTION_COLORS.get(s.level, LABEL_COLOR) for s in sections]
     return LabelSet.of([s.label for s in sections], [s.position for s in sections],

@@ -145,6 +145,7 @@ class GlvizApp:
         return w / h if w > 0 and h > 0 else 16 / 9
 
     def in_viewport(self, x: float, y: float) -> bool:
+        """Whether window point (x, y) is in the 3D view (not over the panel)."""
         vx, vy, vw, vh = self.viewport
         return vx <= x < vx + vw and vy <= y < vy + vh
 
@@ -168,6 +169,7 @@ class GlvizApp:
 
     @property
     def tokens_shown(self) -> int:
+        """T of the trace shown, or the context length of a render-only model."""
         return self.view.trace.T if self.view.trace is not None else self.view.config.block_size
 
     @property
@@ -178,6 +180,7 @@ class GlvizApp:
 
     @property
     def building(self) -> tuple[str, float] | None:
+        """(display name, seconds so far) of a model whose layout builds in the background."""
         if self._building is None:
             return None
         from glviz.model.config import DISPLAY_NAMES
@@ -344,6 +347,7 @@ class GlvizApp:
         self.invalidate()
 
     def randomize_input(self, rng: np.random.Generator | None = None) -> None:
+        """Trace six random letters."""
         rng = rng or np.random.default_rng()
         self.set_input("".join(rng.choice(list("ABC"), size=6)))
 
@@ -360,6 +364,7 @@ class GlvizApp:
     # --- events (logical pixels, y down) -------------------------------------------------------------------
 
     def mouse_move(self, x: float, y: float) -> None:
+        """Pointer moved: drags pan or rotate the scene, the hover is picked again next frame."""
         dx, dy = x - self._mouse[0], y - self._mouse[1]
         self._mouse = (float(x), float(y))
         imgui.get_io().add_mouse_pos_event(float(x), float(y))
@@ -373,6 +378,7 @@ class GlvizApp:
         self.invalidate()
 
     def mouse_press(self, x: float, y: float, button: int, mods: int = 0) -> None:
+        """A button went down: starts a drag (scene or panel); a double click flies to a block."""
         self.mouse_move(x, y)
         self._buttons.add(button)
         if self._drag_owner is None:
@@ -392,6 +398,7 @@ class GlvizApp:
         self.invalidate()
 
     def mouse_release(self, x: float, y: float, button: int, mods: int = 0) -> None:
+        """A button went up: ends the drag when it was the last one down."""
         self._buttons.discard(button)
         if not self._buttons:
             self._drag_owner = self._drag_mode = None
@@ -439,6 +446,7 @@ class GlvizApp:
             self._screenshot_pending = True
 
     def char(self, codepoint: int) -> None:
+        """A typed character, for the focused text field."""
         feed_char(codepoint)
         self.invalidate()
 
@@ -477,12 +485,14 @@ class GlvizApp:
         self.invalidate()
 
     def focus_hovered(self) -> None:
+        """Fly to the hovered block (key F), or say how to pick one."""
         if self._hovered is None:
             self.message("Hover a block first, then press F.")
         else:
             self.focus_block(self._hovered[0])
 
     def fly_to_block_under_cursor(self) -> None:
+        """Fly to the block under the pointer (double click)."""
         hit = self._pick_at(*self._mouse)
         if hit is not None:
             self.focus_block(hit.block)
@@ -561,10 +571,12 @@ class GlvizApp:
 
     @property
     def needs_frame(self) -> bool:
+        """Whether the main loop should draw (otherwise it sleeps until an event)."""
         return (self._frames_left > 0 or self.camera.animating or self._building is not None
                 or self._screenshot_pending)
 
     def message(self, text: str) -> None:
+        """Show `text` in the panel (the last 20 are kept)."""
         self.messages.append(text)
         del self.messages[:-20]
         self.invalidate()
@@ -743,6 +755,7 @@ def _window_config_class():
 
 
 def has_display() -> bool:
+    """Whether an X11 or Wayland display is set."""
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 

@@ -78,10 +78,12 @@ class HoverInfo:
 
     @property
     def value_text(self) -> str:
+        """The value as shown, or "not computed"."""
         return "not computed" if self.value is None else fmt(self.value)
 
     @property
     def index_text(self) -> str:
+        """The indices as "layer=0, head=1, t=3, a=5"."""
         return ", ".join(f"{name}={i}" for name, i in self.indices)
 
     @property
@@ -159,6 +161,7 @@ class HoverExplainer:
         self._stats.clear()
 
     def stats(self, block: int) -> BlockStats | None:
+        """The block's BlockStats for the current trace (cached), or None without a trace."""
         if self.trace is None:
             return None
         if block not in self._stats:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glviz.bench.common import machine_description, print_result, print_table
+from glviz.bench.common import machine_description, print_result, print_table, requested_runs
 from glviz.errors import GlvizError
 
 FIRST_FRAME_TARGET_S = 0.8
@@ -104,7 +104,7 @@ def pick_milliseconds(model: str) -> tuple[float, int, int]:
 
 def run(args: argparse.Namespace) -> int:
     """Measure first-frame time and picking, print them (a JSON line too with args.json); 0."""
-    runs = max(3, int(getattr(args, "runs", 5) or 5))
+    runs = max(3, requested_runs(args))
     with _display() as (display, display_kind):
         first_frame_seconds(display)  # warm the file cache, as for any second launch
         launches = [first_frame_seconds(display) for _ in range(runs)]

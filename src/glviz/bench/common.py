@@ -24,6 +24,11 @@ def median_seconds(fn: Callable[[], Any], runs: int = 5, warmup: int = 1) -> tup
     return statistics.median(times), times
 
 
+def requested_runs(args: Any) -> int:
+    """The --runs the user asked for (5 when args has none or it is 0); each benchmark applies its minimum."""
+    return int(getattr(args, "runs", 5) or 5)
+
+
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

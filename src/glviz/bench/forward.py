@@ -13,7 +13,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from glviz.bench.common import machine_description, median_seconds, peak_rss_mb, print_result, print_table
+from glviz.bench.common import (
+    machine_description,
+    median_seconds,
+    peak_rss_mb,
+    print_result,
+    print_table,
+    requested_runs,
+)
 from glviz.model.config import PRESETS, GPTConfig
 
 T_BENCH = 128
@@ -90,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     from glviz.model.forward import Trace, logits
     from glviz.model.weights import random_weights
 
-    runs = max(5, int(getattr(args, "runs", 5) or 5))
+    runs = max(5, requested_runs(args))
     config = PRESETS["gpt2"]
     weights = random_weights(config, seed=0)
     tokens = np.random.default_rng(0).integers(0, config.vocab_size, T_BENCH)

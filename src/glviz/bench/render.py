@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from glviz.bench.common import print_result
+from glviz.bench.common import print_result, requested_runs
 from glviz.model.config import APP_MODELS
 
 SIZES = ((1280, 720), (1920, 1080))
@@ -87,7 +87,7 @@ def _random_nano():
 
 def run(args: argparse.Namespace) -> int:
     """Measure each preset in its own process and print a line per preset; 2 if one fails."""
-    frames = max(MIN_FRAMES, 6 * int(getattr(args, "runs", 5) or 5))
+    frames = max(MIN_FRAMES, 6 * requested_runs(args))
     results: dict = {"renderer": None}
     for preset in APP_MODELS:
         child = subprocess.run([sys.executable, "-m", "glviz.bench.render", preset, str(frames)],

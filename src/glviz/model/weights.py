@@ -256,9 +256,9 @@ def _load_npz(path: Path) -> Weights:
                 if name not in data.files:
                     raise GlvizError(f"weight {name} is missing ({path})")
                 tensors[name] = np.asarray(data[name], dtype=np.float32)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        if isinstance(exc, GlvizError):
-            raise
+    except GlvizError:  # a ValueError too, already phrased for the user
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
         raise GlvizError(f"weights file is not a readable .npz archive ({path})") from None
     for i in range(config.n_layer):
         p = f"layers.{i}.attn."

@@ -18,6 +18,13 @@ layout(std140) uniform Hover {
 
 uniform sampler2D u_values;  // R32F atlas, 4096 wide: cell (r, c) of a block at offset + r * cols + c
 uniform vec3 u_background;
+// Colours are set once from render/blocks.py, where the tests and the panel's legend read them too.
+uniform vec3 u_kind_color[3];   // weight blue, intermediate green, aggregate yellow
+uniform vec3 u_value_color[3];  // the diverging map's -scale, 0, +scale
+uniform vec3 u_accent;          // hovered/highlighted block frame, dependency ranges
+uniform vec3 u_hover_ring;      // the hovered cell's ring
+uniform float u_lighten;        // a hovered/highlighted block's cells are mixed this much with white
+uniform float u_wash;           // dependency cells are mixed this much with u_accent
 
 in vec3 v_local;
 flat in ivec4 v_shape;
@@ -27,23 +34,17 @@ flat in vec3 v_state;
 
 out vec4 f_color;
 
-const vec3 KIND_COLOR[3] = vec3[3](
-    vec3(0.30, 0.47, 0.85),   // weight: blue
-    vec3(0.30, 0.66, 0.38),   // intermediate: green
-    vec3(0.93, 0.73, 0.15));  // aggregate: yellow
 // Highlights use cyan, a hue that is on neither side of the value map (orange .. grey .. purple) nor a kind
-// colour (mirrored in render/blocks.py), and mark by outlines and frames rather than tinting the cells, so that values keep their colours.
-const vec3 ACCENT = vec3(0.00, 0.82, 0.95);       // hovered/highlighted block frame, dependency ranges
-const vec3 ACCENT_DARK = vec3(0.00, 0.30, 0.40);  // the hovered cell's ring
+// colour, and mark by outlines and frames rather than tinting the cells, so that values keep their colours.
 const float DISC_RADIUS = 0.40;  // in cells
 
 // Orange (negative) .. light grey (zero) .. purple (positive): PuOr, readable with the common colour-vision
 // deficiencies, and symmetric around zero.
 vec3 diverging(float t) {
-    const vec3 zero = vec3(0.94, 0.94, 0.94);
+    vec3 zero = u_value_color[1];
     float a = clamp(abs(t), 0.0, 1.0);
     vec3 mid = t < 0.0 ? vec3(0.99, 0.68, 0.36) : vec3(0.70, 0.66, 0.86);
-    vec3 end = t < 0.0 ? vec3(0.70, 0.30, 0.02) : vec3(0.33, 0.17, 0.55);
+    vec3 end = t < 0.0 ? u_value_color[0] : u_value_color[2];
     return a < 0.5 ? mix(zero, mid, a * 2.0) : mix(mid, end, a * 2.0 - 1.0);
 }
 
@@ -59,7 +60,7 @@ ivec2 texel(int i) {
 
 void main() {
     int rows = v_shape.x, cols = v_shape.y, kind = v_shape.z, block = v_shape.w;
-    vec3 kind_color = KIND_COLOR[kind];
+    vec3 kind_color = u_kind_color[kind];
     vec3 cell_bg = mix(kind_color, vec3(1.0), 0.5);
 
     // Which face: the axis whose face is nearest in world units.
@@ -110,7 +111,7 @@ void main() {
     float tint = v_state.x;
     bool hovered_block = block == u_hover.x;
     if (hovered_block) tint = max(tint, 1.0);
-    color = mix(color, vec3(1.0), 0.12 * tint);
+    color = mix(color, vec3(1.0), u_lighten * tint);
 
     float outline = 0.0;
     for (int i = 0; i < u_hover.w; ++i) {
@@ -118,23 +119,23 @@ void main() {
         ivec4 rc = u_range_rc[i];
         vec2 lo = vec2(rc.z, rc.x), hi = vec2(rc.w, rc.y);
         if (all(greaterThanEqual(g, lo)) && all(lessThan(g, hi))) {
-            color = mix(color, ACCENT, 0.40);
+            color = mix(color, u_accent, u_wash);
             vec2 e = min(g - lo, hi - g) / fw;  // pixels to the range's border
             outline = max(outline, 1.0 - smoothstep(1.0, 2.0, min(e.x, e.y)));
         }
     }
-    color = mix(color, ACCENT, outline);
+    color = mix(color, u_accent, outline);
     if (hovered_block) {
         if (cell == u_hover.zy) {
             vec2 e = min(fract(g), 1.0 - fract(g)) / fw;
             float ring = 1.0 - smoothstep(1.5, 2.5, min(e.x, e.y));
-            color = mix(mix(color, ACCENT, 0.5), ACCENT_DARK, ring);
+            color = mix(mix(color, u_accent, 0.5), u_hover_ring, ring);
         } else {
             // Cells of a few pixels (the overview) get a dark halo around them, so that the hovered cell
             // still stands out as a spot of several pixels.
             vec2 outside = max(abs(g - (vec2(u_hover.zy) + 0.5)) - 0.5, 0.0) / fw;  // pixels off the cell
             float halo_px = 2.0 * (1.0 - smoothstep(4.0, 10.0, cell_px));
-            color = mix(color, ACCENT_DARK, 1.0 - smoothstep(halo_px - 0.5, halo_px + 0.5,
+            color = mix(color, u_hover_ring, 1.0 - smoothstep(halo_px - 0.5, halo_px + 0.5,
                                                               max(outside.x, outside.y)));
         }
     }
@@ -144,7 +145,7 @@ void main() {
     vec2 e = min(g, vec2(cols, rows) - g) / fw;
     float frame_px = mix(1.1, 3.0, tint);
     float edge = 1.0 - smoothstep(frame_px - 0.5, frame_px + 0.5, min(e.x, e.y));
-    color = mix(color, mix(kind_color * 0.55, ACCENT, tint), edge);
+    color = mix(color, mix(kind_color * 0.55, u_accent, tint), edge);
 
     f_color = vec4(mix(u_background, color, v_state.y), 1.0);
 }

@@ -50,7 +50,7 @@ MIN_WALL_PX = 0.5  # walls are drawn for chunks whose blocks' thickness reaches 
 LOD_PLAIN, LOD_MEMBER, LOD_SLAB = 0, 1, 2  # how a block's instance takes part in stack level of detail
 
 
-# Colours used by blocks.frag, mirrored here for tests and the UI's legend (keep the two in step).
+# Colours of blocks.frag, set as its uniforms by BlockRenderer; tests and the UI's legend read them here.
 KIND_COLORS = {0: (0.30, 0.47, 0.85), 1: (0.30, 0.66, 0.38), 2: (0.93, 0.73, 0.15)}  # by Kind
 VALUE_NEGATIVE = (0.70, 0.30, 0.02)  # value -scale: orange
 VALUE_ZERO = (0.94, 0.94, 0.94)  # value 0: light grey
@@ -226,6 +226,12 @@ class BlockRenderer:
         self.program["u_values"] = 3
         self.program["Camera"].binding = 0
         self.program["Hover"].binding = 1
+        self.program["u_kind_color"].value = [KIND_COLORS[kind] for kind in range(3)]
+        self.program["u_value_color"].value = list(VALUE_COLORS)
+        self.program["u_accent"] = HIGHLIGHT_ACCENT
+        self.program["u_hover_ring"] = HOVER_RING
+        self.program["u_lighten"] = HIGHLIGHT_LIGHTEN
+        self.program["u_wash"] = DEPENDENCY_WASH
         self.u_first = self.program["u_first"]
         self.u_walls = self.program["u_walls"]
         self.walls_buffers = (ctx.buffer(CUBE_CORNERS.tobytes()), ctx.buffer(WALL_INDICES.tobytes()))

@@ -8,12 +8,13 @@ import sys
 
 from glviz.commands.options import parse_size
 from glviz.model.config import APP_MODELS
+from glviz.model.sort_task import DEFAULT_LETTERS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", choices=APP_MODELS, default="nano", help="first model (default: nano)")
-    parser.add_argument("--input", default="CBABBC", metavar="LETTERS",
-                        help="six letters of A/B/C for the nano model (default: CBABBC)")
+    parser.add_argument("--input", default=DEFAULT_LETTERS, metavar="LETTERS",
+                        help=f"six letters of A/B/C for the nano model (default: {DEFAULT_LETTERS})")
     parser.add_argument("--size", default="1280x800", metavar="WxH", help="window size (default: 1280x800)")
 
 

@@ -10,8 +10,8 @@ import numpy as np
 from glviz.commands.options import parse_size, require_output_folder
 from glviz.errors import GlvizError
 from glviz.model.config import APP_MODELS
+from glviz.model.sort_task import DEFAULT_LETTERS
 
-DEFAULT_INPUT = "CBABBC"
 DEFAULT_PROMPT = "The quick brown fox jumps over the lazy dog"
 
 
@@ -20,8 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="which model's layout to draw (default: nano, with its trained values)")
     parser.add_argument("--weights", metavar="PATH",
                         help="a weights file or Hugging Face GPT-2 folder: draw its layout with real values")
-    parser.add_argument("--input", default=DEFAULT_INPUT, metavar="LETTERS",
-                        help=f"nano: six letters of A/B/C to sort (default: {DEFAULT_INPUT})")
+    parser.add_argument("--input", default=DEFAULT_LETTERS, metavar="LETTERS",
+                        help=f"nano: six letters of A/B/C to sort (default: {DEFAULT_LETTERS})")
     parser.add_argument("--view", default="overview", metavar="VIEW",
                         help="overview (the top of the model up close), whole (every layer and the output), "
                              "input, or a block name like layers.0.attn.h1.q (default: overview)")

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 LETTERS = "ABC"
 N_LETTERS = 6
+DEFAULT_LETTERS = "CBABBC"  # what the app and `glviz render` show first: all three letters, unsorted
 
 
 def parse_letters(text: str) -> np.ndarray:

@@ -21,6 +21,7 @@ uniform sampler2D u_state;    // per block: (highlight, opacity)
 uniform int u_first;          // walls: instance number of this draw's first instance
 uniform int u_walls;
 uniform float u_stack_px;     // per-head blocks smaller than this give way to their stack's slab
+uniform float u_hidden_below; // blocks fainter than this are not drawn (scene.HIDDEN_BELOW: nor picked)
 
 in vec3 in_corner;  // walls: unit cube corner, 0..1
 
@@ -63,7 +64,7 @@ void main() {
     if (i1.y == 2) hidden = hidden || centre.w <= 0.0 || float(i1.z) * px_per_unit >= u_stack_px;
     // Walls thinner than half a pixel would only cost rasteriser time.
     if (u_walls == 1 && i1.y != 2) hidden = hidden || (centre.w > 0.0 && f1.z * px_per_unit < 0.5);
-    if (hidden || state.y < 0.01) {
+    if (hidden || state.y < u_hidden_below) {
         gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
         return;
     }

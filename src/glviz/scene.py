@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MAX_DEPENDENCY_RANGES = 8  # size of the renderer's uniform block
-HIDDEN_BELOW = 0.01  # blocks with a lower opacity are not drawn (the renderer's cut) and not picked
+HIDDEN_BELOW = 0.01  # blocks with a lower opacity are not drawn (blocks.vert gets it) and not picked
 # A block is seen from the front (+z) and a little from the side (block_pose: 8° azimuth, 5° elevation):
 # a block in front shifts sideways by up to this fraction of the depth between them, so it can still cover.
 OCCLUSION_SLANT = 0.2

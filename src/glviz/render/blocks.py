@@ -28,6 +28,7 @@ from glviz.layout import blocks as layout_blocks
 from glviz.layout.blocks import Layout
 from glviz.render.picking import morton_codes
 from glviz.resources import read_shader
+from glviz.scene import HIDDEN_BELOW
 
 ATLAS_WIDTH = 4096  # texels; the shaders index with `& 4095` and `>> 12`
 MAX_VALUE_TEXELS = 64 * 2**20
@@ -232,6 +233,7 @@ class BlockRenderer:
         self.program["u_hover_ring"] = HOVER_RING
         self.program["u_lighten"] = HIGHLIGHT_LIGHTEN
         self.program["u_wash"] = DEPENDENCY_WASH
+        self.program["u_hidden_below"] = HIDDEN_BELOW  # the cut picking uses too
         self.u_first = self.program["u_first"]
         self.u_walls = self.program["u_walls"]
         self.walls_buffers = (ctx.buffer(CUBE_CORNERS.tobytes()), ctx.buffer(WALL_INDICES.tobytes()))

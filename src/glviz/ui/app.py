@@ -321,9 +321,8 @@ class GlvizApp:
         nano.renderer.upload_trace(trace)
         nano.explainer.set_trace(trace)
         self.letters = letters
-        if self.view is nano and self._hovered is not None:  # same cell, new values: explain it again
-            cell, self._hovered = self._hovered, None
-            self._set_hover(cell)
+        if self.view is nano and self._hovered is not None:  # same cell, new values
+            self._set_hover(self._hovered, again=True)
         self._pick_pending = True
         self.invalidate()
         return True
@@ -529,8 +528,9 @@ class GlvizApp:
         hit = self._pick_at(x, y)
         self._set_hover(None if hit is None else (hit.block, hit.row, hit.col))
 
-    def _set_hover(self, cell: tuple[int, int, int] | None) -> None:
-        if cell == self._hovered and (cell is None or self.hover is not None):
+    def _set_hover(self, cell: tuple[int, int, int] | None, again: bool = False) -> None:
+        """Hover `cell` (None: nothing) in the panel and scene; `again` explains an unchanged cell anew."""
+        if cell == self._hovered and not again:
             return
         self._hovered = cell
         if cell is None:

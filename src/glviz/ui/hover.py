@@ -224,7 +224,7 @@ def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: B
     info.recomputed = float(deps.recompute(dependency, inputs))
     info.lines = computation_lines(dependency, inputs, info.value)
     info.curve = _curve(dependency, inputs, info.value)
-    if (dependency.extra or {}).get("masked"):
+    if dependency.extra.get("masked"):
         # "−∞ = −∞" says nothing: say why the cell is what it is.
         info.note = _masked_note(info.indices)
         info.lines = []
@@ -291,7 +291,7 @@ def _values(a: np.ndarray, n: int = FIRST_TERMS) -> str:
 def computation_lines(dependency, inputs: dict, value: float) -> list[str]:
     """The dependency's formula written out with the real input numbers, ending in the result."""
     builder = _BUILDERS.get(_op_name(dependency))
-    lines = builder(inputs, dependency.extra or {}) if builder is not None else []
+    lines = builder(inputs, dependency.extra) if builder is not None else []
     if lines is None:
         return []
     lines.append(f"= {fmt(value)}")
@@ -410,7 +410,7 @@ def _curve(dependency, inputs: dict, value: float) -> Curve | None:
     x = float(inputs["x"])
     span = max(4.0, abs(x) * 1.3)
     xs = np.linspace(-span, span, 121)
-    if (dependency.extra or {}).get("approximate") != "tanh":
+    if dependency.extra.get("approximate") != "tanh":
         from glviz.model.forward import erf
 
         ys = 0.5 * xs * (1.0 + erf(xs / math.sqrt(2.0)))

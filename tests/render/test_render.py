@@ -303,3 +303,23 @@ def test_frame_renderer_release_frees_its_gl_objects(offscreen, gl_ctx):
     frame.release()
     assert [type(obj.mglo).__name__ for obj in owned] == ["InvalidObject"] * len(owned)
     assert gl_ctx.error == "GL_NO_ERROR"
+
+
+def test_highlight_changes_on_the_same_layout_show_and_clear(offscreen):
+    """Highlight and opacity set after the first frame (a few blocks: uploaded texel by texel) show, and
+    clearing them gives back the plain picture."""
+    layout, camera, plain = render_probe(offscreen)
+    scene = SceneState(layout)
+    scene.show_labels = False
+    np.testing.assert_array_equal(offscreen.render(scene, camera), plain)
+    scene.set_highlight([1])
+    lit = offscreen.render(scene, camera)
+    cell = pixel_of(camera, cell_centre(layout, 1, 0, 2))
+    np.testing.assert_allclose(lit[cell], plain[cell] + HIGHLIGHT_LIGHTEN * (255 - plain[cell]), atol=4)
+    untouched = pixel_of(camera, cell_centre(layout, 0, 0, 2))
+    np.testing.assert_array_equal(lit[untouched], plain[untouched])
+    scene.set_highlight([])
+    np.testing.assert_array_equal(offscreen.render(scene, camera), plain)
+    scene.set_opacity(np.zeros(len(layout.blocks), dtype=np.float32))
+    hidden = offscreen.render(scene, camera)
+    np.testing.assert_allclose(hidden[cell], hidden[2, 2], atol=2)  # the background

@@ -47,6 +47,7 @@ WALL_INDICES = np.array([
     1, 3, 5, 3, 7, 5,  # +x
 ], dtype=np.int32)
 FRONT_INDICES = np.array([0, 1, 2, 2, 1, 3], dtype=np.int32)  # per block, on vertex ids 4 * block + corner
+STATE_TEXEL_WRITES = 16  # per-block state changes up to this many blocks are uploaded texel by texel
 MIN_WALL_PX = 0.5  # walls are drawn for chunks whose blocks' thickness reaches this many pixels
 LOD_PLAIN, LOD_MEMBER, LOD_SLAB = 0, 1, 2  # how a block's instance takes part in stack level of detail
 
@@ -244,6 +245,7 @@ class BlockRenderer:
         self.hover_ubo = ctx.buffer(reserve=16 + 8 * 16 + 2 * 16)
         self.layout: Layout | None = None
         self.inst_f = self.inst_i = self.state = self.values = None
+        self.uploaded_state: tuple[np.ndarray, np.ndarray] | None = None  # (highlight, opacity) on the GPU
         self.value_texels = 0  # texels allocated in the value atlas (0: no per-cell data on the GPU)
         self.order = np.zeros(0, dtype=np.int64)
         self.culler: ChunkCuller | None = None
@@ -282,6 +284,7 @@ class BlockRenderer:
         self.inst_f = self.ctx.texture((ATLAS_WIDTH, texture_rows(2 * total)), 4, dtype="f4")
         self.inst_i = self.ctx.texture((ATLAS_WIDTH, texture_rows(2 * total)), 4, dtype="i4")
         self.state = self.ctx.texture((ATLAS_WIDTH, texture_rows(n)), 2, dtype="f4")
+        self.uploaded_state = None  # the texture's contents: a new one is written whole
         for tex in (self.inst_f, self.inst_i, self.state):
             tex.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
         self._write_instances()
@@ -368,10 +371,22 @@ class BlockRenderer:
 
     # --- per-frame state -----------------------------------------------------------------------------------
     def write_state(self, highlight: np.ndarray, opacity: np.ndarray) -> None:
-        """Upload per-block (highlight, opacity), each (N,) float32."""
+        """Upload per-block (highlight, opacity), each (N,) float32: only the blocks that changed when they
+        are few (a hover lights one block and unlights another), else the whole texture."""
         n = len(highlight)
-        data = np.stack([highlight, opacity], axis=1).astype(np.float32)
-        self.state.write(pad_rows(data, n, 2).tobytes())
+        old = self.uploaded_state
+        fresh = old is None or len(old[0]) != n
+        # Column by column: comparing an (N, 2) array with .any(axis=1) costs ten times more.
+        changed = None if fresh else np.flatnonzero((old[0] != highlight) | (old[1] != opacity))  # (k,)
+        if changed is not None and len(changed) <= STATE_TEXEL_WRITES:
+            for i in changed.tolist():
+                texel = np.array([highlight[i], opacity[i]], dtype=np.float32)
+                self.state.write(texel.tobytes(), viewport=(i % ATLAS_WIDTH, i // ATLAS_WIDTH, 1, 1))
+        else:
+            data = np.stack([highlight, opacity], axis=1).astype(np.float32)  # (N, 2)
+            self.state.write(pad_rows(data, n, 2).tobytes())
+        # Copies: the texture holds these values even if the caller's arrays are later changed in place.
+        self.uploaded_state = (np.array(highlight, dtype=np.float32), np.array(opacity, dtype=np.float32))
 
     def write_hover(self, hovered, dependencies) -> None:
         """Upload the hovered (block, row, col) or None and up to 8 dependency CellRanges."""

@@ -9,11 +9,12 @@ numpy rather than built by pyrr because they are made every frame.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from glviz.render.memo import per_layout
 
 ELEVATION_LIMIT = 87.0  # degrees; at ±90 the view's up vector would flip
 FOV_Y = 45.0  # degrees
@@ -250,31 +251,7 @@ CARD_GAP = 0.1  # between the model (with its labels) and the card, as a fractio
 INPUT_BLOCKS = ("tokens", "tok_emb", "pos_emb", "embed", "wte", "wpe")  # the model's top row
 
 
-_FACTS: dict[tuple[str, int], tuple[object, object]] = {}
-
-
-def _per_layout(function):
-    """Memoise `function(layout)` by layout identity (a handful of layouts at most): the poses ask for the
-    same facts several times each, and finding them loops in Python over every block (76k for GPT-3)."""
-
-    @functools.wraps(function)
-    def cached(layout):
-        key = (function.__name__, id(layout))
-        hit = _FACTS.get(key)
-        if hit is None or hit[0] is not layout:
-            if len(_FACTS) >= 40:  # drop the oldest
-                _FACTS.pop(next(iter(_FACTS)))
-            value = function(layout)
-            for array in value if isinstance(value, tuple) else (value,):
-                if isinstance(array, np.ndarray):
-                    array.setflags(write=False)  # shared by every caller
-            hit = _FACTS[key] = (layout, value)
-        return hit[1]
-
-    return cached
-
-
-@_per_layout
+@per_layout
 def network_bounds(layout) -> tuple[np.ndarray, np.ndarray]:
     """(lo, hi) float64 corners of the network without the vocabulary-wide blocks (embedding tables, logits)
     that stick out far to the side in GPT-2 and GPT-3: what the overview frames."""
@@ -283,7 +260,7 @@ def network_bounds(layout) -> tuple[np.ndarray, np.ndarray]:
             layout.maxs[narrow].max(axis=0).astype(np.float64))
 
 
-@_per_layout
+@per_layout
 def _narrow(layout) -> np.ndarray:
     narrow = np.array(["V" not in b.dims for b in layout.blocks], dtype=bool)
     if not narrow.any():
@@ -291,7 +268,7 @@ def _narrow(layout) -> np.ndarray:
     return narrow
 
 
-@_per_layout
+@per_layout
 def model_top(layout) -> float:
     """Highest world y of the model's blocks and section labels (the card goes above it)."""
     top = float(layout.bounds[1][1])
@@ -300,7 +277,7 @@ def model_top(layout) -> float:
     return top
 
 
-@_per_layout
+@per_layout
 def card_area(layout) -> tuple[float, float, float, float]:
     """(centre x, bottom y, width, height) in world units of the room for the model card (render/text.py)
     above the model: as wide as the top of the model (input row and first attention layer), as in LLM
@@ -338,7 +315,7 @@ def _card_corners(layout) -> np.ndarray:
                      for side in (-1, 1) for rise in (0.0, height)])
 
 
-@_per_layout
+@per_layout
 def _first_heads_bottom(layout) -> float:
     """Lowest y of the first layer's attention heads (or of the network, without them)."""
     heads = np.array([b.name.startswith("layers.0.attn.h") for b in layout.blocks], dtype=bool)

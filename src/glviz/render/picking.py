@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glviz.layout.blocks import Layout
+from glviz.render.memo import per_layout
 
 _TINY = 1e-30  # stands in for a zero direction component so that 1/d is a huge finite number, not inf/NaN
 CHUNK = 64  # boxes per chunk of the two-level test
@@ -90,17 +91,9 @@ def morton_codes(cells: np.ndarray) -> np.ndarray:
     return code
 
 
-_INDEX_CACHE: dict[int, tuple[Layout, _ChunkIndex]] = {}
-
-
+@per_layout
 def _chunk_index(layout: Layout) -> _ChunkIndex:
-    cached = _INDEX_CACHE.get(id(layout))
-    if cached is None or cached[0] is not layout:
-        if len(_INDEX_CACHE) >= 8:  # a handful of models at most; drop the oldest
-            _INDEX_CACHE.pop(next(iter(_INDEX_CACHE)))
-        cached = (layout, _ChunkIndex(layout.mins, layout.maxs))
-        _INDEX_CACHE[id(layout)] = cached
-    return cached[1]
+    return _ChunkIndex(layout.mins, layout.maxs)
 
 
 def cell_at(layout: Layout, block: int, point) -> tuple[int, int]:

@@ -342,7 +342,6 @@ def glyph_table(labels: LabelSet, atlas: FontAtlas) -> tuple[np.ndarray, np.ndar
     """Per glyph (G, 4) float32 (label, x0 em, atlas cell or -1 for a box, box height em or the label's
     text width em), and the number of glyphs of each label (L,). Glyphs come grouped by label, in label
     order."""
-    cell_of = np.array([atlas.index.get(ch, atlas.index["?"]) for ch in CHARSET], dtype=np.int64)
     left = -PAD / FONT_PX
     unique: dict[str, int] = {}
     tables_cell, tables_pen, text_width = [], [], []
@@ -354,7 +353,7 @@ def glyph_table(labels: LabelSet, atlas: FontAtlas) -> tuple[np.ndarray, np.ndar
             idx = np.array([atlas.index.get(ch, atlas.index["?"]) for ch in text], dtype=np.int64)
             pen = np.concatenate([[0.0], np.cumsum(atlas.advance[idx])[:-1]]) if len(idx) else np.zeros(0)
             visible = np.array([ch != " " for ch in text], dtype=bool)
-            tables_cell.append(cell_of[idx[visible]] if len(idx) else idx)
+            tables_cell.append(idx[visible] if len(idx) else idx)  # atlas.index gives the glyph's cell
             tables_pen.append(pen[visible] + left if len(idx) else pen)
             text_width.append(float(atlas.advance[idx].sum()) if len(idx) else 0.0)
         inverse[k] = u

@@ -21,6 +21,8 @@ import numpy as np
 from imgui_bundle import imgui, implot
 
 from glviz.errors import GlvizError
+from glviz.model.config import APP_MODELS
+from glviz.model.sort_task import DEFAULT_LETTERS
 from glviz.ui.imgui_renderer import (
     MOD_ALT,
     MOD_CONTROL,
@@ -39,8 +41,7 @@ _IMGUI_BUTTON = {LEFT: 0, RIGHT: 1, MIDDLE: 2}
 # glfw key codes (moderngl-window's glfw backend passes glfw's codes through); modifier bits: imgui_renderer.
 KEY_SPACE, KEY_1, KEY_4, KEY_F, KEY_I, KEY_P, KEY_Q, KEY_W, KEY_HOME = 32, 49, 52, 70, 73, 80, 81, 87, 268
 
-MODELS = ("nano", "gpt2", "gpt2-xl", "gpt3")  # keys 1–4
-DEFAULT_LETTERS = "CBABBC"
+MODELS = APP_MODELS  # keys 1–4
 BACKGROUND = (0.09, 0.09, 0.11)
 DOUBLE_CLICK_S = 0.35
 ROTATE_DEG_PER_PX = 0.3

@@ -51,6 +51,12 @@ WHOLE_ZOOM_OUT = 1.5  # ... or in whole-model view distances (key W), where that
 EXTRA_FRAMES = 3  # imgui settles a layout change over a couple of frames
 
 
+def _require_app_model(name: str) -> None:
+    """GlvizError unless the app can show `name` (a preset can also be one it does not offer)."""
+    if name not in MODELS:
+        raise GlvizError(f"the app shows {', '.join(MODELS)} ({name!r})")
+
+
 @dataclass
 class ModelView:
     """One model as the app shows it; kept after the first build so switching back is instant."""
@@ -73,8 +79,7 @@ class GlvizApp:
         from glviz.model.config import get_preset
 
         get_preset(model)  # GlvizError for an unknown name before anything is built
-        if model not in MODELS:
-            raise GlvizError(f"the app shows {', '.join(MODELS)} ({model!r})")
+        _require_app_model(model)
         self.ctx = ctx
         self.width, self.height = 1, 1
         self.pixel_ratio = pixel_ratio
@@ -203,8 +208,7 @@ class GlvizApp:
 
     def switch_model(self, name: str, wait: bool = False) -> None:
         """Show another model; the first selection of a big one builds its layout in the background."""
-        if name not in MODELS:
-            raise GlvizError(f"the app shows {', '.join(MODELS)} ({name!r})")
+        _require_app_model(name)
         if self.view is not None and name == self.view.name:
             return
         if name in self._views:

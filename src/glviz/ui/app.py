@@ -22,7 +22,7 @@ from imgui_bundle import imgui, implot
 
 from glviz.errors import GlvizError
 from glviz.model.config import APP_MODELS
-from glviz.model.sort_task import DEFAULT_LETTERS
+from glviz.model.sort_task import DEFAULT_LETTERS, LETTERS, N_LETTERS
 from glviz.ui.imgui_renderer import (
     MOD_ALT,
     MOD_CONTROL,
@@ -335,11 +335,11 @@ class GlvizApp:
     def edit_input(self, text: str) -> None:
         """Called while typing: apply six valid letters at once, explain what is wrong otherwise."""
         stripped = text.strip()
-        bad = sorted({ch for ch in stripped.upper() if ch not in "ABC"})
+        bad = sorted({ch for ch in stripped.upper() if ch not in LETTERS})
         if bad:
             self.input_error = f"input refused: only the letters A, B and C ({''.join(bad)!r})"
-        elif len(stripped) != 6:
-            self.input_error = f"type 6 letters ({len(stripped)} so far)"
+        elif len(stripped) != N_LETTERS:
+            self.input_error = f"type {N_LETTERS} letters ({len(stripped)} so far)"
         else:
             self.set_input(stripped)
             return
@@ -353,7 +353,7 @@ class GlvizApp:
     def randomize_input(self, rng: np.random.Generator | None = None) -> None:
         """Trace six random letters."""
         rng = rng or np.random.default_rng()
-        self.set_input("".join(rng.choice(list("ABC"), size=6)))
+        self.set_input("".join(rng.choice(list(LETTERS), size=N_LETTERS)))
 
     @property
     def prediction(self) -> tuple[str, np.ndarray] | None:
@@ -362,7 +362,7 @@ class GlvizApp:
         if nano is None or nano.trace is None or self.view is not nano:
             return None
         probs = np.asarray(nano.trace["probs"], dtype=np.float64)[5:11]  # (6, V=3): position 5+k predicts k
-        letters = "".join("ABC"[int(i)] for i in probs.argmax(axis=1))
+        letters = "".join(LETTERS[int(i)] for i in probs.argmax(axis=1))
         return letters, probs
 
     # --- events (logical pixels, y down) -------------------------------------------------------------------

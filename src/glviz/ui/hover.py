@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from glviz.layout.blocks import Block, Kind, Layout, block_cells, block_values
+from glviz.model.sort_task import LETTERS, N_LETTERS
 
 FIRST_TERMS = 3  # terms of a long sum written out before "…"
 HISTOGRAM_BINS = 32
@@ -240,9 +241,7 @@ def _token_note(layout: Layout, indices: list[tuple[str, int]], value: float) ->
     token, t = int(round(value)), _index_value(indices, "t")
     if layout.config.vocab_size != 3:  # nano's vocabulary is the letters A, B, C
         return f"token id {token} at position t={t}"
-    from glviz.model.sort_task import N_LETTERS
-
-    letter = "ABC"[token] if 0 <= token < 3 else "?"
+    letter = LETTERS[token] if 0 <= token < len(LETTERS) else "?"
     if t is not None and t >= N_LETTERS:
         return (f"token {token} = {letter}: the model's own output from position {t - 1}, fed back as input "
                 f"(sorted letter {t - N_LETTERS + 1})")
@@ -312,7 +311,7 @@ def _lookup(inputs, extra) -> list[str]:
     lines = []
     if "token" in inputs:
         token = int(round(inputs["token"]))
-        letter = f" ({'ABC'[token]})" if extra.get("letters") and 0 <= token < 3 else ""
+        letter = f" ({LETTERS[token]})" if extra.get("letters") and 0 <= token < len(LETTERS) else ""
         lines.append(f"token at t={t}: {token}{letter}")
         lines.append(f"wte[{token}, {c}] = {fmt(inputs['wte'])}")
     if "wpe" in inputs:

@@ -12,6 +12,7 @@ import time
 import numpy as np
 from imgui_bundle import imgui, implot
 
+from glviz.model.sort_task import LETTERS, N_LETTERS
 from glviz.render.blocks import VALUE_NEGATIVE, VALUE_POSITIVE, VALUE_ZERO
 from glviz.render.text import font_path
 from glviz.ui.hover import HoverInfo, fmt
@@ -242,7 +243,7 @@ class Panel:
         bar_width = (imgui.get_content_region_avail().x - 40) / 3 - 4
         for k in range(probs.shape[0]):
             imgui.text(f"{k + 1}: {letters[k]}")
-            for j, letter in enumerate("ABC"):
+            for j, letter in enumerate(LETTERS):
                 imgui.same_line(40 + j * (bar_width + 4))
                 imgui.push_style_color(imgui.Col_.plot_histogram, imgui.ImVec4(*LETTER_COLOURS[j]))
                 label = f"{letter} {probs[k, j]:.2f}"
@@ -346,11 +347,9 @@ def _letters_only(data, accepted: list[str], refused: list[str]) -> int:
     """imgui input callback of the letters field: A, B, C (either case) go in upper-cased and are noted in
     `accepted`, anything else is refused and noted in `refused`; the text is cut to N_LETTERS.
     Returning 1 discards a character."""
-    from glviz.model.sort_task import N_LETTERS
-
     if data.event_flag == imgui.InputTextFlags_.callback_char_filter:
         char = chr(data.event_char)
-        if char.upper() not in "ABC":
+        if char.upper() not in LETTERS:
             refused.append(char)
             return 1
         data.event_char = ord(char.upper())

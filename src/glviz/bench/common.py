@@ -45,7 +45,7 @@ def current_rss_mb() -> float:
 
 
 def machine_description() -> dict[str, Any]:
-    """CPU model, core count, Python and numpy versions."""
+    """CPU model, core count, Python and numpy versions, numpy's BLAS."""
     import numpy as np
 
     cpu = platform.processor() or platform.machine()
@@ -62,7 +62,19 @@ def machine_description() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "numpy": np.__version__,
+        "blas": _blas_name(),
     }
+
+
+def _blas_name() -> str:
+    """The BLAS numpy was built with, e.g. "scipy-openblas 0.3.31" ("unknown" where numpy does not say)."""
+    import numpy as np
+
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{blas['name']} {blas['version']}"
+    except Exception:  # older numpy, or a build that records no BLAS
+        return "unknown"
 
 
 def print_table(title: str, rows: list[tuple[str, str]]) -> None:

@@ -9,9 +9,8 @@ from glviz.commands.model_input import (
     add_input_arguments,
     add_model_arguments,
     is_sort_model,
+    model_and_tokens,
     model_from_args,
-    parse_token_list,
-    prompt_tokens,
     require_sort_model,
 )
 from glviz.errors import GlvizError
@@ -55,11 +54,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from glviz.model.generate import generate
 
-    weights = model_from_args(args)
+    weights, tokens = model_and_tokens(args)
     if args.weights is None and args.model not in (None, "nano"):
         sys.stderr.write(f"glviz: note: {args.model} has random weights (no checkpoint), so the output is "
                          "noise; give --weights for a trained one\n")
-    tokens = parse_token_list(args.tokens) if args.tokens is not None else prompt_tokens(weights, args.prompt)
     max_new, context = args.max_new_tokens, weights.config.block_size
     if is_sort_model(weights) and max_new > context + 1 - len(tokens):
         # The sort model was trained on sequences of its context length only: what it would say past the

@@ -77,3 +77,13 @@ def prompt_tokens(weights: Weights, text: str) -> np.ndarray:
     if ids.size == 0:
         raise GlvizError(f"the prompt encodes to no tokens ({text!r})")
     return ids
+
+
+def model_and_tokens(args: argparse.Namespace) -> tuple[Weights, np.ndarray]:
+    """The weights that --model / --weights name and the ids of --tokens or --prompt. --tokens is read before
+    the weights load, so that a typo there fails at once, not after a checkpoint is read."""
+    if args.tokens is not None:
+        tokens = parse_token_list(args.tokens)
+        return model_from_args(args), tokens
+    weights = model_from_args(args)
+    return weights, prompt_tokens(weights, args.prompt)

@@ -11,9 +11,8 @@ import numpy as np
 from glviz.commands.model_input import (
     add_input_arguments,
     add_model_arguments,
+    model_and_tokens,
     model_from_args,
-    parse_token_list,
-    prompt_tokens,
     require_sort_model,
 )
 from glviz.commands.options import require_output_folder
@@ -39,12 +38,8 @@ def run(args: argparse.Namespace) -> int:
         require_sort_model(weights)
         # The sequence the app shows: the 6 letters and the model's first 5 sorted letters fed back.
         tokens = nano_sequence(weights, letters)
-    elif args.tokens is not None:
-        tokens = parse_token_list(args.tokens)
-        weights = model_from_args(args)
     else:
-        weights = model_from_args(args)
-        tokens = prompt_tokens(weights, args.prompt)
+        weights, tokens = model_and_tokens(args)
     trace = Trace(weights, tokens, dtype=np.float64 if args.float64 else np.float32)
     values = trace.full()
     try:

@@ -83,6 +83,11 @@ class SceneState:
         self.set_opacity(np.ones(len(self.layout.blocks), dtype=np.float32))
 
     @property
+    def boxes(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(mins, maxs) (N, 3) of the blocks where they are drawn, when some have moved; None otherwise."""
+        return None
+
+    @property
     def hidden(self) -> np.ndarray | None:
         """(N,) bool of the blocks not drawn (opacity ~0), for picking; None when all are drawn."""
         mask = self.opacity < HIDDEN_BELOW

@@ -129,3 +129,22 @@ def test_small_text_is_the_large_text_blurred(gl_ctx, atlas):
     assert small.sum() > 20  # drawn, not hidden
     assert np.abs(small - shrunk).mean() < 0.06
     assert np.corrcoef(small.ravel(), shrunk.ravel())[0, 1] > 0.95
+
+
+def test_a_corrupt_font_cache_is_baked_again(tmp_path, monkeypatch):
+    """A truncated ~/.cache/glviz/sdf-*.npz (a crash while writing, a full disk) is rebuilt, not an error."""
+    import numpy as np
+
+    from glviz.render import text
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    good = load_atlas()  # bakes and writes the cache
+    (cache,) = list((tmp_path / "glviz").glob("sdf-*.npz"))
+    data = cache.read_bytes()
+    cache.write_bytes(data[: len(data) // 3])  # truncated
+    again = load_atlas()
+    assert np.array_equal(again.image, good.image) and again.index == good.index
+    assert text._read_cached_atlas(cache) is not None  # the cache was written again, whole
+    np.savez(cache, image=np.zeros((3, 3)), advance=np.zeros(2), solid=0, ascent=0.5)  # wrong shapes
+    assert text._read_cached_atlas(cache) is None
+    assert np.array_equal(load_atlas().image, good.image)

@@ -14,3 +14,23 @@ def imgui_ctx():
     imgui.get_io().set_ini_filename("")
     yield context
     imgui.destroy_context(context)
+
+
+W, H = 1280, 800  # the headless app's window size
+
+
+@pytest.fixture(scope="module")
+def fbo(gl_ctx):
+    """A framebuffer of the headless app's window size."""
+    return gl_ctx.simple_framebuffer((W, H))
+
+
+@pytest.fixture
+def app(gl_ctx, fbo, tmp_path):
+    """A headless GlvizApp in free exploration (no tour), one frame drawn; screenshots go to tmp_path."""
+    from glviz.ui.app import GlvizApp
+
+    application = GlvizApp(gl_ctx, size=(W, H), screenshot_dir=tmp_path)
+    application.frame(fbo, dt=0.016)
+    yield application
+    application.release()

@@ -5,22 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-W, H = 1280, 800
-
-
-@pytest.fixture(scope="module")
-def fbo(gl_ctx):
-    return gl_ctx.simple_framebuffer((W, H))
-
-
-@pytest.fixture
-def app(gl_ctx, fbo, tmp_path):
-    from glviz.ui.app import GlvizApp
-
-    application = GlvizApp(gl_ctx, size=(W, H), screenshot_dir=tmp_path)
-    application.frame(fbo, dt=0.016)
-    yield application
-    application.release()
+W, H = 1280, 800  # the app fixture's window (conftest.py)
 
 
 def _pixel_of(app, block: int, row: int, col: int) -> tuple[float, float]:
@@ -43,7 +28,7 @@ def _settle(app, fbo) -> None:
 
 def _click_letters_field(app, fbo) -> None:
     """Click the letters field (the first widget under "Input and output"), so that it takes the keyboard."""
-    from glviz.ui.app import LEFT
+    from glviz.ui.controls import LEFT
 
     field = (W - app.panel_width + 60, 141)
     app.mouse_move(*field)
@@ -79,7 +64,7 @@ def test_hovering_every_block_kind_explains_it_in_the_panel(app, fbo, gl_ctx):
 
 def test_double_click_flies_to_the_block_and_a_still_click_does_not_stop_it(app, fbo):
     from glviz.render.camera import block_pose
-    from glviz.ui.app import LEFT
+    from glviz.ui.controls import LEFT
 
     layout = app.view.layout
     block = layout.by_name["layers.0.attn.h0.q"]
@@ -95,7 +80,7 @@ def test_double_click_flies_to_the_block_and_a_still_click_does_not_stop_it(app,
 
 
 def test_drag_pans_right_drag_rotates_wheel_zooms_toward_the_cursor(app, fbo):
-    from glviz.ui.app import LEFT, MOD_SHIFT, RIGHT
+    from glviz.ui.controls import LEFT, MOD_SHIFT, RIGHT
 
     before = app.camera.pose
     app.mouse_press(300, 300, LEFT)
@@ -123,7 +108,7 @@ def test_drag_pans_right_drag_rotates_wheel_zooms_toward_the_cursor(app, fbo):
 
 
 def test_events_over_the_panel_do_not_move_the_camera(app, fbo):
-    from glviz.ui.app import LEFT
+    from glviz.ui.controls import LEFT
 
     before = app.camera.pose
     x = W - 100  # inside the panel
@@ -152,7 +137,7 @@ def test_invalid_input_is_refused_with_a_message_and_the_state_kept(app):
 
 
 def test_model_keys_switch_and_cache_models(app, fbo):
-    from glviz.ui.app import KEY_1
+    from glviz.ui.controls import KEY_1
 
     app.key(KEY_1 + 1, True)  # "2": GPT-2 small, built in the background
     while app.building is not None:
@@ -167,7 +152,7 @@ def test_model_keys_switch_and_cache_models(app, fbo):
 
 
 def test_p_saves_a_screenshot_and_says_where(app, fbo, tmp_path):
-    from glviz.ui.app import KEY_P
+    from glviz.ui.controls import KEY_P
 
     app.key(KEY_P, True)
     app.frame(fbo, dt=0.016)
@@ -191,7 +176,7 @@ def test_minimised_window_draws_nothing_and_survives(app, fbo, gl_ctx):
 
 
 def test_ctrl_q_asks_to_quit(app):
-    from glviz.ui.app import KEY_Q, MOD_CONTROL
+    from glviz.ui.controls import KEY_Q, MOD_CONTROL
 
     app.key(KEY_Q, True, 0)
     assert not app.quit_requested
@@ -201,7 +186,7 @@ def test_ctrl_q_asks_to_quit(app):
 
 def test_home_i_f_and_space_keys(app, fbo):
     from glviz.render.camera import block_pose, input_pose, overview_pose
-    from glviz.ui.app import KEY_F, KEY_HOME, KEY_I, KEY_SPACE
+    from glviz.ui.controls import KEY_F, KEY_HOME, KEY_I, KEY_SPACE
 
     layout = app.view.layout
     app.key(KEY_I, True)
@@ -272,7 +257,7 @@ def test_section_labels_of_the_hovered_part(app, fbo):
     app.camera.set_pose(block_pose(layout, block, aspect=app.aspect))
     app.mouse_move(*_pixel_of(app, block, 3, 3))
     app.frame(fbo, dt=0.016)
-    labels = app.section_labels()
+    labels = app.hovering.section_labels()
     assert [text for text, _, _ in labels] == ["Transformer 1", "Self-attention", "Head 0"]
     head = next(s for s in layout.sections if s.label == "Head 0" and s.position[1] < -600)  # layer 1's
     view_projection = app.camera.view_projection(app.aspect).astype(float)
@@ -306,7 +291,7 @@ def test_hidpi_framebuffer_twice_the_window(gl_ctx, tmp_path):
 
 def test_a_release_reported_elsewhere_does_not_pan(app):
     """glfw gives the pointer's current position with a button release; the jump there is not a drag."""
-    from glviz.ui.app import LEFT
+    from glviz.ui.controls import LEFT
 
     app.mouse_press(300, 300, LEFT)
     app.mouse_move(320, 310)
@@ -336,7 +321,7 @@ def test_new_input_re_explains_the_hovered_cell_even_from_the_panel(app, fbo):
 def test_while_typing_keys_are_text_but_ctrl_q_still_quits(app, fbo):
     from imgui_bundle import imgui
 
-    from glviz.ui.app import KEY_1, KEY_Q, MOD_CONTROL
+    from glviz.ui.controls import KEY_1, KEY_Q, MOD_CONTROL
 
     _click_letters_field(app, fbo)
     assert imgui.get_io().want_text_input
@@ -349,7 +334,7 @@ def test_while_typing_keys_are_text_but_ctrl_q_still_quits(app, fbo):
 def test_fly_to_a_head_behind_others_hides_them_until_the_next_view(app, fbo):
     """Head 1's block sits behind head 0's: after a fly-to, hovering it reaches head 1, not head 0."""
     from glviz.scene import occluders
-    from glviz.ui.app import KEY_HOME
+    from glviz.ui.controls import KEY_HOME
 
     layout = app.view.layout
     block = layout.by_name["layers.0.attn.h1.q"]
@@ -371,18 +356,18 @@ def test_fly_to_a_head_behind_others_hides_them_until_the_next_view(app, fbo):
 
 def test_w_flies_to_the_whole_model_and_zooming_out_can_reach_it(app, fbo):
     from glviz.render.camera import whole_pose
-    from glviz.ui.app import KEY_W
+    from glviz.ui.controls import KEY_W
 
     app.key(KEY_W, True)
     _settle(app, fbo)
     target = whole_pose(app.view.layout, aspect=app.aspect)
     assert np.allclose(app.camera.pose.target, target.target)
-    assert app._max_distance >= target.distance
+    assert app.max_distance >= target.distance
 
 
 def test_the_hover_follows_a_camera_move_without_mouse_motion(app, fbo):
     """Home (or any flight) moves the scene under a still pointer: the old cell's tooltip must go."""
-    from glviz.ui.app import KEY_HOME
+    from glviz.ui.controls import KEY_HOME
 
     layout = app.view.layout
     block = layout.by_name["layers.0.attn.h0.q"]
@@ -393,7 +378,7 @@ def test_the_hover_follows_a_camera_move_without_mouse_motion(app, fbo):
     assert app.hover is not None and app.hover.block == block
     app.key(KEY_HOME, True)  # the overview has other blocks (or nothing) under that pixel
     app.frame(fbo, dt=5.0)  # after a long idle the first frame lands the whole flight at once
-    hit = app._pick_at(*app._mouse)
+    hit = app.hovering.pick_at(*app.controls.mouse)
     expected = None if hit is None else (hit.block, hit.row, hit.col)
     assert expected != (block, 3, 3)
     assert app.scene.hovered == expected
@@ -435,10 +420,10 @@ def test_the_letters_field_refuses_other_characters_as_they_are_typed(app, fbo):
         app.frame(fbo, dt=0.016)
     app.char(ord("x"))
     app.frame(fbo, dt=0.016)
-    assert app.panel.input_buffer == "AB"
+    assert app.panel.letters.buffer == "AB"
     assert "'x'" in app.input_error and app.letters == before
     for char in "cabca":  # the seventh letter does not fit
         app.char(ord(char))
         app.frame(fbo, dt=0.016)
-    assert app.panel.input_buffer == "ABCABC"
+    assert app.panel.letters.buffer == "ABCABC"
     assert app.letters == "ABCABC" and app.input_error == ""

@@ -61,7 +61,8 @@ def _warm_up(app, gl_ctx) -> None:
 
 
 def test_ten_thousand_random_frames(gl_ctx, tmp_path):
-    from glviz.ui.app import (
+    from glviz.ui.app import GlvizApp
+    from glviz.ui.controls import (
         KEY_1,
         KEY_F,
         KEY_HOME,
@@ -72,7 +73,6 @@ def test_ten_thousand_random_frames(gl_ctx, tmp_path):
         MIDDLE,
         MOD_SHIFT,
         RIGHT,
-        GlvizApp,
     )
 
     fbo = gl_ctx.simple_framebuffer((int(WIDTH * RATIO), int(HEIGHT * RATIO)))

@@ -130,7 +130,8 @@ def _known_cell():
 
 @pytest.fixture
 def app_process(xvfb, tmp_path):
-    env = {**os.environ, "DISPLAY": xvfb}
+    # Screenshots and the tour's saved place go under the test's folder, not the user's.
+    env = {**os.environ, "DISPLAY": xvfb, "XDG_PICTURES_DIR": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
     env.pop("GLVIZ_EXIT_AFTER_FIRST_FRAME", None)
     log = open(tmp_path / "glviz.log", "w")
     process = subprocess.Popen([sys.executable, "-m", "glviz", "app", "--size", f"{WIDTH}x{HEIGHT}"], env=env,
@@ -215,9 +216,9 @@ def test_hover_drag_wheel_keys_in_a_real_window(xvfb, app_process, tmp_path):
     # P saves a screenshot, 2 switches to GPT-2 (title follows), Ctrl+Q quits cleanly.
     _xdotool(xvfb, "key", "p")  # no window manager: keys go to the window under the pointer
     deadline = time.monotonic() + 15
-    while not list(tmp_path.glob("glviz-*.png")) and time.monotonic() < deadline:
+    while not list(tmp_path.glob("glviz/glviz-*.png")) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert list(tmp_path.glob("glviz-*.png")), "P saved no screenshot"
+    assert list(tmp_path.glob("glviz/glviz-*.png")), "P saved no screenshot in the pictures folder"
     _xdotool(xvfb, "key", "2")
     deadline = time.monotonic() + 30
     while "GPT-2" not in _xdotool(xvfb, "getwindowname", window) and time.monotonic() < deadline:

@@ -59,7 +59,7 @@ def _display():
 
 def first_frame_seconds(display: str) -> tuple[float, float]:
     """(wall seconds from spawn to the first-frame line, the app's own process-age figure) for one launch."""
-    from glviz.ui.app import FIRST_FRAME_ENV
+    from glviz.ui.window import FIRST_FRAME_ENV
 
     env = {**os.environ, "DISPLAY": display, FIRST_FRAME_ENV: "1"}
     start = time.perf_counter()

@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
 
     size = parse_size(args.size, minimum=64)
     parse_letters(args.input)  # a bad --input is a one-line error before any window opens
-    from glviz.ui.app import run_app
+    from glviz.ui.window import run_app
 
     status = run_app(model=args.model, letters=args.input, size=size)
     # The window is gone and its GL objects are released: what is left is the interpreter's teardown (freeing

@@ -79,6 +79,14 @@ class OrbitCamera:
             return
         self._flight = (self.pose, pose, 0.0, float(duration))
 
+    def retarget(self, pose: Pose) -> None:
+        """Keep a flight going but end it at `pose` (a moving destination, as the tour's camera is)."""
+        if self._flight is None:
+            self.set_pose(pose)
+            return
+        start, _, elapsed, duration = self._flight
+        self._flight = (start, pose, elapsed, duration)
+
     @property
     def animating(self) -> bool:
         """True during a fly-to."""
@@ -402,10 +410,13 @@ def input_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:
     return fit_pose(lo, hi, azimuth=-12.0, elevation=8.0, margin=1.15, aspect=aspect)
 
 
-def block_pose(layout, block_index: int, aspect: float = DEFAULT_ASPECT) -> Pose:
-    """One block filling most of the view, seen from the front."""
-    return fit_pose(layout.mins[block_index], layout.maxs[block_index], azimuth=-8.0, elevation=5.0,
-                    margin=1.3, aspect=aspect)
+def block_pose(layout, block_index: int, aspect: float = DEFAULT_ASPECT,
+               boxes: tuple[np.ndarray, np.ndarray] | None = None) -> Pose:
+    """One block filling most of the view, seen from the front; `boxes` (mins, maxs) where blocks have moved
+    to (SceneState.boxes)."""
+    mins, maxs = boxes if boxes is not None else (layout.mins, layout.maxs)
+    return fit_pose(mins[block_index], maxs[block_index], azimuth=-8.0, elevation=5.0, margin=1.3,
+                    aspect=aspect)
 
 
 __all__ = ["OrbitCamera", "Pose", "fit_pose", "fit_points", "overview_pose", "overview_box", "whole_pose",

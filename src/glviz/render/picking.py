@@ -96,24 +96,28 @@ def _chunk_index(layout: Layout) -> _ChunkIndex:
     return _ChunkIndex(layout.mins, layout.maxs)
 
 
-def cell_at(layout: Layout, block: int, point) -> tuple[int, int]:
+def cell_at(layout: Layout, block: int, point, boxes: tuple[np.ndarray, np.ndarray] | None = None
+            ) -> tuple[int, int]:
     """(row, col) of the cell of `block` under a world point on (or near) its surface.
 
     Columns run along +x and rows along -y (row 0 at the top), so the cell follows from x and y alone; on a
     side face this gives the edge row or column, which is the cell the face belongs to.
     """
     rows, cols = (int(v) for v in layout.shapes[block])
-    lo, hi = layout.mins[block], layout.maxs[block]
+    mins, maxs = boxes if boxes is not None else (layout.mins, layout.maxs)
+    lo, hi = mins[block], maxs[block]
     size = np.maximum(hi - lo, 1e-12)
     col = int(np.floor((point[0] - lo[0]) / size[0] * cols))
     row = int(np.floor((hi[1] - point[1]) / size[1] * rows))
     return min(max(row, 0), rows - 1), min(max(col, 0), cols - 1)
 
 
-def pick(layout: Layout, origin, direction, hidden: np.ndarray | None = None) -> Hit | None:
+def pick(layout: Layout, origin, direction, hidden: np.ndarray | None = None,
+         boxes: tuple[np.ndarray, np.ndarray] | None = None) -> Hit | None:
     """The nearest block the ray `origin + t * direction` (t ≥ 0) enters and the cell there; None: a miss.
 
     hidden: optional (N,) bool of blocks not drawn (SceneState.hidden): the ray passes through them.
+    boxes: optional (mins, maxs) (N, 3) where the blocks are drawn when some have moved (SceneState.boxes).
     """
     if layout is None or not len(layout.blocks):
         return None
@@ -122,8 +126,9 @@ def pick(layout: Layout, origin, direction, hidden: np.ndarray | None = None) ->
     if not np.isfinite(length) or length == 0.0:
         return None
     direction = direction / length  # distances in world units
-    if len(layout.blocks) <= DIRECT_LIMIT:
-        distances = ray_box_distances(layout.mins, layout.maxs, origin, direction)
+    mins, maxs = boxes if boxes is not None else (layout.mins, layout.maxs)
+    if len(layout.blocks) <= DIRECT_LIMIT or boxes is not None:
+        distances = ray_box_distances(mins, maxs, origin, direction)
         if hidden is not None:
             distances = np.where(hidden, np.inf, distances)
         block = int(np.argmin(distances))
@@ -133,5 +138,5 @@ def pick(layout: Layout, origin, direction, hidden: np.ndarray | None = None) ->
     if not np.isfinite(distance):
         return None
     point = np.asarray(origin, dtype=np.float64) + distance * direction
-    row, col = cell_at(layout, block, point)
+    row, col = cell_at(layout, block, point, boxes)
     return Hit(block, row, col, distance, (float(point[0]), float(point[1]), float(point[2])))

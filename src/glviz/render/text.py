@@ -147,12 +147,9 @@ def load_atlas() -> FontAtlas:
     settings = f"{path}|{CHARSET}|{CELL}|{FONT_PX}|{PAD}|{SPREAD}|{OVERSAMPLE}|subpixel"
     key = hashlib.sha1(settings.encode()).hexdigest()[:16]
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "glviz" / f"sdf-{key}.npz"
-    try:
-        data = np.load(cache)
-        return FontAtlas(data["image"], {ch: i for i, ch in enumerate(CHARSET)}, data["advance"],
-                         int(data["solid"]), float(data["ascent"]))
-    except (OSError, KeyError, ValueError):
-        pass
+    atlas = _read_cached_atlas(cache)
+    if atlas is not None:
+        return atlas
     atlas = bake_atlas(path)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -163,6 +160,25 @@ def load_atlas() -> FontAtlas:
     except OSError:  # a read-only home is fine: bake again next time
         pass
     return atlas
+
+
+def _read_cached_atlas(cache: Path) -> FontAtlas | None:
+    """The atlas cached at `cache`, or None when it is missing or unusable (truncated, from another
+    version, hand-edited): then it is baked again and the cache rewritten, never an error at every start."""
+    glyphs = len(CHARSET) + 1
+    rows = -(-glyphs // ATLAS_COLUMNS)
+    try:
+        with np.load(cache) as data:
+            image, advance = np.asarray(data["image"]), np.asarray(data["advance"])
+            solid, ascent = int(data["solid"]), float(data["ascent"])
+    except Exception:  # missing, or corrupt: np.load raises zipfile, EOF, key and value errors alike
+        return None
+    shapes_ok = image.shape == (rows * CELL, ATLAS_COLUMNS * CELL) and advance.shape == (glyphs,)
+    finite = np.isfinite(image).all() and np.isfinite(advance).all()
+    if not shapes_ok or solid != len(CHARSET) or not finite:
+        return None
+    return FontAtlas(image.astype(np.float32), {ch: i for i, ch in enumerate(CHARSET)},
+                     advance.astype(np.float32), solid, ascent)
 
 
 @dataclass

@@ -1,0 +1,126 @@
+"""Input routing: mouse and keys from the window go to the panel (imgui) or the 3D view, by where they happen.
+
+Events arrive in window coordinates (logical pixels, y down). A press decides who owns the drag that follows
+(the panel or the scene) until the last button is released, so a drag that starts in the view keeps moving
+the camera over the panel and the other way round.
+"""
+
+from __future__ import annotations
+
+import time
+
+from imgui_bundle import imgui
+
+from glviz.ui.imgui_renderer import MOD_CONTROL, MOD_SHIFT, feed_char, feed_key
+
+# Mouse buttons as moderngl-window numbers them.
+LEFT, RIGHT, MIDDLE = 1, 2, 3
+_IMGUI_BUTTON = {LEFT: 0, RIGHT: 1, MIDDLE: 2}
+# glfw key codes (moderngl-window's glfw backend passes glfw's codes through); modifier bits: imgui_renderer.
+KEY_SPACE, KEY_1, KEY_4, KEY_F, KEY_I, KEY_P, KEY_Q, KEY_W, KEY_T = 32, 49, 52, 70, 73, 80, 81, 87, 84
+KEY_BACKSPACE, KEY_RIGHT, KEY_LEFT, KEY_HOME, KEY_PAGE_UP, KEY_PAGE_DOWN = 259, 262, 263, 268, 266, 267
+KEY_ESCAPE, KEY_S = 256, 83
+
+DOUBLE_CLICK_S = 0.35
+ROTATE_DEG_PER_PX = 0.3
+ZOOM_PER_WHEEL_STEP = 0.85
+
+
+class Controls:
+    """Turns window events into camera moves, hover updates, imgui input and the app's key actions."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.mouse = (-1.0, -1.0)
+        self.buttons: set[int] = set()
+        self.drag_owner: str | None = None  # "scene" or "ui" for the press that started the drag
+        self.drag_mode: str | None = None  # "pan" or "rotate"
+        self._last_click = (0.0, 0.0, 0.0)  # time, x, y of the last left press in the scene
+
+    @property
+    def dragging_scene(self) -> bool:
+        """A button pressed in the 3D view is still down."""
+        return self.drag_owner == "scene"
+
+    def mouse_move(self, x: float, y: float) -> None:
+        """Pointer moved: drags pan or rotate the scene, the hover is picked again next frame."""
+        app = self.app
+        dx, dy = x - self.mouse[0], y - self.mouse[1]
+        self.mouse = (float(x), float(y))
+        imgui.get_io().add_mouse_pos_event(float(x), float(y))
+        if self.drag_owner == "scene" and self.buttons and (dx or dy):  # a still click keeps a flight going
+            vw, vh = app.viewport[2], app.viewport[3]
+            if self.drag_mode == "pan":
+                app.camera.pan(dx, dy, vh if vh > 0 else 1.0)
+            elif vw > 0:
+                app.camera.rotate(-dx * ROTATE_DEG_PER_PX, dy * ROTATE_DEG_PER_PX)
+            app.user_moved_camera()
+        app.hovering.pending = True
+        app.invalidate()
+
+    def mouse_press(self, x: float, y: float, button: int, mods: int = 0) -> None:
+        """A button went down: starts a drag (scene or panel); a double click flies to a block."""
+        self.mouse_move(x, y)
+        self.buttons.add(button)
+        if self.drag_owner is None:
+            over_ui = not self.app.in_viewport(x, y) or imgui.get_io().want_capture_mouse
+            self.drag_owner = "ui" if over_ui else "scene"
+            self.drag_mode = "pan" if button == LEFT and not mods & MOD_SHIFT else "rotate"
+        if button in _IMGUI_BUTTON:
+            # imgui sees scene clicks too, as clicks on empty space: that ends typing in a text field.
+            imgui.get_io().add_mouse_button_event(_IMGUI_BUTTON[button], True)
+        if self.drag_owner == "scene" and button == LEFT:
+            now = time.monotonic()
+            t0, x0, y0 = self._last_click
+            if now - t0 < DOUBLE_CLICK_S and abs(x - x0) < 5 and abs(y - y0) < 5:
+                self.app.fly_to_block_under_cursor()
+                now = 0.0  # a third click starts a new pair
+            self._last_click = (now, x, y)
+        self.app.invalidate()
+
+    def mouse_release(self, x: float, y: float, button: int, mods: int = 0) -> None:
+        """A button went up: ends the drag when it was the last one down."""
+        self.buttons.discard(button)
+        if not self.buttons:
+            self.drag_owner = self.drag_mode = None
+        # Moved only after the drag ended: glfw reports where the pointer is when the release is handled,
+        # which can be far from where the button went up; that jump must not pan the scene.
+        self.mouse_move(x, y)
+        if button in _IMGUI_BUTTON:
+            imgui.get_io().add_mouse_button_event(_IMGUI_BUTTON[button], False)
+        self.app.invalidate()
+
+    def scroll(self, dx: float, dy: float) -> None:
+        """The wheel zooms toward the point under the cursor in the view, and scrolls the panel over it."""
+        app = self.app
+        x, y = self.mouse
+        if not app.in_viewport(x, y) or imgui.get_io().want_capture_mouse:
+            imgui.get_io().add_mouse_wheel_event(float(dx), float(dy))
+        elif dy:
+            factor = ZOOM_PER_WHEEL_STEP ** float(dy)
+            # Zooming out stops a few overviews away: further out the model is a dot lost in the void.
+            factor = min(factor, max(app.max_distance / app.camera.distance, 1.0))
+            app.camera.zoom(factor, app.hovering.point_under(x, y))
+            app.user_moved_camera()
+            app.hovering.pending = True
+        app.invalidate()
+
+    def key(self, key: int, down: bool, mods: int = 0) -> None:
+        """A glfw key event; shortcuts apply unless a text field has the keyboard."""
+        app = self.app
+        feed_key(key, down, mods)
+        app.invalidate()
+        if down and key == KEY_Q and mods & MOD_CONTROL:  # quits even while typing in a text field
+            app.quit_requested = True
+        if not down or imgui.get_io().want_text_input or mods & MOD_CONTROL:
+            return
+        action = app.key_actions().get(key)
+        if action is not None:
+            action()
+        elif KEY_1 <= key <= KEY_4:
+            app.choose_model(key - KEY_1)
+
+    def char(self, codepoint: int) -> None:
+        """A typed character, for the focused text field."""
+        feed_char(codepoint)
+        self.app.invalidate()

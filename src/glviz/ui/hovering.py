@@ -1,0 +1,105 @@
+"""Hover: the cell under the pointer, picked on the CPU, explained for the panel and lit in the scene."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def section_anchors(layout, block: int) -> list[tuple[str, np.ndarray]]:
+    """(label, world position) per part of `block`'s section path: the nearest section with that label."""
+    path = layout.blocks[block].section
+    if not path or not layout.sections:
+        return []
+    centre = (layout.mins[block] + layout.maxs[block]) / 2
+    out = []
+    for part in path.split(" / "):
+        candidates = [s for s in layout.sections if s.label == part]
+        if not candidates:
+            continue
+        section = min(candidates, key=lambda s: float(np.sum((np.asarray(s.position) - centre) ** 2)))
+        out.append((part, np.asarray(section.position, dtype=np.float64)))
+    return out
+
+
+class HoverTracker:
+    """Which cell the pointer is over (`cell`, `info`), kept in step with the app's view, scene and camera."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.cell: tuple[int, int, int] | None = None  # (block, row, col)
+        self.info = None  # HoverInfo of `cell`
+        self.pending = True  # pick again at the next frame
+        self._picked_pose = None  # the camera pose of the last pick: any other pose needs a new one
+        self._anchors_of: tuple[int, int] | None = None  # (id(layout), block) that _anchors belong to
+        self._anchors: list[tuple[str, np.ndarray]] = []
+
+    def pick_at(self, x: float, y: float):
+        """The picking Hit under window point (x, y), or None (outside the view, or empty space)."""
+        from glviz.render.picking import pick
+
+        app = self.app
+        if not app.in_viewport(x, y):
+            return None
+        origin, direction = app.camera.ray(x, y, app.viewport)
+        return pick(app.scene.layout, origin, direction, hidden=app.scene.hidden, boxes=app.scene.boxes)
+
+    def point_under(self, x: float, y: float) -> np.ndarray:
+        """The world point under (x, y): the hit cell, else where the ray crosses the target's depth."""
+        hit = self.pick_at(x, y)
+        if hit is not None:
+            return np.asarray(hit.point)
+        camera = self.app.camera
+        origin, direction = camera.ray(x, y, self.app.viewport)
+        _, _, forward = camera.basis()
+        along = max(float(np.dot(direction, forward)), 1e-6)
+        depth = float(np.dot(camera.target - origin, forward)) / along
+        return origin + direction * depth
+
+    def update(self, mouse: tuple[float, float], dragging_scene: bool) -> None:
+        """Pick again when asked to or when the camera moved (a flight, Home, the tour's camera)."""
+        camera_pose = self.app.camera.pose
+        if not self.pending and camera_pose == self._picked_pose:
+            return
+        self.pending = False
+        self._picked_pose = camera_pose
+        if dragging_scene:
+            return  # keep the hovered cell still while the scene moves under a drag
+        if not self.app.in_viewport(*mouse):
+            return  # over the panel: keep the explanation readable
+        hit = self.pick_at(*mouse)
+        self.set(None if hit is None else (hit.block, hit.row, hit.col))
+
+    def set(self, cell: tuple[int, int, int] | None, again: bool = False) -> None:
+        """Hover `cell` (None: nothing) in the panel and scene; `again` explains an unchanged cell anew."""
+        if cell == self.cell and not again:
+            return
+        self.cell = cell
+        scene = self.app.scene
+        if cell is None:
+            self.info = None
+            scene.set_hover(None)
+        else:
+            self.info = self.app.view.explainer.explain(*cell)
+            scene.set_hover(cell, self.info.dependencies)
+        self.app.invalidate()
+
+    def section_labels(self) -> list[tuple[str, float, float]]:
+        """The section labels of the hovered block (Transformer i, Self-attention, Head h, ...) and where they
+        are on screen: for each part of the block's section path, the nearest section with that label."""
+        app = self.app
+        layout, block = app.scene.layout, self.cell[0]
+        # Called every frame while a cell is hovered: the search through all sections (10k for GPT-3) is
+        # done once per hovered block, only the projection per frame.
+        if self._anchors_of != (id(layout), block):
+            self._anchors_of = (id(layout), block)
+            self._anchors = section_anchors(layout, block)
+        vx, vy, vw, vh = app.viewport
+        view_projection = app.camera.view_projection(app.aspect).astype(np.float64)
+        out = []
+        for part, position in self._anchors:
+            clip = np.append(position, 1.0) @ view_projection
+            if clip[3] <= 0:  # behind the camera
+                continue
+            x, y = clip[0] / clip[3], clip[1] / clip[3]
+            out.append((part, vx + (x + 1) / 2 * vw, vy + (1 - y) / 2 * vh))
+        return out

@@ -1,0 +1,86 @@
+""""How was this computed?": the hovered cell's block, indices, value, formula with its real numbers, the
+recomputation check, GELU's curve and the block's statistics."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from imgui_bundle import imgui, implot
+
+from glviz.i18n import tr
+from glviz.ui.hover import HoverInfo, fmt
+from glviz.ui.style import ACCENT_COLOUR, DIM_COLOUR, ERROR_COLOUR, KIND_COLOURS, WHITE, dim, text
+
+PLOT_FLAGS = implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select
+
+
+def draw(info: HoverInfo | None) -> None:
+    """The section, under a collapsing header."""
+    if not imgui.collapsing_header(tr("explain.header"), imgui.TreeNodeFlags_.default_open):
+        return
+    if info is None:
+        dim(tr("explain.hint"))
+        return
+    imgui.push_text_wrap_pos(0.0)
+    text(KIND_COLOURS.get(info.kind, DIM_COLOUR), info.name)
+    imgui.same_line()
+    dim(f"({tr('kind.' + info.kind)})")
+    if info.section:
+        dim(info.section)
+    imgui.text(f"{tr('explain.shape')}  {info.shape}")
+    imgui.text(f"{tr('explain.cell')}   {info.index_text}")
+    if not info.computed:
+        imgui.text(f"{tr('explain.value')}  {info.value_text}")
+        dim(tr("explain.not_computed"))
+        if info.formula:
+            imgui.text(f"{tr('explain.formula')}  {info.formula}")
+        imgui.pop_text_wrap_pos()
+        return
+    imgui.text(tr("explain.value") + "  ")
+    imgui.same_line()
+    text(WHITE, info.value_text)
+    if info.note:
+        text(ACCENT_COLOUR, info.note)
+    if info.formula:
+        imgui.separator()
+        text(ACCENT_COLOUR, info.formula)
+        for line in info.lines:
+            imgui.text(line)
+        if info.recomputed is not None and info.lines:
+            status = tr("explain.equal") if info.matches else tr("explain.mismatch")
+            text(DIM_COLOUR if info.matches else ERROR_COLOUR, status)
+    imgui.pop_text_wrap_pos()
+    if info.curve is not None:
+        _curve(info)
+    if info.stats is not None:
+        _stats(info)
+
+
+def _curve(info: HoverInfo) -> None:
+    curve = info.curve
+    if implot.begin_plot(f"{curve.title}##curve", imgui.ImVec2(-1, 150), PLOT_FLAGS):
+        implot.setup_axes("x", curve.title, implot.AxisFlags_.auto_fit, implot.AxisFlags_.auto_fit)
+        implot.plot_line(curve.title, curve.xs, curve.ys)
+        marker = implot.Spec()
+        marker.marker = implot.Marker_.circle
+        marker.marker_size = 6.0
+        marker.marker_fill_color = imgui.ImVec4(1.0, 0.45, 0.3, 1.0)
+        implot.plot_scatter("cell", np.array([curve.point[0]]), np.array([curve.point[1]]), marker)
+        implot.end_plot()
+
+
+def _stats(info: HoverInfo) -> None:
+    s = info.stats
+    imgui.separator()
+    imgui.text(f"{info.name}: {s.count_text}")
+    imgui.text(f"min {fmt(s.min)}   max {fmt(s.max)}")
+    imgui.text(f"mean {fmt(s.mean)}   std {fmt(s.std)}")
+    if not math.isfinite(s.min):
+        return
+    if implot.begin_plot("##histogram", imgui.ImVec2(-1, 120), PLOT_FLAGS):
+        implot.setup_axes("", "", implot.AxisFlags_.auto_fit, implot.AxisFlags_.auto_fit)
+        implot.plot_bars("values", s.centres, s.counts, s.bin_width)
+        if info.value is not None and math.isfinite(info.value):
+            implot.plot_inf_lines("this cell", np.array([float(info.value)]))
+        implot.end_plot()

@@ -1,0 +1,63 @@
+"""What imgui draws over the 3D view: the hovered cell's breadcrumb and section labels, and its tooltip."""
+
+from __future__ import annotations
+
+from imgui_bundle import imgui
+
+from glviz.ui.hover import HoverInfo
+from glviz.ui.style import DIM_COLOUR, KIND_COLOURS, SECTION_COLOUR
+
+TOOLTIP_FLIP_PX = (300, 90)  # near the view's right/bottom edge the tooltip goes left of/above the cursor
+
+
+def section_labels(labels: list[tuple[str, float, float]], info: HoverInfo | None,
+                   viewport: tuple[float, float, float, float]) -> None:
+    """Where the hovered cell is: its section path as a breadcrumb in the view's top-left corner, and the
+    3D section labels of that path (Transformer i, Self-attention, Head h) marked where they are drawn."""
+    vx, vy, vw, vh = viewport
+    draw = imgui.get_background_draw_list()
+    plate = imgui.get_color_u32(imgui.ImVec4(0.12, 0.12, 0.16, 0.82))
+    ink = imgui.get_color_u32(imgui.ImVec4(*SECTION_COLOUR))
+    if info is not None:
+        crumb = " / ".join(part for part in (info.section, info.label) if part)
+        size = imgui.calc_text_size(crumb)
+        corner = imgui.ImVec2(vx + 20 + size.x, vy + 16 + size.y)
+        draw.add_rect_filled(imgui.ImVec2(vx + 8, vy + 8), corner, plate, 4.0)
+        draw.add_text(imgui.ImVec2(vx + 14, vy + 12), ink, crumb)
+    for text, x, y in labels:
+        if not (vx <= x < vx + vw and vy <= y < vy + vh):
+            continue
+        size = imgui.calc_text_size(text)
+        top_left, bottom_right = imgui.ImVec2(x - 4, y - size.y - 6), imgui.ImVec2(x + size.x + 4, y)
+        draw.add_rect_filled(top_left, bottom_right, plate, 4.0)
+        draw.add_text(imgui.ImVec2(x, y - size.y - 3), ink, text)
+
+
+def tooltip(info: HoverInfo | None, x: float, y: float, bounds: tuple[float, float]) -> None:
+    """A small label by the cursor in the 3D view: block, indices, value (as on LLM Visualization)."""
+    if info is None:
+        return
+    flags = (imgui.WindowFlags_.no_decoration | imgui.WindowFlags_.no_inputs
+             | imgui.WindowFlags_.always_auto_resize | imgui.WindowFlags_.no_saved_settings
+             | imgui.WindowFlags_.no_focus_on_appearing | imgui.WindowFlags_.no_nav)
+    # Keep it inside the view: flip to the left/top of the cursor near the right/bottom edge.
+    pivot_x = 1.0 if x > bounds[0] - TOOLTIP_FLIP_PX[0] else 0.0
+    pivot_y = 1.0 if y > bounds[1] - TOOLTIP_FLIP_PX[1] else 0.0
+    offset_x = -14 if pivot_x else 18
+    offset_y = -10 if pivot_y else 18
+    imgui.set_next_window_pos(imgui.ImVec2(x + offset_x, y + offset_y), 0, imgui.ImVec2(pivot_x, pivot_y))
+    imgui.set_next_window_bg_alpha(0.88)
+    imgui.begin("##hover-tooltip", None, flags)
+    imgui.text_colored(imgui.ImVec4(*KIND_COLOURS.get(info.kind, DIM_COLOUR)), info.label or info.name)
+    imgui.same_line()
+    imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), info.index_text)
+    if info.computed:
+        if info.formula and info.lines:
+            imgui.text(f"{info.formula} = {info.value_text}")
+        else:
+            imgui.text(info.value_text)
+        if info.note:
+            imgui.push_text_wrap_pos(imgui.get_cursor_pos_x() + TOOLTIP_FLIP_PX[0] - 60)
+            imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), info.note)
+            imgui.pop_text_wrap_pos()
+    imgui.end()

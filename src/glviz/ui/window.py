@@ -1,0 +1,173 @@
+"""The window: a moderngl-window glfw window that forwards its events to a GlvizApp, and the main loop.
+
+The loop sleeps in `glfw.wait_events_timeout` while nothing changes, so an idle window costs no CPU.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+from glviz.errors import GlvizError
+from glviz.ui.imgui_renderer import MOD_ALT, MOD_CONTROL, MOD_SHIFT, MOD_SUPER
+
+
+def _modifier_bits(modifiers, window=None) -> int:
+    """moderngl-window's KeyModifiers (+ Super read from glfw) as glfw's bit field."""
+    bits = (MOD_SHIFT if modifiers.shift else 0) | (MOD_CONTROL if modifiers.ctrl else 0)
+    bits |= MOD_ALT if modifiers.alt else 0
+    if window is not None:
+        import glfw
+
+        if glfw.get_key(window, glfw.KEY_LEFT_SUPER) or glfw.get_key(window, glfw.KEY_RIGHT_SUPER):
+            bits |= MOD_SUPER
+    return bits
+
+
+def _window_config_class():
+    """GlvizWindow, defined on first use so that importing this module does not import moderngl-window."""
+    import moderngl_window as mglw
+
+    class GlvizWindow(mglw.WindowConfig):
+        """Forwards the window's events to a GlvizApp and draws it into the window."""
+
+        gl_version = (3, 3)
+        title = "glviz"
+        resizable = True
+        vsync = True
+        aspect_ratio = None
+
+        def __init__(self, app_options: dict, **kwargs) -> None:
+            super().__init__(**kwargs)
+            glfw_window = self.wnd._window
+
+            def get_clipboard() -> str:
+                import glfw
+
+                text = glfw.get_clipboard_string(glfw_window)
+                return text.decode("utf-8", "replace") if isinstance(text, bytes) else (text or "")
+
+            def set_clipboard(text: str) -> None:
+                import glfw
+
+                glfw.set_clipboard_string(glfw_window, text)
+
+            from glviz.ui.app import GlvizApp
+
+            self.app = GlvizApp(self.ctx, size=self.wnd.size, pixel_ratio=self.wnd.pixel_ratio,
+                                clipboard=(get_clipboard, set_clipboard), **app_options)
+
+        def sync_title(self) -> None:
+            if self.app.title_changed:
+                self.wnd.title = self.app.title
+                self.app.title_changed = False
+
+        def on_render(self, time_s: float, frame_time: float) -> None:
+            self.app.frame(self.wnd.fbo)
+
+        def on_resize(self, width: int, height: int) -> None:
+            self.app.resize(*self.wnd.size, pixel_ratio=self.wnd.pixel_ratio if self.wnd.width else None)
+
+        def on_iconify(self, iconified: bool) -> None:
+            self.app.invalidate()
+
+        def on_key_event(self, key, action, modifiers) -> None:
+            keys = self.wnd.keys
+            if action in (keys.ACTION_PRESS, keys.ACTION_RELEASE) or action == 2:  # 2: glfw REPEAT
+                self.app.key(key, action != keys.ACTION_RELEASE, _modifier_bits(modifiers, self.wnd._window))
+
+        def on_mouse_position_event(self, x: int, y: int, dx: int, dy: int) -> None:
+            self.app.mouse_move(x, y)
+
+        def on_mouse_drag_event(self, x: int, y: int, dx: int, dy: int) -> None:
+            self.app.mouse_move(x, y)
+
+        def on_mouse_press_event(self, x: int, y: int, button: int) -> None:
+            self.app.mouse_press(x, y, button, _modifier_bits(self.wnd.modifiers))
+
+        def on_mouse_release_event(self, x: int, y: int, button: int) -> None:
+            self.app.mouse_release(x, y, button, _modifier_bits(self.wnd.modifiers))
+
+        def on_mouse_scroll_event(self, x_offset: float, y_offset: float) -> None:
+            self.app.scroll(x_offset, y_offset)
+
+        def on_unicode_char_entered(self, char: str) -> None:
+            self.app.char(ord(char))
+
+    return GlvizWindow
+
+
+def has_display() -> bool:
+    """Whether an X11 or Wayland display is set."""
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def process_age() -> float:
+    """Seconds since this process started (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+        return max(uptime - start_ticks / os.sysconf("SC_CLK_TCK"), 0.0)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+FIRST_FRAME_ENV = "GLVIZ_EXIT_AFTER_FIRST_FRAME"  # set: print the time to the first frame, then exit
+
+
+def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_options) -> int:
+    """Open the window and run until it is closed; `app_options` go to GlvizApp (letters, screenshot_dir,
+    lang, ...). GlvizError when there is no display."""
+    if not has_display():
+        raise GlvizError("no display: set DISPLAY or use `glviz render`")
+    import glfw
+    from moderngl_window import activate_context
+    from moderngl_window.context.glfw import Window
+    from moderngl_window.timers.clock import Timer
+
+    from glviz.model.config import DISPLAY_NAMES
+
+    try:
+        with warnings.catch_warnings():  # glfw warns before raising: one line is enough
+            warnings.simplefilter("ignore")
+            window = Window(title=f"glviz — {DISPLAY_NAMES.get(model, model)}", size=size, resizable=True,
+                            vsync=True, gl_version=(3, 3), aspect_ratio=None, visible=True, cursor=True,
+                            samples=0)
+    except Exception as exc:  # glfw/glcontext failures: no X server, no GL 3.3
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise GlvizError(f"no display: set DISPLAY or use `glviz render` ({reason})") from None
+    activate_context(window=window)
+    timer = Timer()
+    config = _window_config_class()(
+        {"model": model, **app_options},
+        ctx=window.ctx, wnd=window, timer=timer,
+    )
+    app = config.app
+    exit_after_first = bool(os.environ.get(FIRST_FRAME_ENV))
+    timer.start()
+    try:
+        while not window.is_closing and not app.quit_requested:
+            if app.needs_frame and window.width > 0 and window.height > 0:
+                config.sync_title()
+                window.use()
+                drawn = app.frame(window.fbo)
+                glfw.swap_buffers(window._window)
+                if drawn and exit_after_first:
+                    sys.stdout.write(f"glviz: first frame after {process_age():.3f} s\n")
+                    sys.stdout.flush()
+                    break
+                glfw.poll_events()
+            else:
+                # Idle: sleep until an event arrives (briefly while a model builds in the background).
+                glfw.wait_events_timeout(0.05 if app.building else 0.5)
+                if window.width <= 0 or window.height <= 0:
+                    app.invalidate()
+    finally:
+        app.release()
+        window.destroy()
+    return 0
+
+

@@ -12,24 +12,16 @@ from glviz.errors import GlvizError
 from glviz.model.config import GPTConfig
 from glviz.model.forward import KVCache, Trace, logits, trace_names
 from glviz.model.sort_task import load_nano, nano_sequence, parse_letters
-from glviz.model.weights import Weights, random_weights
+from glviz.model.weights import Weights
+
+from .helpers import varied_weights
 
 SMALL_GPT2 = GPTConfig(n_layer=2, n_head=4, n_embd=32, vocab_size=1000, block_size=64, name="small-gpt2")
 
 
-def _varied(config: GPTConfig, seed: int = 0) -> Weights:
-    """Random weights with non-trivial biases and gains, so that every parameter matters."""
-    weights = random_weights(config, seed=seed, std=0.2)
-    rng = np.random.default_rng(seed + 1)
-    for name, array in weights.tensors.items():
-        if array.ndim == 1:
-            array[...] = (1.0 if name.endswith("gamma") else 0.0) + 0.1 * rng.standard_normal(array.shape)
-    return weights
-
-
 def _models() -> list[tuple[str, Weights, np.ndarray]]:
     nano = load_nano()
-    gpt2 = _varied(SMALL_GPT2, seed=3)
+    gpt2 = varied_weights(SMALL_GPT2, seed=3)
     return [
         ("nano", nano, nano_sequence(nano, parse_letters("CBABBC"))),
         ("small-gpt2", gpt2, np.random.default_rng(5).integers(0, SMALL_GPT2.vocab_size, 40)),
@@ -147,7 +139,7 @@ def test_a_reader_thread_never_waits_for_a_computation() -> None:
     never change afterwards, and the reader sees the versions go by stage after stage (were it blocked for
     a whole computation, it would see none of the versions inside full())."""
     config = GPTConfig(n_layer=6, n_head=4, n_embd=128, vocab_size=3000, block_size=256)
-    weights = _varied(config, seed=11)
+    weights = varied_weights(config, seed=11)
     tokens = np.random.default_rng(2).integers(0, config.vocab_size, 200)
     trace = Trace(weights, tokens[:150])
     seen: list = []

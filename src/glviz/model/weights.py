@@ -314,6 +314,9 @@ _HF_ACTIVATIONS = {
     "gelu": "gelu",
 }
 
+# config.json options that would change the computation, and the only value glviz computes (GPT-2's).
+_HF_PLAIN = {"n_inner": None, "scale_attn_weights": True, "scale_attn_by_inverse_layer_idx": False}
+
 # The attention-mask buffers older GPT-2 checkpoints carry; they are not weights.
 _HF_BUFFER = re.compile(r"h\.\d+\.attn\.(bias|masked_bias)")
 
@@ -356,6 +359,10 @@ def _hf_config(directory: Path) -> GPTConfig:
             f"config.json field tie_word_embeddings must be true or false, got {tied!r} ({path})"
         )
     fields["tied_head"] = tied
+    for key, plain in _HF_PLAIN.items():
+        value = data.get(key, plain)
+        if value != plain and not (key == "n_inner" and value == 4 * fields["n_embd"] != 0):
+            raise GlvizError(f"config.json field {key} must be {json.dumps(plain)}, got {value!r} ({path})")
     fields["name"] = directory.name or "gpt2"
     try:
         return _make_config(path, **fields)
@@ -425,9 +432,9 @@ def _load_hf(directory: Path) -> Weights:
                 short = key.removeprefix("transformer.")
                 if _HF_BUFFER.fullmatch(short):
                     continue
-                if short == "lm_head.weight":
-                    if not config.tied_head:
-                        lm_head = _read_tensor(f, key, st_path)
+                if short == "lm_head.weight":  # read even when tied: it may differ from wte (see below)
+                    _check_shape(f, key, (config.vocab_size, config.n_embd), st_path)
+                    lm_head = _read_tensor(f, key, st_path)
                     continue
                 ours = name_map.get(short)
                 if ours is None:
@@ -435,15 +442,16 @@ def _load_hf(directory: Path) -> Weights:
                         f"model.safetensors has an unexpected tensor {key} for a "
                         f"{config.n_layer}-layer GPT-2 ({st_path})"
                     )
-                shape = tuple(f.get_slice(key).get_shape())
-                if shape != expected[ours]:
-                    raise GlvizError(
-                        f"tensor {key} has shape {shape}, config.json says {expected[ours]} ({st_path})"
-                    )
+                _check_shape(f, key, expected[ours], st_path)
                 found[ours] = _read_tensor(f, key, st_path)
     except SafetensorError as exc:
         raise GlvizError(f"model.safetensors is truncated or corrupt: {exc} ({st_path})") from None
-    if lm_head is not None:
+    own_head = lm_head is not None and "wte" in found and not np.array_equal(lm_head, found["wte"])
+    if config.tied_head and own_head:
+        # The config says tied, but the file has a head of its own: transformers then uses the file's head
+        # (and warns), so do we.
+        config = dataclasses.replace(config, tied_head=False)
+    if lm_head is not None and not config.tied_head:
         found["lm_head"] = lm_head
     missing = [n for n in expected if n not in found]
     if missing:
@@ -458,6 +466,12 @@ def _load_hf(directory: Path) -> Weights:
     from glviz.model.tokenizer import load_tokenizer
 
     return validate(Weights(config, found, load_tokenizer(directory)), st_path)
+
+
+def _check_shape(f: object, key: str, expected: tuple[int, ...], path: Path) -> None:
+    shape = tuple(f.get_slice(key).get_shape())  # type: ignore[attr-defined]
+    if shape != expected:
+        raise GlvizError(f"tensor {key} has shape {shape}, config.json says {expected} ({path})")
 
 
 def _read_tensor(f: object, key: str, path: Path) -> np.ndarray:

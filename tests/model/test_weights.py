@@ -20,7 +20,7 @@ from glviz.model.generate import generate
 from glviz.model.tokenizer import Tokenizer, load_tokenizer
 from glviz.model.weights import Weights, load_weights, save_npz, weight_names
 
-from .helpers import TINY, hf_config, hf_tensors, varied_weights, write_checkpoint, write_tokenizer
+from .helpers import SENTENCES, TINY, hf_config, hf_tensors, varied_weights, write_checkpoint, write_tokenizer
 
 
 def assert_same_weights(a: Weights, b: Weights) -> None:
@@ -174,11 +174,14 @@ def test_sampling_is_reproducible_and_respects_top_k(
     assert not np.array_equal(generate(weights, [1, 2, 3], 12, temperature=5.0, seed=0), greedy)
 
 
-def test_generation_slides_past_the_context(tmp_path: Path) -> None:
+def test_generation_stops_at_the_context(tmp_path: Path) -> None:
+    """The KV cache holds the context: a full prompt gets one new token, and asking for more says how many."""
     weights = varied_weights(TINY, seed=9)
-    new = generate(weights, list(range(TINY.block_size)), 3)
-    assert new.shape == (3,)
-    assert new[0] == int(np.argmax(logits(weights, list(range(TINY.block_size)))[-1]))
+    new = generate(weights, list(range(TINY.block_size)), 1)
+    assert new.tolist() == [int(np.argmax(logits(weights, list(range(TINY.block_size)))[-1]))]
+    with pytest.raises(GlvizError, match="context of 16 tokens: at most 6 after a 11-token prompt \\(7\\)"):
+        generate(weights, list(range(11)), 7)
+    assert len(generate(weights, list(range(11)), 6)) == 6
 
 
 def test_trace_command_writes_every_value_and_the_config(
@@ -412,6 +415,16 @@ BAD_ARGUMENTS = {
     "negative temperature": (["--tokens", "1", "--temperature", "-1"], "temperature"),
     "no input at all": ([], "one of the arguments --input --tokens --prompt is required"),
     "unknown preset": (["--model", "gpt5", "--tokens", "1"], "unknown model"),
+    "token id beyond 64 bits": (
+        ["--tokens", "5,99999999999999999999999"],
+        "token id outside any vocabulary (99999999999999999999999)",
+    ),
+    "negative seed, greedy": (["--tokens", "1", "--seed", "-1"], "--seed must not be negative (-1)"),
+    "negative seed, sampling": (["--tokens", "1", "--seed", "-5", "--temperature", "1"], "negative (-5)"),
+    "max new tokens past the context": (
+        ["--tokens", "1,2,3", "--max-new-tokens", "15"],
+        "past the model's context of 16 tokens: at most 14 after a 3-token prompt (15)",
+    ),
 }
 
 
@@ -423,6 +436,43 @@ def test_bad_arguments_are_one_error_line(
     directory = _good_checkpoint(tmp_path)
     argv = ["generate", *(["--weights", str(directory)] if "--model" not in extra else []), *extra]
     assert message in _error_line(capsys, argv)
+
+
+def test_prompt_longer_than_the_context(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_checkpoint(tmp_path / "ckpt", varied_weights(TINY))
+    prompt = " ".join(SENTENCES)
+    n = len(load_tokenizer(directory).encode(prompt))
+    assert n > TINY.block_size
+    for command in (["generate"], ["trace", "--out", str(tmp_path / "t.npz")]):
+        line = _error_line(capsys, [*command, "--weights", str(directory), "--prompt", prompt])
+        assert line == f"glviz: error: more tokens than the model's context of 16 ({n} tokens)"
+
+
+def test_tokenizer_larger_than_the_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A byte-level BPE has at least 256 ids: a model of 260 cannot run all of them."""
+    config = GPTConfig(n_layer=1, n_head=2, n_embd=8, vocab_size=260, block_size=16)
+    directory = write_checkpoint(tmp_path / "ckpt", varied_weights(config))
+    size = load_tokenizer(directory).vocab_size
+    line = _error_line(capsys, ["generate", "--weights", str(directory), "--prompt", "The fox"])
+    where = directory / "tokenizer.json"
+    assert line == f"glviz: error: the tokenizer's vocabulary ({size} tokens) is larger than the model's " \
+                   f"(260) ({where})"
+    # --tokens does not use the tokenizer: fine
+    assert main(["generate", "--weights", str(directory), "--tokens", "1", "--max-new-tokens", "1"]) == 0
+
+
+def test_tokenizer_that_cannot_encode_the_prompt(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tokenizers import Tokenizer as Backend
+    from tokenizers.models import WordLevel
+    from tokenizers.pre_tokenizers import Whitespace
+
+    directory = write_checkpoint(tmp_path / "ckpt", varied_weights(TINY), tokenizer=None)
+    words = Backend(WordLevel({"hello": 0, "world": 1}))  # no unknown token: other words cannot be encoded
+    words.pre_tokenizer = Whitespace()
+    words.save(str(directory / "tokenizer.json"))
+    line = _error_line(capsys, ["generate", "--weights", str(directory), "--prompt", "hello there"])
+    reason = "WordLevel error: Missing [UNK] token from the vocabulary"
+    assert line == f"glviz: error: the tokenizer cannot encode the prompt: {reason} ('hello there')"
 
 
 def test_trace_to_missing_folder_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

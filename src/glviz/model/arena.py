@@ -1,9 +1,10 @@
 """Where a Trace's values live: a few flat buffers ("sections"), laid out for a capacity of rows, and the pool
 that recycles them.
 
-Shapes are written with "T" for the token axis (an attention matrix has two). A section is laid out for
-`capacity` rows; a value's current contents are its first T rows along each "T" axis, so appending a token
-writes new rows without moving the old ones, and a trace grows without copying until its capacity is full.
+Shapes are written with "T" for the token axis (an attention matrix has two; the first axis is always
+one). A section is laid out for `capacity` rows; a value's current contents are its first T rows (and, for
+an attention matrix, T columns), so appending a token writes new rows without moving the old ones, and a
+trace grows without copying until its capacity is full.
 """
 
 from __future__ import annotations
@@ -16,34 +17,43 @@ import numpy as np
 
 from glviz.model.config import GPTConfig
 
-Shape = tuple[int | str, ...]  # "T" marks a token axis
+Shape = tuple[int | str, ...]  # "T" marks a token axis; the first axis of every stored value is one
+Spec = tuple[Shape, tuple[int, ...] | None]  # stored shape, and the transpose to the trace name's shape
 
 # A section's values that can be dropped and recomputed from kept ones: the (H, T, T) attention matrices of
 # a layer and the (T, V) logits and probabilities. They are most of a trace's memory at T = 1024.
 BIG_SECTIONS = ("attn", "head.big")
 
+_BY_HEAD = (1, 0, 2)  # stored (T, H, X), seen (H, T, X)
 
-def section_shapes(config: GPTConfig) -> dict[str, dict[str, Shape]]:
+
+def section_shapes(config: GPTConfig) -> dict[str, dict[str, Spec]]:
     """The float values a trace keeps, by section: the embedding, each layer (its attention matrices in a
-    section of their own), the head (likewise). A layer's q, k and v are one (3, H, T, A) block, `attn.qkv`,
-    so that one copy splits the heads."""
+    section of their own), the head (likewise).
+
+    Every value is stored position-major, so that the rows of a position are one piece of memory: an append
+    writes (and the kernel maps) memory in proportion to the positions, the q|k|v projection is written
+    straight into `attn.qkv` (T, 3, H, A), and the heads are merged without a copy. Per-head values are
+    seen through a transpose: q (H, T, A) is attn.qkv[:, 0] transposed."""
     C, H, A, V = config.n_embd, config.n_head, config.head_size, config.vocab_size
-    sections: dict[str, dict[str, Shape]] = {"embed": {"tok_emb": ("T", C), "pos_emb": ("T", C),
-                                                       "embed": ("T", C)}}
+    row = ("T", C), None
+    sections: dict[str, dict[str, Spec]] = {"embed": {"tok_emb": row, "pos_emb": row, "embed": row}}
     for i in range(config.n_layer):
         p = f"layers.{i}."
         sections[f"layers.{i}"] = {
-            p + "ln1.out": ("T", C), p + "ln1.mean": ("T",), p + "ln1.std": ("T",),
-            p + "attn.qkv": (3, H, "T", A), p + "attn.max": (H, "T"), p + "attn.expsum": (H, "T"),
-            p + "attn.heads": (H, "T", A), p + "attn.proj": ("T", C), p + "resid1": ("T", C),
-            p + "ln2.out": ("T", C), p + "ln2.mean": ("T",), p + "ln2.std": ("T",),
-            p + "mlp.fc": ("T", 4 * C), p + "mlp.gelu": ("T", 4 * C), p + "mlp.proj": ("T", C),
-            p + "resid2": ("T", C),
+            p + "ln1.out": row, p + "ln1.mean": (("T",), None), p + "ln1.std": (("T",), None),
+            p + "attn.qkv": (("T", 3, H, A), _BY_HEAD), p + "attn.max": (("T", H), (1, 0)),
+            p + "attn.expsum": (("T", H), (1, 0)), p + "attn.heads": (("T", H, A), _BY_HEAD),
+            p + "attn.proj": row, p + "resid1": row,
+            p + "ln2.out": row, p + "ln2.mean": (("T",), None), p + "ln2.std": (("T",), None),
+            p + "mlp.fc": (("T", 4 * C), None), p + "mlp.gelu": (("T", 4 * C), None), p + "mlp.proj": row,
+            p + "resid2": row,
         }  # fmt: skip
-        sections[f"layers.{i}.attn"] = {p + "attn.scores": (H, "T", "T"), p + "attn.probs": (H, "T", "T")}
-    sections["head"] = {"ln_f.out": ("T", C), "ln_f.mean": ("T",), "ln_f.std": ("T",),
-                        "probs.max": ("T",), "probs.expsum": ("T",)}  # fmt: skip
-    sections["head.big"] = {"logits": ("T", V), "probs": ("T", V)}
+        attention = (("T", H, "T"), _BY_HEAD)
+        sections[f"layers.{i}.attn"] = {p + "attn.scores": attention, p + "attn.probs": attention}
+    sections["head"] = {"ln_f.out": row, "ln_f.mean": (("T",), None), "ln_f.std": (("T",), None),
+                        "probs.max": (("T",), None), "probs.expsum": (("T",), None)}  # fmt: skip
+    sections["head.big"] = {"logits": (("T", V), None), "probs": (("T", V), None)}
     return sections
 
 
@@ -76,11 +86,6 @@ def row_index(shape: Shape, start: int, stop: int, keys: int | None = None) -> t
     return tuple(index)
 
 
-def token_axis(shape: Shape) -> int:
-    """The axis of the first "T" (the query axis of an attention matrix)."""
-    return shape.index("T")
-
-
 _ALIGN = 16  # values start at multiples of 16 elements: 64 bytes for float32, what AVX-512 loads like
 
 # name -> (section, start, stop, shape at capacity); section -> number of elements
@@ -95,9 +100,9 @@ def buffer_layout(config: GPTConfig, capacity: int) -> tuple[Places, dict[str, i
     if layout is None:
         places: Places = {}
         sizes: dict[str, int] = {}
-        for section, shapes in section_shapes(config).items():
+        for section, specs in section_shapes(config).items():
             position = 0
-            for name, shape in shapes.items():
+            for name, (shape, _) in specs.items():
                 full = sized(shape, capacity)
                 size = math.prod(full)
                 places[name] = (section, position, position + size, full)
@@ -137,6 +142,14 @@ class ArenaPool:
             buffer = np.empty(size, dtype=dtype)
             self._keep(buffer)
             return buffer
+
+    def forget(self, buffer: np.ndarray) -> None:
+        """Stop pooling `buffer` (or the buffer a view of it belongs to): its memory is freed as soon as no
+        value refers to it. For buffers a trace lets go of while it lives on (dropped or outgrown): pooled,
+        they would stay resident until a later trace took them."""
+        base = buffer if buffer.base is None else buffer.base
+        with self._lock:
+            self._buffers = [b for b in self._buffers if b is not base]
 
     def _keep(self, buffer: np.ndarray) -> None:
         if buffer.nbytes > self.max_bytes:

@@ -17,11 +17,9 @@ from glviz.model.ops import (
     gelu_rows,
     layer_norm,
     linear,
-    merge_heads,
     softmax,
     softmax_rows,
     softmax_with,
-    split_heads,
 )
 
 if TYPE_CHECKING:
@@ -42,7 +40,7 @@ def trace_names(n_layer: int) -> list[str]:
 
 
 def storage_name(name: str) -> tuple[str, int | None]:
-    """Where a trace value is stored: q, k and v are parts 0, 1, 2 of the layer's (3, H, T, A) `attn.qkv`."""
+    """Where a trace value is stored: q, k and v are parts 0, 1, 2 of the layer's (T, 3, H, A) `attn.qkv`."""
     if name.endswith(_QKV) and name.startswith("layers."):
         return name[:-1] + "qkv", "qkv".index(name[-1])
     return name, None
@@ -80,9 +78,8 @@ def _ln1(t: Trace, i: int, a: int, b: int) -> None:
 def _qkv(t: Trace, i: int, a: int, b: int) -> None:
     w, bias = t.weights.qkv(i)  # (C, 3C), (3C,)
     x = t.at(f"layers.{i}.ln1.out", a, b)  # (n, C)
-    out = t.scratch("qkv", b - a, w.shape[1])
-    qkv = linear(x, np.asarray(w, t.dtype), np.asarray(bias, t.dtype), out=out)  # (n, 3C)
-    split_heads(qkv, t.config.n_head, out=t.at(f"layers.{i}.attn.qkv", a, b))  # (3, H, n, A)
+    out = t.stored(f"layers.{i}.attn.qkv", a, b)  # (n, 3, H, A): q, k, v by head, as the GEMM writes them
+    linear(x, np.asarray(w, t.dtype), np.asarray(bias, t.dtype), out=out.reshape(b - a, -1))  # (n, 3C)
 
 
 def _scores(t: Trace, i: int, a: int, b: int) -> None:
@@ -103,7 +100,7 @@ def _heads(t: Trace, i: int, a: int, b: int) -> None:
 
 def _attn_proj(t: Trace, i: int, a: int, b: int) -> None:
     p = f"layers.{i}.attn."
-    merged = merge_heads(t.at(p + "heads", a, b), out=t.scratch("merged", b - a, t.config.n_embd))  # (n, C)
+    merged = t.stored(p + "heads", a, b).reshape(b - a, -1)  # (n, C): stored (n, H, A), heads side by side
     linear(merged, _w(t, p + "wproj"), _w(t, p + "bproj"), out=t.at(p + "proj", a, b))
 
 
@@ -239,5 +236,5 @@ def big_rows(t: Trace, name: str, a: int, b: int) -> np.ndarray:
 
 def mask_new_columns(t: Trace, section: str, a: int, b: int) -> None:
     """Earlier rows of a kept attention matrix see the new keys as future positions: -inf and 0."""
-    t.buffer(section + ".scores")[:, :a, a:b] = -np.inf
-    t.buffer(section + ".probs")[:, :a, a:b] = 0.0
+    t.buffer(section + ".scores")[:a, :, a:b] = -np.inf  # stored (T, H, T)
+    t.buffer(section + ".probs")[:a, :, a:b] = 0.0

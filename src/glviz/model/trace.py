@@ -33,8 +33,9 @@ from glviz.model.arena import ARENAS, buffer_layout, row_index, section_shapes, 
 from glviz.model.tokens import check_tokens
 from glviz.model.weights import Weights
 
-# Droppable values kept: GPT-2 small at T=1024 keeps its logits and probabilities and one layer's attention.
-KEEP_BYTES = 512 << 20
+# Droppable values kept: everything of GPT-2 small at T=128 (69 MB); at T=1024, two layers' attention
+# (96 MB each), not the logits and probabilities (412 MB: `rows` computes the rows asked for).
+KEEP_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class Trace:
         self._token_buffer[:T] = tokens
         self._stages, self._stage_of = stages.plan(self.config.n_layer)
         self._section_shapes = section_shapes(self.config)
-        self._shapes = {n: s for shapes in self._section_shapes.values() for n, s in shapes.items()}
+        self._specs = {n: spec for specs in self._section_shapes.values() for n, spec in specs.items()}
         self._done = 0  # stages 0 .. _done-1 have run for every position
         self._dropped: set[str] = set()  # big sections whose stages ran but whose values were let go
         self._recent: OrderedDict[str, None] = OrderedDict()  # kept big sections, least recently used first
@@ -161,8 +162,8 @@ class Trace:
 
     def token_axis(self, name: str) -> int:
         """The axis of `name` that runs over positions (the query axis of an attention matrix)."""
-        base, part = stages.storage_name(name)
-        return arena.token_axis(self._shapes.get(base, ("T",))) - (part is not None)
+        perm = self._specs.get(stages.storage_name(name)[0], ((), None))[1]
+        return 0 if perm is None else perm.index(0)
 
     # ---- computing (one thread at a time)
 
@@ -250,19 +251,25 @@ class Trace:
             buffer = self._sections[section] = ARENAS.take(self._sizes[section], self.dtype)
         return buffer[start:stop].reshape(shape)
 
+    def stored(self, name: str, start: int, stop: int) -> np.ndarray:
+        """Rows start..stop of stored value `name` in its stored (position-major) shape; for an attention
+        matrix, against keys 0..stop. For a dropped value during an append: transient rows."""
+        shape = self._specs[name][0]
+        if self._places[name][0] not in self._dropped:
+            return self.buffer(name)[row_index(shape, start, stop)]
+        rows = self._transient.get(name)
+        if rows is None or rows.shape != sized(shape, stop - start, stop):
+            rows = self._transient[name] = np.empty(sized(shape, stop - start, stop), self.dtype)
+        return rows
+
     def at(self, name: str, start: int, stop: int) -> np.ndarray:
-        """Rows start..stop of trace value `name` (for an attention matrix: against keys 0..stop), where a
-        stage writes them and later stages read them. For a dropped value during an append: transient rows."""
+        """Rows start..stop of trace value `name` in its trace shape (a view of `stored`): where a stage
+        writes them and later stages read them."""
         base, part = stages.storage_name(name)
-        shape = self._shapes[base]
-        if self._places[base][0] in self._dropped:
-            rows = self._transient.get(base)
-            if rows is None or rows.shape != sized(shape, stop - start, stop):
-                rows = self._transient[base] = np.empty(sized(shape, stop - start, stop), self.dtype)
-            array = rows
-        else:
-            array = self.buffer(base)[row_index(shape, start, stop)]
-        return array if part is None else array[part]
+        array = self.stored(base, start, stop)
+        array = array if part is None else array[:, part]
+        perm = self._specs[base][1]
+        return array if perm is None else array.transpose(perm)
 
     def scratch(self, name: str, rows: int, width: int) -> np.ndarray:
         """A reusable (rows, width) temporary that no value refers to."""
@@ -281,7 +288,7 @@ class Trace:
         T, sections = self.T, {}
         for section, old in self._sections.items():
             sections[section] = ARENAS.take(sizes[section], self.dtype)
-            for name, shape in self._section_shapes[section].items():
+            for name, (shape, _) in self._section_shapes[section].items():
                 _, start, stop, old_shape = self._places[name]
                 _, new_start, new_stop, new_shape = places[name]
                 index = row_index(shape, 0, T)
@@ -289,6 +296,8 @@ class Trace:
                 moved[index] = old[start:stop].reshape(old_shape)[index]
         tokens = np.zeros(capacity, dtype=np.int64)
         tokens[:T] = self._token_buffer[:T]
+        for old in self._sections.values():
+            ARENAS.forget(old)
         self._places, self._sizes, self._sections = places, sizes, sections
         self._token_buffer, self._capacity = tokens, capacity
 
@@ -296,12 +305,8 @@ class Trace:
         """Read-only views of the first T rows of `names`."""
         views = {}
         for name in names:
-            if name == "tokens":
-                view = self._token_buffer[:T].view()
-            else:
-                base, part = stages.storage_name(name)
-                view = self.buffer(base)[row_index(self._shapes[base], 0, T)]
-                view = view.view() if part is None else view[part]
+            view = self._token_buffer[:T] if name == "tokens" else self.at(name, 0, T)
+            view = view.view()
             view.flags.writeable = False
             views[name] = view
         return views
@@ -351,7 +356,7 @@ class Trace:
                     self._recent.move_to_end(section)
 
     def _big_bytes(self, section: str) -> int:
-        elements = sum(math.prod(sized(s, self.T)) for s in self._section_shapes[section].values())
+        elements = sum(math.prod(sized(shape, self.T)) for shape, _ in self._section_shapes[section].values())
         return elements * self.dtype.itemsize
 
     def _enforce_budget(self, protect: str | None) -> None:
@@ -367,7 +372,7 @@ class Trace:
         with self._lock:
             self._recent.pop(section, None)
         self._dropped.add(section)
-        del self._sections[section]
+        ARENAS.forget(self._sections.pop(section))
         self._republish([], list(self._section_shapes[section]))
 
     def _restore(self, section: str) -> None:

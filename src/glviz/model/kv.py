@@ -84,10 +84,7 @@ def run_positions(
     if last_only:
         x = x[:, -1:]  # (B, 1, C)
     x, _, _ = layer_norm(x, weights["ln_f.gamma"], weights["ln_f.beta"], c.layer_norm_eps)
-    rows = x.reshape(-1, c.n_embd)  # (B*m, C)
-    # One row is a matrix-vector product: the (V, C) head streams in its stored order; more rows are a GEMM,
-    # which BLAS runs faster on the (C, V) copy.
-    out = weights["lm_head"] @ rows[0] if rows.shape[0] == 1 else rows @ weights.head_columns()  # (B*m, V)
+    out = x.reshape(-1, c.n_embd) @ weights.head_columns()  # (B*m, V): BLAS streams the (C, V) copy fastest
     return out.reshape(tokens.shape[0], x.shape[1], c.vocab_size)
 
 

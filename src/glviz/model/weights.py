@@ -468,6 +468,32 @@ def _load_hf(directory: Path) -> Weights:
     return validate(Weights(config, found, load_tokenizer(directory)), st_path)
 
 
+def save_hf(weights: Weights, directory: str | Path) -> Path:
+    """Write a Hugging Face GPT-2 folder (config.json + model.safetensors, the key names and config fields
+    that transformers' save_pretrained uses) that `load_weights` and transformers both read."""
+    from safetensors.numpy import save_file
+
+    c, directory = weights.config, Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tensors = {}
+    for hf_name, ours in _hf_tensor_map(c).items():
+        if ours.endswith(("c_attn.weight", "c_attn.bias")):  # q|k|v fused, as Conv1D stores them
+            value = weights.qkv(int(ours.split(".")[1]))[0 if ours.endswith("weight") else 1]
+        else:
+            value = weights[ours]
+        tensors["transformer." + hf_name] = np.ascontiguousarray(value)
+    if not c.tied_head:
+        tensors["lm_head.weight"] = np.ascontiguousarray(weights["lm_head"])
+    save_file(tensors, str(directory / "model.safetensors"), metadata={"format": "pt"})
+    activation = {"gelu_new": "gelu_new", "gelu": "gelu"}[c.activation]
+    config = {"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "n_layer": c.n_layer,
+              "n_head": c.n_head, "n_embd": c.n_embd, "vocab_size": c.vocab_size, "n_positions": c.block_size,
+              "layer_norm_epsilon": c.layer_norm_eps, "activation_function": activation,
+              "tie_word_embeddings": c.tied_head}  # fmt: skip
+    (directory / "config.json").write_text(json.dumps(config, indent=2))
+    return directory
+
+
 def _check_shape(f: object, key: str, expected: tuple[int, ...], path: Path) -> None:
     shape = tuple(f.get_slice(key).get_shape())  # type: ignore[attr-defined]
     if shape != expected:

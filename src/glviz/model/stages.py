@@ -7,6 +7,7 @@ against keys 0..stop), so the same code serves both, and a dropped value during 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,7 @@ def trace_names(n_layer: int) -> list[str]:
     return [*names, "ln_f.mean", "ln_f.std", "ln_f.out", "logits", "probs.max", "probs.expsum", "probs"]
 
 
+@functools.cache
 def storage_name(name: str) -> tuple[str, int | None]:
     """Where a trace value is stored: q, k and v are parts 0, 1, 2 of the layer's (T, 3, H, A) `attn.qkv`."""
     if name.endswith(_QKV) and name.startswith("layers."):

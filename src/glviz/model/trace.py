@@ -98,6 +98,7 @@ class Trace:
         self._stages, self._stage_of = stages.plan(self.config.n_layer)
         self._section_shapes = section_shapes(self.config)
         self._specs = {n: spec for specs in self._section_shapes.values() for n, spec in specs.items()}
+        self._square = {n for n, (shape, _) in self._specs.items() if shape.count("T") == 2}  # attention
         self._done = 0  # stages 0 .. _done-1 have run for every position
         self._dropped: set[str] = set()  # big sections whose stages ran but whose values were let go
         self._recent: OrderedDict[str, None] = OrderedDict()  # kept big sections, least recently used first
@@ -254,9 +255,15 @@ class Trace:
     def stored(self, name: str, start: int, stop: int) -> np.ndarray:
         """Rows start..stop of stored value `name` in its stored (position-major) shape; for an attention
         matrix, against keys 0..stop. For a dropped value during an append: transient rows."""
+        section, first, last, full = self._places[name]
+        if section not in self._dropped:  # (inline: an append of one token asks ~600 times)
+            buffer = self._sections.get(section)
+            if buffer is None:
+                self.buffer(name)  # allocates the section
+                buffer = self._sections[section]
+            array = buffer[first:last].reshape(full)
+            return array[start:stop, :, :stop] if name in self._square else array[start:stop]
         shape = self._specs[name][0]
-        if self._places[name][0] not in self._dropped:
-            return self.buffer(name)[row_index(shape, start, stop)]
         rows = self._transient.get(name)
         if rows is None or rows.shape != sized(shape, stop - start, stop):
             rows = self._transient[name] = np.empty(sized(shape, stop - start, stop), self.dtype)

@@ -121,6 +121,16 @@ def test_dropped_values_are_recomputed_equal(keep_bytes: int) -> None:
     assert_same_trace(trace, expected)
 
 
+def test_a_value_too_big_for_the_budget_goes_first() -> None:
+    """Logits and probs (2 x 39 x 1000 floats, 312 kB) cannot fit 200 kB whatever else goes: they go, and
+    the two layers' attention (2 x 49 kB) stays, though least recently used."""
+    weights, tokens = MODELS[1][1], MODELS[1][2]
+    trace = Trace(weights, tokens[:39], keep_bytes=200_000)
+    trace["probs.expsum"]
+    assert not trace.computed("logits") and not trace.computed("probs")
+    assert all(trace.computed(f"layers.{i}.attn.{n}") for i in (0, 1) for n in ("scores", "probs"))
+
+
 def test_drop_lets_big_values_go_and_trace_brings_them_back() -> None:
     weights, tokens = MODELS[1][1], MODELS[1][2]
     trace = Trace(weights, tokens)

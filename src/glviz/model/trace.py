@@ -363,16 +363,23 @@ class Trace:
                     self._recent.move_to_end(section)
 
     def _big_bytes(self, section: str) -> int:
-        elements = sum(math.prod(sized(shape, self.T)) for shape, _ in self._section_shapes[section].values())
+        """Memory the section's values take: T rows of their stored width (an attention row is as wide as
+        the capacity, not T)."""
+        shapes = self._section_shapes[section].values()
+        elements = sum(math.prod(sized(shape, self.T, self._capacity)) for shape, _ in shapes)
         return elements * self.dtype.itemsize
 
     def _enforce_budget(self, protect: str | None) -> None:
-        total = sum(self._big_bytes(s) for s in list(self._recent))
-        for section in list(self._recent):
+        """Drop big sections beyond keep_bytes: first one that alone exceeds it (keeping the others would
+        not make it fit), then the least recently used; never `protect`, the one just asked for."""
+        sizes = {s: self._big_bytes(s) for s in list(self._recent)}
+        order = sorted(sizes, key=lambda s: sizes[s] <= self.keep_bytes)  # stable: oversized first, then LRU
+        total = sum(sizes.values())
+        for section in order:
             if total <= self.keep_bytes:
                 break
             if section != protect:
-                total -= self._big_bytes(section)
+                total -= sizes[section]
                 self._drop(section)
 
     def _drop(self, section: str) -> None:

@@ -19,8 +19,10 @@ and ln_f.out when asked for again.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -30,12 +32,14 @@ import numpy as np
 from glviz.errors import GlvizError
 from glviz.model import arena, stages
 from glviz.model.arena import ARENAS, buffer_layout, row_index, section_shapes, sized
+from glviz.model.config import GPTConfig
 from glviz.model.tokens import check_tokens
 from glviz.model.weights import Weights
 
 # Droppable values kept: everything of GPT-2 small at T=128 (69 MB); at T=1024, two layers' attention
 # (96 MB each), not the logits and probabilities (412 MB: `rows` computes the rows asked for).
 KEEP_BYTES = 256 << 20
+PUBLISH_EVERY = 0.002  # seconds: how often a long computation makes its finished values visible
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,22 @@ class TraceSnapshot(Mapping):
         return name in self.values
 
 
+@functools.cache
+def _storage_facts(config: GPTConfig) -> tuple[dict, dict, set, dict]:
+    """Per model shape, made once: the sections' specs, every stored name's spec, the attention matrices
+    (two token axes), and for every trace and stored name (stored name, part, transpose, section)."""
+    sections = section_shapes(config)
+    specs = {n: spec for named in sections.values() for n, spec in named.items()}
+    square = {n for n, (shape, _) in specs.items() if shape.count("T") == 2}
+    section_of = {n: section for section, named in sections.items() for n in named}
+    how = {}
+    for name in [*stages.trace_names(config.n_layer), *specs]:
+        base, part = stages.storage_name(name)
+        if base in specs:
+            how[name] = (base, part, specs[base][1], section_of[base])
+    return sections, specs, square, how
+
+
 class Trace:
     """Every intermediate of a forward pass by name (../shared/design.md), lazily computed; see the module."""
 
@@ -88,7 +108,7 @@ class Trace:
         self.weights = weights
         self.config = weights.config
         self.dtype = np.dtype(dtype)
-        self.keep_bytes = keep_bytes  # droppable values kept beyond this are dropped, least recent first
+        self.keep_bytes = keep_bytes  # droppable values beyond this are let go (see _enforce_budget)
         T = int(tokens.shape[0])
         self._capacity = min(max(T, capacity or T), self.config.block_size)
         self._places, self._sizes = buffer_layout(self.config, self._capacity)
@@ -96,9 +116,8 @@ class Trace:
         self._token_buffer = np.zeros(self._capacity, dtype=np.int64)
         self._token_buffer[:T] = tokens
         self._stages, self._stage_of = stages.plan(self.config.n_layer)
-        self._section_shapes = section_shapes(self.config)
-        self._specs = {n: spec for specs in self._section_shapes.values() for n, spec in specs.items()}
-        self._square = {n for n, (shape, _) in self._specs.items() if shape.count("T") == 2}  # attention
+        self._section_shapes, self._specs, self._square, self._how = _storage_facts(self.config)
+        self._arrays: dict[str, np.ndarray] = {}  # storage name -> its capacity-sized array, as made
         self._done = 0  # stages 0 .. _done-1 have run for every position
         self._dropped: set[str] = set()  # big sections whose stages ran but whose values were let go
         self._recent: OrderedDict[str, None] = OrderedDict()  # kept big sections, least recently used first
@@ -163,7 +182,7 @@ class Trace:
 
     def token_axis(self, name: str) -> int:
         """The axis of `name` that runs over positions (the query axis of an attention matrix)."""
-        perm = self._specs.get(stages.storage_name(name)[0], ((), None))[1]
+        perm = self._how[name][2] if name in self._how else None
         return 0 if perm is None else perm.index(0)
 
     # ---- computing (one thread at a time)
@@ -241,27 +260,27 @@ class Trace:
         return self._token_buffer[start:stop]
 
     def _section_of(self, name: str) -> str:
-        base = stages.storage_name(name)[0]
-        return self._places[base][0] if base in self._places else ""
+        how = self._how.get(name)
+        return "" if how is None else how[3]
 
     def buffer(self, name: str) -> np.ndarray:
         """The whole capacity-sized array of storage name `name`, its section allocated on first use."""
-        section, start, stop, shape = self._places[name]
-        buffer = self._sections.get(section)
-        if buffer is None:
-            buffer = self._sections[section] = ARENAS.take(self._sizes[section], self.dtype)
-        return buffer[start:stop].reshape(shape)
+        array = self._arrays.get(name)
+        if array is None:
+            section, start, stop, shape = self._places[name]
+            buffer = self._sections.get(section)
+            if buffer is None:
+                buffer = self._sections[section] = ARENAS.take(self._sizes[section], self.dtype)
+            array = self._arrays[name] = buffer[start:stop].reshape(shape)
+        return array
 
     def stored(self, name: str, start: int, stop: int) -> np.ndarray:
         """Rows start..stop of stored value `name` in its stored (position-major) shape; for an attention
         matrix, against keys 0..stop. For a dropped value during an append: transient rows."""
-        section, first, last, full = self._places[name]
-        if section not in self._dropped:  # (inline: an append of one token asks ~600 times)
-            buffer = self._sections.get(section)
-            if buffer is None:
-                self.buffer(name)  # allocates the section
-                buffer = self._sections[section]
-            array = buffer[first:last].reshape(full)
+        if self._how[name][3] not in self._dropped:
+            array = self._arrays.get(name)
+            if array is None:
+                array = self.buffer(name)
             return array[start:stop, :, :stop] if name in self._square else array[start:stop]
         shape = self._specs[name][0]
         rows = self._transient.get(name)
@@ -272,10 +291,9 @@ class Trace:
     def at(self, name: str, start: int, stop: int) -> np.ndarray:
         """Rows start..stop of trace value `name` in its trace shape (a view of `stored`): where a stage
         writes them and later stages read them."""
-        base, part = stages.storage_name(name)
+        base, part, perm, _ = self._how[name]
         array = self.stored(base, start, stop)
         array = array if part is None else array[:, part]
-        perm = self._specs[base][1]
         return array if perm is None else array.transpose(perm)
 
     def scratch(self, name: str, rows: int, width: int) -> np.ndarray:
@@ -306,6 +324,7 @@ class Trace:
         for old in self._sections.values():
             ARENAS.forget(old)
         self._places, self._sizes, self._sections = places, sizes, sections
+        self._arrays.clear()
         self._token_buffer, self._capacity = tokens, capacity
 
     def _views(self, T: int, names) -> dict[str, np.ndarray]:
@@ -344,12 +363,18 @@ class Trace:
     # ---- internals: running stages, dropping and restoring big values
 
     def _run_to(self, stage: int, protect: str | None) -> None:
+        """Run the stages up to `stage` for every position, publishing what is done every PUBLISH_EVERY
+        seconds (readers see a large model's layers arrive; a small model's trace is published once)."""
+        done: list[str] = []
+        published = time.perf_counter()
         while self._done <= stage:
-            names = self._stages[self._done][0]
+            done += self._stages[self._done][0]
             stages.run(self, self._done, 0, self.T)
             self._done += 1
-            self._publish(self.T, names, 0)
             section = stages.releases(self._stages[self._done - 1])
+            if section is not None or self._done > stage or time.perf_counter() - published > PUBLISH_EVERY:
+                self._publish(self.T, tuple(done), 0)
+                done, published = [], time.perf_counter()
             if section is not None:  # its last reader has run: from now on it may be dropped
                 with self._lock:
                     self._recent[section] = None
@@ -387,6 +412,8 @@ class Trace:
             self._recent.pop(section, None)
         self._dropped.add(section)
         ARENAS.forget(self._sections.pop(section))
+        for name in self._section_shapes[section]:
+            self._arrays.pop(name, None)
         self._republish([], list(self._section_shapes[section]))
 
     def _restore(self, section: str) -> None:

@@ -8,8 +8,8 @@ the others.
 
 - kv_step_t1024_s: one KV-cache step (the logits of position 1024 given 1023 cached) - what `glviz generate`
   does per token. Its floor, kv_floor_t1024_s, is the bytes of the weights the step reads (every matrix and
-  the head once) over the memory bandwidth measured in the same run (a large matrix-vector product, the
-  fastest way this machine streams memory into arithmetic).
+  the head once) over the memory bandwidth measured around the steps (a 256 MiB matrix-vector
+  product, the fastest way found here to stream memory into arithmetic: 20-28 GB/s, numpy's sum 16).
 - append_token_t128_s, append_token_t1024_s: Trace.append of one token to a fully computed trace (every
   intermediate of the new position, the app's step before its GPU uploads).
 - peak_rss_t1024_mb: peak memory of a fresh process that loads the checkpoint and grows a trace to 1024.
@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from glviz.bench.common import machine_description, median_seconds, print_result, print_table, requested_runs
+from glviz.bench.forward import bracketed_seconds
 from glviz.model.config import PRESETS, GPTConfig, param_count
 
 MIN_RUNS = 7
@@ -69,16 +70,17 @@ def _tokens(config: GPTConfig, n: int) -> np.ndarray:
 # ---- measurements: f(setup) -> {json key: value}
 
 
-def measure_bandwidth(setup: Setup) -> dict[str, Any]:
-    """Memory bandwidth: bytes of a 256 MiB matrix over the time of one matrix-vector product with it."""
+def bandwidth_product() -> tuple[Callable[[], object], int]:
+    """A matrix-vector product with a 256 MiB matrix, as a callable, and the bytes it streams."""
     matrix = np.random.default_rng(0).standard_normal(BANDWIDTH_MATRIX, dtype=np.float32)
     vector = np.ones(BANDWIDTH_MATRIX[1], np.float32)
-    seconds, _ = median_seconds(lambda: matrix @ vector, runs=max(setup.runs, 9), warmup=2)
-    return {"bandwidth_gbs": matrix.nbytes / seconds / 1e9}
+    return lambda: matrix @ vector, matrix.nbytes
 
 
 def measure_kv_step(setup: Setup, T: int = 1024) -> dict[str, Any]:
-    """One cached step at position T (T - 1 positions in the cache), and its floor."""
+    """One cached step at position T (T - 1 positions in the cache), and its floor: the weights' bytes over
+    the bandwidth, timed just before and after the steps (this machine's speed drifts within minutes; a
+    product between every two steps would evict what a step finds in cache and slow it by half)."""
     from glviz.model.kv import KVCache
 
     config = setup.weights.config
@@ -90,9 +92,12 @@ def measure_kv_step(setup: Setup, T: int = 1024) -> dict[str, Any]:
         cache.step(tokens[T - 1 :], last_only=True)
         cache.truncate(T - 1)
 
-    seconds, _ = median_seconds(step, runs=max(setup.runs, 15), warmup=2)
-    floor = step_weight_bytes(config) / (setup.results["bandwidth_gbs"] * 1e9)
-    return {f"kv_step_t{T}_s": seconds, f"kv_floor_t{T}_s": floor, f"kv_ratio_t{T}": seconds / floor}
+    product, nbytes = bandwidth_product()
+    steps, products = bracketed_seconds(step, product, max(setup.runs, 15))  # products before and after
+    seconds, bandwidth = statistics.median(steps), nbytes / statistics.median(products)
+    floor = step_weight_bytes(config) / bandwidth
+    return {"bandwidth_gbs": bandwidth / 1e9, f"kv_step_t{T}_s": seconds, f"kv_floor_t{T}_s": floor,
+            f"kv_ratio_t{T}": seconds / floor}
 
 
 def measure_torch_kv_step(setup: Setup, T: int = 1024) -> dict[str, Any]:
@@ -141,7 +146,7 @@ def measure_append(setup: Setup, sizes: tuple[int, ...] = (128, 1024)) -> dict[s
 def grown_trace_peak_rss(directory: str, T: int = 1024, prompt: int = 8, chunk: int = 32) -> dict[str, Any]:
     """In a fresh process: load the checkpoint, trace `prompt` tokens fully, append up to T (by `chunk`
     tokens at a time: the same values kept as one by one, in a thirtieth of the time); peak RSS."""
-    from glviz.bench.common import peak_rss_mb
+    from glviz.bench.common import own_peak_rss_mb
     from glviz.model.trace import Trace
     from glviz.model.weights import load_weights
 
@@ -151,7 +156,7 @@ def grown_trace_peak_rss(directory: str, T: int = 1024, prompt: int = 8, chunk: 
     trace["probs"]
     for t in range(prompt, T, chunk):
         trace.append(tokens[t : min(t + chunk, T)])
-    return {"T": trace.T, "peak_rss_mb": peak_rss_mb()}
+    return {"T": trace.T, "peak_rss_mb": own_peak_rss_mb()}
 
 
 def measure_peak_rss(setup: Setup, T: int = 1024) -> dict[str, Any]:
@@ -166,7 +171,6 @@ def measure_peak_rss(setup: Setup, T: int = 1024) -> dict[str, Any]:
 
 
 MEASUREMENTS: list[Callable[[Setup], dict[str, Any]]] = [
-    measure_bandwidth,
     measure_kv_step,
     measure_torch_kv_step,
     measure_append,

@@ -203,7 +203,8 @@ class Trace:
     def full(self) -> dict[str, np.ndarray]:
         """Compute everything; every trace value by name (dropped values are recomputed for the result)."""
         self["probs"]
-        return {name: self[name] for name in self._stage_of}
+        values = self._state.values
+        return {name: values[name] if name in values else self[name] for name in self._stage_of}
 
     def rows(self, name: str, start: int, stop: int) -> np.ndarray:
         """Rows start..stop of `name` along its token axis (attention: those queries against every key).

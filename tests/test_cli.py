@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from glviz import __version__
 from glviz.cli import main
+from glviz.model.config import GPTConfig
+from glviz.model.generate import generate
+from glviz.model.weights import random_weights, save_npz
 
 
 def test_version_prints_the_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -46,3 +53,38 @@ def test_nano_generation_stops_at_the_end_of_its_context(capsys: pytest.CaptureF
     assert "stopped after 6 new tokens" in out.err
     assert main(["generate", "--tokens", ",".join(["0"] * 12), "--max-new-tokens", "1"]) == 2
     assert capsys.readouterr().err == "glviz: error: the sort model reads at most 11 tokens (12 tokens)\n"
+
+
+def test_generate_streams_tokens_and_ctrl_c_keeps_them(tmp_path: Path) -> None:
+    """A real process: ids arrive while it still runs (flushed one by one); SIGINT ends it with status 130,
+    the ids printed so far, a newline, and one line on stderr."""
+
+
+    # A long context, so that generation would run for minutes if not interrupted.
+    config = GPTConfig(n_layer=1, n_head=2, n_embd=8, vocab_size=50, block_size=100_000)
+    weights = random_weights(config, std=0.5)
+    save_npz(weights, tmp_path / "long.npz")
+    argv = ["generate", "--weights", str(tmp_path / "long.npz"), "--tokens", "1,2,3", "--ids",
+            "--max-new-tokens", "99990"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "glviz", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a shell starts it
+    )
+    try:
+        printed = b""
+        while printed.count(b" ") < 20:  # at least 21 ids, read while the process is still generating
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            assert chunk, proc.stderr.read()
+            printed += chunk
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGINT)
+        rest, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    out = (printed + rest).decode()
+    assert proc.returncode == 130
+    assert err.decode() == "glviz: interrupted\n"
+    assert out.endswith("\n") and out.count("\n") == 1
+    ids = [int(t) for t in out.split()]
+    assert len(ids) >= 21
+    assert ids == generate(weights, [1, 2, 3], len(ids)).tolist()

@@ -19,7 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "trace": ("trace", "run the forward pass and write every intermediate to .npz"),
     "generate": ("generate", "generate tokens (sort letters with the nano model, or continue a prompt)"),
     "train-sort": ("train_sort", "train the nano model on the letter-sorting task"),
-    "bench": ("bench", "measure speed and memory (forward, render, app)"),
+    "bench": ("bench", "measure speed and memory (forward, render, app, gpt2)"),
 }
 
 

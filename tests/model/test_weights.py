@@ -18,101 +18,9 @@ from glviz.model.config import GPTConfig
 from glviz.model.forward import Trace, logits, trace_names
 from glviz.model.generate import generate
 from glviz.model.tokenizer import Tokenizer, load_tokenizer
-from glviz.model.weights import Weights, load_weights, random_weights, save_npz, weight_names
+from glviz.model.weights import Weights, load_weights, save_npz, weight_names
 
-SENTENCES = [
-    "The quick brown fox jumps over the lazy dog.",
-    "A transformer predicts the next token from the tokens before it.",
-    "Every number the model computes can be shown as a small coloured cell.",
-    "Attention mixes information between positions; the MLP works on each position alone.",
-]
-
-TINY = GPTConfig(n_layer=2, n_head=2, n_embd=12, vocab_size=320, block_size=16, name="tiny")
-
-
-def _varied_weights(config: GPTConfig, seed: int = 0) -> Weights:
-    """Random weights with random biases and gains, so that a mix-up of any two tensors changes the logits."""
-    weights = random_weights(config, seed=seed, std=0.2)
-    rng = np.random.default_rng(seed + 1)
-    for name, array in weights.tensors.items():
-        if array.ndim == 1:
-            array[...] = (1.0 if name.endswith("gamma") else 0.0) + 0.1 * rng.standard_normal(array.shape)
-    return weights
-
-
-def hf_tensors(
-    weights: Weights, *, prefix: bool = True, buffers: bool = True, lm_head: bool = False
-) -> dict[str, np.ndarray]:
-    """Our weights under Hugging Face GPT-2 names, in its Conv1D (in, out) layout."""
-    c = weights.config
-    pre = "transformer." if prefix else ""
-    out = {
-        pre + "wte.weight": weights["wte"],
-        pre + "wpe.weight": weights["wpe"],
-        pre + "ln_f.weight": weights["ln_f.gamma"],
-        pre + "ln_f.bias": weights["ln_f.beta"],
-    }
-    for i in range(c.n_layer):
-        h, p = f"{pre}h.{i}.", f"layers.{i}."
-        out[h + "ln_1.weight"] = weights[p + "ln1.gamma"]
-        out[h + "ln_1.bias"] = weights[p + "ln1.beta"]
-        out[h + "attn.c_attn.weight"] = np.concatenate([weights[p + f"attn.w{n}"] for n in "qkv"], axis=1)
-        out[h + "attn.c_attn.bias"] = np.concatenate([weights[p + f"attn.b{n}"] for n in "qkv"])
-        out[h + "attn.c_proj.weight"] = weights[p + "attn.wproj"]
-        out[h + "attn.c_proj.bias"] = weights[p + "attn.bproj"]
-        out[h + "ln_2.weight"] = weights[p + "ln2.gamma"]
-        out[h + "ln_2.bias"] = weights[p + "ln2.beta"]
-        out[h + "mlp.c_fc.weight"] = weights[p + "mlp.wfc"]
-        out[h + "mlp.c_fc.bias"] = weights[p + "mlp.bfc"]
-        out[h + "mlp.c_proj.weight"] = weights[p + "mlp.wproj"]
-        out[h + "mlp.c_proj.bias"] = weights[p + "mlp.bproj"]
-        if buffers:
-            T = c.block_size
-            out[h + "attn.bias"] = np.tril(np.ones((T, T), np.float32))[None, None]
-            out[h + "attn.masked_bias"] = np.array(-1e4, np.float32)
-    if lm_head or not c.tied_head:
-        out["lm_head.weight"] = weights["lm_head"]
-    return {k: np.ascontiguousarray(v) for k, v in out.items()}
-
-
-def hf_config(config: GPTConfig) -> dict:
-    return {
-        "model_type": "gpt2",
-        "architectures": ["GPT2LMHeadModel"],
-        "n_layer": config.n_layer,
-        "n_head": config.n_head,
-        "n_embd": config.n_embd,
-        "vocab_size": config.vocab_size,
-        "n_positions": config.block_size,
-        "n_ctx": config.block_size,
-        "layer_norm_epsilon": config.layer_norm_eps,
-        "activation_function": {"gelu_new": "gelu_new", "gelu": "gelu"}[config.activation],
-        "tie_word_embeddings": config.tied_head,
-    }
-
-
-def write_checkpoint(
-    directory: Path, weights: Weights, *, tokenizer: str | None = "json", **options: bool
-) -> Path:
-    """A Hugging Face GPT-2 folder: config.json, model.safetensors and optionally a trained BPE tokenizer."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "config.json").write_text(json.dumps(hf_config(weights.config)))
-    save_file(hf_tensors(weights, **options), str(directory / "model.safetensors"), metadata={"format": "pt"})
-    if tokenizer is not None:
-        write_tokenizer(directory, tokenizer)
-    return directory
-
-
-def write_tokenizer(directory: Path, form: str) -> None:
-    """A byte-level BPE trained on a few sentences: tokenizer.json ("json") or vocab.json + merges.txt."""
-    from tokenizers import ByteLevelBPETokenizer
-
-    bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(SENTENCES, vocab_size=TINY.vocab_size, min_frequency=1, show_progress=False)
-    if form == "json":
-        bpe.save(str(directory / "tokenizer.json"))
-    else:
-        bpe.save_model(str(directory))
+from .helpers import SENTENCES, TINY, hf_config, hf_tensors, varied_weights, write_checkpoint, write_tokenizer
 
 
 def assert_same_weights(a: Weights, b: Weights) -> None:
@@ -127,7 +35,7 @@ def assert_same_weights(a: Weights, b: Weights) -> None:
 @pytest.mark.parametrize("prefix", [True, False], ids=["prefix", "no-prefix"])
 @pytest.mark.parametrize("buffers", [True, False], ids=["buffers", "no-buffers"])
 def test_hf_checkpoint_round_trip(tmp_path: Path, prefix: bool, buffers: bool) -> None:
-    weights = _varied_weights(TINY)
+    weights = varied_weights(TINY)
     loaded = load_weights(write_checkpoint(tmp_path / "ckpt", weights, prefix=prefix, buffers=buffers))
     assert_same_weights(weights, loaded)
     assert loaded.config.block_size == TINY.block_size and loaded.config.activation == "gelu_new"
@@ -137,7 +45,7 @@ def test_hf_checkpoint_round_trip(tmp_path: Path, prefix: bool, buffers: bool) -
 
 
 def test_hf_tied_checkpoint_with_lm_head_copy_stays_tied(tmp_path: Path) -> None:
-    weights = _varied_weights(TINY)
+    weights = varied_weights(TINY)
     loaded = load_weights(write_checkpoint(tmp_path / "ckpt", weights, lm_head=True))
     assert loaded.config.tied_head and "lm_head" not in loaded.tensors
     assert loaded["lm_head"] is loaded["wte"]
@@ -147,7 +55,7 @@ def test_hf_untied_checkpoint_uses_its_own_head(tmp_path: Path) -> None:
     config = GPTConfig(
         n_layer=1, n_head=3, n_embd=9, vocab_size=320, block_size=8, tied_head=False, activation="gelu"
     )
-    weights = _varied_weights(config, seed=4)
+    weights = varied_weights(config, seed=4)
     assert not np.array_equal(weights["lm_head"], weights["wte"])
     loaded = load_weights(write_checkpoint(tmp_path / "ckpt", weights))
     assert not loaded.config.tied_head and loaded.config.activation == "gelu"
@@ -156,12 +64,12 @@ def test_hf_untied_checkpoint_uses_its_own_head(tmp_path: Path) -> None:
 
 
 def test_hf_checkpoint_path_may_name_the_safetensors_file(tmp_path: Path) -> None:
-    directory = write_checkpoint(tmp_path / "ckpt", _varied_weights(TINY))
+    directory = write_checkpoint(tmp_path / "ckpt", varied_weights(TINY))
     assert load_weights(directory / "model.safetensors").config.n_embd == TINY.n_embd
 
 
 def test_hf_float16_checkpoint_is_read_as_float32(tmp_path: Path) -> None:
-    weights = _varied_weights(TINY)
+    weights = varied_weights(TINY)
     directory = tmp_path / "ckpt"
     directory.mkdir()
     (directory / "config.json").write_text(json.dumps(hf_config(TINY)))
@@ -177,7 +85,7 @@ def test_npz_round_trip(tmp_path: Path) -> None:
         TINY,
         GPTConfig(n_layer=1, n_head=1, n_embd=4, vocab_size=3, block_size=5, tied_head=False),
     ):
-        weights = _varied_weights(config)
+        weights = varied_weights(config)
         save_npz(weights, tmp_path / "w.npz")
         loaded = load_weights(tmp_path / "w.npz")
         assert loaded.config == config
@@ -210,7 +118,7 @@ def test_both_tokenizer_forms_agree(tmp_path: Path) -> None:
 
 
 def test_generate_command_prints_ids_and_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    weights = _varied_weights(TINY, seed=7)
+    weights = varied_weights(TINY, seed=7)
     directory = write_checkpoint(tmp_path / "ckpt", weights, tokenizer="vocab-merges")
     prompt = "The quick brown fox"
     assert (
@@ -235,7 +143,7 @@ def test_generate_command_prints_ids_and_text(tmp_path: Path, capsys: pytest.Cap
 def test_sampling_is_reproducible_and_respects_top_k(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    weights = _varied_weights(TINY, seed=8)
+    weights = varied_weights(TINY, seed=8)
     directory = write_checkpoint(tmp_path / "ckpt", weights)
     args = [
         "generate",
@@ -266,17 +174,20 @@ def test_sampling_is_reproducible_and_respects_top_k(
     assert not np.array_equal(generate(weights, [1, 2, 3], 12, temperature=5.0, seed=0), greedy)
 
 
-def test_generation_slides_past_the_context(tmp_path: Path) -> None:
-    weights = _varied_weights(TINY, seed=9)
-    new = generate(weights, list(range(TINY.block_size)), 3)
-    assert new.shape == (3,)
-    assert new[0] == int(np.argmax(logits(weights, list(range(TINY.block_size)))[-1]))
+def test_generation_stops_at_the_context(tmp_path: Path) -> None:
+    """The KV cache holds the context: a full prompt gets one new token, and asking for more says how many."""
+    weights = varied_weights(TINY, seed=9)
+    new = generate(weights, list(range(TINY.block_size)), 1)
+    assert new.tolist() == [int(np.argmax(logits(weights, list(range(TINY.block_size)))[-1]))]
+    with pytest.raises(GlvizError, match="context of 16 tokens: at most 6 after a 11-token prompt \\(7\\)"):
+        generate(weights, list(range(11)), 7)
+    assert len(generate(weights, list(range(11)), 6)) == 6
 
 
 def test_trace_command_writes_every_value_and_the_config(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    weights = _varied_weights(TINY, seed=5)
+    weights = varied_weights(TINY, seed=5)
     directory = write_checkpoint(tmp_path / "ckpt", weights)
     out = tmp_path / "trace.npz"
     assert main(["trace", "--weights", str(directory), "--prompt", "The lazy dog", "--out", str(out)]) == 0
@@ -297,7 +208,7 @@ def test_trace_command_writes_every_value_and_the_config(
 def test_trace_command_with_our_npz_and_letters(tmp_path: Path) -> None:
     """--input letters run the sequence the app shows: the 6 letters and the first 5 greedy outputs."""
     config = GPTConfig(n_layer=1, n_head=2, n_embd=8, vocab_size=3, block_size=11, tied_head=False)
-    save_npz(_varied_weights(config), tmp_path / "sort.npz")
+    save_npz(varied_weights(config), tmp_path / "sort.npz")
     out = tmp_path / "t.npz"
     assert (
         main(["trace", "--weights", str(tmp_path / "sort.npz"), "--input", "cbabbc", "--out", str(out)]) == 0
@@ -320,7 +231,7 @@ def test_trace_command_with_our_npz_and_letters(tmp_path: Path) -> None:
 def test_logits_match_transformers_when_installed(tmp_path: Path, config: GPTConfig) -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is not installed")
     transformers = pytest.importorskip("transformers", reason="transformers is not installed")
-    weights = _varied_weights(config, seed=11)
+    weights = varied_weights(config, seed=11)
     directory = write_checkpoint(tmp_path / "ckpt", weights, tokenizer=None)
     model = transformers.GPT2LMHeadModel.from_pretrained(str(directory)).eval()
     tokens = [3, 1, 4, 1, 5, 9, 2, 6][: config.block_size]
@@ -347,7 +258,7 @@ def _error_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
 
 
 def _good_checkpoint(tmp_path: Path) -> Path:
-    return write_checkpoint(tmp_path / "ckpt", _varied_weights(TINY), tokenizer=None)
+    return write_checkpoint(tmp_path / "ckpt", varied_weights(TINY), tokenizer=None)
 
 
 def _write(directory: Path, name: str, data: bytes) -> Path:
@@ -475,13 +386,13 @@ def test_bad_npz_is_one_error_line(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_npz_with_wrong_shape_or_nan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    weights = _varied_weights(TINY)
+    weights = varied_weights(TINY)
     weights.tensors["layers.1.mlp.wproj"] = weights["layers.1.mlp.wproj"][:, :5]
     save_npz(weights, tmp_path / "shape.npz")
     assert "has shape (48, 5), config says (48, 12)" in _error_line(
         capsys, ["generate", "--weights", str(tmp_path / "shape.npz"), "--tokens", "1"]
     )
-    weights = _varied_weights(TINY)
+    weights = varied_weights(TINY)
     weights["layers.0.ln1.gamma"][2] = np.inf
     save_npz(weights, tmp_path / "inf.npz")
     assert "layers.0.ln1.gamma contains 1 NaN or Inf" in _error_line(
@@ -504,6 +415,16 @@ BAD_ARGUMENTS = {
     "negative temperature": (["--tokens", "1", "--temperature", "-1"], "temperature"),
     "no input at all": ([], "one of the arguments --input --tokens --prompt is required"),
     "unknown preset": (["--model", "gpt5", "--tokens", "1"], "unknown model"),
+    "token id beyond 64 bits": (
+        ["--tokens", "5,99999999999999999999999"],
+        "token id outside any vocabulary (99999999999999999999999)",
+    ),
+    "negative seed, greedy": (["--tokens", "1", "--seed", "-1"], "--seed must not be negative (-1)"),
+    "negative seed, sampling": (["--tokens", "1", "--seed", "-5", "--temperature", "1"], "negative (-5)"),
+    "max new tokens past the context": (
+        ["--tokens", "1,2,3", "--max-new-tokens", "15"],
+        "past the model's context of 16 tokens: at most 14 after a 3-token prompt (15)",
+    ),
 }
 
 
@@ -515,6 +436,43 @@ def test_bad_arguments_are_one_error_line(
     directory = _good_checkpoint(tmp_path)
     argv = ["generate", *(["--weights", str(directory)] if "--model" not in extra else []), *extra]
     assert message in _error_line(capsys, argv)
+
+
+def test_prompt_longer_than_the_context(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = write_checkpoint(tmp_path / "ckpt", varied_weights(TINY))
+    prompt = " ".join(SENTENCES)
+    n = len(load_tokenizer(directory).encode(prompt))
+    assert n > TINY.block_size
+    for command in (["generate"], ["trace", "--out", str(tmp_path / "t.npz")]):
+        line = _error_line(capsys, [*command, "--weights", str(directory), "--prompt", prompt])
+        assert line == f"glviz: error: more tokens than the model's context of 16 ({n} tokens)"
+
+
+def test_tokenizer_larger_than_the_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A byte-level BPE has at least 256 ids: a model of 260 cannot run all of them."""
+    config = GPTConfig(n_layer=1, n_head=2, n_embd=8, vocab_size=260, block_size=16)
+    directory = write_checkpoint(tmp_path / "ckpt", varied_weights(config))
+    size = load_tokenizer(directory).vocab_size
+    line = _error_line(capsys, ["generate", "--weights", str(directory), "--prompt", "The fox"])
+    where = directory / "tokenizer.json"
+    assert line == f"glviz: error: the tokenizer's vocabulary ({size} tokens) is larger than the model's " \
+                   f"(260) ({where})"
+    # --tokens does not use the tokenizer: fine
+    assert main(["generate", "--weights", str(directory), "--tokens", "1", "--max-new-tokens", "1"]) == 0
+
+
+def test_tokenizer_that_cannot_encode_the_prompt(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tokenizers import Tokenizer as Backend
+    from tokenizers.models import WordLevel
+    from tokenizers.pre_tokenizers import Whitespace
+
+    directory = write_checkpoint(tmp_path / "ckpt", varied_weights(TINY), tokenizer=None)
+    words = Backend(WordLevel({"hello": 0, "world": 1}))  # no unknown token: other words cannot be encoded
+    words.pre_tokenizer = Whitespace()
+    words.save(str(directory / "tokenizer.json"))
+    line = _error_line(capsys, ["generate", "--weights", str(directory), "--prompt", "hello there"])
+    reason = "WordLevel error: Missing [UNK] token from the vocabulary"
+    assert line == f"glviz: error: the tokenizer cannot encode the prompt: {reason} ('hello there')"
 
 
 def test_trace_to_missing_folder_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -535,7 +493,7 @@ def test_trace_to_missing_folder_is_an_error(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_bad_input_through_a_real_process(tmp_path: Path) -> None:
-    directory = write_checkpoint(tmp_path / "ckpt", _varied_weights(TINY), tokenizer=None)
+    directory = write_checkpoint(tmp_path / "ckpt", varied_weights(TINY), tokenizer=None)
     (directory / "model.safetensors").write_bytes((directory / "model.safetensors").read_bytes()[:100])
     for argv in (
         ["generate", "--weights", str(directory), "--tokens", "1"],

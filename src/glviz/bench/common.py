@@ -34,6 +34,19 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def own_peak_rss_mb() -> float:
+    """Peak resident set size of this program since it started (Linux VmHWM), in MB. Unlike ru_maxrss, it
+    does not count the parent's memory that a child started by fork held until its exec."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return peak_rss_mb()
+
+
 def current_rss_mb() -> float:
     """Current resident set size of this process, in MB (Linux /proc; falls back to the peak)."""
     try:

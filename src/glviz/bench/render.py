@@ -28,14 +28,13 @@ def measure(preset: str, frames: int = MIN_FRAMES) -> dict:
     """Measure one preset in this process (what the child process runs)."""
     from glviz.bench.common import peak_rss_mb
     from glviz.commands.render import load_scene_data
-    from glviz.model.sort_task import DEFAULT_LETTERS
     from glviz.render.camera import OrbitCamera, overview_pose
     from glviz.render.context import create_standalone_context, renderer_name
     from glviz.render.offscreen import OffscreenRenderer
     from glviz.scene import SceneState
 
     try:
-        layout, trace = load_scene_data(preset, None, DEFAULT_LETTERS)
+        layout, trace = load_scene_data(preset, None)
     except Exception:  # nano not trained yet: its layout with random weights still measures the renderer
         layout, trace = _random_nano()
     ctx = create_standalone_context()

@@ -1,11 +1,11 @@
-"""`glviz bench {forward,render,app}`: speed and memory, medians of several runs."""
+"""`glviz bench {forward,render,app,gpt2}`: speed and memory, medians of several runs."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 
-TARGETS = ("forward", "render", "app")
+TARGETS = ("forward", "render", "app", "gpt2")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

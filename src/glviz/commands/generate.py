@@ -40,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.seed < 0:
+        raise GlvizError(f"--seed must not be negative ({args.seed})")
     if args.input is not None:
         from glviz.model.sort_task import format_letters, greedy_sort, parse_letters
 
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         require_sort_model(weights)
         print(format_letters(greedy_sort(weights, letters[None, :])[0]))
         return 0
-    from glviz.model.generate import generate
+    from glviz.model.generate import generate_stream
 
     weights, tokens = model_and_tokens(args)
     if args.weights is None and args.model not in (None, "nano"):
@@ -60,24 +62,53 @@ def run(args: argparse.Namespace) -> int:
                          "noise; give --weights for a trained one\n")
     max_new, context = args.max_new_tokens, weights.config.block_size
     if is_sort_model(weights) and max_new > context + 1 - len(tokens):
-        # The sort model was trained on sequences of its context length only: what it would say past the
-        # context (cropped) is meaningless, so stop at the last position's prediction.
+        # The sort model was trained on sequences of its context length only: stop at the last position's
+        # prediction, as it always has, rather than refuse.
         max_new = context + 1 - len(tokens)
         if max_new <= 0:
             raise GlvizError(f"the sort model reads at most {context} tokens ({len(tokens)} tokens)")
         sys.stderr.write(f"glviz: note: stopped after {max_new} new tokens: the sort model's context is "
                          f"{context} tokens\n")
-    new = generate(
-        weights,
-        tokens,
-        max_new,
-        temperature=args.temperature,
-        top_k=args.top_k,
-        top_p=args.top_p,
-        seed=args.seed,
-    )
-    if args.ids or weights.tokenizer is None:
-        print(" ".join(str(int(t)) for t in new))
-    else:
-        print(weights.tokenizer.decode(new))
+    stream = generate_stream(weights, tokens, max_new, temperature=args.temperature, top_k=args.top_k,
+                             top_p=args.top_p, seed=args.seed)
+    printer = _Printer(None if args.ids else weights.tokenizer)
+    try:
+        for token in stream:
+            printer.add(token)
+    except KeyboardInterrupt:  # Ctrl+C: what is printed stays, on a line of its own
+        printer.end()
+        raise
+    printer.end()
     return 0
+
+
+class _Printer:
+    """Prints tokens as they come, flushed: ids separated by spaces, or text (a character split over several
+    byte-level tokens is held back until it is whole)."""
+
+    def __init__(self, tokenizer) -> None:
+        self.tokenizer = tokenizer
+        self.ids: list[int] = []
+        self.shown = ""
+
+    def add(self, token: int) -> None:
+        self.ids.append(token)
+        if self.tokenizer is None:
+            self._write(("" if len(self.ids) == 1 else " ") + str(token))
+            return
+        text = self.tokenizer.decode(self.ids)
+        if not text.endswith("\ufffd") and text.startswith(self.shown):
+            self._write(text[len(self.shown):])
+            self.shown = text
+
+    def end(self) -> None:
+        if self.tokenizer is not None:
+            text = self.tokenizer.decode(self.ids)
+            if text.startswith(self.shown):
+                self._write(text[len(self.shown):])
+        self._write("\n")
+
+    @staticmethod
+    def _write(text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()

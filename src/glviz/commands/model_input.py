@@ -50,6 +50,9 @@ def parse_token_list(text: str) -> np.ndarray:
         raise GlvizError(f"--tokens must be integer ids separated by commas ({text!r})") from None
     if not ids:
         raise GlvizError(f"--tokens must list at least one token id ({text!r})")
+    too_large = [i for i in ids if not -(2**63) <= i < 2**63]
+    if too_large:  # beyond any vocabulary (and beyond int64, where numpy would raise OverflowError)
+        raise GlvizError(f"token id outside any vocabulary ({too_large[0]})")
     return np.asarray(ids, dtype=np.int64)
 
 
@@ -73,7 +76,13 @@ def prompt_tokens(weights: Weights, text: str) -> np.ndarray:
         raise GlvizError(
             f"this model has no tokenizer, use --tokens instead of --prompt ({weights.config.name})"
         )
-    ids = weights.tokenizer.encode(text)
+    tokenizer = weights.tokenizer
+    if tokenizer.vocab_size > weights.config.vocab_size:
+        raise GlvizError(
+            f"the tokenizer's vocabulary ({tokenizer.vocab_size} tokens) is larger than the model's "
+            f"({weights.config.vocab_size}) ({tokenizer.source})"
+        )
+    ids = tokenizer.encode(text)
     if ids.size == 0:
         raise GlvizError(f"the prompt encodes to no tokens ({text!r})")
     return ids

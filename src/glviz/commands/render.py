@@ -16,12 +16,17 @@ DEFAULT_PROMPT = "The quick brown fox jumps over the lazy dog"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", choices=APP_MODELS, default="nano",
+    parser.add_argument("--model", choices=APP_MODELS,
                         help="which model's layout to draw (default: nano, with its trained values)")
     parser.add_argument("--weights", metavar="PATH",
                         help="a weights file or Hugging Face GPT-2 folder: draw its layout with real values")
-    parser.add_argument("--input", default=DEFAULT_LETTERS, metavar="LETTERS",
+    inputs = parser.add_mutually_exclusive_group()
+    inputs.add_argument("--input", metavar="LETTERS",
                         help=f"nano: six letters of A/B/C to sort (default: {DEFAULT_LETTERS})")
+    inputs.add_argument("--tokens", metavar="IDS",
+                        help="token ids to trace and draw, e.g. 464,2068 (nano or --weights)")
+    inputs.add_argument("--prompt", metavar="TEXT",
+                        help="text to trace and draw, encoded with the checkpoint's tokenizer (--weights)")
     parser.add_argument("--view", default="overview", metavar="VIEW",
                         help="overview (the top of the model up close), whole (every layer and the output), "
                              "input, or a block name like layers.0.attn.h1.q (default: overview)")
@@ -41,37 +46,47 @@ def _default_tokens(weights) -> np.ndarray:
     return np.arange(n, dtype=np.int64) % weights.config.vocab_size
 
 
-def load_scene_data(model: str, weights_path: str | None, letters: str):
-    """(layout, trace or None) for the command's options."""
+def load_scene_data(model: str | None, weights_path: str | None, letters: str | None = None,
+                    tokens: str | None = None, prompt: str | None = None):
+    """(layout, trace or None) for the command's options: a render-only preset has no trace; nano and a
+    checkpoint trace the letters (sort model), the tokens, the prompt, or a default. GlvizError for an
+    option that cannot apply, rather than ignoring it."""
+    from glviz.commands.model_input import is_sort_model, parse_token_list, prompt_tokens, require_sort_model
     from glviz.layout.blocks import build_layout
     from glviz.model.config import get_preset
+    from glviz.model.forward import Trace
 
-    if weights_path is not None:
-        from glviz.model.forward import Trace
+    if model is not None and weights_path is not None:
+        raise GlvizError(f"give --model or --weights, not both ({model}, {weights_path})")
+    if weights_path is None and model not in (None, "nano"):
+        options = (("--input", letters), ("--tokens", tokens), ("--prompt", prompt))
+        given = next((option for option, value in options if value is not None), None)
+        if given is not None:
+            raise GlvizError(f"{given} needs values to draw, and {model} is a layout without weights; "
+                             f"give --weights for a checkpoint ({model})")
+        return build_layout(get_preset(model)), None  # render-only: no values, no per-cell data
+    if weights_path is None:
+        from glviz.model.sort_task import load_nano
+
+        weights = load_nano()
+    else:
         from glviz.model.weights import load_weights
 
         weights = load_weights(weights_path)
-        if weights.config.name == "nano" or weights.config == get_preset("nano"):
-            return _nano(weights, letters)
-        tokens = _default_tokens(weights)
-        trace = Trace(weights, tokens)
-        return build_layout(weights.config, n_tokens=len(tokens)), trace
-    if model == "nano":
-        from glviz.model.sort_task import load_nano
+    if letters is not None or (tokens is None and prompt is None and is_sort_model(weights)):
+        from glviz.model.sort_task import nano_sequence, parse_letters
 
-        return _nano(load_nano(), letters)
-    return build_layout(get_preset(model)), None  # render-only: no values, no per-cell data
-
-
-def _nano(weights, letters: str):
-    from glviz.layout.blocks import build_layout
-    from glviz.model.forward import Trace
-    from glviz.model.sort_task import nano_sequence, parse_letters
-
-    tokens = nano_sequence(weights, parse_letters(letters))
-    trace = Trace(weights, tokens)
+        require_sort_model(weights)
+        sequence = nano_sequence(weights, parse_letters(letters or DEFAULT_LETTERS))
+    elif tokens is not None:
+        sequence = parse_token_list(tokens)
+    elif prompt is not None:
+        sequence = prompt_tokens(weights, prompt)
+    else:
+        sequence = _default_tokens(weights)
+    trace = Trace(weights, sequence)
     trace.full()
-    return build_layout(weights.config, n_tokens=len(tokens)), trace
+    return build_layout(weights.config, n_tokens=len(sequence)), trace
 
 
 def view_pose(layout, view: str, aspect: float | None = None):
@@ -96,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     size = parse_size(args.size)
     out = Path(args.out)
     require_output_folder(out)
-    layout, trace = load_scene_data(args.model, args.weights, args.input)
+    layout, trace = load_scene_data(args.model, args.weights, args.input, args.tokens, args.prompt)
     pose = view_pose(layout, args.view, size[0] / size[1])
 
     from glviz.render.camera import OrbitCamera

@@ -316,9 +316,9 @@ def gather_inputs(dep: Dependency, layout: Layout, trace) -> dict[str, np.ndarra
 
 
 def _gelu(x: float, approximate: str) -> float:
-    if approximate == "tanh":
-        return 0.5 * x * (1.0 + math.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
-    return 0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0)))
+    from glviz.model.ops import gelu  # the forward pass's own GELU, in float64
+
+    return float(gelu(np.array([x], dtype=np.float64), "gelu_new" if approximate == "tanh" else "gelu")[0])
 
 
 def recompute(dep: Dependency, inputs: dict[str, np.ndarray]) -> float:

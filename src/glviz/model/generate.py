@@ -1,16 +1,22 @@
-"""Next-token generation with the batched forward pass: greedy, or sampling (temperature, top-k, top-p)."""
+"""Next-token generation with the KV cache, token by token: greedy, or sampled (temperature, top-k, top-p)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 
 from glviz.errors import GlvizError
-from glviz.model.forward import check_tokens, logits
+from glviz.model.kv import KVCache
+from glviz.model.tokens import check_tokens
 from glviz.model.weights import Weights
 
 
 def check_sampling(
-    temperature: float | None = None, top_k: int | None = None, top_p: float | None = None
+    temperature: float | None = None,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    seed: int | None = None,
 ) -> None:
     """GlvizError for sampling options that mean nothing."""
     if temperature is not None and not (temperature >= 0 and np.isfinite(temperature)):
@@ -19,6 +25,8 @@ def check_sampling(
         raise GlvizError(f"top-k must be at least 1 ({top_k!r})")
     if top_p is not None and not 0 < top_p <= 1:
         raise GlvizError(f"top-p must be in (0, 1] ({top_p!r})")
+    if seed is not None and seed < 0:  # numpy's generators take no negative seed, even when unused
+        raise GlvizError(f"seed must be >= 0 ({seed!r})")
 
 
 def next_token_distribution(
@@ -42,7 +50,7 @@ def next_token_distribution(
     return p
 
 
-def generate(
+def generate_stream(
     weights: Weights,
     tokens: np.ndarray | list[int],
     max_new_tokens: int,
@@ -51,33 +59,49 @@ def generate(
     top_k: int | None = None,
     top_p: float | None = None,
     seed: int | None = None,
-) -> np.ndarray:
-    """The `max_new_tokens` token ids (int64) that follow `tokens`.
+) -> Iterator[int]:
+    """The `max_new_tokens` token ids that follow `tokens`, one at a time as each is chosen.
 
     Greedy (argmax) unless a temperature > 0, top_k or top_p is given; then sampled, reproducibly for a given
-    `seed`. The prompt must fit the context; past it, the model sees the last block_size tokens.
+    `seed`. A KV cache runs the prompt once, then one position per token. Everything is checked before the
+    first token: the prompt and the new tokens must fit the context (the last new token is not run).
     """
     if max_new_tokens < 0:
         raise GlvizError(f"max-new-tokens must be >= 0 ({max_new_tokens})")
-    check_sampling(temperature, top_k, top_p)
-    block = weights.config.block_size
+    check_sampling(temperature, top_k, top_p, seed)
     prompt = np.asarray(tokens)
     if prompt.ndim != 1:
         raise GlvizError(f"generate continues one sequence, not shape {prompt.shape} ({prompt.shape})")
-    # A prompt longer than the context is a user mistake (check_tokens says so); the generated tokens may run
-    # past it, and then the model sees the last block_size tokens, as in nanoGPT.
-    sequence = check_tokens(weights, prompt)
+    prompt = check_tokens(weights, prompt)
+    block = weights.config.block_size
+    room = block + 1 - len(prompt)  # the prediction at the context's last position is the last one
+    if max_new_tokens > room:
+        raise GlvizError(
+            f"max-new-tokens goes past the model's context of {block} tokens: at most {room} after a "
+            f"{len(prompt)}-token prompt ({max_new_tokens})"
+        )
     # Temperature 0 is the greedy limit, whatever top_k and top_p say.
     sampling = temperature != 0 and (temperature is not None or top_k is not None or top_p is not None)
     rng = np.random.default_rng(seed)
-    out: list[int] = []
-    for _ in range(max_new_tokens):
-        last = logits(weights, sequence[-block:], last_only=True)[-1]  # (V,)
-        if sampling:
-            p = next_token_distribution(last, temperature or 1.0, top_k, top_p)
-            token = int(rng.choice(p.size, p=p))
-        else:
-            token = int(np.argmax(last))
-        out.append(token)
-        sequence = np.append(sequence, token)
-    return np.asarray(out, dtype=np.int64)
+    cache = KVCache(weights, capacity=len(prompt) + max(max_new_tokens - 1, 0))
+
+    def tokens_one_by_one() -> Iterator[int]:
+        if max_new_tokens == 0:
+            return
+        last = cache.step(prompt, last_only=True)[-1]  # (V,)
+        for k in range(max_new_tokens):
+            if sampling:
+                p = next_token_distribution(last, temperature or 1.0, top_k, top_p)  # (V,)
+                token = int(rng.choice(p.size, p=p))
+            else:
+                token = int(np.argmax(last))
+            yield token
+            if k + 1 < max_new_tokens:
+                last = cache.step([token], last_only=True)[-1]
+
+    return tokens_one_by_one()
+
+
+def generate(weights: Weights, tokens: np.ndarray | list[int], max_new_tokens: int, **options) -> np.ndarray:
+    """All the token ids (int64) of `generate_stream`, at once."""
+    return np.fromiter(generate_stream(weights, tokens, max_new_tokens, **options), dtype=np.int64)

@@ -47,8 +47,12 @@ class Tokenizer:
         return int(self._backend.get_vocab_size())  # type: ignore[attr-defined]
 
     def encode(self, text: str) -> np.ndarray:
-        """Token ids of `text`, (T,) int64."""
-        ids = self._backend.encode(text).ids  # type: ignore[attr-defined]
+        """Token ids of `text`, (T,) int64; GlvizError when the tokenizer cannot encode it."""
+        try:
+            ids = self._backend.encode(text).ids  # type: ignore[attr-defined]
+        except Exception as exc:  # e.g. a word-level vocabulary without an unknown token
+            reason = _first_line(exc)
+            raise GlvizError(f"the tokenizer cannot encode the prompt: {reason} ({text!r})") from None
         return np.asarray(ids, dtype=np.int64)
 
     def decode(self, ids: Sequence[int] | np.ndarray) -> str:

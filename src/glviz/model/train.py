@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any, TextIO
 import numpy as np
 
 from glviz.model.config import GPTConfig
-from glviz.model.forward import erf
+from glviz.model.ops import (
+    causal_scores,
+    gelu,
+    gelu_grad,
+    layer_norm,
+    linear,
+    merge_heads,
+    softmax,
+    split_heads,
+)
 from glviz.model.weights import weight_shapes
 
 if TYPE_CHECKING:
@@ -26,22 +35,12 @@ Params = dict[str, np.ndarray]
 
 
 # ---------------------------------------------------------------------------------------------------------
-# the derivatives of the two GELUs (the values themselves are glviz.model.forward.gelu)
-
-
-_GELU_NEW_K = math.sqrt(2.0 / math.pi)
+# GELU and its derivative (both from glviz.model.ops, the operations the forward pass uses)
 
 
 def gelu_and_grad(x: np.ndarray, activation: str) -> tuple[np.ndarray, np.ndarray]:
-    """gelu(x) and its derivative d gelu(x) / dx, elementwise (together: they share the costly part)."""
-    if activation == "gelu":
-        cdf = 0.5 * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))  # Phi(x)
-        density = np.exp(-0.5 * x * x) * (1.0 / math.sqrt(2.0 * math.pi))
-        return x * cdf, cdf + x * density
-    tanh_u = np.tanh(_GELU_NEW_K * (x + 0.044715 * x**3))
-    value = 0.5 * x * (1.0 + tanh_u)
-    grad = 0.5 * (1.0 + tanh_u) + 0.5 * x * (1.0 - tanh_u**2) * _GELU_NEW_K * (1.0 + 3 * 0.044715 * x**2)
-    return value, grad
+    """gelu(x) and its derivative d gelu(x) / dx, elementwise."""
+    return gelu(x, activation), gelu_grad(x, activation)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -71,11 +70,8 @@ def init_params(config: GPTConfig, seed: int = 0, dtype=np.float32) -> Params:
 
 
 def _layer_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float):
-    mean = x.mean(axis=-1, keepdims=True)  # (N, 1)
-    centred = x - mean  # (N, C)
-    rstd = 1.0 / np.sqrt((centred * centred).mean(axis=-1, keepdims=True) + eps)  # (N, 1)
-    xhat = centred * rstd  # (N, C)
-    return xhat * gamma + beta, (xhat, rstd)
+    xhat, _, std = layer_norm(x, 1.0, 0.0, eps)  # (N, C) normalised, (N,)
+    return xhat * gamma + beta, (xhat, (1.0 / std)[:, None])
 
 
 def _layer_norm_backward(dout: np.ndarray, gamma: np.ndarray, cache) -> tuple[np.ndarray, ...]:
@@ -93,8 +89,7 @@ def _split_heads(x: np.ndarray, B: int, T: int, H: int) -> np.ndarray:
 
 
 def _merge_heads(x: np.ndarray) -> np.ndarray:
-    B, H, T, A = x.shape
-    return x.transpose(0, 2, 1, 3).reshape(B * T, H * A)  # (B, H, T, A) -> (N, C)
+    return merge_heads(x).reshape(-1, x.shape[1] * x.shape[3])  # (B, H, T, A) -> (N, C)
 
 
 def forward(params: Params, config: GPTConfig, tokens: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
@@ -103,7 +98,6 @@ def forward(params: Params, config: GPTConfig, tokens: np.ndarray) -> tuple[np.n
     C, H = config.n_embd, config.n_head
     eps, activation = config.layer_norm_eps, config.activation
     scale = 1.0 / math.sqrt(config.head_size)
-    causal = np.tril(np.ones((T, T), dtype=bool))  # (T, T)
 
     x = (params["wte"][tokens] + params["wpe"][:T]).reshape(B * T, C)  # (N, C), N = B*T
     layers = []
@@ -112,18 +106,16 @@ def forward(params: Params, config: GPTConfig, tokens: np.ndarray) -> tuple[np.n
         ln1, ln1_cache = _layer_norm(x, params[p + "ln1.gamma"], params[p + "ln1.beta"], eps)  # (N, C)
         w_qkv = np.concatenate([params[p + "attn.wq"], params[p + "attn.wk"], params[p + "attn.wv"]], axis=1)
         b_qkv = np.concatenate([params[p + "attn.bq"], params[p + "attn.bk"], params[p + "attn.bv"]])
-        qkv = ln1 @ w_qkv + b_qkv  # (N, 3C)
-        q, k, v = (_split_heads(qkv[:, j * C:(j + 1) * C], B, T, H) for j in range(3))  # (B, H, T, A) each
-        scores = np.where(causal, (q @ k.transpose(0, 1, 3, 2)) * scale, -np.inf)  # (B, H, T, T)
-        probs = np.exp(scores - scores.max(axis=-1, keepdims=True))  # (B, H, T, T)
-        probs /= probs.sum(axis=-1, keepdims=True)
+        qkv = linear(ln1, w_qkv, b_qkv).reshape(B, T, 3 * C)  # (B, T, 3C)
+        q, k, v = split_heads(qkv, H)  # (B, H, T, A) each
+        probs, _, _ = softmax(causal_scores(q, k))  # (B, H, T, T)
         heads = _merge_heads(probs @ v)  # (N, C)
-        x1 = x + heads @ params[p + "attn.wproj"] + params[p + "attn.bproj"]  # (N, C)
+        x1 = x + linear(heads, params[p + "attn.wproj"], params[p + "attn.bproj"])  # (N, C)
 
         ln2, ln2_cache = _layer_norm(x1, params[p + "ln2.gamma"], params[p + "ln2.beta"], eps)  # (N, C)
-        fc = ln2 @ params[p + "mlp.wfc"] + params[p + "mlp.bfc"]  # (N, 4C)
+        fc = linear(ln2, params[p + "mlp.wfc"], params[p + "mlp.bfc"])  # (N, 4C)
         act, dact_dfc = gelu_and_grad(fc, activation)  # (N, 4C) each
-        x = x1 + act @ params[p + "mlp.wproj"] + params[p + "mlp.bproj"]  # (N, C)
+        x = x1 + linear(act, params[p + "mlp.wproj"], params[p + "mlp.bproj"])  # (N, C)
         layers.append(dict(ln1=ln1, ln1_cache=ln1_cache, w_qkv=w_qkv, q=q, k=k, v=v, probs=probs,
                            heads=heads, ln2=ln2, ln2_cache=ln2_cache, dact_dfc=dact_dfc, act=act))
 

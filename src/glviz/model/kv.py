@@ -1,0 +1,100 @@
+"""Logits without a trace: a key/value cache that runs only new positions, and the batched fast path.
+
+Both run the same function, `run_positions`, on the operations of model/ops.py: the batched path is a run
+of every position with no cache; a cache step is a run of the new positions against the cached keys and values
+of the earlier ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glviz.model.ops import causal_scores, gelu, layer_norm, linear, merge_heads, softmax, split_heads
+from glviz.model.tokens import check_tokens
+from glviz.model.weights import Weights
+
+
+class KVCache:
+    """Keys and values of every layer for the positions run so far, for one sequence (or a batch of B
+    sequences of equal length). Storage for `capacity` positions (default: the context) is taken up front;
+    memory pages are only touched as positions are added."""
+
+    def __init__(self, weights: Weights, capacity: int | None = None, batch: int = 1) -> None:
+        c = weights.config
+        self.weights = weights
+        self.capacity = min(capacity or c.block_size, c.block_size)
+        dtype = weights["wte"].dtype
+        shape = (c.n_layer, batch, c.n_head, self.capacity, c.head_size)  # (L, B, H, capacity, A)
+        self.keys = np.empty(shape, dtype)
+        self.values = np.empty(shape, dtype)
+        self.length = 0  # positions cached
+
+    def step(self, tokens: np.ndarray | list[int], *, last_only: bool = False) -> np.ndarray:
+        """Run new positions: (n,) -> logits (n, V), or (B, n) -> (B, n, V); with last_only, only the last
+        position's logits ((1, V) or (B, 1, V)). Only these positions are computed."""
+        tokens = check_tokens(self.weights, tokens, start=self.length)
+        single = tokens.ndim == 1
+        batch = tokens.reshape(-1, tokens.shape[-1])  # (B, n)
+        if batch.shape[0] != self.keys.shape[1]:
+            raise ValueError(f"this cache holds {self.keys.shape[1]} sequences, not {batch.shape[0]}")
+        if self.length + batch.shape[1] > self.capacity:
+            raise ValueError(f"the cache holds {self.capacity} positions ({self.length} + {batch.shape[1]})")
+        out = run_positions(self.weights, batch, self, last_only=last_only)
+        self.length += batch.shape[1]
+        return out[0] if single else out
+
+    def truncate(self, length: int) -> None:
+        """Forget the positions from `length` on (the cached ones before it stay valid)."""
+        if not 0 <= length <= self.length:
+            raise ValueError(f"cannot truncate {self.length} cached positions to {length}")
+        self.length = length
+
+    def extend(self, layer: int, k: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Store layer `layer`'s keys and values (B, H, n, A) of the new positions; return those of every
+        position so far, (B, H, length + n, A) each."""
+        start, stop = self.length, self.length + k.shape[-2]
+        self.keys[layer, :, :, start:stop] = k
+        self.values[layer, :, :, start:stop] = v
+        return self.keys[layer, :, :, :stop], self.values[layer, :, :, :stop]
+
+
+def run_positions(
+    weights: Weights, tokens: np.ndarray, cache: KVCache | None = None, *, last_only: bool = False
+) -> np.ndarray:
+    """Logits (B, n, V) of checked tokens (B, n) that follow the cache's positions (none without a cache).
+
+    Computed in the weights' dtype; keeps nothing but the cache's keys and values.
+    """
+    c = weights.config
+    start = 0 if cache is None else cache.length
+    n = tokens.shape[1]
+    x = weights["wte"][tokens] + weights["wpe"][start : start + n]  # (B, n, C)
+    for i in range(c.n_layer):
+        p = f"layers.{i}."
+        h, _, _ = layer_norm(x, weights[p + "ln1.gamma"], weights[p + "ln1.beta"], c.layer_norm_eps)
+        q, k, v = split_heads(linear(h, *weights.qkv(i)), c.n_head)  # (B, H, n, A) each
+        if cache is not None:
+            k, v = cache.extend(i, k, v)  # (B, H, start + n, A) each
+        probs, _, _ = softmax(causal_scores(q, k, offset=start))  # (B, H, n, start + n)
+        x += linear(merge_heads(probs @ v), weights[p + "attn.wproj"], weights[p + "attn.bproj"])
+        h, _, _ = layer_norm(x, weights[p + "ln2.gamma"], weights[p + "ln2.beta"], c.layer_norm_eps)
+        h = linear(h, weights[p + "mlp.wfc"], weights[p + "mlp.bfc"])  # (B, n, 4C)
+        h = gelu(h, c.activation, out=h)
+        x += linear(h, weights[p + "mlp.wproj"], weights[p + "mlp.bproj"])
+    if last_only:
+        x = x[:, -1:]  # (B, 1, C)
+    x, _, _ = layer_norm(x, weights["ln_f.gamma"], weights["ln_f.beta"], c.layer_norm_eps)
+    out = x.reshape(-1, c.n_embd) @ weights.head_columns()  # (B*m, V): BLAS streams the (C, V) copy fastest
+    return out.reshape(tokens.shape[0], x.shape[1], c.vocab_size)
+
+
+def logits(weights: Weights, tokens: np.ndarray | list[int], *, last_only: bool = False) -> np.ndarray:
+    """Next-token logits for a batch, keeping no intermediates: (B, T) -> (B, T, V), or (T,) -> (T, V).
+
+    With `last_only`, only the last position's logits are computed: (B, 1, V) or (1, V).
+    Computed in the weights' dtype (float32 for loaded weights).
+    """
+    tokens = check_tokens(weights, tokens)
+    single = tokens.ndim == 1
+    out = run_positions(weights, tokens.reshape(-1, tokens.shape[-1]), last_only=last_only)
+    return out[0] if single else out

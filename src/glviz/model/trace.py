@@ -1,0 +1,426 @@
+"""The Trace: every intermediate of one forward pass, by name, computed on first request, growing by tokens.
+
+The network is a chain, so the trace is a list of stages in forward order (model/stages.py); asking for a
+value runs the stages up to the one that makes it, and no further. Each stage computes a range of rows
+(positions), so `append` runs only the new positions of the stages computed so far: a KV cache that keeps
+every intermediate. Values live in flat buffers with room for more rows (model/arena.py); a value is a
+read-only view of its first T rows.
+
+Threads: one thread computes (`trace[name]`, `append`, `rows`, `full`; they take one lock in turn), others
+read finished values without ever waiting for a computation (`peek`, `snapshot`, `trace[name]` of a value
+already computed). Rows, once published, are never written again: an append writes rows past T (and the
+masked new column of earlier attention rows, outside every published view), growing moves values to new
+buffers, so every view a reader holds keeps its values.
+
+Memory: the attention matrices (H, T, T) of each layer and the logits and probabilities (T, V) may be
+dropped (least recently used first, beyond `keep_bytes`) and are recomputed from the kept q, k, max, expsum
+and ln_f.out when asked for again.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from glviz.errors import GlvizError
+from glviz.model import arena, stages
+from glviz.model.arena import ARENAS, buffer_layout, row_index, section_shapes, sized
+from glviz.model.config import GPTConfig
+from glviz.model.tokens import check_tokens
+from glviz.model.weights import Weights
+
+# Droppable values kept: everything of GPT-2 small at T=128 (69 MB); at T=1024, two layers' attention
+# (96 MB each), not the logits and probabilities (412 MB: `rows` computes the rows asked for).
+KEEP_BYTES = 256 << 20
+PUBLISH_EVERY = 0.002  # seconds: how often a long computation makes its finished values visible
+
+
+@dataclass(frozen=True)
+class TraceSnapshot(Mapping):
+    """The published state of a trace at one version: read-only, consistent, never waits. A Mapping of the
+    values computed (and kept) at that version; `T`, `tokens` and `version` belong to the same instant."""
+
+    weights: Weights
+    version: int
+    T: int
+    tokens: np.ndarray
+    values: dict[str, np.ndarray] = field(repr=False)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        value = self.values.get(name)
+        if value is None:
+            raise KeyError(f"trace value {name!r} is not computed in this snapshot (version {self.version})")
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def computed(self, name: str) -> bool:
+        """Whether `name` is available in this snapshot."""
+        return name in self.values
+
+
+@functools.cache
+def _storage_facts(config: GPTConfig) -> tuple[dict, dict, set, dict]:
+    """Per model shape, made once: the sections' specs, every stored name's spec, the attention matrices
+    (two token axes), and for every trace and stored name (stored name, part, transpose, section)."""
+    sections = section_shapes(config)
+    specs = {n: spec for named in sections.values() for n, spec in named.items()}
+    square = {n for n, (shape, _) in specs.items() if shape.count("T") == 2}
+    section_of = {n: section for section, named in sections.items() for n in named}
+    how = {}
+    for name in [*stages.trace_names(config.n_layer), *specs]:
+        base, part = stages.storage_name(name)
+        if base in specs:
+            how[name] = (base, part, specs[base][1], section_of[base])
+    return sections, specs, square, how
+
+
+class Trace:
+    """Every intermediate of a forward pass by name (../shared/design.md), lazily computed; see the module."""
+
+    def __init__(
+        self,
+        weights: Weights,
+        tokens: np.ndarray | list[int],
+        dtype: type = np.float32,
+        *,
+        capacity: int | None = None,
+        keep_bytes: int = KEEP_BYTES,
+    ) -> None:
+        if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(f"Trace dtype must be float32 or float64, not {np.dtype(dtype)}")
+        tokens = check_tokens(weights, tokens)
+        if tokens.ndim != 1:
+            raise GlvizError(
+                f"a trace runs one sequence of tokens, not shape {tokens.shape} ({tokens.shape})"
+            )
+        self.weights = weights
+        self.config = weights.config
+        self.dtype = np.dtype(dtype)
+        self.keep_bytes = keep_bytes  # droppable values beyond this are let go (see _enforce_budget)
+        T = int(tokens.shape[0])
+        self._capacity = min(max(T, capacity or T), self.config.block_size)
+        self._places, self._sizes = buffer_layout(self.config, self._capacity)
+        self._sections: dict[str, np.ndarray] = {}
+        self._token_buffer = np.zeros(self._capacity, dtype=np.int64)
+        self._token_buffer[:T] = tokens
+        self._stages, self._stage_of = stages.plan(self.config.n_layer)
+        self._section_shapes, self._specs, self._square, self._how = _storage_facts(self.config)
+        self._arrays: dict[str, np.ndarray] = {}  # storage name -> its capacity-sized array, as made
+        self._done = 0  # stages 0 .. _done-1 have run for every position
+        self._dropped: set[str] = set()  # big sections whose stages ran but whose values were let go
+        self._recent: OrderedDict[str, None] = OrderedDict()  # kept big sections, least recently used first
+        self._transient: dict[str, np.ndarray] = {}  # rows of dropped values during an append
+        self._scratch: dict[str, np.ndarray] = {}
+        self._events: list[tuple[int, int, int, tuple[str, ...]]] = []  # (version, start, stop, names)
+        self._compute = threading.RLock()  # one computation at a time
+        self._lock = threading.Lock()  # held only to publish or read the state and the change record
+        self._state = TraceSnapshot(weights, 0, T, self._token_buffer[:T].copy(), {})
+        self._state.tokens.flags.writeable = False
+
+    # ---- reading (any thread; never waits for a computation)
+
+    @property
+    def T(self) -> int:
+        """Number of tokens (positions) published so far."""
+        return self._state.T
+
+    @property
+    def tokens(self) -> np.ndarray:
+        """(T,) int64 token ids, read-only."""
+        return self._state.tokens
+
+    @property
+    def version(self) -> int:
+        """Incremented each time values change: a stage computed, or tokens appended."""
+        return self._state.version
+
+    def snapshot(self) -> TraceSnapshot:
+        """The published values, T, tokens and version of one instant (no lock held while you use it)."""
+        return self._state
+
+    def peek(self, name: str) -> np.ndarray | None:
+        """The value `name` if it is computed and kept, else None; never computes."""
+        value = self._state.values.get(name)
+        if value is not None:
+            self._touch(name)
+        return value
+
+    def changed_since(self, version: int) -> dict[str, tuple[int, int]]:
+        """name -> (start, stop): the rows (positions along the token axis) of each value that changed after
+        `version`. An attention matrix's new rows come with a new column, masked (-inf, 0) in earlier rows."""
+        changed: dict[str, tuple[int, int]] = {}
+        with self._lock:
+            events = [e for e in self._events if e[0] > version]
+        for _, start, stop, names in events:
+            for name in names:
+                old = changed.get(name)
+                changed[name] = (start, stop) if old is None else (min(old[0], start), max(old[1], stop))
+        return changed
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._stage_of
+
+    def names(self) -> list[str]:
+        """Every trace name, in forward order."""
+        return list(self._stage_of)
+
+    def computed(self, name: str) -> bool:
+        """Whether `name` is computed and kept (so that `trace[name]` returns at once)."""
+        return name in self._state.values
+
+    def token_axis(self, name: str) -> int:
+        """The axis of `name` that runs over positions (the query axis of an attention matrix)."""
+        perm = self._how[name][2] if name in self._how else None
+        return 0 if perm is None else perm.index(0)
+
+    # ---- computing (one thread at a time)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        value = self.peek(name)
+        if value is not None:
+            return value
+        if name not in self._stage_of:
+            raise KeyError(f"no trace value named {name!r}")
+        with self._compute:
+            self._run_to(self._stage_of[name], protect=self._section_of(name))
+            if name not in self._state.values:
+                self._restore(self._section_of(name))
+            self._enforce_budget(protect=self._section_of(name))
+            return self._state.values[name]
+
+    def full(self) -> dict[str, np.ndarray]:
+        """Compute everything; every trace value by name (dropped values are recomputed for the result)."""
+        self["probs"]
+        values = self._state.values
+        return {name: values[name] if name in values else self[name] for name in self._stage_of}
+
+    def rows(self, name: str, start: int, stop: int) -> np.ndarray:
+        """Rows start..stop of `name` along its token axis (attention: those queries against every key).
+        A dropped value has only these rows computed, and nothing is kept."""
+        T = self.T
+        if not 0 <= start <= stop <= T:
+            raise GlvizError(f"rows must lie within 0..{T} ({start}..{stop})")
+        section = self._section_of(name)
+        with self._compute:
+            value = self._state.values.get(name)
+            if value is None and section not in self._dropped:
+                value = self[name]
+            if value is not None:
+                axis = self.token_axis(name)
+                return value[(slice(None),) * axis + (slice(start, stop),)]
+            return stages.big_rows(self, name, start, stop)
+
+    def append(self, tokens: np.ndarray | list[int]) -> int:
+        """Add positions at the end, in place: every stage computed so far runs for the new positions only
+        (stages not yet computed stay so, to be computed for all positions when first asked for: an append
+        must not compute layers nobody looked at). Returns the new version."""
+        with self._compute:
+            new = check_tokens(self.weights, np.asarray(tokens).reshape(-1), start=self.T)
+            start, stop = self.T, self.T + len(new)
+            self._ensure_capacity(stop)
+            self._token_buffer[start:stop] = new
+            try:
+                for k in range(self._done):
+                    stages.run(self, k, start, stop)
+            finally:
+                self._transient.clear()
+            for section in list(self._sections):
+                if arena.is_big(section) and section.startswith("layers."):
+                    stages.mask_new_columns(self, section, start, stop)
+            done = tuple(n for k in range(self._done) for n in self._stages[k][0])
+            self._publish(stop, done, start)
+            self._enforce_budget(protect=None)
+            return self.version
+
+    def drop(self, *names: str) -> None:
+        """Let the droppable values among `names` go now (all of them if none are named)."""
+        with self._compute:
+            sections = {self._section_of(n) for n in names} if names else set(self._recent)
+            for section in sections & set(self._recent):
+                self._drop(section)
+
+    # ---- internals: storage (used by model/stages.py)
+
+    @property
+    def stage_list(self) -> list[stages.Stage]:
+        return self._stages
+
+    def token_ids(self, start: int, stop: int) -> np.ndarray:
+        return self._token_buffer[start:stop]
+
+    def _section_of(self, name: str) -> str:
+        how = self._how.get(name)
+        return "" if how is None else how[3]
+
+    def buffer(self, name: str) -> np.ndarray:
+        """The whole capacity-sized array of storage name `name`, its section allocated on first use."""
+        array = self._arrays.get(name)
+        if array is None:
+            section, start, stop, shape = self._places[name]
+            buffer = self._sections.get(section)
+            if buffer is None:
+                buffer = self._sections[section] = ARENAS.take(self._sizes[section], self.dtype)
+            array = self._arrays[name] = buffer[start:stop].reshape(shape)
+        return array
+
+    def stored(self, name: str, start: int, stop: int) -> np.ndarray:
+        """Rows start..stop of stored value `name` in its stored (position-major) shape; for an attention
+        matrix, against keys 0..stop. For a dropped value during an append: transient rows."""
+        if self._how[name][3] not in self._dropped:
+            array = self._arrays.get(name)
+            if array is None:
+                array = self.buffer(name)
+            return array[start:stop, :, :stop] if name in self._square else array[start:stop]
+        shape = self._specs[name][0]
+        rows = self._transient.get(name)
+        if rows is None or rows.shape != sized(shape, stop - start, stop):
+            rows = self._transient[name] = np.empty(sized(shape, stop - start, stop), self.dtype)
+        return rows
+
+    def at(self, name: str, start: int, stop: int) -> np.ndarray:
+        """Rows start..stop of trace value `name` in its trace shape (a view of `stored`): where a stage
+        writes them and later stages read them."""
+        base, part, perm, _ = self._how[name]
+        array = self.stored(base, start, stop)
+        array = array if part is None else array[:, part]
+        return array if perm is None else array.transpose(perm)
+
+    def scratch(self, name: str, rows: int, width: int) -> np.ndarray:
+        """A reusable (rows, width) temporary that no value refers to."""
+        array = self._scratch.get(name)
+        if array is None or array.shape[0] < rows:
+            array = self._scratch[name] = np.empty((rows, width), self.dtype)
+        return array[:rows]
+
+    def _ensure_capacity(self, rows: int) -> None:
+        """Room for `rows` positions: double the capacity (amortised growth), moving what is kept into new
+        buffers (the old ones stay as they are for the views readers hold)."""
+        if rows <= self._capacity:
+            return
+        capacity = min(self.config.block_size, max(rows, 2 * self._capacity))
+        places, sizes = buffer_layout(self.config, capacity)
+        T, sections = self.T, {}
+        for section, old in self._sections.items():
+            sections[section] = ARENAS.take(sizes[section], self.dtype)
+            for name, (shape, _) in self._section_shapes[section].items():
+                _, start, stop, old_shape = self._places[name]
+                _, new_start, new_stop, new_shape = places[name]
+                index = row_index(shape, 0, T)
+                moved = sections[section][new_start:new_stop].reshape(new_shape)
+                moved[index] = old[start:stop].reshape(old_shape)[index]
+        tokens = np.zeros(capacity, dtype=np.int64)
+        tokens[:T] = self._token_buffer[:T]
+        for old in self._sections.values():
+            ARENAS.forget(old)
+        self._places, self._sizes, self._sections = places, sizes, sections
+        self._arrays.clear()
+        self._token_buffer, self._capacity = tokens, capacity
+
+    def _views(self, T: int, names) -> dict[str, np.ndarray]:
+        """Read-only views of the first T rows of `names`."""
+        views = {}
+        for name in names:
+            view = self._token_buffer[:T] if name == "tokens" else self.at(name, 0, T)
+            view = view.view()
+            view.flags.writeable = False
+            views[name] = view
+        return views
+
+    def _publish(self, T: int, names: tuple[str, ...], start: int) -> None:
+        """A new version: `names` changed in rows start..T. At a new T, every kept value is seen at T rows."""
+        state = self._state
+        if T == state.T:
+            values, tokens = dict(state.values), state.tokens
+            values.update(self._views(T, names))
+        else:
+            values = self._views(T, state.values)
+            tokens = self._token_buffer[:T].copy()
+            tokens.flags.writeable = False
+        with self._lock:
+            version = state.version + 1
+            self._events.append((version, start, T, names))
+            self._state = TraceSnapshot(self.weights, version, T, tokens, values)
+
+    def _republish(self, add: list[str], remove: list[str]) -> None:
+        """Values kept again or let go, unchanged (a restore or a drop): the same version."""
+        state = self._state
+        values = {n: v for n, v in state.values.items() if n not in remove}
+        values.update(self._views(state.T, add))
+        with self._lock:
+            self._state = TraceSnapshot(self.weights, state.version, state.T, state.tokens, values)
+
+    # ---- internals: running stages, dropping and restoring big values
+
+    def _run_to(self, stage: int, protect: str | None) -> None:
+        """Run the stages up to `stage` for every position, publishing what is done every PUBLISH_EVERY
+        seconds (readers see a large model's layers arrive; a small model's trace is published once)."""
+        done: list[str] = []
+        published = time.perf_counter()
+        while self._done <= stage:
+            done += self._stages[self._done][0]
+            stages.run(self, self._done, 0, self.T)
+            self._done += 1
+            section = stages.releases(self._stages[self._done - 1])
+            if section is not None or self._done > stage or time.perf_counter() - published > PUBLISH_EVERY:
+                self._publish(self.T, tuple(done), 0)
+                done, published = [], time.perf_counter()
+            if section is not None:  # its last reader has run: from now on it may be dropped
+                with self._lock:
+                    self._recent[section] = None
+                self._enforce_budget(protect)
+
+    def _touch(self, name: str) -> None:
+        section = self._section_of(name)
+        if section in self._recent:
+            with self._lock:
+                if section in self._recent:
+                    self._recent.move_to_end(section)
+
+    def _big_bytes(self, section: str) -> int:
+        """Memory the section's values take: T rows of their stored width (an attention row is as wide as
+        the capacity, not T)."""
+        shapes = self._section_shapes[section].values()
+        elements = sum(math.prod(sized(shape, self.T, self._capacity)) for shape, _ in shapes)
+        return elements * self.dtype.itemsize
+
+    def _enforce_budget(self, protect: str | None) -> None:
+        """Drop big sections beyond keep_bytes: first one that alone exceeds it (keeping the others would
+        not make it fit), then the least recently used; never `protect`, the one just asked for."""
+        sizes = {s: self._big_bytes(s) for s in list(self._recent)}
+        order = sorted(sizes, key=lambda s: sizes[s] <= self.keep_bytes)  # stable: oversized first, then LRU
+        total = sum(sizes.values())
+        for section in order:
+            if total <= self.keep_bytes:
+                break
+            if section != protect:
+                total -= sizes[section]
+                self._drop(section)
+
+    def _drop(self, section: str) -> None:
+        with self._lock:
+            self._recent.pop(section, None)
+        self._dropped.add(section)
+        ARENAS.forget(self._sections.pop(section))
+        for name in self._section_shapes[section]:
+            self._arrays.pop(name, None)
+        self._republish([], list(self._section_shapes[section]))
+
+    def _restore(self, section: str) -> None:
+        """Recompute a dropped section's values for every position and keep them again."""
+        self._dropped.discard(section)
+        stages.restore(self, section)
+        with self._lock:
+            self._recent[section] = None
+        self._republish(list(self._section_shapes[section]), [])

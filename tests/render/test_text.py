@@ -135,7 +135,7 @@ def test_a_corrupt_font_cache_is_baked_again(tmp_path, monkeypatch):
     """A truncated ~/.cache/glviz/sdf-*.npz (a crash while writing, a full disk) is rebuilt, not an error."""
     import numpy as np
 
-    from glviz.render import text
+    from glviz.render import sdf_font
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     good = load_atlas()  # bakes and writes the cache
@@ -144,7 +144,7 @@ def test_a_corrupt_font_cache_is_baked_again(tmp_path, monkeypatch):
     cache.write_bytes(data[: len(data) // 3])  # truncated
     again = load_atlas()
     assert np.array_equal(again.image, good.image) and again.index == good.index
-    assert text._read_cached_atlas(cache) is not None  # the cache was written again, whole
+    assert sdf_font._read_cached_atlas(cache) is not None  # the cache was written again, whole
     np.savez(cache, image=np.zeros((3, 3)), advance=np.zeros(2), solid=0, ascent=0.5)  # wrong shapes
-    assert text._read_cached_atlas(cache) is None
+    assert sdf_font._read_cached_atlas(cache) is None
     assert np.array_equal(load_atlas().image, good.image)

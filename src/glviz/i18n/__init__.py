@@ -1,6 +1,7 @@
 """The catalogue of every string a user reads, in English and Japanese, with stable keys.
 
-Strings live in `en.txt` and `ja.txt` beside this module, one `key = value` per line (`#` starts a comment,
+Strings live in `en/*.txt` and `ja/*.txt` beside this module (one file per part of the app, the same files
+and keys in both languages), one `key = value` per line (`#` starts a comment,
 `\\n` is a line break, `{name}` a value filled in by `tr`). The language follows the locale (LANG=ja_JP.UTF-8
 gives Japanese) and can be changed at any moment with `set_language`; nothing caches translated text.
 """
@@ -37,10 +38,20 @@ def parse_catalogue(text: str) -> dict[str, str]:
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    """Every string of one language by key (read once)."""
+    """Every string of one language by key (read once), from all the files of its folder."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}")
-    return parse_catalogue((_HERE / f"{lang}.txt").read_text(encoding="utf-8"))
+    out: dict[str, str] = {}
+    for path in sorted((_HERE / lang).glob("*.txt")):
+        try:
+            part = parse_catalogue(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ValueError(f"{path.name}: {exc}") from None
+        twice = out.keys() & part.keys()
+        if twice:
+            raise ValueError(f"{path.name}: keys given in another file too: {sorted(twice)}")
+        out.update(part)
+    return out
 
 
 def system_language(environ=None) -> str:

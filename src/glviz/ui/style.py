@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
-from glviz.render.text import font_path
+from glviz.render.sdf_font import font_path
 
 FONT_SIZE = 16.0
 

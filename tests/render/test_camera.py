@@ -166,7 +166,7 @@ def test_overview_of_gpt3_fills_the_width_with_all_columns():
 
 @pytest.mark.parametrize("aspect", [16 / 9, 1.1])
 def test_overview_of_nano_shows_card_embedding_and_heads_big_enough_to_see_values(aspect):
-    from glviz.render.camera import card_area, card_axes
+    from glviz.layout.framing import card_area, card_axes
 
     layout = build_layout(PRESETS["nano"])
     camera = OrbitCamera(overview_pose(layout, aspect))
@@ -194,7 +194,8 @@ def test_overview_of_nano_shows_card_embedding_and_heads_big_enough_to_see_value
 
 @pytest.mark.parametrize("preset", ["nano", "gpt2"])
 def test_whole_pose_frames_every_block_and_the_card_from_the_overview_angle(preset):
-    from glviz.render.camera import OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION, _card_corners
+    from glviz.layout.framing import OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION
+    from glviz.layout.framing import card_corners as _card_corners
 
     layout = build_layout(PRESETS[preset])
     pose = whole_pose(layout, 16 / 9)

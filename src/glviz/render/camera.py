@@ -14,7 +14,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glviz.render.memo import per_layout
+from glviz.layout.framing import (
+    INPUT_BLOCKS,
+    OVERVIEW_AZIMUTH,
+    OVERVIEW_ELEVATION,
+    card_corners,
+    first_heads_bottom,
+    model_top,
+    network_bounds,
+    overview_box,
+    slice_box,
+)
 
 ELEVATION_LIMIT = 87.0  # degrees; at ±90 the view's up vector would flip
 FOV_Y = 45.0  # degrees
@@ -37,7 +47,7 @@ def _smoothstep(t: float) -> float:
     return t * t * (3.0 - 2.0 * t)
 
 
-def _interpolate(a: Pose, b: Pose, t: float) -> Pose:
+def interpolate_pose(a: Pose, b: Pose, t: float) -> Pose:
     """Pose between a and b: target linear, angles the short way round, distance geometric."""
     ta, tb = np.asarray(a.target, dtype=np.float64), np.asarray(b.target, dtype=np.float64)
     daz = (b.azimuth - a.azimuth + 180.0) % 360.0 - 180.0
@@ -101,7 +111,7 @@ class OrbitCamera:
         if elapsed >= duration:
             self.set_pose(end)  # land exactly, and clear the flight
             return False
-        self.set_pose(_interpolate(start, end, _smoothstep(elapsed / duration)))  # clears the flight
+        self.set_pose(interpolate_pose(start, end, _smoothstep(elapsed / duration)))  # clears the flight
         self._flight = (start, end, elapsed, duration)
         return True
 
@@ -249,123 +259,12 @@ def _centred(pose: Pose, corners: np.ndarray, margin: float, aspect: float, fov_
     return pose
 
 
-OVERVIEW_AZIMUTH = -25.0  # degrees: from the left, so that the heads stacked behind each other show
-OVERVIEW_ELEVATION = 15.0  # and from a little above, as in LLM Visualization
-CARD_WIDTH = 0.9  # model card width at most, as a multiple of the width of the model's top part
-CARD_OF_TOP = 0.35  # and at most this fraction of the height from the model's top to its first heads' end
-CARD_MIN_WIDTH = 0.15  # and at least this fraction of the model's width (GPT-3's 8 columns)
-CARD_HEIGHT = 0.5  # model card height at most, as a fraction of its greatest width
-CARD_GAP = 0.1  # between the model (with its labels) and the card, as a fraction of the card's width
-INPUT_BLOCKS = ("tokens", "tok_emb", "pos_emb", "embed", "wte", "wpe")  # the model's top row
-
-
-@per_layout
-def network_bounds(layout) -> tuple[np.ndarray, np.ndarray]:
-    """(lo, hi) float64 corners of the network without the vocabulary-wide blocks (embedding tables, logits)
-    that stick out far to the side in GPT-2 and GPT-3: what the overview frames."""
-    narrow = _narrow(layout)
-    return (layout.mins[narrow].min(axis=0).astype(np.float64),
-            layout.maxs[narrow].max(axis=0).astype(np.float64))
-
-
-@per_layout
-def _narrow(layout) -> np.ndarray:
-    narrow = np.array(["V" not in b.dims for b in layout.blocks], dtype=bool)
-    if not narrow.any():
-        narrow[:] = True
-    return narrow
-
-
-@per_layout
-def model_top(layout) -> float:
-    """Highest world y of the model's blocks and section labels (the card goes above it)."""
-    top = float(layout.bounds[1][1])
-    for section in layout.sections:
-        top = max(top, float(section.position[1] + section.height))
-    return top
-
-
-@per_layout
-def card_area(layout) -> tuple[float, float, float, float]:
-    """(centre x, bottom y, width, height) in world units of the room for the model card (render/text.py)
-    above the model: as wide as the top of the model (input row and first attention layer), as in LLM
-    Visualization, or less where that part is short (GPT-2's), so that it stays modest; no narrower than a
-    tenth of the whole network, so that it can be read in GPT-3's overview; centred over the residual stream
-    (the input embedding's column)."""
-    lo, hi = network_bounds(layout)
-    top_part = [i for i, b in enumerate(layout.blocks)
-                if (b.name in INPUT_BLOCKS or b.name.startswith("layers.0.attn.")) and "V" not in b.dims]
-    width = float(layout.maxs[top_part, 0].max() - layout.mins[top_part, 0].min()) if top_part else 0.0
-    width = min(CARD_WIDTH * width, CARD_OF_TOP * (model_top(layout) - _first_heads_bottom(layout)))
-    width = max(width, CARD_MIN_WIDTH * float(hi[0] - lo[0]), 1.0)
-    centre = float(lo[0] + hi[0]) / 2
-    if "embed" in layout.by_name:
-        i = layout.by_name["embed"]
-        centre = float(layout.mins[i, 0] + layout.maxs[i, 0]) / 2
-    centre = max(centre, float(lo[0]) + width / 2)  # a wide card does not stick out past the model's left
-    return centre, model_top(layout) + CARD_GAP * width, width, CARD_HEIGHT * width
-
-
-def card_axes() -> tuple[np.ndarray, np.ndarray]:
-    """(right, up) unit vectors of the model card: it faces the overview camera, so that it looks the same
-    (a level rectangle, not a slanted trapezoid) wherever it lies in the overview."""
-    right, up, _ = OrbitCamera(Pose((0.0, 0.0, 0.0), OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION, 1.0)).basis()
-    return right, up
-
-
-def _card_corners(layout) -> np.ndarray:
-    """(4, 3) corners of the room card_area keeps for the model card, turned like the card (render/text.py)
-    about the middle of its bottom edge."""
-    centre, bottom, width, height = card_area(layout)
-    right, up = card_axes()
-    base = np.array([centre, bottom, float(layout.bounds[1][2])])
-    return np.array([base + side * right * width / 2 + rise * up
-                     for side in (-1, 1) for rise in (0.0, height)])
-
-
-@per_layout
-def _first_heads_bottom(layout) -> float:
-    """Lowest y of the first layer's attention heads (or of the network, without them)."""
-    heads = np.array([b.name.startswith("layers.0.attn.h") for b in layout.blocks], dtype=bool)
-    return float(layout.mins[heads, 1].min()) if heads.any() else float(network_bounds(layout)[0][1])
-
-
-def _slice_box(layout, bottom: float) -> tuple[np.ndarray, np.ndarray]:
-    """(lo, hi) of the network's blocks that reach above `bottom`, cut at `bottom`, up to the model's top."""
-    narrow = _narrow(layout)
-    inside = narrow & (layout.maxs[:, 1] >= bottom)
-    if not inside.any():
-        inside = narrow
-    lo = np.array([layout.mins[inside, 0].min(), bottom, layout.mins[inside, 2].min()], dtype=np.float64)
-    hi = np.array([layout.maxs[inside, 0].max(), model_top(layout), layout.maxs[inside, 2].max()],
-                  dtype=np.float64)
-    # Section labels ("Transformer 0") start left of their blocks: keep their first letters in view.
-    starts = [s.position[0] for s in layout.sections if s.position[1] >= bottom]
-    if starts:
-        lo[0] = min(lo[0], float(min(starts)))
-    return lo, hi
-
-
-def overview_box(layout, aspect: float = DEFAULT_ASPECT) -> tuple[np.ndarray, np.ndarray]:
-    """(lo, hi) of the network part the overview frames (with the model card above it): from the model's top
-    down to the end of the first layer's attention heads at least, further down as far as the viewport's
-    shape leaves room for when the model is framed across its whole width (all columns of GPT-3), and all of
-    it when it fits."""
-    lo, _ = network_bounds(layout)
-    top = float(_card_corners(layout)[:, 1].max())
-    bottom = _first_heads_bottom(layout)
-    for _ in range(2):  # the width of the slice shown decides how far down the view reaches, and back
-        box_lo, box_hi = _slice_box(layout, bottom)
-        bottom = max(float(lo[1]), min(bottom, top - (box_hi[0] - box_lo[0]) / aspect))
-    return _slice_box(layout, bottom)
-
-
 def overview_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:
     """The model seen a little from the left and above, as in LLM Visualization: its card and top part
     (`overview_box`) filling the viewport, so that the blocks' cells stay big enough to see."""
     lo, hi = overview_box(layout, aspect)
-    card = _card_corners(layout)
-    floor = _first_heads_bottom(layout)
+    card = card_corners(layout)
+    floor = first_heads_bottom(layout)
     fit = dict(azimuth=OVERVIEW_AZIMUTH, elevation=OVERVIEW_ELEVATION, margin=1.04, aspect=aspect)
     points = np.concatenate([_box_corners(lo, hi), card])
     pose = fit_points(points, **fit)
@@ -378,7 +277,7 @@ def overview_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:
         if span_x > 0.97 * span_y or lo[1] >= floor:
             break
         top = float(points[:, 1].max())
-        lo, hi = _slice_box(layout, min(floor, top - (top - lo[1]) * span_x / span_y))
+        lo, hi = slice_box(layout, min(floor, top - (top - lo[1]) * span_x / span_y))
         points = np.concatenate([_box_corners(lo, hi), card])
         pose = fit_points(points, **fit)
     return pose
@@ -392,7 +291,7 @@ def whole_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:
     lo[1] = min(lo[1], min((float(s.position[1]) for s in layout.sections), default=lo[1]))
     lo[0] = min(lo[0], min((float(s.position[0]) for s in layout.sections), default=lo[0]))
     hi[1] = max(hi[1], model_top(layout))
-    points = np.concatenate([_box_corners(lo, hi), _card_corners(layout)])
+    points = np.concatenate([_box_corners(lo, hi), card_corners(layout)])
     return fit_points(points, azimuth=OVERVIEW_AZIMUTH, elevation=OVERVIEW_ELEVATION, margin=1.04,
                       aspect=aspect)
 
@@ -419,5 +318,5 @@ def block_pose(layout, block_index: int, aspect: float = DEFAULT_ASPECT,
                     aspect=aspect)
 
 
-__all__ = ["OrbitCamera", "Pose", "fit_pose", "fit_points", "overview_pose", "overview_box", "whole_pose",
-           "card_area", "card_axes", "input_pose", "block_pose"]
+__all__ = ["OrbitCamera", "Pose", "fit_pose", "fit_points", "interpolate_pose", "overview_pose", "whole_pose",
+           "input_pose", "block_pose", "network_bounds"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glviz.layout.blocks import Layout
-from glviz.render.memo import per_layout
+from glviz.layout.memo import per_layout
 
 _TINY = 1e-30  # stands in for a zero direction component so that 1/d is a huge finite number, not inf/NaN
 CHUNK = 64  # boxes per chunk of the two-level test

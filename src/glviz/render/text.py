@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from glviz.layout.framing import OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION, card_area, card_axes
 from glviz.model.config import DISPLAY_NAMES, param_count
 from glviz.render.blocks import ATLAS_WIDTH, ChunkCuller, morton_order, pad_rows, texture_rows
-from glviz.render.camera import OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION, card_area, card_axes
 from glviz.render.sdf_font import CELL, FONT_PX, PAD, FontAtlas, load_atlas
 from glviz.resources import read_shader
 

@@ -1,0 +1,212 @@
+"""The tour's timeline: a chapter is a script of steps, paragraphs and pauses, re-run for every frame.
+
+Immediate mode, as LLM Visualization's tour: every frame the chapter's script runs from its first line with
+the chapter time `t`. Each `step(seconds)` takes the next stretch of the timeline and returns a Step telling
+how far `t` is into it (0 before, 1 after); the script then sets the frame from those progresses. Nothing
+is carried from one frame to the next, so any `t` gives the frame playing would have given, and a frame costs
+the same at the start of a chapter and at its end. The events (steps, paragraphs, pauses) come out of the same
+run, so a chapter's length, its pauses and its paragraphs need no separate description.
+
+A pause is where playback stops until the learner presses Continue. It lasts a reading time (the time a
+reader needs for the paragraphs since the last pause), which `record` plays as a still picture and which the
+chapter's duration includes; interactive playback stops at its start and Continue jumps to its end.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+EPS = 1e-6
+
+
+def smooth(x: float) -> float:
+    """Ease in and out (smoothstep)."""
+    x = min(max(x, 0.0), 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def linear(x: float) -> float:
+    """No easing: a steady sweep (computation runs at an even pace)."""
+    return min(max(x, 0.0), 1.0)
+
+
+def ease_out(x: float) -> float:
+    """Fast start, gentle landing (things flying into place)."""
+    x = min(max(x, 0.0), 1.0)
+    return 1.0 - (1.0 - x) ** 3
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stretch [start, end) of the chapter's timeline as seen at time t."""
+
+    start: float
+    end: float
+    t: float
+    ease: Callable[[float], float] = smooth
+
+    @property
+    def raw(self) -> float:
+        """Linear progress 0..1 (0 before the step, 1 after it)."""
+        if self.end <= self.start:
+            return 1.0 if self.t >= self.start else 0.0
+        return min(max((self.t - self.start) / (self.end - self.start), 0.0), 1.0)
+
+    @property
+    def p(self) -> float:
+        """Eased progress 0..1."""
+        return self.ease(self.raw)
+
+    @property
+    def started(self) -> bool:
+        """t has reached the step: its effects apply (a step in the future changes nothing)."""
+        return self.t >= self.start - EPS
+
+    @property
+    def done(self) -> bool:
+        """t is past the step's end."""
+        return self.t >= self.end - EPS and self.started
+
+    @property
+    def active(self) -> bool:
+        """t is inside the step (transient things, such as flying cells, show only then)."""
+        return self.started and not self.done
+
+    def during(self, hold: float = 0.0) -> bool:
+        """t is inside the step or at most `hold` seconds after its end."""
+        return self.started and self.t < self.end + hold - EPS
+
+    def part(self, a: float, b: float, ease: Callable[[float], float] = smooth) -> Step:
+        """The sub-step from fraction a to fraction b of this one (e.g. the first half: part(0, 0.5))."""
+        length = self.end - self.start
+        return Step(self.start + a * length, self.start + b * length, self.t, ease)
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Playback stops at `start` and goes on from `end` on Continue; [start, end) is reading time."""
+
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of the chapter's text, current from `start` until the next one starts."""
+
+    key: str
+    start: float
+
+
+@dataclass
+class Events:
+    """What a run of a chapter's script laid out: its length, pauses and paragraphs (the same for every t)."""
+
+    duration: float = 0.0
+    pauses: list[Pause] = field(default_factory=list)
+    paragraphs: list[Paragraph] = field(default_factory=list)
+
+    def paragraph_at(self, t: float) -> int:
+        """Index of the paragraph current at t (-1 before the first)."""
+        current = -1
+        for i, paragraph in enumerate(self.paragraphs):
+            if paragraph.start <= t + EPS:
+                current = i
+        return current
+
+    def pause_at(self, t: float) -> Pause | None:
+        """The pause that starts at t (playback stopped there), if any."""
+        return next((p for p in self.pauses if abs(p.start - t) < 1e-4), None)
+
+    def next_stop(self, t: float) -> float:
+        """Where playback from t stops next: the next pause's start, or the chapter's end."""
+        return min((p.start for p in self.pauses if p.start > t + 1e-4), default=self.duration)
+
+    def section_start(self, t: float) -> float:
+        """Where the section holding t began: the end of the last pause before it, or 0."""
+        return max((p.end for p in self.pauses if p.end <= t + 1e-4), default=0.0)
+
+
+class Timeline:
+    """Lays out a chapter's events as its script runs; `cursor` is where the next step starts."""
+
+    def __init__(self, t: float, reading_seconds: Callable[[list[str]], float]) -> None:
+        self.t = float(t)
+        self.cursor = 0.0
+        self.events = Events()
+        self._reading_seconds = reading_seconds
+        self._unread: list[str] = []  # paragraph keys since the last pause
+        self._group: list[float] | None = None  # ends of the steps of a `together` block
+
+    def step(self, seconds: float, ease: Callable[[float], float] = smooth) -> Step:
+        """The next `seconds` of the timeline (inside `together`, all steps start at the same time)."""
+        start = self.cursor
+        end = start + max(float(seconds), 0.0)
+        if self._group is not None:
+            self._group.append(end)
+        else:
+            self.cursor = end
+        self.events.duration = max(self.events.duration, end)
+        return Step(start, end, self.t, ease)
+
+    def now(self) -> Step:
+        """An instant at the cursor: effects given it apply from here on."""
+        return Step(self.cursor, self.cursor, self.t)
+
+    def wait(self, seconds: float) -> None:
+        """Nothing happens for `seconds`."""
+        self.step(seconds)
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """Steps inside start together; the cursor then moves past the longest."""
+        if self._group is not None:  # nested: part of the outer group already
+            yield
+            return
+        self._group = []
+        try:
+            yield
+        finally:
+            ends, self._group = self._group, None
+            self.cursor = max([self.cursor, *ends])
+            self.events.duration = max(self.events.duration, self.cursor)
+
+    def paragraph(self, key: str) -> None:
+        """The paragraph `key` becomes current at the cursor."""
+        self.events.paragraphs.append(Paragraph(key, self.cursor))
+        self._unread.append(key)
+
+    def pause(self) -> Pause:
+        """Playback stops here; the pause holds for the reading time of the paragraphs since the last one."""
+        hold = self._reading_seconds(self._unread) if self._unread else MIN_HOLD_S
+        self._unread = []
+        pause = Pause(self.cursor, self.cursor + hold)
+        self.events.pauses.append(pause)
+        self.cursor = pause.end
+        self.events.duration = max(self.events.duration, self.cursor)
+        return pause
+
+    def finish(self) -> Events:
+        """The events, with a last reading pause for paragraphs that no pause followed."""
+        if self._unread:
+            self.pause()
+        return self.events
+
+
+MIN_HOLD_S = 1.5  # a pause with nothing new to read still holds the picture this long in a recording
+READING_CHARS_PER_S = {"en": 16.0, "ja": 8.0}  # comfortable reading for a learner (about 190 words a minute)
+MAX_HOLD_S = 25.0
+
+
+def reading_seconds(texts: list[str], lang: str) -> float:
+    """How long a learner needs to read `texts`: a moment to look, plus their length at a reading pace."""
+    chars = sum(len(t) for t in texts)
+    return min(MIN_HOLD_S + chars / READING_CHARS_PER_S.get(lang, 16.0), MAX_HOLD_S)
+
+
+def frames_of(duration: float, fps: float) -> int:
+    """Frames a recording at `fps` takes for `duration` seconds (at least one)."""
+    return max(1, math.ceil(duration * fps - 1e-9))

@@ -1,7 +1,9 @@
 #version 330 core
 // Draws the cells of a block on its front and back faces: value discs, a cell grid with coarser lines every
 // 16, 256 and 4096 cells, block edges, kind colour, highlights. Everything is antialiased with fwidth, and
-// details smaller than a pixel fade into the block's average colour instead of aliasing.
+// details smaller than a pixel fade into the block's average colour instead of aliasing. Cells the tour has
+// not computed yet show the kind colour; the cell being computed is ringed. The translucent pass blends a
+// faded block over what is behind it; the glow pass draws only the soft halo around a focused block.
 
 layout(std140) uniform Camera {
     mat4 u_view_proj;
@@ -12,25 +14,28 @@ layout(std140) uniform Camera {
 
 layout(std140) uniform Hover {
     ivec4 u_hover;           // block, row, col, number of dependency ranges (block -1: nothing hovered)
-    ivec4 u_range_rc[8];     // row0, row1, col0, col1 (half-open)
-    ivec4 u_range_block[2];  // block of range i at [i / 4][i % 4]
+    ivec4 u_counts;          // x: number of ranges the tour lights (after the dependency ranges)
+    ivec4 u_range_rc[16];    // row0, row1, col0, col1 (half-open)
+    ivec4 u_range_block[4];  // block of range i at [i / 4][i % 4]
 };
 
 uniform sampler2D u_values;  // R32F atlas, 4096 wide: cell (r, c) of a block at offset + r * cols + c
 uniform vec3 u_background;
 // Colours are set once from render/blocks.py, where the tests and the panel's legend read them too.
-uniform vec3 u_kind_color[3];   // weight blue, intermediate green, aggregate yellow
-uniform vec3 u_value_color[3];  // the diverging map's -scale, 0, +scale
 uniform vec3 u_accent;          // hovered/highlighted block frame, dependency ranges
 uniform vec3 u_hover_ring;      // the hovered cell's ring
 uniform float u_lighten;        // a hovered/highlighted block's cells are mixed this much with white
 uniform float u_wash;           // dependency cells are mixed this much with u_accent
+uniform vec3 u_glow_color;      // the tour's focus glow
+uniform float u_glow_px;        // its reach in pixels
+uniform int u_pass;             // 0 opaque, 1 translucent, 2 glow
 
 in vec3 v_local;
 flat in ivec4 v_shape;
 flat in int v_offset;
 flat in vec4 v_size;
 flat in vec3 v_state;
+flat in vec4 v_reveal;  // first, end of the cells computed (in the block's order), cell being computed, order
 
 out vec4 f_color;
 
@@ -38,15 +43,7 @@ out vec4 f_color;
 // colour, and mark by outlines and frames rather than tinting the cells, so that values keep their colours.
 const float DISC_RADIUS = 0.40;  // in cells
 
-// Orange (negative) .. light grey (zero) .. purple (positive): PuOr, readable with the common colour-vision
-// deficiencies, and symmetric around zero.
-vec3 diverging(float t) {
-    vec3 zero = u_value_color[1];
-    float a = clamp(abs(t), 0.0, 1.0);
-    vec3 mid = t < 0.0 ? vec3(0.99, 0.68, 0.36) : vec3(0.70, 0.66, 0.86);
-    vec3 end = t < 0.0 ? u_value_color[0] : u_value_color[2];
-    return a < 0.5 ? mix(zero, mid, a * 2.0) : mix(mid, end, a * 2.0 - 1.0);
-}
+#include "colors.glsl"
 
 // Coverage of grid lines every `spacing` cells, `width_px` wide.
 float grid(vec2 g, vec2 fw, float spacing, float width_px) {
@@ -58,17 +55,35 @@ ivec2 texel(int i) {
     return ivec2(i & 4095, i >> 12);
 }
 
+vec4 finish(vec3 color) {
+    // Opaque blocks fade towards the background (user fades); translucent ones blend over what is behind.
+    if (u_pass == 1) return vec4(color, v_state.y);
+    return vec4(mix(u_background, color, v_state.y), 1.0);
+}
+
 void main() {
     int rows = v_shape.x, cols = v_shape.y, kind = v_shape.z, block = v_shape.w;
     vec3 kind_color = u_kind_color[kind];
     vec3 cell_bg = mix(kind_color, vec3(1.0), 0.5);
+
+    if (u_pass == 2) {
+        // The glow: a soft halo outside the front face, fading over u_glow_px pixels; nothing inside.
+        vec2 fwl = max(fwidth(v_local.xy), vec2(1e-7));
+        vec2 outside = max(max(-v_local.xy, v_local.xy - 1.0), 0.0) / fwl;  // pixels off the face
+        float d = length(outside);
+        if (d <= 0.0) discard;
+        float a = v_state.x * 0.55 * (1.0 - smoothstep(0.0, u_glow_px, d));
+        if (a < 0.01) discard;
+        f_color = vec4(u_glow_color, a);
+        return;
+    }
 
     // Which face: the axis whose face is nearest in world units.
     vec3 dist = min(v_local, 1.0 - v_local) * v_size.xyz;
     if (dist.z > min(dist.x, dist.y)) {
         // Side faces: the block's thickness, in a shaded kind colour.
         vec3 side = kind_color * (dist.x < dist.y ? 0.70 : 0.82);
-        f_color = vec4(mix(u_background, side, v_state.y), 1.0);
+        f_color = finish(side);
         return;
     }
 
@@ -76,12 +91,16 @@ void main() {
     vec2 fw = max(fwidth(g), vec2(1e-7));  // cells per pixel
     float cell_px = 1.0 / max(fw.x, fw.y);
     ivec2 cell = clamp(ivec2(floor(g)), ivec2(0), ivec2(cols - 1, rows - 1));  // (col, row)
+    // Where the cell comes in the block's computation order, and whether the tour has computed it yet.
+    float order_index = v_reveal.w > 0.5 ? float(cell.x) * float(rows) + float(cell.y)
+                                         : float(cell.y) * float(cols) + float(cell.x);
+    bool computed = order_index >= v_reveal.x && order_index < v_reveal.y;
 
     vec3 color = cell_bg;
     // Values show from two pixels a cell on (the overview of nano): no finer, or pixels would skip cells.
     float detail = smoothstep(1.2, 2.2, cell_px);  // 0 when cells are about a pixel or less
 
-    if (v_offset >= 0) {
+    if (v_offset >= 0 && computed) {
         float v = texelFetch(u_values, texel(v_offset + cell.y * cols + cell.x), 0).r;
         // From afar, a block reads by its kind colour, nudged by its mean value.
         vec3 average = mix(mix(kind_color, vec3(1.0), 0.3), diverging(v_state.z), 0.25);
@@ -114,7 +133,7 @@ void main() {
     color = mix(color, vec3(1.0), u_lighten * tint);
 
     float outline = 0.0;
-    for (int i = 0; i < u_hover.w; ++i) {
+    for (int i = 0; i < u_hover.w + u_counts.x; ++i) {
         if (u_range_block[i >> 2][i & 3] != block) continue;
         ivec4 rc = u_range_rc[i];
         vec2 lo = vec2(rc.z, rc.x), hi = vec2(rc.w, rc.y);
@@ -125,6 +144,12 @@ void main() {
         }
     }
     color = mix(color, u_accent, outline);
+    if (v_reveal.z >= 0.0 && abs(order_index - v_reveal.z) < 0.5) {
+        // The cell being computed: a dark ring (a spot of several pixels when cells are small).
+        vec2 e = min(fract(g), 1.0 - fract(g)) / fw;
+        float ring = 1.0 - smoothstep(1.5, 2.5, min(e.x, e.y));
+        color = mix(color, u_hover_ring, max(ring, 1.0 - smoothstep(2.0, 6.0, cell_px)));
+    }
     if (hovered_block) {
         if (cell == u_hover.zy) {
             vec2 e = min(fract(g), 1.0 - fract(g)) / fw;
@@ -145,7 +170,7 @@ void main() {
     vec2 e = min(g, vec2(cols, rows) - g) / fw;
     float frame_px = mix(1.1, 3.0, tint);
     float edge = 1.0 - smoothstep(frame_px - 0.5, frame_px + 0.5, min(e.x, e.y));
-    color = mix(color, mix(kind_color * 0.55, u_accent, tint), edge);
+    color = mix(color, mix(kind_color * 0.55, hovered_block ? u_accent : u_glow_color, tint), edge);
 
-    f_color = vec4(mix(u_background, color, v_state.y), 1.0);
+    f_color = finish(color);
 }

@@ -1,11 +1,12 @@
 #version 330 core
-// A block is a unit cube scaled to its box, drawn in two passes:
+// A block is a unit cube scaled to its box, drawn in two batches:
 //  u_walls == 0: the front face of every block as one indexed, non-instanced draw (4 vertices per block,
-//                block = gl_VertexID / 4): software GL shades vertices far faster in big batches than in
+//                instance = gl_VertexID / 4): software GL shades vertices far faster in big batches than in
 //                4-vertex instances, and from afar the front face is all that shows.
 //  u_walls == 1: the four side walls, instanced (instance = gl_InstanceID + u_first), only for the chunks
 //                where a block's thickness covers a pixel.
-// Per-block data is fetched from textures, so any contiguous range of blocks can be drawn after culling.
+// and in three passes (u_pass): opaque blocks; translucent (faded) blocks, blended; the glow around focused
+// blocks, blended. Per-block data is fetched from textures by block number (the instance's id in u_order).
 
 layout(std140) uniform Camera {
     mat4 u_view_proj;
@@ -14,27 +15,37 @@ layout(std140) uniform Camera {
     vec4 u_params;    // x: projection scale cot(fov/2), y: smallest block drawn (pixels)
 };
 
-uniform sampler2D u_inst_f;   // per instance 2 texels: (min.xyz, 1/scale), (size.xyz, mean value / scale)
-uniform isampler2D u_inst_i;  // per instance 2 texels: (rows, cols, kind, block),
+uniform isampler2D u_order;   // per instance: the id it draws (a block, or N + s for the slab of stack s)
+uniform sampler2D u_box;      // per id 2 texels: (min.xyz, 1/value scale), (size.xyz, mean value / scale)
+uniform isampler2D u_info;    // per id 2 texels: (rows, cols, kind, block whose state it follows),
                               // (value offset or -1, level of detail, member size of a slab, 0)
-uniform sampler2D u_state;    // per block: (highlight, opacity)
+uniform sampler2D u_state;    // per block 3 texels: (highlight, opacity, scale, cell order),
+                              // (offset.xyz, cell being computed or -1), (first, end of the cells computed)
 uniform int u_first;          // walls: instance number of this draw's first instance
 uniform int u_walls;
+uniform int u_pass;           // 0 opaque, 1 translucent, 2 glow
 uniform float u_stack_px;     // per-head blocks smaller than this give way to their stack's slab
 uniform float u_hidden_below; // blocks fainter than this are not drawn (scene.HIDDEN_BELOW: nor picked)
+uniform float u_opaque_from;  // blocks at least this opaque are drawn in the opaque pass
+uniform float u_glow_px;      // reach of the glow around a focused block
 
 in vec3 in_corner;  // walls: unit cube corner, 0..1
 
-out vec3 v_local;             // position inside the block, 0..1 per axis
+out vec3 v_local;             // position inside the block, 0..1 per axis (beyond it: the glow's margin)
 flat out ivec4 v_shape;       // rows, cols, kind, block
 flat out int v_offset;        // first texel of the block's values, -1 without values
-flat out vec4 v_size;         // size.xyz, 1/scale
+flat out vec4 v_size;         // size.xyz as drawn, 1/value scale
 flat out vec3 v_state;        // highlight, opacity, mean value / scale
+flat out vec4 v_reveal;       // first, end of the cells computed, the cell being computed, cell order
 
 const int ATLAS_WIDTH_LOG2 = 12;  // textures are 4096 texels wide
 
 ivec2 texel(int i) {
     return ivec2(i & ((1 << ATLAS_WIDTH_LOG2) - 1), i >> ATLAS_WIDTH_LOG2);
+}
+
+void collapse() {
+    gl_Position = vec4(2.0, 2.0, 2.0, 1.0);  // outside the clip volume: the rasteriser never sees it
 }
 
 void main() {
@@ -47,33 +58,51 @@ void main() {
         inst = gl_InstanceID + u_first;
         corner = in_corner;
     }
-    vec4 f0 = texelFetch(u_inst_f, texel(2 * inst), 0);
-    vec4 f1 = texelFetch(u_inst_f, texel(2 * inst + 1), 0);
-    ivec4 i0 = texelFetch(u_inst_i, texel(2 * inst), 0);
-    ivec4 i1 = texelFetch(u_inst_i, texel(2 * inst + 1), 0);
-    vec2 state = texelFetch(u_state, texel(i0.w), 0).rg;
+    int id = texelFetch(u_order, texel(inst), 0).r;
+    vec4 f0 = texelFetch(u_box, texel(2 * id), 0);
+    vec4 f1 = texelFetch(u_box, texel(2 * id + 1), 0);
+    ivec4 i0 = texelFetch(u_info, texel(2 * id), 0);
+    ivec4 i1 = texelFetch(u_info, texel(2 * id + 1), 0);
+    vec4 s0 = texelFetch(u_state, texel(3 * i0.w), 0);
+    vec4 s1 = texelFetch(u_state, texel(3 * i0.w + 1), 0);
+    vec4 s2 = texelFetch(u_state, texel(3 * i0.w + 2), 0);
+    float highlight = s0.x, opacity = s0.y, scale = s0.z;
+    bool moved = scale != 1.0 || any(notEqual(s1.xyz, vec3(0.0)));
 
-    // Blocks smaller than a pixel or fully faded are collapsed to a point outside the clip volume, so the
-    // rasteriser never sees them (at GPT-3 scale most blocks are sub-pixel from afar).
-    vec4 centre = u_view_proj * vec4(f0.xyz + 0.5 * f1.xyz, 1.0);
+    // Where the tour has moved the block: offset, and scaled about its centre.
+    vec3 size = f1.xyz * scale;
+    vec3 lo = f0.xyz + s1.xyz + 0.5 * f1.xyz * (1.0 - scale);
+
+    // Blocks smaller than a pixel, fully faded, or not in this pass are collapsed.
+    vec4 centre = u_view_proj * vec4(lo + 0.5 * size, 1.0);
     float px_per_unit = u_params.x * 0.5 * u_viewport.w / max(centre.w, 1e-6);
-    float extent_px = max(f1.x, f1.y) * px_per_unit;
-    // Level of detail for head stacks: members vanish below u_stack_px, their slab appears instead.
+    float extent_px = max(size.x, size.y) * px_per_unit;
     bool hidden = centre.w > 0.0 && extent_px < u_params.y;
-    if (i1.y == 1) hidden = hidden || (centre.w > 0.0 && extent_px < u_stack_px);
-    if (i1.y == 2) hidden = hidden || centre.w <= 0.0 || float(i1.z) * px_per_unit >= u_stack_px;
+    // Level of detail for head stacks: members vanish below u_stack_px, their slab appears instead; a member
+    // the tour has moved out of its stack stays.
+    if (i1.y == 1 && !moved) hidden = hidden || (centre.w > 0.0 && extent_px < u_stack_px);
+    if (i1.y == 2) hidden = hidden || centre.w <= 0.0 || float(i1.z) * scale * px_per_unit >= u_stack_px;
     // Walls thinner than half a pixel would only cost rasteriser time.
-    if (u_walls == 1 && i1.y != 2) hidden = hidden || (centre.w > 0.0 && f1.z * px_per_unit < 0.5);
-    if (hidden || state.y < u_hidden_below) {
-        gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
+    if (u_walls == 1 && i1.y != 2) hidden = hidden || (centre.w > 0.0 && size.z * px_per_unit < 0.5);
+    if (u_pass == 0) hidden = hidden || opacity < u_opaque_from;
+    if (u_pass == 1) hidden = hidden || opacity >= u_opaque_from;
+    if (u_pass == 2) hidden = hidden || highlight <= 0.01;
+    if (hidden || opacity < u_hidden_below) {
+        collapse();
         return;
     }
 
-    vec3 world = f0.xyz + corner * f1.xyz;
-    gl_Position = u_view_proj * vec4(world, 1.0);
-    v_local = corner;
+    vec3 local = corner;
+    if (u_pass == 2) {
+        // The glow pass draws the front face grown by the glow's reach on every side.
+        vec2 grow = vec2(u_glow_px / max(px_per_unit, 1e-6)) / max(size.xy, vec2(1e-6));
+        local.xy = mix(-grow, 1.0 + grow, corner.xy);
+    }
+    gl_Position = u_view_proj * vec4(lo + local * size, 1.0);
+    v_local = local;
     v_shape = i0;
     v_offset = i1.x;
-    v_size = vec4(f1.xyz, f0.w);
-    v_state = vec3(state, f1.w);
+    v_size = vec4(size, f0.w);
+    v_state = vec3(highlight, opacity, f1.w);
+    v_reveal = vec4(s2.xy, s1.w, s0.w);
 }

@@ -11,8 +11,12 @@ layout(std140) uniform Camera {
 
 uniform sampler2D u_glyphs;  // per glyph: (label, x0 em, atlas cell or -1 for a box,
                              //            box height em or the label's text width em)
-uniform sampler2D u_labels;  // per label 3 texels: (origin.xyz, em height in world units), (rgba),
-                             // (cos, sin of the azimuth, cos, sin of the elevation of the camera it faces)
+uniform sampler2D u_labels;  // per label 4 texels: (origin.xyz, em height in world units), (rgba),
+                             // (cos, sin of the azimuth, cos, sin of the elevation of the camera it faces),
+                             // (the block it belongs to or -1, 0, 0, 0)
+uniform sampler2D u_state;   // the blocks' state (blocks.vert): (highlight, opacity, scale, order), (offset)
+uniform sampler2D u_box;     // the blocks' (min.xyz, _), (size.xyz, _)
+uniform int u_follow;        // labels of blocks move, scale and fade with their block
 uniform vec4 u_cell;         // cell width em, cell top above the baseline em, atlas cell size in uv (x, y)
 uniform int u_first;
 uniform float u_min_px;      // em height on screen below which a label is hidden
@@ -30,9 +34,20 @@ ivec2 texel(int i) {
 void main() {
     vec4 glyph = texelFetch(u_glyphs, texel(gl_InstanceID + u_first), 0);
     int label = int(glyph.x);
-    vec4 origin = texelFetch(u_labels, texel(3 * label), 0);
-    vec4 color = texelFetch(u_labels, texel(3 * label + 1), 0);
-    vec4 turn = texelFetch(u_labels, texel(3 * label + 2), 0);
+    vec4 origin = texelFetch(u_labels, texel(4 * label), 0);
+    vec4 color = texelFetch(u_labels, texel(4 * label + 1), 0);
+    vec4 turn = texelFetch(u_labels, texel(4 * label + 2), 0);
+    int block = int(texelFetch(u_labels, texel(4 * label + 3), 0).x);
+    if (u_follow == 1 && block >= 0) {
+        // Where the tour moved the block: the label keeps its place relative to the block's centre.
+        vec4 s0 = texelFetch(u_state, texel(3 * block), 0);
+        vec4 s1 = texelFetch(u_state, texel(3 * block + 1), 0);
+        vec3 centre = texelFetch(u_box, texel(2 * block), 0).xyz
+                      + 0.5 * texelFetch(u_box, texel(2 * block + 1), 0).xyz;
+        origin.xyz = centre + s1.xyz + (origin.xyz - centre) * s0.z;
+        origin.w *= s0.z;
+        color.a *= s0.y;
+    }
     // The right and up vectors of an orbit camera at that azimuth and elevation (camera.py's basis).
     vec3 right = vec3(turn.x, 0.0, -turn.y);
     vec3 up = vec3(-turn.w * turn.y, turn.z, -turn.w * turn.x);
@@ -40,7 +55,7 @@ void main() {
     vec4 anchor = u_view_proj * vec4(origin.xyz, 1.0);
     float em_px = origin.w * u_params.x * 0.5 * u_viewport.w / max(anchor.w, 1e-6);
     float fade = smoothstep(u_min_px, 1.6 * u_min_px, em_px);
-    if (anchor.w <= 0.0 || fade <= 0.0) {
+    if (anchor.w <= 0.0 || fade <= 0.0 || color.a < 0.01) {
         gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
         return;
     }

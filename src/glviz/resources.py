@@ -21,8 +21,15 @@ def shader_path(name: str) -> Path:
 
 
 def read_shader(name: str) -> str:
-    """Source text of a GLSL file under shaders/."""
-    return shader_path(name).read_text(encoding="utf-8")
+    """Source text of a GLSL file under shaders/, with its `#include "file.glsl"` lines replaced by those
+    files (GLSL has no includes; the cell colours are shared by several shaders)."""
+    lines = []
+    for line in shader_path(name).read_text(encoding="utf-8").splitlines():
+        if line.startswith("#include "):
+            lines.append(read_shader(line.split(None, 1)[1].strip().strip('"')))
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 def model_path(name: str) -> Path:

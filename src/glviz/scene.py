@@ -1,7 +1,12 @@
-"""Scene state: what the renderer should show on top of the layout (highlights, fading, the hovered cell).
+"""Scene state: what the renderer shows on top of the layout, in two layers.
 
-No GL. The app, picking and the walkthrough write it; the renderer reads it once per frame and uploads
-only the parts whose dirty flag is set, then clears the flag (`clean_instances`, `clean_hover`).
+The tour's frame (walkthrough.frame.TourFrame) is the base layer: which blocks are faded, glowing, moved or
+computed so far, lit cell ranges, flying cells, arrows, floating numbers. The user's layer sits on top: the
+hovered cell and the cells it depends on, blocks hidden by a fly-to, highlights the panel asks for. The two
+combine (opacity multiplies, highlight takes the larger), so neither erases the other.
+
+No GL. The app, picking and the tour write it; the renderer reads it once per frame and uploads only the
+parts whose dirty flag is set, then clears the flag (`clean_instances`, `clean_hover`).
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-MAX_DEPENDENCY_RANGES = 8  # size of the renderer's uniform block
+MAX_DEPENDENCY_RANGES = 8  # hover ranges in the renderer's uniform block (and as many for the tour)
 HIDDEN_BELOW = 0.01  # blocks with a lower opacity are not drawn (blocks.vert gets it) and not picked
 # A block is seen from the front (+z) and a little from the side (block_pose: 8° azimuth, 5° elevation):
 # a block in front shifts sideways by up to this fraction of the depth between them, so it can still cover.
@@ -28,14 +33,21 @@ def occluders(layout, block: int) -> np.ndarray:
     return np.flatnonzero((depth >= 0.0) & overlap_x & overlap_y)
 
 
+def moved_boxes(layout, offset: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mins, maxs) (N, 3) of blocks moved by `offset` (N, 3) and scaled by `scale` (N,) about their centre,
+    as blocks.vert draws them."""
+    centre = (layout.mins + layout.maxs) / 2
+    half = (layout.maxs - layout.mins) / 2 * scale[:, None]
+    return (centre + offset - half).astype(np.float32), (centre + offset + half).astype(np.float32)
+
+
 @dataclass
 class SceneState:
-    """Per-block highlight and opacity, the hovered cell and up to 8 highlighted dependency cell ranges.
+    """The user's layer (below) over the tour's frame (`tour`, or None outside the tour).
 
-    highlight: (N,) float32 in 0..1, tints a block (e.g. the hovered cell's block, a walkthrough focus).
-    opacity: (N,) float32 in 0..1, fades a block towards the background; 0 hides it.
-    hovered: (block, row, col) or None.
-    dependencies: CellRange-like objects (block, rows=(r0, r1), cols=(c0, c1), half-open), at most 8.
+    highlight: (N,) float32 in 0..1, lights a block (e.g. the blocks of a term the mouse is over).
+    opacity: (N,) float32 in 0..1, fades a block (fly-to hides the blocks in front with 0).
+    hovered: (block, row, col) or None; dependencies: CellRange-like objects (block, rows, cols), at most 8.
     """
 
     layout: object
@@ -43,9 +55,12 @@ class SceneState:
     opacity: np.ndarray = field(default=None)
     hovered: tuple[int, int, int] | None = None
     dependencies: list = field(default_factory=list)
+    tour: object = None  # walkthrough.frame.TourFrame
     show_labels: bool = True
-    instances_dirty: bool = True  # highlight or opacity changed since the last upload
-    hover_dirty: bool = True  # hovered or dependencies changed since the last upload
+    show_arrows: bool = False  # the data-flow arrows outside the tour
+    instances_dirty: bool = True  # per-block state changed since the last upload
+    hover_dirty: bool = True  # hovered, dependencies or the tour's cell ranges changed since the last upload
+    _boxes: tuple | None = None  # (tour frame, boxes) cache
 
     def __post_init__(self) -> None:
         n = len(self.layout.blocks)
@@ -56,15 +71,59 @@ class SceneState:
         self.highlight = np.asarray(self.highlight, dtype=np.float32)
         self.opacity = np.asarray(self.opacity, dtype=np.float32)
 
+    # --- the tour's layer ---------------------------------------------------------------------------------
+    def set_tour(self, frame) -> None:
+        """The tour's frame as the base layer (None: no tour)."""
+        if frame is self.tour:
+            return
+        if frame is not None and len(frame.opacity) != len(self.layout.blocks):
+            raise ValueError("the tour's frame is for another layout")
+        self.tour = frame
+        self.instances_dirty = True
+        self.hover_dirty = True
+
+    @property
+    def tour_ranges(self) -> list:
+        """The cell ranges the tour lights."""
+        return [] if self.tour is None else self.tour.ranges[:MAX_DEPENDENCY_RANGES]
+
+    # --- what is drawn: the layers combined -------------------------------------------------------------
+    @property
+    def drawn_opacity(self) -> np.ndarray:
+        """(N,) the opacity blocks are drawn with: the tour's times the user's."""
+        return self.opacity if self.tour is None else self.opacity * self.tour.opacity
+
+    @property
+    def drawn_highlight(self) -> np.ndarray:
+        """(N,) the highlight blocks are drawn with: the larger of the tour's and the user's."""
+        return self.highlight if self.tour is None else np.maximum(self.highlight, self.tour.highlight)
+
+    @property
+    def boxes(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(mins, maxs) (N, 3) of the blocks where they are drawn when the tour moved some, else None."""
+        frame = self.tour
+        if frame is None or not frame.moved:
+            return None
+        if self._boxes is None or self._boxes[0] is not frame:
+            self._boxes = (frame, moved_boxes(self.layout, frame.offset, frame.scale))
+        return self._boxes[1]
+
+    @property
+    def hidden(self) -> np.ndarray | None:
+        """(N,) bool of the blocks not drawn (opacity ~0), for picking; None when all are drawn."""
+        mask = self.drawn_opacity < HIDDEN_BELOW
+        return mask if mask.any() else None
+
+    # --- the user's layer ---------------------------------------------------------------------------------
     def set_highlight(self, values) -> None:
-        """Replace all highlights: an (N,) array, or block indices to light fully (others 0)."""
+        """Replace the user's highlights: an (N,) array, or block indices to light fully (others 0)."""
         highlight = self._per_block(values, 0.0)
         if not np.array_equal(highlight, self.highlight):  # hovering calls this every mouse move
             self.highlight = highlight
             self.instances_dirty = True
 
     def set_opacity(self, values) -> None:
-        """Replace all opacities: an (N,) array, or block indices to keep opaque (others faded to 0.25)."""
+        """Replace the user's opacities: an (N,) array, or block indices to keep opaque (others 0.25)."""
         opacity = self._per_block(values, 0.25)
         if not np.array_equal(opacity, self.opacity):
             self.opacity = opacity
@@ -79,19 +138,8 @@ class SceneState:
         return hidden
 
     def show_all(self) -> None:
-        """Undo `reveal`: every block opaque."""
+        """Undo `reveal`: every block opaque (as far as the user's layer goes)."""
         self.set_opacity(np.ones(len(self.layout.blocks), dtype=np.float32))
-
-    @property
-    def boxes(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """(mins, maxs) (N, 3) of the blocks where they are drawn, when some have moved; None otherwise."""
-        return None
-
-    @property
-    def hidden(self) -> np.ndarray | None:
-        """(N,) bool of the blocks not drawn (opacity ~0), for picking; None when all are drawn."""
-        mask = self.opacity < HIDDEN_BELOW
-        return mask if mask.any() else None
 
     def set_hover(self, hovered: tuple[int, int, int] | None, dependencies=()) -> None:
         """The cell under the mouse and the cell ranges it depends on (first 8 kept)."""
@@ -103,11 +151,11 @@ class SceneState:
             self.hover_dirty = True
 
     def clean_instances(self) -> None:
-        """The renderer uploaded highlight and opacity."""
+        """The renderer uploaded the per-block state."""
         self.instances_dirty = False
 
     def clean_hover(self) -> None:
-        """The renderer uploaded the hovered cell and its dependency ranges."""
+        """The renderer uploaded the hovered cell, its dependency ranges and the tour's ranges."""
         self.hover_dirty = False
 
     def _per_block(self, values, rest: float) -> np.ndarray:

@@ -7,7 +7,6 @@ import pytest
 
 from glviz.layout.blocks import Block, Kind, Layout, build_layout
 from glviz.model.config import PRESETS
-from glviz.render.blocks import ChunkCuller, draw_order, morton_order
 from glviz.render.camera import (
     ELEVATION_LIMIT,
     OrbitCamera,
@@ -18,6 +17,7 @@ from glviz.render.camera import (
     overview_pose,
     whole_pose,
 )
+from glviz.render.chunks import ChunkCuller, draw_order, morton_order
 
 VIEWPORT = (800, 500)
 

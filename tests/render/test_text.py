@@ -35,8 +35,7 @@ def nano_labels(atlas):
     layout = build_layout(PRESETS["nano"], n_tokens=11)
     labels = LabelSet.concat([block_labels(layout, atlas), section_labels(layout)])
     text = np.isnan(labels.box[:, 0])
-    labels = LabelSet([t for t, k in zip(labels.texts, text, strict=True) if k], labels.origin[text],
-                      labels.em[text], labels.color[text], labels.box[text], labels.facing[text])
+    labels = labels.take(np.flatnonzero(text))
     return layout, labels
 
 

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from glviz.errors import GlvizError
+from glviz.layout.memo import per_layout
 from glviz.model.config import GPTConfig
 
 CELL = 1.0  # world units per cell
@@ -497,3 +498,13 @@ def build_layout(config: GPTConfig, n_tokens: int | None = None) -> Layout:
     layout.shapes = np.concatenate([shapes_t[0], np.tile(shapes_t[1], (L, 1)), shapes_t[2]])
     layout.by_name = {b.name: b.index for b in blocks}
     return layout
+
+
+
+@per_layout
+def cell_order(layout: Layout) -> np.ndarray:
+    """(N,) float32 per block, the order its cells are computed in: 1 (column by column) where the drawn
+    columns are tokens and the rows are not (one token after the other, each column top to bottom), else 0
+    (row by row: attention's rows are one query each). What the tour's reveal and blocks.frag agree on."""
+    return np.array([1.0 if b.dims[1] == "T" and b.dims[0] != "T" else 0.0 for b in layout.blocks],
+                    dtype=np.float32)

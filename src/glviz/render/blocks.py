@@ -2,19 +2,17 @@
 
 Draws per frame: the front faces of all visible blocks as one indexed, non-instanced draw (4 vertices per
 block; software GL shades big vertex batches much faster than 4-vertex instances), plus the side walls,
-instanced, only where a block's thickness covers a pixel. Per-block data lives in textures fetched by
-block number, so any contiguous range of blocks can be drawn: moderngl has no base-instance draw.
+instanced, only where a block's thickness covers a pixel. Blocks that the tour fades are drawn again in a
+second, blended pass (a faded block in front must not hide a focused one behind it), and blocks it focuses on
+get a glow in a third. Per-block data lives in textures fetched by block number, so any contiguous range of
+blocks can be drawn (moderngl has no base-instance draw), and the tour's per-block state (opacity, glow,
+offset, scale, cells computed so far) is one small texture that changes without touching the rest.
 
-Blocks are ordered along a Morton (Z-order) curve of their centres and cut into a fixed number of chunks,
-nearest-to-the-front first inside each chunk (so the depth test rejects hidden heads before shading); the
-chunk boxes are tested against the view each frame (vectorised numpy), so per-frame work does not grow with
-the number of blocks. The vertex shader collapses blocks smaller than a pixel, and stacks of per-head blocks
-smaller than a few pixels give way to one slab per stack (the level of detail that makes GPT-3 fast).
-
-Cell values: one R32F atlas 4096 texels wide; a block with values occupies a contiguous texel range,
-cell (r, c) at offset + r * cols + c. Only blocks with data get texels; at most MAX_VALUE_TEXELS texels
-in total (64 M = 256 MB), filled smallest block first, so for huge real checkpoints the largest matrices
-(e.g. the embedding tables) show their kind colour and grid only.
+Blocks are ordered along a Morton curve of their centres and cut into a fixed number of chunks, nearest to
+the front first inside each chunk (the depth test rejects hidden heads before shading); the chunk boxes are
+tested against the view each frame, so per-frame work does not grow with the number of blocks. Chunks
+holding moved blocks are always drawn. The vertex shader collapses blocks smaller than a pixel, and stacks
+of per-head blocks smaller than a few pixels give way to one slab per stack (GPT-3's level of detail).
 """
 
 from __future__ import annotations
@@ -26,16 +24,16 @@ import numpy as np
 
 from glviz.layout import blocks as layout_blocks
 from glviz.layout.blocks import Layout
-from glviz.render.picking import morton_codes
+from glviz.render.chunks import (
+    ATLAS_WIDTH,
+    ChunkCuller,
+    draw_order,
+    pad_rows,
+    texture_rows,
+)
+from glviz.render.values import MAX_VALUE_TEXELS, ValueAtlas, pack_values
 from glviz.resources import read_shader
-from glviz.scene import HIDDEN_BELOW
-
-ATLAS_WIDTH = 4096  # texels; the shaders index with `& 4095` and `>> 12`
-MAX_VALUE_TEXELS = 64 * 2**20
-CHUNKS = 128  # coarse culling granularity: fixed, so per-frame work is independent of the model size
-MIN_BLOCK_PX = 0.75  # blocks smaller than this on screen are not drawn
-ROBUST_SCALE_CELLS = 256  # above this many cells a block's colour scale is the 99.5th percentile of |v|
-SCALE_SAMPLE = 1 << 20  # cells sampled for that percentile
+from glviz.scene import HIDDEN_BELOW, MAX_DEPENDENCY_RANGES
 
 # Unit cube corners and the four side walls (the front face is drawn separately, see blocks.vert),
 # wound counter-clockwise seen from outside.
@@ -47,10 +45,12 @@ WALL_INDICES = np.array([
     1, 3, 5, 3, 7, 5,  # +x
 ], dtype=np.int32)
 FRONT_INDICES = np.array([0, 1, 2, 2, 1, 3], dtype=np.int32)  # per block, on vertex ids 4 * block + corner
-STATE_TEXEL_WRITES = 16  # per-block state changes up to this many blocks are uploaded texel by texel
 MIN_WALL_PX = 0.5  # walls are drawn for chunks whose blocks' thickness reaches this many pixels
 LOD_PLAIN, LOD_MEMBER, LOD_SLAB = 0, 1, 2  # how a block's instance takes part in stack level of detail
-
+PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW = 0, 1, 2
+OPAQUE_FROM = 0.995  # blocks at least this opaque are drawn in the opaque pass
+STATE_TEXELS = 3  # per block: (highlight, opacity, scale, order), (offset.xyz, cursor), (first, end, 0, 0)
+GLOW_PX = 14.0  # how far a focused block's glow reaches, in pixels
 
 # Colours of blocks.frag, set as its uniforms by BlockRenderer; tests and the UI's legend read them here.
 KIND_COLORS = {0: (0.30, 0.47, 0.85), 1: (0.30, 0.66, 0.38), 2: (0.93, 0.73, 0.15)}  # by Kind
@@ -60,48 +60,10 @@ VALUE_POSITIVE = (0.33, 0.17, 0.55)  # value +scale: purple
 VALUE_COLORS = (VALUE_NEGATIVE, VALUE_ZERO, VALUE_POSITIVE)  # the diverging map's -scale, 0, +scale (legend)
 # Hover and highlight marks: cyan, on neither side of the value map nor a kind colour.
 HIGHLIGHT_ACCENT = (0.00, 0.82, 0.95)  # hovered/highlighted block frame, dependency ranges (40% wash)
-HOVER_RING = (0.00, 0.30, 0.40)  # the hovered cell's ring
+HOVER_RING = (0.00, 0.30, 0.40)  # the hovered cell's ring, and the cell being computed
 HIGHLIGHT_LIGHTEN = 0.12  # a hovered/highlighted block's cells are mixed this much with white
 DEPENDENCY_WASH = 0.40  # dependency cells are mixed this much with HIGHLIGHT_ACCENT
-
-
-def texture_rows(texels: int) -> int:
-    """Rows of an ATLAS_WIDTH-wide data texture that hold `texels` texels (at least one)."""
-    return max(1, -(-texels // ATLAS_WIDTH))
-
-
-def pad_rows(flat: np.ndarray, texels: int, components: int) -> np.ndarray:
-    """`flat` (n, components) zero-padded to the texture_rows(texels) full rows a texture write needs."""
-    out = np.zeros((texture_rows(texels) * ATLAS_WIDTH, components), dtype=flat.dtype)
-    out[: len(flat)] = flat
-    return out
-
-
-def morton_order(centres: np.ndarray) -> np.ndarray:
-    """Indices sorting points (N, 3) along a Z-order curve, so contiguous runs are spatially compact.
-
-    The grid is isotropic (one scale for all axes), so thin axes (the depth of the head stacks) take few
-    of the curve's bits and chunks stay compact where it matters for culling, in x and y."""
-    lo, hi = centres.min(axis=0), centres.max(axis=0)
-    q = ((centres - lo) / max(float((hi - lo).max()), 1e-9) * 1023).astype(np.uint64)  # 10 bits per axis
-    return np.argsort(morton_codes(q), kind="stable")
-
-
-def chunk_starts(n: int, chunks: int = CHUNKS) -> np.ndarray:
-    """First item of each of the (at most `chunks`) equal contiguous chunks of n items."""
-    return np.linspace(0, n, min(chunks, n) + 1).astype(np.int64)[:-1]
-
-
-def draw_order(mins: np.ndarray, maxs: np.ndarray, chunks: int = CHUNKS) -> np.ndarray:
-    """Block indices in drawing order: Morton order cut into chunks, and inside each chunk the nearest
-    to a viewer in front (+z) first, so that the depth test rejects the hidden part of the head stacks
-    before the fragment shader runs."""
-    n = len(mins)
-    if n < 2:
-        return np.arange(n, dtype=np.int64)
-    order = morton_order((mins + maxs) / 2)
-    chunk = np.searchsorted(chunk_starts(n, chunks), np.arange(n), side="right") - 1
-    return order[np.lexsort((-maxs[order, 2], chunk))]
+GLOW_COLOR = (1.00, 0.80, 0.25)  # the tour's focus glow: warm, apart from the cyan of hover
 
 
 STACK_LOD_PX = 3.0  # per-head blocks smaller than this on screen are drawn as one slab per stack
@@ -145,87 +107,25 @@ def head_stacks(layout: Layout) -> Stacks:
                   np.array([np.median(extent[m]) for m in stacks], dtype=np.float32), is_member)
 
 
-def value_scale(values: np.ndarray) -> float:
-    """The |value| that maps to full colour: max |v|, or a high percentile for big blocks (outliers)."""
-    flat = np.asarray(values).ravel()
-    if flat.size > SCALE_SAMPLE:  # a strided sample is plenty for a percentile
-        flat = flat[:: flat.size // SCALE_SAMPLE]
-    finite = np.abs(flat[np.isfinite(flat)])
-    if finite.size == 0:
-        return 1.0
-    scale = float(np.percentile(finite, 99.5)) if finite.size > ROBUST_SCALE_CELLS else float(finite.max())
-    return scale if scale > 0 else 1.0
-
-
-class ChunkCuller:
-    """Splits instances into a fixed number of contiguous chunks and finds the visible ones each frame."""
-
-    def __init__(self, mins: np.ndarray, maxs: np.ndarray, chunks: int = CHUNKS,
-                 sizes: np.ndarray | None = None, offsets: np.ndarray | None = None,
-                 offset: int = 0) -> None:
-        """Items (N) with boxes mins..maxs (N, 3), in draw order; `sizes` (N,) replaces the chunk box's
-        extent in the too-small test by the largest item size of the chunk (e.g. label heights);
-        `offsets` (N + 1,) maps items to instance numbers when an item has several instances (glyphs);
-        `offset` is added to every instance number."""
-        n = len(mins)
-        self.starts = chunk_starts(n, chunks)
-        self.ends = np.append(self.starts[1:], n)
-        if offsets is not None:
-            self.first, self.last = offsets[self.starts], offsets[self.ends]
-        else:
-            self.first, self.last = self.starts, self.ends
-        self.first, self.last = self.first + offset, self.last + offset
-        lo = np.minimum.reduceat(mins, self.starts, axis=0).astype(np.float64)
-        hi = np.maximum.reduceat(maxs, self.starts, axis=0).astype(np.float64)
-        self.extent = (hi - lo)[:, :2].max(axis=1)  # (K,)
-        if sizes is not None:
-            self.extent = np.maximum.reduceat(np.asarray(sizes, dtype=np.float64), self.starts)
-        self.centres = np.concatenate([(lo + hi) / 2, np.ones((len(lo), 1))], axis=1)  # (K, 4)
-        self.half = (hi - lo) / 2  # (K, 3)
-
-    def outside(self, view_projection: np.ndarray) -> np.ndarray:
-        """(K,) bool: chunk boxes entirely outside one of the six clip planes."""
-        m = np.asarray(view_projection, dtype=np.float64)
-        # Row vectors: clip = p @ m, so plane i of the frustum is column 3 ± column j (inside when >= 0).
-        planes = np.stack([m[:, 3] + m[:, 0], m[:, 3] - m[:, 0], m[:, 3] + m[:, 1], m[:, 3] - m[:, 1],
-                           m[:, 3] + m[:, 2], m[:, 3] - m[:, 2]], axis=1)  # (4, 6)
-        # The box corner farthest inside each plane: centre + half-extent along the plane's normal.
-        reach = self.centres @ planes + self.half @ np.abs(planes[:3])  # (K, 6)
-        return (reach < 0).any(axis=1)
-
-    def visible_ranges(self, view_projection: np.ndarray, pixel_scale: float, min_px: float = MIN_BLOCK_PX,
-                       outside: np.ndarray | None = None) -> list[tuple[int, int]]:
-        """Contiguous (first, count) instance ranges whose chunks intersect the view and exceed `min_px`.
-
-        `pixel_scale` = projection scale * viewport height / 2: pixels per world unit at unit depth.
-        `outside` reuses a frustum test of the same boxes (`outside(view_projection)`).
-        """
-        if outside is None:
-            outside = self.outside(view_projection)
-        centre_w = self.centres @ np.asarray(view_projection, dtype=np.float64)[:, 3]
-        too_small = (centre_w > 0) & (self.extent * pixel_scale < min_px * np.maximum(centre_w, 1e-9))
-        visible = np.flatnonzero(~(outside | too_small))
-        if not len(visible):
-            return []
-        # Merge runs of consecutive visible chunks into single draws.
-        breaks = np.flatnonzero(np.diff(visible) > 1)
-        run_first = visible[np.concatenate([[0], breaks + 1])]
-        run_last = visible[np.concatenate([breaks, [len(visible) - 1]])]
-        firsts, counts = self.first[run_first], self.last[run_last] - self.first[run_first]
-        return [(int(f), int(c)) for f, c in zip(firsts, counts, strict=True) if c > 0]
+def state_texels(highlight, opacity, offset, scale, reveal, order) -> np.ndarray:
+    """(N, STATE_TEXELS, 4) float32: the per-block state as blocks.vert reads it."""
+    n = len(opacity)
+    out = np.zeros((n, STATE_TEXELS, 4), dtype=np.float32)
+    out[:, 0, 0], out[:, 0, 1], out[:, 0, 2], out[:, 0, 3] = highlight, opacity, scale, order
+    out[:, 1, :3], out[:, 1, 3] = offset, reveal[:, 2]
+    out[:, 2, :2] = reveal[:, :2]
+    return out
 
 
 class BlockRenderer:
-    """GPU resources for one layout's blocks; `draw` issues the instanced draw(s)."""
+    """GPU resources for one layout's blocks; `draw` issues the draws of the three passes."""
 
     def __init__(self, ctx) -> None:
         self.ctx = ctx
         self.program = ctx.program(vertex_shader=read_shader("blocks.vert"),
                                    fragment_shader=read_shader("blocks.frag"))
-        self.program["u_inst_f"] = 0
-        self.program["u_inst_i"] = 1
-        self.program["u_state"] = 2
-        self.program["u_values"] = 3
+        for name, unit in (("u_order", 0), ("u_box", 1), ("u_info", 2), ("u_state", 3), ("u_values", 4)):
+            self.program[name] = unit
         self.program["Camera"].binding = 0
         self.program["Hover"].binding = 1
         self.program["u_kind_color"].value = [KIND_COLORS[kind] for kind in range(3)]
@@ -234,25 +134,44 @@ class BlockRenderer:
         self.program["u_hover_ring"] = HOVER_RING
         self.program["u_lighten"] = HIGHLIGHT_LIGHTEN
         self.program["u_wash"] = DEPENDENCY_WASH
+        self.program["u_glow_color"] = GLOW_COLOR
+        self.program["u_glow_px"] = GLOW_PX
         self.program["u_hidden_below"] = HIDDEN_BELOW  # the cut picking uses too
+        self.program["u_opaque_from"] = OPAQUE_FROM
         self.u_first = self.program["u_first"]
         self.u_walls = self.program["u_walls"]
+        self.u_pass = self.program["u_pass"]
         self.walls_buffers = (ctx.buffer(CUBE_CORNERS.tobytes()), ctx.buffer(WALL_INDICES.tobytes()))
         vbo, ibo = self.walls_buffers
         self.walls_vao = ctx.vertex_array(self.program, [(vbo, "3f", "in_corner")], index_buffer=ibo,
                                           index_element_size=4)
         self.front_vao = self.front_ibo = None  # built per layout: the index buffer grows with the blocks
-        self.hover_ubo = ctx.buffer(reserve=16 + 8 * 16 + 2 * 16)
+        self.hover_ubo = ctx.buffer(reserve=HOVER_UBO_BYTES)
         self.layout: Layout | None = None
-        self.inst_f = self.inst_i = self.state = self.values = None
-        self.uploaded_state: tuple[np.ndarray, np.ndarray] | None = None  # (highlight, opacity) on the GPU
-        self.value_texels = 0  # texels allocated in the value atlas (0: no per-cell data on the GPU)
+        self.order_tex = self.box = self.info = self.state = self.values = None
+        self.atlas = ValueAtlas(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(0, np.float32),
+                                np.zeros(0, np.float32), 0)
+        self.uploaded_state: np.ndarray | None = None  # (N, STATE_TEXELS, 4) as on the GPU
+        self.translucent = self.glowing = False  # whether the blended passes have anything to draw
+        self.moved = np.zeros(0, np.int64)  # blocks away from their place (their labels follow)
+        self.forced_chunks = np.zeros(0, np.int64)  # chunks holding moved blocks: always drawn
+        self.forced_wall_chunks = np.zeros(0, np.int64)
         self.order = np.zeros(0, dtype=np.int64)
         self.culler: ChunkCuller | None = None
         self.slab_culler: ChunkCuller | None = None
         self._scene_id = None
         self.driver_seconds = 0.0  # CPU time of this thread inside draw calls (software GL shades here)
         self.write_hover(None, ())
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """(N,) where each block's values start in the atlas (-1: no values)."""
+        return self.atlas.offsets
+
+    @property
+    def value_texels(self) -> int:
+        """Values stored in the atlas (0: no per-cell data on the GPU)."""
+        return self.atlas.texels
 
     # --- layout and values ----------------------------------------------------------------------------------
     def set_layout(self, layout: Layout) -> None:
@@ -263,12 +182,15 @@ class BlockRenderer:
         self.stacks = head_stacks(layout)
         n_slabs = len(self.stacks.first_member)
         self.order = draw_order(layout.mins, layout.maxs)
+        self.position = np.empty(n, dtype=np.int64)  # block -> its place in the draw order
+        self.position[self.order] = np.arange(n)
         mins, maxs = layout.mins[self.order], layout.maxs[self.order]
         self.culler = ChunkCuller(mins, maxs)
         self.wall_culler = ChunkCuller(mins, maxs, sizes=maxs[:, 2] - mins[:, 2])
-        # Slabs are instances n .. n + S - 1, culled on their own.
-        self.slab_culler = ChunkCuller(self.stacks.mins, self.stacks.maxs, chunks=32, offset=n) \
-            if n_slabs else None
+        # Slabs are instances n .. n + S - 1 (and ids n .. n + S - 1), culled on their own.
+        self.slab_culler = None
+        if n_slabs:
+            self.slab_culler = ChunkCuller(self.stacks.mins, self.stacks.maxs, chunks=32, offset=n)
         if self.front_vao is not None:
             self.front_vao.release()
             self.front_ibo.release()
@@ -277,50 +199,45 @@ class BlockRenderer:
         self.front_ibo = self.ctx.buffer(indices.tobytes())
         self.front_vao = self.ctx.vertex_array(self.program, [], index_buffer=self.front_ibo,
                                                index_element_size=4)
-
-        self.inv_scale = np.zeros(n, dtype=np.float32)
-        self.mean = np.zeros(n, dtype=np.float32)
-        self.offsets = np.full(n, -1, dtype=np.int32)
-        self.inst_f = self.ctx.texture((ATLAS_WIDTH, texture_rows(2 * total)), 4, dtype="f4")
-        self.inst_i = self.ctx.texture((ATLAS_WIDTH, texture_rows(2 * total)), 4, dtype="i4")
-        self.state = self.ctx.texture((ATLAS_WIDTH, texture_rows(n)), 2, dtype="f4")
-        self.uploaded_state = None  # the texture's contents: a new one is written whole
-        for tex in (self.inst_f, self.inst_i, self.state):
-            tex.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
-        self._write_instances()
-        self.write_state(np.zeros(n, dtype=np.float32), np.ones(n, dtype=np.float32))
+        ids = np.concatenate([self.order, np.arange(n, total)]).astype(np.int32)  # instance -> id
+        self.order_tex = self._texture(total, 1, "i4", pad_rows(ids[:, None], total, 1))
+        self.box = self._texture(2 * total, 4, "f4")
+        self.info = self._texture(2 * total, 4, "i4")
+        self.state = self._texture(STATE_TEXELS * n, 4, "f4")
+        self.atlas = ValueAtlas(np.zeros(0, np.float32), np.full(n, -1, np.int32), np.zeros(n, np.float32),
+                                np.zeros(n, np.float32), 0)
+        self.uploaded_state = None
+        self._write_blocks()
         self._scene_id = None
 
-    def _write_instances(self) -> None:
-        layout, order, stacks = self.layout, self.order, self.stacks
-        n, n_slabs = len(order), len(stacks.first_member)
+    def _texture(self, texels: int, components: int, dtype: str, data: np.ndarray | None = None):
+        tex = self.ctx.texture((ATLAS_WIDTH, texture_rows(texels)), components, None if data is None else
+                               data.tobytes(), dtype=dtype)
+        tex.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
+        return tex
+
+    def _write_blocks(self) -> None:
+        """Per id (blocks, then slabs): box and inverse value scale, size and mean; shape, kind, the block
+        whose state it follows, value offset, level of detail."""
+        layout, stacks, atlas = self.layout, self.stacks, self.atlas
+        n, n_slabs = len(layout.blocks), len(stacks.first_member)
         f = np.zeros((n + n_slabs, 2, 4), dtype=np.float32)
-        f[:n, 0, :3] = layout.mins[order]
-        f[:n, 0, 3] = self.inv_scale[order]
-        f[:n, 1, :3] = layout.maxs[order] - layout.mins[order]
-        f[:n, 1, 3] = self.mean[order]
+        f[:n, 0, :3], f[:n, 0, 3] = layout.mins, atlas.inv_scale
+        f[:n, 1, :3], f[:n, 1, 3] = layout.maxs - layout.mins, atlas.mean
         f[n:, 0, :3] = stacks.mins
         f[n:, 1, :3] = stacks.maxs - stacks.mins
         i = np.zeros((n + n_slabs, 2, 4), dtype=np.int32)
-        i[:n, 0, :2] = layout.shapes[order]
-        i[:n, 0, 2] = layout.kinds[order]
-        i[:n, 0, 3] = order
-        i[:n, 1, 0] = self.offsets[order]
-        i[:n, 1, 1] = np.where(stacks.is_member[order], LOD_MEMBER, LOD_PLAIN)
-        i[n:, 0, :2] = layout.shapes[stacks.first_member]
-        i[n:, 0, 2] = layout.kinds[stacks.first_member]
-        i[n:, 0, 3] = stacks.first_member
-        i[n:, 1, 0] = -1
-        i[n:, 1, 1] = LOD_SLAB
-        i[n:, 1, 2] = np.ceil(stacks.member_extent)
-        self.inst_f.write(pad_rows(f.reshape(-1, 4), 2 * (n + n_slabs), 4).tobytes())
-        self.inst_i.write(pad_rows(i.reshape(-1, 4), 2 * (n + n_slabs), 4).tobytes())
+        i[:n, 0, :2], i[:n, 0, 2], i[:n, 0, 3] = layout.shapes, layout.kinds, np.arange(n)
+        i[:n, 1, 0] = atlas.offsets
+        i[:n, 1, 1] = np.where(stacks.is_member, LOD_MEMBER, LOD_PLAIN)
+        first = stacks.first_member
+        i[n:, 0, :2], i[n:, 0, 2], i[n:, 0, 3] = layout.shapes[first], layout.kinds[first], first
+        i[n:, 1, 0], i[n:, 1, 1], i[n:, 1, 2] = -1, LOD_SLAB, np.ceil(stacks.member_extent)
+        self.box.write(pad_rows(f.reshape(-1, 4), 2 * (n + n_slabs), 4).tobytes())
+        self.info.write(pad_rows(i.reshape(-1, 4), 2 * (n + n_slabs), 4).tobytes())
 
     def upload_trace(self, trace, max_texels: int = MAX_VALUE_TEXELS) -> int:
-        """Upload the values of every block the trace (and its weights) can fill; returns texels used.
-
-        Blocks are placed smallest first until `max_texels`; each block's values are read and copied into
-        the atlas one at a time, so a big checkpoint never has all of its tensors copied at once."""
+        """Upload the values of every block the trace (and its weights) can fill; returns texels used."""
         layout = self.layout
         return self._upload({b.index: int(b.rows) * int(b.cols) for b in layout.blocks},
                             lambda i: layout_blocks.block_values(layout.blocks[i], trace), max_texels)
@@ -331,74 +248,60 @@ class BlockRenderer:
 
     def _upload(self, sizes: dict[int, int], read, max_texels: int) -> int:
         limit = min(max_texels, ATLAS_WIDTH * int(self.ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384)))
-        self.offsets[:] = -1
-        self.inv_scale[:] = 0
-        self.mean[:] = 0
         if self.values is not None:
             self.values.release()
             self.values = None
-        self.value_texels = 0
-        planned, total = [], 0
-        for index in sorted(sizes, key=sizes.__getitem__):  # smallest first: most blocks fit
-            if total + sizes[index] <= limit:
-                planned.append((index, total))
-                total += sizes[index]
-        atlas = np.zeros(texture_rows(max(total, 1)) * ATLAS_WIDTH, dtype=np.float32)
-        used = texels = 0
-        for index, offset in planned:
-            try:
-                values = np.asarray(read(index), dtype=np.float32)
-            except (KeyError, IndexError):  # tensor not in this trace (e.g. a weight set without it)
-                continue
-            if values.size != sizes[index]:
-                continue
-            atlas[offset: offset + values.size] = values.ravel()
-            scale = value_scale(values)
-            self.offsets[index] = offset
-            self.inv_scale[index] = 1.0 / scale
-            finite = values[np.isfinite(values)]
-            self.mean[index] = float(finite.mean()) / scale if finite.size else 0.0
-            used = max(used, offset + values.size)
-            texels += values.size
-        if used:
-            rows = texture_rows(used)
-            self.values = self.ctx.texture((ATLAS_WIDTH, rows), 1, atlas[: rows * ATLAS_WIDTH].tobytes(),
-                                           dtype="f4")
-            self.values.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
-            self.value_texels = texels
-        self._write_instances()
-        return self.value_texels
+        self.atlas = pack_values(len(self.layout.blocks), sizes, read, limit)
+        if self.atlas.texels:
+            self.values = self._texture(len(self.atlas.data), 1, "f4", self.atlas.data)
+        self._write_blocks()
+        return self.atlas.texels
 
     # --- per-frame state -----------------------------------------------------------------------------------
-    def write_state(self, highlight: np.ndarray, opacity: np.ndarray) -> None:
-        """Upload per-block (highlight, opacity), each (N,) float32: only the blocks that changed when they
-        are few (a hover lights one block and unlights another), else the whole texture."""
-        n = len(highlight)
+    def write_state(self, highlight, opacity, offset=None, scale=None, reveal=None, order=None) -> None:
+        """Upload the per-block state ((N,) arrays; offset (N, 3); reveal (N, 3)): only the texture rows
+        holding blocks that changed."""
+        n = len(opacity)
+        if offset is None:
+            offset, scale = np.zeros((n, 3), np.float32), np.ones(n, np.float32)
+        if reveal is None:
+            reveal = np.tile(np.array([0.0, np.inf, -1.0], np.float32), (n, 1))
+        if order is None:
+            order = layout_blocks.cell_order(self.layout)
+        data = state_texels(highlight, opacity, offset, scale, reveal, order)  # (N, 3, 4)
         old = self.uploaded_state
-        fresh = old is None or len(old[0]) != n
-        # Column by column: comparing an (N, 2) array with .any(axis=1) costs ten times more.
-        changed = None if fresh else np.flatnonzero((old[0] != highlight) | (old[1] != opacity))  # (k,)
-        if changed is not None and len(changed) <= STATE_TEXEL_WRITES:
-            for i in changed.tolist():
-                texel = np.array([highlight[i], opacity[i]], dtype=np.float32)
-                self.state.write(texel.tobytes(), viewport=(i % ATLAS_WIDTH, i // ATLAS_WIDTH, 1, 1))
+        if old is None or old.shape != data.shape:
+            self.state.write(pad_rows(data.reshape(-1, 4), STATE_TEXELS * n, 4).tobytes())
         else:
-            data = np.stack([highlight, opacity], axis=1).astype(np.float32)  # (N, 2)
-            self.state.write(pad_rows(data, n, 2).tobytes())
-        # Copies: the texture holds these values even if the caller's arrays are later changed in place.
-        self.uploaded_state = (np.array(highlight, dtype=np.float32), np.array(opacity, dtype=np.float32))
+            changed = np.flatnonzero((old != data).any(axis=(1, 2)))  # (k,) blocks
+            rows = np.unique(changed * STATE_TEXELS // ATLAS_WIDTH)
+            rows = np.union1d(rows, (changed * STATE_TEXELS + STATE_TEXELS - 1) // ATLAS_WIDTH)
+            flat = pad_rows(data.reshape(-1, 4), STATE_TEXELS * n, 4)
+            for row in rows.tolist():
+                line = flat[row * ATLAS_WIDTH:(row + 1) * ATLAS_WIDTH]
+                self.state.write(line.tobytes(), viewport=(0, row, ATLAS_WIDTH, 1))
+        self.uploaded_state = data
+        drawn = opacity >= HIDDEN_BELOW
+        self.translucent = bool((drawn & (opacity < OPAQUE_FROM)).any())
+        self.glowing = bool((drawn & (highlight > 0.01)).any())
+        moved = self.moved = np.flatnonzero(offset.any(axis=1) | (scale != 1.0))
+        self.forced_chunks = np.unique(self.culler.chunk_of(self.position[moved]))
+        self.forced_wall_chunks = np.unique(self.wall_culler.chunk_of(self.position[moved]))
 
-    def write_hover(self, hovered, dependencies) -> None:
-        """Upload the hovered (block, row, col) or None and up to 8 dependency CellRanges."""
-        head = np.array([-1, -1, -1, 0], dtype=np.int32)
-        rc = np.zeros((8, 4), dtype=np.int32)
-        blocks = np.full(8, -2, dtype=np.int32)
+    def write_hover(self, hovered, dependencies, lit=()) -> None:
+        """Upload the hovered (block, row, col) or None, up to 8 dependency CellRanges and up to 8 ranges
+        the tour lights."""
+        head = np.array([-1, -1, -1, 0, 0, 0, 0, 0], dtype=np.int32)
+        rc = np.zeros((2 * MAX_DEPENDENCY_RANGES, 4), dtype=np.int32)
+        blocks = np.full(2 * MAX_DEPENDENCY_RANGES, -2, dtype=np.int32)
         if hovered is not None:
             head[:3] = hovered
-        for k, rng in enumerate(list(dependencies)[:8]):
+        ranges = list(dependencies)[:MAX_DEPENDENCY_RANGES]
+        tour = list(lit)[:MAX_DEPENDENCY_RANGES]
+        head[3], head[4] = len(ranges), len(tour)
+        for k, rng in enumerate(ranges + tour):
             blocks[k] = rng.block
             rc[k] = (*rng.rows, *rng.cols)
-        head[3] = min(len(dependencies), 8)
         self.hover_ubo.write(head.tobytes() + rc.tobytes() + blocks.tobytes())
 
     def sync_scene(self, scene) -> None:
@@ -406,20 +309,26 @@ class BlockRenderer:
         fresh = self._scene_id != id(scene)
         self._scene_id = id(scene)
         if fresh or scene.instances_dirty:
-            self.write_state(scene.highlight, scene.opacity)
+            tour = scene.tour
+            if tour is None:
+                self.write_state(scene.drawn_highlight, scene.drawn_opacity)
+            else:
+                self.write_state(scene.drawn_highlight, scene.drawn_opacity, tour.offset, tour.scale,
+                                 tour.reveal)
             scene.clean_instances()
         if fresh or scene.hover_dirty:
-            self.write_hover(scene.hovered, scene.dependencies)
+            self.write_hover(scene.hovered, scene.dependencies, scene.tour_ranges)
             scene.clean_hover()
 
     def draw(self, view_projection: np.ndarray, pixel_scale: float, background) -> int:
-        """Draw the visible chunks; returns the number of draw calls."""
+        """Draw the visible chunks in the opaque, translucent and glow passes; returns the draw calls."""
         if self.layout is None or not len(self.order):
             return 0
         outside = self.culler.outside(view_projection)  # the wall culler has the same chunk boxes
-        ranges = self.culler.visible_ranges(view_projection, pixel_scale, outside=outside)
-        walls = self.wall_culler.visible_ranges(view_projection, pixel_scale, MIN_WALL_PX, outside=outside) \
-            if ranges else []
+        ranges = self.culler.visible_ranges(view_projection, pixel_scale, outside=outside,
+                                            force=self.forced_chunks)
+        walls = self.wall_culler.visible_ranges(view_projection, pixel_scale, MIN_WALL_PX, outside=outside,
+                                                force=self.forced_wall_chunks) if ranges else []
         if self.slab_culler is not None:
             slabs = self.slab_culler.visible_ranges(view_projection, pixel_scale)
             ranges, walls = ranges + slabs, walls + slabs
@@ -427,13 +336,32 @@ class BlockRenderer:
             return 0
         ctx = self.ctx
         t0 = time.thread_time()
-        self.inst_f.use(0)
-        self.inst_i.use(1)
-        self.state.use(2)
-        (self.values or self.inst_f).use(3)  # without values the atlas is never sampled (offsets are -1)
+        for unit, tex in enumerate((self.order_tex, self.box, self.info, self.state)):
+            tex.use(unit)
+        (self.values or self.box).use(4)  # without values the atlas is never sampled (offsets are -1)
         self.hover_ubo.bind_to_uniform_block(1)
         self.program["u_background"] = tuple(background[:3])
         self.program["u_stack_px"] = STACK_LOD_PX
+        calls = self._pass(PASS_OPAQUE, ranges, walls)
+        if self.translucent or self.glowing:
+            fbo = ctx.fbo
+            ctx.enable(ctx.BLEND)
+            ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
+            if fbo is not None:
+                fbo.depth_mask = False  # translucent blocks must not hide what is behind them
+            if self.translucent:
+                calls += self._pass(PASS_TRANSLUCENT, ranges, walls)
+            if self.glowing:
+                calls += self._pass(PASS_GLOW, ranges, [])
+            if fbo is not None:
+                fbo.depth_mask = True
+            ctx.disable(ctx.BLEND)
+        self.driver_seconds += time.thread_time() - t0
+        return calls
+
+    def _pass(self, which: int, ranges, walls) -> int:
+        ctx = self.ctx
+        self.u_pass.value = which
         # Front faces stay visible from behind (the back face is not drawn): no culling for them.
         ctx.disable(ctx.CULL_FACE)
         self.u_walls.value = 0
@@ -444,7 +372,6 @@ class BlockRenderer:
         for first, count in walls:
             self.u_first.value = first
             self.walls_vao.render(instances=count)
-        self.driver_seconds += time.thread_time() - t0
         return len(ranges) + len(walls)
 
     def release(self) -> None:
@@ -457,12 +384,13 @@ class BlockRenderer:
         self.front_vao = self.front_ibo = self.layout = None
 
     def release_textures(self) -> None:
-        """Free the per-layout textures (instances, state, values)."""
-        for name in ("inst_f", "inst_i", "state", "values"):
+        """Free the per-layout textures (order, boxes, info, state, values)."""
+        for name in ("order_tex", "box", "info", "state", "values"):
             tex = getattr(self, name)
             if tex is not None:
                 tex.release()
                 setattr(self, name, None)
-        self.value_texels = 0
+        self.uploaded_state = None
 
 
+HOVER_UBO_BYTES = 32 + 2 * MAX_DEPENDENCY_RANGES * 16 + 2 * MAX_DEPENDENCY_RANGES * 4

@@ -7,9 +7,12 @@ import time
 
 import numpy as np
 
-from glviz.render.blocks import MIN_BLOCK_PX, BlockRenderer
+from glviz.render.arrows import ArrowRenderer
+from glviz.render.blocks import BlockRenderer
 from glviz.render.camera import OrbitCamera
-from glviz.render.text import LabelRenderer
+from glviz.render.chunks import MIN_BLOCK_PX
+from glviz.render.ghosts import GhostRenderer
+from glviz.render.text import LabelRenderer, LabelSet
 
 BACKGROUND = (0.955, 0.957, 0.962, 1.0)
 
@@ -22,6 +25,9 @@ class FrameRenderer:
         self.camera_ubo = ctx.buffer(reserve=64 + 3 * 16)
         self.blocks = BlockRenderer(ctx)
         self.labels = LabelRenderer(ctx)
+        self.ghosts = GhostRenderer(ctx, self.blocks)
+        self.arrows = ArrowRenderer(ctx)
+        self.marks = LabelRenderer(ctx, share=self.labels)  # the tour's numbers and signs, changed often
         self.layout = None
         self.draw_calls = 0
         self.gl_seconds = 0.0
@@ -31,6 +37,7 @@ class FrameRenderer:
         self.layout = layout
         self.blocks.set_layout(layout)
         self.labels.set_layout(layout)
+        self.arrows.set_layout(layout)
 
     def upload_trace(self, trace) -> int:
         """Upload every value the trace offers; returns the value texels used."""
@@ -65,12 +72,25 @@ class FrameRenderer:
         self.blocks.sync_scene(scene)
         self.gl_seconds += time.thread_time() - t0
         self.draw_calls = self.blocks.draw(view_projection, pixel_scale, BACKGROUND)
+        tour = scene.tour
+        self.arrows.set_opacity(tour.arrows if tour is not None else {}, 1.0 if scene.show_arrows else 0.0)
+        self.draw_calls += self.arrows.draw(self.blocks)
+        self.ghosts.set_groups(tour.ghosts if tour is not None else ())
+        self.draw_calls += self.ghosts.draw()
         if scene.show_labels:
-            self.draw_calls += self.labels.draw(view_projection, pixel_scale)
+            self.draw_calls += self.labels.draw(view_projection, pixel_scale, self.blocks)
+        if tour is not None and len(tour.marks):
+            marks = tour.marks
+            self.marks.set_labels(LabelSet.of(marks.texts, marks.positions, marks.sizes, marks.colours,
+                                              facing=(camera.azimuth, camera.elevation)))
+            self.draw_calls += self.marks.draw(view_projection, pixel_scale)
         ctx.disable(ctx.DEPTH_TEST | ctx.CULL_FACE | ctx.BLEND)
 
     def release(self) -> None:
         """Free the GL objects of the blocks, the labels and the camera block."""
+        self.ghosts.release()
+        self.arrows.release()
+        self.marks.release()
         self.blocks.release()
         self.labels.release()
         self.camera_ubo.release()
@@ -80,7 +100,8 @@ class FrameRenderer:
     def gl_thread_seconds(self) -> float:
         """CPU time this thread has spent in GL calls while rendering (software GL does its vertex work
         there): subtracted from a frame's CPU time, it leaves the Python work alone."""
-        return self.gl_seconds + self.blocks.driver_seconds + self.labels.driver_seconds
+        return (self.gl_seconds + self.blocks.driver_seconds + self.labels.driver_seconds
+                + self.ghosts.driver_seconds + self.marks.driver_seconds + self.arrows.driver_seconds)
 
 
 def read_pixels(fbo, viewport: tuple[int, int, int, int] | None = None) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 
 from glviz.layout.framing import OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION, card_area, card_axes
 from glviz.model.config import DISPLAY_NAMES, param_count
-from glviz.render.blocks import ATLAS_WIDTH, ChunkCuller, morton_order, pad_rows, texture_rows
+from glviz.render.chunks import ATLAS_WIDTH, CHUNKS, ChunkCuller, morton_order, pad_rows, texture_rows
 from glviz.render.sdf_font import CELL, FONT_PX, PAD, FontAtlas, load_atlas
 from glviz.resources import read_shader
 
@@ -42,24 +42,32 @@ class LabelSet:
     color: np.ndarray  # (L, 4) float32
     box: np.ndarray  # (L, 2) float32, NaN for text
     facing: np.ndarray  # (L, 2) float32
+    block: np.ndarray  # (L,) int32: the block a label belongs to (it moves and fades with it), -1: none
 
     @staticmethod
-    def of(texts, origin, em, color, box=None, facing=(0.0, 0.0)) -> LabelSet:
-        """A LabelSet from sequences, broadcasting one colour, no boxes and one facing to all labels."""
+    def of(texts, origin, em, color, box=None, facing=(0.0, 0.0), block=-1) -> LabelSet:
+        """A LabelSet from sequences, broadcasting one colour, no boxes, one facing and one block to all."""
         n = len(texts)
         color = np.asarray(color, dtype=np.float32)
         color = np.broadcast_to(color.reshape(-1, 4) if color.size else np.zeros((0, 4), np.float32), (n, 4))
         box = np.full((n, 2), np.nan, dtype=np.float32) if box is None else np.asarray(box, dtype=np.float32)
         return LabelSet(list(texts), np.asarray(origin, dtype=np.float32).reshape(n, 3),
                         np.asarray(em, dtype=np.float32).reshape(n), color.copy(), box.reshape(n, 2),
-                        np.broadcast_to(np.asarray(facing, dtype=np.float32), (n, 2)).copy())
+                        np.broadcast_to(np.asarray(facing, dtype=np.float32), (n, 2)).copy(),
+                        np.broadcast_to(np.asarray(block, dtype=np.int32), (n,)).copy())
 
     @staticmethod
     def concat(parts: list[LabelSet]) -> LabelSet:
         """The labels of `parts` one after the other."""
         return LabelSet([t for p in parts for t in p.texts], np.concatenate([p.origin for p in parts]),
                         np.concatenate([p.em for p in parts]), np.concatenate([p.color for p in parts]),
-                        np.concatenate([p.box for p in parts]), np.concatenate([p.facing for p in parts]))
+                        np.concatenate([p.box for p in parts]), np.concatenate([p.facing for p in parts]),
+                        np.concatenate([p.block for p in parts]))
+
+    def take(self, order: np.ndarray) -> LabelSet:
+        """The labels in `order`."""
+        return LabelSet([self.texts[i] for i in order], self.origin[order], self.em[order], self.color[order],
+                        self.box[order], self.facing[order], self.block[order])
 
 
 def _text_widths(texts: list[str], atlas: FontAtlas) -> np.ndarray:
@@ -135,11 +143,13 @@ def block_labels(layout, atlas: FontAtlas) -> LabelSet:
     lift = hi[:, 2] + np.where(inside, 0.02 * em, 0.01)
     origin = np.where(inside[:, None], np.stack([lo[:, 0] + 0.3 * em, hi[:, 1] - 1.15 * em, lift], axis=1),
                       origin)
-    labels = LabelSet.of(texts, origin, em, LABEL_COLOR)
+    owners = np.flatnonzero(keep)
+    labels = LabelSet.of(texts, origin, em, LABEL_COLOR, block=owners)
     k = np.flatnonzero(inside)
     plates = LabelSet.of([""] * len(k), np.stack([lo[k, 0] + 0.1 * em[k], hi[k, 1] - 0.1 * em[k],
                                                   lift[k] - 0.01 * em[k]], axis=1),
-                         em[k], PLATE_COLOR, np.stack([text_w[k] + 0.4, np.full(len(k), 1.45)], axis=1))
+                         em[k], PLATE_COLOR, np.stack([text_w[k] + 0.4, np.full(len(k), 1.45)], axis=1),
+                         block=owners[k])
     return LabelSet.concat([labels, plates])
 
 
@@ -244,43 +254,65 @@ def glyph_table(labels: LabelSet, atlas: FontAtlas) -> tuple[np.ndarray, np.ndar
 
 
 class LabelRenderer:
-    """Block labels, section labels and the model card, drawn as instanced SDF quads."""
+    """Labels drawn as instanced SDF quads: a layout's block labels, section labels and model card
+    (`set_layout`, culled by chunks), or a few labels changed often (`set_labels`, the tour's numbers).
+    A label that belongs to a block moves, scales and fades with it (the block renderer's state)."""
 
-    def __init__(self, ctx, atlas: FontAtlas | None = None) -> None:
+    def __init__(self, ctx, atlas: FontAtlas | None = None, share=None) -> None:
+        """`share`: another LabelRenderer whose atlas texture this one uses too."""
         self.ctx = ctx
-        self.atlas = atlas or load_atlas()
+        self.atlas = share.atlas if share is not None else atlas or load_atlas()
         self.program = ctx.program(vertex_shader=read_shader("text.vert"),
                                    fragment_shader=read_shader("text.frag"))
-        self.program["u_glyphs"] = 4
-        self.program["u_labels"] = 5
-        self.program["u_atlas"] = 6
+        for name, unit in (("u_glyphs", 5), ("u_labels", 6), ("u_atlas", 7), ("u_state", 3), ("u_box", 1)):
+            self.program[name] = unit
         self.program["Camera"].binding = 0
         self.program["u_min_px"] = MIN_LABEL_PX
         h, w = self.atlas.image.shape
         self.program["u_cell"] = (CELL / FONT_PX, PAD / FONT_PX + self.atlas.ascent, CELL / w,
                                   CELL / h)
         self.u_first = self.program["u_first"]
-        self.atlas_texture = ctx.texture((w, h), 1, self.atlas.image.tobytes(), dtype="f4")
-        # Mipmaps average the distance field, so thin strokes of small text fade instead of breaking up.
-        self.atlas_texture.build_mipmaps(max_level=2)  # coarser levels would mix neighbouring glyphs
-        self.atlas_texture.filter = (ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR)
-        self.atlas_texture.repeat_x = self.atlas_texture.repeat_y = False
+        self.u_follow = self.program["u_follow"]
+        self.owns_atlas = share is None
+        if share is not None:
+            self.atlas_texture = share.atlas_texture
+        else:
+            self.atlas_texture = ctx.texture((w, h), 1, self.atlas.image.tobytes(), dtype="f4")
+            # Mipmaps average the distance field, so thin strokes of small text fade instead of breaking up.
+            self.atlas_texture.build_mipmaps(max_level=2)  # coarser levels would mix neighbouring glyphs
+            self.atlas_texture.filter = (ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR)
+            self.atlas_texture.repeat_x = self.atlas_texture.repeat_y = False
         corners = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=np.float32)
         self.corners = ctx.buffer(corners.tobytes())
         self.vao = ctx.vertex_array(self.program, [(self.corners, "2f", "in_corner")])
         self.glyphs = self.labels = None
         self.culler: ChunkCuller | None = None
         self.count = 0
+        self.label_chunk = np.zeros(0, np.int64)  # per label (sorted), its chunk
+        self.label_block = np.zeros(0, np.int32)  # per label (sorted), its block or -1
+        self._forced: tuple[bytes, np.ndarray] = (b"", np.zeros(0, np.int64))
+        self._uploaded: tuple | None = None  # what set_labels uploaded last
         self.driver_seconds = 0.0  # CPU time of this thread in GL calls (software GL shades there)
 
     def set_layout(self, layout) -> None:
         """Build the labels of `layout` (blocks, sections, model card) and upload their glyphs."""
-        labels = LabelSet.concat([block_labels(layout, self.atlas), section_labels(layout),
-                                  model_card(layout, self.atlas)])
+        self.set_labels(LabelSet.concat([block_labels(layout, self.atlas), section_labels(layout),
+                                         model_card(layout, self.atlas)]), cull=True)
+
+    def set_labels(self, labels: LabelSet, cull: bool = False) -> None:
+        """Upload these labels (all drawn every frame unless `cull`; unchanged labels are not uploaded)."""
+        key = (tuple(labels.texts), labels.origin.tobytes(), labels.em.tobytes(), labels.color.tobytes(),
+               labels.block.tobytes(), labels.facing.tobytes())
+        if not cull and key == self._uploaded:
+            return
+        self._uploaded = None if cull else key
         for tex in (self.glyphs, self.labels):
             if tex is not None:
                 tex.release()
         self.glyphs = self.labels = self.culler = None
+        self.count = 0
+        if not labels.texts:
+            return
         # Sort labels along a Morton curve of their boxes so that chunks of them are compact in space.
         width = np.where(np.isnan(labels.box[:, 0]), _text_widths(labels.texts, self.atlas), labels.box[:, 0])
         right, up = _label_axes(labels.facing)
@@ -290,23 +322,28 @@ class LabelRenderer:
         corners = [labels.origin + a + b for a in (0.0, across) for b in (rise, drop)]
         lo, hi = np.minimum.reduce(corners), np.maximum.reduce(corners)
         n = len(labels.texts)
-        order = morton_order((lo + hi) / 2) if n > 1 else np.zeros(n, dtype=np.int64)
+        order = morton_order((lo + hi) / 2) if n > 1 and cull else np.arange(n)
         # Boxes (the card) first, in their own order, so that the text drawn over them comes later.
         is_box = ~np.isnan(labels.box[order, 0])
         order = np.concatenate([np.sort(order[is_box]), order[~is_box]])
-        labels = LabelSet([labels.texts[i] for i in order], labels.origin[order], labels.em[order],
-                          labels.color[order], labels.box[order], labels.facing[order])
+        labels = labels.take(order)
         table, counts = glyph_table(labels, self.atlas)
         self.count = len(table)
         if not self.count:
             return
         offsets = np.concatenate([[0], np.cumsum(counts)])
-        self.culler = ChunkCuller(lo[order], hi[order], sizes=labels.em, offsets=offsets)
+        self.culler = ChunkCuller(lo[order], hi[order], sizes=labels.em, offsets=offsets,
+                                  chunks=CHUNKS if cull else 1)
+        self.label_block = labels.block
+        self.label_chunk = self.culler.chunk_of(np.arange(n))
+        self._forced = (b"", np.zeros(0, np.int64))
         az, el = np.radians(labels.facing[:, 0]), np.radians(labels.facing[:, 1])
         turn = np.stack([np.cos(az), np.sin(az), np.cos(el), np.sin(el)], axis=1).astype(np.float32)
-        per_label = np.concatenate([labels.origin, labels.em[:, None], labels.color, turn], axis=1)  # (L, 12)
-        self.labels = self.ctx.texture((ATLAS_WIDTH, texture_rows(3 * n)), 4, dtype="f4")
-        self.labels.write(pad_rows(per_label.reshape(-1, 4), 3 * n, 4).tobytes())
+        owner = np.zeros((n, 4), dtype=np.float32)
+        owner[:, 0] = labels.block
+        per_label = np.concatenate([labels.origin, labels.em[:, None], labels.color, turn, owner], axis=1)
+        self.labels = self.ctx.texture((ATLAS_WIDTH, texture_rows(LABEL_TEXELS * n)), 4, dtype="f4")
+        self.labels.write(pad_rows(per_label.reshape(-1, 4), LABEL_TEXELS * n, 4).tobytes())
         self.glyphs = self.ctx.texture((ATLAS_WIDTH, texture_rows(self.count)), 4, dtype="f4")
         self.glyphs.write(pad_rows(table, self.count, 4).tobytes())
         for tex in (self.glyphs, self.labels):
@@ -314,16 +351,27 @@ class LabelRenderer:
 
     def release(self) -> None:
         """Free every GL object of this renderer; it cannot draw afterwards."""
-        for obj in (self.glyphs, self.labels, self.atlas_texture, self.vao, self.corners, self.program):
+        owned = (self.glyphs, self.labels, self.vao, self.corners, self.program)
+        for obj in owned + ((self.atlas_texture,) if self.owns_atlas else ()):
             if obj is not None:
                 obj.release()
         self.glyphs = self.labels = self.culler = None
 
-    def draw(self, view_projection: np.ndarray, pixel_scale: float) -> int:
-        """Draw the labels that are on screen and large enough; returns the number of draw calls."""
+    def _forced_chunks(self, moved: np.ndarray) -> np.ndarray:
+        """The chunks holding labels of moved blocks (they may have left their chunk's box)."""
+        key = moved.tobytes()
+        if key != self._forced[0]:
+            self._forced = (key, np.unique(self.label_chunk[np.isin(self.label_block, moved)]))
+        return self._forced[1]
+
+    def draw(self, view_projection: np.ndarray, pixel_scale: float, blocks=None) -> int:
+        """Draw the labels that are on screen and large enough; returns the number of draw calls. With
+        `blocks` (a BlockRenderer), labels of blocks follow their block's place, size and opacity."""
         if self.culler is None:
             return 0
-        ranges = self.culler.visible_ranges(view_projection, pixel_scale, MIN_LABEL_PX)
+        follow = blocks is not None and blocks.state is not None
+        force = self._forced_chunks(blocks.moved) if follow else None
+        ranges = self.culler.visible_ranges(view_projection, pixel_scale, MIN_LABEL_PX, force=force)
         if not ranges:
             return 0
         ctx = self.ctx
@@ -336,9 +384,13 @@ class LabelRenderer:
         fbo = ctx.fbo
         if fbo is not None:
             fbo.depth_mask = False
-        self.glyphs.use(4)
-        self.labels.use(5)
-        self.atlas_texture.use(6)
+        self.glyphs.use(5)
+        self.labels.use(6)
+        self.atlas_texture.use(7)
+        self.u_follow.value = int(follow)
+        if follow:
+            blocks.state.use(3)
+            blocks.box.use(1)
         for first, count in ranges:
             self.u_first.value = first
             self.vao.render(self.ctx.TRIANGLE_STRIP, instances=count)
@@ -346,3 +398,6 @@ class LabelRenderer:
             fbo.depth_mask = True
         self.driver_seconds += time.thread_time() - t0
         return len(ranges)
+
+
+LABEL_TEXELS = 4  # per label: (origin, em), (rgba), (turn), (block, 0, 0, 0)

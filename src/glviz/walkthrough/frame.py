@@ -1,9 +1,10 @@
 """TourFrame: everything the tour wants on screen at one moment, as plain arrays (no GL).
 
 Per block (N blocks of the scene's layout): opacity, highlight (a glow), offset and scale (moved blocks),
-and the reveal range of cells computed so far. Beside the blocks: lit cell ranges, ghost cells flying between
-blocks, data-flow arrows, floating text (numbers, operators, captions), the camera pose and the current
-paragraph. The scene state takes a TourFrame as its base layer (scene.SceneState.set_tour).
+and which cells are computed so far (a range in the block's order, and the cell being computed). Beside the
+blocks: lit cell ranges, ghost cells flying between blocks, data-flow arrows, floating text (numbers,
+operators, captions), the camera pose and the current paragraph. The scene state takes a TourFrame as its
+base layer (scene.SceneState.set_tour).
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ class TourFrame:
     highlight: np.ndarray  # (N,) float32 0..1: glow and frame of focused blocks
     offset: np.ndarray  # (N, 3) float32 world units the block has moved
     scale: np.ndarray  # (N,) float32 size factor about the block's centre
-    reveal: np.ndarray  # (N, 2) float32 [first, end) of the cells computed, in the block's order
+    reveal: np.ndarray  # (N, 3) float32: [first, end) of the cells computed, in the block's order (ORDER_*),
+    # and the cell being computed now (-1: none), outlined
     camera: object  # render.camera.Pose
     ranges: list[CellRange] = field(default_factory=list)
     ghosts: list[GhostGroup] = field(default_factory=list)
@@ -112,8 +114,9 @@ class TourFrame:
     @staticmethod
     def base(scene: str, n_blocks: int, camera) -> TourFrame:
         """Every block shown as it is: opaque, not lit, in place, every cell computed."""
-        reveal = np.zeros((n_blocks, 2), dtype=np.float32)
+        reveal = np.zeros((n_blocks, 3), dtype=np.float32)
         reveal[:, 1] = ALL
+        reveal[:, 2] = -1.0
         return TourFrame(scene=scene, opacity=np.ones(n_blocks, np.float32),
                          highlight=np.zeros(n_blocks, np.float32), offset=np.zeros((n_blocks, 3), np.float32),
                          scale=np.ones(n_blocks, np.float32), reveal=reveal, camera=camera)

@@ -125,6 +125,13 @@ class Events:
         """Where playback from t stops next: the next pause's start, or the chapter's end."""
         return min((p.start for p in self.pauses if p.start > t + 1e-4), default=self.duration)
 
+    def last_section_start(self) -> float:
+        """Where the chapter's last section (before its closing reading pause) starts."""
+        end = self.duration
+        if self.pauses and self.pauses[-1].end >= end - 1e-4:
+            end = self.pauses[-1].start
+        return self.section_start(end - 1e-3)
+
     def section_start(self, t: float) -> float:
         """Where the section holding t began: the end of the last pause before it, or 0."""
         return max((p.end for p in self.pauses if p.end <= t + 1e-4), default=0.0)

@@ -1,0 +1,66 @@
+#version 330 core
+// Ghost cells: copies of cells that fly between blocks (the tour's multiplications, additions, lookups).
+// One instanced draw for every ghost of every group: instance i belongs to the last group whose first
+// instance is <= i; its place is computed here from the group's two lines of places and its progress, so the
+// CPU uploads a few texels per group, never one per ghost.
+
+layout(std140) uniform Camera {
+    mat4 u_view_proj;
+    vec4 u_eye;
+    vec4 u_viewport;
+    vec4 u_params;
+};
+
+uniform sampler2D u_groups;  // per group 6 texels: (start.xyz, start size), (start step.xyz, end size),
+                             // (end.xyz, progress), (end step.xyz, opacity), (block, row0, col0, count),
+                             // (drow, dcol, first instance, stagger)
+uniform sampler2D u_box;     // the blocks' (min.xyz, 1/value scale), (size.xyz, mean) (blocks.vert)
+uniform isampler2D u_info;   // the blocks' (rows, cols, kind, block), (value offset, ...)
+uniform int u_group_count;
+
+in vec2 in_corner;  // 0..1
+
+out vec2 v_local;             // 0..1 across the ghost
+flat out ivec4 v_cell;        // kind, value offset (-1 none), cell index in the block, 0
+flat out vec2 v_look;         // 1/value scale, opacity
+
+ivec2 texel(int i) {
+    return ivec2(i & 4095, i >> 12);
+}
+
+void main() {
+    int g = 0;
+    for (int k = 1; k < u_group_count; ++k) {
+        if (texelFetch(u_groups, texel(6 * k + 5), 0).z <= float(gl_InstanceID)) g = k;
+    }
+    vec4 t0 = texelFetch(u_groups, texel(6 * g), 0);
+    vec4 t1 = texelFetch(u_groups, texel(6 * g + 1), 0);
+    vec4 t2 = texelFetch(u_groups, texel(6 * g + 2), 0);
+    vec4 t3 = texelFetch(u_groups, texel(6 * g + 3), 0);
+    vec4 t4 = texelFetch(u_groups, texel(6 * g + 4), 0);
+    vec4 t5 = texelFetch(u_groups, texel(6 * g + 5), 0);
+    float i = float(gl_InstanceID) - t5.z;
+    float count = t4.w;
+    // With a stagger, later ghosts leave later (frame.ghost_progress).
+    float p = t2.w;
+    if (t5.w > 0.0 && count > 1.0) {
+        float delay = i / (count - 1.0) * t5.w / (1.0 + t5.w);
+        p = clamp((p - delay) * (1.0 + t5.w), 0.0, 1.0);
+    }
+    vec3 a = t0.xyz + i * t1.xyz;
+    vec3 b = t2.xyz + i * t3.xyz;
+    vec3 centre = mix(a, b, p);
+    float size = mix(t0.w, t1.w, p);
+
+    int block = int(t4.x);
+    int row = int(t4.y + i * t5.x), col = int(t4.z + i * t5.y);
+    ivec4 info0 = texelFetch(u_info, texel(2 * block), 0);
+    ivec4 info1 = texelFetch(u_info, texel(2 * block + 1), 0);
+    float inv_scale = texelFetch(u_box, texel(2 * block), 0).w;
+
+    vec3 world = centre + vec3((in_corner - 0.5) * size, 0.0);
+    gl_Position = u_view_proj * vec4(world, 1.0);
+    v_local = in_corner;
+    v_cell = ivec4(info0.z, info1.x, row * info0.y + col, 0);
+    v_look = vec2(inv_scale, t3.w);
+}

@@ -1,0 +1,123 @@
+"""Helpers for per-item data in textures and for culling items by chunks, shared by the renderers.
+
+Data textures are ATLAS_WIDTH texels wide: item i's texel is (i mod width, i div width), fetched by number
+in the shaders. Items are ordered along a Morton (Z-order) curve and cut into a fixed number of chunks whose
+boxes are tested against the view each frame (vectorised numpy), so per-frame work does not grow with the
+number of items.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glviz.render.picking import morton_codes
+
+ATLAS_WIDTH = 4096  # texels; the shaders index with `& 4095` and `>> 12`
+CHUNKS = 128  # coarse culling granularity: fixed, so per-frame work is independent of the model size
+MIN_BLOCK_PX = 0.75  # blocks smaller than this on screen are not drawn
+
+
+def texture_rows(texels: int) -> int:
+    """Rows of an ATLAS_WIDTH-wide data texture that hold `texels` texels (at least one)."""
+    return max(1, -(-texels // ATLAS_WIDTH))
+
+
+def pad_rows(flat: np.ndarray, texels: int, components: int) -> np.ndarray:
+    """`flat` (n, components) zero-padded to the texture_rows(texels) full rows a texture write needs."""
+    out = np.zeros((texture_rows(texels) * ATLAS_WIDTH, components), dtype=flat.dtype)
+    out[: len(flat)] = flat
+    return out
+
+
+def morton_order(centres: np.ndarray) -> np.ndarray:
+    """Indices sorting points (N, 3) along a Z-order curve, so contiguous runs are spatially compact.
+
+    The grid is isotropic (one scale for all axes), so thin axes (the depth of the head stacks) take few
+    of the curve's bits and chunks stay compact where it matters for culling, in x and y."""
+    lo, hi = centres.min(axis=0), centres.max(axis=0)
+    q = ((centres - lo) / max(float((hi - lo).max()), 1e-9) * 1023).astype(np.uint64)  # 10 bits per axis
+    return np.argsort(morton_codes(q), kind="stable")
+
+
+def chunk_starts(n: int, chunks: int = CHUNKS) -> np.ndarray:
+    """First item of each of the (at most `chunks`) equal contiguous chunks of n items."""
+    return np.linspace(0, n, min(chunks, n) + 1).astype(np.int64)[:-1]
+
+
+def draw_order(mins: np.ndarray, maxs: np.ndarray, chunks: int = CHUNKS) -> np.ndarray:
+    """Block indices in drawing order: Morton order cut into chunks, and inside each chunk the nearest
+    to a viewer in front (+z) first, so that the depth test rejects the hidden part of the head stacks
+    before the fragment shader runs."""
+    n = len(mins)
+    if n < 2:
+        return np.arange(n, dtype=np.int64)
+    order = morton_order((mins + maxs) / 2)
+    chunk = np.searchsorted(chunk_starts(n, chunks), np.arange(n), side="right") - 1
+    return order[np.lexsort((-maxs[order, 2], chunk))]
+
+
+class ChunkCuller:
+    """Splits instances into a fixed number of contiguous chunks and finds the visible ones each frame."""
+
+    def __init__(self, mins: np.ndarray, maxs: np.ndarray, chunks: int = CHUNKS,
+                 sizes: np.ndarray | None = None, offsets: np.ndarray | None = None,
+                 offset: int = 0) -> None:
+        """Items (N) with boxes mins..maxs (N, 3), in draw order; `sizes` (N,) replaces the chunk box's
+        extent in the too-small test by the largest item size of the chunk (e.g. label heights);
+        `offsets` (N + 1,) maps items to instance numbers when an item has several instances (glyphs);
+        `offset` is added to every instance number."""
+        n = len(mins)
+        self.starts = chunk_starts(n, chunks)
+        self.ends = np.append(self.starts[1:], n)
+        if offsets is not None:
+            self.first, self.last = offsets[self.starts], offsets[self.ends]
+        else:
+            self.first, self.last = self.starts, self.ends
+        self.first, self.last = self.first + offset, self.last + offset
+        lo = np.minimum.reduceat(mins, self.starts, axis=0).astype(np.float64)
+        hi = np.maximum.reduceat(maxs, self.starts, axis=0).astype(np.float64)
+        self.extent = (hi - lo)[:, :2].max(axis=1)  # (K,)
+        if sizes is not None:
+            self.extent = np.maximum.reduceat(np.asarray(sizes, dtype=np.float64), self.starts)
+        self.centres = np.concatenate([(lo + hi) / 2, np.ones((len(lo), 1))], axis=1)  # (K, 4)
+        self.half = (hi - lo) / 2  # (K, 3)
+
+    def outside(self, view_projection: np.ndarray) -> np.ndarray:
+        """(K,) bool: chunk boxes entirely outside one of the six clip planes."""
+        m = np.asarray(view_projection, dtype=np.float64)
+        # Row vectors: clip = p @ m, so plane i of the frustum is column 3 ± column j (inside when >= 0).
+        planes = np.stack([m[:, 3] + m[:, 0], m[:, 3] - m[:, 0], m[:, 3] + m[:, 1], m[:, 3] - m[:, 1],
+                           m[:, 3] + m[:, 2], m[:, 3] - m[:, 2]], axis=1)  # (4, 6)
+        # The box corner farthest inside each plane: centre + half-extent along the plane's normal.
+        reach = self.centres @ planes + self.half @ np.abs(planes[:3])  # (K, 6)
+        return (reach < 0).any(axis=1)
+
+    def chunk_of(self, items: np.ndarray) -> np.ndarray:
+        """The chunk of each item number (in draw order)."""
+        return np.searchsorted(self.starts, np.asarray(items), side="right") - 1
+
+    def visible_ranges(self, view_projection: np.ndarray, pixel_scale: float, min_px: float = MIN_BLOCK_PX,
+                       outside: np.ndarray | None = None, force: np.ndarray | None = None
+                       ) -> list[tuple[int, int]]:
+        """Contiguous (first, count) instance ranges whose chunks intersect the view and exceed `min_px`.
+
+        `pixel_scale` = projection scale * viewport height / 2: pixels per world unit at unit depth.
+        `outside` reuses a frustum test of the same boxes (`outside(view_projection)`). `force` lists chunks
+        drawn whatever their boxes say (their items have moved out of them).
+        """
+        if outside is None:
+            outside = self.outside(view_projection)
+        centre_w = self.centres @ np.asarray(view_projection, dtype=np.float64)[:, 3]
+        too_small = (centre_w > 0) & (self.extent * pixel_scale < min_px * np.maximum(centre_w, 1e-9))
+        skip = outside | too_small
+        if force is not None and len(force):
+            skip[force] = False
+        visible = np.flatnonzero(~skip)
+        if not len(visible):
+            return []
+        # Merge runs of consecutive visible chunks into single draws.
+        breaks = np.flatnonzero(np.diff(visible) > 1)
+        run_first = visible[np.concatenate([[0], breaks + 1])]
+        run_last = visible[np.concatenate([breaks, [len(visible) - 1]])]
+        firsts, counts = self.first[run_first], self.last[run_last] - self.first[run_first]
+        return [(int(f), int(c)) for f, c in zip(firsts, counts, strict=True) if c > 0]

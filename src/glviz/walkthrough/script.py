@@ -1,0 +1,305 @@
+"""Script: what a chapter writes, step by step, to build the TourFrame at time t.
+
+A chapter is a function `chapter(s: Script)`. It calls timeline methods (`step`, `para`, `pause`, `together`)
+and effects that take the Step they belong to. An effect changes the frame only once its step has started,
+moving from the value earlier effects left towards its target as the step progresses; later lines win. So a
+chapter reads like its lesson: `st = s.step(2); s.focus(["wte"], st); s.camera(pose, st)`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from glviz.layout.blocks import Layout, block_cells
+from glviz.render.camera import Pose, interpolate_pose
+from glviz.walkthrough import poses
+from glviz.walkthrough.frame import ALL, CellRange, GhostGroup, TourFrame
+from glviz.walkthrough.timeline import Events, Step, Timeline, linear, smooth
+
+FADED = 0.12  # opacity of blocks out of play
+INK = (0.10, 0.11, 0.16, 1.0)
+FRONT = 0.05  # world units in front of a block's face where ghosts and marks float
+
+
+@dataclass
+class Stage:
+    """What a chapter plays on: a scene's layout and trace, the view's aspect, the language, extra data."""
+
+    name: str
+    layout: Layout
+    trace: object  # model.trace.Trace, or None for shapes only
+    aspect: float = 16 / 9
+    lang: str = "en"
+    extras: dict = field(default_factory=dict)
+
+
+_NAMES: dict[tuple, np.ndarray] = {}  # (id(layout), pattern) -> block indices
+
+
+class Script:
+    """Builds one TourFrame from a chapter's script at time t (see the module docstring)."""
+
+    def __init__(self, t: float, stage: Stage, reading_seconds) -> None:
+        self.stage = stage
+        self.layout = stage.layout
+        self.trace = stage.trace
+        self.aspect = stage.aspect
+        self.timeline = Timeline(t, reading_seconds)
+        start = poses.overview(self.layout, self.aspect)
+        self.frame = TourFrame.base(stage.name, len(self.layout.blocks), start)
+        self.cells = (self.layout.shapes[:, 0] * self.layout.shapes[:, 1]).astype(np.float32)  # (N,)
+
+    # --- the timeline --------------------------------------------------------------------------------------
+    @property
+    def t(self) -> float:
+        return self.timeline.t
+
+    def step(self, seconds: float, ease=smooth) -> Step:
+        """The next `seconds` of the chapter."""
+        return self.timeline.step(seconds, ease)
+
+    def sweep(self, seconds: float) -> Step:
+        """A step at an even pace (computations)."""
+        return self.timeline.step(seconds, linear)
+
+    def now(self) -> Step:
+        """An instant: effects given it hold from here on."""
+        return self.timeline.now()
+
+    def wait(self, seconds: float) -> None:
+        self.timeline.wait(seconds)
+
+    def together(self):
+        """`with s.together():` the steps inside run at the same time."""
+        return self.timeline.together()
+
+    def para(self, key: str) -> None:
+        """The text's paragraph `key` becomes current here."""
+        self.timeline.paragraph(key)
+
+    def pause(self) -> None:
+        """Playback waits here for Continue (after a reading time when recorded)."""
+        self.timeline.pause()
+
+    def finish(self) -> tuple[TourFrame, Events]:
+        """The frame at t and the chapter's events."""
+        events = self.timeline.finish()
+        self.frame.paragraph = events.paragraph_at(self.t)
+        return self.frame, events
+
+    # --- blocks --------------------------------------------------------------------------------------------
+    def ids(self, *patterns: str) -> np.ndarray:
+        """Block indices of names or shell patterns ("layers.0.attn.h*.q"), in layout order."""
+        out = []
+        for pattern in patterns:
+            key = (id(self.layout), pattern)
+            found = _NAMES.get(key)
+            if found is None:
+                if pattern in self.layout.by_name:
+                    found = np.array([self.layout.by_name[pattern]], dtype=np.int64)
+                else:
+                    found = np.array([b.index for b in self.layout.blocks
+                                      if fnmatch.fnmatchcase(b.name, pattern)], dtype=np.int64)
+                _NAMES[key] = found
+            out.append(found)
+        return np.unique(np.concatenate(out)) if out else np.zeros(0, np.int64)
+
+    def index(self, name: str) -> int:
+        """The index of one block by its exact name."""
+        return self.layout.by_name[name]
+
+    def _ids(self, names) -> np.ndarray:
+        if isinstance(names, str):
+            return self.ids(names)
+        names = list(names)
+        if names and not isinstance(names[0], str):
+            return np.asarray(names, dtype=np.int64)
+        return self.ids(*names)
+
+    def _ordered_ids(self, names) -> np.ndarray:
+        """Like _ids, but in the order the names are given (patterns in layout order)."""
+        if isinstance(names, str):
+            return self.ids(names)
+        names = list(names)
+        if names and isinstance(names[0], str):
+            return np.concatenate([self.ids(n) for n in names])
+        return np.asarray(names, dtype=np.int64)
+
+    # --- block effects ------------------------------------------------------------------------------------
+    def fade(self, names, st: Step, to: float = FADED) -> None:
+        """Blocks towards opacity `to` (translucent; 0 hides them)."""
+        if st.started:
+            ids = self._ids(names)
+            cur = self.frame.opacity[ids]
+            self.frame.opacity[ids] = cur + (to - cur) * st.p
+
+    def fade_all(self, st: Step, to: float = FADED) -> None:
+        """Every block towards opacity `to`."""
+        if st.started:
+            cur = self.frame.opacity
+            self.frame.opacity[:] = cur + (to - cur) * st.p
+
+    def focus(self, names, st: Step, others: float = FADED, glow: float = 1.0) -> None:
+        """These blocks in full and glowing, every other block faded."""
+        if not st.started:
+            return
+        ids = self._ids(names)
+        rest = np.ones(len(self.layout.blocks), dtype=bool)
+        rest[ids] = False
+        cur = self.frame.opacity
+        target = np.where(rest, others, 1.0).astype(np.float32)
+        self.frame.opacity[:] = cur + (target - cur) * st.p
+        self.glow(ids, st, glow)
+
+    def glow(self, names, st: Step, amount: float = 1.0) -> None:
+        """Blocks towards highlight `amount` (0 takes the glow away)."""
+        if st.started:
+            ids = self._ids(names)
+            cur = self.frame.highlight[ids]
+            self.frame.highlight[ids] = cur + (amount - cur) * st.p
+
+    def calm(self, st: Step) -> None:
+        """Every block back to full opacity, no glow."""
+        if st.started:
+            self.frame.opacity += (1.0 - self.frame.opacity) * st.p
+            self.frame.highlight *= 1.0 - st.p
+
+    def move(self, names, st: Step, by=(0.0, 0.0, 0.0), scale: float | None = None) -> None:
+        """Blocks towards an offset `by` (world units) from their place, and a size factor `scale`."""
+        if not st.started:
+            return
+        ids = self._ids(names)
+        cur = self.frame.offset[ids]
+        self.frame.offset[ids] = cur + (np.asarray(by, dtype=np.float32) - cur) * st.p
+        if scale is not None:
+            cur_s = self.frame.scale[ids]
+            self.frame.scale[ids] = cur_s + (scale - cur_s) * st.p
+
+    # --- computation order --------------------------------------------------------------------------------
+    def hide_values(self, names, st: Step | None = None) -> None:
+        """Blocks whose cells are not computed yet (they show their kind colour)."""
+        if (st or self.now()).started:
+            self.frame.reveal[self._ids(names), :] = (0.0, 0.0, -1.0)
+
+    def show_values(self, names, st: Step | None = None) -> None:
+        """Blocks with every cell computed."""
+        if (st or self.now()).started:
+            self.frame.reveal[self._ids(names), :] = (0.0, ALL, -1.0)
+
+    def compute(self, names, st: Step, weights: str = "sqrt") -> None:
+        """Compute the blocks one after the other over the step, cell by cell in their order; each block's
+        share of the time grows with the square root of its cells (small aggregates do not flash past)."""
+        if not st.started:
+            return
+        ids = self._ordered_ids(names)
+        cells = self.cells[ids]
+        share = np.sqrt(cells) if weights == "sqrt" else cells
+        edges = np.concatenate([[0.0], np.cumsum(share)]) / max(float(share.sum()), 1e-9)  # (k + 1,)
+        local = np.clip((st.raw - edges[:-1]) / np.maximum(edges[1:] - edges[:-1], 1e-9), 0.0, 1.0)  # (k,)
+        end = local * cells
+        cursor = np.where((local > 0) & (local < 1), np.floor(end), -1.0)
+        self.frame.reveal[ids, 0] = 0.0
+        self.frame.reveal[ids, 1] = np.where(local >= 1.0, ALL, end)
+        self.frame.reveal[ids, 2] = cursor
+
+    def compute_cells(self, name: str, first: int, count: int, st: Step) -> None:
+        """Compute cells [first, first + count) of one block (in its order) over the step."""
+        if not st.started:
+            return
+        i = self.index(name)
+        end = first + st.raw * count
+        cursor = np.floor(end) if st.raw < 1 else -1.0
+        self.frame.reveal[i] = (first, end, cursor)
+
+    def cells_of_column(self, name: str, col: int) -> tuple[int, int]:
+        """(first, count) of column `col` of a block computed column by column."""
+        rows = int(self.layout.shapes[self.index(name), 0])
+        return col * rows, rows
+
+    # --- cells -------------------------------------------------------------------------------------------
+    def light(self, name: str, rows: tuple[int, int], cols: tuple[int, int], st: Step,
+              until: Step | None = None) -> None:
+        """Light cells [r0, r1) × [c0, c1) of a block (as drawn) from the step's start until `until`."""
+        if st.started and (until is None or not until.started) and len(self.frame.ranges) < 8:
+            self.frame.ranges.append(CellRange(self.index(name), tuple(rows), tuple(cols)))
+
+    def column(self, name: str, col: int) -> tuple[tuple[int, int], tuple[int, int]]:
+        """(rows, cols) of one drawn column of a block, for `light`."""
+        return (0, int(self.layout.shapes[self.index(name), 0])), (col, col + 1)
+
+    def cell_size(self, name_or_index) -> float:
+        """Edge length of a block's cells in world units, as drawn now (scale included)."""
+        i = name_or_index if isinstance(name_or_index, int | np.integer) else self.index(name_or_index)
+        width = float(self.layout.maxs[i, 0] - self.layout.mins[i, 0]) / int(self.layout.shapes[i, 1])
+        return width * float(self.frame.scale[i])
+
+    def cell_centre(self, name_or_index, row: float, col: float) -> np.ndarray:
+        """World centre of cell (row, col) on a block's front face, where the block is drawn now."""
+        i = name_or_index if isinstance(name_or_index, int | np.integer) else self.index(name_or_index)
+        lo, hi = self.layout.mins[i].astype(np.float64), self.layout.maxs[i].astype(np.float64)
+        rows, cols = (int(v) for v in self.layout.shapes[i])
+        local = np.array([lo[0] + (col + 0.5) * (hi[0] - lo[0]) / cols,
+                          hi[1] - (row + 0.5) * (hi[1] - lo[1]) / rows, hi[2] + FRONT])
+        centre = (lo + hi) / 2
+        return centre + (local - centre) * float(self.frame.scale[i]) + self.frame.offset[i]
+
+    def value(self, name: str, row: int, col: int) -> float:
+        """The value of a drawn cell, from the trace."""
+        block = self.layout.blocks[self.index(name)]
+        return float(block_cells(block, self.trace, (row, row + 1), (col, col + 1))[0, 0])
+
+    def ghosts(self, name: str, first: tuple[int, int], along: tuple[int, int], count: int, st: Step, *,
+               to, to_step=(0.0, 0.0, 0.0), size: float | None = None, to_size: float | None = None,
+               stagger: float = 0.0, hold: float = 0.0, opacity: float = 1.0, progress: float | None = None
+               ) -> GhostGroup | None:
+        """`count` copies of cells of `name` from cell `first` (row, col), stepping by `along` (drow, dcol),
+        flying over the step to `to` (the first ghost's place) + i·`to_step`. Shown while the step runs and
+        `hold` seconds after it; returns the group (or None when not shown)."""
+        if not st.during(hold):
+            return None
+        i = self.index(name)
+        start = self.cell_centre(i, *first)
+        second = self.cell_centre(i, first[0] + along[0], first[1] + along[1])
+        size = self.cell_size(i) if size is None else size
+        group = GhostGroup(block=i, row0=first[0], col0=first[1], drow=along[0], dcol=along[1], count=count,
+                           start=tuple(start), start_step=tuple(second - start), end=tuple(to),
+                           end_step=tuple(to_step), progress=st.p if progress is None else progress,
+                           start_size=size, end_size=size if to_size is None else to_size, opacity=opacity,
+                           stagger=stagger)
+        self.frame.ghosts.append(group)
+        return group
+
+    # --- text in 3D, arrows, camera ---------------------------------------------------------------------
+    def mark(self, text: str, position, size: float, st: Step, until: Step | None = None, colour=INK,
+             centred: bool = False, hold: float | None = None) -> None:
+        """Floating text from the step's start until `until` starts (or `hold` s after the step, or ever)."""
+        if not st.started or (until is not None and until.started):
+            return
+        if hold is not None and not st.during(hold):
+            return
+        alpha = min(1.0, st.raw * 4.0) if st.end > st.start else 1.0  # a quick fade-in
+        self.frame.marks.add(text, position, size, (*colour[:3], colour[3] * alpha), centred=centred)
+
+    def arrows(self, names, st: Step, to: float = 1.0) -> None:
+        """Data-flow arrows (layout.arrows names) towards opacity `to`."""
+        if st.started:
+            for name in ([names] if isinstance(names, str) else names):
+                cur = self.frame.arrows.get(name, 0.0)
+                self.frame.arrows[name] = cur + (to - cur) * st.p
+
+    def camera(self, pose: Pose, st: Step) -> None:
+        """The camera towards `pose` along a smooth path."""
+        if st.started:
+            self.frame.camera = pose if st.p >= 1.0 else interpolate_pose(self.frame.camera, pose, st.p)
+
+    def frame_blocks(self, names, margin: float = 1.15, azimuth: float = poses.TOUR_AZIMUTH,
+                     elevation: float = poses.TOUR_ELEVATION, moved_by=None) -> Pose:
+        """A pose framing these blocks (moved by `moved_by` (3,) or (k, 3) where they will have moved)."""
+        ids = self._ids(names)
+        offsets = None
+        if moved_by is not None:
+            offsets = np.broadcast_to(np.asarray(moved_by, np.float64), (len(ids), 3))
+        return poses.blocks_pose(self.layout, ids, self.aspect, offsets, azimuth, elevation, margin)

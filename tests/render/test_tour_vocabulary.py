@@ -1,0 +1,227 @@
+"""The tour's animation vocabulary, each with pixel probes on a real EGL context: moved and scaled blocks
+(drawn, picked and labelled where they went), cells revealed in computation order, ghost cells, translucent
+fading, the focus glow, data-flow arrows and numbers in 3D."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glviz.layout.blocks import Block, Kind, Layout, build_layout
+from glviz.model.config import PRESETS
+from glviz.render.blocks import GLOW_COLOR, HOVER_RING, KIND_COLORS, VALUE_NEGATIVE, VALUE_POSITIVE
+from glviz.render.camera import OrbitCamera, Pose
+from glviz.render.picking import pick
+from glviz.scene import SceneState
+from glviz.walkthrough.frame import ALL, GhostGroup, TourFrame
+
+SIZE = (240, 160)
+
+
+@pytest.fixture
+def offscreen(gl_ctx):
+    from glviz.render.offscreen import OffscreenRenderer
+
+    renderer = OffscreenRenderer(SIZE, ctx=gl_ctx)
+    yield renderer
+    renderer.release()
+    assert gl_ctx.error == "GL_NO_ERROR"
+
+
+def layout_of(*blocks: Block) -> Layout:
+    return Layout(PRESETS["nano"], list(blocks)).finish()
+
+
+def camera() -> OrbitCamera:
+    return OrbitCamera(Pose((3.0, 0.0, 0.0), 0.0, 0.0, 14.0))
+
+
+def pixel(cam: OrbitCamera, point, size=SIZE) -> tuple[int, int]:
+    """(row, col) of a world point in the read-back image."""
+    w, h = size
+    clip = np.append(np.asarray(point, dtype=np.float64), 1.0) @ cam.view_projection(w / h).astype(np.float64)
+    return int((1 - clip[1] / clip[3]) / 2 * h), int((clip[0] / clip[3] + 1) / 2 * w)
+
+
+def rgb(colour) -> np.ndarray:
+    return np.round(np.asarray(colour) * 255)
+
+
+def light(kind: int) -> np.ndarray:
+    """A cell without a value: its kind colour mixed halfway with white."""
+    return rgb(0.5 * np.asarray(KIND_COLORS[kind]) + 0.5)
+
+
+def render(offscreen, layout: Layout, frame: TourFrame | None, values=None, cam=None):
+    offscreen.frame.set_layout(layout)
+    if values:
+        offscreen.frame.blocks.upload_values(values)
+    scene = SceneState(layout)
+    scene.show_labels = False
+    scene.set_tour(frame)
+    cam = cam or camera()
+    return scene, cam, offscreen.render(scene, cam)
+
+
+def tour(layout: Layout) -> TourFrame:
+    return TourFrame.base("probe", len(layout.blocks), None)
+
+
+def test_a_moved_block_is_drawn_and_picked_at_its_new_place(offscreen):
+    layout = layout_of(Block("a", "A", Kind.INTERMEDIATE, 2, 2, ("C", "T"), (0.0, 0.0, 0.0), (2, 2, 1), "a"))
+    frame = tour(layout)
+    frame.offset[0] = (4.0, -1.0, 0.0)
+    frame.scale[0] = 1.5
+    scene, cam, image = render(offscreen, layout, frame)
+    old, new = (1.0, 1.0, 1.0), (5.0, 0.0, 1.0)  # centres of the front face before and after
+    assert image[pixel(cam, old)].min() > 235, "the old place is empty"
+    np.testing.assert_allclose(image[pixel(cam, (5.3, 0.3, 1.0))], light(1), atol=5)
+    lo, hi = scene.boxes
+    np.testing.assert_allclose(lo[0], (3.5, -1.5, -0.25))  # scaled 1.5x about the centre, then moved
+    np.testing.assert_allclose(hi[0], (6.5, 1.5, 1.25))
+    origin, _ = cam.ray(0, 0, SIZE)
+    for target, expected in ((new, 0), (old, None)):
+        direction = np.asarray(target) - origin
+        hit = pick(layout, origin, direction, hidden=scene.hidden, boxes=scene.boxes)
+        assert (hit.block if hit else None) == expected, target
+    hit = pick(layout, origin, np.array([3.8, 1.3, 1.0]) - origin, boxes=scene.boxes)
+    assert (hit.row, hit.col) == (0, 0)  # the top-left cell of the moved, scaled block
+
+
+def test_a_half_revealed_block_shows_values_exactly_up_to_its_sweep(offscreen):
+    # 3 rows x 4 columns, columns are tokens: computed column by column, each top to bottom.
+    layout = layout_of(Block("x", "X", Kind.INTERMEDIATE, 3, 4, ("C", "T"), (0.0, -1.5, 0.0), (4, 3, 1), "x"))
+    values = {0: np.full((3, 4), -2.0, dtype=np.float32)}
+    frame = tour(layout)
+    frame.reveal[0] = (0.0, 5.0, 5.0)  # cells 0..4 done: column 0, and rows 0-1 of column 1; cell 5 now
+    _, cam, image = render(offscreen, layout, frame, values)
+    for row in range(3):
+        for col in range(4):
+            index = col * 3 + row
+            centre = (col + 0.5, 1.5 - row - 0.5, 1.0)
+            r, c = pixel(cam, centre)
+            if index < 5:
+                np.testing.assert_allclose(image[r, c], rgb(VALUE_NEGATIVE), atol=6, err_msg=(row, col))
+            elif index == 5:  # the cell being computed is ringed
+                ring = image[r - 8: r + 9, c - 8: c + 9].reshape(-1, 3).astype(int)
+                assert (np.abs(ring - rgb(HOVER_RING)).max(axis=1) < 40).sum() >= 6, (row, col)
+            else:
+                np.testing.assert_allclose(image[r, c], light(1), atol=5, err_msg=(row, col))
+    frame = tour(layout)
+    frame.reveal[0] = (0.0, ALL, -1.0)
+    _, _, everything = render(offscreen, layout, frame, values)
+    np.testing.assert_allclose(everything[pixel(cam, (3.5, -1.0, 1.0))], rgb(VALUE_NEGATIVE), atol=6)
+
+
+def test_a_ghost_cell_has_its_source_cells_colour(offscreen):
+    layout = layout_of(Block("w", "W", Kind.WEIGHT, 1, 3, ("1", "C"), (0.0, 2.0, 0.0), (3, 1, 1), "w"))
+    values = {0: np.array([[-2.0, 0.0, 2.0]], dtype=np.float32)}
+    frame = tour(layout)
+    # Cells 0 and 2 (negative, positive) halfway from (0, -2) and (1, -2) to (4, -2) and (6, -2).
+    frame.ghosts.append(GhostGroup(0, 0, 0, 0, 2, 2, (0.0, -2.0, 0.5), (1.0, 0.0, 0.0), (4.0, -2.0, 0.5),
+                                   (2.0, 0.0, 0.0), 0.5, 1.0, 1.0))
+    _, cam, image = render(offscreen, layout, frame, values)
+    np.testing.assert_allclose(image[pixel(cam, (2.0, -2.0, 0.5))], rgb(VALUE_NEGATIVE), atol=8)
+    np.testing.assert_allclose(image[pixel(cam, (3.5, -2.0, 0.5))], rgb(VALUE_POSITIVE), atol=8)
+    assert frame.ghosts[0].positions().tolist() == [[2.0, -2.0, 0.5], [3.5, -2.0, 0.5]]
+    r, c = pixel(cam, (2.75, -2.0, 0.5))  # between them: nothing
+    assert image[r, c].min() > 235
+
+
+def test_a_faded_block_in_front_does_not_hide_a_focused_one_behind(offscreen):
+    front = Block("f", "F", Kind.WEIGHT, 2, 2, ("C", "C"), (0.0, -1.0, 3.0), (2, 2, 1), "f")
+    back = Block("b", "B", Kind.AGGREGATE, 2, 2, ("C", "C"), (0.0, -1.0, 0.0), (2, 2, 1), "b")
+    layout = layout_of(front, back)
+    frame = tour(layout)
+    frame.opacity[0] = 0.2
+    frame.highlight[1] = 1.0
+    cam = OrbitCamera(Pose((1.0, 0.0, 0.0), 0.0, 0.0, 14.0))
+    _, _, image = render(offscreen, layout, frame, cam=cam)
+    seen = image[pixel(cam, (0.5, -0.5, 4.0))].astype(float)
+    behind = light(2) + 0.12 * (255 - light(2))  # the focused block's cell, lightened by its highlight
+    expected = 0.2 * light(0) + 0.8 * behind
+    np.testing.assert_allclose(seen, expected, atol=8)
+    frame.opacity[0] = 1.0
+    _, _, opaque = render(offscreen, layout, frame, cam=cam)
+    np.testing.assert_allclose(opaque[pixel(cam, (0.5, -0.5, 4.0))], light(0), atol=5)
+
+
+def test_focused_blocks_glow_around_their_edge(offscreen):
+    layout = layout_of(Block("a", "A", Kind.INTERMEDIATE, 2, 2, ("C", "T"), (0.0, -1.0, 0.0), (2, 2, 1), "a"))
+    frame = tour(layout)
+    _, cam, plain = render(offscreen, layout, frame)
+    frame = tour(layout)
+    frame.highlight[0] = 1.0
+    _, _, lit = render(offscreen, layout, frame)
+    r, c = pixel(cam, (2.0, 0.0, 1.0))
+    outside = (r, c + 4)  # a few pixels right of the block's edge
+    assert plain[outside].min() > 235
+    glow = lit[outside].astype(int)
+    warm = rgb(GLOW_COLOR)
+    assert np.abs(glow - plain[outside]).sum() > 40  # something glows there ...
+    assert glow[0] >= glow[2] + 20 and warm[0] > warm[2]  # ... in the warm glow colour
+
+
+BIG = (480, 320)  # nano's labels need a few pixels more than the probes
+
+
+@pytest.fixture
+def big(gl_ctx):
+    from glviz.render.offscreen import OffscreenRenderer
+
+    renderer = OffscreenRenderer(BIG, ctx=gl_ctx)
+    yield renderer
+    renderer.release()
+    assert gl_ctx.error == "GL_NO_ERROR"
+
+
+def nano_camera() -> OrbitCamera:
+    """The embedding band of nano: y from about 27 to 63, x from about -38 to 18."""
+    return OrbitCamera(Pose((-10.0, 45.0, 0.0), 0.0, 0.0, 45.0))
+
+
+def test_arrows_and_numbers_in_3d(big):
+    offscreen = big
+    layout = build_layout(PRESETS["nano"], n_tokens=11)
+    cam = nano_camera()
+    frame = tour(layout)
+    _, _, plain = render(offscreen, layout, frame, cam=cam)
+    frame = tour(layout)
+    frame.arrows = {"embed.tok": 1.0}
+    frame.marks.add("0.083", (-34.0, 55.0, 2.0), 3.0)
+    scene, _, shown = render(offscreen, layout, frame, cam=cam)
+    tok, embed = layout["tok_emb"], layout["embed"]
+    y = embed.position[1] + embed.size[1] / 2
+    middle = ((tok.position[0] + tok.size[0] + embed.position[0]) / 2, y, 1.3)
+    r, c = pixel(cam, middle, BIG)
+    arrow = shown[r - 1: r + 2, c].astype(int).mean(axis=0)
+    assert arrow[1] > arrow[0] + 20 and arrow[1] > arrow[2] + 10, arrow  # green between the two blocks
+    assert np.abs(plain[r, c].astype(int) - shown[r, c]).sum() > 40
+    r, c = pixel(cam, (-32.0, 56.0, 2.0), BIG)
+    patch = (slice(r - 14, r + 14), slice(c - 20, c + 30))
+    assert np.abs(shown[patch].astype(int) - plain[patch]).sum() > 3000  # the number's ink
+    assert offscreen.ctx.error == "GL_NO_ERROR"
+
+
+def test_labels_follow_their_moved_block(big):
+    offscreen = big
+    layout = build_layout(PRESETS["nano"], n_tokens=11)
+    cam = nano_camera()
+    offscreen.frame.set_layout(layout)
+    scene = SceneState(layout)
+    moved = tour(layout)
+    moved.offset[layout.by_name["wte"]] = (0.0, -10.0, 0.0)
+    scene.set_tour(moved)
+    with_labels = offscreen.render(scene, cam)
+    scene.show_labels = False
+    without = offscreen.render(scene, cam)
+    wte = layout["wte"]
+    top = (wte.position[0] + 1.0, wte.position[1] + wte.size[1] + 1.0, 1.0)  # where its label "wte" was
+
+    def ink(point) -> int:
+        r, c = pixel(cam, point, BIG)
+        patch = (slice(r - 10, r + 4), slice(c - 4, c + 24))
+        return int(np.abs(with_labels[patch].astype(int) - without[patch]).sum())
+
+    assert ink((top[0], top[1] - 10.0, 1.0)) > 1500  # the label went down with its block
+    assert ink(top) < 100  # and nothing is left where it was

@@ -13,8 +13,9 @@ def test_markdown_runs_links_lists_and_widgets():
     text = "The **token [embedding](block:wte,wpe)** is *learned*.\n\n- one `x`\n- two\n@widget loss"
     blocks = parse(text)
     assert [b.kind for b in blocks] == ["p", "li", "li", "widget"]
-    assert blocks[0].runs == [Run("The "), Run("token ", bold=True), Run("embedding", True, link="block:wte,wpe"),
-                              Run(" is "), Run("learned", italic=True), Run(".")]
+    link = Run("embedding", True, link="block:wte,wpe")
+    assert blocks[0].runs == [Run("The "), Run("token ", bold=True), link, Run(" is "), Run("learned", italic=True),
+                              Run(".")]
     assert blocks[1].runs == [Run("one "), Run("x", code=True)]
     assert blocks[3].widget == "loss"
     assert block_targets("block:wte, layers.0.attn.h*.q") == ["wte", "layers.0.attn.h*.q"]

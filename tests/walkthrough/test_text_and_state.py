@@ -14,8 +14,8 @@ def test_markdown_runs_links_lists_and_widgets():
     blocks = parse(text)
     assert [b.kind for b in blocks] == ["p", "li", "li", "widget"]
     link = Run("embedding", True, link="block:wte,wpe")
-    assert blocks[0].runs == [Run("The "), Run("token ", bold=True), link, Run(" is "), Run("learned", italic=True),
-                              Run(".")]
+    learned = Run("learned", italic=True)
+    assert blocks[0].runs == [Run("The "), Run("token ", bold=True), link, Run(" is "), learned, Run(".")]
     assert blocks[1].runs == [Run("one "), Run("x", code=True)]
     assert blocks[3].widget == "loss"
     assert block_targets("block:wte, layers.0.attn.h*.q") == ["wte", "layers.0.attn.h*.q"]

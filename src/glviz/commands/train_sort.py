@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from glviz.model.config import PRESETS
-    from glviz.model.sort_task import all_inputs, sort_accuracy, training_batch
+    from glviz.model.sort_task import TRAIN_LOSSES, all_inputs, sort_accuracy, training_batch
     from glviz.model.train import cross_entropy, forward, to_weights, train_sort
     from glviz.model.weights import save_npz
 
@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     tokens, targets, mask = training_batch(inputs)  # (729, 11) each
     final_loss, _ = cross_entropy(forward(result.params, config, tokens)[0], targets, mask)
     weights = to_weights(result.params, config)
-    save_npz(weights, out)
+    # The loss curve goes with the weights: the tour shows how glviz trained the model it explains.
+    save_npz(weights, out, {TRAIN_LOSSES: np.asarray(result.losses, dtype=np.float32)})
 
     accuracy = sort_accuracy(weights, inputs)
     n_inputs = len(inputs)

@@ -84,6 +84,20 @@ def sort_accuracy(weights: Weights, inputs: np.ndarray | None = None) -> float:
     return float(np.mean(np.all(predicted == np.sort(inputs, axis=1), axis=1)))
 
 
+TRAIN_LOSSES = "train.losses"  # the npz key of the training loss per step (glviz train-sort writes it)
+
+
+def training_losses(path=None) -> np.ndarray | None:
+    """The loss per training step stored with the nano model's weights (None when the file has none)."""
+    from glviz.resources import model_path
+
+    try:
+        with np.load(path or model_path("nano-sort.npz"), allow_pickle=False) as data:
+            return np.asarray(data[TRAIN_LOSSES], dtype=np.float64) if TRAIN_LOSSES in data.files else None
+    except (OSError, ValueError):
+        return None
+
+
 def load_nano() -> Weights:
     """The shipped, self-trained sort model (models/nano-sort.npz)."""
     from glviz.model.weights import load_weights

@@ -232,10 +232,12 @@ def validate(weights: Weights, source: Path | str = "<memory>") -> Weights:
 # ---- our .npz ----
 
 
-def save_npz(weights: Weights, path: str | Path) -> None:
-    """Write every stored tensor by canonical name, plus key `config` = JSON of the config."""
+def save_npz(weights: Weights, path: str | Path, extra: dict[str, np.ndarray] | None = None) -> None:
+    """Write every stored tensor by canonical name, plus key `config` = JSON of the config, plus `extra`
+    arrays (e.g. `train.losses`, the training loss per step; loading weights ignores them)."""
     arrays = {name: np.ascontiguousarray(a, dtype=np.float32) for name, a in weights.tensors.items()}
     arrays["config"] = np.array(json.dumps(weights.config.to_dict()))
+    arrays.update(extra or {})
     np.savez(path, **arrays)
 
 

@@ -74,6 +74,22 @@ def has_glyph(path: Path | None, char: str) -> bool:
     return path is not None and ord(char) in codepoints(path)
 
 
+@cache
+def height_em(path: Path) -> float | None:
+    """The font's line height (hhea ascender − descender) in em, or None when unreadable.
+
+    imgui sizes a font by this height, not by its em (stb_truetype's ScaleForPixelHeight): two fonts of
+    one pixel size have ems in the inverse ratio of their heights (Roboto 1.17, Noto Sans JP 1.45)."""
+    try:
+        data = Path(path).read_bytes()
+        tables = _tables(data)
+        (units,) = struct.unpack_from(">H", data, tables[b"head"][0] + 18)
+        ascender, descender = struct.unpack_from(">hh", data, tables[b"hhea"][0] + 4)
+    except (OSError, KeyError, struct.error):
+        return None
+    return (ascender - descender) / units if units and ascender > descender else None
+
+
 def _tables(data: bytes) -> dict[bytes, tuple[int, int]]:
     """The font's tables: tag -> (offset, length). A collection (.ttc/.otc) gives its first font."""
     base = 0

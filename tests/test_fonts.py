@@ -32,11 +32,17 @@ def test_a_missing_japanese_package_is_none():
     assert fonts.japanese() is not None
 
 
-def test_unreadable_fonts_have_no_characters(tmp_path):
+def test_unreadable_fonts_have_no_characters_and_no_height(tmp_path):
     assert fonts.codepoints(tmp_path / "absent.ttf") == frozenset()
     (tmp_path / "junk.ttf").write_bytes(b"\x00\x01\x00\x00" + bytes(40))
     assert fonts.codepoints(tmp_path / "junk.ttf") == frozenset()
+    assert fonts.height_em(tmp_path / "junk.ttf") is None and fonts.height_em(tmp_path / "absent.ttf") is None
     assert not fonts.has_glyph(None, "A")
+
+
+def test_line_heights_in_em_as_imgui_sizes_fonts():
+    assert fonts.height_em(fonts.roboto()) == pytest.approx((1900 + 500) / 2048)  # hhea, unitsPerEm 2048
+    assert fonts.height_em(fonts.japanese()) == pytest.approx((1160 + 288) / 1000)
 
 
 def test_coverage_of_roboto_and_noto_sans_jp():

@@ -125,3 +125,14 @@ def test_without_the_japanese_font_the_panel_speaks_english(imgui_ctx):
     finally:
         fonts.japanese.cache_clear()
     imgui.get_io().fonts.clear()
+
+
+def test_every_character_of_the_japanese_catalogue_has_a_glyph(renderer, fbo):
+    from glviz.i18n import catalogue
+
+    text = "".join(sorted({ch for value in catalogue("ja").values() for ch in value if ch != "\n"}))
+    found: dict[str, bool] = {}
+    for font_style in style.STYLES:
+        draw_frame(renderer, fbo, line(text, font_style, found))
+        assert len(found) == len(text) > 200
+        assert all(found.values()), (font_style, [ch for ch, ok in found.items() if not ok])

@@ -207,6 +207,11 @@ def test_the_explanation_speaks_japanese(nano):
         fc = explain(layout, layout.by_name["layers.0.mlp.fc"], 5, 3, trace)
         assert "… (48 項)" in fc.lines[0] and fc.matches
         assert explain(build_layout(PRESETS["gpt2"]), 0, 0, 0).value_text == "未計算"
+        assert masked.formula == "マスク (t' > t)：−∞"
+        wte = explain(layout, layout.by_name["wte"], 0, 0, trace)
+        assert wte.formula == "学習された重み"
     finally:
         i18n.set_language("en")
     assert explain(layout, scores, 2, 7, trace).note.startswith("masked: key t′=7 > t=2")
+    assert explain(layout, scores, 2, 7, trace).formula == "masked (t' > t): −∞"
+    assert explain(layout, layout.by_name["wte"], 0, 0, trace).formula == "learned weight"

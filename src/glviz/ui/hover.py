@@ -209,7 +209,7 @@ def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: B
     except (KeyError, IndexError, ValueError):  # a block without a rule still shows name, shape and indices
         dependency = None
     if dependency is not None:
-        info.formula = dependency.formula
+        info.formula = _formula_text(dependency.formula, deps.FORMULAS)
         # The scene lights at most 8 ranges: per-head pieces of a concatenated input go last, so that the
         # weight row and the bias of the attention projection always show.
         roles = sorted(dependency.inputs, key=lambda role: role[:1] == "h" and role[1:].isdigit())
@@ -234,6 +234,17 @@ def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: B
         info.note = _masked_note(info.indices)
         info.lines = []
     return info
+
+
+WORD_FORMULAS = ("input", "weight", "masked", "masked_softmax")  # deps.FORMULAS said in words: translated
+
+
+def _formula_text(formula: str, formulas: dict) -> str:
+    """The dependency's formula as shown: symbols as they are, the few said in words from the catalogue."""
+    for name in WORD_FORMULAS:
+        if formula == formulas.get(name):
+            return tr(f"formula.{name}")
+    return formula
 
 
 def _index_value(indices: list[tuple[str, int]], name: str) -> int | None:

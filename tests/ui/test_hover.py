@@ -185,3 +185,33 @@ def test_projection_dependencies_keep_weight_and_bias_within_the_scene_limit():
     kept = info.dependencies[:MAX_DEPENDENCY_RANGES]
     names = {layout.blocks[r.block].name for r in kept}
     assert {"layers.0.attn.wproj", "layers.0.attn.bproj"} <= names
+
+
+def test_the_explanation_speaks_japanese(nano):
+    """The same cells in Japanese: the words come from ja/hover.txt, the numbers and formulas stay."""
+    from glviz import i18n
+
+    layout, trace = nano
+    scores = layout.by_name["layers.0.attn.h0.scores"]
+    try:
+        i18n.set_language("ja")
+        masked = explain(layout, scores, 2, 7, trace)
+        future = "は未来の位置にあるので、スコアは −∞（ソフトマックスで 0 になる）"
+        assert masked.note == "マスク：キー t′=7 > t=2 " + future
+        residual = explain(layout, layout.by_name["layers.0.resid1"], 0, 3, trace)
+        assert residual.formula == "embed[t,c] + attn.proj[t,c]"
+        assert residual.note == "残差ストリーム（embed）＋ 自己注意機構の出力（attn.proj）"
+        token = explain(layout, layout.by_name["tokens"], 0, 1, trace).note
+        assert token == "トークン 1 = B：入力（並べ替える 6 文字のうち 2 文字目）"
+        assert HoverExplainer(layout, trace).stats(scores).count_text == "有限の値 66 個（マスク 55 個）"
+        fc = explain(layout, layout.by_name["layers.0.mlp.fc"], 5, 3, trace)
+        assert "… (48 項)" in fc.lines[0] and fc.matches
+        assert explain(build_layout(PRESETS["gpt2"]), 0, 0, 0).value_text == "未計算"
+        assert masked.formula == "マスク (t' > t)：−∞"
+        wte = explain(layout, layout.by_name["wte"], 0, 0, trace)
+        assert wte.formula == "学習された重み"
+    finally:
+        i18n.set_language("en")
+    assert explain(layout, scores, 2, 7, trace).note.startswith("masked: key t′=7 > t=2")
+    assert explain(layout, scores, 2, 7, trace).formula == "masked (t' > t): −∞"
+    assert explain(layout, layout.by_name["wte"], 0, 0, trace).formula == "learned weight"

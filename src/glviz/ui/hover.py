@@ -2,6 +2,7 @@
 
 The value shown always comes from the trace; the computation is rebuilt from the cells the layout says the
 value depends on (glviz.layout.deps), with the real numbers, and its result must equal the trace value.
+Words come from the catalogue (i18n/*/hover.txt) in the language of the moment; formulas are symbols.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from glviz.i18n import tr
 from glviz.layout.blocks import Block, Kind, Layout, block_cells, block_values
+from glviz.model.ops import gelu
 from glviz.model.sort_task import LETTERS, N_LETTERS
 
 FIRST_TERMS = 3  # terms of a long sum written out before "…"
 HISTOGRAM_BINS = 32
-KIND_NAMES = {Kind.WEIGHT: "weight", Kind.INTERMEDIATE: "intermediate", Kind.AGGREGATE: "aggregate"}
+KIND_NAMES = {Kind.WEIGHT: "weight", Kind.INTERMEDIATE: "intermediate", Kind.AGGREGATE: "aggregate"}  # ids:
+# HoverInfo.kind is one of these; the panel shows tr("kind." + kind)
 # Index names per dimension: T -> t, C -> c; a repeated dimension (attention's T×T) gets a prime.
 INDEX_NAMES = {"T": "t", "C": "c", "A": "a", "4C": "m", "V": "v", "heads": "head", "H": "head"}
 
@@ -40,8 +44,8 @@ class BlockStats:
         """"121 values", or "66 finite values (55 masked)" when the statistics leave some out."""
         finite = self.count if self.finite < 0 else self.finite
         if finite == self.count:
-            return f"{self.count} values"
-        return f"{finite} finite values ({self.count - finite} masked)"
+            return tr("hover.values", n=self.count)
+        return tr("hover.finite_values", finite=finite, masked=self.count - finite)
 
 
 @dataclass
@@ -80,7 +84,7 @@ class HoverInfo:
     @property
     def value_text(self) -> str:
         """The value as shown, or "not computed"."""
-        return "not computed" if self.value is None else fmt(self.value)
+        return tr("hover.not_computed") if self.value is None else fmt(self.value)
 
     @property
     def index_text(self) -> str:
@@ -205,7 +209,7 @@ def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: B
     except (KeyError, IndexError, ValueError):  # a block without a rule still shows name, shape and indices
         dependency = None
     if dependency is not None:
-        info.formula = dependency.formula
+        info.formula = _formula_text(dependency.formula, deps.FORMULAS)
         # The scene lights at most 8 ranges: per-head pieces of a concatenated input go last, so that the
         # weight row and the bias of the attention projection always show.
         roles = sorted(dependency.inputs, key=lambda role: role[:1] == "h" and role[1:].isdigit())
@@ -232,6 +236,17 @@ def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: B
     return info
 
 
+WORD_FORMULAS = ("input", "weight", "masked", "masked_softmax")  # deps.FORMULAS said in words: translated
+
+
+def _formula_text(formula: str, formulas: dict) -> str:
+    """The dependency's formula as shown: symbols as they are, the few said in words from the catalogue."""
+    for name in WORD_FORMULAS:
+        if formula == formulas.get(name):
+            return tr(f"formula.{name}")
+    return formula
+
+
 def _index_value(indices: list[tuple[str, int]], name: str) -> int | None:
     return next((i for n, i in indices if n == name), None)
 
@@ -240,20 +255,22 @@ def _token_note(layout: Layout, indices: list[tuple[str, int]], value: float) ->
     """A token cell in words: its id, its letter on nano, and where it came from."""
     token, t = int(round(value)), _index_value(indices, "t")
     if layout.config.vocab_size != 3:  # nano's vocabulary is the letters A, B, C
-        return f"token id {token} at position t={t}"
+        return tr("hover.token_id", token=token, t=t)
     letter = LETTERS[token] if 0 <= token < len(LETTERS) else "?"
     if t is not None and t >= N_LETTERS:
-        return (f"token {token} = {letter}: the model's own output from position {t - 1}, fed back as input "
-                f"(sorted letter {t - N_LETTERS + 1})")
-    position = "" if t is None else f" (letter {t + 1} of {N_LETTERS} to sort)"
-    return f"token {token} = {letter}: input{position}"
+        return tr("hover.token_fed_back", token=token, letter=letter, position=t - 1,
+                  number=t - N_LETTERS + 1)
+    if t is None:
+        return tr("hover.token_input", token=token, letter=letter)
+    return tr("hover.token_input_at", token=token, letter=letter, number=t + 1, count=N_LETTERS)
 
 
 def _masked_note(indices: list[tuple[str, int]]) -> str:
     """Causal masking in words, with the query and key positions."""
     t, key = _index_value(indices, "t"), _index_value(indices, "t′")
-    where = "" if t is None or key is None else f" t′={key} > t={t}"
-    return f"masked: key{where} is in the future, so its score is −∞ (softmax gives 0)"
+    if t is None or key is None:
+        return tr("hover.masked")
+    return tr("hover.masked_at", key=key, t=t)
 
 
 def _residual_text(layout: Layout, block: Block, dependency, indices: list[tuple[str, int]]
@@ -268,8 +285,8 @@ def _residual_text(layout: Layout, block: Block, dependency, indices: list[tuple
         return operand.role if same_layer else operand.name
 
     a, b = name_of("a"), name_of("b")
-    branch = "attention" if "attn" in b else "MLP" if "mlp" in b else "branch"
-    return f"{a}[{index}] + {b}[{index}]", f"residual stream ({a}) + {branch} output ({b})"
+    branch = "attention" if "attn" in b else "mlp" if "mlp" in b else "other"
+    return f"{a}[{index}] + {b}[{index}]", tr(f"hover.residual.{branch}", a=a, b=b)
 
 
 # --- the computation with real numbers ----------------------------------------------------------------------
@@ -277,13 +294,13 @@ def _residual_text(layout: Layout, block: Block, dependency, indices: list[tuple
 def _terms(a: np.ndarray, b: np.ndarray, n: int = FIRST_TERMS) -> str:
     """"a0·b0 + a1·b1 + a2·b2 + … (N terms)"."""
     terms = [f"{fmt(x)}·{fmt_term(y)}" for x, y in zip(a[:n], b[:n], strict=False)]
-    more = f" + … ({len(a)} terms)" if len(a) > n else ""
+    more = f" + … ({tr('hover.terms', n=len(a))})" if len(a) > n else ""
     return " + ".join(terms) + more
 
 
 def _values(a: np.ndarray, n: int = FIRST_TERMS) -> str:
     """"[a0, a1, a2, … (N values)]"."""
-    more = f", … ({len(a)} values)" if len(a) > n else ""
+    more = f", … ({tr('hover.values', n=len(a))})" if len(a) > n else ""
     return "[" + ", ".join(fmt(x) for x in a[:n]) + more + "]"
 
 
@@ -312,7 +329,7 @@ def _lookup(inputs, extra) -> list[str]:
     if "token" in inputs:
         token = int(round(inputs["token"]))
         letter = f" ({LETTERS[token]})" if extra.get("letters") and 0 <= token < len(LETTERS) else ""
-        lines.append(f"token at t={t}: {token}{letter}")
+        lines.append(tr("hover.token_at", t=t, token=f"{token}{letter}"))
         lines.append(f"wte[{token}, {c}] = {fmt(inputs['wte'])}")
     if "wpe" in inputs:
         lines.append(f"wpe[{t}, {c}] = {fmt(inputs['wpe'])}")
@@ -328,7 +345,7 @@ def _add(inputs, extra) -> list[str]:
 def _mean(inputs, extra) -> list[str]:
     x = inputs["x"]
     shown = " + ".join(fmt(v) for v in x[:FIRST_TERMS])
-    return [f"= ({shown} + … {len(x)} values) / {len(x)}", f"= {fmt(x.sum())} / {len(x)}"]
+    return [f"= ({shown} + … {tr('hover.values', n=len(x))}) / {len(x)}", f"= {fmt(x.sum())} / {len(x)}"]
 
 
 def _std(inputs, extra) -> list[str]:
@@ -358,7 +375,7 @@ def _linear(inputs, extra) -> list[str]:
 
 def _attn_score(inputs, extra) -> list[str] | None:
     if extra.get("masked"):
-        return ["the key comes after the query: masked out"]
+        return [tr("hover.masked_score")]
     q, k = inputs["q"], inputs["k"]
     root = math.sqrt(len(q))
     return [f"= ({_terms(q, k)}) / √{len(q)}", f"= {fmt(float(np.dot(q, k)))} / {fmt(root)}"]
@@ -371,13 +388,13 @@ def _max(inputs, extra) -> list[str]:
 def _expsum(inputs, extra) -> list[str]:
     x, mx = inputs["x"], inputs["max"]
     shown = " + ".join(f"exp({fmt(v)} − {fmt_term(mx)})" for v in x[:2])
-    more = f" + … ({len(x)} terms)" if len(x) > 2 else ""
+    more = f" + … ({tr('hover.terms', n=len(x))})" if len(x) > 2 else ""
     return [f"= {shown}{more}"]
 
 
 def _softmax(inputs, extra) -> list[str]:
     if extra.get("masked"):
-        return ["the key comes after the query: weight 0"]
+        return [tr("hover.masked_weight")]
     x, mx, total = inputs["x"], inputs["max"], inputs["expsum"]
     return [f"= exp({fmt(x)} − {fmt_term(mx)}) / {fmt(total)}", f"= {fmt(math.exp(x - mx))} / {fmt(total)}"]
 
@@ -409,10 +426,5 @@ def _curve(dependency, inputs: dict, value: float) -> Curve | None:
     x = float(inputs["x"])
     span = max(4.0, abs(x) * 1.3)
     xs = np.linspace(-span, span, 121)
-    if dependency.extra.get("approximate") != "tanh":
-        from glviz.model.forward import erf
-
-        ys = 0.5 * xs * (1.0 + erf(xs / math.sqrt(2.0)))
-    else:
-        ys = 0.5 * xs * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (xs + 0.044715 * xs**3)))
+    ys = gelu(xs, "gelu_new" if dependency.extra.get("approximate") == "tanh" else "gelu")  # the model's own
     return Curve("GELU", xs.astype(np.float64), np.asarray(ys, dtype=np.float64), (x, float(value)))

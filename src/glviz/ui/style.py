@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
-from glviz.render.sdf_font import font_path
+from glviz import fonts
+from glviz.i18n import tr_in
 
 FONT_SIZE = 16.0
+STYLES = ("regular", "bold", "italic")
 
 KIND_COLOURS = {  # text colours matching the scene's block colours
     "weight": (0.45, 0.65, 1.0, 1.0),
@@ -23,17 +25,76 @@ WHITE = (1.0, 1.0, 1.0, 1.0)
 LETTER_COLOURS = ((0.95, 0.45, 0.4, 1.0), (0.45, 0.8, 0.45, 1.0), (0.45, 0.6, 1.0, 1.0))  # A, B, C bars
 
 
+_font_order: dict[str, int] = {}  # style -> its index in the atlas's fonts, as setup_style added them
+
+
 def setup_style() -> None:
-    """Fonts and a dark style; call once after creating the imgui context."""
-    io = imgui.get_io()
-    path = font_path()  # Roboto: it has the Greek letters and math signs the formulas use
-    if path is not None:
-        io.fonts.add_font_from_file_ttf(str(path), FONT_SIZE)
+    """Fonts and a dark style; call once after creating the imgui context.
+
+    Roboto (it has the Greek letters and math signs of the formulas) regular, bold and italic, each with
+    Noto Sans JP merged in for the characters Roboto lacks. imgui 1.92 loads glyphs when first drawn, so no
+    glyph ranges are given and the fonts cost little until Japanese is shown."""
+    _font_order.clear()
+    atlas = imgui.get_io().fonts
+    japanese = fonts.japanese() if japanese_available() else None
+    for style in STYLES:
+        path = fonts.roboto(style)
+        if path is None:
+            continue
+        try:
+            atlas.add_font_from_file_ttf(str(path), FONT_SIZE)
+        except RuntimeError:  # an unreadable file: imgui's default font stays
+            continue
+        _font_order[style] = len(atlas.fonts) - 1
+        if japanese is not None:
+            _merge(atlas, japanese, path)
+    _dark_style()
+
+
+def _merge(atlas, japanese, latin) -> None:
+    """Merge the Japanese font into the font just added, its em as large as the Latin font's em."""
+    merge = imgui.ImFontConfig()
+    merge.merge_mode = True  # Roboto's glyphs first, the Japanese font's for the rest
+    # imgui sizes fonts by line height, which is 1.45 em in Noto Sans JP and 1.17 em in Roboto: at one
+    # size its kanji would be a fifth smaller than the Latin letters beside them.
+    ratio = (fonts.height_em(japanese) or 1.0) / (fonts.height_em(latin) or 1.0)
+    try:
+        atlas.add_font_from_file_ttf(str(japanese), FONT_SIZE * ratio, merge)
+    except RuntimeError:  # the panel then shows only Latin glyphs
+        pass
+
+
+def _dark_style() -> None:
+    """imgui's dark colours, square windows, slightly rounded frames."""
     style = imgui.get_style()
     imgui.style_colors_dark(style)
     style.window_rounding = 0.0
     style.frame_rounding = 3.0
     style.item_spacing = imgui.ImVec2(8, 5)
+
+
+def font(style: str = "regular") -> imgui.ImFont:
+    """The panel's font of `style` ("regular", "bold" or "italic"), for `imgui.push_font(font, 0.0)`; the
+    regular font where that style could not be loaded, imgui's default before setup_style."""
+    if style not in STYLES:
+        raise ValueError(f"unknown font style {style!r} (one of {', '.join(STYLES)})")
+    loaded = imgui.get_io().fonts.fonts
+    index = _font_order.get(style, _font_order.get("regular", 0))
+    return loaded[index] if index < len(loaded) else imgui.get_font()
+
+
+def japanese_available() -> bool:
+    """Whether the Japanese font is installed and readable (its cmap has kana and kanji)."""
+    path = fonts.japanese()
+    return path is not None and all(fonts.has_glyph(path, ch) for ch in "あア字")
+
+
+def language_or_fallback(lang: str) -> tuple[str, str | None]:
+    """The language to show for a wish of `lang`, and a one-line English message when it is not `lang`:
+    Japanese needs the Japanese font, English is shown without it."""
+    if lang == "ja" and not japanese_available():
+        return "en", tr_in("en", "app.no_japanese_font")
+    return lang, None
 
 
 def text(colour: tuple[float, float, float, float], line: str) -> None:

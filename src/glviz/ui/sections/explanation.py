@@ -74,8 +74,8 @@ def _stats(info: HoverInfo) -> None:
     s = info.stats
     imgui.separator()
     imgui.text(f"{info.name}: {s.count_text}")
-    imgui.text(f"min {fmt(s.min)}   max {fmt(s.max)}")
-    imgui.text(f"mean {fmt(s.mean)}   std {fmt(s.std)}")
+    imgui.text(tr("explain.range", min=fmt(s.min), max=fmt(s.max)))
+    imgui.text(tr("explain.moments", mean=fmt(s.mean), std=fmt(s.std)))
     if not math.isfinite(s.min):
         return
     if implot.begin_plot("##histogram", imgui.ImVec2(-1, 120), PLOT_FLAGS):

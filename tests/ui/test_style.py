@@ -1,0 +1,138 @@
+"""The panel's fonts on a real EGL context: Japanese drawn with glyphs of its own (not imgui's fallback) in
+the regular, bold and italic fonts, at the Latin letters' size and baseline; English without the font."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from imgui_helpers import draw_frame  # tests/ui/imgui_helpers.py
+
+from glviz import fonts
+from glviz.ui import style
+
+W, H = 360, 120
+JAPANESE = "自己注意機構はトークンを見る。「重み」、ソフトマックス"
+
+
+@pytest.fixture(scope="module")
+def fbo(gl_ctx):
+    return gl_ctx.simple_framebuffer((W, H))
+
+
+@pytest.fixture
+def renderer(gl_ctx, imgui_ctx):
+    """An ImguiRenderer for a context whose fonts setup_style loaded."""
+    from glviz.ui.imgui_renderer import ImguiRenderer
+
+    style.setup_style()
+    r = ImguiRenderer(gl_ctx)
+    yield r
+    r.release()
+
+
+def line(text: str, font_style: str = "regular", found: dict | None = None):
+    """A frame builder: one window with `text` in `font_style`; `found[ch]` records, for every character,
+    whether the font drawing it has a glyph of its own (read inside the frame: glyphs load on demand)."""
+    from imgui_bundle import imgui
+
+    def build() -> None:
+        imgui.set_next_window_pos((0, 0))
+        imgui.set_next_window_size((W, H))
+        imgui.begin("Panel")
+        imgui.push_font(style.font(font_style), 0.0)
+        imgui.text(text)
+        if found is not None:
+            baked = imgui.get_font_baked()
+            found.update({ch: baked.find_glyph_no_fallback(ord(ch)) is not None for ch in text})
+        imgui.pop_font()
+        imgui.end()
+
+    return build
+
+
+def text_ink(image: np.ndarray) -> np.ndarray:
+    """(h, w) bool bright text pixels of the window's first line (below the title bar)."""
+    return image[22:44].astype(int).sum(axis=2) > 450
+
+
+@pytest.mark.parametrize("font_style", style.STYLES)
+def test_japanese_is_drawn_with_its_own_glyphs(gl_ctx, renderer, fbo, font_style):
+    found: dict[str, bool] = {}
+    draw_frame(renderer, fbo, line(JAPANESE, font_style, found))  # loads the glyphs
+    image = draw_frame(renderer, fbo, line(JAPANESE, font_style, found))
+    assert gl_ctx.error == "GL_NO_ERROR"
+    assert found and all(found.values()), [ch for ch, ok in found.items() if not ok]
+    ink = text_ink(image)
+    assert ink[:, : W // 2].sum() > 150 and ink[:, W // 2:].sum() > 150  # strokes all along the line
+    # A character no font has is imgui's fallback glyph: the same picture each time, and not the kanji's.
+    missing: dict[str, bool] = {}
+    fallback = text_ink(draw_frame(renderer, fbo, line("한한한", font_style, missing)))
+    assert not any(missing.values())
+    same_width = text_ink(draw_frame(renderer, fbo, line(JAPANESE[:3], font_style)))
+    assert (fallback != same_width).sum() > 40
+
+
+def test_japanese_glyphs_have_the_latin_em_and_baseline(renderer, fbo):
+    from imgui_bundle import imgui
+
+    glyphs = {}
+
+    def build() -> None:
+        line("HM注あ")()
+        baked = style.font("regular").get_font_baked(style.FONT_SIZE)
+        glyphs.update({ch: baked.find_glyph_no_fallback(ord(ch)) for ch in "HM注あ"})
+        glyphs["ascent"] = baked.ascent
+
+    draw_frame(renderer, fbo, build)
+    em = style.FONT_SIZE / fonts.height_em(fonts.roboto())  # Roboto's em in pixels (13.7 at 16)
+    kanji, capital = glyphs["注"], glyphs["H"]
+    assert abs(kanji.advance_x - em) <= 1.0  # an ideograph is one em wide, as large as the Latin em
+    assert capital.y1 == pytest.approx(glyphs["ascent"], abs=0.5)  # H stands on the baseline
+    assert abs(kanji.y1 - capital.y1) <= 0.15 * em  # and so does the kanji, dipping a little below
+    assert kanji.y0 < capital.y0  # taller than a capital
+    assert imgui.get_io().fonts.fonts.size() == 3
+
+
+def test_bold_and_italic_are_fonts_of_their_own(renderer, fbo):
+    names = {s: style.font(s).get_debug_name() for s in style.STYLES}
+    assert names == {"regular": "Roboto-Regular.ttf", "bold": "Roboto-Bold.ttf",
+                     "italic": "Roboto-RegularItalic.ttf"}
+    regular = text_ink(draw_frame(renderer, fbo, line("Weights", "regular")))
+    bold = text_ink(draw_frame(renderer, fbo, line("Weights", "bold")))
+    assert bold.sum() > 1.2 * regular.sum()
+    with pytest.raises(ValueError):
+        style.font("light")
+
+
+def test_without_the_japanese_font_the_panel_speaks_english(imgui_ctx):
+    from imgui_bundle import imgui
+
+    assert style.japanese_available()
+    assert style.language_or_fallback("ja") == ("ja", None)
+    assert style.language_or_fallback("en") == ("en", None)
+    fonts.japanese.cache_clear()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setitem(sys.modules, "pylopdf_fonts_jp", None)  # the package is not installed
+            assert not style.japanese_available()
+            lang, message = style.language_or_fallback("ja")
+            assert lang == "en" and "Japanese" in message and "\n" not in message
+            assert style.language_or_fallback("en") == ("en", None)
+            style.setup_style()  # Roboto alone
+            assert style.font("regular").sources.size() == 1
+    finally:
+        fonts.japanese.cache_clear()
+    imgui.get_io().fonts.clear()
+
+
+def test_every_character_of_the_japanese_catalogue_has_a_glyph(renderer, fbo):
+    from glviz.i18n import catalogue
+
+    text = "".join(sorted({ch for value in catalogue("ja").values() for ch in value if ch != "\n"}))
+    found: dict[str, bool] = {}
+    for font_style in style.STYLES:
+        draw_frame(renderer, fbo, line(text, font_style, found))
+        assert len(found) == len(text) > 200
+        assert all(found.values()), (font_style, [ch for ch, ok in found.items() if not ok])

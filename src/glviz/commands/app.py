@@ -1,4 +1,4 @@
-"""`glviz` / `glviz app [--model M] [--input CBABBC] [--size WxH]`: open the desktop application."""
+"""`glviz` / `glviz app [--model M] [--input CBABBC] [--size WxH] [--lang en|ja]`: open the desktop app."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from glviz.commands.options import parse_size
+from glviz.commands.options import add_lang_argument, parse_size
 from glviz.model.config import APP_MODELS
 from glviz.model.sort_task import DEFAULT_LETTERS
 
@@ -16,6 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", default=DEFAULT_LETTERS, metavar="LETTERS",
                         help=f"six letters of A/B/C for the nano model (default: {DEFAULT_LETTERS})")
     parser.add_argument("--size", default="1280x800", metavar="WxH", help="window size (default: 1280x800)")
+    add_lang_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,8 +25,11 @@ def run(args: argparse.Namespace) -> int:
     size = parse_size(args.size, minimum=64)
     parse_letters(args.input)  # a bad --input is a one-line error before any window opens
     from glviz.ui.window import run_app
+    from glviz.walkthrough.state import state_path
 
-    status = run_app(model=args.model, letters=args.input, size=size)
+    # The tour opens at chapter 1 on a first launch, and where the learner left off after that.
+    status = run_app(model=args.model, letters=args.input, size=size, state_path=state_path(), tour=True,
+                     lang=args.lang)
     # The window is gone and its GL objects are released: what is left is the interpreter's teardown (freeing
     # every built layout's Python objects block by block, the GL driver's exit handlers), which made Ctrl+Q
     # take a noticeable while after the window closed, the longer the more models were loaded. Skip it.

@@ -24,3 +24,20 @@ def require_output_folder(path: Path) -> None:
     folders, nor fail only after the work is done."""
     if not path.parent.is_dir():
         raise GlvizError(f"output folder does not exist ({path.parent})")
+
+
+def add_lang_argument(parser) -> None:
+    """--lang en|ja (default: the locale's language)."""
+    from glviz.i18n import LANGUAGES
+
+    parser.add_argument("--lang", choices=LANGUAGES, default=None,
+                        help="language of the text: en or ja (default: the system's locale)")
+
+
+def language_of(args) -> str:
+    """The language --lang asks for, else the locale's; set for every later tr()."""
+    from glviz import i18n
+
+    lang = args.lang or i18n.system_language()
+    i18n.set_language(lang)
+    return lang

@@ -21,7 +21,7 @@ from glviz.fonts import font_path  # re-exported: callers found Roboto here befo
 
 __all__ = ["CHARSET", "FontAtlas", "atlas_charset", "bake_atlas", "font_path", "load_atlas"]
 
-CHARSET = "".join(chr(c) for c in range(32, 127)) + "γβΣσμ×·√²ε–—∑"
+CHARSET = "".join(chr(c) for c in range(32, 127)) + "γβΣσμ×·√²ε–—∑−∞≈→"
 CELL = 56  # atlas texels per glyph cell (room for 2 mipmap levels without bleeding)
 FONT_PX = 30  # font size in atlas texels
 PAD = 9  # texels between the cell's left/top edge and the pen origin / ascent line

@@ -16,6 +16,7 @@ from pathlib import Path
 import moderngl
 from imgui_bundle import imgui, implot
 
+from glviz import i18n
 from glviz.errors import GlvizError
 from glviz.i18n import tr
 from glviz.model.config import APP_MODELS, DISPLAY_NAMES
@@ -29,7 +30,8 @@ from glviz.ui.letters import LettersInput
 from glviz.ui.models import ModelSessions, ModelView, require_app_model
 from glviz.ui.panel import PANEL_SHARE, PANEL_WIDTH, Panel
 from glviz.ui.screenshots import pictures_dir, save_screenshot
-from glviz.ui.style import setup_style
+from glviz.ui.style import language_or_fallback, setup_style
+from glviz.ui.tour import TourController
 
 log = logging.getLogger("glviz")
 
@@ -43,7 +45,10 @@ class GlvizApp:
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int] = (1280, 800), pixel_ratio: float = 1.0,
                  model: str = "nano", letters: str = DEFAULT_LETTERS, clipboard=None,
-                 screenshot_dir: str | Path | None = None) -> None:
+                 screenshot_dir: str | Path | None = None, state_path: str | Path | None = None,
+                 tour: bool = False, lang: str | None = None) -> None:
+        """`state_path`: where the tour keeps the learner's place (None: nowhere); `tour`: open the tour on a
+        first launch (no saved place); `lang`: "en" or "ja" (default: the saved choice, else the locale)."""
         from glviz.model.config import get_preset
 
         get_preset(model)  # GlvizError for an unknown name before anything is built
@@ -82,8 +87,13 @@ class GlvizApp:
         self._screenshot_pending = False
         self._last_time = time.monotonic()
 
+        self.tour = TourController(self, Path(state_path) if state_path else None)
+
         self.resize(*size)
         self.models.open_first(model)
+        saved = self.tour.restore(first_launch_tour=tour and model == "nano")
+        self.set_language(lang or (saved.lang if saved is not None and saved.lang else None)
+                          or i18n.system_language())
 
     # --- geometry ------------------------------------------------------------------------------------------
 
@@ -159,7 +169,10 @@ class GlvizApp:
         return self.models.choices()
 
     def switch_model(self, name: str, wait: bool = False) -> None:
-        """Show another model; the first selection of a big one builds its layout in the background."""
+        """Show another model; the first selection of a big one builds its layout in the background. The
+        tour plays on nano: another model means free exploring."""
+        if name != "nano" and self.tour.touring:
+            self.tour.leave()
         self.models.switch(name, wait=wait)
         self.invalidate()
 
@@ -265,9 +278,24 @@ class GlvizApp:
             controls.KEY_HOME: self.cameras.overview,
             controls.KEY_W: self.cameras.whole_view,
             controls.KEY_I: self.cameras.input_view,
-            controls.KEY_SPACE: lambda: self.message(tr("tour.not_yet")),
+            controls.KEY_SPACE: self.tour.space,
+            controls.KEY_BACKSPACE: self.tour.back,
+            controls.KEY_T: self.tour.toggle_mode,
+            controls.KEY_RIGHT: lambda: self.tour.goto(self.tour.player.chapter + 1),
+            controls.KEY_LEFT: lambda: self.tour.goto(self.tour.player.chapter - 1),
             controls.KEY_P: self.request_screenshot,
         }
+
+    def set_language(self, lang: str) -> None:
+        """The language of the panel, the tour and the labels in 3D; Japanese falls back to English (with a
+        message) where its font is missing."""
+        lang, problem = language_or_fallback(lang if lang in i18n.LANGUAGES else "en")
+        if problem:
+            self.message(problem)
+        if lang != i18n.language():
+            self.tour.set_language(lang)
+        self.title_changed = True
+        self.invalidate()
 
     # --- hover ---------------------------------------------------------------------------------------------
 
@@ -346,8 +374,8 @@ class GlvizApp:
 
     def _report(self, exc: Exception) -> None:
         text = f"{type(exc).__name__}: {exc}"
-        log.exception("error inside a frame")
-        if text != self.frame_error:  # a bug that repeats every frame is reported once
+        if text != self.frame_error:  # a bug that repeats every frame is reported (and logged) once
+            log.exception("error inside a frame")
             self.frame_error = text
             self.message(tr("app.frame_error", error=text))
 
@@ -356,6 +384,8 @@ class GlvizApp:
         if self.models.poll():
             self.invalidate(1)
         if self.camera.update(dt):
+            self.invalidate(1)
+        if self.tour.update(dt):
             self.invalidate(1)
         self.hovering.update(self.controls.mouse, self.controls.dragging_scene)
 
@@ -409,7 +439,8 @@ class GlvizApp:
         self.message(tr("screenshot.saved", path=path))
 
     def release(self) -> None:
-        """Free GL resources and the imgui contexts."""
+        """Save the tour's place; free GL resources and the imgui contexts."""
+        self.tour.save()
         self.models.release()
         self.imgui_renderer.release()
         implot.destroy_context(self.implot_context)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from glviz.formatting import fmt, fmt_term
 from glviz.i18n import tr
 from glviz.layout.blocks import Block, Kind, Layout, block_cells, block_values
 from glviz.model.ops import gelu
@@ -101,30 +102,10 @@ class HoverInfo:
         return abs(self.value - self.recomputed) <= 1e-4 * max(1.0, abs(self.value))
 
 
-def fmt(value: float) -> str:
-    """A number to 4 significant digits, with proper minus and infinity signs."""
-    value = float(value)
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "−∞" if value < 0 else "∞"
-    text = f"{value:.4g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}·10^{int(exponent)}"
-    return text.replace("-", "−")
-
-
 def _tensor_order(block: Block, rows, cols) -> list:
     """(dims, sizes or indices) in the tensor's own axis order: blocks drawn transposed are turned back."""
     pairs = [(block.dims[0], rows), (block.dims[1], cols)]
     return pairs[::-1] if block.transpose else pairs
-
-
-def fmt_term(value: float) -> str:
-    """A number as the right operand of · or +: negative numbers in parentheses."""
-    text = fmt(value)
-    return f"({text})" if text.startswith("−") else text
 
 
 def shape_text(block: Block) -> str:

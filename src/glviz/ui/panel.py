@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
-from glviz.i18n import tr
+from glviz import i18n
+from glviz.i18n import LANGUAGES, tr
 from glviz.ui.sections import explanation, help, legend, model_picker, overlays
 from glviz.ui.sections.letters_field import LettersField
+from glviz.ui.sections.tour_panel import TourPanel
 from glviz.ui.style import MESSAGE_COLOUR, dim, wrapped
 
 PANEL_WIDTH = 400  # logical pixels; the 3D viewport is the window minus the panel
@@ -24,6 +26,8 @@ class Panel:
 
     def __init__(self) -> None:
         self.letters = LettersField()
+        self.tour = TourPanel()
+        self._mode_drawn: bool | None = None  # the tab shown last (the T key can change it)
 
     def draw(self, app, x: float, width: float, height: float) -> None:
         """The panel as one fixed window at (x, 0) of size (width, height) in logical pixels."""
@@ -34,12 +38,45 @@ class Panel:
             imgui.text("glviz")
             imgui.same_line()
             dim(tr("panel.subtitle"))
+            self._language(app)
             if app.messages:  # the latest message (screenshot path, refused input, …) where it is seen
                 wrapped(MESSAGE_COLOUR, app.messages[-1])
-            imgui.separator()
-            self.explore(app)
+            self._tabs(app)
         finally:
             imgui.end()
+
+    def _language(self, app) -> None:
+        """EN / 日本語 at the top right: the whole app switches at once, the tour keeps its place."""
+        labels = {"en": "EN", "ja": "日本語"}
+        spacing = imgui.get_style().item_inner_spacing.x + imgui.get_frame_height() + 4
+        need = sum(imgui.calc_text_size(label).x + spacing for label in labels.values())
+        imgui.same_line()
+        imgui.set_cursor_pos_x(max(imgui.get_cursor_pos_x(), imgui.get_cursor_pos_x()
+                                   + imgui.get_content_region_avail().x - need))
+        for lang in LANGUAGES:
+            if lang != LANGUAGES[0]:
+                imgui.same_line(0, 4)
+            if imgui.radio_button(labels[lang], i18n.language() == lang) and i18n.language() != lang:
+                app.set_language(lang)
+
+    def _tabs(self, app) -> None:
+        touring = app.tour.touring
+        forced = touring != self._mode_drawn
+        self._mode_drawn = touring
+        if not imgui.begin_tab_bar("##mode"):
+            return
+        flags = imgui.TabItemFlags_.set_selected if forced else 0
+        if imgui.begin_tab_item(tr("panel.tab_tour") + "###tour", None, flags if touring else 0)[0]:
+            if not touring and not forced:
+                app.tour.enter()
+            self.tour.draw(app)
+            imgui.end_tab_item()
+        if imgui.begin_tab_item(tr("panel.tab_explore") + "###explore", None, flags if not touring else 0)[0]:
+            if touring and not forced:
+                app.tour.leave()
+            self.explore(app)
+            imgui.end_tab_item()
+        imgui.end_tab_bar()
 
     def explore(self, app) -> None:
         """Free exploration: the model, its input, the hovered cell, the legend and the help."""

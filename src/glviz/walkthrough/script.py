@@ -36,7 +36,8 @@ class Stage:
     extras: dict = field(default_factory=dict)
 
 
-_NAMES: dict[tuple, np.ndarray] = {}  # (id(layout), pattern) -> block indices
+_NAMES: dict[tuple, np.ndarray] = {}  # (id(layout), patterns, ordered) -> block indices
+_SWEEPS: dict[tuple, tuple] = {}  # (id(layout), patterns, window, margin, aspect) -> the two poses
 
 
 class Script:
@@ -47,6 +48,7 @@ class Script:
         self.layout = stage.layout
         self.trace = stage.trace
         self.aspect = stage.aspect
+        self.values: dict[str, str] = {}  # the numbers the chapter's text quotes (Chapter.values)
         self.timeline = Timeline(t, reading_seconds)
         start = poses.overview(self.layout, self.aspect)
         self.frame = TourFrame.base(stage.name, len(self.layout.blocks), start)
@@ -92,40 +94,55 @@ class Script:
 
     # --- blocks --------------------------------------------------------------------------------------------
     def ids(self, *patterns: str) -> np.ndarray:
-        """Block indices of names or shell patterns ("layers.0.attn.h*.q"), in layout order."""
-        out = []
-        for pattern in patterns:
-            key = (id(self.layout), pattern)
-            found = _NAMES.get(key)
-            if found is None:
-                if pattern in self.layout.by_name:
-                    found = np.array([self.layout.by_name[pattern]], dtype=np.int64)
-                else:
-                    found = np.array([b.index for b in self.layout.blocks
-                                      if fnmatch.fnmatchcase(b.name, pattern)], dtype=np.int64)
-                _NAMES[key] = found
-            out.append(found)
-        return np.unique(np.concatenate(out)) if out else np.zeros(0, np.int64)
+        """Block indices of names or shell patterns ("layers.0.attn.h*.q"), in layout order (memoised: a
+        chapter asks for the same blocks every frame)."""
+        return self._resolve(patterns, ordered=False)
 
     def index(self, name: str) -> int:
         """The index of one block by its exact name."""
         return self.layout.by_name[name]
 
+    def _resolve(self, names: tuple, ordered: bool) -> np.ndarray:
+        key = (id(self.layout), names, ordered)
+        found = _NAMES.get(key)
+        if found is None:
+            by_name = self.layout.by_name
+            parts = []
+            for pattern in names:
+                if pattern in by_name:
+                    parts.append(np.array([by_name[pattern]], dtype=np.int64))
+                else:
+                    parts.append(np.array([b.index for b in self.layout.blocks
+                                           if fnmatch.fnmatchcase(b.name, pattern)], dtype=np.int64))
+            found = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+            if not ordered:
+                found = np.unique(found)
+            found.setflags(write=False)
+            if len(_NAMES) > 4096:
+                _NAMES.clear()
+            _NAMES[key] = found
+        return found
+
     def _ids(self, names) -> np.ndarray:
+        """Indices of a name, a list of names or patterns, or a list or array of indices."""
         if isinstance(names, str):
-            return self.ids(names)
-        names = list(names)
+            return self._resolve((names,), False)
+        if isinstance(names, np.ndarray):
+            return names.astype(np.int64, copy=False)
+        names = tuple(names)
         if names and not isinstance(names[0], str):
             return np.asarray(names, dtype=np.int64)
-        return self.ids(*names)
+        return self._resolve(names, False)
 
     def _ordered_ids(self, names) -> np.ndarray:
         """Like _ids, but in the order the names are given (patterns in layout order)."""
         if isinstance(names, str):
-            return self.ids(names)
-        names = list(names)
+            return self._resolve((names,), True)
+        if isinstance(names, np.ndarray):
+            return names.astype(np.int64, copy=False)
+        names = tuple(names)
         if names and isinstance(names[0], str):
-            return np.concatenate([self.ids(n) for n in names])
+            return self._resolve(names, True)
         return np.asarray(names, dtype=np.int64)
 
     # --- block effects ------------------------------------------------------------------------------------
@@ -253,16 +270,21 @@ class Script:
 
     def ghosts(self, name: str, first: tuple[int, int], along: tuple[int, int], count: int, st: Step, *,
                to, to_step=(0.0, 0.0, 0.0), size: float | None = None, to_size: float | None = None,
-               stagger: float = 0.0, hold: float = 0.0, opacity: float = 1.0, progress: float | None = None
-               ) -> GhostGroup | None:
+               stagger: float = 0.0, hold: float = 0.0, opacity: float = 1.0, progress: float | None = None,
+               origin=None, origin_step=None) -> GhostGroup | None:
         """`count` copies of cells of `name` from cell `first` (row, col), stepping by `along` (drow, dcol),
-        flying over the step to `to` (the first ghost's place) + i·`to_step`. Shown while the step runs and
-        `hold` seconds after it; returns the group (or None when not shown)."""
+        flying over the step from the cells themselves (or from `origin` + i·`origin_step`) to `to` (the
+        first ghost's place) + i·`to_step`. Shown while the step runs and `hold` seconds after it; returns
+        the group (or None when not shown)."""
         if not st.during(hold):
             return None
         i = self.index(name)
-        start = self.cell_centre(i, *first)
-        second = self.cell_centre(i, first[0] + along[0], first[1] + along[1])
+        if origin is None:
+            start = self.cell_centre(i, *first)
+            second = self.cell_centre(i, first[0] + along[0], first[1] + along[1])
+        else:
+            start = np.asarray(origin, dtype=np.float64)
+            second = start + np.asarray(origin_step, dtype=np.float64)
         size = self.cell_size(i) if size is None else size
         group = GhostGroup(block=i, row0=first[0], col0=first[1], drow=along[0], dcol=along[1], count=count,
                            start=tuple(start), start_step=tuple(second - start), end=tuple(to),
@@ -294,6 +316,34 @@ class Script:
         """The camera towards `pose` along a smooth path."""
         if st.started:
             self.frame.camera = pose if st.p >= 1.0 else interpolate_pose(self.frame.camera, pose, st.p)
+
+    def sweep_poses(self, names, window: float, margin: float = 1.1) -> tuple[Pose, Pose]:
+        """Two poses framing a window `window` world units tall at the top and at the bottom of these blocks
+        (the camera following a computation down a tall region moves from one to the other)."""
+        key = (id(self.layout), tuple(names), window, margin, round(self.aspect, 4))
+        hit = _SWEEPS.get(key)
+        if hit is not None:
+            return hit
+        ids = self._ids(names)
+        lo = self.layout.mins[ids].min(axis=0).astype(np.float64)
+        hi = self.layout.maxs[ids].max(axis=0).astype(np.float64)
+        if hi[1] - lo[1] <= window:
+            pose = poses.boxes_pose(lo, hi, self.aspect, margin=margin)
+            hit = (pose, pose)
+        else:
+            top = (np.array([lo[0], hi[1] - window, lo[2]]), hi)
+            bottom = (lo, np.array([hi[0], lo[1] + window, hi[2]]))
+            hit = (poses.boxes_pose(*top, self.aspect, margin=margin),
+                   poses.boxes_pose(*bottom, self.aspect, margin=margin))
+        if len(_SWEEPS) > 1024:
+            _SWEEPS.clear()
+        _SWEEPS[key] = hit
+        return hit
+
+    def camera_along(self, ends: tuple[Pose, Pose], st: Step) -> None:
+        """The camera on the straight path between two poses at the step's even progress."""
+        if st.started:
+            self.frame.camera = interpolate_pose(ends[0], ends[1], st.raw)
 
     def frame_blocks(self, names, margin: float = 1.15, azimuth: float = poses.TOUR_AZIMUTH,
                      elevation: float = poses.TOUR_ELEVATION, moved_by=None) -> Pose:

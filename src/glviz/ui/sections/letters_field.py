@@ -15,6 +15,7 @@ class LettersField:
     def __init__(self) -> None:
         self.buffer = ""
         self._synced_to: str | None = None  # the app's letters the buffer was last synced to
+        self.rect: tuple[float, float, float, float] | None = None
 
     def draw(self, app) -> None:
         """The section, under a collapsing header."""
@@ -31,6 +32,8 @@ class LettersField:
         refused: list[str] = []
         changed, typed = imgui.input_text("##letters", self.buffer, flags,
                                           lambda data: _letters_only(data, accepted, refused))
+        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+        self.rect = (lo.x, lo.y, hi.x, hi.y)  # where the field was drawn (window pixels), for tests
         if changed:
             self.buffer = typed
         if changed or accepted:  # a paste of the same text changes nothing but still answers a refusal

@@ -1,0 +1,205 @@
+"""The tour in the app: plays the walkthrough's chapters on the nano model, puts each frame into the scene's
+base layer and the camera on the tour's path, and keeps the learner's place between launches.
+
+A peer of the app's other parts: it reads the app's nano view (the learner's letters) and writes only the
+scene's tour layer, the camera (while following) and the saved state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from glviz import i18n
+from glviz.i18n import tr
+from glviz.walkthrough.playback import Player
+from glviz.walkthrough.script import Stage
+from glviz.walkthrough.state import TourState, load_state, save_state
+from glviz.walkthrough.tour import Tour
+
+TOUR_MODEL = "nano"
+
+
+class TourController:
+    """Playback of the tour and its effect on the app's scene and camera."""
+
+    def __init__(self, app, state_path: Path | None = None) -> None:
+        self.app = app
+        self.tour = Tour(self._stage_of)
+        self.player = Player(len(self.tour), lambda i: self.tour.events(i, i18n.language()))
+        self.touring = False
+        self.frame = None
+        self.state_path = state_path
+        self._frame_key: tuple | None = None
+        self._stages: dict[tuple, Stage] = {}
+        self._losses = None
+        self._saved: TourState | None = None
+
+    # --- stages and frames ---------------------------------------------------------------------------------
+    def _stage_of(self, scene: str, lang: str) -> Stage:
+        view = self.app.models.views.get(TOUR_MODEL)
+        if view is None or view.trace is None:
+            raise RuntimeError("the tour needs the nano model traced")
+        key = (id(view.layout), id(view.trace), round(self.app.aspect, 4), lang)
+        stage = self._stages.get(key)
+        if stage is None:
+            if self._losses is None:
+                from glviz.model.sort_task import training_losses
+
+                self._losses = training_losses()
+            stage = Stage(scene, view.layout, view.trace, self.app.aspect, lang, {"losses": self._losses})
+            self._stages = {key: stage}  # older stages (other letters, sizes, languages) are done with
+        return stage
+
+    @property
+    def chapter(self):
+        return self.tour.chapters[self.player.chapter]
+
+    def state(self):
+        """The current chapter's title, texts and events (ChapterState)."""
+        return self.tour.state(self.player.chapter, i18n.language())
+
+    def update(self, dt: float) -> bool:
+        """Once a frame: advance playback and put the tour's frame in the scene; True while playing."""
+        if not self.touring:
+            return False
+        app = self.app
+        if app.view.name != TOUR_MODEL:
+            self.leave()
+            return False
+        before = self.player.at_pause
+        self.player.advance(dt)
+        if self.player.at_pause and not before:
+            self.save()
+        key = (self.player.chapter, self.player.t, i18n.language(), id(app.view.trace), round(app.aspect, 4))
+        if key != self._frame_key or app.scene.tour is not self.frame:
+            self._frame_key = key
+            self.frame = self.tour.frame(self.player.chapter, self.player.t, i18n.language())
+            app.scene.set_tour(self.frame)
+            app.cameras.follow(self.frame.camera)
+            app.hovering.pending = True
+        return self.player.playing
+
+    # --- modes ---------------------------------------------------------------------------------------------
+    def enter(self) -> None:
+        """Show the tour (on the nano model)."""
+        if self.app.view.name != TOUR_MODEL:
+            self.app.switch_model(TOUR_MODEL)
+        self.touring = True
+        self._frame_key = None
+        self.app.cameras.following = True
+        self.app.invalidate()
+
+    def leave(self) -> None:
+        """Free exploring: the tour pauses where it is and its layer leaves the scene."""
+        self.touring = False
+        self.player.pause()
+        if self.app.scene is not None:
+            self.app.scene.set_tour(None)
+        self.frame = None
+        self.save()
+        self.app.invalidate()
+
+    def toggle_mode(self) -> None:
+        """Key T: between the tour and free exploring."""
+        self.leave() if self.touring else self.enter()
+
+    # --- playback ------------------------------------------------------------------------------------------
+    def space(self) -> None:
+        """Space: into the tour, or continue / pause it."""
+        if not self.touring:
+            self.enter()
+            self.continue_()
+            return
+        if self.player.playing:
+            self.player.pause()
+            self.save()
+        else:
+            self.continue_()
+
+    def continue_(self) -> None:
+        """Continue past a pause (or into the next chapter), with the camera back on the tour's path."""
+        self.player.continue_()
+        self._back_on_path()
+
+    def back(self) -> None:
+        """Backspace: the start of this section (or the one before), playing."""
+        self.player.back()
+        self._back_on_path()
+
+    def skip(self) -> None:
+        """To the next pause."""
+        self.player.skip()
+        self._back_on_path()
+
+    def goto(self, chapter: int, t: float = 0.0) -> None:
+        """A chapter from the contents (or the chapter arrows)."""
+        self.player.goto(chapter, t)
+        self._back_on_path()
+        self.save()
+
+    def seek(self, t: float) -> None:
+        """The scrub bar."""
+        self.player.seek(t)
+        self.app.invalidate()
+
+    def _back_on_path(self) -> None:
+        if not self.touring:
+            self.enter()
+        self._frame_key = None
+        frame = self.tour.frame(self.player.chapter, self.player.t, i18n.language())
+        self.app.cameras.follow_again(frame.camera)
+        self.app.invalidate()
+
+    def set_language(self, lang: str) -> None:
+        """Another language: the tour keeps its place (the same section, as far into it)."""
+        old = self.tour.events(self.player.chapter, i18n.language())
+        section = sum(1 for p in old.pauses if p.end <= self.player.t + 1e-4)
+        into = self.player.t - old.section_start(self.player.t)
+        i18n.set_language(lang)
+        new = self.tour.events(self.player.chapter, lang)
+        starts = [0.0] + [p.end for p in new.pauses]
+        start = starts[min(section, len(starts) - 1)]
+        self.player.seek(min(start + into, new.next_stop(start)))
+        self._frame_key = None
+        self.save()
+
+    # --- saved place ---------------------------------------------------------------------------------------
+    def restore(self, first_launch_tour: bool = True) -> TourState | None:
+        """Start where the learner left off (the tour at chapter 1 on a first launch); returns the saved
+        state (None on a first launch or when it could not be read)."""
+        state, problem = (None, None) if self.state_path is None else load_state(self.state_path)
+        if problem:
+            self.app.message(tr("tour.state_unreadable", reason=problem))
+        if state is None:
+            if first_launch_tour:
+                self.enter()
+            return None
+        ids = [c.id for c in self.tour.chapters]
+        chapter = ids.index(state.chapter) if state.chapter in ids else 0
+        self.player.furthest = {ids.index(k): v for k, v in state.furthest.items() if k in ids}
+        self.app.cameras.following = state.follow_camera
+        if state.touring:
+            self.enter()
+            self.app.cameras.following = state.follow_camera
+        self.player.goto(chapter, state.t)
+        self._saved = state
+        return state
+
+    def current_state(self) -> TourState:
+        ids = [c.id for c in self.tour.chapters]
+        return TourState(chapter=ids[self.player.chapter], t=round(self.player.t, 3), lang=i18n.language(),
+                         follow_camera=self.app.cameras.following, touring=self.touring,
+                         furthest={ids[k]: round(v, 3) for k, v in self.player.furthest.items()})
+
+    def save(self) -> None:
+        """Write the place if it changed (a line in the panel if it cannot be written)."""
+        if self.state_path is None:
+            return
+        state = self.current_state()
+        if state == self._saved:
+            return
+        problem = save_state(self.state_path, state)
+        if problem:
+            self.app.message(tr("tour.state_unwritable", reason=problem))
+            self.state_path = None  # say it once, not at every pause
+        self._saved = state

@@ -1,0 +1,121 @@
+"""Chapter 3, Embedding: one token's id picks a column of the token table, its position a column of the
+position table; the two columns fly out, are added cell by cell and land in the input embedding; then every
+token at once."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glviz.walkthrough import poses
+from glviz.walkthrough.chapters import Chapter
+from glviz.walkthrough.chapters.common import (
+    ARROWS_EMBEDDING,
+    EMBEDDING,
+    letters,
+    number,
+    number_term,
+    tokens,
+)
+from glviz.walkthrough.script import Script, Stage
+from glviz.walkthrough.timeline import ease_out
+
+FOLLOW = 3  # the token followed: the fourth letter
+
+
+def values(stage: Stage) -> dict[str, str]:
+    token = tokens(stage)[FOLLOW]
+    trace = stage.trace
+    te, pe, e = (float(trace[name][FOLLOW, 0]) for name in ("tok_emb", "pos_emb", "embed"))
+    return {"t": str(FOLLOW), "letter": letters(stage)[FOLLOW], "id": str(token), "te0": number(te),
+            "pe0": number(pe), "pe0_term": number_term(pe), "e0": number(e),
+            "C": str(stage.layout.config.n_embd), "T": str(trace.T), "V": str(stage.layout.config.vocab_size)}
+
+
+def script(s: Script) -> None:
+    C = s.layout.config.n_embd
+    token = tokens(s.stage)[FOLLOW]
+    start = s.now()
+    s.hide_values(["tok_emb", "pos_emb", "embed"], start)
+    s.focus(EMBEDDING, start, glow=0.0)
+    s.camera(s.frame_blocks(EMBEDDING, margin=1.2), start)
+
+    s.para("intro")
+    st = s.step(2.0)
+    s.light("tokens", (0, 1), (FOLLOW, FOLLOW + 1), st)
+    s.glow(["tokens"], st)
+    s.mark(letters(s.stage)[FOLLOW], s.cell_centre("tokens", 0, FOLLOW) + (0.0, 1.8, 0.0), 1.8, st,
+           centred=True)
+    s.pause()
+
+    # The token's id picks a column of wte: the column is lit, copied out and lands in tok_emb.
+    s.para("lookup")
+    st = s.step(1.2)
+    s.glow(["tokens"], st, 0.0)
+    s.glow(["wte"], st)
+    lit = st
+    fly = s.step(2.5, ease_out)
+    top = s.cell_centre("tok_emb", 0, FOLLOW)
+    s.ghosts("wte", (0, token), (1, 0), C, fly, to=top, to_step=(0.0, -s.cell_size("tok_emb"), 0.0),
+             stagger=0.6)
+    s.compute_cells("tok_emb", *s.cells_of_column("tok_emb", FOLLOW), fly.part(0.7, 1.0))
+    s.glow(["wte"], fly.part(0.6, 1.0), 0.0)
+    s.glow(["tok_emb"], fly.part(0.6, 1.0))
+
+    s.para("position")
+    st = s.step(1.2)
+    s.glow(["tok_emb"], st, 0.0)
+    s.glow(["wpe"], st)
+    s.light("wte", *s.column("wte", token), lit, until=st)
+    lit = st
+    fly = s.step(2.5, ease_out)
+    top = s.cell_centre("pos_emb", 0, FOLLOW)
+    s.ghosts("wpe", (0, FOLLOW), (1, 0), C, fly, to=top, to_step=(0.0, -s.cell_size("pos_emb"), 0.0),
+             stagger=0.6)
+    s.compute_cells("pos_emb", *s.cells_of_column("pos_emb", FOLLOW), fly.part(0.7, 1.0))
+    s.glow(["wpe"], fly.part(0.6, 1.0), 0.0)
+    s.pause()
+
+    # The two columns fly out in front of the input embedding, pair up with + between them, and merge into
+    # its column.
+    s.para("add")
+    cell = s.cell_size("embed")
+    embed_top = s.cell_centre("embed", 0, FOLLOW)
+    lift = np.array([0.0, 0.0, 6.0])
+    left, right = embed_top + lift - (1.5 * cell, 0, 0), embed_top + lift + (1.5 * cell, 0, 0)
+    down = (0.0, -cell, 0.0)
+    out = s.step(2.0, ease_out)
+    pair = s.step(3.0)
+    merge = s.step(2.0, ease_out)
+    s.light("wpe", *s.column("wpe", FOLLOW), lit, until=out)
+    near_lo = embed_top + lift + (-4.0 * cell, -12.5 * cell, -6.0)
+    near_hi = embed_top + lift + (4.0 * cell, 2.5 * cell, 0.5)
+    s.camera(poses.boxes_pose(near_lo, near_hi, s.aspect, margin=1.05), out)
+    s.camera(s.frame_blocks(["tok_emb", "embed", "pos_emb"], margin=1.1), merge)
+    s.glow(["embed"], out)
+    for source, place in (("tok_emb", left), ("pos_emb", right)):
+        s.ghosts(source, (0, FOLLOW), (1, 0), C, out, to=place, to_step=down, hold=pair.end - out.end)
+        s.ghosts(source, (0, FOLLOW), (1, 0), C, merge, origin=place, origin_step=down,
+                 to=embed_top + (0, 0, 0.3), to_step=down, to_size=0.35 * cell)
+    if pair.active:
+        middle = embed_top + lift
+        for c in range(C):
+            s.mark("+", middle + np.asarray(down) * c, 0.9 * cell, pair, centred=True)
+    v = s.values
+    s.mark(f"{v['te0']} + {v['pe0_term']} = {v['e0']}", left + (-0.5 * cell, 1.2 * cell, 0.0), 0.8 * cell,
+           pair, until=merge)
+    s.compute_cells("embed", *s.cells_of_column("embed", FOLLOW), merge.part(0.5, 1.0))
+    s.pause()
+
+    s.para("all")
+    st = s.step(1.0)
+    s.camera(s.frame_blocks(EMBEDDING, margin=1.2), st)
+    s.glow(["embed"], st, 0.0)
+    s.arrows(ARROWS_EMBEDDING, st)
+    with s.together():
+        s.compute(["tok_emb"], s.sweep(4.0))
+        s.compute(["pos_emb"], s.sweep(4.0))
+    s.compute(["embed"], s.sweep(3.0))
+    s.pause()
+
+
+CHAPTER = Chapter("embedding", "nano", script, values)

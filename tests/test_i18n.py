@@ -47,7 +47,10 @@ def test_japanese_is_translated_and_every_character_has_a_glyph():
     is in Roboto or Noto Sans JP (the panel's fonts), so nothing shows as a fallback box."""
     en, ja = catalogue("en"), catalogue("ja")
     same = {key for key in en if en[key] == ja[key]}
-    assert all(key.endswith(".keys") for key in same), sorted(same)
+    # Names kept as they are in Japanese material too: keys, symbols, the blocks' short names, "Transformer".
+    kept = {"label.wte", "label.wpe", "label.q", "label.k", "label.v", "label.q_k_v", "label.gelu",
+            "label.mlp", "label.transformer_n", "card.sizes", "tour.chapter"}
+    assert all(key.endswith(".keys") or key in kept for key in same), sorted(same - kept)
     japanese = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
     assert sum(bool(japanese.search(text)) for text in ja.values()) > 0.9 * (len(ja) - len(same))
     roboto, noto = fonts.roboto(), fonts.japanese()

@@ -19,7 +19,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "trace": ("trace", "run the forward pass and write every intermediate to .npz"),
     "generate": ("generate", "generate tokens (sort letters with the nano model, or continue a prompt)"),
     "train-sort": ("train_sort", "train the nano model on the letter-sorting task"),
-    "bench": ("bench", "measure speed and memory (forward, render, app, gpt2)"),
+    "bench": ("bench", "measure speed and memory (forward, render, app, gpt2, tour)"),
+    "chapters": ("chapters", "list the tour's chapters: id, title, duration in seconds"),
+    "record": ("record", "record the tour (a chapter or all of it) as an MP4 or GIF video"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -17,6 +18,21 @@ def parse_size(text: str, minimum: int = 16, maximum: int = 8192) -> tuple[int, 
     if not (minimum <= width <= maximum and minimum <= height <= maximum):
         raise GlvizError(f"--size sides must be {minimum}..{maximum} pixels ({text})")
     return width, height
+
+
+def check_output(given: str | Path, suffixes: tuple[str, ...], what: str = "output") -> Path:
+    """GlvizError unless `given` names a file glviz can write with one of `suffixes` (".png", …): checked
+    before any work, so that a typo never costs a render or a recording. Returns it as a Path."""
+    path = Path(given)
+    ending = " or ".join(suffixes)
+    if str(given).endswith(("/", "\\")) or path.is_dir():
+        raise GlvizError(f"{what} is a folder, expected a file name ending in {ending} ({given})")
+    if path.suffix.lower() not in suffixes:
+        raise GlvizError(f"{what} must end in {ending} ({given})")
+    require_output_folder(path)
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise GlvizError(f"{what} cannot be written here ({path})")
+    return path
 
 
 def require_output_folder(path: Path) -> None:

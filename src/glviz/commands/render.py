@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
-from glviz.commands.options import parse_size, require_output_folder
+from glviz.commands.options import add_lang_argument, check_output, parse_size
 from glviz.errors import GlvizError
 from glviz.model.config import APP_MODELS
 from glviz.model.sort_task import DEFAULT_LETTERS
@@ -32,6 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "input, or a block name like layers.0.attn.h1.q (default: overview)")
     parser.add_argument("--size", default="1280x720", metavar="WxH", help="image size (default: 1280x720)")
     parser.add_argument("--out", required=True, metavar="PNG", help="where to write the image")
+    parser.add_argument("--chapter", metavar="ID",
+                        help="a chapter of the tour (see `glviz chapters`), drawn at --at")
+    parser.add_argument("--at", type=float, default=0.0, metavar="FRACTION",
+                        help="with --chapter: how far into the chapter, 0 (start) to 1 (end) (default 0)")
+    add_lang_argument(parser)
 
 
 def _default_tokens(weights) -> np.ndarray:
@@ -109,8 +113,13 @@ def view_pose(layout, view: str, aspect: float | None = None):
 
 def run(args: argparse.Namespace) -> int:
     size = parse_size(args.size)
-    out = Path(args.out)
-    require_output_folder(out)
+    out = check_output(args.out, (".png",), "--out")
+    if args.chapter is not None:
+        from glviz.commands.render_tour import render_chapter
+
+        return render_chapter(args, size, out)
+    if args.at != 0.0:
+        raise GlvizError(f"--at places a --chapter of the tour; give --chapter too ({args.at})")
     layout, trace = load_scene_data(args.model, args.weights, args.input, args.tokens, args.prompt)
     pose = view_pose(layout, args.view, size[0] / size[1])
 

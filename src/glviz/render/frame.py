@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+from glviz import i18n
 from glviz.render.arrows import ArrowRenderer
 from glviz.render.blocks import BlockRenderer
 from glviz.render.camera import OrbitCamera
@@ -29,14 +30,16 @@ class FrameRenderer:
         self.arrows = ArrowRenderer(ctx)
         self.marks = LabelRenderer(ctx, share=self.labels)  # the tour's numbers and signs, changed often
         self.layout = None
+        self.labels_lang = ""
         self.draw_calls = 0
         self.gl_seconds = 0.0
 
     def set_layout(self, layout) -> None:
-        """Upload a layout's blocks and labels."""
+        """Upload a layout's blocks and labels (in the current language: see render())."""
         self.layout = layout
         self.blocks.set_layout(layout)
         self.labels.set_layout(layout)
+        self.labels_lang = i18n.language()
         self.arrows.set_layout(layout)
 
     def upload_trace(self, trace) -> int:
@@ -47,6 +50,9 @@ class FrameRenderer:
         """Draw `scene` seen by `camera` into `viewport` (x, y, w, h; GL convention, origin bottom-left)."""
         if scene.layout is not self.layout:
             self.set_layout(scene.layout)
+        elif self.labels_lang != i18n.language():  # the language changed: the labels follow
+            self.labels.set_layout(self.layout)
+            self.labels_lang = i18n.language()
         ctx = self.ctx
         x, y, w, h = (int(v) for v in viewport)
         view_projection = camera.view_projection(w / max(h, 1))

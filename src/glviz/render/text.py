@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from glviz.i18n import LANGUAGES, catalogue, tr
+from glviz.i18n.labels import label
 from glviz.layout.framing import OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION, card_area, card_axes
 from glviz.model.config import DISPLAY_NAMES, param_count
 from glviz.render.chunks import ATLAS_WIDTH, CHUNKS, ChunkCuller, morton_order, pad_rows, texture_rows
@@ -121,7 +123,7 @@ def block_labels(layout, atlas: FontAtlas) -> LabelSet:
     # the front head's blocks get labels (overlapping copies behind it are noise, and for GPT-3 96 heads x
     # 96 layers of them would be ~700k glyphs).
     keep = np.array([bool(b.label) and b.head < LABELLED_HEADS for b in layout.blocks], dtype=bool)
-    texts = [b.label for b, k in zip(layout.blocks, keep, strict=True) if k]
+    texts = [label(b.label) for b, k in zip(layout.blocks, keep, strict=True) if k]
     lo, hi = layout.mins[keep].astype(np.float64), layout.maxs[keep].astype(np.float64)
     width, height = hi[:, 0] - lo[:, 0], hi[:, 1] - lo[:, 1]
     text_w = _text_widths(texts, atlas)
@@ -157,7 +159,7 @@ def section_labels(layout) -> LabelSet:
     """The section titles (Transformer i, Self-attention, Head h, ...) where the layout placed them."""
     sections = layout.sections
     colors = [SECTION_COLORS.get(s.level, LABEL_COLOR) for s in sections]
-    return LabelSet.of([s.label for s in sections], [s.position for s in sections],
+    return LabelSet.of([label(s.label) for s in sections], [s.position for s in sections],
                        [s.height for s in sections], colors)
 
 
@@ -171,9 +173,9 @@ def model_card(layout, atlas: FontAtlas) -> LabelSet:
     ink = (0.15, 0.18, 0.30, 1.0)
     small = 0.66
     lines = [(title, 1.0, (0.08, 0.10, 0.20, 1.0)),
-             (f"C = {cfg.n_embd}   T = {cfg.block_size}", small, ink),
-             (f"layers = {cfg.n_layer}   heads = {cfg.n_head}", small, ink),
-             (f"parameters = {param_count(cfg):,}", small, ink)]
+             (tr("card.sizes", C=cfg.n_embd, T=layout.n_tokens or cfg.block_size), small, ink),
+             (tr("card.layers", layers=cfg.n_layer, heads=cfg.n_head), small, ink),
+             (tr("card.parameters", params=f"{param_count(cfg):,}"), small, ink)]
     text_w = max(atlas.text_width(t) * s for t, s, _ in lines)
     card_w = text_w + 1.2
     card_h = 0.3 + 1.0 + sum(small * 1.3 for _, s, _ in lines if s < 1) + 0.45
@@ -253,6 +255,13 @@ def glyph_table(labels: LabelSet, atlas: FontAtlas) -> tuple[np.ndarray, np.ndar
     return table, counts
 
 
+def label_atlas() -> FontAtlas:
+    """The atlas of every character the labels of the scene use in any language (baked once, cached)."""
+    chars = {ch for lang in LANGUAGES for key, text in catalogue(lang).items()
+             if key.startswith(("label.", "card.")) for ch in text}
+    return load_atlas("".join(sorted(chars)))
+
+
 class LabelRenderer:
     """Labels drawn as instanced SDF quads: a layout's block labels, section labels and model card
     (`set_layout`, culled by chunks), or a few labels changed often (`set_labels`, the tour's numbers).
@@ -261,7 +270,7 @@ class LabelRenderer:
     def __init__(self, ctx, atlas: FontAtlas | None = None, share=None) -> None:
         """`share`: another LabelRenderer whose atlas texture this one uses too."""
         self.ctx = ctx
-        self.atlas = share.atlas if share is not None else atlas or load_atlas()
+        self.atlas = share.atlas if share is not None else atlas or label_atlas()
         self.program = ctx.program(vertex_shader=read_shader("text.vert"),
                                    fragment_shader=read_shader("text.frag"))
         for name, unit in (("u_glyphs", 5), ("u_labels", 6), ("u_atlas", 7), ("u_state", 3), ("u_box", 1)):

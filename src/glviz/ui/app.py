@@ -439,12 +439,15 @@ class GlvizApp:
         self.message(tr("screenshot.saved", path=path))
 
     def release(self) -> None:
-        """Save the tour's place; free GL resources and the imgui contexts."""
+        """Save the tour's place; free GL resources and the imgui contexts (once: later calls do nothing)."""
+        if self.imgui_context is None:
+            return
         self.tour.save()
         self.models.release()
         self.imgui_renderer.release()
         implot.destroy_context(self.implot_context)
         imgui.destroy_context(self.imgui_context)
+        self.imgui_context = self.implot_context = None
 
 
 __all__ = ["GlvizApp", "ModelView", "MAX_ZOOM_OUT", "WHOLE_ZOOM_OUT"]

@@ -121,6 +121,8 @@ class MarkdownView:
     def __init__(self) -> None:
         self.measure = TextMeasure()
         self._layouts: dict[tuple[str, float], list[LaidBlock]] = {}
+        # What the last frame drew of the links: (x0, y0, x1, y1, link, lit), for tests and tools.
+        self.links_drawn: list[tuple[float, float, float, float, str, bool]] = []
 
     def laid_out(self, text: str, width: float) -> list[LaidBlock]:
         key = (text, round(width))
@@ -161,7 +163,9 @@ class MarkdownView:
                         inside = x <= mouse.x < x + piece.width and y <= mouse.y < y + height
                         if inside:
                             hovered = run.link
-                        if (lit is not None and lit(run.link)) or inside:
+                        is_lit = lit is not None and lit(run.link)
+                        self.links_drawn.append((x, y, x + piece.width, y + height, run.link, is_lit))
+                        if is_lit or inside:
                             corner = imgui.ImVec2(x + piece.width + 1, y + height)
                             background = _u32(LIT_BACKGROUND, alpha)
                             draw.add_rect_filled(imgui.ImVec2(x - 1, y), corner, background, 3.0)

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent / "text"
-PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,7 @@ class TourPanel:
         events = state.events
         current = events.paragraph_at(player.t)
         imgui.begin_child("##tour-text", imgui.ImVec2(-1, height))
+        self.text.links_drawn.clear()
         width = imgui.get_content_region_avail().x - 8
         hovered_link = None
         hovered_block = app.hovering.cell[0] if app.hovering.cell is not None else None

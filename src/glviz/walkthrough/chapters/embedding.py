@@ -43,13 +43,14 @@ def script(s: Script) -> None:
     st = s.step(2.0)
     s.light("tokens", (0, 1), (FOLLOW, FOLLOW + 1), st)
     s.glow(["tokens"], st)
-    s.mark(letters(s.stage)[FOLLOW], s.cell_centre("tokens", 0, FOLLOW) + (0.0, 1.8, 0.0), 1.8, st,
-           centred=True)
+    intro = st
     s.pause()
 
     # The token's id picks a column of wte: the column is lit, copied out and lands in tok_emb.
     s.para("lookup")
     st = s.step(1.2)
+    s.mark(letters(s.stage)[FOLLOW], s.cell_centre("tokens", 0, FOLLOW) + (0.0, -2.2, 0.0), 1.8, intro,
+           until=st.part(0.5, 1.0), centred=True)
     s.glow(["tokens"], st, 0.0)
     s.glow(["wte"], st)
     lit = st
@@ -101,7 +102,7 @@ def script(s: Script) -> None:
         for c in range(C):
             s.mark("+", middle + np.asarray(down) * c, 0.9 * cell, pair, centred=True)
     v = s.values
-    s.mark(f"{v['te0']} + {v['pe0_term']} = {v['e0']}", left + (-0.5 * cell, 1.2 * cell, 0.0), 0.8 * cell,
+    s.mark(f"= {v['te0']} + {v['pe0_term']} = {v['e0']}", right + (1.0 * cell, -0.35 * cell, 0.0), 0.8 * cell,
            pair, until=merge)
     s.compute_cells("embed", *s.cells_of_column("embed", FOLLOW), merge.part(0.5, 1.0))
     s.pause()

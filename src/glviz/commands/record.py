@@ -1,0 +1,132 @@
+"""`glviz record --chapter ID|all --out tour.mp4|tour.gif [--fps 30] [--size 1280x720]`: the tour as a
+video, with the chapter's title and a progress bar (its pauses marked) drawn into each frame. A pause is
+held for its reading time, so the video plays as a learner would read it."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from glviz.commands.options import add_lang_argument, check_output, language_of, parse_size
+from glviz.errors import GlvizError
+from glviz.model.sort_task import DEFAULT_LETTERS
+
+BAR_PX = 6  # the progress bar's height at 720 lines
+BAR_COLOUR = (70, 130, 230)
+TRACK_COLOUR = (205, 208, 215)
+PAUSE_COLOUR = (235, 180, 40)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--chapter", default="all", metavar="ID",
+                        help="a chapter id (see `glviz chapters`) or all (default: all)")
+    parser.add_argument("--out", required=True, metavar="FILE", help="the video: .mp4 or .gif")
+    parser.add_argument("--fps", type=int, default=30, metavar="N", help="frames per second (default 30)")
+    parser.add_argument("--size", default="1280x720", metavar="WxH", help="video size (default 1280x720)")
+    parser.add_argument("--input", default=DEFAULT_LETTERS, metavar="LETTERS",
+                        help=f"six letters of A/B/C for the nano model (default: {DEFAULT_LETTERS})")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_lang_argument(parser)
+
+
+def title_strip(text: str, width: int, scale: float) -> np.ndarray:
+    """(h, w, 4) uint8 RGBA: the chapter's title on a translucent plate (Latin and Japanese)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from glviz import fonts
+
+    size = max(int(22 * scale), 10)
+    path = fonts.japanese() if any(ord(ch) > 0x2E80 for ch in text) else fonts.roboto("bold")
+    font = ImageFont.truetype(str(path), size) if path else ImageFont.load_default(size)
+    pad = int(10 * scale)
+    box = font.getbbox(text)
+    w, h = min(box[2] + 2 * pad, width), box[3] + 2 * pad
+    image = Image.new("RGBA", (w, h), (30, 32, 42, 190))
+    ImageDraw.Draw(image).text((pad, pad), text, font=font, fill=(255, 255, 255, 255))
+    return np.asarray(image)
+
+
+def compose(frame: np.ndarray, strip: np.ndarray, share: float, pauses: list[float]) -> np.ndarray:
+    """The frame with the title strip at its top-left and the progress bar along its bottom."""
+    h, w, _ = frame.shape
+    margin = max(h // 60, 4)
+    sh, sw = strip.shape[:2]
+    region = frame[margin:margin + sh, margin:margin + sw].astype(np.float32)
+    alpha = strip[..., 3:4].astype(np.float32) / 255.0
+    blended = strip[..., :3] * alpha + region * (1 - alpha)
+    frame[margin:margin + sh, margin:margin + sw] = blended.astype(np.uint8)
+    bar = max(int(BAR_PX * h / 720), 3)
+    frame[h - bar:, :] = TRACK_COLOUR
+    frame[h - bar:, : int(round(share * w))] = BAR_COLOUR
+    for p in pauses:
+        x = min(int(p * w), w - 2)
+        frame[h - bar:, x:x + 2] = PAUSE_COLOUR
+    return frame
+
+
+def run(args: argparse.Namespace) -> int:
+    from glviz.commands.render_tour import chapter_index
+    from glviz.model.sort_task import parse_letters
+    from glviz.video import FORMATS, require_writer
+
+    size = parse_size(args.size)
+    out = check_output(args.out, FORMATS, "--out")
+    require_writer(out)
+    if not 1 <= args.fps <= 60:
+        raise GlvizError(f"--fps must be 1..60 ({args.fps})")
+    if size[0] % 2 or size[1] % 2:
+        raise GlvizError(f"--size must have even sides for video ({args.size})")
+    parse_letters(args.input)
+    from glviz.walkthrough.chapters import CHAPTERS
+
+    indices = list(range(len(CHAPTERS))) if args.chapter == "all" else [chapter_index(args.chapter)]
+    lang = language_of(args)
+    stats = record(out, indices, size, args.fps, args.input, lang, progress=not args.quiet)
+    print(f"wrote {out} ({stats['frames']} frames, {stats['seconds']:.1f} s of video at {args.fps} fps, "
+          f"{size[0]}x{size[1]}; {stats['frames_per_s']:.1f} frames/s written)")
+    return 0
+
+
+def record(out: Path, indices: list[int], size: tuple[int, int], fps: int, letters: str, lang: str,
+           progress: bool = True, max_frames: int | None = None) -> dict:
+    """Write the chapters' frames to `out`; returns frames, video seconds and frames written per second
+    (render and encoding together). `max_frames` stops early (the benchmark)."""
+    from glviz.progress import ProgressBar
+    from glviz.render.tour_view import TourView
+    from glviz.video import VideoWriter
+    from glviz.walkthrough.timeline import frames_of
+
+    view = TourView(size, letters, lang)
+    plan = [(i, frames_of(view.duration(i), fps)) for i in indices]
+    total = sum(n for _, n in plan)
+    if max_frames is not None:
+        total = min(total, max_frames)
+    bar = ProgressBar(total, "recording ") if progress else None
+    writer = VideoWriter(out, size, fps)
+    start = time.perf_counter()
+    done = 0
+    try:
+        for index, count in plan:
+            state = view.tour.state(index, lang)
+            strip = title_strip(f"{index + 1}. {state.title}", size[0], size[1] / 720)
+            duration = state.events.duration
+            pauses = [p.start / duration for p in state.events.pauses]
+            for k in range(count):
+                if done >= total:
+                    break
+                t = min(k / fps, duration)
+                frame = compose(view.render(index, t), strip, t / duration if duration else 1.0, pauses)
+                writer.write(frame)
+                done += 1
+                if bar is not None:
+                    bar.update(done)
+    finally:
+        writer.close()
+        view.release()
+        if bar is not None:
+            bar.close()
+    elapsed = time.perf_counter() - start
+    return {"frames": done, "seconds": done / fps, "frames_per_s": done / elapsed if elapsed > 0 else 0.0}

@@ -1,0 +1,50 @@
+"""`glviz render --chapter ID --at FRACTION`: one picture of the tour."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from glviz.commands.options import language_of
+from glviz.errors import GlvizError
+from glviz.model.sort_task import DEFAULT_LETTERS
+
+
+def chapter_index(chapter_id: str) -> int:
+    """The chapter's position in the tour, or a GlvizError listing the ids."""
+    from glviz.walkthrough.chapters import CHAPTERS
+
+    ids = [c.id for c in CHAPTERS]
+    if chapter_id not in ids:
+        raise GlvizError(f"unknown chapter, expected one of {', '.join(ids)} ({chapter_id})")
+    return ids.index(chapter_id)
+
+
+def render_chapter(args: argparse.Namespace, size: tuple[int, int], out: Path) -> int:
+    """Draw the chapter at --at and write the PNG."""
+    for option, value in (("--model", args.model), ("--weights", args.weights), ("--tokens", args.tokens),
+                          ("--prompt", args.prompt)):
+        if value is not None:
+            raise GlvizError(f"{option} does not apply to --chapter: the tour plays on nano ({value})")
+    if args.view != "overview":
+        raise GlvizError(f"--view does not apply to --chapter: the tour places the camera ({args.view})")
+    if not 0.0 <= args.at <= 1.0:
+        raise GlvizError(f"--at must be between 0 and 1 ({args.at})")
+    from glviz.model.sort_task import parse_letters
+
+    letters = args.input or DEFAULT_LETTERS
+    parse_letters(letters)
+    index = chapter_index(args.chapter)
+    lang = language_of(args)
+    from glviz.render.offscreen import save_png
+    from glviz.render.tour_view import TourView
+
+    view = TourView(size, letters, lang)
+    t = args.at * view.duration(index)
+    pixels = view.render(index, t)
+    try:
+        save_png(pixels, out)
+    except OSError as exc:
+        raise GlvizError(f"cannot write the image: {exc.strerror} ({out})") from None
+    print(f"wrote {out} ({size[0]}x{size[1]}, chapter {args.chapter} at {t:.1f} s)")
+    return 0

@@ -1,0 +1,40 @@
+"""A one-line progress bar on stderr for long commands (recording, training)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+BAR = 30
+
+
+class ProgressBar:
+    """`update(done)` redraws `label [####....] done/total  ETA` at most every `interval_s` seconds."""
+
+    def __init__(self, total: int, label: str = "", stream: TextIO | None = None, interval_s: float = 0.2
+                 ) -> None:
+        self.total = max(int(total), 1)
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.interval_s = interval_s
+        self.start = time.perf_counter()
+        self._last = 0.0
+
+    def update(self, done: int, extra: str = "") -> None:
+        now = time.perf_counter()
+        if now - self._last < self.interval_s and done < self.total:
+            return
+        self._last = now
+        share = min(done / self.total, 1.0)
+        filled = int(round(share * BAR))
+        elapsed = now - self.start
+        eta = elapsed / share - elapsed if share > 0 else 0.0
+        self.stream.write(f"\r{self.label}[{'#' * filled}{'.' * (BAR - filled)}] {done}/{self.total}  "
+                          f"ETA {eta:4.0f} s {extra}  ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.update(self.total)
+        self.stream.write("\n")
+        self.stream.flush()

@@ -1,0 +1,206 @@
+"""The tour in the headless app: first launch, Space through pauses, scrubbing, the saved place, terms that
+light blocks, the user's camera over the tour's, the language."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+W, H = 1280, 800
+
+
+@pytest.fixture
+def make_app(gl_ctx, tmp_path):
+    from glviz.ui.app import GlvizApp
+
+    made = []
+
+    def make(**options):
+        options.setdefault("state_path", tmp_path / "config" / "glviz" / "tour.json")
+        options.setdefault("tour", True)
+        options.setdefault("lang", "en")
+        app = GlvizApp(gl_ctx, size=(W, H), screenshot_dir=tmp_path, **options)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        app.release()
+    from glviz import i18n
+
+    i18n.set_language("en")
+
+
+@pytest.fixture(scope="module")
+def fbo(gl_ctx):
+    return gl_ctx.simple_framebuffer((W, H))
+
+
+def frames(app, fbo, n: int = 2, dt: float = 0.016) -> None:
+    for _ in range(n):
+        app.frame(fbo, dt=dt)
+
+
+def same_pose(a, b) -> bool:
+    """Poses equal up to the azimuth's turn (the camera keeps it in 0..360)."""
+    return (np.allclose(a.target, b.target) and abs((a.azimuth - b.azimuth + 180) % 360 - 180) < 1e-6
+            and a.elevation == pytest.approx(b.elevation) and a.distance == pytest.approx(b.distance))
+
+
+def view_pixels(app, fbo) -> np.ndarray:
+    from glviz.render.frame import read_pixels
+
+    return read_pixels(fbo, (0, 0, int(app.viewport[2]), H))
+
+
+def test_first_launch_opens_chapter_one_and_space_plays_to_the_first_pause(make_app, fbo):
+    from glviz.ui.controls import KEY_SPACE
+
+    app = make_app()
+    frames(app, fbo)
+    player = app.tour.player
+    assert app.tour.touring and player.chapter == 0 and player.t == 0.0 and not player.playing
+    assert app.scene.tour is app.tour.frame  # the tour is the scene's base layer
+    first_pause = player.events.pauses[0]
+    app.key(KEY_SPACE, True)
+    assert player.playing
+    frames(app, fbo, 200, dt=0.05)  # 10 s of play: stops at the first pause
+    assert player.t == first_pause.start and player.at_pause and not player.playing
+    app.key(KEY_SPACE, True)
+    assert player.t == first_pause.end and player.playing
+    assert same_pose(app.camera.pose, app.tour.frame.camera) or app.camera.animating
+
+
+def test_scrubbing_with_the_playback_controls_gives_the_same_picture(make_app, fbo):
+    app = make_app()
+    frames(app, fbo)
+    app.tour.goto(2)
+    duration = app.tour.player.duration
+    t1, t2 = 0.57 * duration, 0.2 * duration
+    shots = []
+    for t in (t1, t2, t1):
+        app.tour.seek(t)
+        frames(app, fbo, 3)
+        shots.append(view_pixels(app, fbo))
+    assert np.array_equal(shots[0], shots[2])
+    assert not np.array_equal(shots[0], shots[1])
+
+
+def test_the_place_is_saved_and_restored(make_app, fbo, tmp_path):
+    app = make_app()
+    frames(app, fbo)
+    app.tour.goto(2, 12.5)
+    app.cameras.following = False
+    app.set_language("ja")
+    frames(app, fbo)
+    app.release()
+    path = tmp_path / "config" / "glviz" / "tour.json"
+    saved = json.loads(path.read_text())
+    assert saved["chapter"] == "embedding" and saved["lang"] == "ja" and saved["follow_camera"] is False
+    again = make_app(lang=None)
+    frames(again, fbo)
+    from glviz import i18n
+
+    assert again.tour.player.chapter == 2 and i18n.language() == "ja"
+    assert again.tour.player.t == pytest.approx(saved["t"]) and not again.cameras.following
+    assert again.tour.player.progress(2) > 0
+
+
+@pytest.mark.parametrize("content", ["{broken", '{"version": 1, "chapter": "embedding", "t": "x"}'])
+def test_a_corrupt_state_file_costs_one_message(make_app, fbo, tmp_path, content):
+    path = tmp_path / "config" / "glviz" / "tour.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(content)
+    app = make_app()
+    frames(app, fbo)
+    assert app.tour.touring and app.tour.player.chapter == 0
+    assert sum("saved tour position" in m for m in app.messages) == 1
+
+
+def test_an_unwritable_state_file_costs_one_message(make_app, fbo, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    app = make_app(state_path=blocker / "tour.json")
+    frames(app, fbo)
+    app.tour.goto(1)
+    app.tour.goto(2)
+    assert sum("Could not save" in m for m in app.messages) == 1
+    assert app.tour.player.chapter == 2
+
+
+def _term(app, fbo, link_prefix: str):
+    frames(app, fbo)
+    for x0, y0, x1, y1, link, _ in app.panel.tour.text.links_drawn:
+        if link.startswith(link_prefix):
+            return ((x0 + x1) / 2, (y0 + y1) / 2), link
+    raise AssertionError(f"no term linking {link_prefix}")
+
+
+def test_a_hovered_term_lights_its_blocks_and_a_click_flies_to_them(make_app, fbo):
+    from glviz.ui.controls import LEFT
+
+    app = make_app()
+    app.tour.goto(2)  # Embedding: "token embedding table" links wte
+    (x, y), link = _term(app, fbo, "block:wte")
+    wte = app.scene.layout.by_name["wte"]
+    app.mouse_move(x, y)
+    frames(app, fbo)
+    assert app.scene.highlight[wte] == 1.0 and app.scene.drawn_highlight[wte] == 1.0
+    app.mouse_press(x, y, LEFT)
+    frames(app, fbo, 1)
+    app.mouse_release(x, y, LEFT)
+    frames(app, fbo, 30, dt=0.05)
+    from glviz.render.camera import block_pose
+
+    target = block_pose(app.scene.layout, wte, aspect=app.aspect, boxes=app.scene.boxes).target
+    assert np.allclose(app.camera.pose.target, target, atol=1e-3)
+    app.mouse_move(W - 10, H - 10)
+    frames(app, fbo)
+    assert app.scene.highlight[wte] == 0.0
+
+
+def test_hovering_a_block_lights_its_terms(make_app, fbo):
+    app = make_app()
+    app.tour.goto(2)
+    frames(app, fbo)
+    wte = app.scene.layout.by_name["wte"]
+    app.hovering.set((wte, 0, 0))
+    frames(app, fbo)
+    lit = {link for *_, link, is_lit in app.panel.tour.text.links_drawn if is_lit}
+    assert lit and all("wte" in link for link in lit)
+
+
+def test_dragging_leaves_the_tours_camera_and_continue_brings_it_back(make_app, fbo):
+    from glviz.ui.controls import LEFT
+
+    app = make_app()
+    frames(app, fbo)
+    app.mouse_press(300, 300, LEFT)
+    app.mouse_move(360, 330)
+    app.mouse_release(360, 330, LEFT)
+    assert not app.cameras.following
+    moved = app.camera.pose
+    app.tour.seek(2.0)
+    frames(app, fbo)
+    assert app.camera.pose == moved  # the tour's frame changed, the user's camera stayed
+    app.tour.continue_()
+    frames(app, fbo, 40, dt=0.05)
+    assert app.cameras.following and same_pose(app.camera.pose, app.tour.frame.camera)
+
+
+def test_switching_language_keeps_the_place(make_app, fbo):
+    app = make_app()
+    frames(app, fbo)
+    player = app.tour.player
+    app.tour.goto(2)
+    events = player.events
+    section = 2
+    player.seek(events.pauses[section - 1].end + 0.5)
+    app.set_language("ja")
+    frames(app, fbo)
+    new = player.events
+    assert player.t == pytest.approx(new.pauses[section - 1].end + 0.5)
+    app.set_language("en")
+    assert player.t == pytest.approx(events.pauses[section - 1].end + 0.5)

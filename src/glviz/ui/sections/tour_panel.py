@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import numpy as np
-from imgui_bundle import imgui, implot
+from imgui_bundle import imgui
 
 from glviz.i18n import tr
 from glviz.layout.blocks import Kind
-from glviz.ui import style
+from glviz.ui import style, widgets
 from glviz.ui.markdown import MarkdownView
 from glviz.walkthrough.markdown import block_targets
 from glviz.walkthrough.playback import SPEEDS
@@ -126,7 +126,7 @@ class TourPanel:
                 state.texts.get(paragraph.key, ""), width, alpha,
                 colour_of=lambda lk: self._term_colour(layout, lk),
                 lit=lambda lk: hovered_block is not None and hovered_block in self._blocks_of(layout, lk),
-                widget=lambda name: self._widget(name, state.stage))
+                widget=lambda name: widgets.draw(name, state.stage, tour.frame, player.t))
             hovered_link = hovered_link or link
             if i == current:
                 bottom = imgui.get_cursor_screen_pos().y - 2
@@ -183,21 +183,6 @@ class TourPanel:
             return None
         kind = KIND_OF.get(Kind(int(layout.kinds[ids[0]])), "intermediate")
         return style.KIND_COLOURS[kind]
-
-    def _widget(self, name: str, stage) -> None:
-        if name == "loss_curve":
-            losses = stage.extras.get("losses")
-            if losses is None or not len(losses):
-                style.dim(tr("tour.no_losses"))
-                return
-            flags = implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select
-            if implot.begin_plot("##loss", imgui.ImVec2(-1, 140), flags):
-                implot.setup_axes(tr("tour.loss_steps"), tr("tour.loss"), implot.AxisFlags_.auto_fit,
-                                  implot.AxisFlags_.auto_fit)
-                implot.setup_axis_scale(implot.ImAxis_.y1, implot.Scale_.log10)
-                steps = np.arange(1, len(losses) + 1, dtype=np.float64)
-                implot.plot_line(tr("tour.loss"), steps, np.maximum(np.asarray(losses, np.float64), 1e-12))
-                implot.end_plot()
 
     # --- contents ------------------------------------------------------------------------------------------
     contents_open = False

@@ -87,6 +87,14 @@ void main() {
         return;
     }
 
+    if (u_pass == 1 && v_state.y < 0.5) {
+        // A block faded out of play: its average colour is all that reads, and skipping the cells keeps the
+        // blended pass (which the depth test cannot thin out) cheap on software GL.
+        vec3 faded = v_offset >= 0 ? mix(mix(kind_color, vec3(1.0), 0.3), diverging(v_state.z), 0.25) : cell_bg;
+        f_color = finish(faded);
+        return;
+    }
+
     vec2 g = vec2(v_local.x * float(cols), (1.0 - v_local.y) * float(rows));  // x: column, y: row
     vec2 fw = max(fwidth(g), vec2(1e-7));  // cells per pixel
     float cell_px = 1.0 / max(fw.x, fw.y);

@@ -26,10 +26,15 @@ void main() {
         float w = clamp(fw * 0.7, 1e-4, 0.2);
         // Tiny text: strokes thinner than a sample would thin out, so embolden a little as it shrinks.
         float bold = clamp(0.5 * fw - 0.02, 0.0, 0.08);
-        alpha = 0.0;
-        for (int i = 0; i < 4; ++i) {
-            float d = textureGrad(u_atlas, v_uv + gx * SAMPLES[i].x + gy * SAMPLES[i].y, sx, sy).r;
-            alpha += 0.25 * smoothstep(0.5 - w - bold, 0.5 + w - bold, d);
+        if (fw < 0.02) {
+            // Large text: one sample per pixel is exact, and big labels cover many pixels.
+            alpha = smoothstep(0.5 - w - bold, 0.5 + w - bold, d_centre);
+        } else {
+            alpha = 0.0;
+            for (int i = 0; i < 4; ++i) {
+                float d = textureGrad(u_atlas, v_uv + gx * SAMPLES[i].x + gy * SAMPLES[i].y, sx, sy).r;
+                alpha += 0.25 * smoothstep(0.5 - w - bold, 0.5 + w - bold, d);
+            }
         }
     }
     alpha *= v_color.a;

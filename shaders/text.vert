@@ -20,6 +20,7 @@ uniform int u_follow;        // labels of blocks move, scale and fade with their
 uniform vec4 u_cell;         // cell width em, cell top above the baseline em, atlas cell size in uv (x, y)
 uniform int u_first;
 uniform float u_min_px;      // em height on screen below which a label is hidden
+uniform float u_max_px;      // and above which it fades away (a label filling the view reads as noise)
 
 in vec2 in_corner;  // 0..1
 
@@ -54,7 +55,7 @@ void main() {
 
     vec4 anchor = u_view_proj * vec4(origin.xyz, 1.0);
     float em_px = origin.w * u_params.x * 0.5 * u_viewport.w / max(anchor.w, 1e-6);
-    float fade = smoothstep(u_min_px, 1.6 * u_min_px, em_px);
+    float fade = smoothstep(u_min_px, 1.6 * u_min_px, em_px) * (1.0 - smoothstep(0.6 * u_max_px, u_max_px, em_px));
     if (anchor.w <= 0.0 || fade <= 0.0 || color.a < 0.01) {
         gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
         return;

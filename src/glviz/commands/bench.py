@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-TARGETS = ("forward", "render", "app", "gpt2")
+TARGETS = ("forward", "render", "app", "gpt2", "tour")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

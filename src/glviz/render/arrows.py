@@ -22,55 +22,61 @@ HEAD_LENGTH = 2.2  # arrow head length, in ribbon widths
 HEAD_WIDTH = 2.4  # and its width
 
 
-def _side(direction: np.ndarray) -> np.ndarray:
-    """A unit vector across a segment, in the plane facing the viewer where possible."""
-    across = np.cross(direction, [0.0, 0.0, 1.0])
-    if np.linalg.norm(across) < 1e-6:
-        across = np.cross(direction, [0.0, 1.0, 0.0])
-    return across / max(np.linalg.norm(across), 1e-12)
+def _sides(directions: np.ndarray) -> np.ndarray:
+    """(k, 3) unit vectors across segments (k, 3), in the plane facing the viewer where possible."""
+    across = np.cross(directions, [0.0, 0.0, 1.0])
+    flat = np.linalg.norm(across, axis=1) < 1e-6  # segments along z: turn about y instead
+    across[flat] = np.cross(directions[flat], [0.0, 1.0, 0.0])
+    return across / np.maximum(np.linalg.norm(across, axis=1, keepdims=True), 1e-12)
+
+
+def _arrow_triangles(arrow: Arrow, k: int) -> np.ndarray:
+    """(V, 8) vertices of one arrow: a quad per segment of its body, one triangle for its head."""
+    pts = arrow.points
+    seg = np.diff(pts, axis=0)
+    lengths = np.linalg.norm(seg, axis=1)
+    keep = lengths > 1e-9
+    pts = np.concatenate([pts[:1], pts[1:][keep]])
+    seg, lengths = seg[keep], lengths[keep]
+    if len(pts) < 2:
+        return np.zeros((0, 8), dtype=np.float32)
+    w = arrow.width
+    total = float(lengths.sum())
+    head = min(HEAD_LENGTH * w, 0.6 * total)
+    # The body stops where the head starts.
+    cum = np.concatenate([[0.0], np.cumsum(lengths)])
+    stop = total - head
+    j = min(max(int(np.searchsorted(cum, stop, side="right")) - 1, 0), len(seg) - 1)
+    base = pts[j] + seg[j] / lengths[j] * (stop - cum[j])
+    body = np.concatenate([pts[: j + 1], [base]])  # (m, 3)
+    along = np.concatenate([cum[: j + 1], [stop]]) / total  # (m,)
+    a, b = body[:-1], body[1:]  # (m-1, 3)
+    good = np.linalg.norm(b - a, axis=1) > 1e-9
+    a, b, ta, tb = a[good], b[good], along[:-1][good], along[1:][good]
+    # Square ends per segment: a dogleg's corners overlap by half a width, which the eye forgives.
+    side = _sides(b - a) * (w / 2)  # (q, 3)
+    corners = np.stack([a - side, a + side, b - side, b + side], axis=1)  # (q, 4, 3)
+    across = np.array([-1.0, 1.0, -1.0, 1.0])
+    t = np.stack([ta, ta, tb, tb], axis=1)  # (q, 4)
+    order = [0, 1, 2, 2, 1, 3]
+    quads = np.concatenate([corners[:, order], np.broadcast_to(across[order], (len(a), 6))[..., None],
+                            np.full((len(a), 6, 1), k), t[:, order, None]], axis=2).reshape(-1, 6)
+    tip = pts[-1]
+    head_side = _sides((tip - base)[None])[0] * HEAD_WIDTH * w / 2
+    head_t = stop / total
+    tri = np.array([[*(base - head_side), -1.0, k, head_t], [*(base + head_side), 1.0, k, head_t],
+                    [*tip, 0.0, k, 1.0]])
+    out = np.concatenate([quads, tri])
+    ends = np.broadcast_to(np.array([arrow.start_block, arrow.end_block], dtype=np.float64), (len(out), 2))
+    return np.concatenate([out, ends], axis=1).astype(np.float32)
 
 
 def tessellate(arrows: list[Arrow]) -> np.ndarray:
     """Triangles of every arrow: (V, 8) float32 vertices (x, y, z, across -1..1, arrow, along 0..1, start
     block, end block). The ribbon stops where the head begins; the head is one triangle whose `across`
     runs to ±1 along its slanted sides."""
-    out: list[np.ndarray] = []
-    for k, arrow in enumerate(arrows):
-        pts = arrow.points
-        seg = np.diff(pts, axis=0)
-        lengths = np.linalg.norm(seg, axis=1)
-        keep = lengths > 1e-9
-        pts = np.concatenate([pts[:1], pts[1:][keep]])
-        seg, lengths = seg[keep], lengths[keep]
-        if len(pts) < 2:
-            continue
-        w = arrow.width
-        total = float(lengths.sum())
-        head = min(HEAD_LENGTH * w, 0.6 * total)
-        # Cut the line where the head starts.
-        cum = np.concatenate([[0.0], np.cumsum(lengths)])
-        stop = total - head
-        j = int(np.searchsorted(cum, stop, side="right")) - 1
-        j = min(max(j, 0), len(seg) - 1)
-        base = pts[j] + seg[j] / lengths[j] * (stop - cum[j])
-        body = np.concatenate([pts[: j + 1], [base]])
-        along = np.concatenate([cum[: j + 1], [stop]]) / total
-        for i in range(len(body) - 1):
-            a, b = body[i], body[i + 1]
-            if np.linalg.norm(b - a) < 1e-9:
-                continue
-            # Square ends per segment: a dogleg's corners overlap by half a width, which the eye forgives.
-            s = _side(b - a) * w / 2
-            quad = [(a - s, -1, along[i]), (a + s, 1, along[i]), (b - s, -1, along[i + 1]),
-                    (b + s, 1, along[i + 1])]
-            for idx in (0, 1, 2, 2, 1, 3):
-                p, c, t = quad[idx]
-                out.append(np.array([*p, c, k, t, arrow.start_block, arrow.end_block], dtype=np.float32))
-        tip = pts[-1]
-        side = _side(tip - base) * HEAD_WIDTH * w / 2
-        for p, c, t in ((base - side, -1, stop / total), (base + side, 1, stop / total), (tip, 0, 1.0)):
-            out.append(np.array([*p, c, k, t, arrow.start_block, arrow.end_block], dtype=np.float32))
-    return np.stack(out) if out else np.zeros((0, 8), dtype=np.float32)
+    parts = [_arrow_triangles(arrow, k) for k, arrow in enumerate(arrows)]
+    return np.concatenate(parts) if parts else np.zeros((0, 8), dtype=np.float32)
 
 
 class ArrowRenderer:
@@ -89,24 +95,30 @@ class ArrowRenderer:
         self.index: dict[str, int] = {}
         self.kinds = np.zeros(0, np.int32)
         self.vertices = 0
+        self._pending: list | None = None  # arrows named but not tessellated yet
         self._opacity = np.zeros(0, np.float32)
         self.any_visible = False
         self.driver_seconds = 0.0
 
     def set_layout(self, layout) -> None:
-        """Tessellate the layout's arrows (all hidden until `set_opacity`)."""
+        """The layout's arrows (all hidden until `set_opacity`): named now, tessellated when first shown
+        (GPT-3's 1,700 arrows take a while, and most sessions never show them)."""
         self._release_layout()
         arrows = build_arrows(layout)
+        self._pending = arrows
         self.names = [a.name for a in arrows]
         self.index = {name: i for i, name in enumerate(self.names)}
         self.kinds = np.array([0 if a.kind == Kind.INTERMEDIATE else 1 for a in arrows], dtype=np.int32)
-        data = tessellate(arrows)
-        self.vertices = len(data)
         n = max(len(arrows), 1)
         self.opacity_tex = self.ctx.texture((ATLAS_WIDTH, texture_rows(n)), 2, dtype="f4")
         self.opacity_tex.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
         self._opacity = np.full(len(arrows), -1.0, np.float32)  # nothing uploaded yet
         self.set_opacity({})
+
+    def _tessellate(self) -> None:
+        data = tessellate(self._pending)
+        self._pending = None
+        self.vertices = len(data)
         if self.vertices:
             self.vbo = self.ctx.buffer(data.tobytes())
             self.vao = self.ctx.vertex_array(self.program, [(self.vbo, "3f 1f 1f 1f 1f 1f", "in_position",
@@ -128,7 +140,11 @@ class ArrowRenderer:
 
     def draw(self, blocks) -> int:
         """Draw the visible arrows (blended, over the blocks, under the labels); returns the draw calls."""
-        if self.vao is None or not self.any_visible or blocks.state is None:
+        if not self.any_visible or blocks.state is None:
+            return 0
+        if self._pending is not None:
+            self._tessellate()
+        if self.vao is None:
             return 0
         ctx = self.ctx
         t0 = time.thread_time()
@@ -152,6 +168,7 @@ class ArrowRenderer:
             if obj is not None:
                 obj.release()
         self.vao = self.vbo = self.opacity_tex = None
+        self.vertices = 0
 
     def release(self) -> None:
         """Free every GL object."""

@@ -20,6 +20,7 @@ from glviz.render.sdf_font import CELL, FONT_PX, PAD, FontAtlas, load_atlas
 from glviz.resources import read_shader
 
 MIN_LABEL_PX = 6.0  # labels whose em height is smaller than this on screen are hidden
+MAX_LABEL_PX = 140.0  # and those larger than this fade out: too big to read, and costly to draw
 LABELLED_HEADS = 1  # block labels for the front head's blocks only (the stack behind would overlap them)
 
 LABEL_COLOR = (0.16, 0.17, 0.22, 1.0)
@@ -277,6 +278,7 @@ class LabelRenderer:
             self.program[name] = unit
         self.program["Camera"].binding = 0
         self.program["u_min_px"] = MIN_LABEL_PX
+        self.program["u_max_px"] = MAX_LABEL_PX
         h, w = self.atlas.image.shape
         self.program["u_cell"] = (CELL / FONT_PX, PAD / FONT_PX + self.atlas.ascent, CELL / w,
                                   CELL / h)

@@ -41,7 +41,7 @@ def script(s: Script) -> None:
     start = s.now()
     s.hide_values(computed_blocks(s), start)
     s.show_values(["tokens"], start)
-    row = s.frame_blocks(["tokens"], margin=1.6, elevation=6.0)
+    row = s.frame_blocks(["tokens"], margin=2.6, elevation=6.0)
     s.camera(row, start)
     s.focus(["tokens"], start, others=0.3)
     sequence, ids = letters(s.stage), tokens(s.stage)
@@ -53,8 +53,8 @@ def script(s: Script) -> None:
     for t in range(N_LETTERS):
         part = st.part(t / N_LETTERS, (t + 1) / N_LETTERS)
         centre = s.cell_centre(tokens_block, 0, t)
-        s.mark(sequence[t], centre + (0.0, 1.1 * cell, 0.0), 0.9 * cell, part, centred=True)
-        s.mark(str(ids[t]), centre + (0.0, -1.1 * cell, 0.0), 0.6 * cell, part, centred=True)
+        s.mark(sequence[t], centre + (0.0, -1.3 * cell, 0.0), 0.9 * cell, part, centred=True)
+        s.mark(str(ids[t]), centre + (0.0, -2.5 * cell, 0.0), 0.6 * cell, part, centred=True)
     s.pause()
 
     s.para("positions")
@@ -62,12 +62,12 @@ def script(s: Script) -> None:
     s.light("tokens", (0, 1), (0, N_LETTERS), st)
     for t in range(N_LETTERS):
         centre = s.cell_centre(tokens_block, 0, t)
-        s.mark(sequence[t], centre + (0.0, 1.1 * cell, 0.0), 0.9 * cell, start, centred=True)
+        s.mark(sequence[t], centre + (0.0, -1.3 * cell, 0.0), 0.9 * cell, start, centred=True)
     back = s.step(2.0)
     s.light("tokens", (0, 1), (N_LETTERS, T), back)
     for t in range(N_LETTERS, T):
         centre = s.cell_centre(tokens_block, 0, t)
-        s.mark(sequence[t], centre + (0.0, 1.1 * cell, 0.0), 0.9 * cell, back.part((t - N_LETTERS) / 5, 1.0),
+        s.mark(sequence[t], centre + (0.0, -1.3 * cell, 0.0), 0.9 * cell, back.part((t - N_LETTERS) / 5, 1.0),
                centred=True)
     # Where those letters come from: the prediction at the previous position, read at the bottom and fed
     # back in at the top.

@@ -70,7 +70,7 @@ def test_render_refuses_an_unwritable_file(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".mp4", ".gif"])
 def test_record_writes_a_video_of_the_chapter(tmp_path, suffix):
-    from glviz.walkthrough.stages import nano_stage
+    from glviz.walkthrough.stages import nano_stage, stages_from
     from glviz.walkthrough.timeline import frames_of
     from glviz.walkthrough.tour import Tour
 
@@ -80,7 +80,7 @@ def test_record_writes_a_video_of_the_chapter(tmp_path, suffix):
                    "160x90", "--quiet")
     assert result.returncode == 0, result.stderr
     stage = nano_stage("CBABBC")
-    tour = Tour(lambda scene, lang: stage)
+    tour = Tour(stages_from(stage))
     expected = frames_of(tour.events(tour.index_of("preliminaries"), "en").duration, fps)
     frames, size = read_video(out)
     assert (frames, size) == (expected, (160, 90))

@@ -35,7 +35,20 @@ def fmt_short(value: float) -> str:
 
 
 def percent(p: float) -> str:
-    """A probability as a percentage: 99.7%, 0.1%, 100%."""
+    """A probability as a percentage: 99.7%, 0.1%, 100%; never 100% or 0% for what is not exactly that
+    (99.998%, 0.002%), as many decimals as that takes, up to 6."""
     value = 100.0 * float(p)
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return f"{text}%"
+    for decimals in range(1, 7):
+        text = f"{value:.{decimals}f}"
+        if (float(text) < 100.0 or value >= 100.0) and (float(text) > 0.0 or value <= 0.0):
+            break
+    return f"{text.rstrip('0').rstrip('.')}%"
+
+
+def decimal(value: float, digits: int = 2) -> str:
+    """A small number written out in decimals, with `digits` significant digits: 0.00000044."""
+    value = float(value)
+    if value == 0 or not math.isfinite(value):
+        return fmt(value)
+    places = max(digits - 1 - math.floor(math.log10(abs(value))), 0)
+    return f"{value:.{places}f}".replace("-", "−")

@@ -204,3 +204,23 @@ def test_switching_language_keeps_the_place(make_app, fbo):
     assert player.t == pytest.approx(new.pauses[section - 1].end + 0.5)
     app.set_language("en")
     assert player.t == pytest.approx(events.pauses[section - 1].end + 0.5)
+
+
+def test_the_scale_chapter_shows_its_own_scene_and_leaving_returns_to_nano(make_app, fbo, gl_ctx):
+    app = make_app()
+    frames(app, fbo)
+    ids = [c.id for c in app.tour.tour.chapters]
+    app.tour.goto(ids.index("scale"))
+    app.tour.seek(0.7 * app.tour.player.duration)
+    frames(app, fbo, 3)
+    assert app.view.name == "scale" and app.scene.layout.parts  # nano, GPT-2 and GPT-3 together
+    assert app.scene.tour is app.tour.frame and gl_ctx.error == "GL_NO_ERROR"
+    assert view_pixels(app, fbo).std() > 3
+    app.tour.goto(0)
+    frames(app, fbo)
+    assert app.view.name == "nano" and app.scene.tour is app.tour.frame
+    app.tour.goto(ids.index("scale"))
+    frames(app, fbo)
+    app.tour.leave()
+    frames(app, fbo)
+    assert app.view.name == "nano" and app.scene.tour is None and app.model_name == "nano"

@@ -9,7 +9,7 @@ import pytest
 from glviz.i18n import LANGUAGES
 from glviz.walkthrough.chapters import CHAPTERS
 from glviz.walkthrough.markdown import block_targets, parse
-from glviz.walkthrough.stages import nano_stage
+from glviz.walkthrough.stages import nano_stage, stages_from
 from glviz.walkthrough.text import load_text, placeholders
 from glviz.walkthrough.tour import Tour
 
@@ -20,7 +20,7 @@ def stage():
 
 
 def tour_on(stage) -> Tour:
-    return Tour(lambda scene, lang: stage)
+    return Tour(stages_from(stage))
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -43,9 +43,10 @@ def test_the_script_and_the_text_name_the_same_paragraphs(stage, chapter, lang):
 def test_every_linked_term_lights_at_least_one_block(stage, lang):
     import fnmatch
 
-    names = [b.name for b in stage.layout.blocks]
+    stage_of = stages_from(stage)
     chapter_ids = {c.id for c in CHAPTERS}
     for chapter in CHAPTERS:
+        names = [b.name for b in stage_of(chapter.scene, lang).layout.blocks]
         for key, text in load_text(chapter.id, lang).paragraphs.items():
             for block in parse(text):
                 for run in block.runs:

@@ -107,6 +107,7 @@ class Layout:
     n_tokens: int = 0  # T: the number of token columns of activation blocks
     gap: float = 4.0  # the spacing unit between blocks (world units); block labels fit in about half of it
     merged_qkv: bool = False  # per head one wqkv, bqkv and qkv block instead of three of each
+    parts: list = field(default_factory=list)  # a scene of several models (layout.compose): its Parts
 
     def finish(self) -> Layout:
         """Fill the per-block arrays and indices from `blocks`."""

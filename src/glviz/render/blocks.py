@@ -85,13 +85,15 @@ class Stacks:
 
 
 def head_stacks(layout: Layout) -> Stacks:
-    """Group per-head blocks into stacks by (layer, role or label, kind, shape)."""
+    """Group per-head blocks into stacks by (model, layer, role or label, kind, shape): the model is the
+    name's prefix in a composed scene (layout.compose), whose models share layers and shapes."""
     n = len(layout.blocks)
     groups: dict[tuple, list[int]] = {}
     for block in layout.blocks:
         if block.head >= 0:
             role = getattr(block, "role", "") or block.label
-            key = (block.layer, role, int(block.kind), block.rows, block.cols)
+            model = block.name.split("/", 1)[0] if "/" in block.name else ""
+            key = (model, block.layer, role, int(block.kind), block.rows, block.cols)
             groups.setdefault(key, []).append(block.index)
     stacks = [np.array(members) for members in groups.values() if len(members) >= MIN_STACK]
     is_member = np.zeros(n, dtype=bool)

@@ -256,6 +256,21 @@ def glyph_table(labels: LabelSet, atlas: FontAtlas) -> tuple[np.ndarray, np.ndar
     return table, counts
 
 
+def layout_labels(layout, atlas: FontAtlas) -> LabelSet:
+    """Block labels, section labels and the model card of a layout; of each model of a composed scene, moved
+    to where it sits (layout.compose)."""
+    if not layout.parts:
+        parts = [block_labels(layout, atlas), section_labels(layout), model_card(layout, atlas)]
+        return LabelSet.concat(parts)
+    sets = []
+    for part in layout.parts:
+        labels = layout_labels(part.layout, atlas)
+        labels.origin += part.offset.astype(np.float32)
+        labels.block = np.where(labels.block >= 0, labels.block + part.first, -1).astype(np.int32)
+        sets.append(labels)
+    return LabelSet.concat(sets)
+
+
 def label_atlas() -> FontAtlas:
     """The atlas of every character the labels of the scene use in any language (baked once, cached)."""
     chars = {ch for lang in LANGUAGES for key, text in catalogue(lang).items()
@@ -307,8 +322,7 @@ class LabelRenderer:
 
     def set_layout(self, layout) -> None:
         """Build the labels of `layout` (blocks, sections, model card) and upload their glyphs."""
-        self.set_labels(LabelSet.concat([block_labels(layout, self.atlas), section_labels(layout),
-                                         model_card(layout, self.atlas)]), cull=True)
+        self.set_labels(layout_labels(layout, self.atlas), cull=True)
 
     def set_labels(self, labels: LabelSet, cull: bool = False) -> None:
         """Upload these labels (all drawn every frame unless `cull`; unchanged labels are not uploaded)."""

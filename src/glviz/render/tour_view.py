@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from glviz.render.camera import OrbitCamera
-from glviz.render.frame import read_pixels
+from glviz.render.frame import FrameRenderer, read_pixels
 from glviz.render.offscreen import OffscreenRenderer
 from glviz.scene import SceneState
-from glviz.walkthrough.stages import nano_stage
+from glviz.walkthrough.stages import nano_stage, stage_values, stages_from
 from glviz.walkthrough.tour import Tour
 
 
@@ -20,11 +20,25 @@ class TourView:
         self.size = size
         self.lang = lang
         self.stage = nano_stage(letters, size[0] / size[1], lang)
-        self.tour = Tour(lambda scene, lang_: self.stage)
+        self._stage_of = stages_from(self.stage)
+        self.tour = Tour(self._stage_of)
         self.offscreen = OffscreenRenderer(size, ctx=ctx)
-        self.offscreen.frame.set_layout(self.stage.layout)
-        self.offscreen.frame.upload_trace(self.stage.trace)
-        self.scene = SceneState(self.stage.layout)
+        self.renderers = {}  # scene -> (FrameRenderer, SceneState)
+        self.scene = None
+
+    def _use(self, scene: str) -> None:
+        """Point the offscreen renderer at the scene's own FrameRenderer (made on first use)."""
+        if scene not in self.renderers:
+            stage = self._stage_of(scene, self.lang)
+            frame = self.offscreen.frame if not self.renderers else FrameRenderer(self.ctx)
+            frame.set_layout(stage.layout)
+            values = stage_values(stage)
+            if values is None:
+                frame.upload_trace(stage.trace)
+            else:
+                frame.blocks.upload_values(values)
+            self.renderers[scene] = (frame, SceneState(stage.layout))
+        self.offscreen.frame, self.scene = self.renderers[scene]
 
     @property
     def ctx(self):
@@ -38,6 +52,7 @@ class TourView:
 
     def draw(self, index: int, t: float) -> None:
         """Draw the chapter's frame at time t into the framebuffer (no read-back)."""
+        self._use(self.tour.chapters[index].scene)
         frame = self.tour.frame(index, t, self.lang)
         self.scene.set_tour(frame)
         self.offscreen.draw(self.scene, OrbitCamera(frame.camera))
@@ -48,5 +63,7 @@ class TourView:
         return read_pixels(self.offscreen.fbo)
 
     def release(self) -> None:
-        self.offscreen.frame.release()
+        for frame, _ in self.renderers.values():
+            frame.release()
+        self.renderers.clear()
         self.offscreen.release()

@@ -77,6 +77,7 @@ class GlvizApp:
         self.panel = Panel()
 
         self.scene = None
+        self.shown: ModelView | None = None  # set by _activate
         self.cameras = CameraControl(self)
         self.controls = Controls(self)
         self.hovering = HoverTracker(self)
@@ -130,8 +131,8 @@ class GlvizApp:
 
     @property
     def view(self) -> ModelView:
-        """The model on screen."""
-        return self.models.current
+        """What is on screen: the model chosen, or a scene of the tour (the Scale chapter's three models)."""
+        return self.shown if self.shown is not None else self.models.current
 
     @property
     def model_name(self) -> str:
@@ -193,12 +194,14 @@ class GlvizApp:
             self.message(tr("models.nano_missing", reason=exc))
             return random_weights(PRESETS["nano"], seed=0, std=0.3)
 
-    def _activate(self, view: ModelView) -> None:
-        """A model comes on screen: a fresh scene, the overview, its input traced."""
+    def _activate(self, view: ModelView, reset_camera: bool = True) -> None:
+        """A model (or a tour's scene) comes on screen: a fresh scene, the overview, its input traced."""
         from glviz.scene import SceneState
 
+        self.shown = view
         self.scene = SceneState(view.layout)
-        self.cameras.reset(view.layout, self.aspect)
+        if reset_camera:
+            self.cameras.reset(view.layout, self.aspect)
         self.hovering.cell = None
         self.hovering.set(None, again=True)
         if view.name == "nano" and view.trace is None:
@@ -443,6 +446,7 @@ class GlvizApp:
         if self.imgui_context is None:
             return
         self.tour.save()
+        self.tour.release()
         self.models.release()
         self.imgui_renderer.release()
         implot.destroy_context(self.implot_context)

@@ -17,7 +17,7 @@ from imgui_bundle import imgui
 
 from glviz.i18n.linebreak import break_points
 from glviz.ui import style
-from glviz.walkthrough.markdown import MdBlock, Run, parse
+from glviz.walkthrough.markdown import MdBlock, Run, is_wide, parse
 
 BULLET_INDENT = 16.0  # pixels
 PARAGRAPH_GAP = 6.0
@@ -172,6 +172,9 @@ class MarkdownView:
                     colour = _u32(_colour(run, colour_of), alpha)
                     font = style.font(_style_of(run))
                     draw.add_text(font, style.FONT_SIZE, imgui.ImVec2(x, y), colour, piece.text)
+                    if run.bold and any(is_wide(ch) for ch in piece.text):
+                        # The Japanese font has no bold: drawn again a little to the right, it reads bold.
+                        draw.add_text(font, style.FONT_SIZE, imgui.ImVec2(x + 0.7, y), colour, piece.text)
                     if run.link:  # a thin underline says "hover me"
                         draw.add_line(imgui.ImVec2(x, y + height), imgui.ImVec2(x + piece.width, y + height),
                                       _u32(_colour(run, colour_of), 0.45 * alpha), 1.0)

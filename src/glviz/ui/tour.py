@@ -7,12 +7,14 @@ scene's tour layer, the camera (while following) and the saved state.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from glviz import i18n
 from glviz.i18n import tr
 from glviz.walkthrough.playback import Player
 from glviz.walkthrough.script import Stage
+from glviz.walkthrough.stages import scale_layout, scale_stage, stage_values
 from glviz.walkthrough.state import TourState, load_state, save_state
 from glviz.walkthrough.tour import Tour
 
@@ -31,24 +33,77 @@ class TourController:
         self.state_path = state_path
         self._frame_key: tuple | None = None
         self._stages: dict[tuple, Stage] = {}
+        self._views: dict = {}  # scene -> ModelView of the tour's own scenes (not the nano model)
+        self._preparing: threading.Thread | None = None
         self._losses = None
         self._saved: TourState | None = None
 
     # --- stages and frames ---------------------------------------------------------------------------------
-    def _stage_of(self, scene: str, lang: str) -> Stage:
+    def _nano(self):
         view = self.app.models.views.get(TOUR_MODEL)
         if view is None or view.trace is None:
             raise RuntimeError("the tour needs the nano model traced")
-        key = (id(view.layout), id(view.trace), round(self.app.aspect, 4), lang)
+        return view
+
+    def _stage_of(self, scene: str, lang: str) -> Stage:
+        view = self._nano()
+        key = (scene, id(view.layout), id(view.trace), round(self.app.aspect, 4), lang)
         stage = self._stages.get(key)
         if stage is None:
             if self._losses is None:
                 from glviz.model.sort_task import training_losses
 
                 self._losses = training_losses()
-            stage = Stage(scene, view.layout, view.trace, self.app.aspect, lang, {"losses": self._losses})
-            self._stages = {key: stage}  # older stages (other letters, sizes, languages) are done with
+            extras = {"losses": self._losses}
+            stage = Stage(TOUR_MODEL, view.layout, view.trace, self.app.aspect, lang, extras)
+            if scene != TOUR_MODEL:
+                if self._preparing is not None:
+                    self._preparing.join()  # the scene's layout, begun in the background
+                stage = scale_stage(stage)
+            # Stages of other letters, sizes or languages are done with.
+            self._stages = {k: v for k, v in self._stages.items() if k[1:] == key[1:]}
+            self._stages[key] = stage
         return stage
+
+    def prepare(self) -> None:
+        """Build the Scale chapter's three-model layout in the background (GPT-3 takes a second), so that it
+        is ready when the learner gets there."""
+        if self._preparing is None:
+            layout = self._nano().layout
+            self._preparing = threading.Thread(target=scale_layout, args=(layout,), daemon=True)
+            self._preparing.start()
+
+    def _show_scene(self, scene: str) -> None:
+        """Put the chapter's scene on screen: the app's nano model, or a view of its own (made when first
+        needed)."""
+        app = self.app
+        if scene == TOUR_MODEL:
+            view = self._nano()
+        else:
+            view = self._views.get(scene)
+            if view is None:
+                view = self._views[scene] = self._scene_view(scene)
+        if app.shown is not view:
+            app._activate(view, reset_camera=False)
+            self._frame_key = None
+
+    def _scene_view(self, scene: str):
+        """A ModelView of a composed scene: its renderer, only the nano part with values."""
+        from glviz.render.frame import FrameRenderer
+        from glviz.ui.hover import HoverExplainer
+        from glviz.ui.models import ModelView
+
+        stage = self._stage_of(scene, i18n.language())
+        renderer = FrameRenderer(self.app.ctx)
+        renderer.set_layout(stage.layout)
+        renderer.blocks.upload_values(stage_values(stage))
+        return ModelView(scene, stage.layout.config, stage.layout, renderer, HoverExplainer(stage.layout))
+
+    def release(self) -> None:
+        """Free the tour's own scenes."""
+        for view in self._views.values():
+            view.renderer.release()
+        self._views.clear()
 
     @property
     def chapter(self):
@@ -63,14 +118,17 @@ class TourController:
         if not self.touring:
             return False
         app = self.app
-        if app.view.name != TOUR_MODEL:
+        if app.models.current.name != TOUR_MODEL:
             self.leave()
             return False
+        self.prepare()
         before = self.player.at_pause
         self.player.advance(dt)
         if self.player.at_pause and not before:
             self.save()
-        key = (self.player.chapter, self.player.t, i18n.language(), id(app.view.trace), round(app.aspect, 4))
+        self._show_scene(self.chapter.scene)
+        trace = self._nano().trace
+        key = (self.player.chapter, self.player.t, i18n.language(), id(trace), round(app.aspect, 4))
         if key != self._frame_key or app.scene.tour is not self.frame:
             self._frame_key = key
             self.frame = self.tour.frame(self.player.chapter, self.player.t, i18n.language())
@@ -82,7 +140,7 @@ class TourController:
     # --- modes ---------------------------------------------------------------------------------------------
     def enter(self) -> None:
         """Show the tour (on the nano model)."""
-        if self.app.view.name != TOUR_MODEL:
+        if self.app.models.current.name != TOUR_MODEL:
             self.app.switch_model(TOUR_MODEL)
         self.touring = True
         self._frame_key = None
@@ -93,6 +151,9 @@ class TourController:
         """Free exploring: the tour pauses where it is and its layer leaves the scene."""
         self.touring = False
         self.player.pause()
+        app = self.app
+        if app.shown is not app.models.current and app.models.current is not None:
+            app._activate(app.models.current, reset_camera=False)  # off a tour's own scene
         if self.app.scene is not None:
             self.app.scene.set_tour(None)
         self.frame = None

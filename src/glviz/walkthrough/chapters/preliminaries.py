@@ -3,6 +3,7 @@ trained this model (its loss curve)."""
 
 from __future__ import annotations
 
+from glviz.formatting import decimal
 from glviz.model.sort_task import N_LETTERS
 from glviz.walkthrough import poses
 from glviz.walkthrough.chapters import Chapter
@@ -30,7 +31,7 @@ def values(stage: Stage) -> dict[str, str]:
         "fed_back": spaced(sequence[N_LETTERS:]), "T": str(len(ids)), "n": str(N_LETTERS),
         "steps": f"{len(losses):,}" if has_losses else "2,000",
         "loss_start": number(losses[0]) if has_losses else "1.1",
-        "loss_end": f"{losses[-1]:.1e}" if has_losses else "0",
+        "loss_end": decimal(losses[-1]) if has_losses else "0",
         "last": predictions(stage)[0][-1],
     }
 

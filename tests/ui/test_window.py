@@ -189,7 +189,7 @@ def test_hover_drag_wheel_keys_in_a_real_window(xvfb, app_process, tmp_path):
 
     # Typing in the panel's input field: select all, type new letters, the model's output changes; copy the
     # text, type an invalid letter (refused with a message), paste the copy back: the panel is as before.
-    output = (slice(150, 360), slice(WIDTH - PANEL, WIDTH))  # "Sorted by the model" and the bars
+    output = (slice(182, 392), slice(WIDTH - PANEL, WIDTH))  # "Sorted by the model" and the bars (Explore)
     _xdotool(xvfb, "mousemove", str(INPUT_FIELD[0]), str(INPUT_FIELD[1]))
     _xdotool(xvfb, "click", "1")
     _xdotool(xvfb, "key", "ctrl+a")
@@ -239,3 +239,41 @@ def test_without_a_display_the_app_exits_2_with_one_line(tmp_path):
                          cwd=tmp_path)
     assert out.returncode == 2
     assert out.stderr.strip() == "glviz: error: no display: set DISPLAY or use `glviz render`"
+
+
+def test_the_tour_in_a_real_window(xvfb, app_process, tmp_path):
+    """A first launch opens the tour: Space plays it, the arrows change chapter, Backspace goes back, Ctrl+Q
+    saves the place."""
+    import json
+
+    window = _xdotool(xvfb, "search", "--sync", "--name", "^glviz", timeout=60).splitlines()[0]
+    assert window
+    _xdotool(xvfb, "mousemove", "5", str(HEIGHT - 5))
+    deadline = time.monotonic() + 60
+    while x_screenshot(xvfb).std() < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    start = _settle(xvfb)
+    view = (slice(0, HEIGHT), slice(0, WIDTH - PANEL))
+    panel = (slice(0, HEIGHT), slice(WIDTH - PANEL, WIDTH))
+    _xdotool(xvfb, "key", "space")  # play: the camera flies from the whole model to its top
+    time.sleep(1.5)
+    playing = x_screenshot(xvfb)
+    assert np.abs(playing[view].astype(int) - start[view]).sum() > 20000, "Space did not play the tour"
+    _xdotool(xvfb, "key", "Right")  # next chapter: another title and text in the panel
+    second = _settle(xvfb)
+    assert np.abs(second[panel].astype(int) - playing[panel]).sum() > 20000, "Right did not change chapter"
+    _xdotool(xvfb, "key", "Right")
+    third = _settle(xvfb)
+    assert np.abs(third[panel].astype(int) - second[panel]).sum() > 20000, "Right did not change chapter"
+    _xdotool(xvfb, "key", "space")
+    time.sleep(1.2)  # inside the chapter's first step (its first pause comes at 2 s)
+    _xdotool(xvfb, "key", "BackSpace")  # back to the start of the section, playing again
+    time.sleep(0.3)
+    assert app_process.poll() is None, (tmp_path / "glviz.log").read_text()
+    _xdotool(xvfb, "key", "space")  # pause
+    subprocess.run(["xdotool", "key", "ctrl+q"], env={**os.environ, "DISPLAY": xvfb}, capture_output=True,
+                   timeout=30)
+    assert app_process.wait(timeout=20) == 0, (tmp_path / "glviz.log").read_text()
+    saved = json.loads((tmp_path / "glviz" / "tour.json").read_text())
+    assert saved["chapter"] == "embedding" and saved["touring"] is True
+    assert saved["t"] < 1.0 and saved["furthest"]["embedding"] >= 1.0  # Backspace went back in the chapter

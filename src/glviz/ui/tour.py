@@ -106,6 +106,11 @@ class TourController:
         self._views.clear()
 
     @property
+    def playing(self) -> bool:
+        """The tour is on screen and playing (every frame is new)."""
+        return self.touring and self.player.playing
+
+    @property
     def chapter(self):
         return self.tour.chapters[self.player.chapter]
 

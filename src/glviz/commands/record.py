@@ -28,6 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", default="1280x720", metavar="WxH", help="video size (default 1280x720)")
     parser.add_argument("--input", default=DEFAULT_LETTERS, metavar="LETTERS",
                         help=f"six letters of A/B/C for the nano model (default: {DEFAULT_LETTERS})")
+    parser.add_argument("--from", dest="start", type=float, default=None, metavar="S",
+                        help="with one --chapter: start this many seconds into it (a short clip)")
+    parser.add_argument("--to", dest="end", type=float, default=None, metavar="S",
+                        help="with one --chapter: stop this many seconds into it")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_lang_argument(parser)
 
@@ -83,24 +87,39 @@ def run(args: argparse.Namespace) -> int:
     from glviz.walkthrough.chapters import CHAPTERS
 
     indices = list(range(len(CHAPTERS))) if args.chapter == "all" else [chapter_index(args.chapter)]
+    span = None
+    if args.start is not None or args.end is not None:
+        if args.chapter == "all":
+            raise GlvizError(f"--from and --to cut one chapter; give --chapter ID ({args.chapter})")
+        span = (args.start or 0.0, args.end if args.end is not None else float("inf"))
+        if not 0 <= span[0] < span[1]:
+            raise GlvizError(f"--from must be at least 0 and before --to ({span[0]:g}, {span[1]:g})")
     lang = language_of(args)
-    stats = record(out, indices, size, args.fps, args.input, lang, progress=not args.quiet)
+    stats = record(out, indices, size, args.fps, args.input, lang, progress=not args.quiet, span=span)
     print(f"wrote {out} ({stats['frames']} frames, {stats['seconds']:.1f} s of video at {args.fps} fps, "
           f"{size[0]}x{size[1]}; {stats['frames_per_s']:.1f} frames/s written)")
     return 0
 
 
 def record(out: Path, indices: list[int], size: tuple[int, int], fps: int, letters: str, lang: str,
-           progress: bool = True, max_frames: int | None = None) -> dict:
+           progress: bool = True, max_frames: int | None = None, span: tuple[float, float] | None = None
+           ) -> dict:
     """Write the chapters' frames to `out`; returns frames, video seconds and frames written per second
-    (render and encoding together). `max_frames` stops early (the benchmark)."""
+    (render and encoding together). `max_frames` stops early (the benchmark); `span` (start, end) seconds
+    cuts a single chapter to a clip."""
     from glviz.progress import ProgressBar
     from glviz.render.tour_view import TourView
     from glviz.video import VideoWriter
     from glviz.walkthrough.timeline import frames_of
 
     view = TourView(size, letters, lang)
-    plan = [(i, frames_of(view.duration(i), fps)) for i in indices]
+    start = span[0] if span else 0.0
+
+    def length(i: int) -> float:
+        duration = view.duration(i)
+        return max(min(span[1], duration) - start, 0.0) if span else duration
+
+    plan = [(i, frames_of(length(i), fps)) for i in indices]
     total = sum(n for _, n in plan)
     if max_frames is not None:
         total = min(total, max_frames)
@@ -117,7 +136,7 @@ def record(out: Path, indices: list[int], size: tuple[int, int], fps: int, lette
             for k in range(count):
                 if done >= total:
                     break
-                t = min(k / fps, duration)
+                t = min(start + k / fps, duration)
                 frame = compose(view.render(index, t), strip, t / duration if duration else 1.0, pauses)
                 writer.write(frame)
                 done += 1

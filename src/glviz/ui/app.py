@@ -297,6 +297,8 @@ class GlvizApp:
             self.message(problem)
         if lang != i18n.language():
             self.tour.set_language(lang)
+            if self.hovering.cell is not None:  # its explanation was written in the old language
+                self.hovering.set(self.hovering.cell, again=True)
         self.title_changed = True
         self.invalidate()
 

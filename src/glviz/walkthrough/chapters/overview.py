@@ -61,7 +61,7 @@ def script(s: Script) -> None:
     tokens_block = s.index("tokens")
     for t in range(N_LETTERS):
         cell = s.cell_centre(tokens_block, 0, t)
-        s.mark(sequence[t], cell + (0.0, 1.6, 0.0), 1.6, st.part(t / N_LETTERS, (t + 1) / N_LETTERS),
+        s.mark(sequence[t], cell + (0.0, -1.9, 0.0), 1.4, st.part(t / N_LETTERS, (t + 1) / N_LETTERS),
                centred=True)
     s.pause()
 

@@ -119,7 +119,7 @@ def test_the_animation_shows_the_quoted_numbers_and_computes_every_position(play
     texts: set[str] = set()
     for t in np.arange(0.0, events.duration, 0.1):
         texts.update(tour.frame(index, float(t), "en").marks.texts)
-    for wanted in (f"mean = {values['mean']}", f"= {values['logit_a']}", f"max = {values['max']}",
+    for wanted in (f"mean = {values['mean']}", f"Σ = {values['logit_a']}", f"max = {values['max']}",
                    f"A: {values['p_a']}", f"{values['h0']} × {values['y0_term']} = {values['p0']}"):
         assert wanted in texts, wanted
     assert "×" in texts and "+" in texts

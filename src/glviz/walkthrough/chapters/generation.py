@@ -92,15 +92,19 @@ class _Generation:
             return centre(self.s, "tokens", 0, p)
         return centre(self.s, "tokens", 0, self.T - 1) + (1.5 * self.cell * (p - self.T + 1), 0.0, 0.0)
 
-    def wave_view(self, front: float, window: float) -> Pose:
-        """A view following the front of a wave, which sits a little below the middle of the picture."""
-        return _near((8.0, front + 0.15 * window, -10.0), window)
+    def wave_views(self, y_from: float, y_to: float, window: float) -> tuple[Pose, Pose]:
+        """The camera's two ends for a wave from y_from down to y_to: the front enters the picture near its
+        top and leaves it near its bottom, so the computed cells above the front stay in view."""
+        a, b = y_from - 0.3 * window, y_to + 0.3 * window
+        if a < b:
+            a = b = (y_from + y_to) / 2
+        return _near((8.0, a, -10.0), window), _near((8.0, b, -10.0), window)
 
     def wave(self, p: int, st: Step, y_from: float, y_to: float, window: float | None) -> None:
-        """Position p computed from height y_from down to y_to, the camera riding the front (if a window)."""
+        """Position p computed from height y_from down to y_to, the camera following (if a window)."""
         wave(self.s, self.body, p, st, y_from, y_to)
         if window is not None and st.started:
-            self.s.camera_along((self.wave_view(y_from, window), self.wave_view(y_to, window)), st)
+            self.s.camera_along(self.wave_views(y_from, y_to, window), st)
 
     def ride(self, p: int, st: Step) -> None:
         """The letter predicted at position p - 1 rides up the model to token p, the camera with it."""
@@ -146,7 +150,7 @@ class _Generation:
         self.land(p, s.step(0.3))
         st = s.step(0.5)
         if st.started:
-            s.camera(self.wave_view(self.top, window), st)
+            s.camera(self.wave_views(self.top, self.bottom, window)[0], st)
         self.wave(p, s.sweep(wave_s), self.top, self.bottom, window)
         self.predict(p, s.step(0.8, ease_out))
 
@@ -178,7 +182,7 @@ def script(s: Script) -> None:
     layer = "layers.0."
     head = layer + "attn.h0."
     v_bottom = float(s.layout.mins[s.index(head + "v"), 1])
-    s.camera(g.wave_view(g.top, 50.0), s.step(0.8))
+    s.camera(g.wave_views(g.top, v_bottom, 50.0)[0], s.step(0.8))
     g.wave(p, s.sweep(5.0), g.top, v_bottom, 50.0)
     s.pause()
 
@@ -198,7 +202,7 @@ def script(s: Script) -> None:
 
     # The rest of the column, down the model with the camera riding the front; then the prediction.
     s.para("predict")
-    s.camera(g.wave_view(heads_bottom, 100.0), s.step(0.8))
+    s.camera(g.wave_views(heads_bottom, g.bottom, 100.0)[0], s.step(0.8))
     g.wave(p, s.sweep(5.0), heads_bottom, g.bottom, 100.0)
     g.predict(p, s.step(1.2, ease_out))
     s.pause()

@@ -86,6 +86,8 @@ def script(s: Script) -> None:
         s.ghosts(last, (0, t), (1, 0), C, fly, to=centre(s, target, 0, t), to_size=0.3 * cell, stagger=0.5)
         s.compute_cells(target, t, 1, fly.part(0.8, 1.0))
     s.compute_cells("ln_f.out", t * C, C, normalise)
+    s.light("ln_f.gamma", (0, C), (0, 1), normalise, until=normalise.part(1.0, 1.5))
+    s.light("ln_f.beta", (0, C), (0, 1), normalise, until=normalise.part(1.0, 1.5))
     s.pause()
 
     s.para("lm_head")
@@ -113,11 +115,11 @@ def script(s: Script) -> None:
     s.light("ln_f.out", *s.column("ln_f.out", t), out, until=merge)
     s.light("lm_head", (0, 1), (0, C), out, until=merge)
     along = np.array([cell, 0.0, 0.0])
-    upper = centre(s, "lm_head", 0, 0) + (-4.0 * cell, 9.0 * cell, 2.0)  # clear of ln_f's γ and β
+    upper = centre(s, "lm_head", 0, 0) + (-8.0 * cell, 9.0 * cell, 2.0)  # clear of ln_f's γ and β
     lower = upper - (0.0, 2.2 * cell, 0.0)
     middle = (upper + lower) / 2
-    near = poses.boxes_pose(lower - (2.0 * cell, 2.0 * cell, 0.0),
-                            upper + along * (C + 4) + (0.0, 2.5 * cell, 0.0), s.aspect, margin=1.0)
+    near = poses.boxes_pose(lower - (2.0 * cell, 3.5 * cell, 0.0),
+                            upper + along * (C + 1) + (0.0, 2.5 * cell, 0.0), s.aspect, margin=1.0)
     s.camera(near, out)
     lo = centre(s, "lm_head", V - 1, C // 2) - (0.0, 5.0 * cell, 0.0)
     hi = centre(s, "logits", 0, T - 1) + (1.0 * cell, 2.5 * cell, 0.0)
@@ -136,7 +138,7 @@ def script(s: Script) -> None:
             s.mark("+", middle + along * (c + 0.5), 0.8 * cell, add, centred=True)
     s.mark(f"{v['h0']} × {v['y0_term']} = {v['p0']}", upper + (-0.5 * cell, 1.0 * cell, 0.0), cell, pair,
            until=merge)
-    s.mark(f"= {v['logit_a']}", middle + along * (C + 0.2) - (0.0, 0.35 * cell, 0.0), 1.2 * cell, add,
+    s.mark(f"Σ = {v['logit_a']}", lower + along * (C - 6) - (0.0, 2.0 * cell, 0.0), 1.2 * cell, add,
            until=merge)
     s.compute_cells("logits", t * V, 1, merge.part(0.6, 1.0))
     grow(s, "logits", t * V, t * V + 1, V - 1, rest)

@@ -395,8 +395,13 @@ class LabelRenderer:
         if self.culler is None:
             return 0
         follow = blocks is not None and blocks.state is not None
-        force = self._forced_chunks(blocks.moved) if follow else None
-        ranges = self.culler.visible_ranges(view_projection, pixel_scale, MIN_LABEL_PX, force=force)
+        if self._uploaded is not None:
+            # A few labels set every frame (the tour's marks): all drawn, each hides itself when too small
+            # (one chunk's box and size would judge marks at the top and the bottom of the model as one).
+            ranges = [(0, self.count)]
+        else:
+            force = self._forced_chunks(blocks.moved) if follow else None
+            ranges = self.culler.visible_ranges(view_projection, pixel_scale, MIN_LABEL_PX, force=force)
         if not ranges:
             return 0
         ctx = self.ctx

@@ -148,13 +148,13 @@ def _geometry(s: Script) -> _Geometry:
     q_box = (float(L.mins[s.index(Q), 0]), float(L.maxs[s.index(Q), 0]), float(L.maxs[s.index(Q), 1]))
     return _Geometry(
         later=later, heads=heads, per_head=per_head, offsets=offsets, moved=moved, cell=cell, z=z,
-        poses={"start": s.frame_blocks([LN_OUT, f"layers.{LAYER}.attn.h*.v"], margin=1.1),
+        poses={"start": s.frame_blocks([f"layers.{LAYER}.attn.h*.{p}" for p in parts], margin=1.35,
+                                       azimuth=-30.0, elevation=12.0),
                "qkv": s.frame_blocks([LN_OUT, *QKV], margin=1.05),
                "medium": s.frame_blocks([LN_OUT, HP + "wq", Q], margin=1.05), "near": near,
                "landing": landing, "weights": s.frame_blocks(QKV, margin=1.05, azimuth=-6.0, elevation=4.0),
                "qk": qk, "scores": scores_close,
-               "side": s.frame_blocks(per_head, margin=1.12, azimuth=0.0, elevation=4.0, moved_by=moved),
-               "stacked": s.frame_blocks(per_head, margin=1.05)},
+               "side": s.frame_blocks(per_head, margin=1.12, azimuth=0.0, elevation=4.0, moved_by=moved)},
         q_stage=q_stage, q_target=s.cell_centre(Q, 0, FOLLOW) + (0.0, 0.0, 0.3), sum_at=sum_at,
         products=products, k_stage=k_stage,
         score_targets=np.array([s.cell_centre(SCORES, FOLLOW, j) + (0.0, 0.0, 0.3)
@@ -224,7 +224,7 @@ def script(s: Script) -> None:
     # Keys and values of the followed token and of every token before it (the scores need them all).
     count = (FOLLOW + 1) * A
     for name in (K, V):
-        st = s.sweep(2.5)
+        st = s.sweep(2.0)
         s.compute_cells(name, 0, count, st)
         if st.active:
             k = min(int(st.raw * count), count - 1)
@@ -252,7 +252,6 @@ def script(s: Script) -> None:
         for name, col in ((Q, FOLLOW), (K, j)):
             s.ghosts(name, (0, col), (1, 0), A, st, to=g.score_targets[j], to_size=0.3 * cell, stagger=0.3)
         s.compute_cells(SCORES, row0, j + 1, st.part(0.8, 1.0))
-    s.mark(f"row {FOLLOW}: {v['row']}", at, 1.0, row_said)
     s.pause()
 
     # The causal mask: the cells right of the diagonal are never computed.
@@ -268,6 +267,7 @@ def script(s: Script) -> None:
         for centre in g.masked:
             s.mark("−∞", centre, 0.4 * cell, mask, centred=True)
     s.light(SCORES, (FOLLOW, FOLLOW + 1), (FOLLOW + 1, T), mask, until=st)
+    s.mark(f"row {FOLLOW}: {v['row']}", at, 1.0, row_said, until=st)
     for h in range(1, H):
         s.move([heads[h]], st, by=g.offsets[h])
     s.focus(g.per_head, st, glow=0.0)
@@ -275,13 +275,13 @@ def script(s: Script) -> None:
     with s.together():
         for h in range(H):
             p = f"layers.{LAYER}.attn.h{h}."
-            s.compute([p + "q", p + "k", p + "v", p + "scores"], s.sweep(4.5))
-    back = s.step(1.8)
+            s.compute([p + "q", p + "k", p + "v", p + "scores"], s.sweep(4.0))
+    back = s.step(1.5)
     for h in range(H):
         s.mark(f"Head {h}", (g.title[0] + g.offsets[h][0], g.title[1], z), 3.0, st.part(0.6, 1.0), until=back,
                centred=True)
         s.move([heads[h]], back, by=(0.0, 0.0, 0.0))
-    s.camera(g.poses["stacked"], back)
+    s.camera(g.poses["start"], back)
     s.pause()
 
 

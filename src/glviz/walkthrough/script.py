@@ -284,7 +284,7 @@ class Script:
             second = self.cell_centre(i, first[0] + along[0], first[1] + along[1])
         else:
             start = np.asarray(origin, dtype=np.float64)
-            second = start + np.asarray(origin_step, dtype=np.float64)
+            second = start + np.asarray((0.0, 0.0, 0.0) if origin_step is None else origin_step, np.float64)
         size = self.cell_size(i) if size is None else size
         group = GhostGroup(block=i, row0=first[0], col0=first[1], drow=along[0], dcol=along[1], count=count,
                            start=tuple(start), start_step=tuple(second - start), end=tuple(to),

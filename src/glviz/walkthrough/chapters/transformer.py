@@ -74,7 +74,7 @@ def _geometry(s: Script) -> SimpleNamespace:
         cell = s.cell_size(w)
         # The top of the weights (their first cell in the corner), room on the left for the number.
         lo = s.cell_centre(w, 60, 0) + (-36.0, 0.0, -1.0)
-        hi = s.cell_centre(w, 0, C - 1) + (2.0, 3.0, 0.0)
+        hi = s.cell_centre(w, 0, C - 1) + (2.0, 10.0, 0.0)
         g.wfc_views.append(poses.boxes_pose(lo, hi, s.aspect, margin=1.1))
         text = f"layer {i}: {s.values[f'w{i}']} →"
         left = s.cell_centre(w, 0, 0) + (-1.0 * cell - 0.55 * 5.0 * cell * len(text), -0.35 * 5.0 * cell, 0.0)

@@ -1,0 +1,85 @@
+"""Chapter 8, MLP: the numbers it quotes are the trace's, recomputed here with numpy from resid1 and the
+weights, and what its text says of GELU holds; its animation computes the followed column, then all."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from quoted import paragraph_start, played, quotes  # tests/walkthrough/quoted.py
+
+from glviz.walkthrough.chapters.mlp import CHAPTER, FOLLOW, LAYER
+from glviz.walkthrough.frame import ALL
+from glviz.walkthrough.stages import nano_stage
+
+INPUTS = ("CBABBC", "AACCBA", "ABCABC")
+P = f"layers.{LAYER}."
+
+
+@pytest.fixture(scope="module", params=INPUTS)
+def stage(request):
+    return nano_stage(request.param)
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """The exact GELU, x·Φ(x) with Φ the standard normal CDF, from the standard library's erf."""
+    flat = [v * 0.5 * (1.0 + math.erf(v / math.sqrt(2.0))) for v in np.ravel(x)]
+    return np.array(flat).reshape(np.shape(x))
+
+
+def _mlp(stage):
+    """The layer's MLP recomputed in float64 from resid1: (ln2 out, fc, gelu, proj, resid2), each (T, ·)."""
+    trace, w, eps = stage.trace, stage.trace.weights, stage.layout.config.layer_norm_eps
+    x = np.asarray(trace[P + "resid1"], np.float64)
+    mean = x.mean(axis=1, keepdims=True)
+    std = np.sqrt(((x - mean) ** 2).mean(axis=1, keepdims=True) + eps)  # std = √(Var + ε)
+    ln = (x - mean) / std * w[P + "ln2.gamma"] + w[P + "ln2.beta"]
+    fc = ln @ np.asarray(w[P + "mlp.wfc"], np.float64) + w[P + "mlp.bfc"]
+    gelu = _gelu(fc)
+    proj = gelu @ np.asarray(w[P + "mlp.wproj"], np.float64) + w[P + "mlp.bproj"]
+    return ln, fc, gelu, proj, x + proj
+
+
+def test_the_numbers_quoted_are_the_traces(stage):
+    values = CHAPTER.values(stage)
+    w, t = stage.trace.weights, FOLLOW
+    ln, fc, gelu, proj, resid = _mlp(stage)
+    C = stage.layout.config.n_embd
+    assert values["F"] == str(4 * C) == str(fc.shape[1]) and values["C"] == str(C)
+    assert quotes(values["bfc0"], w[P + "mlp.bfc"][0]) and quotes(values["fc0"], fc[t, 0])
+    top, bottom = int(fc[t].argmax()), int(fc[t].argmin())
+    assert quotes(values["pos"], fc[t, top]) and quotes(values["gpos"], gelu[t, top])
+    assert quotes(values["neg"], fc[t, bottom]) and quotes(values["gneg"], gelu[t, bottom])
+    assert quotes(values["bp0"], w[P + "mlp.bproj"][0]) and quotes(values["mp0"], proj[t, 0])
+    assert quotes(values["mp0_term"], proj[t, 0])
+    assert quotes(values["r1"], stage.trace[P + "resid1"][t, 0]) and quotes(values["r2"], resid[t, 0])
+    for name, mine in (("ln2.out", ln), ("mlp.fc", fc), ("mlp.gelu", gelu), ("mlp.proj", proj),
+                       ("resid2", resid)):
+        np.testing.assert_allclose(stage.trace[P + name], mine, atol=2e-5, err_msg=name)
+
+
+def test_what_the_text_says_of_gelu_holds(stage):
+    assert stage.layout.config.activation == "gelu"  # the exact x·Φ(x), not the tanh approximation
+    big = np.array([2.0, 3.0, 4.0])
+    assert np.all(np.abs(_gelu(big) - big) < 0.05)  # large positive numbers pass almost unchanged
+    negative = -np.linspace(0.05, 4.0, 50)
+    shrunk = _gelu(negative)
+    assert np.all(np.abs(shrunk) < np.abs(negative)) and np.all(shrunk <= 0)  # negative ones shrink …
+    assert abs(_gelu(np.array([-4.0]))[0]) < 1e-3  # … towards 0
+    fc, gelu = (np.asarray(stage.trace[P + f"mlp.{n}"][FOLLOW], np.float64) for n in ("fc", "gelu"))
+    assert fc.min() < 0  # the chapter quotes a negative cell of the column
+
+
+def test_the_animation_computes_the_column_then_everything():
+    stage, tour, index, events = played("mlp")
+    layout = stage.layout
+    F = 4 * layout.config.n_embd
+    blocks = [layout.by_name[P + n] for n in ("mlp.fc", "mlp.gelu", "mlp.proj", "resid2")]
+    start, end = tour.frame(index, 0.0, "en"), tour.frame(index, events.duration, "en")
+    assert np.all(start.reveal[blocks, 1] == 0) and np.all(end.reveal[blocks, 1] == ALL)
+    # By the paragraph on projecting back, fc and GELU hold exactly the followed token's column.
+    at = paragraph_start(events, "project")
+    frame = tour.frame(index, at, "en")
+    for block in blocks[:2]:
+        np.testing.assert_allclose(frame.reveal[block, :2], (FOLLOW * F, (FOLLOW + 1) * F))

@@ -98,3 +98,10 @@ def test_a_frame_depends_on_its_time_only(stage, chapter):
         assert again.camera == frame.camera and again.paragraph == frame.paragraph
         assert again.marks.texts == frame.marks.texts and again.arrows == frame.arrows
         assert [vars(g) for g in again.ghosts] == [vars(g) for g in frame.ghosts]
+
+
+def test_the_tour_has_its_twelve_chapters_in_order():
+    from glviz.walkthrough.chapters import ORDER
+
+    assert [c.id for c in CHAPTERS] == list(ORDER) and len(ORDER) == 12
+    assert ORDER[:3] == ("overview", "preliminaries", "embedding") and ORDER[-2:] == ("generation", "scale")

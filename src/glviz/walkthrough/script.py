@@ -348,7 +348,8 @@ class Script:
     def frame_blocks(self, names, margin: float = 1.15, azimuth: float = poses.TOUR_AZIMUTH,
                      elevation: float = poses.TOUR_ELEVATION, moved_by=None) -> Pose:
         """A pose framing these blocks (moved by `moved_by` (3,) or (k, 3) where they will have moved)."""
-        ids = self._ids(names)
+        # With offsets, blocks in the order the names give them (offsets follow that order).
+        ids = self._ids(names) if moved_by is None else self._ordered_ids(names)
         offsets = None
         if moved_by is not None:
             offsets = np.broadcast_to(np.asarray(moved_by, np.float64), (len(ids), 3))

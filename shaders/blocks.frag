@@ -1,7 +1,7 @@
 #version 330 core
 // Draws the cells of a block on its front and back faces: value discs, a cell grid with coarser lines every
-// 16, 256 and 4096 cells, block edges, kind colour, highlights. Everything is antialiased with fwidth, and
-// details smaller than a pixel fade into the block's average colour instead of aliasing. Cells the tour has
+// 16, 256 and 4096 cells, block edges, kind colour, highlights. Everything is antialiased with fwidth; cells
+// smaller than a pixel show their tile's value (values.glsl: levels of detail of values). Cells the tour has
 // not computed yet show the kind colour; the cell being computed is ringed. The translucent pass blends a
 // faded block over what is behind it; the glow pass draws only the soft halo around a focused block.
 
@@ -19,7 +19,6 @@ layout(std140) uniform Hover {
     ivec4 u_range_block[4];  // block of range i at [i / 4][i % 4]
 };
 
-uniform sampler2D u_values;  // R32F atlas, 4096 wide: cell (r, c) of a block at offset + r * cols + c
 uniform vec3 u_background;
 // Colours are set once from render/blocks.py, where the tests and the panel's legend read them too.
 uniform vec3 u_accent;          // hovered/highlighted block frame, dependency ranges
@@ -32,7 +31,8 @@ uniform int u_pass;             // 0 opaque, 1 translucent, 2 glow
 
 in vec3 v_local;
 flat in ivec4 v_shape;
-flat in int v_offset;
+flat in ivec4 v_levels;
+flat in ivec2 v_run;
 flat in vec4 v_size;
 flat in vec3 v_state;
 flat in vec4 v_reveal;  // first, end of the cells computed (in the block's order), cell being computed, order
@@ -44,15 +44,12 @@ out vec4 f_color;
 const float DISC_RADIUS = 0.40;  // in cells
 
 #include "colors.glsl"
+#include "values.glsl"
 
 // Coverage of grid lines every `spacing` cells, `width_px` wide.
 float grid(vec2 g, vec2 fw, float spacing, float width_px) {
     vec2 d = abs(fract(g / spacing + 0.5) - 0.5) * spacing / fw;  // pixels to the nearest line
     return 1.0 - smoothstep(0.5 * width_px - 0.5, 0.5 * width_px + 0.5, min(d.x, d.y));
-}
-
-ivec2 texel(int i) {
-    return ivec2(i & 4095, i >> 12);
 }
 
 vec4 finish(vec3 color) {
@@ -87,10 +84,11 @@ void main() {
         return;
     }
 
+    bool has_values = (v_levels.x >= 0 || v_levels.y >= 0) && v_run.y > 0;
     if (u_pass == 1 && v_state.y < 0.5) {
         // A block faded out of play: its average colour is all that reads, and skipping the cells keeps the
         // blended pass (which the depth test cannot thin out) cheap on software GL.
-        vec3 faded = v_offset >= 0 ? mix(mix(kind_color, vec3(1.0), 0.3), diverging(v_state.z), 0.25) : cell_bg;
+        vec3 faded = has_values ? mix(mix(kind_color, vec3(1.0), 0.3), diverging(v_state.z), 0.25) : cell_bg;
         f_color = finish(faded);
         return;
     }
@@ -105,13 +103,10 @@ void main() {
     bool computed = order_index >= v_reveal.x && order_index < v_reveal.y;
 
     vec3 color = cell_bg;
-    // Values show from two pixels a cell on (the overview of nano): no finer, or pixels would skip cells.
-    float detail = smoothstep(1.2, 2.2, cell_px);  // 0 when cells are about a pixel or less
-
-    if (v_offset >= 0 && computed) {
-        float v = texelFetch(u_values, texel(v_offset + cell.y * cols + cell.x), 0).r;
-        // From afar, a block reads by its kind colour, nudged by its mean value.
-        vec3 average = mix(mix(kind_color, vec3(1.0), 0.3), diverging(v_state.z), 0.25);
+    if (has_values && computed) {
+        // Every level of detail shows values: the cells themselves, or from afar each tile's value of
+        // largest magnitude, so that a far matrix reads as a heat map of its structure.
+        float v = cell_value(v_levels, v_run, rows, cols, cell, cell_px);
         if (!isinf(v) && !isnan(v)) {
             float d = length(fract(g) - 0.5);
             float aa = 0.75 * max(fw.x, fw.y);
@@ -121,7 +116,6 @@ void main() {
             disc = mix(1.0, disc, smoothstep(3.0, 8.0, cell_px));
             color = mix(cell_bg, diverging(v * v_size.w), disc);
         }
-        color = mix(average, color, detail);
     }
 
     // Grid: cell lines when cells are big enough, coarser lines every 16, 256, 4096 cells as they become

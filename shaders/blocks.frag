@@ -32,7 +32,7 @@ uniform int u_pass;             // 0 opaque, 1 translucent, 2 glow
 in vec3 v_local;
 flat in ivec4 v_shape;
 flat in ivec4 v_levels;
-flat in ivec2 v_run;
+flat in ivec4 v_run;
 flat in vec4 v_size;
 flat in vec3 v_state;
 flat in vec4 v_reveal;  // first, end of the cells computed (in the block's order), cell being computed, order

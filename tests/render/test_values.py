@@ -30,15 +30,22 @@ def offscreen(gl_ctx):
 
 # --- reading the value textures back, with the storage orders written out here ------------------------------
 
-def run_index(order: int, rows: int, cols: int, r, c):
-    """Where cell (r, c) sits in a block's run: 0 row by row, 1 column by column, 2 in shells (square)."""
+def run_index(order: int, rows: int, cols: int, r, c, count: int = 1, place=0):
+    """Where cell (r, c) sits in a run: 0 row by row, 1 column by column, 2 in shells (square), the block
+    being number `place` of `count` interleaved ones (line l of it at (l * count + place) * line length;
+    shell k at k * k * count + place * (2k + 1))."""
     r, c = np.asarray(r), np.asarray(c)
     if order == 0:
-        return r * cols + c
+        return (r * count + place) * cols + c
     if order == 1:
-        return c * rows + r
+        return (c * count + place) * rows + r
     k = np.maximum(r, c)
-    return k * k + np.where(c > r, r, k + c)
+    return k * k * count + place * (2 * k + 1) + np.where(c > r, r, k + c)
+
+
+def line_of(order: int, r, c):
+    """The line of a cell in its order: its row, its column, its shell."""
+    return c if order == 1 else np.maximum(r, c) if order == 2 else r
 
 
 def gpu_cells(frame, index: int) -> np.ndarray:
@@ -46,32 +53,42 @@ def gpu_cells(frame, index: int) -> np.ndarray:
     levels, info = frame.blocks.levels, frame.blocks.levels.info
     rows, cols = (int(v) for v in frame.layout.shapes[index])
     r, c = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
-    i = run_index(int(info.order[index]), rows, cols, r, c)
+    order = int(info.order[index])
     out = np.full((rows, cols), np.nan, np.float32)
-    filled = i < info.filled[index]
+    filled = line_of(order, r, c) < info.lines[index]
     if info.l0[index] >= 0:
+        i = run_index(order, rows, cols, r, c, int(info.count[index]), int(info.place[index]))
         resident = np.frombuffer(levels.resident.texture.read(), np.float32)
         out[filled] = resident[info.l0[index] + i[filled]]
         return out
+    i = run_index(order, rows, cols, r, c)  # pooled cells: the block's own run
     table = np.frombuffer(levels.table.texture.read(), np.int32)
-    pages = table[info.pages[index] + i // PAGE]
-    there = filled & (pages >= 0)
+    pages = np.where(filled, table[info.pages[index] + np.where(filled, i, 0) // PAGE], -1)
+    there = pages >= 0
     if there.any():
         pool = np.frombuffer(levels.pool.texture.read(), np.float32)
         out[there] = pool[pages[there] * PAGE + i[there] % PAGE]
     return out
 
 
+def tile_index(frame, index: int, level: int, r, c):
+    """Resident-texture index of tiles (r, c) of `level` of block `index`."""
+    info = frame.blocks.levels.info
+    size = 16 ** level
+    rows, cols = (-(-int(v) // size) for v in frame.layout.shapes[index])
+    offset = (info.l1, info.l2)[level - 1][index]
+    assert offset >= 0
+    return offset + run_index(int(info.order[index]), rows, cols, r, c, int(info.count[index]),
+                              int(info.place[index]))
+
+
 def gpu_tiles(frame, index: int, level: int) -> np.ndarray:
     """Level 1 (16 x 16 tiles) or 2 (256 x 256) of block `index` as the resident texture holds it."""
-    levels, info = frame.blocks.levels, frame.blocks.levels.info
     size = 16 ** level
     rows, cols = (-(-int(v) // size) for v in frame.layout.shapes[index])
     r, c = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
-    offset = (info.l1, info.l2)[level - 1][index]
-    assert offset >= 0
-    resident = np.frombuffer(levels.resident.texture.read(), np.float32)
-    return resident[offset + run_index(int(info.order[index]), rows, cols, r, c)]
+    resident = np.frombuffer(frame.blocks.levels.resident.texture.read(), np.float32)
+    return resident[tile_index(frame, index, level, r, c)]
 
 
 def brute_tiles(values: np.ndarray, size: int) -> np.ndarray:
@@ -240,7 +257,7 @@ def test_a_new_token_uploads_only_its_new_column(offscreen):
     info = frame.blocks.levels.info
     table = np.frombuffer(frame.blocks.levels.table.texture.read(), np.int32)
     for block in layout.blocks:
-        if block.kind == Kind.WEIGHT or info.filled[block.index] == 0:
+        if block.kind == Kind.WEIGHT or info.lines[block.index] == 0:
             continue
         rows, cols = block.rows, block.cols
         new = np.zeros((rows, cols), bool)
@@ -250,18 +267,18 @@ def test_a_new_token_uploads_only_its_new_column(offscreen):
             new[9, :] = True
         r, c = np.nonzero(new)
         order = int(info.order[block.index])
-        i = run_index(order, rows, cols, r, c)
         if info.l0[block.index] >= 0:
+            i = run_index(order, rows, cols, r, c, int(info.count[block.index]), int(info.place[block.index]))
             allowed_resident.update((info.l0[block.index] + i).tolist())
         else:
+            i = run_index(order, rows, cols, r, c)
             pages = table[info.pages[block.index] + i // PAGE]
             allowed_pool.update((pages[pages >= 0] * PAGE + i[pages >= 0] % PAGE).tolist())
         for level, offset in enumerate((info.l1[block.index], info.l2[block.index]), start=1):
             if offset >= 0:
                 size = 16 ** level
                 tiles = np.unique(np.stack([r // size, c // size], axis=1), axis=0)
-                allowed_resident.update((offset + run_index(order, -(-rows // size), -(-cols // size),
-                                                            tiles[:, 0], tiles[:, 1])).tolist())
+                allowed_resident.update(tile_index(frame, block.index, level, tiles[:, 0], tiles[:, 1]).tolist())
     changed_resident = set(np.flatnonzero(~np.equal(before_resident, after_resident[:len(before_resident)])
                                           & ~(np.isnan(before_resident)
                                               & np.isnan(after_resident[:len(before_resident)]))).tolist())

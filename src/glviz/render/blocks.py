@@ -50,8 +50,8 @@ LOD_PLAIN, LOD_MEMBER, LOD_SLAB = 0, 1, 2  # how a block's instance takes part i
 PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW = 0, 1, 2
 OPAQUE_FROM = 0.995  # blocks at least this opaque are drawn in the opaque pass
 STATE_TEXELS = 3  # per block: (highlight, opacity, scale, order), (offset.xyz, cursor), (first, end, 0, 0)
-INFO_TEXELS = 3  # per id: (rows, cols, kind, state block), (cells, lod, slab size, order), (tiles, big tiles,
-# page table, cells filled): blocks.vert
+INFO_TEXELS = 4  # per id: (rows, cols, kind, state block), (cells, lod, slab size, order), (tiles, big tiles,
+# page table, lines filled), (blocks interleaved, place): blocks.vert
 UNIT_RESIDENT, UNIT_PAGES, UNIT_POOL = 4, 6, 7  # texture units of the values (5 is the ghosts' groups)
 GLOW_PX = 14.0  # how far a focused block's glow reaches, in pixels
 
@@ -98,18 +98,21 @@ def head_stacks(layout: Layout) -> Stacks:
             model = block.name.split("/", 1)[0] if "/" in block.name else ""
             key = (model, block.layer, role, int(block.kind), block.rows, block.cols)
             groups.setdefault(key, []).append(block.index)
-    stacks = [np.array(members) for members in groups.values() if len(members) >= MIN_STACK]
+    stacks = [members for members in groups.values() if len(members) >= MIN_STACK]
     is_member = np.zeros(n, dtype=bool)
     if not stacks:
         empty = np.zeros((0, 3), dtype=np.float32)
         return Stacks(empty, empty, np.zeros(0, np.int64), np.zeros(0, np.float32), is_member)
-    for members in stacks:
-        is_member[members] = True
-    extent = np.maximum(layout.maxs[:, 0] - layout.mins[:, 0], layout.maxs[:, 1] - layout.mins[:, 1])
-    return Stacks(np.array([layout.mins[m].min(axis=0) for m in stacks], dtype=np.float32),
-                  np.array([layout.maxs[m].max(axis=0) for m in stacks], dtype=np.float32),
-                  np.array([m[0] for m in stacks], dtype=np.int64),
-                  np.array([np.median(extent[m]) for m in stacks], dtype=np.float32), is_member)
+    members = np.concatenate(stacks)  # every member, stack after stack (vectorised: a layout per token)
+    starts = np.cumsum([0] + [len(m) for m in stacks[:-1]])
+    is_member[members] = True
+    first = members[starts]
+    # Members of a stack have one shape, so the first one's size is the stack's typical member size.
+    size = layout.maxs[first] - layout.mins[first]
+    extent = np.maximum(size[:, 0], size[:, 1])
+    return Stacks(np.minimum.reduceat(layout.mins[members], starts).astype(np.float32),
+                  np.maximum.reduceat(layout.maxs[members], starts).astype(np.float32),
+                  first.astype(np.int64), extent.astype(np.float32), is_member)
 
 
 def state_texels(highlight, opacity, offset, scale, reveal, order) -> np.ndarray:
@@ -236,7 +239,8 @@ class BlockRenderer:
         i[n:, 1, 1], i[n:, 1, 2] = LOD_SLAB, np.ceil(stacks.member_extent)
         i[:, 1, 0], i[:, 1, 3] = values.l0[every], values.order[every]
         i[:, 2, 0], i[:, 2, 1], i[:, 2, 2] = values.l1[every], values.l2[every], values.pages[every]
-        i[:, 2, 3] = np.where(values.present[every], values.filled[every], 0)
+        i[:, 2, 3] = np.where(values.present[every], values.lines[every], 0)
+        i[:, 3, 0], i[:, 3, 1] = values.count[every], values.place[every]
         self.box.write(pad_rows(f.reshape(-1, 4), 2 * (n + n_slabs), 4).tobytes())
         self.info.write(pad_rows(i.reshape(-1, 4), INFO_TEXELS * (n + n_slabs), 4).tobytes())
         self._levels_version = self.levels.version

@@ -26,7 +26,7 @@ class PagedBlocks:
     pages: np.ndarray  # (N,) int64 first page-table entry (store-local), -1 when not pooled
     store: np.ndarray  # (N,) int64 which store
     order: np.ndarray  # (N,) int64 storage order
-    filled: np.ndarray  # (N,) int64 cells of the run that hold values
+    filled: np.ndarray  # (N,) int64 cells of its own run that hold values
 
 
 def _frustum_planes(view_projection: np.ndarray) -> np.ndarray:

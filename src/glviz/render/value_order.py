@@ -7,6 +7,10 @@ that grows by a token only appends at the end of the run (nothing stored moves):
          held as the transpose of a row-major array (wte drawn C x V), so reading them is sequential.
 - SHELL: (r, c) of a square T x T block at k * k + (r if c > r else k + c), k = max(r, c): token k's
          row and column (attention scores and probabilities gain both) are the shell k*k .. (k+1)^2 - 1.
+Runs of `count` blocks of the same shape that grow together (the heads of a layer, the C x T activations)
+are interleaved: block `place` of the group has line l (a row in ROWS, a column in COLS) at
+(l * count + place) * line length, and shell k at k * k * count + place * (2k + 1), so the cells a new token
+adds to all of them are one contiguous range. A block alone has count 1, place 0.
 The coarse levels are grids of TILE x TILE (and TILE^2 x TILE^2) tiles, each the value of largest magnitude
 of its tile (sign kept, non-finite cells ignored, NaN where a tile has no finite cell), stored in the same
 order over the tile grid. shaders/values.glsl mirrors `storage_index`.
@@ -29,19 +33,26 @@ def tiles(n: int, level: int) -> int:
     return -(-n // size)
 
 
-def storage_index(order: int, rows: int, cols: int, r: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Where cells (r, c) of a rows x cols block sit in its run (int64)."""
+def storage_index(order: int, rows: int, cols: int, r, c, count: int = 1, place=0) -> np.ndarray:
+    """Where cells (r, c) of a rows x cols block sit in its run (int64), the block being number `place` of
+    `count` interleaved ones (place may be an array, broadcast with r and c)."""
     r, c = np.asarray(r, dtype=np.int64), np.asarray(c, dtype=np.int64)
+    place = np.asarray(place, dtype=np.int64)
     if order == ROWS:
-        return r * cols + c
+        return (r * count + place) * cols + c
     if order == COLS:
-        return c * rows + r
+        return (c * count + place) * rows + r
     k = np.maximum(r, c)
-    return k * k + np.where(c > r, r, k + c)
+    return k * k * count + place * (2 * k + 1) + np.where(c > r, r, k + c)
+
+
+def lines(order: int, rows: int, cols: int) -> int:
+    """The lines of a block in its order: rows (ROWS), columns (COLS), shells (SHELL)."""
+    return cols if order == COLS else rows
 
 
 def cell_of(order: int, rows: int, cols: int, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The (r, c) of run positions `index`: the inverse of storage_index."""
+    """The (r, c) of run positions `index` of a block alone: the inverse of storage_index."""
     index = np.asarray(index, dtype=np.int64)
     if order == ROWS:
         return index // cols, index % cols
@@ -107,14 +118,38 @@ def tile_extremes(values: np.ndarray, tile: int = TILE) -> np.ndarray:
     hi, lo = _row_extremes(v, tile, np.maximum, np.minimum)
     if not (np.isfinite(hi).all() and np.isfinite(lo).all()):  # maximum propagates NaN: all finite or not
         hi, lo = _row_extremes(np.where(np.isfinite(v), v, NO_VALUE), tile, np.fmax, np.fmin)
-    R, cols = hi.shape
+    return _column_extremes(hi, lo, tile)
+
+
+def stacked_tile_extremes(values: np.ndarray, r0: int, c0: int, tile: int = TILE) -> np.ndarray:
+    """(k, th, tw): tile_extremes of k same-shaped rectangles (k, h, w) whose top-left cell is (r0, c0) of
+    their blocks, on the blocks' tile grid (tile row r0 // tile first): one vectorised pass for a group."""
+    v = np.asarray(values, dtype=np.float32)
+    if not np.isfinite(v).all():
+        v = np.where(np.isfinite(v), v, NO_VALUE)
+    k, h, w = v.shape
+    pr, pc = r0 % tile, c0 % tile
+    th = -(-(pr + h) // tile)
+    rows = np.full((k, th * tile, w), NO_VALUE, np.float32)  # rows aligned to whole tiles
+    rows[:, pr:pr + h] = v
+    lines = rows.reshape(k, th, tile, w)
+    hi, lo = np.fmax.reduce(lines, axis=2), np.fmin.reduce(lines, axis=2)  # (k, th, w)
+    if pc:
+        pad = np.full((k, th, pc), NO_VALUE, np.float32)
+        hi, lo = np.concatenate([pad, hi], axis=2), np.concatenate([pad, lo], axis=2)
+    return _column_extremes(hi, lo, tile)
+
+
+def _column_extremes(hi: np.ndarray, lo: np.ndarray, tile: int) -> np.ndarray:
+    """From per-row-tile highs and lows (..., cols), per tile the value of largest magnitude."""
+    cols = hi.shape[-1]
     C = -(-cols // tile)
     pad = C * tile - cols
     if pad:
-        hi = np.concatenate([hi, np.full((R, pad), NO_VALUE)], axis=1)
-        lo = np.concatenate([lo, np.full((R, pad), NO_VALUE)], axis=1)
-    hi = np.fmax.reduce(hi.reshape(R, C, tile), axis=2)
-    lo = np.fmin.reduce(lo.reshape(R, C, tile), axis=2)
+        fill = np.full((*hi.shape[:-1], pad), NO_VALUE, np.float32)
+        hi, lo = np.concatenate([hi, fill], axis=-1), np.concatenate([lo, fill], axis=-1)
+    hi = np.fmax.reduce(hi.reshape(*hi.shape[:-1], C, tile), axis=-1)
+    lo = np.fmin.reduce(lo.reshape(*lo.shape[:-1], C, tile), axis=-1)
     return np.where(hi >= -lo, hi, lo)
 
 

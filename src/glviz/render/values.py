@@ -11,12 +11,12 @@ shaders/values.glsl reads the finest level present whose cells are not much smal
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from glviz.layout.blocks import Kind, Layout
 from glviz.render.streaming import LEVEL0_PX, PagedBlocks, wanted_pages
+from glviz.render.value_growth import grow, grow_slots
+from glviz.render.value_info import BlockValues, SlotTable
 from glviz.render.value_pool import PagePool, RunTexture
 from glviz.render.value_sources import ArraySource, TraceSource, WeightSource
 from glviz.render.value_store import PAGE, ValueStore, value_scale
@@ -27,33 +27,6 @@ WEIGHTS, ACTIVATIONS = 0, 1
 OWNER_SHIFT = 40  # a pool page's owner: store << OWNER_SHIFT | page-table index in the store
 
 __all__ = ["BlockValues", "ValueLevels", "VALUE_BUDGET_BYTES", "UPLOAD_TEXELS", "LEVEL0_PX", "value_scale"]
-
-
-@dataclass
-class BlockValues:
-    """Per block of the layout (N,), what the shaders need: offsets into the resident texture (l0: every
-    cell; l1, l2: coarse levels; -1 none), into the page table (-1), storage order, cells filled,
-    1 / colour scale and mean / scale."""
-
-    l0: np.ndarray
-    l1: np.ndarray
-    l2: np.ndarray
-    pages: np.ndarray
-    order: np.ndarray
-    filled: np.ndarray
-    inv_scale: np.ndarray
-    mean: np.ndarray
-
-    @classmethod
-    def empty(cls, n: int) -> BlockValues:
-        none = np.full(n, -1, np.int64)
-        return cls(none, none.copy(), none.copy(), none.copy(), np.zeros(n, np.int64), np.zeros(n, np.int64),
-                   np.zeros(n, np.float32), np.zeros(n, np.float32))
-
-    @property
-    def present(self) -> np.ndarray:
-        """(N,) bool: blocks with values at some level."""
-        return ((self.l0 >= 0) | (self.l1 >= 0)) & (self.filled > 0)
 
 
 class ValueLevels:
@@ -77,14 +50,22 @@ class ValueLevels:
         self._evaluation = 0
         self._last_view = None
         self._wanted: tuple[np.ndarray, np.ndarray] | None = None
+        self._tables: list[SlotTable | None] = [None, None]  # per store, its slots as arrays
+        self._names = None  # the layout's block names (hashed): a layout rebuilt for more tokens has the same
 
     # --- what is shown -------------------------------------------------------------------------------------
     def set_layout(self, layout: Layout) -> None:
         """Show a layout: blocks keep the values their name has in the stores (a layout rebuilt for more
         tokens keeps every weight and every position uploaded so far)."""
-        self.layout = layout
+        names = hash(tuple(b.name for b in layout.blocks))
+        room = min((store.room for store in self.stores if store is not None), default=1 << 30)
+        same = names == self._names and layout.n_tokens <= room
+        self.layout, self._names = layout, names
         self._last_view = None
-        self._bind()
+        if same:  # the same blocks, with room for its tokens: only where they are changes
+            self._sync()
+        else:
+            self._bind()
 
     def set_weights(self, weights) -> None:
         """The model's weights (uploaded once: the same object again changes nothing)."""
@@ -108,10 +89,7 @@ class ValueLevels:
             return
         changed = trace.changed_since(self._trace_version)
         self._trace_version = int(trace.version)
-        self._bind()  # slots for blocks whose values appeared
-        for name, (start, stop) in changed.items():
-            for slot_name in store.by_source.get(name, ()):
-                store.grow(slot_name, start, stop)
+        grow(store, changed)
         self._sync()
 
     def set_arrays(self, arrays: dict[int, np.ndarray]) -> None:
@@ -150,17 +128,15 @@ class ValueLevels:
         self._bind()
 
     def _bind(self) -> None:
-        """Slots for the layout's blocks in their stores, then the per-block info and the textures."""
+        """Slots for the layout's blocks in their stores (reading what they have), then the textures."""
         if self.layout is None:
             return
         for which, store in enumerate(self.stores):
             if store is None:
                 continue
-            if which == WEIGHTS:
-                store.add([b for b in self.layout.blocks if b.kind == Kind.WEIGHT])
-            else:
-                store.add([b for b in self.layout.blocks if b.kind != Kind.WEIGHT
-                           or isinstance(store.source, ArraySource)])
+            mine = [b for b in self.layout.blocks if (b.kind == Kind.WEIGHT) == (which == WEIGHTS)
+                    or isinstance(store.source, ArraySource)]
+            grow_slots(store, [(slot, 0, slot.n) for slot in store.add(mine)])
         self._sync()
 
     def _sync(self) -> None:
@@ -197,24 +173,13 @@ class ValueLevels:
         self._store_of = np.full(n, -1, np.int64)
         self._local_pages = np.full(n, -1, np.int64)
         for which, store in enumerate(stores):
-            base, table_base = bases[which], table_bases[which]
-            for name, slot in store.slots.items():
-                index = self.layout.by_name.get(name)
-                if index is None or not slot.inv_scale:
-                    continue
-                self._slots[index] = slot
-                self._store_of[index] = which
-                info.order[index], info.filled[index] = slot.order, slot.filled
-                info.inv_scale[index], info.mean[index] = slot.inv_scale, slot.mean
-                if slot.l0 >= 0:
-                    info.l0[index] = base + slot.l0
-                for level, offset in enumerate(slot.levels):
-                    (info.l1, info.l2)[level][index] = base + offset
-                if slot.pages >= 0:
-                    info.pages[index] = table_base + slot.pages
-                    self._local_pages[index] = slot.pages
+            where = (self._names, self.layout, store, bases[which], table_bases[which])
+            table = self._tables[which]
+            if table is None or table.key != SlotTable.key_of(*where):
+                table = self._tables[which] = SlotTable(*where)
+            table.fill(info, self._slots, self._store_of, self._local_pages, which)
         self.info = info
-        self._paged = PagedBlocks(self._local_pages, self._store_of, info.order, info.filled)
+        self._paged = PagedBlocks(self._local_pages, self._store_of, info.order, info.cells)
         self.version += 1
         self._last_view = None
 

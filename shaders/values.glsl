@@ -1,10 +1,10 @@
 // Cell values at levels of detail (render/values.py), shared by blocks.frag and ghosts.frag.
 // A block's cells are one run in a storage order (render/value_order.py); a small block has every cell in
-// the resident texture, a big one its 16 x 16 tiles (and 256 x 256 tiles) there, and its cells in pages of
-// the pool, present where the camera wanted them (render/streaming.py).
-uniform sampler2D u_resident;   // R32F, 4096 wide: small blocks' cells, big blocks' tiles
-uniform isampler2D u_pages;     // R32I, 4096 wide: per page (4096 cells) of a big block, its pool page or -1
-uniform sampler2DArray u_pool;  // R32F, 4096 x 1024 x layers: pool page p is row p % 1024 of layer p / 1024
+// the resident runs, a big one its 16 x 16 tiles (and 256 x 256 tiles) there, and its cells in pages of the
+// pool, present where the camera wanted them (render/streaming.py). Both are in one texture array, so a
+// value costs two fetches at most (software GL runs every path of a branch): its page and its value.
+uniform sampler2DArray u_values;  // R32F, 4096 x 1024 x layers: texel t at (t % 4096, t / 4096 % 1024, t / 2^22)
+uniform isampler2D u_pages;       // R32I, 4096 wide: per page (4096 cells) of a big block, its row or -1
 
 const float LEVEL0_PX = 0.5;  // full cells from this many pixels a cell on (streaming.LEVEL0_PX)
 const int TILE = 16;          // value_order.TILE
@@ -25,8 +25,8 @@ int line_of(ivec2 cell, int order) {
     return order == 1 ? cell.x : (order == 2 ? max(cell.x, cell.y) : cell.y);
 }
 
-float resident_value(int i) {
-    return texelFetch(u_resident, ivec2(i & 4095, i >> 12), 0).r;
+float value_at(int t) {
+    return texelFetch(u_values, ivec3(t & 4095, (t >> 12) & 1023, t >> 22), 0).r;
 }
 
 // The value shown for `cell` (col, row) of a rows x cols block whose cells are `cell_px` pixels wide: its own
@@ -37,21 +37,18 @@ float resident_value(int i) {
 // run: storage order, lines holding values, blocks interleaved with it, its place among them.
 float cell_value(ivec4 levels, ivec4 run, int rows, int cols, ivec2 cell, float cell_px) {
     float none = uintBitsToFloat(0x7fc00000u);
-    if (line_of(cell, run.x) >= run.y) return none;
     bool fine = cell_px >= LEVEL0_PX;
-    if (levels.x >= 0 && (fine || levels.y < 0)) {
-        return resident_value(levels.x + run_index(cell, rows, cols, run.x, run.z, run.w));
-    }
-    if (fine && levels.w >= 0) {
-        int i = run_index(cell, rows, cols, run.x, 1, 0);  // pooled cells: the block's own run
-        int entry = levels.w + (i >> 12);
-        int page = texelFetch(u_pages, ivec2(entry & 4095, entry >> 12), 0).r;
-        if (page >= 0) return texelFetch(u_pool, ivec3(i & 4095, page & 1023, page >> 10), 0).r;
-    }
-    if (levels.y < 0) return none;
+    // The resident texel: every cell of a small block, else its tile's (or big tile's).
     bool big = levels.z >= 0 && cell_px * float(TILE) < LEVEL0_PX;
-    int size = big ? TILE * TILE : TILE;
-    ivec2 tile = cell / size;
-    int tile_rows = (rows + size - 1) / size, tile_cols = (cols + size - 1) / size;
-    return resident_value((big ? levels.z : levels.y) + run_index(tile, tile_rows, tile_cols, run.x, run.z, run.w));
+    int size = (levels.x >= 0 && (fine || levels.y < 0)) ? 1 : (big ? TILE * TILE : TILE);
+    int offset = size == 1 ? levels.x : (big ? levels.z : levels.y);
+    ivec2 at = cell / size;
+    int t = offset + run_index(at, (rows + size - 1) / size, (cols + size - 1) / size, run.x, run.z, run.w);
+    // A pooled cell where its page is there (the block's own run, not interleaved) instead.
+    int i = run_index(cell, rows, cols, run.x, 1, 0);
+    int entry = max(levels.w, 0) + (i >> 12);
+    int page = (fine && levels.w >= 0) ? texelFetch(u_pages, ivec2(entry & 4095, entry >> 12), 0).r : -1;
+    if (page >= 0) t = page * 4096 + (i & 4095);
+    else if (offset < 0) return none;
+    return line_of(cell, run.x) < run.y ? value_at(t) : none;
 }

@@ -58,7 +58,7 @@ def gpu_cells(frame, index: int) -> np.ndarray:
     filled = line_of(order, r, c) < info.lines[index]
     if info.l0[index] >= 0:
         i = run_index(order, rows, cols, r, c, int(info.count[index]), int(info.place[index]))
-        resident = np.frombuffer(levels.resident.texture.read(), np.float32)
+        resident = np.frombuffer(levels.pool.texture.read(), np.float32)
         out[filled] = resident[info.l0[index] + i[filled]]
         return out
     i = run_index(order, rows, cols, r, c)  # pooled cells: the block's own run
@@ -87,7 +87,7 @@ def gpu_tiles(frame, index: int, level: int) -> np.ndarray:
     size = 16 ** level
     rows, cols = (-(-int(v) // size) for v in frame.layout.shapes[index])
     r, c = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
-    resident = np.frombuffer(frame.blocks.levels.resident.texture.read(), np.float32)
+    resident = np.frombuffer(frame.blocks.levels.pool.texture.read(), np.float32)
     return resident[tile_index(frame, index, level, r, c)]
 
 
@@ -240,8 +240,8 @@ def test_a_new_token_uploads_only_its_new_column(offscreen):
     # last page is half full, and position 9's column goes there)
     assert frame.blocks.levels.pool.used > 0
     weights_store, packed = frame.blocks.levels.stores[0], frame.blocks.levels.stores[0].packed
-    before_resident = np.frombuffer(frame.blocks.levels.resident.texture.read(), np.float32).copy()
-    before_pool = np.frombuffer(frame.blocks.levels.pool.texture.read(), np.float32).copy()
+    before = np.frombuffer(frame.blocks.levels.pool.texture.read(), np.float32).copy()
+    pool_from = frame.blocks.levels.pool.first_row * PAGE  # resident runs before it, pool pages after
 
     trace.append(tokens[9:10])
     frame.set_layout(build_layout(config, n_tokens=10))  # the app rebuilds the layout for T + 1
@@ -249,8 +249,8 @@ def test_a_new_token_uploads_only_its_new_column(offscreen):
     layout = frame.layout
     assert frame.blocks.levels.stores[0] is weights_store and weights_store.packed == packed  # weights stay
 
-    after_resident = np.frombuffer(frame.blocks.levels.resident.texture.read(), np.float32)
-    after_pool = np.frombuffer(frame.blocks.levels.pool.texture.read(), np.float32)
+    after = np.frombuffer(frame.blocks.levels.pool.texture.read(), np.float32)
+    assert len(after) == len(before) and frame.blocks.levels.pool.first_row * PAGE == pool_from
     # Every texel that may change: the cells of position 9 (a new column; attention: a new row and
     # column) and the tiles holding them.
     allowed_resident, allowed_pool = set(), set()
@@ -278,11 +278,11 @@ def test_a_new_token_uploads_only_its_new_column(offscreen):
             if offset >= 0:
                 size = 16 ** level
                 tiles = np.unique(np.stack([r // size, c // size], axis=1), axis=0)
-                allowed_resident.update(tile_index(frame, block.index, level, tiles[:, 0], tiles[:, 1]).tolist())
-    changed_resident = set(np.flatnonzero(~np.equal(before_resident, after_resident[:len(before_resident)])
-                                          & ~(np.isnan(before_resident)
-                                              & np.isnan(after_resident[:len(before_resident)]))).tolist())
-    changed_pool = set(np.flatnonzero(before_pool != after_pool[:len(before_pool)]).tolist())
+                at = tile_index(frame, block.index, level, tiles[:, 0], tiles[:, 1])
+                allowed_resident.update(at.tolist())
+    changed = np.flatnonzero((before != after) & ~(np.isnan(before) & np.isnan(after)))
+    changed_resident = set(changed[changed < pool_from].tolist())
+    changed_pool = set(changed[changed >= pool_from].tolist())
     assert changed_resident and changed_resident <= allowed_resident
     assert changed_pool and changed_pool <= allowed_pool
     # And what the GPU holds is the grown trace's values.

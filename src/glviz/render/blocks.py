@@ -52,7 +52,7 @@ OPAQUE_FROM = 0.995  # blocks at least this opaque are drawn in the opaque pass
 STATE_TEXELS = 3  # per block: (highlight, opacity, scale, order), (offset.xyz, cursor), (first, end, 0, 0)
 INFO_TEXELS = 4  # per id: (rows, cols, kind, state block), (cells, lod, slab size, order), (tiles, big tiles,
 # page table, lines filled), (blocks interleaved, place): blocks.vert
-UNIT_RESIDENT, UNIT_PAGES, UNIT_POOL = 4, 6, 7  # texture units of the values (5 is the ghosts' groups)
+UNIT_VALUES, UNIT_PAGES = 4, 6  # texture units of the values and page tables (5 is the ghosts' groups)
 GLOW_PX = 14.0  # how far a focused block's glow reaches, in pixels
 
 # Colours of blocks.frag, set as its uniforms by BlockRenderer; tests and the UI's legend read them here.
@@ -133,7 +133,7 @@ class BlockRenderer:
         self.program = ctx.program(vertex_shader=read_shader("blocks.vert"),
                                    fragment_shader=read_shader("blocks.frag"))
         for name, unit in (("u_order", 0), ("u_box", 1), ("u_info", 2), ("u_state", 3),
-                           ("u_resident", UNIT_RESIDENT), ("u_pages", UNIT_PAGES), ("u_pool", UNIT_POOL)):
+                           ("u_values", UNIT_VALUES), ("u_pages", UNIT_PAGES)):
             if name in self.program:  # a sampler the compiler found unused is absent
                 self.program[name] = unit
         self.program["Camera"].binding = 0
@@ -343,7 +343,7 @@ class BlockRenderer:
             return 0
         for unit, tex in enumerate((self.order_tex, self.box, self.info, self.state)):
             tex.use(unit)
-        self.levels.bind(UNIT_RESIDENT, UNIT_PAGES, UNIT_POOL)
+        self.levels.bind(UNIT_VALUES, UNIT_PAGES)
         self.hover_ubo.bind_to_uniform_block(1)
         self.program["u_background"] = tuple(background[:3])
         self.program["u_stack_px"] = STACK_LOD_PX

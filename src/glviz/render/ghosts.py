@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from glviz.render.blocks import KIND_COLORS, UNIT_PAGES, UNIT_POOL, UNIT_RESIDENT, VALUE_COLORS
+from glviz.render.blocks import KIND_COLORS, UNIT_PAGES, UNIT_VALUES, VALUE_COLORS
 from glviz.render.chunks import pad_rows, texture_rows
 from glviz.resources import read_shader
 
@@ -39,8 +39,8 @@ class GhostRenderer:
         self.blocks = blocks
         self.program = ctx.program(vertex_shader=read_shader("ghosts.vert"),
                                    fragment_shader=read_shader("ghosts.frag"))
-        for name, unit in (("u_groups", 5), ("u_box", 1), ("u_info", 2), ("u_resident", UNIT_RESIDENT),
-                           ("u_pages", UNIT_PAGES), ("u_pool", UNIT_POOL)):
+        for name, unit in (("u_groups", 5), ("u_box", 1), ("u_info", 2), ("u_values", UNIT_VALUES),
+                           ("u_pages", UNIT_PAGES)):
             if name in self.program:  # a sampler the compiler found unused is absent
                 self.program[name] = unit
         self.program["Camera"].binding = 0
@@ -79,7 +79,7 @@ class GhostRenderer:
         self.groups.use(5)
         blocks.box.use(1)
         blocks.info.use(2)
-        blocks.levels.bind(UNIT_RESIDENT, UNIT_PAGES, UNIT_POOL)
+        blocks.levels.bind(UNIT_VALUES, UNIT_PAGES)
         self.program["u_group_count"] = self.n_groups
         ctx.enable(ctx.BLEND)
         ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA

@@ -17,7 +17,7 @@ from glviz.layout.blocks import Kind, Layout
 from glviz.render.streaming import LEVEL0_PX, PagedBlocks, wanted_pages
 from glviz.render.value_growth import grow, grow_slots
 from glviz.render.value_info import BlockValues, SlotTable
-from glviz.render.value_pool import PagePool, RunTexture
+from glviz.render.value_pool import LAYER_PAGES, PagePool, RunTexture
 from glviz.render.value_sources import ArraySource, TraceSource, WeightSource
 from glviz.render.value_store import PAGE, ValueStore, value_scale
 
@@ -38,9 +38,8 @@ class ValueLevels:
         self.budget_bytes = int(budget_bytes)
         self.upload_texels = int(upload_texels)
         self.stores: list[ValueStore | None] = [None, None]
-        self.resident = RunTexture(ctx, "f4")
-        self.table = RunTexture(ctx, "i4")
-        self.pool = PagePool(ctx, 0)
+        self.table = RunTexture(ctx, "i4")  # the page tables
+        self.pool = PagePool(ctx, 0)  # the values texture: resident runs, then the pool's pages
         self.layout: Layout | None = None
         self.info = BlockValues.empty(0)
         self.version = 0  # rises whenever `info` changes (the block renderer rewrites its textures)
@@ -110,9 +109,9 @@ class ValueLevels:
             self.upload_texels = int(upload_texels)
 
     def fixed_bytes(self) -> int:
-        """Bytes of the resident texture and the page table (what is not pool)."""
-        return sum(t.texture.width * t.texture.height * 4 for t in (self.resident, self.table)
-                   if t.texture is not None)
+        """Bytes of the resident layers and the page table (what is not pool)."""
+        table = self.table.texture.width * self.table.texture.height * 4 if self.table.texture else 0
+        return self.pool.resident_layers * LAYER_PAGES * PAGE * 4 + table
 
     @property
     def texels(self) -> int:
@@ -151,7 +150,11 @@ class ValueLevels:
                 if page >= 0:
                     self.pool.write_at(int(page), offset, values)
             store.pool_writes.clear()
-        bases = self.resident.sync([s.data for s in stores], [s.dirty for s in stores])
+        bases, dropped = self.pool.set_resident([s.data for s in stores], [s.dirty for s in stores])
+        if dropped:  # the resident runs took more layers: the pool starts again
+            for store in stores:
+                store.table[:] = -1
+                store.table_dirty = [(0, len(store.table))]
         table_bases = self.table.sync([s.table for s in stores], [s.table_dirty for s in stores])
         for store in stores:
             store.dirty, store.table_dirty = [], []
@@ -202,7 +205,8 @@ class ValueLevels:
             block, page, _ = wanted_pages(candidates, self._paged, self.layout.mins, self.layout.maxs,
                                           self.layout.shapes, view_projection, pixel_scale)
             present = self._table_lookup(self._store_of[block], self._local_pages[block] + page)
-            self.pool.stamp[present[present >= 0]] = self._evaluation  # wanted again: given back last
+            rows = present[present >= 0] - self.pool.first_row
+            self.pool.stamp[rows] = self._evaluation  # wanted again: given back last
             self._wanted = (block[present < 0], page[present < 0])
         block, page = self._wanted
         if not len(block):
@@ -244,7 +248,7 @@ class ValueLevels:
             b = int(block[run[0]])
             slot, store = self._slots[b], self.stores[self._store_of[b]]
             self.pool.write_pages(pages[run], store.page_values(slot, int(page[run[0]]), len(run)))
-            store.table[local[run]] = pages[run]
+            store.table[local[run]] = pages[run] + self.pool.first_row
             store.table_dirty.append((int(local[run[0]]), int(local[run[-1]]) + 1))
         stores = [s if s is not None else ValueStore(None) for s in self.stores]
         self.table.sync([s.table for s in stores], [s.table_dirty for s in stores])
@@ -257,20 +261,16 @@ class ValueLevels:
         while self.stream(blocks, view_projection, pixel_scale, budget_texels=1 << 24):
             pass
 
-    def bind(self, resident_unit: int, table_unit: int, pool_unit: int) -> None:
+    def bind(self, values_unit: int, table_unit: int) -> None:
         """Bind the textures the shaders read (values.glsl)."""
-        if self.resident.texture is None:
-            self._sync_empty()
-        self.resident.texture.use(resident_unit)
+        if self.pool.texture is None:
+            self.pool.set_resident([np.zeros(0, np.float32)], [[]])
+        if self.table.texture is None:
+            self.table.sync([np.zeros(0, np.int32)], [[]])
+        self.pool.texture.use(values_unit)
         self.table.texture.use(table_unit)
-        self.pool.texture.use(pool_unit)
-
-    def _sync_empty(self) -> None:
-        self.resident.sync([np.zeros(0, np.float32)], [[]])
-        self.table.sync([np.zeros(0, np.int32)], [[]])
 
     def release(self) -> None:
-        self.resident.release()
         self.table.release()
         self.pool.release()
         self.stores = [None, None]

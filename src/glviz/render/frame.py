@@ -58,6 +58,11 @@ class FrameRenderer:
         only; values computed since: those). Call set_layout first when the layout was rebuilt."""
         self.blocks.levels.trace_grew(trace)
 
+    def missing_values(self) -> list[str]:
+        """Trace names whose blocks show no values yet (not computed, or dropped by the trace before they
+        were read: GPT-2's attention at T=1024). Compute them in the worker, then call trace_grew."""
+        return self.blocks.levels.missing()
+
     def upload_trace(self, trace) -> int:
         """Show a trace and its weights, every value computed now; returns the value texels on the GPU."""
         return self.blocks.upload_trace(trace)

@@ -303,12 +303,15 @@ class ValueStore:
         return out
 
     # --- pages --------------------------------------------------------------------------------------------
-    def page_values(self, slot: Slot, first: int, count: int) -> np.ndarray:
-        """(count, PAGE) float32: pages first.. of a pooled slot's own run (NaN past its filled cells)."""
-        out = np.full((count, PAGE), NO_VALUE, np.float32)
+    def page_values(self, slot: Slot, first: int, count: int) -> np.ndarray | None:
+        """(count, PAGE) float32: pages first.. of a pooled slot's own run (NaN past its filled cells); None
+        when the source does not have the values now (a trace value dropped since its tiles were made)."""
         values = self.source.values(slot.block) if self.source is not None else None
+        if values is None:
+            return None
+        out = np.full((count, PAGE), NO_VALUE, np.float32)
         a, b = first * PAGE, min((first + count) * PAGE, slot.cells)
-        if values is not None and b > a:
+        if b > a:
             rows, cols = slot.shape()
             out.reshape(-1)[: b - a] = read_range(slot.order, rows, cols, _cells_of(values), a, b)
         return out

@@ -81,7 +81,8 @@ class ValueLevels:
 
     def trace_grew(self, trace) -> None:
         """Upload only what changed in the trace since it was last seen (`changed_since`): the new positions
-        of each value, and values computed since. Another trace than the one shown is set whole."""
+        of each value, and values computed since; and values that had none and are there now (a dropped
+        value computed again changes no version). Another trace than the one shown is set whole."""
         store = self.stores[ACTIVATIONS]
         if store is None or getattr(store.source, "trace", None) is not trace:
             self.set_trace(trace)
@@ -89,7 +90,19 @@ class ValueLevels:
         changed = trace.changed_since(self._trace_version)
         self._trace_version = int(trace.version)
         grow(store, changed)
+        grow_slots(store, [(slot, 0, 1 << 30) for slot in store.slots.values()
+                           if not slot.inv_scale and slot.axis is not None])
         self._sync()
+
+    def missing(self) -> list[str]:
+        """Trace names whose blocks show no values (not computed yet, or dropped by the trace before they
+        were read): computing them (`trace[name]`, in the worker) and calling trace_grew shows them."""
+        store = self.stores[ACTIVATIONS]
+        if store is None or not isinstance(store.source, TraceSource):
+            return []
+        names = {name for slot in store.slots.values() if not slot.inv_scale
+                 for name in (slot.block.stack or (slot.block.source,))}
+        return sorted(names)
 
     def set_arrays(self, arrays: dict[int, np.ndarray]) -> None:
         """Show exactly these (rows, cols) values by block index (nothing else: no weights, no trace)."""
@@ -247,7 +260,11 @@ class ValueLevels:
         for run in np.split(np.arange(len(block)), breaks):
             b = int(block[run[0]])
             slot, store = self._slots[b], self.stores[self._store_of[b]]
-            self.pool.write_pages(pages[run], store.page_values(slot, int(page[run[0]]), len(run)))
+            data = store.page_values(slot, int(page[run[0]]), len(run))
+            if data is None:  # not there now: the pages stay free, the block shows its tiles
+                self.pool.owner[pages[run]] = -1
+                continue
+            self.pool.write_pages(pages[run], data)
             store.table[local[run]] = pages[run] + self.pool.first_row
             store.table_dirty.append((int(local[run[0]]), int(local[run[-1]]) + 1))
         stores = [s if s is not None else ValueStore(None) for s in self.stores]

@@ -1,7 +1,7 @@
 #version 330 core
 // Draws the cells of a block on its front and back faces: value discs, a cell grid with coarser lines every
-// 16, 256 and 4096 cells, block edges, kind colour, highlights. Everything is antialiased with fwidth, and
-// details smaller than a pixel fade into the block's average colour instead of aliasing. Cells the tour has
+// 16, 256 and 4096 cells, block edges, kind colour, highlights. Everything is antialiased with fwidth; cells
+// smaller than a pixel show their tile's value (values.glsl: levels of detail of values). Cells the tour has
 // not computed yet show the kind colour; the cell being computed is ringed. The translucent pass blends a
 // faded block over what is behind it; the glow pass draws only the soft halo around a focused block.
 
@@ -19,7 +19,6 @@ layout(std140) uniform Hover {
     ivec4 u_range_block[4];  // block of range i at [i / 4][i % 4]
 };
 
-uniform sampler2D u_values;  // R32F atlas, 4096 wide: cell (r, c) of a block at offset + r * cols + c
 uniform vec3 u_background;
 // Colours are set once from render/blocks.py, where the tests and the panel's legend read them too.
 uniform vec3 u_accent;          // hovered/highlighted block frame, dependency ranges
@@ -32,7 +31,8 @@ uniform int u_pass;             // 0 opaque, 1 translucent, 2 glow
 
 in vec3 v_local;
 flat in ivec4 v_shape;
-flat in int v_offset;
+flat in ivec4 v_levels;
+flat in ivec4 v_run;
 flat in vec4 v_size;
 flat in vec3 v_state;
 flat in vec4 v_reveal;  // first, end of the cells computed (in the block's order), cell being computed, order
@@ -44,6 +44,7 @@ out vec4 f_color;
 const float DISC_RADIUS = 0.40;  // in cells
 
 #include "colors.glsl"
+#include "values.glsl"
 
 // Coverage of grid lines every `spacing` cells, `width_px` wide.
 float grid(vec2 g, vec2 fw, float spacing, float width_px) {
@@ -51,8 +52,43 @@ float grid(vec2 g, vec2 fw, float spacing, float width_px) {
     return 1.0 - smoothstep(0.5 * width_px - 0.5, 0.5 * width_px + 0.5, min(d.x, d.y));
 }
 
-ivec2 texel(int i) {
-    return ivec2(i & 4095, i >> 12);
+// What the hover, the tour and the dependency ranges add to a cell's colour.
+vec3 decorate(vec3 color, vec2 g, vec2 fw, ivec2 cell, float cell_px, float order_index, int block, float tint,
+              bool hovered_block) {
+    color = mix(color, vec3(1.0), u_lighten * tint);
+    float outline = 0.0;
+    for (int i = 0; i < u_hover.w + u_counts.x; ++i) {
+        if (u_range_block[i >> 2][i & 3] != block) continue;
+        ivec4 rc = u_range_rc[i];
+        vec2 lo = vec2(rc.z, rc.x), hi = vec2(rc.w, rc.y);
+        if (all(greaterThanEqual(g, lo)) && all(lessThan(g, hi))) {
+            color = mix(color, u_accent, u_wash);
+            vec2 e = min(g - lo, hi - g) / fw;  // pixels to the range's border
+            outline = max(outline, 1.0 - smoothstep(1.0, 2.0, min(e.x, e.y)));
+        }
+    }
+    color = mix(color, u_accent, outline);
+    if (v_reveal.z >= 0.0 && abs(order_index - v_reveal.z) < 0.5) {
+        // The cell being computed: a dark ring (a spot of several pixels when cells are small).
+        vec2 e = min(fract(g), 1.0 - fract(g)) / fw;
+        float ring = 1.0 - smoothstep(1.5, 2.5, min(e.x, e.y));
+        color = mix(color, u_hover_ring, max(ring, 1.0 - smoothstep(2.0, 6.0, cell_px)));
+    }
+    if (hovered_block) {
+        if (cell == u_hover.zy) {
+            vec2 e = min(fract(g), 1.0 - fract(g)) / fw;
+            float ring = 1.0 - smoothstep(1.5, 2.5, min(e.x, e.y));
+            color = mix(mix(color, u_accent, 0.5), u_hover_ring, ring);
+        } else {
+            // Cells of a few pixels (the overview) get a dark halo around them, so that the hovered cell
+            // still stands out as a spot of several pixels.
+            vec2 outside = max(abs(g - (vec2(u_hover.zy) + 0.5)) - 0.5, 0.0) / fw;  // pixels off the cell
+            float halo_px = 2.0 * (1.0 - smoothstep(4.0, 10.0, cell_px));
+            color = mix(color, u_hover_ring, 1.0 - smoothstep(halo_px - 0.5, halo_px + 0.5,
+                                                              max(outside.x, outside.y)));
+        }
+    }
+    return color;
 }
 
 vec4 finish(vec3 color) {
@@ -87,10 +123,11 @@ void main() {
         return;
     }
 
+    bool has_values = (v_levels.x >= 0 || v_levels.y >= 0 || v_levels.w >= 0) && v_run.y > 0;
     if (u_pass == 1 && v_state.y < 0.5) {
         // A block faded out of play: its average colour is all that reads, and skipping the cells keeps the
         // blended pass (which the depth test cannot thin out) cheap on software GL.
-        vec3 faded = v_offset >= 0 ? mix(mix(kind_color, vec3(1.0), 0.3), diverging(v_state.z), 0.25) : cell_bg;
+        vec3 faded = has_values ? mix(mix(kind_color, vec3(1.0), 0.3), diverging(v_state.z), 0.25) : cell_bg;
         f_color = finish(faded);
         return;
     }
@@ -105,72 +142,44 @@ void main() {
     bool computed = order_index >= v_reveal.x && order_index < v_reveal.y;
 
     vec3 color = cell_bg;
-    // Values show from two pixels a cell on (the overview of nano): no finer, or pixels would skip cells.
-    float detail = smoothstep(1.2, 2.2, cell_px);  // 0 when cells are about a pixel or less
-
-    if (v_offset >= 0 && computed) {
-        float v = texelFetch(u_values, texel(v_offset + cell.y * cols + cell.x), 0).r;
-        // From afar, a block reads by its kind colour, nudged by its mean value.
-        vec3 average = mix(mix(kind_color, vec3(1.0), 0.3), diverging(v_state.z), 0.25);
+    if (has_values && computed) {
+        // Every level of detail shows values: the cells themselves, or from afar each tile's value of
+        // largest magnitude, so that a far matrix reads as a heat map of its structure.
+        float v = cell_value(v_levels, v_run, rows, cols, cell, cell_px);
         if (!isinf(v) && !isnan(v)) {
-            float d = length(fract(g) - 0.5);
-            float aa = 0.75 * max(fw.x, fw.y);
-            float disc = 1.0 - smoothstep(DISC_RADIUS - aa, DISC_RADIUS + aa, d);
             // Small cells are filled whole, so that a value still reads as a spot of colour; discs in
             // their cell's background appear as cells grow big enough to show the difference.
-            disc = mix(1.0, disc, smoothstep(3.0, 8.0, cell_px));
+            float disc = 1.0;
+            if (cell_px > 3.0) {  // (branches on what is mostly alike over a few pixels: software GL skips)
+                float d = length(fract(g) - 0.5);
+                float aa = 0.75 * max(fw.x, fw.y);
+                disc = mix(1.0, 1.0 - smoothstep(DISC_RADIUS - aa, DISC_RADIUS + aa, d),
+                           smoothstep(3.0, 8.0, cell_px));
+            }
             color = mix(cell_bg, diverging(v * v_size.w), disc);
         }
-        color = mix(average, color, detail);
     }
 
     // Grid: cell lines when cells are big enough, coarser lines every 16, 256, 4096 cells as they become
-    // the only ones far enough apart to read.
-    vec3 line_color = kind_color * 0.55;
-    float lines = grid(g, fw, 1.0, 0.8) * smoothstep(5.0, 12.0, cell_px) * 0.45;
-    lines = max(lines, grid(g, fw, 16.0, 1.0) * smoothstep(5.0, 14.0, cell_px * 16.0) * 0.55);
-    lines = max(lines, grid(g, fw, 256.0, 1.2) * smoothstep(5.0, 14.0, cell_px * 256.0) * 0.65);
+    // the only ones far enough apart to read (each computed only where it shows).
+    float lines = 0.0;
+    if (cell_px > 5.0) lines = grid(g, fw, 1.0, 0.8) * smoothstep(5.0, 12.0, cell_px) * 0.45;
+    if (cell_px * 16.0 > 5.0) {
+        lines = max(lines, grid(g, fw, 16.0, 1.0) * smoothstep(5.0, 14.0, cell_px * 16.0) * 0.55);
+    }
+    if (cell_px * 256.0 > 5.0) {
+        lines = max(lines, grid(g, fw, 256.0, 1.2) * smoothstep(5.0, 14.0, cell_px * 256.0) * 0.65);
+    }
     lines = max(lines, grid(g, fw, 4096.0, 1.4) * smoothstep(5.0, 14.0, cell_px * 4096.0) * 0.75);
-    color = mix(color, line_color, lines);
+    color = mix(color, kind_color * 0.55, lines);
 
     // Highlights: the hovered cell's block and the walkthrough's highlight get a neutral lightening and a
     // cyan frame; dependency ranges a light cyan wash with a cyan outline; the hovered cell a dark ring.
     float tint = v_state.x;
     bool hovered_block = block == u_hover.x;
     if (hovered_block) tint = max(tint, 1.0);
-    color = mix(color, vec3(1.0), u_lighten * tint);
-
-    float outline = 0.0;
-    for (int i = 0; i < u_hover.w + u_counts.x; ++i) {
-        if (u_range_block[i >> 2][i & 3] != block) continue;
-        ivec4 rc = u_range_rc[i];
-        vec2 lo = vec2(rc.z, rc.x), hi = vec2(rc.w, rc.y);
-        if (all(greaterThanEqual(g, lo)) && all(lessThan(g, hi))) {
-            color = mix(color, u_accent, u_wash);
-            vec2 e = min(g - lo, hi - g) / fw;  // pixels to the range's border
-            outline = max(outline, 1.0 - smoothstep(1.0, 2.0, min(e.x, e.y)));
-        }
-    }
-    color = mix(color, u_accent, outline);
-    if (v_reveal.z >= 0.0 && abs(order_index - v_reveal.z) < 0.5) {
-        // The cell being computed: a dark ring (a spot of several pixels when cells are small).
-        vec2 e = min(fract(g), 1.0 - fract(g)) / fw;
-        float ring = 1.0 - smoothstep(1.5, 2.5, min(e.x, e.y));
-        color = mix(color, u_hover_ring, max(ring, 1.0 - smoothstep(2.0, 6.0, cell_px)));
-    }
-    if (hovered_block) {
-        if (cell == u_hover.zy) {
-            vec2 e = min(fract(g), 1.0 - fract(g)) / fw;
-            float ring = 1.0 - smoothstep(1.5, 2.5, min(e.x, e.y));
-            color = mix(mix(color, u_accent, 0.5), u_hover_ring, ring);
-        } else {
-            // Cells of a few pixels (the overview) get a dark halo around them, so that the hovered cell
-            // still stands out as a spot of several pixels.
-            vec2 outside = max(abs(g - (vec2(u_hover.zy) + 0.5)) - 0.5, 0.0) / fw;  // pixels off the cell
-            float halo_px = 2.0 * (1.0 - smoothstep(4.0, 10.0, cell_px));
-            color = mix(color, u_hover_ring, 1.0 - smoothstep(halo_px - 0.5, halo_px + 0.5,
-                                                              max(outside.x, outside.y)));
-        }
+    if (tint > 0.0 || u_hover.w + u_counts.x > 0 || v_reveal.z >= 0.0) {  // rare: skipped otherwise
+        color = decorate(color, g, fw, cell, cell_px, order_index, block, tint, hovered_block);
     }
 
     // Block edge, in the kind colour so the kind stays visible even from afar; a highlighted block's

@@ -17,8 +17,10 @@ layout(std140) uniform Camera {
 
 uniform isampler2D u_order;   // per instance: the id it draws (a block, or N + s for the slab of stack s)
 uniform sampler2D u_box;      // per id 2 texels: (min.xyz, 1/value scale), (size.xyz, mean value / scale)
-uniform isampler2D u_info;    // per id 2 texels: (rows, cols, kind, block whose state it follows),
-                              // (value offset or -1, level of detail, member size of a slab, 0)
+uniform isampler2D u_info;    // per id 4 texels: (rows, cols, kind, block whose state it follows),
+                              // (offset of every cell or -1, level of detail, member size of a slab, order),
+                              // (offset of the tiles, of the big tiles, of the page table, lines filled),
+                              // (blocks interleaved with it, its place among them, 0, 0): values.glsl
 uniform sampler2D u_state;    // per block 3 texels: (highlight, opacity, scale, cell order),
                               // (offset.xyz, cell being computed or -1), (first, end of the cells computed)
 uniform int u_first;          // walls: instance number of this draw's first instance
@@ -33,7 +35,8 @@ in vec3 in_corner;  // walls: unit cube corner, 0..1
 
 out vec3 v_local;             // position inside the block, 0..1 per axis (beyond it: the glow's margin)
 flat out ivec4 v_shape;       // rows, cols, kind, block
-flat out int v_offset;        // first texel of the block's values, -1 without values
+flat out ivec4 v_levels;      // where the values are (values.glsl): every cell, tiles, big tiles, pages
+flat out ivec4 v_run;         // storage order, lines filled (0: no values), blocks interleaved, place
 flat out vec4 v_size;         // size.xyz as drawn, 1/value scale
 flat out vec3 v_state;        // highlight, opacity, mean value / scale
 flat out vec4 v_reveal;       // first, end of the cells computed, the cell being computed, cell order
@@ -61,8 +64,10 @@ void main() {
     int id = texelFetch(u_order, texel(inst), 0).r;
     vec4 f0 = texelFetch(u_box, texel(2 * id), 0);
     vec4 f1 = texelFetch(u_box, texel(2 * id + 1), 0);
-    ivec4 i0 = texelFetch(u_info, texel(2 * id), 0);
-    ivec4 i1 = texelFetch(u_info, texel(2 * id + 1), 0);
+    ivec4 i0 = texelFetch(u_info, texel(4 * id), 0);
+    ivec4 i1 = texelFetch(u_info, texel(4 * id + 1), 0);
+    ivec4 i2 = texelFetch(u_info, texel(4 * id + 2), 0);
+    ivec4 i3 = texelFetch(u_info, texel(4 * id + 3), 0);
     vec4 s0 = texelFetch(u_state, texel(3 * i0.w), 0);
     vec4 s1 = texelFetch(u_state, texel(3 * i0.w + 1), 0);
     vec4 s2 = texelFetch(u_state, texel(3 * i0.w + 2), 0);
@@ -101,7 +106,8 @@ void main() {
     gl_Position = u_view_proj * vec4(lo + local * size, 1.0);
     v_local = local;
     v_shape = i0;
-    v_offset = i1.x;
+    v_levels = ivec4(i1.x, i2.xyz);
+    v_run = ivec4(i1.w, i2.w, i3.xy);
     v_size = vec4(size, f0.w);
     v_state = vec3(highlight, opacity, f1.w);
     v_reveal = vec4(s2.xy, s1.w, s0.w);

@@ -3,22 +3,24 @@
 // that it stands out from the blocks it flies over.
 
 #include "colors.glsl"
-
-uniform sampler2D u_values;  // the blocks' value atlas (blocks.frag)
+#include "values.glsl"
 
 in vec2 v_local;
-flat in ivec4 v_cell;
+flat in ivec4 v_levels;  // the block's values (values.glsl)
+flat in ivec4 v_run;     // how they are laid out (values.glsl)
+flat in int v_kind;
+flat in ivec4 v_where;   // rows, cols of the block; column, row of the cell
 flat in vec2 v_look;
 
 out vec4 f_color;
 
 void main() {
-    vec3 kind_color = u_kind_color[v_cell.x];
+    vec3 kind_color = u_kind_color[v_kind];
     vec3 color = mix(kind_color, vec3(1.0), 0.5);
     vec2 fw = max(fwidth(v_local), vec2(1e-6));
-    if (v_cell.y >= 0) {
-        int i = v_cell.y + v_cell.z;
-        float v = texelFetch(u_values, ivec2(i & 4095, i >> 12), 0).r;
+    if (v_run.y > 0) {
+        // A ghost is a cell seen close: its own value where present, else its tile's.
+        float v = cell_value(v_levels, v_run, v_where.x, v_where.y, v_where.zw, 1e9);
         float d = length(v_local - 0.5);
         float aa = 0.75 * max(fw.x, fw.y);
         float disc = 1.0 - smoothstep(0.40 - aa, 0.40 + aa, d);

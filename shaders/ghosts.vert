@@ -15,13 +15,16 @@ uniform sampler2D u_groups;  // per group 6 texels: (start.xyz, start size), (st
                              // (end.xyz, progress), (end step.xyz, opacity), (block, row0, col0, count),
                              // (drow, dcol, first instance, stagger)
 uniform sampler2D u_box;     // the blocks' (min.xyz, 1/value scale), (size.xyz, mean) (blocks.vert)
-uniform isampler2D u_info;   // the blocks' (rows, cols, kind, block), (value offset, ...)
+uniform isampler2D u_info;   // the blocks' 4 texels (blocks.vert)
 uniform int u_group_count;
 
 in vec2 in_corner;  // 0..1
 
 out vec2 v_local;             // 0..1 across the ghost
-flat out ivec4 v_cell;        // kind, value offset (-1 none), cell index in the block, 0
+flat out ivec4 v_levels;      // where the block's values are (values.glsl)
+flat out ivec4 v_run;         // how its values are laid out (values.glsl)
+flat out int v_kind;
+flat out ivec4 v_where;       // rows, cols of the block; column, row of the cell
 flat out vec2 v_look;         // 1/value scale, opacity
 
 ivec2 texel(int i) {
@@ -54,13 +57,18 @@ void main() {
 
     int block = int(t4.x);
     int row = int(t4.y + i * t5.x), col = int(t4.z + i * t5.y);
-    ivec4 info0 = texelFetch(u_info, texel(2 * block), 0);
-    ivec4 info1 = texelFetch(u_info, texel(2 * block + 1), 0);
+    ivec4 info0 = texelFetch(u_info, texel(4 * block), 0);
+    ivec4 info1 = texelFetch(u_info, texel(4 * block + 1), 0);
+    ivec4 info2 = texelFetch(u_info, texel(4 * block + 2), 0);
+    ivec4 info3 = texelFetch(u_info, texel(4 * block + 3), 0);
     float inv_scale = texelFetch(u_box, texel(2 * block), 0).w;
 
     vec3 world = centre + vec3((in_corner - 0.5) * size, 0.0);
     gl_Position = u_view_proj * vec4(world, 1.0);
     v_local = in_corner;
-    v_cell = ivec4(info0.z, info1.x, row * info0.y + col, 0);
+    v_levels = ivec4(info1.x, info2.xyz);
+    v_run = ivec4(info1.w, info2.w, info3.xy);
+    v_kind = info0.z;
+    v_where = ivec4(info0.x, info0.y, col, row);
     v_look = vec2(inv_scale, t3.w);
 }

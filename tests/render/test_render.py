@@ -206,31 +206,11 @@ def test_golden_nano_overview(gl_ctx):
     assert ((pixels[:, 1] > pixels[:, 0] + 30) & (pixels[:, 1] > pixels[:, 2] + 20)).sum() > 50
 
 
-def test_nano_trace_fills_every_block_with_values(gl_ctx):
-    from glviz.render.frame import FrameRenderer
-
-    trace = random_nano_trace()
-    layout = build_layout(PRESETS["nano"], n_tokens=trace.T)
-    frame = FrameRenderer(gl_ctx)
-    frame.set_layout(layout)
-    texels = frame.upload_trace(trace)
-    assert texels == int(layout.shapes.prod(axis=1).sum())
-    assert (frame.blocks.offsets >= 0).all()
-    # Each block's values sit at its offset, row-major.
-    i = layout.by_name["layers.0.attn.h1.q"]
-    rows, cols = layout.shapes[i]
-    atlas = np.frombuffer(frame.blocks.values.read(), dtype=np.float32)
-    stored = atlas[frame.blocks.offsets[i]: frame.blocks.offsets[i] + rows * cols].reshape(rows, cols)
-    from glviz.layout.blocks import block_values
-
-    np.testing.assert_array_equal(stored, block_values(layout.blocks[i], trace))
-
-
 def test_render_only_presets_allocate_no_cell_data(offscreen, gl_ctx):
     layout = build_layout(PRESETS["gpt2"])
     offscreen.frame.set_layout(layout)
     image = offscreen.render(SceneState(layout), OrbitCamera(overview_pose(layout, SIZE[0] / SIZE[1])))
-    assert offscreen.frame.blocks.values is None and offscreen.frame.blocks.value_texels == 0
+    assert offscreen.frame.blocks.value_texels == 0
     # Per-block textures only: a few bytes per block, nothing per cell (GPT-2 has ~10^8 cells).
     blocks = offscreen.frame.blocks
     textures = (blocks.order_tex, blocks.box, blocks.info, blocks.state)
@@ -271,23 +251,6 @@ def test_render_command_rejects_bad_options(tmp_path, args, message, gl_ctx):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("glviz: error: ") and message in lines[0]
     assert not (tmp_path / "x.png").exists()
-
-
-def test_value_atlas_cap_keeps_the_smallest_blocks(gl_ctx):
-    from glviz.render.frame import FrameRenderer
-
-    trace = random_nano_trace()
-    layout = build_layout(PRESETS["nano"], n_tokens=trace.T)
-    frame = FrameRenderer(gl_ctx)
-    frame.set_layout(layout)
-    cells = layout.shapes.prod(axis=1)
-    cap = int(cells.sum()) // 2
-    texels = frame.blocks.upload_trace(trace, max_texels=cap)
-    placed = frame.blocks.offsets >= 0
-    assert 0 < texels <= cap and texels == int(cells[placed].sum())
-    assert placed[np.argmin(cells)] and not placed[np.argmax(cells)]
-    # Smallest first: every placed block is no bigger than any left out.
-    assert cells[placed].max() <= cells[~placed].min()
 
 
 def test_frame_renderer_release_frees_its_gl_objects(offscreen, gl_ctx):

@@ -13,6 +13,7 @@ the others.
 - append_token_t128_s, append_token_t1024_s: Trace.append of one token to a fully computed trace (every
   intermediate of the new position, the app's step before its GPU uploads).
 - peak_rss_t1024_mb: peak memory of a fresh process that loads the checkpoint and grows a trace to 1024.
+- fps_overview, fps_close and the renderer's time per new token: glviz.bench.gpt2_view.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ import numpy as np
 
 from glviz.bench.common import machine_description, median_seconds, print_result, print_table, requested_runs
 from glviz.bench.forward import bracketed_seconds
+from glviz.bench.gpt2_view import ROWS as VIEW_ROWS
+from glviz.bench.gpt2_view import measure_view
 from glviz.model.config import PRESETS, GPTConfig, param_count
 
 MIN_RUNS = 7
@@ -175,6 +178,7 @@ MEASUREMENTS: list[Callable[[Setup], dict[str, Any]]] = [
     measure_torch_kv_step,
     measure_append,
     measure_peak_rss,
+    measure_view,
 ]
 
 # json key -> (label, format, target); keys a run did not measure are not printed
@@ -189,6 +193,7 @@ ROWS: dict[str, tuple[str, str, str]] = {
     "append_token_t1024_s": ("Trace.append one token, T=1024", "{:.4f} s", "<= 0.3 s with the app's uploads"),
     "append_token_t1024_max_s": ("  slowest of the runs", "{:.4f} s", ""),
     "peak_rss_t1024_mb": ("peak RSS, a trace grown to T=1024", "{:.0f} MB", "<= 2500 MB for the whole app"),
+    **VIEW_ROWS,
 }
 
 

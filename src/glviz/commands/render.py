@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     scene = SceneState(layout)
     if args.view in layout.by_name:
         scene.reveal(layout.by_name[args.view])  # a head behind others is seen, not head 0 in front of it
-    pixels = renderer.render(scene, camera)
+    pixels = renderer.render(scene, camera, settle=True)  # every cell the view resolves at full resolution
     try:
         save_png(pixels, out)
     except OSError as exc:

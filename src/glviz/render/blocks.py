@@ -31,7 +31,7 @@ from glviz.render.chunks import (
     pad_rows,
     texture_rows,
 )
-from glviz.render.values import MAX_VALUE_TEXELS, ValueAtlas, pack_values
+from glviz.render.values import ValueLevels
 from glviz.resources import read_shader
 from glviz.scene import HIDDEN_BELOW, MAX_DEPENDENCY_RANGES
 
@@ -50,6 +50,9 @@ LOD_PLAIN, LOD_MEMBER, LOD_SLAB = 0, 1, 2  # how a block's instance takes part i
 PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW = 0, 1, 2
 OPAQUE_FROM = 0.995  # blocks at least this opaque are drawn in the opaque pass
 STATE_TEXELS = 3  # per block: (highlight, opacity, scale, order), (offset.xyz, cursor), (first, end, 0, 0)
+INFO_TEXELS = 4  # per id: (rows, cols, kind, state block), (cells, lod, slab size, order), (tiles, big tiles,
+# page table, lines filled), (blocks interleaved, place): blocks.vert
+UNIT_VALUES, UNIT_PAGES = 4, 6  # texture units of the values and page tables (5 is the ghosts' groups)
 GLOW_PX = 14.0  # how far a focused block's glow reaches, in pixels
 
 # Colours of blocks.frag, set as its uniforms by BlockRenderer; tests and the UI's legend read them here.
@@ -95,18 +98,21 @@ def head_stacks(layout: Layout) -> Stacks:
             model = block.name.split("/", 1)[0] if "/" in block.name else ""
             key = (model, block.layer, role, int(block.kind), block.rows, block.cols)
             groups.setdefault(key, []).append(block.index)
-    stacks = [np.array(members) for members in groups.values() if len(members) >= MIN_STACK]
+    stacks = [members for members in groups.values() if len(members) >= MIN_STACK]
     is_member = np.zeros(n, dtype=bool)
     if not stacks:
         empty = np.zeros((0, 3), dtype=np.float32)
         return Stacks(empty, empty, np.zeros(0, np.int64), np.zeros(0, np.float32), is_member)
-    for members in stacks:
-        is_member[members] = True
-    extent = np.maximum(layout.maxs[:, 0] - layout.mins[:, 0], layout.maxs[:, 1] - layout.mins[:, 1])
-    return Stacks(np.array([layout.mins[m].min(axis=0) for m in stacks], dtype=np.float32),
-                  np.array([layout.maxs[m].max(axis=0) for m in stacks], dtype=np.float32),
-                  np.array([m[0] for m in stacks], dtype=np.int64),
-                  np.array([np.median(extent[m]) for m in stacks], dtype=np.float32), is_member)
+    members = np.concatenate(stacks)  # every member, stack after stack (vectorised: a layout per token)
+    starts = np.cumsum([0] + [len(m) for m in stacks[:-1]])
+    is_member[members] = True
+    first = members[starts]
+    # Members of a stack have one shape, so the first one's size is the stack's typical member size.
+    size = layout.maxs[first] - layout.mins[first]
+    extent = np.maximum(size[:, 0], size[:, 1])
+    return Stacks(np.minimum.reduceat(layout.mins[members], starts).astype(np.float32),
+                  np.maximum.reduceat(layout.maxs[members], starts).astype(np.float32),
+                  first.astype(np.int64), extent.astype(np.float32), is_member)
 
 
 def state_texels(highlight, opacity, offset, scale, reveal, order) -> np.ndarray:
@@ -126,8 +132,10 @@ class BlockRenderer:
         self.ctx = ctx
         self.program = ctx.program(vertex_shader=read_shader("blocks.vert"),
                                    fragment_shader=read_shader("blocks.frag"))
-        for name, unit in (("u_order", 0), ("u_box", 1), ("u_info", 2), ("u_state", 3), ("u_values", 4)):
-            self.program[name] = unit
+        for name, unit in (("u_order", 0), ("u_box", 1), ("u_info", 2), ("u_state", 3),
+                           ("u_values", UNIT_VALUES), ("u_pages", UNIT_PAGES)):
+            if name in self.program:  # a sampler the compiler found unused is absent
+                self.program[name] = unit
         self.program["Camera"].binding = 0
         self.program["Hover"].binding = 1
         self.program["u_kind_color"].value = [KIND_COLORS[kind] for kind in range(3)]
@@ -150,9 +158,9 @@ class BlockRenderer:
         self.front_vao = self.front_ibo = None  # built per layout: the index buffer grows with the blocks
         self.hover_ubo = ctx.buffer(reserve=HOVER_UBO_BYTES)
         self.layout: Layout | None = None
-        self.order_tex = self.box = self.info = self.state = self.values = None
-        self.atlas = ValueAtlas(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(0, np.float32),
-                                np.zeros(0, np.float32), 0)
+        self.order_tex = self.box = self.info = self.state = None
+        self.levels = ValueLevels(ctx)  # the values, in two stores at levels of detail (render/values.py)
+        self._levels_version = -1  # the version of levels.info written into box and info
         self.uploaded_state: np.ndarray | None = None  # (N, STATE_TEXELS, 4) as on the GPU
         self.translucent = self.glowing = False  # whether the blended passes have anything to draw
         self.moved = np.zeros(0, np.int64)  # blocks away from their place (their labels follow)
@@ -166,14 +174,9 @@ class BlockRenderer:
         self.write_hover(None, ())
 
     @property
-    def offsets(self) -> np.ndarray:
-        """(N,) where each block's values start in the atlas (-1: no values)."""
-        return self.atlas.offsets
-
-    @property
     def value_texels(self) -> int:
-        """Values stored in the atlas (0: no per-cell data on the GPU)."""
-        return self.atlas.texels
+        """Values on the GPU (resident cells and coarse levels, and pool pages in use); 0: none."""
+        return self.levels.texels
 
     # --- layout and values ----------------------------------------------------------------------------------
     def set_layout(self, layout: Layout) -> None:
@@ -204,11 +207,10 @@ class BlockRenderer:
         ids = np.concatenate([self.order, np.arange(n, total)]).astype(np.int32)  # instance -> id
         self.order_tex = self._texture(total, 1, "i4", pad_rows(ids[:, None], total, 1))
         self.box = self._texture(2 * total, 4, "f4")
-        self.info = self._texture(2 * total, 4, "i4")
+        self.info = self._texture(INFO_TEXELS * total, 4, "i4")
         self.state = self._texture(STATE_TEXELS * n, 4, "f4")
-        self.atlas = ValueAtlas(np.zeros(0, np.float32), np.full(n, -1, np.int32), np.zeros(n, np.float32),
-                                np.zeros(n, np.float32), 0)
         self.uploaded_state = None
+        self.levels.set_layout(layout)
         self._write_blocks()
         self._scene_id = None
 
@@ -220,44 +222,42 @@ class BlockRenderer:
 
     def _write_blocks(self) -> None:
         """Per id (blocks, then slabs): box and inverse value scale, size and mean; shape, kind, the block
-        whose state it follows, value offset, level of detail."""
-        layout, stacks, atlas = self.layout, self.stacks, self.atlas
+        whose state it follows, level of detail; where its values are (a slab shows its first member's)."""
+        layout, stacks, values = self.layout, self.stacks, self.levels.info
         n, n_slabs = len(layout.blocks), len(stacks.first_member)
+        first = stacks.first_member
+        every = np.concatenate([np.arange(n), first])  # the block whose values each id shows
         f = np.zeros((n + n_slabs, 2, 4), dtype=np.float32)
-        f[:n, 0, :3], f[:n, 0, 3] = layout.mins, atlas.inv_scale
-        f[:n, 1, :3], f[:n, 1, 3] = layout.maxs - layout.mins, atlas.mean
+        f[:n, 0, :3], f[:, 0, 3] = layout.mins, values.inv_scale[every]
+        f[:n, 1, :3], f[:, 1, 3] = layout.maxs - layout.mins, values.mean[every]
         f[n:, 0, :3] = stacks.mins
         f[n:, 1, :3] = stacks.maxs - stacks.mins
-        i = np.zeros((n + n_slabs, 2, 4), dtype=np.int32)
+        i = np.zeros((n + n_slabs, INFO_TEXELS, 4), dtype=np.int32)
         i[:n, 0, :2], i[:n, 0, 2], i[:n, 0, 3] = layout.shapes, layout.kinds, np.arange(n)
-        i[:n, 1, 0] = atlas.offsets
         i[:n, 1, 1] = np.where(stacks.is_member, LOD_MEMBER, LOD_PLAIN)
-        first = stacks.first_member
         i[n:, 0, :2], i[n:, 0, 2], i[n:, 0, 3] = layout.shapes[first], layout.kinds[first], first
-        i[n:, 1, 0], i[n:, 1, 1], i[n:, 1, 2] = -1, LOD_SLAB, np.ceil(stacks.member_extent)
+        i[n:, 1, 1], i[n:, 1, 2] = LOD_SLAB, np.ceil(stacks.member_extent)
+        i[:, 1, 0], i[:, 1, 3] = values.l0[every], values.order[every]
+        i[:, 2, 0], i[:, 2, 1], i[:, 2, 2] = values.l1[every], values.l2[every], values.pages[every]
+        i[:, 2, 3] = np.where(values.present[every], values.lines[every], 0)
+        i[:, 3, 0], i[:, 3, 1] = values.count[every], values.place[every]
         self.box.write(pad_rows(f.reshape(-1, 4), 2 * (n + n_slabs), 4).tobytes())
-        self.info.write(pad_rows(i.reshape(-1, 4), 2 * (n + n_slabs), 4).tobytes())
+        self.info.write(pad_rows(i.reshape(-1, 4), INFO_TEXELS * (n + n_slabs), 4).tobytes())
+        self._levels_version = self.levels.version
 
-    def upload_trace(self, trace, max_texels: int = MAX_VALUE_TEXELS) -> int:
-        """Upload the values of every block the trace (and its weights) can fill; returns texels used."""
-        layout = self.layout
-        return self._upload({b.index: int(b.rows) * int(b.cols) for b in layout.blocks},
-                            lambda i: layout_blocks.block_values(layout.blocks[i], trace), max_texels)
+    # --- values ---------------------------------------------------------------------------------------------
+    def upload_trace(self, trace) -> int:
+        """Show a trace's values and its weights' (every value it offers: computed now where it is lazy);
+        returns the values' texels on the GPU."""
+        self.levels.set_weights(getattr(trace, "weights", None))
+        self.levels.set_trace(trace, compute=True)
+        return self.value_texels
 
-    def upload_values(self, arrays: dict[int, np.ndarray], max_texels: int = MAX_VALUE_TEXELS) -> int:
-        """Upload (rows, cols) arrays by block index into a new value atlas; returns texels used."""
-        return self._upload({i: int(np.size(a)) for i, a in arrays.items()}, arrays.__getitem__, max_texels)
-
-    def _upload(self, sizes: dict[int, int], read, max_texels: int) -> int:
-        limit = min(max_texels, ATLAS_WIDTH * int(self.ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384)))
-        if self.values is not None:
-            self.values.release()
-            self.values = None
-        self.atlas = pack_values(len(self.layout.blocks), sizes, read, limit)
-        if self.atlas.texels:
-            self.values = self._texture(len(self.atlas.data), 1, "f4", self.atlas.data)
-        self._write_blocks()
-        return self.atlas.texels
+    def upload_values(self, arrays: dict[int, np.ndarray]) -> int:
+        """Show exactly these (rows, cols) arrays by block index (the others without values); returns the
+        values' texels on the GPU."""
+        self.levels.set_arrays(arrays)
+        return self.value_texels
 
     # --- per-frame state -----------------------------------------------------------------------------------
     def write_state(self, highlight, opacity, offset=None, scale=None, reveal=None, order=None) -> None:
@@ -322,8 +322,9 @@ class BlockRenderer:
             self.write_hover(scene.hovered, scene.dependencies, scene.tour_ranges)
             scene.clean_hover()
 
-    def draw(self, view_projection: np.ndarray, pixel_scale: float, background) -> int:
-        """Draw the visible chunks in the opaque, translucent and glow passes; returns the draw calls."""
+    def draw(self, view_projection: np.ndarray, pixel_scale: float, background, settle: bool = False) -> int:
+        """Stream the values the view wants (`settle`: all of them, for a single picture), then draw the
+        visible chunks in the opaque, translucent and glow passes; returns the draw calls."""
         if self.layout is None or not len(self.order):
             return 0
         outside = self.culler.outside(view_projection)  # the wall culler has the same chunk boxes
@@ -331,16 +332,18 @@ class BlockRenderer:
                                             force=self.forced_chunks)
         walls = self.wall_culler.visible_ranges(view_projection, pixel_scale, MIN_WALL_PX, outside=outside,
                                                 force=self.forced_wall_chunks) if ranges else []
+        ctx = self.ctx
+        self.stream(ranges, view_projection, pixel_scale, settle)
+        t0 = time.thread_time()
         if self.slab_culler is not None:
             slabs = self.slab_culler.visible_ranges(view_projection, pixel_scale)
             ranges, walls = ranges + slabs, walls + slabs
         if not ranges:
+            self.driver_seconds += time.thread_time() - t0
             return 0
-        ctx = self.ctx
-        t0 = time.thread_time()
         for unit, tex in enumerate((self.order_tex, self.box, self.info, self.state)):
             tex.use(unit)
-        (self.values or self.box).use(4)  # without values the atlas is never sampled (offsets are -1)
+        self.levels.bind(UNIT_VALUES, UNIT_PAGES)
         self.hover_ubo.bind_to_uniform_block(1)
         self.program["u_background"] = tuple(background[:3])
         self.program["u_stack_px"] = STACK_LOD_PX
@@ -361,6 +364,23 @@ class BlockRenderer:
         self.driver_seconds += time.thread_time() - t0
         return calls
 
+    def stream(self, ranges, view_projection: np.ndarray, pixel_scale: float, settle: bool = False) -> None:
+        """Upload the full cells the view wants among the blocks of the visible chunk `ranges` (a per-frame
+        budget; `settle`: all that fit in the memory budget), and rewrite the per-block data if it changed."""
+        if ranges:
+            n = len(self.layout.blocks)
+
+            def blocks() -> np.ndarray:  # asked for only when the view changed
+                found = np.concatenate([self.order[first:first + count] for first, count in ranges])
+                return found[found < n]
+
+            if settle:
+                self.levels.settle(blocks, view_projection, pixel_scale)
+            else:
+                self.levels.stream(blocks, view_projection, pixel_scale)
+        if self._levels_version != self.levels.version:
+            self._write_blocks()
+
     def _pass(self, which: int, ranges, walls) -> int:
         ctx = self.ctx
         self.u_pass.value = which
@@ -379,6 +399,7 @@ class BlockRenderer:
     def release(self) -> None:
         """Free every GL object of this renderer; it cannot draw afterwards."""
         self.release_textures()
+        self.levels.release()
         for obj in (self.front_vao, self.front_ibo, self.walls_vao, *self.walls_buffers, self.hover_ubo,
                     self.program):
             if obj is not None:
@@ -387,7 +408,7 @@ class BlockRenderer:
 
     def release_textures(self) -> None:
         """Free the per-layout textures (order, boxes, info, state, values)."""
-        for name in ("order_tex", "box", "info", "state", "values"):
+        for name in ("order_tex", "box", "info", "state"):
             tex = getattr(self, name)
             if tex is not None:
                 tex.release()

@@ -42,12 +42,36 @@ class FrameRenderer:
         self.labels_lang = i18n.language()
         self.arrows.set_layout(layout)
 
+    # --- values (render/values.py): weights once per model, activations per trace, streamed each frame ---
+    def set_weights(self, weights) -> None:
+        """Show a model's weights in its weight blocks (uploaded once: the same Weights again, or a layout
+        rebuilt for another token count, uploads nothing)."""
+        self.blocks.levels.set_weights(weights)
+
+    def set_trace(self, trace, compute: bool = False) -> None:
+        """Show a trace's activations: the values it has published (`compute`: every value, computed now);
+        values published later come with trace_grew."""
+        self.blocks.levels.set_trace(trace, compute)
+
+    def trace_grew(self, trace) -> None:
+        """Upload what changed in the trace shown since it was last seen (after `append`: the new positions
+        only; values computed since: those). Call set_layout first when the layout was rebuilt."""
+        self.blocks.levels.trace_grew(trace)
+
+    def missing_values(self) -> list[str]:
+        """Trace names whose blocks show no values yet (not computed, or dropped by the trace before they
+        were read: GPT-2's attention at T=1024). Compute them in the worker, then call trace_grew."""
+        return self.blocks.levels.missing()
+
     def upload_trace(self, trace) -> int:
-        """Upload every value the trace offers; returns the value texels used."""
+        """Show a trace and its weights, every value computed now; returns the value texels on the GPU."""
         return self.blocks.upload_trace(trace)
 
-    def render(self, scene, camera: OrbitCamera, viewport: tuple[int, int, int, int]) -> None:
-        """Draw `scene` seen by `camera` into `viewport` (x, y, w, h; GL convention, origin bottom-left)."""
+    def render(self, scene, camera: OrbitCamera, viewport: tuple[int, int, int, int],
+               settle: bool = False) -> None:
+        """Draw `scene` seen by `camera` into `viewport` (x, y, w, h; GL convention, origin bottom-left).
+        Values the view wants at full resolution are uploaded a few pages a frame; `settle` uploads all that
+        fit before drawing (a single picture)."""
         if scene.layout is not self.layout:
             self.set_layout(scene.layout)
         elif self.labels_lang != i18n.language():  # the language changed: the labels follow
@@ -77,7 +101,7 @@ class FrameRenderer:
         t0 = time.thread_time()
         self.blocks.sync_scene(scene)
         self.gl_seconds += time.thread_time() - t0
-        self.draw_calls = self.blocks.draw(view_projection, pixel_scale, BACKGROUND)
+        self.draw_calls = self.blocks.draw(view_projection, pixel_scale, BACKGROUND, settle)
         tour = scene.tour
         self.arrows.set_opacity(tour.arrows if tour is not None else {}, 1.0 if scene.show_arrows else 0.0)
         self.draw_calls += self.arrows.draw(self.blocks)

@@ -1,8 +1,8 @@
 """GhostRenderer: the tour's flying copies of cells, one instanced draw for all of them.
 
 Each frame uploads a few texels per group of ghosts (walkthrough.frame.GhostGroup); the vertex shader places
-every ghost from its group's lines of places and progress, and the fragment shader colours it from the value
-atlas of the blocks, so a ghost looks like the cell it copies. No per-ghost work in Python.
+every ghost from its group's lines of places and progress, and the fragment shader colours it from the blocks'
+values (values.glsl), so a ghost looks like the cell it copies. No per-ghost work in Python.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from glviz.render.blocks import KIND_COLORS, VALUE_COLORS
+from glviz.render.blocks import KIND_COLORS, UNIT_PAGES, UNIT_VALUES, VALUE_COLORS
 from glviz.render.chunks import pad_rows, texture_rows
 from glviz.resources import read_shader
 
@@ -39,8 +39,10 @@ class GhostRenderer:
         self.blocks = blocks
         self.program = ctx.program(vertex_shader=read_shader("ghosts.vert"),
                                    fragment_shader=read_shader("ghosts.frag"))
-        for name, unit in (("u_groups", 5), ("u_box", 1), ("u_info", 2), ("u_values", 4)):
-            self.program[name] = unit
+        for name, unit in (("u_groups", 5), ("u_box", 1), ("u_info", 2), ("u_values", UNIT_VALUES),
+                           ("u_pages", UNIT_PAGES)):
+            if name in self.program:  # a sampler the compiler found unused is absent
+                self.program[name] = unit
         self.program["Camera"].binding = 0
         self.program["u_kind_color"].value = [KIND_COLORS[kind] for kind in range(3)]
         self.program["u_value_color"].value = list(VALUE_COLORS)
@@ -77,7 +79,7 @@ class GhostRenderer:
         self.groups.use(5)
         blocks.box.use(1)
         blocks.info.use(2)
-        (blocks.values or blocks.box).use(4)
+        blocks.levels.bind(UNIT_VALUES, UNIT_PAGES)
         self.program["u_group_count"] = self.n_groups
         ctx.enable(ctx.BLEND)
         ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA

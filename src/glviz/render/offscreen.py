@@ -19,14 +19,15 @@ class OffscreenRenderer:
                                         depth_attachment=self.ctx.depth_renderbuffer(self.size))
         self.frame = FrameRenderer(self.ctx)
 
-    def draw(self, scene, camera: OrbitCamera) -> None:
-        """Render one frame into the framebuffer (no read-back)."""
+    def draw(self, scene, camera: OrbitCamera, settle: bool = False) -> None:
+        """Render one frame into the framebuffer (no read-back); `settle`: with every value the view wants
+        at full resolution (FrameRenderer.render)."""
         self.fbo.use()
-        self.frame.render(scene, camera, (0, 0, *self.size))
+        self.frame.render(scene, camera, (0, 0, *self.size), settle)
 
-    def render(self, scene, camera: OrbitCamera) -> np.ndarray:
+    def render(self, scene, camera: OrbitCamera, settle: bool = False) -> np.ndarray:
         """Render one frame and return it as (h, w, 3) uint8 RGB, top row first."""
-        self.draw(scene, camera)
+        self.draw(scene, camera, settle)
         return read_pixels(self.fbo)
 
     def release(self) -> None:

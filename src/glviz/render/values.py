@@ -1,75 +1,293 @@
-"""Cell values on the GPU: one R32F atlas, each block with values a contiguous run of texels.
+"""Cell values on the GPU in two stores, at levels of detail, streamed by what the camera sees.
 
-Cell (r, c) of a block is at offset + r * cols + c. Blocks are placed smallest first until the budget is
-spent (so for huge checkpoints the largest matrices show their kind colour only); each block also gets the
-|value| that maps to full colour (its scale) and its mean, for the colour seen from afar.
+- weights: a model's weight blocks, read once per model (from the arrays the Weights hold: nothing is
+  copied whole) and kept when the layout is rebuilt for another token count;
+- activations: a trace's blocks; `trace_grew` writes only the positions `trace.changed_since` names.
+Every block keeps coarse levels resident (render/value_store.py); the full cells of big blocks live in a
+pool of pages (render/value_pool.py) filled each frame with the pages the camera wants (render/streaming.py)
+within an upload budget per frame and a memory budget, least recently wanted pages given back first.
+shaders/values.glsl reads the finest level present whose cells are not much smaller than a pixel.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from glviz.render.chunks import ATLAS_WIDTH, texture_rows
+from glviz.layout.blocks import Kind, Layout
+from glviz.render.streaming import LEVEL0_PX, PagedBlocks, wanted_pages
+from glviz.render.value_growth import grow, grow_slots
+from glviz.render.value_info import BlockValues, SlotTable
+from glviz.render.value_pool import LAYER_PAGES, PagePool, RunTexture
+from glviz.render.value_sources import ArraySource, TraceSource, WeightSource
+from glviz.render.value_store import PAGE, ValueStore, value_scale
 
-MAX_VALUE_TEXELS = 64 * 2**20  # 256 MB of float32
-ROBUST_SCALE_CELLS = 256  # above this many cells a block's colour scale is the 99.5th percentile of |v|
-SCALE_SAMPLE = 1 << 20  # cells sampled for that percentile
+VALUE_BUDGET_BYTES = 512 << 20  # GPU memory for values: resident texture, page table and pool together
+UPLOAD_TEXELS = 2 << 20  # pool texels uploaded per frame at most (8 MB: a few ms on software GL)
+WEIGHTS, ACTIVATIONS = 0, 1
+OWNER_SHIFT = 40  # a pool page's owner: store << OWNER_SHIFT | page-table index in the store
 
-
-def value_scale(values: np.ndarray) -> float:
-    """The |value| that maps to full colour: max |v|, or a high percentile for big blocks (outliers)."""
-    flat = np.asarray(values).ravel()
-    if flat.size > SCALE_SAMPLE:  # a strided sample is plenty for a percentile
-        flat = flat[:: flat.size // SCALE_SAMPLE]
-    finite = np.abs(flat[np.isfinite(flat)])
-    if finite.size == 0:
-        return 1.0
-    scale = float(np.percentile(finite, 99.5)) if finite.size > ROBUST_SCALE_CELLS else float(finite.max())
-    return scale if scale > 0 else 1.0
+__all__ = ["BlockValues", "ValueLevels", "VALUE_BUDGET_BYTES", "UPLOAD_TEXELS", "LEVEL0_PX", "value_scale"]
 
 
-@dataclass
-class ValueAtlas:
-    """The packed values (flat float32, whole texture rows) and, per block, where they start (-1: none),
-    1 / colour scale and mean / scale."""
+class ValueLevels:
+    """The two stores of one FrameRenderer, their textures and the pool; `stream` once a frame."""
 
-    data: np.ndarray
-    offsets: np.ndarray  # (N,) int32
-    inv_scale: np.ndarray  # (N,) float32
-    mean: np.ndarray  # (N,) float32
-    texels: int  # values stored
+    def __init__(self, ctx, budget_bytes: int = VALUE_BUDGET_BYTES,
+                 upload_texels: int = UPLOAD_TEXELS) -> None:
+        self.ctx = ctx
+        self.budget_bytes = int(budget_bytes)
+        self.upload_texels = int(upload_texels)
+        self.stores: list[ValueStore | None] = [None, None]
+        self.table = RunTexture(ctx, "i4")  # the page tables
+        self.pool = PagePool(ctx, 0)  # the values texture: resident runs, then the pool's pages
+        self.layout: Layout | None = None
+        self.info = BlockValues.empty(0)
+        self.version = 0  # rises whenever `info` changes (the block renderer rewrites its textures)
+        self._packed = (-1, -1)
+        self._weights = None
+        self._trace_version = -1
+        self._evaluation = 0
+        self._last_view = None
+        self._wanted: tuple[np.ndarray, np.ndarray] | None = None
+        self._tables: list[SlotTable | None] = [None, None]  # per store, its slots as arrays
+        self._names = None  # the layout's block names (hashed): a layout rebuilt for more tokens has the same
 
+    # --- what is shown -------------------------------------------------------------------------------------
+    def set_layout(self, layout: Layout) -> None:
+        """Show a layout: blocks keep the values their name has in the stores (a layout rebuilt for more
+        tokens keeps every weight and every position uploaded so far)."""
+        names = hash(tuple(b.name for b in layout.blocks))
+        room = min((store.room for store in self.stores if store is not None), default=1 << 30)
+        same = names == self._names and layout.n_tokens <= room
+        self.layout, self._names = layout, names
+        self._last_view = None
+        if same:  # the same blocks, with room for its tokens: only where they are changes
+            self._sync()
+        else:
+            self._bind()
 
-def pack_values(n_blocks: int, sizes: dict[int, int], read, max_texels: int) -> ValueAtlas:
-    """Place the blocks `sizes` names (index -> cells) smallest first within `max_texels` and copy
-    `read(index)` ((rows, cols) values) of each into the atlas, one block at a time (a big checkpoint never
-    has all of its tensors copied at once). Blocks whose values cannot be read keep offset -1."""
-    offsets = np.full(n_blocks, -1, dtype=np.int32)
-    inv_scale = np.zeros(n_blocks, dtype=np.float32)
-    mean = np.zeros(n_blocks, dtype=np.float32)
-    planned, total = [], 0
-    for index in sorted(sizes, key=sizes.__getitem__):  # smallest first: most blocks fit
-        if total + sizes[index] <= max_texels:
-            planned.append((index, total))
-            total += sizes[index]
-    atlas = np.zeros(texture_rows(max(total, 1)) * ATLAS_WIDTH, dtype=np.float32)
-    used = texels = 0
-    for index, offset in planned:
-        try:
-            values = np.asarray(read(index), dtype=np.float32)
-        except (KeyError, IndexError):  # tensor not in this trace (e.g. a weight set without it)
-            continue
-        if values.size != sizes[index]:
-            continue
-        atlas[offset: offset + values.size] = values.ravel()
-        scale = value_scale(values)
-        offsets[index] = offset
-        inv_scale[index] = 1.0 / scale
-        finite = values[np.isfinite(values)]
-        mean[index] = float(finite.mean()) / scale if finite.size else 0.0
-        used = max(used, offset + values.size)
-        texels += values.size
-    return ValueAtlas(atlas[: texture_rows(used) * ATLAS_WIDTH] if used else atlas[:0], offsets, inv_scale,
-                      mean, texels)
+    def set_weights(self, weights) -> None:
+        """The model's weights (uploaded once: the same object again changes nothing)."""
+        if weights is self._weights and self.stores[WEIGHTS] is not None:
+            return
+        self._weights = weights
+        self._replace(WEIGHTS, ValueStore(WeightSource(weights)) if weights is not None else None)
+
+    def set_trace(self, trace, compute: bool = False) -> None:
+        """A new trace's activations (every position); `compute` asks the trace for values it has not
+        computed (else they are read when published: see trace_grew)."""
+        self._trace_version = int(getattr(trace, "version", 0))
+        self._replace(ACTIVATIONS, ValueStore(TraceSource(trace, compute)) if trace is not None else None)
+
+    def trace_grew(self, trace) -> None:
+        """Upload only what changed in the trace since it was last seen (`changed_since`): the new positions
+        of each value, and values computed since; and values that had none and are there now (a dropped
+        value computed again changes no version). Another trace than the one shown is set whole."""
+        store = self.stores[ACTIVATIONS]
+        if store is None or getattr(store.source, "trace", None) is not trace:
+            self.set_trace(trace)
+            return
+        changed = trace.changed_since(self._trace_version)
+        self._trace_version = int(trace.version)
+        grow(store, changed)
+        grow_slots(store, [(slot, 0, 1 << 30) for slot in store.slots.values()
+                           if not slot.inv_scale and slot.axis is not None])
+        self._sync()
+
+    def missing(self) -> list[str]:
+        """Trace names whose blocks show no values (not computed yet, or dropped by the trace before they
+        were read): computing them (`trace[name]`, in the worker) and calling trace_grew shows them."""
+        store = self.stores[ACTIVATIONS]
+        if store is None or not isinstance(store.source, TraceSource):
+            return []
+        names = {name for slot in store.slots.values() if not slot.inv_scale
+                 for name in (slot.block.stack or (slot.block.source,))}
+        return sorted(names)
+
+    def set_arrays(self, arrays: dict[int, np.ndarray]) -> None:
+        """Show exactly these (rows, cols) values by block index (nothing else: no weights, no trace)."""
+        blocks = self.layout.blocks
+        named = {blocks[i].name: np.asarray(a) for i, a in arrays.items()}
+        self._weights = None
+        self._replace(WEIGHTS, None)
+        self._replace(ACTIVATIONS, ValueStore(ArraySource(named)))
+
+    def set_budget(self, memory_bytes: int | None = None, upload_texels: int | None = None) -> None:
+        """GPU memory for values in all (the pool gets what the resident texture and page table leave),
+        and pool texels uploaded per frame."""
+        if memory_bytes is not None:
+            self.budget_bytes = int(memory_bytes)
+            self.pool.max_pages = max(0, (self.budget_bytes - self.fixed_bytes()) // (PAGE * 4))
+        if upload_texels is not None:
+            self.upload_texels = int(upload_texels)
+
+    def fixed_bytes(self) -> int:
+        """Bytes of the resident layers and the page table (what is not pool)."""
+        table = self.table.texture.width * self.table.texture.height * 4 if self.table.texture else 0
+        return self.pool.resident_layers * LAYER_PAGES * PAGE * 4 + table
+
+    @property
+    def texels(self) -> int:
+        """Values on the GPU: resident cells and coarse levels, and pool pages in use."""
+        return sum(len(s.data) for s in self.stores if s is not None) + self.pool.used * PAGE
+
+    # --- internals -----------------------------------------------------------------------------------------
+    def _replace(self, which: int, store: ValueStore | None) -> None:
+        owners = self.pool.owner
+        mine = (owners >= 0) & ((owners >> OWNER_SHIFT) == which)
+        owners[mine] = -1
+        self.stores[which] = store
+        self._bind()
+
+    def _bind(self) -> None:
+        """Slots for the layout's blocks in their stores (reading what they have), then the textures."""
+        if self.layout is None:
+            return
+        for which, store in enumerate(self.stores):
+            if store is None:
+                continue
+            mine = [b for b in self.layout.blocks if (b.kind == Kind.WEIGHT) == (which == WEIGHTS)
+                    or isinstance(store.source, ArraySource)]
+            grow_slots(store, [(slot, 0, slot.n) for slot in store.add(mine)])
+        self._sync()
+
+    def _sync(self) -> None:
+        """Carry re-packs over to the pool, upload what the stores changed, rebuild the per-block info."""
+        stores = [s if s is not None else ValueStore(None) for s in self.stores]
+        for which, store in enumerate(stores):
+            if store.remap is not None:
+                self._remap(which, store.remap)
+                store.remap = None
+            for local, offset, values in store.pool_writes:
+                page = store.table[local]
+                if page >= 0:
+                    self.pool.write_at(int(page), offset, values)
+            store.pool_writes.clear()
+        bases, dropped = self.pool.set_resident([s.data for s in stores], [s.dirty for s in stores])
+        if dropped:  # the resident runs took more layers: the pool starts again
+            for store in stores:
+                store.table[:] = -1
+                store.table_dirty = [(0, len(store.table))]
+        table_bases = self.table.sync([s.table for s in stores], [s.table_dirty for s in stores])
+        for store in stores:
+            store.dirty, store.table_dirty = [], []
+        self.pool.max_pages = max(0, (self.budget_bytes - self.fixed_bytes()) // (PAGE * 4))
+        self._info(stores, bases, table_bases)
+
+    def _remap(self, which: int, remap: np.ndarray) -> None:
+        """A store re-packed: its pool pages follow their pages to the new page-table places."""
+        owners = self.pool.owner
+        mine = np.flatnonzero((owners >= 0) & ((owners >> OWNER_SHIFT) == which))
+        local = owners[mine] & ((1 << OWNER_SHIFT) - 1)
+        moved = np.where(local < len(remap), remap[np.minimum(local, len(remap) - 1)], -1)
+        owners[mine] = np.where(moved >= 0, (which << OWNER_SHIFT) | moved, -1)
+
+    def _info(self, stores, bases, table_bases) -> None:
+        n = len(self.layout.blocks)
+        info = BlockValues.empty(n)
+        self._slots = [None] * n
+        self._store_of = np.full(n, -1, np.int64)
+        self._local_pages = np.full(n, -1, np.int64)
+        for which, store in enumerate(stores):
+            where = (self._names, self.layout, store, bases[which], table_bases[which])
+            table = self._tables[which]
+            if table is None or table.key != SlotTable.key_of(*where):
+                table = self._tables[which] = SlotTable(*where)
+            table.fill(info, self._slots, self._store_of, self._local_pages, which)
+        self.info = info
+        self._paged = PagedBlocks(self._local_pages, self._store_of, info.order, info.cells)
+        self.version += 1
+        self._last_view = None
+
+    # --- streaming -----------------------------------------------------------------------------------------
+    def stream(self, blocks, view_projection: np.ndarray, pixel_scale: float,
+               budget_texels: int | None = None) -> int:
+        """Upload pool pages the camera wants among `blocks` (those of the visible chunks: an array, or a
+        callable giving it, called only when the wanted set is evaluated), at most `budget_texels` (default:
+        the per-frame budget); returns the pages still missing. The wanted set is evaluated again only when
+        the view or the values changed, and nothing is done while everything wanted is there."""
+        if self.layout is None or not (self._local_pages >= 0).any():
+            return 0
+        view = (np.asarray(view_projection, np.float32).tobytes(), float(pixel_scale), self.version)
+        if view == self._last_view and self._wanted is not None and not len(self._wanted[0]):
+            return 0  # nothing wanted is missing: no per-frame work
+        if view != self._last_view or self._wanted is None:
+            self._evaluation += 1
+            self._last_view = view
+            candidates = blocks() if callable(blocks) else blocks
+            block, page, _ = wanted_pages(candidates, self._paged, self.layout.mins, self.layout.maxs,
+                                          self.layout.shapes, view_projection, pixel_scale)
+            present = self._table_lookup(self._store_of[block], self._local_pages[block] + page)
+            rows = present[present >= 0] - self.pool.first_row
+            self.pool.stamp[rows] = self._evaluation  # wanted again: given back last
+            self._wanted = (block[present < 0], page[present < 0])
+        block, page = self._wanted
+        if not len(block):
+            return 0
+        budget = (self.upload_texels if budget_texels is None else budget_texels) // PAGE
+        todo = max(budget, 1)
+        uploaded = self._upload(block[:todo], page[:todo])
+        self._wanted = (block[uploaded:], page[uploaded:]) if uploaded == min(todo, len(block)) else \
+            (block[:0], page[:0])  # the budget is full of pages wanted now: the rest waits for a new view
+        return int(len(self._wanted[0]))
+
+    def _table_lookup(self, store_of: np.ndarray, local: np.ndarray) -> np.ndarray:
+        out = np.full(len(local), -1, np.int64)
+        for which, store in enumerate(self.stores):
+            if store is not None:
+                mine = store_of == which
+                out[mine] = store.table[local[mine]]
+        return out
+
+    def _upload(self, block: np.ndarray, page: np.ndarray) -> int:
+        """Read pages (block, page) from their sources into pool pages; returns how many found room."""
+        store_of, local = self._store_of[block], self._local_pages[block] + page
+        pages, evicted = self.pool.take(len(block), protect=self._evaluation)
+        n = len(pages)
+        for owner in evicted[evicted >= 0]:
+            store = self.stores[int(owner >> OWNER_SHIFT)]
+            if store is not None:
+                index = int(owner & ((1 << OWNER_SHIFT) - 1))
+                store.table[index] = -1
+                store.table_dirty.append((index, index + 1))
+        block, page, store_of, local = block[:n], page[:n], store_of[:n], local[:n]
+        self.pool.owner[pages] = (store_of << OWNER_SHIFT) | local
+        self.pool.stamp[pages] = self._evaluation
+        by_page = np.lexsort((page, block))
+        block, page, local, pages = block[by_page], page[by_page], local[by_page], pages[by_page]
+        # Runs of consecutive pages of one block are read from their source in one go.
+        breaks = np.flatnonzero((np.diff(block) != 0) | (np.diff(page) != 1)) + 1
+        for run in np.split(np.arange(len(block)), breaks):
+            b = int(block[run[0]])
+            slot, store = self._slots[b], self.stores[self._store_of[b]]
+            data = store.page_values(slot, int(page[run[0]]), len(run))
+            if data is None:  # not there now: the pages stay free, the block shows its tiles
+                self.pool.owner[pages[run]] = -1
+                continue
+            self.pool.write_pages(pages[run], data)
+            store.table[local[run]] = pages[run] + self.pool.first_row
+            store.table_dirty.append((int(local[run[0]]), int(local[run[-1]]) + 1))
+        stores = [s if s is not None else ValueStore(None) for s in self.stores]
+        self.table.sync([s.table for s in stores], [s.table_dirty for s in stores])
+        for store in stores:
+            store.table_dirty = []
+        return n
+
+    def settle(self, blocks, view_projection: np.ndarray, pixel_scale: float) -> None:
+        """Stream all that the camera wants and the budget holds (a single picture: `glviz render`)."""
+        while self.stream(blocks, view_projection, pixel_scale, budget_texels=1 << 24):
+            pass
+
+    def bind(self, values_unit: int, table_unit: int) -> None:
+        """Bind the textures the shaders read (values.glsl)."""
+        if self.pool.texture is None:
+            self.pool.set_resident([np.zeros(0, np.float32)], [[]])
+        if self.table.texture is None:
+            self.table.sync([np.zeros(0, np.int32)], [[]])
+        self.pool.texture.use(values_unit)
+        self.table.texture.use(table_unit)
+
+    def release(self) -> None:
+        self.table.release()
+        self.pool.release()
+        self.stores = [None, None]

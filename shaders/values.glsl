@@ -1,0 +1,54 @@
+// Cell values at levels of detail (render/values.py), shared by blocks.frag and ghosts.frag.
+// A block's cells are one run in a storage order (render/value_order.py); a small block has every cell in
+// the resident runs, a big one its 16 x 16 tiles (and 256 x 256 tiles) there, and its cells in pages of the
+// pool, present where the camera wanted them (render/streaming.py). Both are in one texture array, so a
+// value costs two fetches at most (software GL runs every path of a branch): its page and its value.
+uniform sampler2DArray u_values;  // R32F, 4096 x 1024 x layers: texel t at (t % 4096, t / 4096 % 1024, t / 2^22)
+uniform isampler2D u_pages;       // R32I, 4096 wide: per page (4096 cells) of a big block, its row or -1
+
+const float LEVEL0_PX = 0.5;  // full cells from this many pixels a cell on (streaming.LEVEL0_PX)
+const int TILE = 16;          // value_order.TILE
+
+// Where cell (col, row) sits in a run: order 0 row by row, 1 column by column, 2 shells (square blocks), the
+// block being number `place` of `count` whose runs are interleaved (value_order.storage_index).
+int run_index(ivec2 cell, int rows, int cols, int order, int count, int place) {
+    if (order == 1) return (cell.x * count + place) * rows + cell.y;
+    if (order == 2) {
+        int k = max(cell.x, cell.y);
+        return k * k * count + place * (2 * k + 1) + (cell.x > cell.y ? cell.y : k + cell.x);
+    }
+    return (cell.y * count + place) * cols + cell.x;
+}
+
+// The line of a cell in its order: the row, the column, the shell.
+int line_of(ivec2 cell, int order) {
+    return order == 1 ? cell.x : (order == 2 ? max(cell.x, cell.y) : cell.y);
+}
+
+float value_at(int t) {
+    return texelFetch(u_values, ivec3(t & 4095, (t >> 12) & 1023, t >> 22), 0).r;
+}
+
+// The value shown for `cell` (col, row) of a rows x cols block whose cells are `cell_px` pixels wide: its own
+// value where cells are at least LEVEL0_PX pixels and present, else its tile's (the largest magnitude), the
+// 256 x 256 tile's when 16 x 16 tiles are smaller than LEVEL0_PX too; NaN where there is none. (A block of
+// one tile has no tiles: its cells show at any size.)
+// levels: resident offset of every cell, of the tiles, of the big tiles, page-table offset (-1: none);
+// run: storage order, lines holding values, blocks interleaved with it, its place among them.
+float cell_value(ivec4 levels, ivec4 run, int rows, int cols, ivec2 cell, float cell_px) {
+    float none = uintBitsToFloat(0x7fc00000u);
+    bool fine = cell_px >= LEVEL0_PX;
+    // The resident texel: every cell of a small block, else its tile's (or big tile's).
+    bool big = levels.z >= 0 && cell_px * float(TILE) < LEVEL0_PX;
+    int size = (levels.x >= 0 && (fine || levels.y < 0)) ? 1 : (big ? TILE * TILE : TILE);
+    int offset = size == 1 ? levels.x : (big ? levels.z : levels.y);
+    ivec2 at = cell / size;
+    int t = offset + run_index(at, (rows + size - 1) / size, (cols + size - 1) / size, run.x, run.z, run.w);
+    // A pooled cell where its page is there (the block's own run, not interleaved) instead.
+    int i = run_index(cell, rows, cols, run.x, 1, 0);
+    int entry = max(levels.w, 0) + (i >> 12);
+    int page = (fine && levels.w >= 0) ? texelFetch(u_pages, ivec2(entry & 4095, entry >> 12), 0).r : -1;
+    if (page >= 0) t = page * 4096 + (i & 4095);
+    else if (offset < 0) return none;
+    return line_of(cell, run.x) < run.y ? value_at(t) : none;
+}

@@ -1,0 +1,138 @@
+"""Growing a value store by token positions: the cells new positions add, written group by group.
+
+The blocks of a group are interleaved (value_order.py), so the cells that positions start..stop add to all
+of them are one contiguous range of each level's region: they are read from every block (views of the
+trace), stacked, written with one assignment and folded into the tiles with one vectorised reduction. A
+block's pool pages get the new cells only where they are resident (the rest streams in when wanted).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glviz.render.value_order import TILE, larger_magnitude, read_range, stacked_tile_extremes, tile_extremes
+from glviz.render.value_store import PAGE, Slot, ValueStore, _cells_of, capacity
+
+STACK_CELLS = 1 << 22  # cells stacked at once (more: a block at a time, read through its view)
+
+
+def grow(store: ValueStore, changes: dict[str, tuple[int, int]]) -> None:
+    """Positions (start, stop) of each source name in `changes` have values now (Trace.changed_since)."""
+    grow_slots(store, [(store.slots[n], start, stop) for name, (start, stop) in changes.items()
+                       for n in store.by_source.get(name, ())])
+
+
+def grow_slots(store: ValueStore, todo: list[tuple[Slot, int, int]]) -> None:
+    """Write positions start..stop of each slot (from 0 for a slot not read yet), re-packing first when
+    one needs more room."""
+    items = []
+    for slot, start, stop in todo:
+        values = store.source.values(slot.block)
+        if values is None:
+            continue
+        if slot.axis is None:  # a value without a token axis changed: read it again
+            store.fill(slot, values)
+            continue
+        stop = min(stop, values.shape[0] if slot.axis in (0, 2) else values.shape[1])
+        start = min(start, slot.n) if slot.inv_scale else 0
+        if stop > start:
+            items.append([slot, start, stop, values])
+    if any(stop > slot.cap for slot, _, stop, _ in items):
+        for slot, _, stop, _ in items:
+            for member in slot.group.slots:  # a group keeps one room
+                member.cap = max(member.cap, capacity(stop))
+        store.pack()
+        again = store.take_regrow()
+        listed = {id(item[0]) for item in items}
+        for item in items:
+            if item[0] in again:
+                item[1] = 0
+        for slot in again:
+            values = store.source.values(slot.block) if id(slot) not in listed else None
+            if values is not None:
+                items.append([slot, 0, values.shape[0] if slot.axis in (0, 2) else values.shape[1], values])
+    batches: dict[tuple, list] = {}
+    for slot, start, stop, values in items:
+        batches.setdefault((id(slot.group), start, stop), []).append((slot, values))
+    for (_, start, stop), batch in batches.items():
+        for chunk in _chunks(batch, start, stop):
+            _write_positions(store, [s for s, _ in chunk], [v for _, v in chunk], start, stop)
+
+
+def _chunks(batch: list, start: int, stop: int) -> list[list]:
+    """The batch in chunks of at most STACK_CELLS new cells (one block per chunk when blocks are big)."""
+    slot = batch[0][0]
+    rows, cols = slot.shape(stop)
+    per_block = rows * cols - {0: start * cols, 1: start * rows, 2: start * start}[slot.axis]
+    size = max(1, STACK_CELLS // max(per_block, 1))
+    return [batch[i:i + size] for i in range(0, len(batch), size)]
+
+
+def _write_positions(store: ValueStore, slots: list[Slot], values: list[np.ndarray], start: int,
+                     stop: int) -> None:
+    first, group = slots[0], slots[0].group
+    for slot, v in zip(slots, values, strict=True):
+        if not slot.inv_scale:
+            store.set_scale(slot, v)
+        slot.n = max(slot.n, stop)
+    places = np.array([slot.place for slot in slots])[:, None, None]
+    rows, cols = first.shape(stop)
+    for r0, r1, c0, c1 in _new_cells(first.axis, rows, cols, start, stop):
+        if r1 <= r0 or c1 <= c0:
+            continue
+        cells = [v[r0:r1, c0:c1] for v in values]
+        if group.small:
+            rr, cc = np.meshgrid(np.arange(r0, r1), np.arange(c0, c1), indexing="ij")
+            index = store.index(first, 0, rr, cc, places)
+            store.data[index] = np.stack(cells)
+            store.dirty.append((int(index.min()), int(index.max()) + 1))
+        if group.levels:
+            _merge_tiles(store, first, places, 1, r0, c0, cells)
+    if not group.small:
+        _pool_positions(store, slots, values, start, stop)
+
+
+def _merge_tiles(store: ValueStore, first: Slot, places: np.ndarray, level: int, r0: int, c0: int,
+                 cells: list[np.ndarray] | np.ndarray) -> None:
+    """Fold cells (one (h, w) rectangle per block, top-left cell (r0, c0) of level - 1) into the tiles of
+    `level`, and those into the next level."""
+    if level > first.group.levels:
+        return
+    if isinstance(cells, list) and len(cells) == 1 and r0 % TILE == 0 and c0 % TILE == 0:
+        grid = tile_extremes(cells[0])[None]  # a whole block read through its view (no stacked copy)
+    else:
+        grid = stacked_tile_extremes(np.stack(cells) if isinstance(cells, list) else cells, r0, c0)
+    tr = np.arange(grid.shape[1])[:, None] + r0 // TILE
+    tc = np.arange(grid.shape[2])[None, :] + c0 // TILE
+    index = store.index(first, level, tr, tc, places)
+    merged = larger_magnitude(store.data[index], grid)
+    store.data[index] = merged
+    store.dirty.append((int(index.min()), int(index.max()) + 1))
+    _merge_tiles(store, first, places, level + 1, r0 // TILE, c0 // TILE, merged)
+
+
+def _pool_positions(store: ValueStore, slots: list[Slot], values: list[np.ndarray], start: int,
+                    stop: int) -> None:
+    """Record the new cells of pooled blocks for the pool pages of them that are resident."""
+    first = slots[0]
+    rows, cols = first.shape(stop)
+    a = {0: start * cols, 1: start * rows, 2: start * start}[first.axis]
+    b = {0: stop * cols, 1: stop * rows, 2: stop * stop}[first.axis]
+    pages = np.arange(a // PAGE, -(-b // PAGE))
+    bases = np.array([slot.pages for slot in slots])
+    present = store.table[bases[:, None] + np.minimum(pages[None, :], [[s.n_pages - 1] for s in slots])] >= 0
+    present &= pages[None, :] < np.array([[s.n_pages] for s in slots])
+    for k, j in zip(*np.nonzero(present), strict=True):
+        page = int(pages[j])
+        lo, hi = max(a, page * PAGE), min(b, (page + 1) * PAGE)
+        run = read_range(first.order, rows, cols, _cells_of(values[k]), lo, hi)
+        store.pool_writes.append((int(bases[k]) + page, lo - page * PAGE, run))
+
+
+def _new_cells(axis: int, rows: int, cols: int, start: int, stop: int) -> list[tuple[int, int, int, int]]:
+    """Rectangles (r0, r1, c0, c1) of the cells that positions start..stop add."""
+    if axis == 1:
+        return [(0, rows, start, stop)]
+    if axis == 0:
+        return [(start, stop, 0, cols)]
+    return [(start, stop, 0, stop), (0, start, start, stop)]

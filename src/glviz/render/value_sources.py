@@ -1,0 +1,125 @@
+"""Where the value stores read a block's cells from: a model's weights, a trace, or arrays by block.
+
+A source never computes: a trace value that is not published yet (or was dropped) reads as missing (None),
+so the render thread never waits for the worker that computes the trace; it is read when it appears
+(`changed_since` names it). `compute=True` asks the trace for it instead (what `upload_trace` always did).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glviz.layout.blocks import Block, Kind, block_cells, block_values
+
+
+class _Reader:
+    """What layout.blocks.block_values reads: `weights[name]` for weights, `[name]` for trace values."""
+
+    def __init__(self, weights, get) -> None:
+        self.weights = weights
+        self._get = get
+
+    def __getitem__(self, name: str):
+        value = self._get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+
+class BlockSource:
+    """A block's values (rows, cols) and sub-rectangles of them, or None where they are not available."""
+
+    grows = False  # whether values missing now may come later (a trace being computed)
+
+    def __init__(self, reader) -> None:
+        self.reader = reader
+
+    def values(self, block: Block) -> np.ndarray | None:
+        try:
+            return block_values(block, self.reader)
+        except (KeyError, IndexError, ValueError):
+            return None
+
+    def cells(self, block: Block, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray | None:
+        try:
+            return block_cells(block, self.reader, rows, cols)
+        except (KeyError, IndexError, ValueError):
+            return None
+
+    def version(self) -> int:
+        """Changes when the values do (a trace's version; 0 for fixed values)."""
+        return 0
+
+
+class WeightSource(BlockSource):
+    """The weight blocks of a model (Weights, or anything with `[name]` by canonical weight name)."""
+
+    def __init__(self, weights) -> None:
+        def get(name: str):
+            try:
+                return weights[name]
+            except KeyError:
+                return None
+
+        super().__init__(_Reader(weights, get))
+        self.weights = weights
+
+    def values(self, block: Block) -> np.ndarray | None:
+        return super().values(block) if block.kind == Kind.WEIGHT else None
+
+
+class TraceSource(BlockSource):
+    """A trace's values: published ones only (peek), unless `compute` (then trace[name] may compute).
+
+    Anything with `[name]` works (a TraceSnapshot, a dict of trace names); without `peek`, `[name]` is
+    used."""
+
+    grows = True
+
+    def __init__(self, trace, compute: bool = False) -> None:
+        peek = getattr(trace, "peek", None)
+
+        def get(name: str):
+            if peek is not None and not compute:
+                return peek(name)
+            try:
+                return trace[name]
+            except KeyError:
+                return None
+
+        super().__init__(_Reader(getattr(trace, "weights", None), get))
+        self.trace = trace
+
+    def values(self, block: Block) -> np.ndarray | None:
+        return super().values(block) if block.kind != Kind.WEIGHT else None
+
+    def version(self) -> int:
+        return int(getattr(self.trace, "version", 0))
+
+
+class ArraySource(BlockSource):
+    """Arrays by block name (the tour's scale scene: the nano part's values)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        super().__init__(None)
+        self.arrays = {name: np.asarray(a) for name, a in arrays.items()}
+
+    def values(self, block: Block) -> np.ndarray | None:
+        a = self.arrays.get(block.name)
+        if a is None or a.size != block.rows * block.cols:
+            return None
+        return a.reshape(block.rows, block.cols)
+
+    def cells(self, block: Block, rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray | None:
+        a = self.values(block)
+        return None if a is None else a[rows[0]:rows[1], cols[0]:cols[1]]
+
+
+def token_axis(block: Block) -> int | None:
+    """The axis of an activation block that runs over tokens: 0 rows, 1 columns, 2 both (attention), None."""
+    if block.kind == Kind.WEIGHT:
+        return None
+    rows_t, cols_t = block.dims[0] == "T", block.dims[1] == "T"
+    if rows_t and cols_t:
+        return 2
+    return 1 if cols_t else 0 if rows_t else None

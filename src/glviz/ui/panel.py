@@ -10,7 +10,7 @@ from imgui_bundle import imgui
 
 from glviz import i18n
 from glviz.i18n import LANGUAGES, tr
-from glviz.ui.sections import explanation, help, legend, model_picker, overlays
+from glviz.ui.sections import explanation, help, legend, model_picker, open_checkpoint, overlays
 from glviz.ui.sections.attention import AttentionSection
 from glviz.ui.sections.generation import GenerationSection
 from glviz.ui.sections.letters_field import LettersField
@@ -92,6 +92,7 @@ class Panel:
         """Free exploration: the model (or a checkpoint to open), its input and generation, the hovered cell,
         attention heatmaps, the logit lens, the legend and the help."""
         model_picker.draw(app)
+        open_checkpoint.progress(app)  # a load in progress: its bar and Cancel, under the model it replaces
         self.open.draw(app)
         if app.has_input:
             self.letters.draw(app)

@@ -75,17 +75,15 @@ class GenerationSection:
             controls.greedy = False
         if controls.greedy:
             return
-        half = imgui.get_content_region_avail().x / 2 - 50
-        imgui.set_next_item_width(half)
+        width = 150.0
+        imgui.set_next_item_width(width)
         controls.temperature = imgui.slider_float(tr("generate.temperature"), controls.temperature, 0.0, 2.0,
                                                   "%.2f")[1]
-        imgui.same_line()
-        imgui.set_next_item_width(half)
+        imgui.set_next_item_width(width)
         controls.top_k = max(0, imgui.input_int(tr("generate.top_k"), controls.top_k, 1, 10)[1])
-        imgui.set_next_item_width(half)
+        imgui.set_next_item_width(width)
         controls.top_p = imgui.slider_float(tr("generate.top_p"), controls.top_p, 0.05, 1.0, "%.2f")[1]
-        imgui.same_line()
-        imgui.set_next_item_width(half)
+        imgui.set_next_item_width(width)
         controls.seed = max(0, imgui.input_int(tr("generate.seed"), controls.seed)[1])
 
     @staticmethod

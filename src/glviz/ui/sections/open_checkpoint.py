@@ -21,10 +21,11 @@ class OpenCheckpoint:
         self.rects: dict[str, tuple[float, float, float, float]] = {}  # item -> where drawn (tests)
 
     def draw(self, app) -> None:
-        progress(app)
-        if not imgui.collapsing_header(tr("open.header")):
-            return
         self.rects.clear()
+        opened = imgui.collapsing_header(tr("open.header"))
+        self._note("header")
+        if not opened:
+            return
         browser = self.browser
         cached = browser.cached
         if cached:

@@ -9,9 +9,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for model.helpers
 
-from model.helpers import varied_weights, write_checkpoint  # noqa: E402
-
 from glviz.model.config import GPTConfig  # noqa: E402
+from model.helpers import varied_weights, write_checkpoint  # noqa: E402
 
 SMALL = GPTConfig(n_layer=2, n_head=2, n_embd=24, vocab_size=320, block_size=48, name="small")
 LONG = GPTConfig(n_layer=1, n_head=2, n_embd=16, vocab_size=320, block_size=512, name="long")

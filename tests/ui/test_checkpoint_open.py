@@ -1,5 +1,5 @@
-"""Opening a checkpoint in the app, headless on EGL: from `weights=`, from the panel's file list and the Hugging
-Face cache list, cancelled, refused with the CLI's line, and always ending on what was asked for last."""
+"""Opening a checkpoint in the app, headless on EGL: from `weights=`, from the panel's file list and the
+Hugging Face cache list, cancelled, refused with the CLI's line, and ending on what was asked for last."""
 
 from __future__ import annotations
 

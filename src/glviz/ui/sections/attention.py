@@ -33,10 +33,16 @@ class AttentionSection:
 
     def __init__(self) -> None:
         self.plot_rects: dict[int, tuple[float, float, float, float]] = {}  # head -> plot area (tests)
+        self.header: tuple[float, float, float, float] | None = None
 
     def draw(self, app) -> None:
         view = app.view
-        if view.trace is None or not imgui.collapsing_header(tr("attention.header")):
+        if view.trace is None:
+            return
+        opened = imgui.collapsing_header(tr("attention.header"))
+        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+        self.header = (lo.x, lo.y, hi.x, hi.y)
+        if not opened:
             return
         maps = app.attention
         config = view.config
@@ -118,4 +124,4 @@ def _outline(x: int, y: int) -> None:
     """A white square around heatmap cell (x, y) (plot units)."""
     draw = implot.get_plot_draw_list()
     a, b = implot.plot_to_pixels(x, y + 1), implot.plot_to_pixels(x + 1, y)
-    draw.add_rect(a, b, imgui.get_color_u32(imgui.ImVec4(1.0, 0.3, 0.3, 1.0)), 0.0, 0, 2.0)
+    draw.add_rect(a, b, imgui.get_color_u32(imgui.ImVec4(1.0, 0.3, 0.3, 1.0)), 0.0, 2.0)

@@ -18,6 +18,8 @@ class LogitLensSection:
     def __init__(self) -> None:
         self.position: int | None = None  # None: the last position
         self._rows: tuple | None = None  # (key, rows)
+        self.header: tuple[float, float, float, float] | None = None  # where drawn (tests)
+        self.drawn: list = []  # the rows drawn last
 
     def rows(self, view):
         """The lens rows of the chosen position, from the trace's published values; None while missing."""
@@ -33,7 +35,12 @@ class LogitLensSection:
 
     def draw(self, app) -> None:
         view = app.view
-        if view.trace is None or view.weights is None or not imgui.collapsing_header(tr("lens.header")):
+        if view.trace is None or view.weights is None:
+            return
+        opened = imgui.collapsing_header(tr("lens.header"))
+        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+        self.header = (lo.x, lo.y, hi.x, hi.y)
+        if not opened:
             return
         T = view.trace.T
         t, rows = self.rows(view)
@@ -51,6 +58,7 @@ class LogitLensSection:
             for k in range(TOP):
                 imgui.table_setup_column(f"#{k + 1}")
             imgui.table_headers_row()
+            self.drawn = rows
             for row in rows:
                 imgui.table_next_row()
                 imgui.table_next_column()

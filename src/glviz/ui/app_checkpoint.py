@@ -21,7 +21,7 @@ class CheckpointActions:
         self.generation = GenerationControls(self)
         self.prompt = PromptInput()
         self.attention = AttentionMaps()
-        self._lit_token: tuple | None = None  # (t, camera pose) of the chip hovered, lit in the scene
+        self._lit_token: tuple | None = None  # (t, camera pose, layout) of the chip lit in the scene
 
     # --- state ---------------------------------------------------------------------------------------------
     @property
@@ -40,12 +40,13 @@ class CheckpointActions:
         return self.models.loading is not None or self.generation.busy
 
     # --- checkpoints ---------------------------------------------------------------------------------------
-    def open_checkpoint(self, path: str | Path) -> None:
-        """Load a checkpoint in the background and show it when done (the panel shows the progress; errors
-        appear as the CLI's one line and the app stays where it is)."""
+    def open_checkpoint(self, path: str | Path, tokens=None) -> None:
+        """Load a checkpoint in the background and show it when done, traced on `tokens` (token ids; default:
+        the default prompt). The panel shows the progress; errors appear as the CLI's one line and the app
+        stays where it is."""
         if self.tour.touring:
             self.tour.leave()
-        self.models.open_checkpoint(path)
+        self.models.open_checkpoint(path, tokens)
         self.invalidate()
 
     def cancel_load(self) -> None:
@@ -94,8 +95,9 @@ class CheckpointActions:
                 self.scene.set_hover(self.hovering.cell, info.dependencies if info is not None else ())
                 self.invalidate()
             return
-        key = (t, self.camera.pose, id(self.scene.layout))
-        if key == self._lit_token:
+        key = (t, self.camera.pose, self.scene.layout)
+        lit = self._lit_token
+        if lit is not None and lit[:2] == key[:2] and lit[2] is key[2]:
             return
         self._lit_token = key
         view_projection = self.camera.view_projection(self.aspect)

@@ -66,8 +66,10 @@ class AttentionMaps:
         self.head = min(self.head, view.config.n_head - 1)
         name = probs_name(self.layer)
         value = view.trace.peek(name)
-        if value is None and view.worker is not None and self._asked != (id(view.trace), name):
-            self._asked = (id(view.trace), name)
+        asked = self._asked
+        if value is None and view.worker is not None and not (asked and asked[0] is view.trace
+                                                                and asked[1] == name):
+            self._asked = (view.trace, name)
             view.worker.ensure(name)
         return value
 

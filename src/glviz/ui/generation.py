@@ -25,7 +25,7 @@ class GenerationControls:
         self.top_p = 1.0  # 1: off
         self.seed = 0
         self.n = 20
-        self._candidates: tuple | None = None  # (key, result) of the last candidates asked for
+        self._candidates: tuple | None = None  # (LastLogits, Sampling, result) of the last ones asked for
 
     # --- state ---------------------------------------------------------------------------------------------
     @property
@@ -74,10 +74,11 @@ class GenerationControls:
         last = None if view is None else view.worker.last
         if last is None or last.trace is not view.trace or last.T != view.trace.T:
             return None
-        key = (id(last), self.sampling)
-        if self._candidates is None or self._candidates[0] != key:
-            self._candidates = (key, candidates(last.logits, self.sampling))
-        return self._candidates[1]
+        sampling = self.sampling
+        cached = self._candidates
+        if cached is None or cached[0] is not last or cached[1] != sampling:  # the object, not its id: ids
+            self._candidates = cached = (last, sampling, candidates(last.logits, sampling))  # are reused
+        return cached[2]
 
     # --- actions -------------------------------------------------------------------------------------------
     def next_token(self) -> None:

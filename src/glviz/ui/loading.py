@@ -34,6 +34,7 @@ class CheckpointLoad:
     done: int = 0  # tensors read
     total: int = 0  # tensors in the file (0 until known)
     tracing: bool = False  # the tensors are read; the prompt is being traced
+    tokens: object = None  # the prompt's token ids to trace (default: DEFAULT_PROMPT, see default_tokens)
     result: dict = field(default_factory=dict)
     cancelled: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
@@ -81,7 +82,7 @@ class CheckpointLoad:
             self.done = self.total
             self._progress(self.done, self.total)
             self.tracing = True
-            tokens = default_tokens(weights)
+            tokens = default_tokens(weights) if self.tokens is None else self.tokens
             trace = full_trace(weights, tokens)
             layout = build_layout(weights.config, n_tokens=trace.T)
             if not self.cancelled.is_set():

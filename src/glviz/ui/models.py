@@ -169,9 +169,10 @@ class ModelSessions:
         return self._build is not None
 
     # --- checkpoints ---------------------------------------------------------------------------------------
-    def open_checkpoint(self, path: str | Path) -> None:
+    def open_checkpoint(self, path: str | Path, tokens=None) -> None:
         """Load the checkpoint at `path` in the background and show it when done (unless the user asks for
-        something else first). The one already open is shown at once."""
+        something else first), traced on `tokens` (default: the default prompt). The one already open is
+        shown at once."""
         key = checkpoint_key(path)
         self.requested = key
         if key in self.views:
@@ -181,7 +182,7 @@ class ModelSessions:
         if self._load is not None and self._load.key == key:
             return
         self._cancel_load()
-        self._load = CheckpointLoad(key, Path(path).expanduser()).start()
+        self._load = CheckpointLoad(key, Path(path).expanduser(), tokens=tokens).start()
 
     def cancel_load(self) -> None:
         """The Cancel button: stop the load, stay on the model on screen."""

@@ -42,7 +42,8 @@ class PromptInput:
 
     def __init__(self) -> None:
         self.error = ""
-        self._labels: dict[tuple[int, int], str] = {}  # (id(tokenizer), token) -> chip text
+        self._labels: dict[int, str] = {}  # token -> chip text, for the tokenizer `_labels_of`
+        self._labels_of = None
 
     def edit(self, view, text: str) -> bool:
         """Re-encode and, when the tokens differ from those shown, re-trace in the background."""
@@ -65,10 +66,15 @@ class PromptInput:
         tokenizer = weights.tokenizer
         if tokenizer is None:
             return str(int(token))
-        key = (id(tokenizer), int(token))
+        if tokenizer is not self._labels_of:  # another checkpoint: its own vocabulary
+            self._labels, self._labels_of = {}, tokenizer
+        key = int(token)
         text = self._labels.get(key)
         if text is None:
-            text = token_text(tokenizer.decode([int(token)]))
+            text = tokenizer.decode([int(token)])
+            if "\ufffd" in text:  # part of a character: its bytes as the vocabulary spells them
+                text = tokenizer.piece(int(token)) or text
+            text = token_text(text)
             if len(self._labels) >= CHIP_CACHE:
                 self._labels.clear()
             self._labels[key] = text

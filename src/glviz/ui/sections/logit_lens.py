@@ -17,7 +17,7 @@ class LogitLensSection:
 
     def __init__(self) -> None:
         self.position: int | None = None  # None: the last position
-        self._rows: tuple | None = None  # (key, rows)
+        self._rows: tuple | None = None  # (snapshot, position, rows)
         self.header: tuple[float, float, float, float] | None = None  # where drawn (tests)
         self.drawn: list = []  # the rows drawn last
 
@@ -26,12 +26,12 @@ class LogitLensSection:
         snapshot = view.trace.snapshot()
         T = snapshot.T
         t = T - 1 if self.position is None else min(self.position, T - 1)
-        key = (id(view.trace), snapshot.T, snapshot.version, t)
-        if self._rows is None or self._rows[0] != key:
+        cached = self._rows
+        if cached is None or cached[0] is not snapshot or cached[1] != t:  # a new snapshot: new values
             if not all(snapshot.computed(n) for n in lens_sources(view.config.n_layer)):
                 return t, None
-            self._rows = (key, logit_lens(view.weights, snapshot, t, TOP))
-        return t, self._rows[1]
+            self._rows = cached = (snapshot, t, logit_lens(view.weights, snapshot, t, TOP))
+        return t, cached[2]
 
     def draw(self, app) -> None:
         view = app.view

@@ -54,7 +54,7 @@ class PromptField:
 
     def _chips(self, app, view, tokens, prompt_length: int) -> None:
         width = imgui.get_content_region_avail().x - 12
-        key = (id(view), tokens.tobytes(), round(width))
+        key = (view.name, tokens.tobytes(), round(width))
         if self._lines is None or self._lines[0] != key:
             self._lines = (key, _break_lines(app, view, tokens, width))
         lines = self._lines[1]

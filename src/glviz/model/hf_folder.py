@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import mmap
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -229,8 +230,11 @@ def _read_tensor(f: object, raw: _TensorFile, key: str) -> np.ndarray:
         raise GlvizError(f"tensor {key} has unsupported dtype {dtype} ({raw.path})")
     mapped = raw.view(key, _FILE_DTYPES[dtype])  # (shape) of the file's dtype, not copied yet
     if dtype == "BF16":  # numpy has no bfloat16: a bfloat16 is the top half of a float32
-        return (mapped.astype(np.uint32) << 16).view(np.float32)
-    return mapped.astype(np.float32)  # always a copy: an array numpy allocated, float32
+        out = (mapped.astype(np.uint32) << 16).view(np.float32)
+    else:
+        out = mapped.astype(np.float32)  # always a copy: an array numpy allocated, float32
+    raw.done(key)
+    return out
 
 
 class _TensorFile:
@@ -250,6 +254,7 @@ class _TensorFile:
         self.map = np.memmap(path, dtype=np.uint8, mode="r")
 
     def view(self, key: str, dtype: str) -> np.ndarray:
+        """The tensor's bytes in place (copy them before the next call: see `done`)."""
         begin, end = self.header[key]["data_offsets"]
         data = self.map[self.start + begin : self.start + end]
         if data.size != end - begin:
@@ -257,6 +262,17 @@ class _TensorFile:
                 f"model.safetensors is truncated or corrupt: tensor {key} is cut short ({self.path})"
             )
         return data.view(dtype).reshape(self.header[key]["shape"])
+
+    def done(self, key: str) -> None:
+        """The tensor is copied: its pages of the file leave this process's memory (else a load's peak
+        would count the whole file on top of the weights)."""
+        begin, end = self.header[key]["data_offsets"]
+        page = mmap.PAGESIZE
+        start = (self.start + begin) // page * page
+        try:
+            self.map._mmap.madvise(mmap.MADV_DONTNEED, start, self.start + end - start)  # type: ignore
+        except (AttributeError, OSError, ValueError):  # no madvise here: the pages go at the end
+            pass
 
     def __enter__(self) -> _TensorFile:
         return self

@@ -356,7 +356,7 @@ class GlvizApp(CheckpointActions):
     def needs_frame(self) -> bool:
         """Whether the main loop should draw (otherwise it sleeps until an event)."""
         return (self._frames_left > 0 or self.camera.animating or self.building is not None
-                or self._screenshot_pending or self.tour.playing or self.working)
+                or self._screenshot_pending or self.tour.playing)
 
     def message(self, text: str) -> None:
         """Show `text` in the panel (the last few are kept)."""

@@ -208,15 +208,24 @@ class TraceWorker:
 
 
 def _last_logits(trace) -> LastLogits:
+    """The last position's logits from its final layer-norm output (always kept), as the logits stage
+    computes them: the logits of every position need not exist (see full_trace)."""
     T = trace.T
-    row = np.array(trace.rows("logits", T - 1, T)[0], dtype=np.float32)  # (V,), copied: ours to keep
+    x = np.asarray(trace.rows("ln_f.out", T - 1, T), dtype=np.float32)  # (1, C)
+    row = (x @ trace.weights.head_columns())[0]  # (V,)
     return LastLogits(trace, T, row)
 
 
 def full_trace(weights, tokens: np.ndarray):
-    """A Trace of `tokens` with every stage computed (big values beyond its budget let go, as kept)."""
+    """A Trace of `tokens` with every stage computed (big values beyond its budget let go), with room
+    to generate: growing past its capacity moves every value to new buffers while the old ones are still
+    shown (twice the trace's memory for a moment), so the room is taken up front."""
     from glviz.model.forward import Trace
 
-    trace = Trace(weights, tokens)
-    trace["probs"]
+    T = len(tokens)
+    trace = Trace(weights, tokens, capacity=min(weights.config.block_size, 2 * T + 64))
+    # The logits and probabilities of every position (T x V each) are kept only while they fit the trace's
+    # budget: beyond it they would be computed (412 MB at T = 1024 for GPT-2) only to be let go at once.
+    big = 2 * T * weights.config.vocab_size * trace.dtype.itemsize
+    trace["probs" if big <= trace.keep_bytes else "ln_f.out"]
     return trace

@@ -75,8 +75,7 @@ class PromptField:
                     lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
                     self.chip_rects[t] = (lo.x, lo.y, hi.x, hi.y)
                     if imgui.is_item_hovered():
-                        hovered = t
-                        imgui.set_tooltip(tr("prompt.chip", t=t, id=int(tokens[t])))
+                        hovered = t  # said under the chips (a tooltip would leave the window at the edge)
         imgui.end_child()
         if hovered is not None or self.hovered is not None:
             app.light_token(hovered)

@@ -28,7 +28,9 @@ class GenerationSection:
             return
         nano = controls.nano
         if nano:
+            imgui.push_text_wrap_pos(0.0)
             dim(tr("generate.nano_hint"))
+            imgui.pop_text_wrap_pos()
         self._buttons(app, controls, nano)
         self._settings(controls)
         if controls.error:
@@ -62,7 +64,6 @@ class GenerationSection:
         if self._button("stop", tr("generate.stop"), controls.generating):
             controls.stop()
         if nano:
-            imgui.same_line()
             if self._button("restart", tr("generate.from_letters"), not controls.generating):
                 controls.restart()
 

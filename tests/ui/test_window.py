@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.window, pytest.mark.slow]
 
 WIDTH, HEIGHT = 1280, 800
 PANEL = 400  # glviz.ui.panel.PANEL_WIDTH
-INPUT_FIELD = (WIDTH - PANEL + 60, 169)  # the letters field: first widget of the Explore tab
+INPUT_FIELD = (WIDTH - PANEL + 60, 196)  # the letters field, under "Open checkpoint…" in the Explore tab
 
 
 class _XImage(ctypes.Structure):
@@ -189,7 +189,7 @@ def test_hover_drag_wheel_keys_in_a_real_window(xvfb, app_process, tmp_path):
 
     # Typing in the panel's input field: select all, type new letters, the model's output changes; copy the
     # text, type an invalid letter (refused with a message), paste the copy back: the panel is as before.
-    output = (slice(182, 392), slice(WIDTH - PANEL, WIDTH))  # "Sorted by the model" and the bars (Explore)
+    output = (slice(209, 419), slice(WIDTH - PANEL, WIDTH))  # "Sorted by the model" and the bars (Explore)
     _xdotool(xvfb, "mousemove", str(INPUT_FIELD[0]), str(INPUT_FIELD[1]))
     _xdotool(xvfb, "click", "1")
     _xdotool(xvfb, "key", "ctrl+a")

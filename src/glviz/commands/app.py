@@ -1,4 +1,5 @@
-"""`glviz` / `glviz app [--model M] [--input CBABBC] [--size WxH] [--lang en|ja]`: open the desktop app."""
+"""`glviz` / `glviz app [--model M] [--input CBABBC] [--weights PATH|NAME] [--size WxH] [--lang en|ja]`: open
+the desktop app (with a GPT-2 checkpoint from disk or the local Hugging Face cache)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", choices=APP_MODELS, default="nano", help="first model (default: nano)")
     parser.add_argument("--input", default=DEFAULT_LETTERS, metavar="LETTERS",
                         help=f"six letters of A/B/C for the nano model (default: {DEFAULT_LETTERS})")
+    parser.add_argument("--weights", metavar="PATH|NAME",
+                        help="a GPT-2 checkpoint to open: a Hugging Face folder (config.json + "
+                             "model.safetensors), our .npz, or a model name in the local Hugging Face cache "
+                             "(e.g. gpt2); nothing is downloaded")
     parser.add_argument("--size", default="1280x800", metavar="WxH", help="window size (default: 1280x800)")
     add_lang_argument(parser)
 
@@ -24,12 +29,17 @@ def run(args: argparse.Namespace) -> int:
 
     size = parse_size(args.size, minimum=64)
     parse_letters(args.input)  # a bad --input is a one-line error before any window opens
+    weights = None
+    if args.weights is not None:
+        from glviz.model.hf_cache import resolve_weights
+
+        weights = resolve_weights(args.weights)  # a name not found is one line, before the window opens
     from glviz.ui.window import run_app
     from glviz.walkthrough.state import state_path
 
     # The tour opens at chapter 1 on a first launch, and where the learner left off after that.
     status = run_app(model=args.model, letters=args.input, size=size, state_path=state_path(), tour=True,
-                     lang=args.lang)
+                     lang=args.lang, weights=weights)
     # The window is gone and its GL objects are released: what is left is the interpreter's teardown (freeing
     # every built layout's Python objects block by block, the GL driver's exit handlers), which made Ctrl+Q
     # take a noticeable while after the window closed, the longer the more models were loaded. Skip it.

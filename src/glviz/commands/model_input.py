@@ -10,6 +10,8 @@ from glviz.errors import GlvizError
 from glviz.model.sort_task import LETTERS
 from glviz.model.weights import Weights, load_model
 
+DEFAULT_PROMPT = "The quick brown fox jumps over the lazy dog"  # what a checkpoint shows until told otherwise
+
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """--model NAME | --weights PATH."""
@@ -96,3 +98,16 @@ def model_and_tokens(args: argparse.Namespace) -> tuple[Weights, np.ndarray]:
         return model_from_args(args), tokens
     weights = model_from_args(args)
     return weights, prompt_tokens(weights, args.prompt)
+
+
+def default_tokens(weights: Weights) -> np.ndarray:
+    """DEFAULT_PROMPT in the model's tokens (cut to its context), or ids 0..7 without a usable tokenizer."""
+    if weights.tokenizer is not None:
+        try:
+            tokens = weights.tokenizer.encode(DEFAULT_PROMPT)  # (T,) int64
+            if len(tokens) and tokens.max() < weights.config.vocab_size:
+                return tokens[: weights.config.block_size]
+        except GlvizError:  # a tokenizer that cannot encode is no reason to fail the picture
+            pass
+    n = min(8, weights.config.block_size)
+    return np.arange(n, dtype=np.int64) % weights.config.vocab_size

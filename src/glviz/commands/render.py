@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-
+from glviz.commands.model_input import default_tokens
 from glviz.commands.options import add_lang_argument, check_output, parse_size
 from glviz.errors import GlvizError
 from glviz.model.config import APP_MODELS
 from glviz.model.sort_task import DEFAULT_LETTERS
-
-DEFAULT_PROMPT = "The quick brown fox jumps over the lazy dog"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,18 +33,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--at", type=float, default=0.0, metavar="FRACTION",
                         help="with --chapter: how far into the chapter, 0 (start) to 1 (end) (default 0)")
     add_lang_argument(parser)
-
-
-def _default_tokens(weights) -> np.ndarray:
-    if weights.tokenizer is not None:
-        try:
-            tokens = weights.tokenizer.encode(DEFAULT_PROMPT)  # (T,) int64
-            if len(tokens):
-                return tokens[: weights.config.block_size]
-        except Exception:  # a tokenizer that cannot encode is no reason to fail the picture
-            pass
-    n = min(8, weights.config.block_size)
-    return np.arange(n, dtype=np.int64) % weights.config.vocab_size
 
 
 def load_scene_data(model: str | None, weights_path: str | None, letters: str | None = None,
@@ -87,7 +72,7 @@ def load_scene_data(model: str | None, weights_path: str | None, letters: str | 
     elif prompt is not None:
         sequence = prompt_tokens(weights, prompt)
     else:
-        sequence = _default_tokens(weights)
+        sequence = default_tokens(weights)
     trace = Trace(weights, sequence)
     trace.full()
     return build_layout(weights.config, n_tokens=len(sequence)), trace

@@ -59,6 +59,11 @@ class Tokenizer:
         """The text of token ids."""
         return str(self._backend.decode([int(i) for i in ids]))  # type: ignore[attr-defined]
 
+    def piece(self, token: int) -> str:
+        """The token as the vocabulary spells it (byte-level BPE: "Ġthe", "âĢ"): what to show for a token
+        whose bytes are not text on their own ("" if the id is unknown)."""
+        return str(self._backend.id_to_token(int(token)) or "")  # type: ignore[attr-defined]
+
 
 def load_tokenizer(directory: str | Path) -> Tokenizer | None:
     """The tokenizer in a checkpoint folder: tokenizer.json, else vocab.json + merges.txt, else None."""

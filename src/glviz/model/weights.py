@@ -1,4 +1,5 @@
-"""Model weights by canonical name: random initialisation, our .npz format, Hugging Face GPT-2 checkpoints.
+"""Model weights by canonical name: random initialisation, our .npz format, Hugging Face GPT-2 checkpoints
+(read and written by hf_folder.py).
 
 Canonical names and layouts are fixed in docs/CONTRACTS.md: every matrix is (in, out) so that y = x @ W + b.
 The query, key and value matrices of a layer are stored as column views of one (C, 3C) array (and their biases
@@ -10,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -241,7 +242,7 @@ def save_npz(weights: Weights, path: str | Path, extra: dict[str, np.ndarray] | 
     np.savez(path, **arrays)
 
 
-def _load_npz(path: Path) -> Weights:
+def _load_npz(path: Path, progress: Callable[[int, int], None] | None = None) -> Weights:
     try:
         with np.load(path, allow_pickle=False) as data:
             if "config" not in data.files:
@@ -254,7 +255,10 @@ def _load_npz(path: Path) -> Weights:
                 raise GlvizError(f"weights file's config is not a JSON object ({path})")
             config = _config_from_dict(config_dict, path)
             tensors = {}
-            for name in weight_shapes(config):
+            shapes = weight_shapes(config)
+            for done, name in enumerate(shapes):
+                if progress is not None:
+                    progress(done, len(shapes))
                 if name not in data.files:
                     raise GlvizError(f"weight {name} is missing ({path})")
                 tensors[name] = np.asarray(data[name], dtype=np.float32)
@@ -306,239 +310,22 @@ def _make_config(source: Path, **fields: object) -> GPTConfig:
         raise GlvizError(f"{exc} ({source})") from None
 
 
-# ---- Hugging Face GPT-2 folder ----
-
-# Hugging Face activation_function -> ours.
-_HF_ACTIVATIONS = {
-    "gelu_new": "gelu_new",
-    "gelu_pytorch_tanh": "gelu_new",
-    "gelu_fast": "gelu_new",
-    "gelu": "gelu",
-}
-
-# config.json options that would change the computation, and the only value glviz computes (GPT-2's).
-_HF_PLAIN = {"n_inner": None, "scale_attn_weights": True, "scale_attn_by_inverse_layer_idx": False}
-
-# The attention-mask buffers older GPT-2 checkpoints carry; they are not weights.
-_HF_BUFFER = re.compile(r"h\.\d+\.attn\.(bias|masked_bias)")
-
-
-def _hf_config(directory: Path) -> GPTConfig:
-    path = directory / "config.json"
-    if not path.is_file():
-        raise GlvizError(f"checkpoint folder has no config.json ({directory})")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise GlvizError(f"config.json is not valid JSON ({path})") from None
-    if not isinstance(data, dict):
-        raise GlvizError(f"config.json is not a JSON object ({path})")
-    model_type = data.get("model_type", "gpt2")
-    if model_type != "gpt2":
-        raise GlvizError(f"config.json model_type must be gpt2, got {model_type!r} ({path})")
-    fields: dict[str, object] = {}
-    for name in ("n_layer", "n_head", "n_embd", "vocab_size"):  # the same names in config.json
-        if name not in data:
-            raise GlvizError(f"config.json field {name} is missing ({path})")
-        fields[name] = data[name]
-    if "n_positions" in data:
-        fields["block_size"] = data["n_positions"]
-    elif "n_ctx" in data:
-        fields["block_size"] = data["n_ctx"]
-    else:
-        raise GlvizError(f"config.json field n_positions is missing ({path})")
-    fields["layer_norm_eps"] = data.get("layer_norm_epsilon", 1e-5)
-    activation = data.get("activation_function", "gelu_new")
-    if activation not in _HF_ACTIVATIONS:
-        raise GlvizError(
-            f"config.json activation_function must be one of {', '.join(_HF_ACTIVATIONS)}, "
-            f"got {activation!r} ({path})"
-        )
-    fields["activation"] = _HF_ACTIVATIONS[activation]
-    tied = data.get("tie_word_embeddings", True)
-    if not isinstance(tied, bool):
-        raise GlvizError(
-            f"config.json field tie_word_embeddings must be true or false, got {tied!r} ({path})"
-        )
-    fields["tied_head"] = tied
-    for key, plain in _HF_PLAIN.items():
-        value = data.get(key, plain)
-        if value != plain and not (key == "n_inner" and value == 4 * fields["n_embd"] != 0):
-            raise GlvizError(f"config.json field {key} must be {json.dumps(plain)}, got {value!r} ({path})")
-    fields["name"] = directory.name or "gpt2"
-    try:
-        return _make_config(path, **fields)
-    except GlvizError as exc:
-        # Name the Hugging Face key, not ours, where they differ.
-        raise GlvizError(
-            str(exc)
-            .replace("config field block_size", "config.json field n_positions")
-            .replace("config field layer_norm_eps", "config.json field layer_norm_epsilon")
-            .replace("config field ", "config.json field ")
-        ) from None
-
-
-def _hf_tensor_map(config: GPTConfig) -> dict[str, str]:
-    """Hugging Face name (without `transformer.`) -> our name; c_attn maps to a fused placeholder."""
-    m = {"wte.weight": "wte", "wpe.weight": "wpe", "ln_f.weight": "ln_f.gamma", "ln_f.bias": "ln_f.beta"}
-    for i in range(config.n_layer):
-        h, p = f"h.{i}.", f"layers.{i}."
-        m.update(
-            {
-                h + "ln_1.weight": p + "ln1.gamma",
-                h + "ln_1.bias": p + "ln1.beta",
-                h + "attn.c_attn.weight": p + "attn.c_attn.weight",
-                h + "attn.c_attn.bias": p + "attn.c_attn.bias",
-                h + "attn.c_proj.weight": p + "attn.wproj",
-                h + "attn.c_proj.bias": p + "attn.bproj",
-                h + "ln_2.weight": p + "ln2.gamma",
-                h + "ln_2.bias": p + "ln2.beta",
-                h + "mlp.c_fc.weight": p + "mlp.wfc",
-                h + "mlp.c_fc.bias": p + "mlp.bfc",
-                h + "mlp.c_proj.weight": p + "mlp.wproj",
-                h + "mlp.c_proj.bias": p + "mlp.bproj",
-            }
-        )
-    return m
-
-
-def _hf_expected_shapes(config: GPTConfig) -> dict[str, tuple[int, ...]]:
-    shapes = weight_shapes(config)
-    C = config.n_embd
-    for i in range(config.n_layer):
-        p = f"layers.{i}.attn."
-        for n in ("wq", "wk", "wv", "bq", "bk", "bv"):
-            del shapes[p + n]
-        shapes[p + "c_attn.weight"] = (C, 3 * C)
-        shapes[p + "c_attn.bias"] = (3 * C,)
-    return shapes
-
-
-def _load_hf(directory: Path) -> Weights:
-    from safetensors import SafetensorError, safe_open
-
-    config = _hf_config(directory)
-    st_path = directory / "model.safetensors"
-    if not st_path.is_file():
-        raise GlvizError(f"checkpoint folder has no model.safetensors ({directory})")
-    if st_path.stat().st_size == 0:
-        raise GlvizError(f"model.safetensors is empty ({st_path})")
-    name_map = _hf_tensor_map(config)
-    expected = _hf_expected_shapes(config)
-    found: dict[str, np.ndarray] = {}
-    lm_head: np.ndarray | None = None
-    try:
-        # safe_open memory-maps the file; each tensor is read once, straight into its float32 array.
-        with safe_open(str(st_path), framework="numpy") as f:
-            for key in f.keys():  # noqa: SIM118 (safe_open is not a mapping)
-                short = key.removeprefix("transformer.")
-                if _HF_BUFFER.fullmatch(short):
-                    continue
-                if short == "lm_head.weight":  # read even when tied: it may differ from wte (see below)
-                    _check_shape(f, key, (config.vocab_size, config.n_embd), st_path)
-                    lm_head = _read_tensor(f, key, st_path)
-                    continue
-                ours = name_map.get(short)
-                if ours is None:
-                    raise GlvizError(
-                        f"model.safetensors has an unexpected tensor {key} for a "
-                        f"{config.n_layer}-layer GPT-2 ({st_path})"
-                    )
-                _check_shape(f, key, expected[ours], st_path)
-                found[ours] = _read_tensor(f, key, st_path)
-    except SafetensorError as exc:
-        raise GlvizError(f"model.safetensors is truncated or corrupt: {exc} ({st_path})") from None
-    own_head = lm_head is not None and "wte" in found and not np.array_equal(lm_head, found["wte"])
-    if config.tied_head and own_head:
-        # The config says tied, but the file has a head of its own: transformers then uses the file's head
-        # (and warns), so do we.
-        config = dataclasses.replace(config, tied_head=False)
-    if lm_head is not None and not config.tied_head:
-        found["lm_head"] = lm_head
-    missing = [n for n in expected if n not in found]
-    if missing:
-        hf_names = {v: k for k, v in name_map.items()} | {"lm_head": "lm_head.weight"}
-        raise GlvizError(
-            f"model.safetensors lacks tensor {hf_names[missing[0]]}"
-            f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''} ({st_path})"
-        )
-    for i in range(config.n_layer):
-        p = f"layers.{i}.attn."
-        _split_qkv(found, i, found.pop(p + "c_attn.weight"), found.pop(p + "c_attn.bias"))
-    from glviz.model.tokenizer import load_tokenizer
-
-    return validate(Weights(config, found, load_tokenizer(directory)), st_path)
-
-
-def save_hf(weights: Weights, directory: str | Path) -> Path:
-    """Write a Hugging Face GPT-2 folder (config.json + model.safetensors, the key names and config fields
-    that transformers' save_pretrained uses) that `load_weights` and transformers both read."""
-    from safetensors.numpy import save_file
-
-    c, directory = weights.config, Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    tensors = {}
-    for hf_name, ours in _hf_tensor_map(c).items():
-        if ours.endswith(("c_attn.weight", "c_attn.bias")):  # q|k|v fused, as Conv1D stores them
-            value = weights.qkv(int(ours.split(".")[1]))[0 if ours.endswith("weight") else 1]
-        else:
-            value = weights[ours]
-        tensors["transformer." + hf_name] = np.ascontiguousarray(value)
-    if not c.tied_head:
-        tensors["lm_head.weight"] = np.ascontiguousarray(weights["lm_head"])
-    save_file(tensors, str(directory / "model.safetensors"), metadata={"format": "pt"})
-    activation = {"gelu_new": "gelu_new", "gelu": "gelu"}[c.activation]
-    config = {"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "n_layer": c.n_layer,
-              "n_head": c.n_head, "n_embd": c.n_embd, "vocab_size": c.vocab_size, "n_positions": c.block_size,
-              "layer_norm_epsilon": c.layer_norm_eps, "activation_function": activation,
-              "tie_word_embeddings": c.tied_head}  # fmt: skip
-    (directory / "config.json").write_text(json.dumps(config, indent=2))
-    return directory
-
-
-def _check_shape(f: object, key: str, expected: tuple[int, ...], path: Path) -> None:
-    shape = tuple(f.get_slice(key).get_shape())  # type: ignore[attr-defined]
-    if shape != expected:
-        raise GlvizError(f"tensor {key} has shape {shape}, config.json says {expected} ({path})")
-
-
-_FILE_DTYPES = {"F32": "<f4", "F16": "<f2", "F64": "<f8", "BF16": "<u2"}
-
-
-def _read_tensor(f: object, key: str, path: Path) -> np.ndarray:
-    dtype = f.get_slice(key).get_dtype()  # type: ignore[attr-defined]
-    if dtype not in _FILE_DTYPES:
-        raise GlvizError(f"tensor {key} has unsupported dtype {dtype} ({path})")
-    raw = _read_raw(path, key, _FILE_DTYPES[dtype])
-    if dtype == "BF16":  # numpy has no bfloat16: a bfloat16 is the top half of a float32
-        return (raw.astype(np.uint32) << 16).view(np.float32)
-    return raw if dtype == "F32" else raw.astype(np.float32)
-
-
-def _read_raw(path: Path, key: str, dtype: str) -> np.ndarray:
-    """A tensor's values, read from the file and copied by numpy into an array of its own.
-
-    Weights a GPT-2 KV-cache step streams ran 50% slower (68 against 43 ms, interleaved) from memory numpy
-    did not allocate and fill itself: safetensors' get_tensor buffer, or a numpy array filled by readinto.
-    Reading one tensor at a time keeps the load's peak at the weights plus the largest tensor."""
-    with open(path, "rb") as fh:
-        header_len = int.from_bytes(fh.read(8), "little")
-        header = json.loads(fh.read(header_len))
-        start, end = header[key]["data_offsets"]
-        fh.seek(8 + header_len + start)
-        data = fh.read(end - start)
-    if len(data) != end - start:
-        raise GlvizError(f"model.safetensors is truncated or corrupt: tensor {key} is cut short ({path})")
-    return np.frombuffer(data, dtype=dtype).reshape(header[key]["shape"]).copy()
-
-
 # ---- entry points ----
 
 
-def load_weights(path: str | Path) -> Weights:
+def save_hf(weights: Weights, directory: str | Path) -> Path:
+    """Write a Hugging Face GPT-2 folder (see glviz.model.hf_folder.save_hf)."""
+    from glviz.model.hf_folder import save_hf as save
+
+    return save(weights, directory)
+
+
+def load_weights(path: str | Path, progress: Callable[[int, int], None] | None = None) -> Weights:
     """Our .npz file, or a Hugging Face GPT-2 folder (config.json + model.safetensors, optional tokenizer).
 
     A path to a folder's model.safetensors or config.json means the folder. GlvizError for every bad input.
+    `progress(done, total)` is called before each tensor is read (the app's progress bar); an exception it
+    raises stops the load and goes to the caller.
     """
     path = Path(path)
     if not path.exists():
@@ -546,9 +333,11 @@ def load_weights(path: str | Path) -> Weights:
     if path.is_file() and path.name in ("model.safetensors", "config.json"):
         path = path.parent
     if path.is_dir():
-        return _load_hf(path)
+        from glviz.model.hf_folder import load_hf
+
+        return load_hf(path, progress)
     if path.suffix == ".npz" or zipfile.is_zipfile(path):
-        return _load_npz(path)
+        return _load_npz(path, progress)
     raise GlvizError(
         f"weights must be a .npz file or a folder with config.json and model.safetensors ({path})"
     )

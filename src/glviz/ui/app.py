@@ -19,9 +19,10 @@ from imgui_bundle import imgui, implot
 from glviz import i18n
 from glviz.errors import GlvizError
 from glviz.i18n import tr
-from glviz.model.config import APP_MODELS, DISPLAY_NAMES
+from glviz.model.config import APP_MODELS
 from glviz.model.sort_task import DEFAULT_LETTERS
 from glviz.ui import controls
+from glviz.ui.app_checkpoint import CheckpointActions
 from glviz.ui.camera_control import MAX_ZOOM_OUT, WHOLE_ZOOM_OUT, CameraControl
 from glviz.ui.controls import Controls
 from glviz.ui.hovering import HoverTracker
@@ -40,15 +41,16 @@ EXTRA_FRAMES = 3  # imgui settles a layout change over a couple of frames
 MESSAGES_KEPT = 20
 
 
-class GlvizApp:
+class GlvizApp(CheckpointActions):
     """Everything the application does, independent of the window: state, input handling, drawing."""
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int] = (1280, 800), pixel_ratio: float = 1.0,
                  model: str = "nano", letters: str = DEFAULT_LETTERS, clipboard=None,
                  screenshot_dir: str | Path | None = None, state_path: str | Path | None = None,
-                 tour: bool = False, lang: str | None = None) -> None:
+                 tour: bool = False, lang: str | None = None, weights: str | Path | None = None) -> None:
         """`state_path`: where the tour keeps the learner's place (None: nowhere); `tour`: open the tour on a
-        first launch (no saved place); `lang`: "en" or "ja" (default: the saved choice, else the locale)."""
+        first launch (no saved place); `lang`: "en" or "ja" (default: the saved choice, else the locale);
+        `weights`: a checkpoint folder (or .npz) to open in the background at start."""
         from glviz.model.config import get_preset
 
         get_preset(model)  # GlvizError for an unknown name before anything is built
@@ -81,7 +83,8 @@ class GlvizApp:
         self.cameras = CameraControl(self)
         self.controls = Controls(self)
         self.hovering = HoverTracker(self)
-        self.letters_input = LettersInput(on_traced=self._traced)
+        self.letters_input = LettersInput(on_traced=self._letters_traced)
+        self.init_checkpoint_parts()
         self.letters_input.pending = letters
         self.models = ModelSessions(ctx, self._activate, self.message, self._nano_weights)
         self._frames_left = EXTRA_FRAMES
@@ -92,9 +95,11 @@ class GlvizApp:
 
         self.resize(*size)
         self.models.open_first(model)
-        saved = self.tour.restore(first_launch_tour=tour and model == "nano")
+        saved = self.tour.restore(first_launch_tour=tour and model == "nano" and weights is None)
         self.set_language(lang or (saved.lang if saved is not None and saved.lang else None)
                           or i18n.system_language())
+        if weights is not None:
+            self.open_checkpoint(weights)
 
     # --- geometry ------------------------------------------------------------------------------------------
 
@@ -158,7 +163,7 @@ class GlvizApp:
 
     @property
     def title(self) -> str:
-        return f"glviz — {DISPLAY_NAMES.get(self.view.name, self.view.name)}"
+        return f"glviz — {self.view.title}"
 
     @property
     def building(self) -> tuple[str, float] | None:
@@ -248,7 +253,8 @@ class GlvizApp:
         self.letters_input.randomize(self.models.views.get("nano"), rng)
         self.invalidate()
 
-    def _traced(self, view: ModelView) -> None:
+    def traced(self, view: ModelView) -> None:
+        """A view got new values: the hovered cell is explained with them."""
         if view is self.view and self.hovering.cell is not None:  # same cell, new values
             self.hovering.set(self.hovering.cell, again=True)
         self.hovering.pending = True
@@ -388,6 +394,9 @@ class GlvizApp:
         """The state changes of one frame, before anything is drawn."""
         if self.models.poll():
             self.invalidate(1)
+        if self.tracing.poll():
+            self.invalidate()
+        self.keep_tour_on_sorted_letters()
         if self.camera.update(dt):
             self.invalidate(1)
         if self.tour.update(dt):

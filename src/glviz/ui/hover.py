@@ -155,8 +155,14 @@ class HoverExplainer:
         return self._stats[block]
 
     def explain(self, block: int, row: int, col: int) -> HoverInfo:
-        """Everything about cell (row, col) of `block`."""
-        return explain(self.layout, block, row, col, self.trace, stats=self.stats(block))
+        """Everything about cell (row, col) of `block`. A trace snapshot may lack a value (not computed yet,
+        or let go to save memory at a long prompt): then the cell is described without numbers."""
+        try:
+            return explain(self.layout, block, row, col, self.trace, stats=self.stats(block))
+        except KeyError:
+            info = explain(self.layout, block, row, col, None)
+            info.note = tr("hover.not_kept")
+            return info
 
 
 def block_stats(values: np.ndarray, bins: int = HISTOGRAM_BINS) -> BlockStats:

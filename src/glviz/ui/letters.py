@@ -12,7 +12,7 @@ from glviz.model.sort_task import DEFAULT_LETTERS, LETTERS, N_LETTERS
 class LettersInput:
     """Holds the letters being shown and traces the nano view when they change.
 
-    `on_traced(view)` is called after a new trace is uploaded (the app re-explains the hovered cell)."""
+    `on_traced(view, trace)` is given each new trace (the app puts it on screen)."""
 
     def __init__(self, on_traced) -> None:
         self.letters = ""
@@ -36,14 +36,13 @@ class LettersInput:
             return False
         letters = format_letters(inputs)
         self.error = ""
-        if nano.trace is not None and letters == self.letters:
+        full = nano.trace is not None and nano.trace.T == nano.config.block_size
+        if full and letters == self.letters:
             return True
         trace = Trace(nano.weights, nano_sequence(nano.weights, inputs))
-        nano.trace = trace
-        nano.renderer.upload_trace(trace)
-        nano.explainer.set_trace(trace)
+        trace["probs"]  # every value computed: what the view shows is read from the trace's snapshot
         self.letters = letters
-        self._on_traced(nano)
+        self._on_traced(nano, trace)
         return True
 
     def edit(self, nano, text: str) -> None:

@@ -3,17 +3,23 @@
 A model's layout (GPT-3: 76k blocks) is built in a worker thread; its GL resources are made on the main
 thread when the build is done. Whatever the user asked for last is what ends up on screen: a build that
 finishes after the user moved on is kept for later, not shown.
+
+A checkpoint opened from disk (ui/loading.py) is one more view beside the presets, named after its folder;
+one is kept at a time. Its load runs in the background too, and any later request (another checkpoint, a
+preset, Cancel) stops it: a load finishes on screen only if it is still the last thing asked for.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from glviz.errors import GlvizError
 from glviz.i18n import tr
 from glviz.model.config import APP_MODELS, DISPLAY_NAMES, PRESETS, param_count
+from glviz.ui.loading import CheckpointLoad, checkpoint_key, is_checkpoint_key
 
 
 def require_app_model(name: str) -> None:
@@ -32,7 +38,21 @@ class ModelView:
     renderer: object  # FrameRenderer
     explainer: object  # HoverExplainer
     weights: object = None
-    trace: object = None
+    trace: object = None  # the Trace shown (read with snapshot()/peek(): a worker may be appending to it)
+    label: str = ""  # the name shown (presets: DISPLAY_NAMES)
+    path: Path | None = None  # a checkpoint's folder
+    prompt: str = ""  # a checkpoint's prompt as typed
+    worker: object = None  # TraceWorker: computes the trace in the background (checkpoints and nano)
+    shown: object = None  # the TraceSnapshot whose values are on the GPU
+    layouts: dict = field(default_factory=dict)  # T -> Layout kept (the context-sized one, for the tour)
+
+    @property
+    def title(self) -> str:
+        return self.label or DISPLAY_NAMES.get(self.name, self.name)
+
+    @property
+    def is_checkpoint(self) -> bool:
+        return self.path is not None
 
 
 @dataclass
@@ -53,6 +73,7 @@ class ModelSessions:
         self.current: ModelView | None = None
         self.requested: str | None = None  # what the user asked for last
         self._build: _Build | None = None
+        self._load: CheckpointLoad | None = None
         self._on_activate = on_activate
         self._on_message = on_message
         self._nano_weights = nano_weights
@@ -65,14 +86,27 @@ class ModelSessions:
             return None
         return DISPLAY_NAMES.get(self._build.name, self._build.name), time.monotonic() - self._build.started
 
+    @property
+    def loading(self) -> CheckpointLoad | None:
+        """The checkpoint load running in the background, if any."""
+        return self._load
+
+    @property
+    def checkpoint(self) -> ModelView | None:
+        """The view of the checkpoint opened last (one is kept)."""
+        return next((v for v in self.views.values() if v.is_checkpoint), None)
+
     def choices(self) -> list[tuple[str, str, int]]:
-        """(name, display name, parameter count) per selectable model."""
+        """(name, display name, parameter count) per selectable model: the presets, then the checkpoint."""
         out = []
         for name in APP_MODELS:
             label = DISPLAY_NAMES.get(name, name)
             if name == "gpt3":
                 label = tr("models.render_only_name", name=label)
             out.append((name, label, param_count(PRESETS[name])))
+        view = self.checkpoint
+        if view is not None:
+            out.append((view.name, view.title, param_count(view.config)))
         return out
 
     # --- switching -----------------------------------------------------------------------------------------
@@ -85,8 +119,10 @@ class ModelSessions:
     def switch(self, name: str, wait: bool = False) -> None:
         """Show another model; the first selection of a big one builds its layout in the background.
         With `wait`, return only once it is on screen."""
-        require_app_model(name)
+        if not (is_checkpoint_key(name) and name in self.views):
+            require_app_model(name)
         self.requested = name
+        self._cancel_load()
         if self.current is not None and name == self.current.name:
             return
         if name in self.views:
@@ -100,7 +136,12 @@ class ModelSessions:
                 self.poll()
 
     def poll(self) -> bool:
-        """Main thread, once a frame: turn a finished background build into a view; True while building."""
+        """Main thread, once a frame: turn a finished background build or load into a view; True while one
+        runs."""
+        loading = self._poll_load()
+        return self._poll_build() or loading
+
+    def _poll_build(self) -> bool:
         build = self._build
         if build is None:
             return False
@@ -120,11 +161,99 @@ class ModelSessions:
         if view is not None and self.requested == build.name:
             self._show(view)
         # The user may have asked for another model while this one was building: build that one now.
-        if self.requested not in self.views and self.requested is not None:
-            self._start(self.requested)
-        elif self.current is not None and self.requested != self.current.name:
-            self._show(self.views[self.requested])
+        wanted = self.requested
+        if wanted in APP_MODELS and wanted not in self.views:
+            self._start(wanted)
+        elif self.current is not None and wanted in self.views and wanted != self.current.name:
+            self._show(self.views[wanted])
         return self._build is not None
+
+    # --- checkpoints ---------------------------------------------------------------------------------------
+    def open_checkpoint(self, path: str | Path, tokens=None) -> None:
+        """Load the checkpoint at `path` in the background and show it when done (unless the user asks for
+        something else first), traced on `tokens` (default: the default prompt). The one already open is
+        shown at once."""
+        key = checkpoint_key(path)
+        self.requested = key
+        if key in self.views:
+            self._cancel_load()
+            self._show(self.views[key])
+            return
+        if self._load is not None and self._load.key == key:
+            return
+        self._cancel_load()
+        self._load = CheckpointLoad(key, Path(path).expanduser(), tokens=tokens).start()
+
+    def cancel_load(self) -> None:
+        """The Cancel button: stop the load, stay on the model on screen."""
+        if self._load is not None:
+            self._cancel_load()
+            self.requested = self.current.name if self.current is not None else None
+
+    def _cancel_load(self) -> None:
+        if self._load is not None:
+            self._load.cancel()
+            self._load = None
+
+    def _poll_load(self) -> bool:
+        load = self._load
+        if load is None:
+            return False
+        if not load.finished:
+            return True
+        self._load = None
+        if self.requested != load.key:
+            return False
+        error = load.result.get("error")
+        view = None
+        if error is None:
+            try:
+                view = self._checkpoint_view(load)
+            except Exception as exc:  # GL objects (memory, texture sizes)
+                error = exc
+        if error is not None:
+            self._on_message(tr("checkpoint.failed", error=error))
+            self.requested = self.current.name if self.current is not None else None
+            return False
+        old = self.checkpoint
+        self.views[view.name] = view
+        self._show(view)
+        if old is not None and old is not view:
+            self._release_view(old)
+        return False
+
+    def _checkpoint_view(self, load: CheckpointLoad) -> ModelView:
+        from glviz.render.frame import FrameRenderer
+        from glviz.ui.hover import HoverExplainer
+        from glviz.ui.trace_worker import TraceWorker
+        from glviz.ui.tracing import upload_values
+
+        weights, trace, layout = load.result["weights"], load.result["trace"], load.result["layout"]
+        renderer = FrameRenderer(self.ctx)
+        try:
+            renderer.set_layout(layout)
+            snapshot = trace.snapshot()
+            upload_values(renderer, snapshot)
+        except Exception:
+            renderer.release()
+            raise
+        explainer = HoverExplainer(layout)
+        explainer.set_trace(snapshot)
+        worker = TraceWorker(weights)
+        worker.adopt(trace)
+        from glviz.ui.prompt import prompt_text
+
+        view = ModelView(load.key, weights.config, layout, renderer, explainer, weights, trace,
+                         label=load.name, path=load.path, worker=worker,
+                         prompt=prompt_text(weights, trace.tokens))
+        view.shown = snapshot
+        return view
+
+    def _release_view(self, view: ModelView) -> None:
+        self.views.pop(view.name, None)
+        if view.worker is not None:
+            view.worker.close()
+        view.renderer.release()
 
     def _start(self, name: str) -> None:
         result: dict = {}
@@ -157,7 +286,11 @@ class ModelSessions:
             raise
         view = ModelView(name, PRESETS[name], layout, renderer, HoverExplainer(layout))
         if name == "nano":
+            from glviz.ui.trace_worker import TraceWorker
+
             view.weights = self._nano_weights()
+            view.worker = TraceWorker(view.weights)
+            view.layouts[layout.n_tokens] = layout
         self.views[name] = view
         return view
 
@@ -168,8 +301,8 @@ class ModelSessions:
         self._on_activate(view)
 
     def release(self) -> None:
-        """Free every view's GL resources (a build still running is abandoned)."""
-        for view in self.views.values():
-            view.renderer.release()
-        self.views.clear()
+        """Free every view's GL resources (a build or load still running is abandoned)."""
+        self._cancel_load()
+        for view in list(self.views.values()):
+            self._release_view(view)
         self.current = None

@@ -10,8 +10,13 @@ from imgui_bundle import imgui
 
 from glviz import i18n
 from glviz.i18n import LANGUAGES, tr
-from glviz.ui.sections import explanation, help, legend, model_picker, overlays
+from glviz.ui.sections import explanation, help, legend, model_picker, open_checkpoint, overlays
+from glviz.ui.sections.attention import AttentionSection
+from glviz.ui.sections.generation import GenerationSection
 from glviz.ui.sections.letters_field import LettersField
+from glviz.ui.sections.logit_lens import LogitLensSection
+from glviz.ui.sections.open_checkpoint import OpenCheckpoint
+from glviz.ui.sections.prompt_field import PromptField
 from glviz.ui.sections.tour_panel import TourPanel
 from glviz.ui.style import MESSAGE_COLOUR, dim, wrapped
 
@@ -26,6 +31,11 @@ class Panel:
 
     def __init__(self) -> None:
         self.letters = LettersField()
+        self.open = OpenCheckpoint()
+        self.prompt = PromptField()
+        self.generation = GenerationSection()
+        self.attention = AttentionSection()
+        self.lens = LogitLensSection()
         self.tour = TourPanel()
         self._mode_drawn: bool | None = None  # the tab shown last (the T key can change it)
 
@@ -79,11 +89,19 @@ class Panel:
         imgui.end_tab_bar()
 
     def explore(self, app) -> None:
-        """Free exploration: the model, its input, the hovered cell, the legend and the help."""
+        """Free exploration: the model (or a checkpoint to open), its input and generation, the hovered cell,
+        attention heatmaps, the logit lens, the legend and the help."""
         model_picker.draw(app)
+        open_checkpoint.progress(app)  # a load in progress: its bar and Cancel, under the model it replaces
+        self.open.draw(app)
         if app.has_input:
             self.letters.draw(app)
+        elif app.is_checkpoint:
+            self.prompt.draw(app)
+        self.generation.draw(app)
         explanation.draw(app.hover)
+        self.attention.draw(app)
+        self.lens.draw(app)
         if app.computed:  # below the input field and the explanation, so that those stay where they are
             imgui.separator()
             legend.draw()

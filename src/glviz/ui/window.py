@@ -161,8 +161,12 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
                     break
                 glfw.poll_events()
             else:
-                # Idle: sleep until an event arrives (briefly while a model builds in the background).
-                glfw.wait_events_timeout(0.05 if app.building else 0.5)
+                # Idle: sleep until an event arrives (briefly while a model builds, a checkpoint loads or a
+                # trace grows in the background: a frame then polls what it made; drawing every frame would
+                # take the CPU the work needs).
+                glfw.wait_events_timeout(0.05 if app.building or app.working else 0.5)
+                if app.working:
+                    app.invalidate(1)
                 if window.width <= 0 or window.height <= 0:
                     app.invalidate()
     finally:

@@ -56,7 +56,9 @@ def _prediction(letters_in: str, letters: str, probs) -> None:
     text(WHITE, " ".join(letters))
     expected = "".join(sorted(letters_in))
     imgui.same_line()
-    if letters == expected:
+    if len(letters) < len(expected):  # stepping through the sort (Generate): no verdict yet
+        dim("  " + tr("letters.so_far", n=len(letters), total=len(expected)))
+    elif letters == expected:
         text(GOOD_COLOUR, "  " + tr("letters.correct"))
     else:
         text(ERROR_COLOUR, "  " + tr("letters.expected", letters=" ".join(expected)))

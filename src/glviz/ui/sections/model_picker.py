@@ -7,6 +7,7 @@ import time
 from imgui_bundle import imgui
 
 from glviz.i18n import tr
+from glviz.ui.loading import is_checkpoint_key
 from glviz.ui.style import dim
 
 BUILD_PROGRESS_AFTER_S = 0.3  # show a progress bar for model builds slower than this
@@ -40,7 +41,9 @@ def draw(app) -> None:
 
 
 def _choice_label(choice: tuple[str, str, int], i: int) -> str:
-    _, label, params = choice
+    name, label, params = choice
+    if is_checkpoint_key(name):  # no number key: 1-4 are the presets
+        return tr("models.checkpoint_choice", name=label, params=params_text(params))
     return tr("models.choice", name=label, params=params_text(params), number=i + 1)
 
 

@@ -1,0 +1,95 @@
+"""The GPT-2 checkpoints already in the local Hugging Face cache, by model name. Nothing is downloaded.
+
+The cache holds each model as `models--<org>--<name>/snapshots/<revision>/` (files linked to blobs), under
+`$HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`; the revision `refs/main` names is
+the one used, else the newest snapshot. A folder is a checkpoint glviz opens when it holds config.json
+(model_type gpt2) and model.safetensors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from glviz.errors import GlvizError
+
+
+def hub_dir() -> Path:
+    """Where the Hugging Face cache keeps models (it may not exist)."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
+    if os.environ.get("HF_HOME"):
+        return Path(os.environ["HF_HOME"]).expanduser() / "hub"
+    return Path.home() / ".cache" / "huggingface" / "hub"
+
+
+def is_checkpoint(folder: Path) -> bool:
+    """Whether `folder` holds config.json and model.safetensors (what `load_weights` opens)."""
+    return (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
+
+
+def is_gpt2(folder: Path) -> bool:
+    """A checkpoint whose config.json says GPT-2 (the only model type glviz computes)."""
+    if not is_checkpoint(folder):
+        return False
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and config.get("model_type", "gpt2") == "gpt2"
+
+
+def _snapshot(model_dir: Path) -> Path | None:
+    """The snapshot folder of a cached model: the revision refs/main names, else the newest."""
+    snapshots = model_dir / "snapshots"
+    try:
+        main = (model_dir / "refs" / "main").read_text().strip()
+        if main and (snapshots / main).is_dir():
+            return snapshots / main
+    except OSError:
+        pass
+    try:
+        folders = [p for p in snapshots.iterdir() if p.is_dir()]
+    except OSError:
+        return None
+    return max(folders, key=lambda p: p.stat().st_mtime, default=None)
+
+
+def model_name(model_dir: Path) -> str:
+    """`models--openai-community--gpt2` -> "openai-community/gpt2"; `models--gpt2` -> "gpt2"."""
+    return model_dir.name.removeprefix("models--").replace("--", "/")
+
+
+def cached_checkpoints(hub: Path | None = None) -> list[tuple[str, Path]]:
+    """(model name, snapshot folder) of every GPT-2 checkpoint in the cache, sorted by name."""
+    hub = hub_dir() if hub is None else hub
+    try:
+        model_dirs = sorted(p for p in hub.iterdir() if p.name.startswith("models--") and p.is_dir())
+    except OSError:
+        return []
+    found = []
+    for model_dir in model_dirs:
+        snapshot = _snapshot(model_dir)
+        if snapshot is not None and is_gpt2(snapshot):
+            found.append((model_name(model_dir), snapshot))
+    return found
+
+
+def resolve_weights(text: str, hub: Path | None = None) -> Path:
+    """What `--weights` names: a path that exists, else a model in the cache by its name ("gpt2", or
+    "openai-community/gpt2"; a name without its organisation matches when only one model has it)."""
+    path = Path(text).expanduser()
+    if path.exists():
+        return path
+    hub = hub_dir() if hub is None else hub
+    cached = cached_checkpoints(hub)
+    exact = [folder for name, folder in cached if name == text]
+    short = [folder for name, folder in cached if name.rsplit("/", 1)[-1] == text]
+    if exact or len(short) == 1:
+        return (exact or short)[0]
+    if len(short) > 1:
+        names = ", ".join(name for name, _ in cached if name.rsplit("/", 1)[-1] == text)
+        raise GlvizError(f"several cached models are called {text}: give one of {names} ({text})")
+    raise GlvizError(f"no such file or folder, nor a GPT-2 checkpoint of that name in the Hugging Face "
+                     f"cache {hub} ({text})")

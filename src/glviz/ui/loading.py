@@ -1,0 +1,93 @@
+"""Opening a checkpoint in the background: its tensors read one by one (progress, Cancel), the default prompt
+traced and its layout built, all off the main thread; the app makes the GL half when the load is done."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHECKPOINT_PREFIX = "checkpoint:"  # a checkpoint view's name: the prefix and its folder
+
+
+def checkpoint_key(path: str | Path) -> str:
+    """The name of the view of the checkpoint at `path` (one view per folder)."""
+    return CHECKPOINT_PREFIX + str(Path(path).expanduser().resolve())
+
+
+def is_checkpoint_key(name: str | None) -> bool:
+    return bool(name) and name.startswith(CHECKPOINT_PREFIX)
+
+
+class LoadCancelled(Exception):
+    """Raised inside the load's progress callback when the user cancelled it."""
+
+
+@dataclass
+class CheckpointLoad:
+    """One load in its thread; `result` gets weights, tokens, trace and layout, or `error`."""
+
+    key: str
+    path: Path
+    started: float = field(default_factory=time.monotonic)
+    done: int = 0  # tensors read
+    total: int = 0  # tensors in the file (0 until known)
+    tracing: bool = False  # the tensors are read; the prompt is being traced
+    tokens: object = None  # the prompt's token ids to trace (default: DEFAULT_PROMPT, see default_tokens)
+    result: dict = field(default_factory=dict)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.name or str(self.path)
+
+    @property
+    def fraction(self) -> float:
+        """0..1 for the progress bar: reading the tensors is most of a load, tracing the rest."""
+        read = self.done / self.total if self.total else 0.0
+        return 1.0 if self.tracing else 0.9 * read
+
+    @property
+    def finished(self) -> bool:
+        return self.thread is not None and not self.thread.is_alive()
+
+    def cancel(self) -> None:
+        """Stop at the next tensor; the result is thrown away."""
+        self.cancelled.set()
+
+    def start(self) -> CheckpointLoad:
+        self.thread = threading.Thread(target=self._run, daemon=True, name="glviz-load")
+        self.thread.start()
+        return self
+
+    def join(self, timeout: float | None = None) -> None:
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    def _progress(self, done: int, total: int) -> None:
+        if self.cancelled.is_set():
+            raise LoadCancelled
+        self.done, self.total = done, total
+
+    def _run(self) -> None:
+        from glviz.commands.model_input import default_tokens
+        from glviz.layout.blocks import build_layout
+        from glviz.model.weights import load_weights
+        from glviz.ui.trace_worker import full_trace
+
+        try:
+            weights = load_weights(self.path, progress=self._progress)
+            self.done = self.total
+            self._progress(self.done, self.total)
+            self.tracing = True
+            tokens = default_tokens(weights) if self.tokens is None else self.tokens
+            trace = full_trace(weights, tokens)
+            layout = build_layout(weights.config, n_tokens=trace.T)
+            if not self.cancelled.is_set():
+                self.result.update(weights=weights, trace=trace, layout=layout)
+        except LoadCancelled:
+            pass
+        except Exception as exc:  # GlvizError: the CLI's line; anything else: reported the same way
+            self.result["error"] = exc

@@ -1,0 +1,89 @@
+"""A checkpoint's prompt: the text typed in the panel, encoded with the checkpoint's tokenizer (or token ids
+where it has none) and traced in the background; its tokens as chips, each lighting its column in 3D."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glviz.errors import GlvizError
+from glviz.i18n import tr
+
+CHIP_CACHE = 4096  # decoded token labels kept (per app)
+
+
+def encode_prompt(weights, text: str) -> np.ndarray:
+    """The token ids of `text`: encoded with the checkpoint's tokenizer, or read as ids ("464, 2068") when it
+    has none. GlvizError (a message from the catalogue) when they cannot be run."""
+    from glviz.commands.model_input import parse_token_list, prompt_tokens
+    from glviz.model.tokens import check_tokens
+
+    if weights.tokenizer is None:
+        if not text.strip():
+            raise GlvizError(tr("prompt.empty"))
+        tokens = parse_token_list(text)
+    else:
+        tokens = prompt_tokens(weights, text)
+    context = weights.config.block_size
+    if len(tokens) > context:
+        raise GlvizError(tr("prompt.too_long", n=len(tokens), context=context))
+    return check_tokens(weights, tokens)
+
+
+def prompt_text(weights, tokens: np.ndarray) -> str:
+    """What the prompt box shows for `tokens`: their text, or their ids without a tokenizer."""
+    if weights.tokenizer is None:
+        return ", ".join(str(int(t)) for t in tokens)
+    return weights.tokenizer.decode(tokens)
+
+
+class PromptInput:
+    """The prompt box of the view on screen: `edit(view, text)` while typing; `error` says why the text was
+    refused (the model keeps what it showed)."""
+
+    def __init__(self) -> None:
+        self.error = ""
+        self._labels: dict[int, str] = {}  # token -> chip text, for the tokenizer `_labels_of`
+        self._labels_of = None
+
+    def edit(self, view, text: str) -> bool:
+        """Re-encode and, when the tokens differ from those shown, re-trace in the background."""
+        view.prompt = text
+        try:
+            tokens = encode_prompt(view.weights, text)
+        except GlvizError as exc:
+            self.error = tr("prompt.refused", reason=exc)
+            return False
+        self.error = ""
+        worker = view.worker
+        trace = worker.trace
+        if trace is not None and worker.generated == 0 and np.array_equal(trace.tokens, tokens):
+            return True
+        worker.retrace(tokens)
+        return True
+
+    def label(self, weights, token: int) -> str:
+        """A token as a chip shows it: its text with spaces and line breaks made visible, or its id."""
+        tokenizer = weights.tokenizer
+        if tokenizer is None:
+            return str(int(token))
+        if tokenizer is not self._labels_of:  # another checkpoint: its own vocabulary
+            self._labels, self._labels_of = {}, tokenizer
+        key = int(token)
+        text = self._labels.get(key)
+        if text is None:
+            text = tokenizer.decode([int(token)])
+            if "\ufffd" in text:  # part of a character: its bytes as the vocabulary spells them
+                text = tokenizer.piece(int(token)) or text
+            text = token_text(text)
+            if len(self._labels) >= CHIP_CACHE:
+                self._labels.clear()
+            self._labels[key] = text
+        return text
+
+
+def token_text(text: str) -> str:
+    """A decoded token made readable on its own: a leading space as "·", line breaks and tabs as escapes."""
+    text = text.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    if text.startswith(" "):
+        text = "·" + text[1:]
+    return text or "\"\""

@@ -1,0 +1,127 @@
+"""Attention heatmaps (implot): one head of a chosen layer, or all its heads as a grid, with the tokens on
+both axes (queries down, keys across); hovering a cell lights the same cell in 3D, and a probability
+hovered in 3D is marked here."""
+
+from __future__ import annotations
+
+import numpy as np
+from imgui_bundle import imgui, implot
+
+from glviz.i18n import tr
+from glviz.ui.attention import MAX_GRID_TOKENS, MAX_TOKENS, Cell, window
+from glviz.ui.style import dim
+
+PLOT_FLAGS = (implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select
+              | implot.Flags_.no_mouse_text | implot.Flags_.equal)
+AXIS_FLAGS = implot.AxisFlags_.no_grid_lines | implot.AxisFlags_.lock | implot.AxisFlags_.no_highlight
+MAX_LABELS = 16  # token labels per axis (more would overlap: every n-th is shown)
+GRID_COLUMNS = 3
+
+
+def token_labels(app, view, start: int, stop: int) -> list[str]:
+    """Short labels of positions start..stop: nano letters, decoded tokens, or ids."""
+    tokens = view.trace.tokens[start:stop].tolist()
+    if view.name == "nano":
+        from glviz.model.sort_task import LETTERS
+
+        return [LETTERS[t] for t in tokens]
+    return [app.prompt.label(view.weights, t)[:8] for t in tokens]
+
+
+class AttentionSection:
+    """The section; the choices are in app.attention (ui/attention.py)."""
+
+    def __init__(self) -> None:
+        self.plot_rects: dict[int, tuple[float, float, float, float]] = {}  # head -> plot area (tests)
+        self.header: tuple[float, float, float, float] | None = None
+
+    def draw(self, app) -> None:
+        view = app.view
+        if view.trace is None:
+            return
+        opened = imgui.collapsing_header(tr("attention.header"))
+        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+        self.header = (lo.x, lo.y, hi.x, hi.y)
+        if not opened:
+            return
+        maps = app.attention
+        config = view.config
+        imgui.set_next_item_width(120)
+        maps.layer = imgui.slider_int(tr("attention.layer"), maps.layer, 0, config.n_layer - 1)[1]
+        imgui.same_line()
+        maps.grid = imgui.checkbox(tr("attention.all_heads"), maps.grid)[1]
+        if not maps.grid:
+            imgui.set_next_item_width(120)
+            maps.head = imgui.slider_int(tr("attention.head"), maps.head, 0, config.n_head - 1)[1]
+        probs = maps.probs(view)
+        self.plot_rects.clear()
+        if probs is None:
+            dim(tr("attention.computing"))
+            return
+        T = probs.shape[1]
+        start, stop = window(T, MAX_GRID_TOKENS if maps.grid else MAX_TOKENS)
+        if start:
+            dim(tr("attention.window", start=start, stop=stop - 1, T=T))
+        labels = token_labels(app, view, start, stop)
+        marked = maps.marked(app)
+        hovered = None
+        if maps.grid:
+            width = (imgui.get_content_region_avail().x - 8) / GRID_COLUMNS
+            for h in range(config.n_head):
+                if h % GRID_COLUMNS:
+                    imgui.same_line()
+                hovered = self._heatmap(probs, maps.layer, h, start, stop, None, width, marked) or hovered
+        else:
+            width = imgui.get_content_region_avail().x
+            hovered = self._heatmap(probs, maps.layer, maps.head, start, stop, labels, width, marked)
+        maps.hover(app, hovered)
+
+    def _heatmap(self, probs, layer: int, head: int, start: int, stop: int, labels, width: float,
+                 marked: Cell | None) -> Cell | None:
+        """One head's probabilities (window start..stop): row = query, column = key. The hovered cell."""
+        n = stop - start
+        values = np.ascontiguousarray(probs[head, start:stop, start:stop], dtype=np.float64)  # (n, n)
+        hovered = None
+        title = f"##attn{layer}.{head}" if labels is None else f"##attn{layer}"
+        if implot.begin_plot(title, imgui.ImVec2(width, width), PLOT_FLAGS):
+            implot.setup_axes("", "", AXIS_FLAGS, AXIS_FLAGS)
+            implot.setup_axes_limits(0, n, 0, n, imgui.Cond_.always)
+            self._ticks(labels, n)
+            implot.push_colormap(implot.Colormap_.viridis)
+            implot.plot_heatmap(f"h{head}", values, 0.0, 1.0, "", implot.Point(0, 0), implot.Point(n, n))
+            implot.pop_colormap()
+            lo, size = implot.get_plot_pos(), implot.get_plot_size()
+            self.plot_rects[head] = (lo.x, lo.y, lo.x + size.x, lo.y + size.y)
+            if implot.is_plot_hovered():
+                mouse = implot.get_plot_mouse_pos()
+                col, row = int(mouse.x), n - 1 - int(mouse.y)
+                if 0 <= row < n and 0 <= col < n:
+                    hovered = Cell(layer, head, start + row, start + col)
+            for cell in (hovered, marked):
+                if cell is not None and cell.layer == layer and cell.head == head and cell.row >= start:
+                    x, y = cell.col - start, n - 1 - (cell.row - start)
+                    _outline(x, y)
+            if labels is None:
+                white = imgui.ImVec4(1, 1, 1, 1)
+                implot.annotation(0.5, n - 0.5, white, imgui.ImVec2(4, 4), False, f"h{head}")
+            implot.end_plot()
+        return hovered
+
+    @staticmethod
+    def _ticks(labels, n: int) -> None:
+        if labels is None:
+            implot.setup_axis_ticks(implot.ImAxis_.x1, [], [])
+            implot.setup_axis_ticks(implot.ImAxis_.y1, [], [])
+            return
+        step = max(1, -(-n // MAX_LABELS))
+        shown = list(range(0, n, step))
+        names = [labels[i] for i in shown]
+        implot.setup_axis_ticks(implot.ImAxis_.x1, [i + 0.5 for i in shown], names)
+        implot.setup_axis_ticks(implot.ImAxis_.y1, [n - 1 - i + 0.5 for i in shown], names)
+
+
+def _outline(x: int, y: int) -> None:
+    """A white square around heatmap cell (x, y) (plot units)."""
+    draw = implot.get_plot_draw_list()
+    a, b = implot.plot_to_pixels(x, y + 1), implot.plot_to_pixels(x + 1, y)
+    draw.add_rect(a, b, imgui.get_color_u32(imgui.ImVec4(1.0, 0.3, 0.3, 1.0)), 0.0, 2.0)

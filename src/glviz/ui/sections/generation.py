@@ -1,0 +1,108 @@
+"""Generation: Next token, Generate N, Stop; greedy or sampling (temperature, top-k, top-p, seed); the 10
+most likely next tokens with their probabilities as bars, before each step. On nano: the sort one letter at
+a time."""
+
+from __future__ import annotations
+
+from imgui_bundle import imgui
+
+from glviz.i18n import tr
+from glviz.model.sort_task import LETTERS
+from glviz.ui.style import ACCENT_COLOUR, ERROR_COLOUR, LETTER_COLOURS, dim, text, wrapped
+
+BAR_COLOUR = (0.45, 0.6, 1.0, 1.0)
+LABEL_WIDTH = 110.0
+
+
+class GenerationSection:
+    """Draws the section; the settings live in app.generation (ui/generation.py)."""
+
+    def __init__(self) -> None:
+        self.rects: dict[str, tuple[float, float, float, float]] = {}  # button -> where drawn (tests)
+
+    def draw(self, app) -> None:
+        controls = app.generation
+        if controls.view is None:
+            return
+        if not imgui.collapsing_header(tr("generate.header"), imgui.TreeNodeFlags_.default_open):
+            return
+        nano = controls.nano
+        if nano:
+            imgui.push_text_wrap_pos(0.0)
+            dim(tr("generate.nano_hint"))
+            imgui.pop_text_wrap_pos()
+        self._buttons(app, controls, nano)
+        self._settings(controls)
+        if controls.error:
+            wrapped(ERROR_COLOUR, tr("generate.refused", reason=controls.error))
+        if controls.full and not nano:
+            wrapped(ERROR_COLOUR, tr("generate.context_full", n=app.view.config.block_size))
+        self._candidates(app, controls, nano)
+
+    def _button(self, key: str, label: str, enabled: bool = True) -> bool:
+        imgui.begin_disabled(not enabled)
+        pressed = imgui.button(f"{label}###{key}")
+        imgui.end_disabled()
+        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+        self.rects[key] = (lo.x, lo.y, hi.x, hi.y)
+        return pressed
+
+    def _buttons(self, app, controls, nano: bool) -> None:
+        room = not controls.full or nano
+        next_label = tr("generate.restart") if nano and controls.full else tr("generate.next")
+        if self._button("next", next_label, room and not controls.generating):
+            controls.next_token()
+        imgui.same_line()
+        if self._button("generate", tr("generate.n"), room and not controls.generating):
+            controls.generate()
+        imgui.same_line()
+        imgui.set_next_item_width(70)
+        changed, n = imgui.input_int("##n", controls.n, 1, 10)
+        if changed:
+            controls.n = max(1, min(n, 1024))
+        imgui.same_line()
+        if self._button("stop", tr("generate.stop"), controls.generating):
+            controls.stop()
+        if nano:
+            if self._button("restart", tr("generate.from_letters"), not controls.generating):
+                controls.restart()
+
+    @staticmethod
+    def _settings(controls) -> None:
+        if imgui.radio_button(tr("generate.greedy"), controls.greedy):
+            controls.greedy = True
+        imgui.same_line()
+        if imgui.radio_button(tr("generate.sample"), not controls.greedy):
+            controls.greedy = False
+        if controls.greedy:
+            return
+        width = 150.0
+        imgui.set_next_item_width(width)
+        controls.temperature = imgui.slider_float(tr("generate.temperature"), controls.temperature, 0.0, 2.0,
+                                                  "%.2f")[1]
+        imgui.set_next_item_width(width)
+        controls.top_k = max(0, imgui.input_int(tr("generate.top_k"), controls.top_k, 1, 10)[1])
+        imgui.set_next_item_width(width)
+        controls.top_p = imgui.slider_float(tr("generate.top_p"), controls.top_p, 0.05, 1.0, "%.2f")[1]
+        imgui.set_next_item_width(width)
+        controls.seed = max(0, imgui.input_int(tr("generate.seed"), controls.seed)[1])
+
+    @staticmethod
+    def _candidates(app, controls, nano: bool) -> None:
+        found = controls.candidates()
+        if found is None:
+            dim(tr("generate.computing") if controls.busy else "")
+            return
+        ids, probs = found
+        text(ACCENT_COLOUR, tr("generate.candidates", t=app.view.trace.T))
+        bar = max(imgui.get_content_region_avail().x - LABEL_WIDTH - 8, 40.0)
+        for token, p in zip(ids.tolist(), probs.tolist(), strict=True):
+            if nano:
+                label, colour = LETTERS[token], LETTER_COLOURS[token % 3]
+            else:
+                label, colour = f"{app.prompt.label(app.view.weights, token)} {token}", BAR_COLOUR
+            imgui.text(label[:16])
+            imgui.same_line(LABEL_WIDTH)
+            imgui.push_style_color(imgui.Col_.plot_histogram, imgui.ImVec4(*colour))
+            imgui.progress_bar(float(p), imgui.ImVec2(bar, 0), f"{p:.3f}")
+            imgui.pop_style_color()

@@ -1,0 +1,77 @@
+"""The logit lens: for a chosen position, the top 3 tokens read out of the residual stream after the
+embedding and after every layer (final layer norm and LM head applied: model/logit_lens.py)."""
+
+from __future__ import annotations
+
+from imgui_bundle import imgui
+
+from glviz.i18n import tr
+from glviz.model.logit_lens import lens_sources, logit_lens
+from glviz.ui.style import dim
+
+TOP = 3
+
+
+class LogitLensSection:
+    """The section, its position and the rows for it (computed when the trace or position changes)."""
+
+    def __init__(self) -> None:
+        self.position: int | None = None  # None: the last position
+        self._rows: tuple | None = None  # (snapshot, position, rows)
+        self.header: tuple[float, float, float, float] | None = None  # where drawn (tests)
+        self.drawn: list = []  # the rows drawn last
+
+    def rows(self, view):
+        """The lens rows of the chosen position, from the trace's published values; None while missing."""
+        snapshot = view.trace.snapshot()
+        T = snapshot.T
+        t = T - 1 if self.position is None else min(self.position, T - 1)
+        cached = self._rows
+        if cached is None or cached[0] is not snapshot or cached[1] != t:  # a new snapshot: new values
+            if not all(snapshot.computed(n) for n in lens_sources(view.config.n_layer)):
+                return t, None
+            self._rows = cached = (snapshot, t, logit_lens(view.weights, snapshot, t, TOP))
+        return t, cached[2]
+
+    def draw(self, app) -> None:
+        view = app.view
+        if view.trace is None or view.weights is None:
+            return
+        opened = imgui.collapsing_header(tr("lens.header"))
+        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+        self.header = (lo.x, lo.y, hi.x, hi.y)
+        if not opened:
+            return
+        T = view.trace.T
+        t, rows = self.rows(view)
+        imgui.set_next_item_width(160)
+        changed, chosen = imgui.slider_int(tr("lens.position"), t, 0, T - 1)
+        if changed:
+            self.position = None if chosen == T - 1 else chosen
+        dim(tr("lens.explain", t=t))
+        if rows is None:
+            dim(tr("attention.computing"))
+            return
+        flags = imgui.TableFlags_.borders_inner_h | imgui.TableFlags_.sizing_stretch_prop
+        if imgui.begin_table("##lens", 1 + TOP, flags):
+            imgui.table_setup_column(tr("lens.after"), imgui.TableColumnFlags_.width_fixed, 70)
+            for k in range(TOP):
+                imgui.table_setup_column(f"#{k + 1}")
+            imgui.table_headers_row()
+            self.drawn = rows
+            for row in rows:
+                imgui.table_next_row()
+                imgui.table_next_column()
+                imgui.text(tr("lens.embedding") if row.stage == "embed" else tr("lens.layer", i=row.stage))
+                for token, p in zip(row.ids.tolist(), row.probs.tolist(), strict=True):
+                    imgui.table_next_column()
+                    imgui.text(f"{_label(app, view, token)} {p:.2f}")
+            imgui.end_table()
+
+
+def _label(app, view, token: int) -> str:
+    if view.name == "nano":
+        from glviz.model.sort_task import LETTERS
+
+        return LETTERS[token]
+    return app.prompt.label(view.weights, token)[:10]

@@ -1,0 +1,104 @@
+""""Open checkpoint…": the GPT-2 checkpoints of the Hugging Face cache by name, a file list from the home
+folder (folders to browse, checkpoints to open), a path to type; the load's progress bar and Cancel."""
+
+from __future__ import annotations
+
+from imgui_bundle import imgui
+
+from glviz.i18n import tr
+from glviz.ui.checkpoint_browser import CheckpointBrowser
+from glviz.ui.style import ACCENT_COLOUR, GOOD_COLOUR, dim, text
+
+LIST_HEIGHT = 160.0
+
+
+class OpenCheckpoint:
+    """The section; keeps the browser's place and the path being typed."""
+
+    def __init__(self, browser: CheckpointBrowser | None = None) -> None:
+        self.browser = browser or CheckpointBrowser()
+        self.path = ""
+        self.rects: dict[str, tuple[float, float, float, float]] = {}  # item -> where drawn (tests)
+
+    def draw(self, app) -> None:
+        self.rects.clear()
+        opened = imgui.collapsing_header(tr("open.header"))
+        self._note("header")
+        if not opened:
+            return
+        browser = self.browser
+        cached = browser.cached
+        if cached:
+            dim(tr("open.cached"))
+            for name, folder in cached:
+                if imgui.selectable(f"{name}##cached", False)[0]:
+                    app.open_checkpoint(folder)
+                self._note(f"cached:{name}")
+        else:
+            dim(tr("open.no_cache"))
+        imgui.separator()
+        dim(str(browser.folder))
+        if imgui.button(tr("open.up")):
+            browser.up()
+        imgui.same_line()
+        if imgui.button(tr("open.refresh")):
+            browser.refresh()
+        if browser.here_openable:
+            imgui.same_line()
+            if imgui.button(tr("open.this_folder")):
+                app.open_checkpoint(browser.folder)
+        imgui.begin_child("##files", imgui.ImVec2(-1, LIST_HEIGHT), imgui.ChildFlags_.borders)
+        for entry in browser.entries:
+            label = entry.name + ("/" if entry.folder else "")
+            if entry.openable:
+                imgui.push_style_color(imgui.Col_.text, imgui.ImVec4(*GOOD_COLOUR))
+            clicked = imgui.selectable(f"{label}##{entry.name}", False,
+                                       imgui.SelectableFlags_.allow_double_click)[0]
+            if entry.openable:
+                imgui.pop_style_color()
+            self._note(f"entry:{entry.name}")
+            if clicked:
+                if entry.openable:
+                    app.open_checkpoint(entry.path)
+                else:
+                    browser.enter(entry.path)
+            elif entry.openable and entry.folder and imgui.is_item_clicked(imgui.MouseButton_.right):
+                browser.enter(entry.path)
+        imgui.end_child()
+        dim(tr("open.hint"))
+        imgui.set_next_item_width(-80)
+        entered, self.path = imgui.input_text("##path", self.path, imgui.InputTextFlags_.enter_returns_true)
+        imgui.same_line()
+        if (imgui.button(tr("open.open")) or entered) and self.path.strip():
+            _open_typed(app, self.path.strip())
+
+    def _note(self, key: str) -> None:
+        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+        self.rects[key] = (lo.x, lo.y, hi.x, hi.y)
+
+
+def _open_typed(app, text_typed: str) -> None:
+    """A typed path or a cached model's name, resolved as `--weights` is."""
+    from glviz.errors import GlvizError
+    from glviz.model.hf_cache import resolve_weights
+
+    try:
+        app.open_checkpoint(resolve_weights(text_typed))
+    except GlvizError as exc:
+        app.message(tr("checkpoint.failed", error=exc))
+
+
+def progress(app) -> None:
+    """The load in progress: what, how far (tensors read, then tracing the prompt), and Cancel."""
+    load = app.loading
+    if load is None:
+        return
+    if load.tracing:
+        label = tr("open.tracing", name=load.name)
+    else:
+        label = tr("open.loading", name=load.name, done=load.done, total=load.total or "?")
+    text(ACCENT_COLOUR, label)
+    imgui.progress_bar(load.fraction, imgui.ImVec2(-90, 0))
+    imgui.same_line()
+    if imgui.button(tr("open.cancel")):
+        app.cancel_load()

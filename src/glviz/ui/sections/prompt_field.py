@@ -1,0 +1,103 @@
+"""A checkpoint's prompt: the text box (typing re-encodes and re-traces in the background), why text was
+refused, and the tokens as chips with their ids (generated ones in another colour); hovering a chip lights
+that token's column through the model."""
+
+from __future__ import annotations
+
+from imgui_bundle import imgui
+
+from glviz.i18n import tr
+from glviz.ui.style import ACCENT_COLOUR, DIM_COLOUR, ERROR_COLOUR, dim, wrapped
+
+CHIPS_HEIGHT = 120.0  # the chips' scrolling area, logical pixels
+CHIP_GAP = 4.0
+GENERATED_COLOUR = (0.35, 0.3, 0.55, 1.0)
+PROMPT_COLOUR = (0.25, 0.32, 0.42, 1.0)
+
+
+class PromptField:
+    """Keeps the text being typed in step with the view's prompt, and the chips' line breaks."""
+
+    def __init__(self) -> None:
+        self.buffer = ""
+        self._synced_to: tuple | None = None  # (view name, prompt) the buffer was last synced to
+        self._lines: tuple | None = None  # (key, [[(t, label, width)], ...]) chips broken into lines
+        self.rect: tuple[float, float, float, float] | None = None
+        self.chip_rects: dict[int, tuple[float, float, float, float]] = {}  # t -> where drawn (tests)
+        self.hovered: int | None = None
+
+    def draw(self, app) -> None:
+        view = app.view
+        if not imgui.collapsing_header(tr("prompt.header"), imgui.TreeNodeFlags_.default_open):
+            return
+        if self._synced_to != (view.name, view.prompt):
+            self.buffer = view.prompt
+            self._synced_to = (view.name, view.prompt)
+        dim(tr("prompt.label") if view.weights.tokenizer is not None else tr("prompt.label_ids"))
+        changed, typed = imgui.input_text_multiline("##prompt", self.buffer, imgui.ImVec2(-1, 54))
+        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+        self.rect = (lo.x, lo.y, hi.x, hi.y)
+        if changed:
+            self.buffer = typed
+            app.edit_prompt(typed)
+            self._synced_to = (view.name, view.prompt)
+        if app.prompt.error:
+            wrapped(ERROR_COLOUR, app.prompt.error)
+        trace = view.trace
+        if trace is None:
+            return
+        tokens = trace.tokens
+        generated = min(view.worker.generated, len(tokens)) if view.worker is not None else 0
+        state = tr("prompt.tracing") if app.generation.busy and not app.generation.generating else ""
+        dim(tr("prompt.tokens", T=len(tokens), generated=generated) + ("  " + state if state else ""))
+        self._chips(app, view, tokens, len(tokens) - generated)
+
+    def _chips(self, app, view, tokens, prompt_length: int) -> None:
+        width = imgui.get_content_region_avail().x - 12
+        key = (view.name, tokens.tobytes(), round(width))
+        if self._lines is None or self._lines[0] != key:
+            self._lines = (key, _break_lines(app, view, tokens, width))
+        lines = self._lines[1]
+        self.chip_rects.clear()
+        hovered = None
+        imgui.begin_child("##chips", imgui.ImVec2(-1, CHIPS_HEIGHT), imgui.ChildFlags_.borders)
+        clipper = imgui.ListClipper()
+        clipper.begin(len(lines), imgui.get_frame_height_with_spacing())
+        while clipper.step():
+            for i in range(clipper.display_start, clipper.display_end):
+                for k, (t, label, _) in enumerate(lines[i]):
+                    if k:
+                        imgui.same_line(0, CHIP_GAP)
+                    colour = PROMPT_COLOUR if t < prompt_length else GENERATED_COLOUR
+                    imgui.push_style_color(imgui.Col_.button, imgui.ImVec4(*colour))
+                    imgui.small_button(f"{label}##chip{t}")
+                    imgui.pop_style_color()
+                    lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+                    self.chip_rects[t] = (lo.x, lo.y, hi.x, hi.y)
+                    if imgui.is_item_hovered():
+                        hovered = t  # said under the chips (a tooltip would leave the window at the edge)
+        imgui.end_child()
+        if hovered is not None or self.hovered is not None:
+            app.light_token(hovered)
+        self.hovered = hovered
+        if hovered is not None:
+            chip = tr("prompt.chip", t=hovered, id=int(tokens[hovered]))
+            imgui.text_colored(imgui.ImVec4(*ACCENT_COLOUR), chip)
+        else:
+            imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), tr("prompt.chip_hint"))
+
+
+def _break_lines(app, view, tokens, width: float) -> list[list[tuple[int, str, float]]]:
+    """The chips (position, "text id", width) broken into lines that fit `width`; made once per change."""
+    pad = 2 * imgui.get_style().frame_padding.x
+    lines: list[list[tuple[int, str, float]]] = [[]]
+    used = 0.0
+    for t, token in enumerate(tokens.tolist()):
+        label = f"{app.prompt.label(view.weights, token)} {token}"
+        w = imgui.calc_text_size(label).x + pad
+        if lines[-1] and used + CHIP_GAP + w > width:
+            lines.append([])
+            used = 0.0
+        used += (CHIP_GAP if lines[-1] else 0.0) + w
+        lines[-1].append((t, label, w))
+    return lines

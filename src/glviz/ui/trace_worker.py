@@ -1,0 +1,231 @@
+"""The thread that computes a view's trace: a new prompt traced afresh, generated tokens appended one by one.
+
+The UI thread only asks (`retrace`, `generate`, `stop`, `ensure`) and reads what is published: `trace` (the
+latest Trace; its `snapshot()` and `peek()` never wait), `last` (the next-token logits at its last position),
+`error` and `busy`. Nothing here waits for the worker except `wait()`, for tests and benchmarks.
+The newest request wins: a retrace drops what was queued and stops a generation after its current step.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from glviz.errors import GlvizError
+from glviz.model.generate import next_token_distribution
+
+TOP_CANDIDATES = 10
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How the next token is chosen: the most likely one (greedy), or sampled from the distribution that
+    temperature, top-k and top-p make (model/generate.py), reproducibly from `seed`."""
+
+    greedy: bool = True
+    temperature: float = 1.0
+    top_k: int | None = None
+    top_p: float | None = None
+    seed: int = 0
+
+    def distribution(self, logits: np.ndarray) -> np.ndarray:
+        """(V,) float64: what the next token is drawn from (greedy: the model's own probabilities)."""
+        if self.greedy or self.temperature == 0:
+            return next_token_distribution(logits)
+        return next_token_distribution(logits, self.temperature, self.top_k, self.top_p)
+
+    def choose(self, logits: np.ndarray, rng: np.random.Generator) -> int:
+        """The next token id, as `glviz generate` chooses it (the same draws for the same seed)."""
+        if self.greedy or self.temperature == 0:
+            return int(np.argmax(logits))
+        p = self.distribution(logits)
+        return int(rng.choice(p.size, p=p))
+
+
+def candidates(logits: np.ndarray, sampling: Sampling, k: int = TOP_CANDIDATES
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The k most likely next tokens under `sampling`: (ids (k,), probabilities (k,)), most likely first."""
+    p = sampling.distribution(logits)  # (V,)
+    k = min(k, p.size)
+    top = np.argpartition(-p, k - 1)[:k]
+    top = top[np.argsort(-p[top], kind="stable")]
+    return top.astype(np.int64), p[top]
+
+
+@dataclass(frozen=True)
+class LastLogits:
+    """The logits (V,) that predict the token after position T - 1 of `trace` at T."""
+
+    trace: object
+    T: int
+    logits: np.ndarray
+
+
+class TraceWorker:
+    """One background thread per view; see the module docstring."""
+
+    def __init__(self, weights, tracer=None) -> None:
+        """`tracer(weights, tokens) -> Trace` makes a fresh, computed trace (default: every stage)."""
+        self.weights = weights
+        self.trace = None
+        self.last: LastLogits | None = None
+        self.error = ""  # why the last request failed (one line), "" otherwise
+        self.generated = 0  # tokens appended since the trace was made
+        self._tracer = tracer or full_trace
+        self._jobs: deque = deque()
+        self._wake = threading.Condition()
+        self._stop = threading.Event()
+        self._running: str | bool = False  # the name of the job running
+        self._closed = False
+        self._rng: np.random.Generator | None = None
+        self._rng_seed: int | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- asking (UI thread) -------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """A request is queued or running."""
+        return self._running or bool(self._jobs)
+
+    @property
+    def generating(self) -> bool:
+        """A generation is queued or running (Stop has something to stop)."""
+        with self._wake:
+            return self._running == "generate" or any(job[0] == "generate" for job in self._jobs)
+
+    def adopt(self, trace) -> None:
+        """A trace made and computed elsewhere (the nano letters, a load) becomes this worker's at once;
+        queued work is dropped and a generation on the old trace stops."""
+        with self._wake:
+            self._jobs.clear()
+            self._stop.set()
+        self._use(trace)
+
+    def retrace(self, tokens: np.ndarray) -> None:
+        """Trace `tokens` afresh (a new prompt); what was queued is dropped, a generation stops."""
+        self._submit(("retrace", np.asarray(tokens, dtype=np.int64).copy()), replace=True)
+
+    def generate(self, n: int, sampling: Sampling) -> None:
+        """Append `n` tokens chosen by `sampling`, one at a time (each one published as it comes)."""
+        self._submit(("generate", int(n), sampling))
+
+    def ensure(self, *names: str) -> None:
+        """Compute trace values that are not kept (e.g. a layer's attention matrices, dropped at large T)."""
+        self._submit(("ensure", names))
+
+    def stop(self) -> None:
+        """Stop a generation after the token being computed; queued generations are dropped too."""
+        with self._wake:
+            self._jobs = deque(job for job in self._jobs if job[0] != "generate")
+            self._stop.set()
+
+    def wait(self, timeout: float = 120.0) -> None:
+        """Block until nothing is queued or running (tests, benchmarks)."""
+        with self._wake:
+            self._wake.wait_for(lambda: not self.busy, timeout)
+
+    def close(self) -> None:
+        """End the thread (after the step it is in)."""
+        with self._wake:
+            self._closed = True
+            self._jobs.clear()
+            self._stop.set()
+            self._wake.notify_all()
+
+    def _submit(self, job: tuple, replace: bool = False) -> None:
+        with self._wake:
+            if replace:
+                self._jobs.clear()
+                self._stop.set()
+            self._jobs.append(job)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, daemon=True, name="glviz-trace")
+                self._thread.start()
+            self._wake.notify_all()
+
+    # --- working (the worker thread) ------------------------------------------------------------------------
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                self._wake.wait_for(lambda: self._jobs or self._closed)
+                if self._closed:
+                    return
+                job = self._jobs.popleft()
+                self._running = job[0]
+                self._stop.clear()
+            try:
+                getattr(self, "_" + job[0])(*job[1:])
+            except GlvizError as exc:
+                self.error = str(exc)
+            except Exception as exc:  # a bug must not kill the thread: the panel shows it
+                self.error = f"{type(exc).__name__}: {exc}"
+            finally:
+                with self._wake:
+                    self._running = False
+                    self._wake.notify_all()
+
+    def _retrace(self, tokens: np.ndarray) -> None:
+        trace = self._tracer(self.weights, tokens)
+        if not self._stop.is_set():  # a newer request came while tracing: it decides what is shown
+            self._use(trace)
+
+    def _use(self, trace) -> None:
+        self.error = ""
+        self.generated = 0
+        self._rng = None  # a new sequence: sampling starts again from the seed
+        self.last = _last_logits(trace)
+        self.trace = trace
+
+    def _generate(self, n: int, sampling: Sampling) -> None:
+        trace = self.trace
+        if trace is None:
+            return
+        if self._rng is None or self._rng_seed != sampling.seed:
+            self._rng, self._rng_seed = np.random.default_rng(sampling.seed), sampling.seed
+        self.error = ""
+        for _ in range(n):
+            if self._stop.is_set() or trace is not self.trace:
+                return
+            if trace.T >= trace.config.block_size:
+                raise GlvizError(f"the model's context of {trace.config.block_size} tokens is full "
+                                 f"({trace.T})")
+            last = self.last if self.last is not None and self.last.trace is trace else _last_logits(trace)
+            trace.append([sampling.choose(last.logits, self._rng)])
+            last = _last_logits(trace)
+            if trace is not self.trace:  # adopted away meanwhile: this trace is no longer shown
+                return
+            self.generated += 1
+            self.last = last
+
+    def _ensure(self, names: tuple[str, ...]) -> None:
+        trace = self.trace
+        for name in names:
+            if trace is not None and not self._stop.is_set():
+                trace[name]
+
+
+def _last_logits(trace) -> LastLogits:
+    """The last position's logits from its final layer-norm output (always kept), as the logits stage
+    computes them: the logits of every position need not exist (see full_trace)."""
+    T = trace.T
+    x = np.asarray(trace.rows("ln_f.out", T - 1, T), dtype=np.float32)  # (1, C)
+    row = (x @ trace.weights.head_columns())[0]  # (V,)
+    return LastLogits(trace, T, row)
+
+
+def full_trace(weights, tokens: np.ndarray):
+    """A Trace of `tokens` with every stage computed (big values beyond its budget let go), with room
+    to generate: growing past its capacity moves every value to new buffers while the old ones are still
+    shown (twice the trace's memory for a moment), so the room is taken up front."""
+    from glviz.model.forward import Trace
+
+    T = len(tokens)
+    trace = Trace(weights, tokens, capacity=min(weights.config.block_size, 2 * T + 64))
+    # The logits and probabilities of every position (T x V each) are kept only while they fit the trace's
+    # budget: beyond it they would be computed (412 MB at T = 1024 for GPT-2) only to be let go at once.
+    big = 2 * T * weights.config.vocab_size * trace.dtype.itemsize
+    trace["probs" if big <= trace.keep_bytes else "ln_f.out"]
+    return trace

@@ -1,0 +1,111 @@
+"""Attention heatmaps and the logit lens in the app, headless on EGL: a heatmap cell hovered is the same cell
+hovered in 3D and the other way round; the grid of all heads; values let go at long prompts are computed
+again on request; the lens table reads the trace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from checkpoint_helpers import checkpoint, click, frames, loaded
+
+TALL = (1280, 2000)  # every section of the panel in view
+
+
+@pytest.fixture(scope="module")
+def tall_fbo(gl_ctx):
+    return gl_ctx.simple_framebuffer(TALL)
+
+
+@pytest.fixture
+def tall_app(gl_ctx, tall_fbo, tmp_path):
+    from glviz.ui.app import GlvizApp
+
+    app = GlvizApp(gl_ctx, size=TALL, screenshot_dir=tmp_path, weights=checkpoint(tmp_path / "small", seed=9))
+    loaded(app, tall_fbo)
+    yield app
+    app.release()
+
+
+def _cell_pixel(rect, n: int, row: int, col: int) -> tuple[float, float]:
+    x0, y0, x1, y1 = rect
+    return x0 + (col + 0.5) * (x1 - x0) / n, y0 + (row + 0.5) * (y1 - y0) / n
+
+
+def test_heatmap_hover_is_the_3d_hover_and_back(tall_app, tall_fbo, gl_ctx):
+    from glviz.ui.attention import Cell
+
+    app, fbo = tall_app, tall_fbo
+    frames(app, fbo)
+    click(app, fbo, app.panel.attention.header)
+    frames(app, fbo)
+    section, maps = app.panel.attention, app.attention
+    assert set(section.plot_rects) == {0}  # layer 0, head 0
+    T = app.view.trace.T
+    row, col = T - 2, 3
+    app.mouse_move(*_cell_pixel(section.plot_rects[0], T, row, col))
+    frames(app, fbo, 2)
+    block = app.view.layout.by_name["layers.0.attn.h0.probs"]
+    assert maps.hovered == Cell(0, 0, row, col)
+    assert app.hovering.cell == (block, row, col) and app.scene.hovered == (block, row, col)
+    assert app.hover.value == pytest.approx(float(app.view.trace["layers.0.attn.probs"][0, row, col]))
+    # A probability hovered in 3D: the heatmap follows to its layer and head and marks the cell.
+    other = app.view.layout.by_name["layers.1.attn.h1.probs"]
+    app.mouse_move(TALL[0] - 5, TALL[1] - 5)  # over the panel's empty bottom: 3D hover stays as set
+    frames(app, fbo)
+    app.hovering.set((other, 4, 2))
+    frames(app, fbo, 2)
+    assert maps.layer == 1 and maps.head == 1
+    assert maps.marked(app) == Cell(1, 1, 4, 2)
+    # All heads of the layer as a grid.
+    maps.grid = True
+    frames(app, fbo, 2)
+    assert set(section.plot_rects) == set(range(app.view.config.n_head))
+    app.mouse_move(*_cell_pixel(section.plot_rects[1], T, 5, 1))
+    frames(app, fbo, 2)
+    assert app.hovering.cell == (other, 5, 1)
+    assert gl_ctx.error == "GL_NO_ERROR"
+
+
+def test_attention_let_go_at_long_prompts_is_computed_again_for_the_heatmap(tmp_path):
+    from glviz.model.forward import Trace
+    from glviz.model.weights import load_weights
+    from glviz.ui.attention import AttentionMaps
+    from glviz.ui.models import ModelView
+    from glviz.ui.trace_worker import TraceWorker
+
+    weights = load_weights(checkpoint(tmp_path / "small", seed=9))
+
+    def keep_little(w, tokens):
+        trace = Trace(w, tokens, keep_bytes=1)  # every droppable value let go once computed
+        trace["probs"]
+        return trace
+
+    worker = TraceWorker(weights, tracer=keep_little)
+    worker.retrace(np.arange(20))
+    worker.wait()
+    view = ModelView("x", weights.config, None, None, None, weights, worker.trace, worker=worker)
+    maps = AttentionMaps()
+    assert worker.trace.peek("layers.0.attn.probs") is None
+    assert maps.probs(view) is None  # asked for: the worker computes it
+    worker.wait()
+    probs = maps.probs(view)
+    assert probs is not None and probs.shape == (2, 20, 20)
+    np.testing.assert_allclose(probs.sum(axis=-1), 1.0, atol=1e-5)
+    worker.close()
+
+
+def test_the_logit_lens_table(tall_app, tall_fbo):
+    app, fbo = tall_app, tall_fbo
+    frames(app, fbo)
+    click(app, fbo, app.panel.lens.header)
+    frames(app, fbo)
+    rows = app.panel.lens.drawn
+    view = app.view
+    assert [r.stage for r in rows] == ["embed", 0, 1]
+    T = view.trace.T
+    probs = view.trace["probs"][T - 1]
+    np.testing.assert_array_equal(rows[-1].ids, np.argsort(-probs, kind="stable")[:3])
+    app.panel.lens.position = 2
+    frames(app, fbo)
+    np.testing.assert_array_equal(app.panel.lens.drawn[-1].ids,
+                                  np.argsort(-view.trace["probs"][2], kind="stable")[:3])

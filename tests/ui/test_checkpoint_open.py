@@ -1,0 +1,196 @@
+"""Opening a checkpoint in the app, headless on EGL: from `weights=`, from the panel's file list and the
+Hugging Face cache list, cancelled, refused with the CLI's line, and ending on what was asked for last."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from checkpoint_helpers import SMALL, checkpoint, click, frames, loaded  # tests/ui/checkpoint_helpers.py
+
+from glviz.commands.model_input import DEFAULT_PROMPT
+
+W, H = 1280, 800
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("checkpoints")
+    a = checkpoint(root / "alpha", seed=1)
+    b = checkpoint(root / "beta", seed=2)
+    bad = checkpoint(root / "broken", seed=3)
+    (bad / "model.safetensors").write_bytes((bad / "model.safetensors").read_bytes()[:200])  # cut short
+    return {"root": root, "alpha": a, "beta": b, "broken": bad}
+
+
+def _encode(folder: Path, text: str) -> list[int]:
+    """The prompt's ids by the tokenizers package itself (not through glviz)."""
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_file(str(folder / "tokenizer.json")).encode(text).ids
+
+
+def _is_checkpoint_on_screen(app, folder: Path) -> bool:
+    view = app.view
+    return view.is_checkpoint and view.path.resolve() == folder.resolve()
+
+
+def test_weights_option_opens_the_checkpoint_with_the_default_prompt(gl_ctx, fbo, folders, tmp_path):
+    from glviz.ui.app import GlvizApp
+
+    app = GlvizApp(gl_ctx, size=(W, H), screenshot_dir=tmp_path, weights=folders["alpha"])
+    try:
+        assert app.loading is not None  # in the background: the window keeps drawing meanwhile
+        loaded(app, fbo)
+        assert _is_checkpoint_on_screen(app, folders["alpha"])
+        expected = _encode(folders["alpha"], DEFAULT_PROMPT)
+        view = app.view
+        assert view.trace.tokens.tolist() == expected
+        T = len(expected)
+        assert view.layout.n_tokens == T and app.tokens_shown == T  # the card and the sizes say T
+        assert view.layout["embed"].cols == T and view.layout["layers.0.attn.h0.probs"].rows == T
+        assert app.title == "glviz — alpha"
+        names = [name for name, _, _ in app.model_choices()]
+        assert names[:4] == ["nano", "gpt2", "gpt2-xl", "gpt3"] and names[4] == view.name
+        # Real values in 3D and in the hover explanation.
+        atlas = view.renderer.blocks.atlas
+        for name in ("wte", "embed", "layers.1.mlp.gelu", "logits"):
+            assert atlas.offsets[view.layout.by_name[name]] >= 0, name
+        block = view.layout.by_name["layers.0.attn.h1.q"]
+        info = view.explainer.explain(block, 3, T - 1)
+        assert info.computed and info.matches
+        assert info.value == pytest.approx(float(view.trace["layers.0.attn.q"][1, T - 1, 3]))
+        assert gl_ctx.error == "GL_NO_ERROR"
+    finally:
+        app.release()
+
+
+def test_the_panel_lists_folders_and_cached_checkpoints_and_opens_them(app, fbo, folders, tmp_path,
+                                                                       monkeypatch):
+    hub = tmp_path / "hf" / "hub"
+    snapshot = hub / "models--someone--tiny" / "snapshots" / "r1"
+    snapshot.mkdir(parents=True)
+    for f in folders["beta"].iterdir():
+        (snapshot / f.name).write_bytes(f.read_bytes())
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    section = app.panel.open
+    section.browser.enter(folders["root"])
+    section.browser.refresh()
+    frames(app, fbo)
+    click(app, fbo, section.rects["header"])  # open the collapsed section
+    assert {"entry:alpha", "entry:beta", "entry:broken", "cached:someone/tiny"} <= section.rects.keys()
+    click(app, fbo, section.rects["entry:alpha"])
+    assert app.loading is not None
+    loaded(app, fbo)
+    assert _is_checkpoint_on_screen(app, folders["alpha"])
+    click(app, fbo, section.rects["cached:someone/tiny"])
+    loaded(app, fbo)
+    assert _is_checkpoint_on_screen(app, snapshot)
+    assert sum(v.is_checkpoint for v in app.models.views.values()) == 1  # the one opened before is freed
+
+
+def test_cancel_stays_on_the_model(app, fbo, folders):
+    app.open_checkpoint(folders["alpha"])
+    load = app.loading
+    app.cancel_load()
+    assert app.loading is None and load.cancelled.is_set()
+    load.join()
+    frames(app, fbo, 3)
+    assert app.model_name == "nano" and app.models.requested == "nano"
+    assert not any(v.is_checkpoint for v in app.models.views.values())
+
+
+def test_a_cancelled_load_stops_reading_tensors(folders):
+    """Cancel takes effect at the next tensor: the load ends without weights."""
+    from glviz.ui.loading import CheckpointLoad
+
+    load = CheckpointLoad("x", folders["alpha"])
+    load.cancel()
+    load.start().join()
+    assert load.result == {} and load.done == 0
+
+
+def test_a_bad_checkpoint_shows_the_clis_line_and_keeps_the_model(app, fbo, folders, capsys):
+    from glviz.cli import main
+
+    assert main(["generate", "--weights", str(folders["broken"]), "--tokens", "1"]) == 2
+    cli_line = capsys.readouterr().err.strip()
+    assert cli_line.startswith("glviz: error: ") and "\n" not in cli_line
+    app.set_input("CCBBAA")
+    app.open_checkpoint(folders["broken"])
+    loaded(app, fbo)
+    assert app.messages[-1] == cli_line
+    assert app.model_name == "nano" and app.letters == "CCBBAA"
+    assert app.models.requested == "nano"
+    frames(app, fbo)
+    assert app.panel.open is not None and app.messages[-1] == cli_line  # shown in the panel, the app lives
+
+
+def test_the_last_thing_asked_for_wins_across_loads_and_switches(app, fbo, folders):
+    from glviz.ui.controls import KEY_1
+
+    app.open_checkpoint(folders["alpha"])
+    app.open_checkpoint(folders["beta"])  # asked for last
+    loaded(app, fbo)
+    assert _is_checkpoint_on_screen(app, folders["beta"])
+
+    app.open_checkpoint(folders["alpha"])
+    app.key(KEY_1, True)  # nano, while alpha loads
+    loaded(app, fbo)
+    frames(app, fbo, 3)
+    assert app.model_name == "nano"
+    assert not any(v.path is not None and v.path.name == "alpha" for v in app.models.views.values())
+
+    app.key(KEY_1 + 1, True)  # GPT-2 small's layout builds in the background ...
+    app.open_checkpoint(folders["alpha"])  # ... and a load starts: asked for last
+    while app.building is not None or app.loading is not None:
+        app.frame(fbo, dt=0.016)
+    frames(app, fbo)
+    assert _is_checkpoint_on_screen(app, folders["alpha"])
+
+    alpha = app.models.checkpoint
+    app.switch_model("nano")
+    app.open_checkpoint(folders["beta"])  # loading ...
+    app.switch_model(alpha.name)  # ... when alpha, still open, is chosen in the selector: the load stops
+    assert app.loading is None
+    frames(app, fbo)
+    assert _is_checkpoint_on_screen(app, folders["alpha"])
+
+    app.switch_model("gpt2")  # built above: instant
+    app.key(KEY_1, True)
+    app.switch_model(app.models.checkpoint.name)  # the checkpoint in the selector, asked for last
+    frames(app, fbo)
+    assert _is_checkpoint_on_screen(app, folders["alpha"])
+    app.key(KEY_1 + 3, True)  # keys 1–4 still choose the presets
+    while app.building is not None:
+        app.frame(fbo, dt=0.016)
+    assert app.model_name == "gpt3"
+
+
+def test_an_npz_and_a_checkpoint_without_tokenizer_show_token_ids(app, fbo, tmp_path):
+    folder = checkpoint(tmp_path / "ids-only", tokenizer=None)
+    app.open_checkpoint(folder)
+    loaded(app, fbo)
+    view = app.view
+    assert view.weights.tokenizer is None
+    assert view.trace.tokens.tolist() == list(range(8)) and view.prompt == "0, 1, 2, 3, 4, 5, 6, 7"
+    assert app.edit_prompt("5, 6, 7")
+    app.view.worker.wait()
+    frames(app, fbo, 3)
+    assert app.view.trace.tokens.tolist() == [5, 6, 7] and app.view.layout.n_tokens == 3
+    assert not app.edit_prompt("5, x") and "integer ids" in app.prompt.error
+    assert not app.edit_prompt(f"{SMALL.vocab_size}") and "outside the vocabulary" in app.prompt.error
+    assert app.view.trace.tokens.tolist() == [5, 6, 7]
+
+
+def test_config_json_of_another_model_type_is_refused(app, fbo, tmp_path):
+    folder = checkpoint(tmp_path / "bert")
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "model_type": "bert"}))
+    app.open_checkpoint(folder)
+    loaded(app, fbo)
+    assert "model_type must be gpt2" in app.messages[-1] and app.model_name == "nano"
+    assert np.isfinite(app.view.trace["probs"]).all()

@@ -1,0 +1,205 @@
+"""A checkpoint's prompt and generation in the app, headless on EGL: prompt edits (chips, T, refusals), Next
+token (greedy: the argmax of the trace's last probabilities), Generate N and Stop, sampling reproducible from
+its seed (the same tokens as `glviz generate`), and nano sorting one letter at a time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from checkpoint_helpers import LONG, SMALL, checkpoint, click, frames, loaded, settled, until
+
+from glviz.model.generate import generate
+
+W, H = 1280, 800
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    return checkpoint(tmp_path_factory.mktemp("gen") / "small", seed=5)
+
+
+@pytest.fixture
+def ckpt_app(app, fbo, small):
+    app.open_checkpoint(small)
+    loaded(app, fbo)
+    return app
+
+
+def _encode(folder, text: str) -> list[int]:
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_file(str(folder / "tokenizer.json")).encode(text).ids
+
+
+def test_prompt_edits_retrace_and_show_chips_and_refusals_keep_the_model(ckpt_app, fbo, small):
+    app = ckpt_app
+    text = "Attention mixes information between positions."
+    assert app.edit_prompt(text)
+    settled(app, fbo)
+    expected = _encode(small, text)
+    view = app.view
+    assert view.trace.tokens.tolist() == expected
+    T = len(expected)
+    assert view.layout.n_tokens == T and view.layout["layers.1.resid2"].cols == T
+    assert app.scene.layout is view.layout and view.renderer.layout is view.layout
+    assert sorted(app.panel.prompt.chip_rects) == list(range(T))  # one chip per token
+    assert app.panel.prompt.buffer == text
+    # Refused: longer than the context (48 tokens), or nothing: the model keeps what it showed.
+    long_text = " ".join(["transformer"] * 60)
+    assert not app.edit_prompt(long_text)
+    assert f"longer than the model's context of {SMALL.block_size}" in app.prompt.error
+    assert not app.edit_prompt("")
+    assert "encodes to no tokens" in app.prompt.error
+    settled(app, fbo)
+    assert app.view.trace.tokens.tolist() == expected and app.view.layout.n_tokens == T
+    assert app.edit_prompt(text) and app.prompt.error == ""
+
+
+def test_typing_in_the_prompt_box_retraces(ckpt_app, fbo, small):
+    app = ckpt_app
+    frames(app, fbo)
+    click(app, fbo, app.panel.prompt.rect)
+    from glviz.ui.imgui_renderer import MOD_CONTROL
+
+    key_a = 65  # glfw's A
+    app.key(key_a, True, MOD_CONTROL)  # select all: typing replaces the prompt
+    app.frame(fbo, dt=0.016)
+    app.key(key_a, False, 0)  # Ctrl released too: imgui ignores characters typed while it is down
+    app.frame(fbo, dt=0.016)
+    for ch in "The dog":
+        app.char(ord(ch))
+        app.frame(fbo, dt=0.016)
+    settled(app, fbo)
+    assert app.view.prompt == "The dog"
+    assert app.view.trace.tokens.tolist() == _encode(small, "The dog")
+
+
+def test_next_token_appends_the_greedy_argmax(ckpt_app, fbo):
+    app = ckpt_app
+    view = app.view
+    T = view.trace.T
+    probs = np.asarray(view.trace.snapshot()["probs"])[T - 1]  # the model's last-position probabilities
+    ids, shown = app.generation.candidates()
+    assert len(ids) == 10 and ids[0] == int(np.argmax(probs))
+    np.testing.assert_allclose(shown, np.sort(probs)[::-1][:10], atol=1e-5)
+    app.generation.next_token()
+    settled(app, fbo)
+    assert view.trace.T == T + 1 and view.trace.tokens[-1] == int(np.argmax(probs))
+    assert view.layout.n_tokens == T + 1 and app.scene.layout is view.layout
+    assert view.renderer.blocks.atlas.offsets[view.layout.by_name["embed"]] >= 0  # new column uploaded
+    assert view.worker.generated == 1 and sorted(app.panel.prompt.chip_rects) == list(range(T + 1))
+    info = view.explainer.explain(view.layout.by_name["layers.0.mlp.fc"], 5, T)  # the new position
+    assert info.computed and info.matches
+
+
+def test_generate_n_and_stop(app, fbo, tmp_path):
+    folder = checkpoint(tmp_path / "long", LONG, seed=2)
+    app.open_checkpoint(folder)
+    loaded(app, fbo)
+    worker = app.view.worker
+    T0 = app.view.trace.T
+    app.generation.generate(5)
+    settled(app, fbo)
+    assert app.view.trace.T == T0 + 5 and app.view.layout.n_tokens == T0 + 5
+    T1 = app.view.trace.T
+    app.generation.generate(400)
+    until(app, fbo, lambda: app.view.trace.T >= T1 + 3)
+    assert app.generation.generating
+    app.generation.stop()
+    worker.wait()
+    frames(app, fbo, 3)
+    stopped = app.view.trace.T
+    assert T1 + 3 <= stopped < T1 + 400 and not app.generation.generating
+    frames(app, fbo, 3)
+    assert app.view.trace.T == stopped and app.view.layout.n_tokens == stopped
+
+
+def test_sampling_is_reproducible_from_its_seed_and_is_glviz_generate(ckpt_app, fbo, small):
+    app = ckpt_app
+    controls = app.generation
+    controls.greedy, controls.temperature, controls.top_k, controls.top_p = False, 1.0, 50, 0.9
+    controls.seed = 7
+    prompt = "The quick brown"
+    runs = []
+    for _ in range(2):
+        app.edit_prompt(prompt + " fox")
+        settled(app, fbo)
+        app.edit_prompt(prompt)
+        settled(app, fbo)
+        controls.generate(6)
+        settled(app, fbo)
+        runs.append(app.view.trace.tokens.tolist())
+    assert runs[0] == runs[1]
+    prompt_ids = _encode(small, prompt)
+    expected = generate(app.view.weights, prompt_ids, 6, temperature=1.0, top_k=50, top_p=0.9, seed=7)
+    assert runs[0] == prompt_ids + expected.tolist()
+    controls.seed = 8  # another seed: another sequence (with these weights and settings)
+    app.edit_prompt(prompt + " ")
+    settled(app, fbo)
+    app.edit_prompt(prompt)
+    settled(app, fbo)
+    controls.generate(6)
+    settled(app, fbo)
+    assert app.view.trace.tokens.tolist() != runs[0]
+
+
+def test_nano_sorts_one_letter_at_a_time(app, fbo):
+    from glviz.model.sort_task import LETTERS, greedy_sort, parse_letters
+
+    app.set_input("CBACBA")
+    controls = app.generation
+    assert controls.nano and controls.full  # T = 11: "Start from the six letters"
+    controls.next_token()
+    settled(app, fbo)
+    view = app.view
+    assert view.trace.T == 6 and view.layout.n_tokens == 6 and app.letters == "CBACBA"
+    ids, probs = controls.candidates()
+    assert sorted(ids.tolist()) == [0, 1, 2] and probs.sum() == pytest.approx(1.0)
+    frames(app, fbo)  # the panel draws the partial sequence too
+    for T in range(7, 12):
+        controls.next_token()
+        settled(app, fbo)
+        assert view.trace.T == T and view.layout.n_tokens == T
+    last = int(np.argmax(view.trace["probs"][-1]))  # the sixth sorted letter: predicted at position 10
+    answer = view.trace.tokens[6:].tolist() + [last]
+    inputs = parse_letters("CBACBA")[None]
+    assert answer == greedy_sort(view.weights, inputs)[0].tolist()
+    assert "".join(LETTERS[i] for i in answer) == "AABBCC"
+    assert app.prediction[0] == "AABBCC"
+    # Generate N from the full context starts over: 6 letters, then N - 1 more.
+    controls.generate(3)
+    settled(app, fbo)
+    assert view.trace.T == 8
+    app.set_input("BBBAAA")  # new letters: the whole sequence again
+    frames(app, fbo)
+    assert view.trace.T == 11 and view.layout.n_tokens == 11 and app.letters == "BBBAAA"
+
+
+def test_the_tour_puts_the_sorted_sequence_back(app, fbo):
+    app.generation.restart()
+    settled(app, fbo)
+    assert app.view.trace.T == 6
+    app.tour.enter()
+    frames(app, fbo, 3)
+    assert app.models.views["nano"].trace.T == 11 and app.tour.touring
+
+
+def test_hovering_a_chip_lights_its_column_in_the_token_blocks_in_view(ckpt_app, fbo):
+    from glviz.scene import MAX_DEPENDENCY_RANGES
+
+    app = ckpt_app
+    frames(app, fbo)
+    t = 2
+    x0, y0, x1, y1 = app.panel.prompt.chip_rects[t]
+    app.mouse_move((x0 + x1) / 2, (y0 + y1) / 2)
+    frames(app, fbo, 2)
+    ranges = app.scene.dependencies
+    layout = app.scene.layout
+    assert 1 <= len(ranges) <= MAX_DEPENDENCY_RANGES and app.scene.hovered is None
+    for r in ranges:
+        block = layout.blocks[r.block]
+        assert block.dims[1] == "T" and r.cols == (t, t + 1) and r.rows == (0, block.rows)
+    app.mouse_move(10, 10)  # back over the 3D view: the chip's light goes
+    frames(app, fbo, 2)
+    lit = {q.block for q in ranges}
+    assert all(r.cols != (t, t + 1) or r.block not in lit for r in app.scene.dependencies)

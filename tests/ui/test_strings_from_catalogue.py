@@ -14,7 +14,7 @@ SHOWN = {"text", "text_colored", "text_wrapped", "text_disabled", "bullet_text",
          "begin_combo", "progress_bar", "set_tooltip", "menu_item", "begin_menu", "add_text", "input_text",
          "slider_float", "slider_int", "drag_float", "input_int", "input_float", "setup_axes", "begin_plot",
          "message", "dim", "wrapped", "label_text"}
-ALLOWED = {"glviz"}  # the program's name, the same in every language
+ALLOWED = {"glviz", "gelu", "exp"}  # the program's name, and function names of formulas (notation)
 WORD = re.compile(r"[A-Za-z]{2,}")
 
 

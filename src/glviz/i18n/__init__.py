@@ -1,9 +1,10 @@
 """The catalogue of every string a user reads, in English and Japanese, with stable keys.
 
 Strings live in `en/*.txt` and `ja/*.txt` beside this module (one file per part of the app, the same files
-and keys in both languages), one `key = value` per line (`#` starts a comment,
-`\\n` is a line break, `{name}` a value filled in by `tr`). The language follows the locale (LANG=ja_JP.UTF-8
-gives Japanese) and can be changed at any moment with `set_language`; nothing caches translated text.
+and keys in both languages), one `key = value` per line (`#` starts a comment, `\\n` is a line
+break, `\\s` a space (lines are stripped), `{name}` a value filled in by `tr`). The language follows the
+locale (LANG=ja_JP.UTF-8 gives Japanese) and can be changed at any moment with `set_language`;
+nothing caches translated text.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def parse_catalogue(text: str) -> dict[str, str]:
             raise ValueError(f"line {number}: expected 'key = value' ({line!r})")
         if key in out:
             raise ValueError(f"line {number}: key {key!r} given twice")
-        out[key] = value.replace("\\n", "\n")
+        out[key] = value.replace("\\n", "\n").replace("\\s", " ")
     return out
 
 

@@ -42,6 +42,28 @@ class Pose:
     distance: float = 10.0
 
 
+def travel_pose(a: Pose, b: Pose, t: float) -> Pose:
+    """Pose between a and b as interpolate_pose, but a far move (the targets farther apart than the smaller
+    view is wide) follows van Wijk and Nuij's smooth zoom-and-pan path: the camera backs off, moves, and
+    closes in, so that where it goes and where it came from stay in sight, not the empty space between."""
+    ta, tb = np.asarray(a.target, dtype=np.float64), np.asarray(b.target, dtype=np.float64)
+    gap = float(np.linalg.norm(tb - ta))
+    pose = interpolate_pose(a, b, t)
+    w0, w1 = a.distance, b.distance  # the views' widths are proportional to the distances
+    if gap <= 0.5 * min(w0, w1):  # both ends in sight all the way: the plain path
+        return pose
+    rho = 1.4  # how much the path prefers zooming out to panning (their paper's best value)
+    r2 = rho * rho
+    b0 = (w1 * w1 - w0 * w0 + r2 * r2 * gap * gap) / (2.0 * w0 * r2 * gap)
+    b1 = (w1 * w1 - w0 * w0 - r2 * r2 * gap * gap) / (2.0 * w1 * r2 * gap)
+    r0, r1 = math.asinh(-b0), math.asinh(-b1)  # ln(-b + sqrt(b² + 1)) = asinh(-b)
+    s = t * (r1 - r0) / rho
+    along = w0 / r2 * (math.cosh(r0) * math.tanh(rho * s + r0) - math.sinh(r0))  # 0 .. gap
+    width = w0 * math.cosh(r0) / math.cosh(rho * s + r0)
+    target = ta + (tb - ta) * min(max(along / gap, 0.0), 1.0)
+    return Pose(tuple(float(v) for v in target), pose.azimuth, pose.elevation, max(width, MIN_DISTANCE))
+
+
 def _smoothstep(t: float) -> float:
     t = min(max(t, 0.0), 1.0)
     return t * t * (3.0 - 2.0 * t)

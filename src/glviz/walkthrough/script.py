@@ -9,14 +9,17 @@ chapter reads like its lesson: `st = s.step(2); s.focus(["wte"], st); s.camera(p
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from glviz.i18n import tr_in
 from glviz.layout.blocks import Layout, block_cells
-from glviz.render.camera import Pose, interpolate_pose
+from glviz.render.camera import Pose, interpolate_pose, travel_pose
 from glviz.walkthrough import poses
 from glviz.walkthrough.frame import ALL, CellRange, GhostGroup, TourFrame
+from glviz.walkthrough.markdown import is_wide
 from glviz.walkthrough.timeline import Events, Step, Timeline, linear, smooth
 
 FADED = 0.12  # opacity of blocks out of play
@@ -37,6 +40,7 @@ class Stage:
 
 
 _NAMES: dict[tuple, np.ndarray] = {}  # (id(layout), patterns, ordered) -> block indices
+_MEMO: dict[tuple, tuple] = {}  # (key, layout, trace, aspect, language) -> (layout, trace, value)
 _SWEEPS: dict[tuple, tuple] = {}  # (id(layout), patterns, window, margin, aspect) -> the two poses
 
 
@@ -53,6 +57,20 @@ class Script:
         start = poses.overview(self.layout, self.aspect)
         self.frame = TourFrame.base(stage.name, len(self.layout.blocks), start)
         self.cells = (self.layout.shapes[:, 0] * self.layout.shapes[:, 1]).astype(np.float32)  # (N,)
+
+    # --- what a chapter computes once ----------------------------------------------------------------------
+    def memo(self, key: str, make: Callable[[], object]) -> object:
+        """`make()` once per stage (layout, trace, aspect, language): what a chapter computes the same way
+        every frame, such as its poses, the places of its ghosts and the words of its marks. Call it before
+        any block moves (cell_centre reads where blocks are drawn now)."""
+        stage = self.stage
+        full = (key, id(stage.layout), id(stage.trace), round(stage.aspect, 4), stage.lang)
+        hit = _MEMO.get(full)
+        if hit is None or hit[0] is not stage.layout or hit[1] is not stage.trace:
+            if len(_MEMO) > 256:
+                _MEMO.clear()
+            hit = _MEMO[full] = (stage.layout, stage.trace, make())
+        return hit[2]
 
     # --- the timeline --------------------------------------------------------------------------------------
     @property
@@ -295,6 +313,15 @@ class Script:
         return group
 
     # --- text in 3D, arrows, camera ---------------------------------------------------------------------
+    @staticmethod
+    def text_width(text: str, size: float) -> float:
+        """About how wide a mark of `text` is at em height `size` (Japanese characters are an em wide)."""
+        return size * sum(1.0 if is_wide(ch) else 0.55 for ch in text)
+
+    def say(self, key: str, **values) -> str:
+        """Words of the catalogue in the stage's language, for marks (`mark.*` keys)."""
+        return tr_in(self.stage.lang, key, **values)
+
     def mark(self, text: str, position, size: float, st: Step, until: Step | None = None, colour=INK,
              centred: bool = False, hold: float | None = None) -> None:
         """Floating text from the step's start until `until` starts (or `hold` s after the step, or ever)."""
@@ -315,7 +342,7 @@ class Script:
     def camera(self, pose: Pose, st: Step) -> None:
         """The camera towards `pose` along a smooth path."""
         if st.started:
-            self.frame.camera = pose if st.p >= 1.0 else interpolate_pose(self.frame.camera, pose, st.p)
+            self.frame.camera = pose if st.p >= 1.0 else travel_pose(self.frame.camera, pose, st.p)
 
     def sweep_poses(self, names, window: float, margin: float = 1.1) -> tuple[Pose, Pose]:
         """Two poses framing a window `window` world units tall at the top and at the bottom of these blocks

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from glviz.i18n import tr_in
 from glviz.walkthrough import poses
 from glviz.walkthrough.chapters import Chapter
 from glviz.walkthrough.chapters.ch_b_common import (
@@ -15,7 +16,6 @@ from glviz.walkthrough.chapters.ch_b_common import (
     add_place,
     dot_product,
     finish_column,
-    memo,
     near_pose,
     residual_add,
 )
@@ -35,11 +35,13 @@ def values(stage: Stage) -> dict[str, str]:
     probs = np.asarray(trace[P + "probs"][HEAD, t, :t + 1], dtype=np.float64)  # weights of V columns 0..t
     v = np.asarray(trace[P + "v"][HEAD, :t + 1, 0], dtype=np.float64)  # first cell of those columns
     weights = [number(p) for p in probs]
+    listed = tr_in(stage.lang, "list.and", first=tr_in(stage.lang, "list.comma").join(weights[:-1]),
+                   last=weights[-1])
     terms = " + ".join(f"{number(p)} × {number_term(x)}" for p, x in zip(probs, v, strict=True))
     proj = float(trace[P + "proj"][t, 0])
     return {
         "t": str(t), "letter": letters(stage)[t], "A": str(config.head_size), "H": str(config.n_head),
-        "C": str(config.n_embd), "weights": ", ".join(weights[:-1]) + " and " + weights[-1], "terms": terms,
+        "C": str(config.n_embd), "weights": listed, "terms": terms,
         "h0": number(trace[P + "heads"][HEAD, t, 0]),
         "b0": number(trace.weights[P + "bproj"][0]), "a0": number(proj),
         "e0": number(trace["embed"][t, 0]), "a0_term": number_term(proj),
@@ -99,7 +101,7 @@ def _geometry(s: Script) -> SimpleNamespace:
 def script(s: Script) -> None:
     config = s.layout.config
     H, A, C, t = config.n_head, config.head_size, config.n_embd, FOLLOW
-    g = memo(s, "attention_output", lambda: _geometry(s))
+    g = s.memo("attention_output", lambda: _geometry(s))
     cell = g.cell
     v, probs, heads = _heads(HEAD, "v"), _heads(HEAD, "probs"), _heads(HEAD, "heads")
     all_heads, proj, resid = g.all_heads, P + "proj", LAYER + "resid1"

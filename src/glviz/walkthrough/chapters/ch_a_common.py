@@ -99,16 +99,5 @@ def dot_product(s: Script, w: Cells, x: Cells, count: int, top, steps: DotSteps,
         s.mark(text, (x0, top[1] - i * cell - 0.35 * mark_em, top[2]), mark_em, steps.pair, until=steps.merge)
 
 
-_MEMO: dict[tuple, tuple] = {}  # (chapter key, id(layout), id(trace), aspect) -> (layout, trace, value)
 
 
-def memo(s: Script, key: str, make):
-    """`make(s)` computed once per layout, trace and aspect (a chapter's geometry and quoted numbers: the same
-    every frame). Call it before any block moves: positions are read where the blocks are drawn now."""
-    k = (key, id(s.layout), id(s.trace), round(s.aspect, 4))
-    hit = _MEMO.get(k)
-    if hit is None or hit[0] is not s.layout or hit[1] is not s.trace:
-        if len(_MEMO) > 64:
-            _MEMO.clear()
-        hit = _MEMO[k] = (s.layout, s.trace, make(s))
-    return hit[2]

@@ -4,8 +4,6 @@ where an earlier step left it, a camera near a line of ghosts, and numbers read 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from glviz.walkthrough import poses
@@ -13,20 +11,6 @@ from glviz.walkthrough.script import Script
 from glviz.walkthrough.timeline import Step, ease_out
 
 LIFT = 6.0  # world units in front of the blocks where ghosts line up for arithmetic
-_MEMO: dict[tuple, tuple] = {}  # (key, id(layout), id(trace), aspect) -> (layout, trace, what `memo` made)
-
-
-def memo(s: Script, key: str, make: Callable[[], object]) -> object:
-    """`make()` once per stage (layout, trace and aspect): what a script computes the same way every frame,
-    such as its poses and the places of its ghosts (call it before any block moves: cell_centre reads the
-    frame's offsets), or numbers read from the trace."""
-    full = (key, id(s.layout), id(s.trace), round(s.aspect, 4))
-    hit = _MEMO.get(full)
-    if hit is None or hit[0] is not s.layout or hit[1] is not s.trace:
-        if len(_MEMO) > 256:
-            _MEMO.clear()
-        hit = _MEMO[full] = (s.layout, s.trace, make())
-    return hit[2]
 
 
 def compute_on(s: Script, name: str, first: int, done: int, count: int, st: Step) -> None:

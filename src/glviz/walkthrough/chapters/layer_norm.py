@@ -16,7 +16,6 @@ from glviz.walkthrough.chapters.ch_a_common import (
     LAYER,
     exact,
     exact_term,
-    memo,
     plain_decimal,
 )
 from glviz.walkthrough.chapters.common import letters
@@ -120,7 +119,7 @@ def _geometry(s: Script) -> _Geometry:
 def script(s: Script) -> None:
     C = s.layout.config.n_embd
     v = s.values
-    g = memo(s, "layer_norm", _geometry)
+    g = s.memo("layer_norm", lambda: _geometry(s))
     cell, top, right = g.cell, g.top, g.right
     start = s.now()
     s.hide_values([MEAN, STD, OUT], start)

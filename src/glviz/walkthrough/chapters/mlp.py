@@ -16,7 +16,6 @@ from glviz.walkthrough.chapters.ch_b_common import (
     compute_on,
     dot_product,
     finish_column,
-    memo,
     near_pose,
     residual_add,
 )
@@ -91,7 +90,7 @@ def _geometry(s: Script) -> SimpleNamespace:
 def script(s: Script) -> None:
     C, t = s.layout.config.n_embd, FOLLOW
     F = 4 * C
-    g = memo(s, "mlp", lambda: _geometry(s))
+    g = s.memo("mlp", lambda: _geometry(s))
     cell = g.cell
     ln2 = [P + "ln2.mean", P + "ln2.std", P + "ln2.out"]
     fc, gelu, proj, resid1, resid2 = M + "fc", M + "gelu", M + "proj", P + "resid1", P + "resid2"

@@ -98,8 +98,8 @@ def script(s: Script) -> None:
     s.glow(["lm_head"], head)
     right = centre(s, last, 0, T - 1)[0] + 1.2 * cell
     formula = f"({v['x0']} − {v['mean_term']}) / {v['std']} × {v['g0']} + {v['b0_term']} = {v['y0']}"
-    for when, text, target in ((mean_fly.part(0.8, 1.0), f"mean = {v['mean']}", "ln_f.mean"),
-                               (std_fly.part(0.8, 1.0), f"std = √(Var + ε) = {v['std']}", "ln_f.std"),
+    for when, text, target in ((mean_fly.part(0.8, 1.0), s.say("mark.mean", value=v["mean"]), "ln_f.mean"),
+                               (std_fly.part(0.8, 1.0), s.say("mark.std", value=v["std"]), "ln_f.std"),
                                (normalise, formula, "ln_f.out")):
         at = centre(s, target, 0, t)
         s.mark(text, (right, at[1] - 0.35 * cell, at[2]), cell, when, until=head)
@@ -202,14 +202,14 @@ def script(s: Script) -> None:
         at = centre(s, "probs", r, t)
         s.mark(f"{LETTERS[r]}: {v['p_' + key]}", (side, at[1] - 0.35 * cell, at[2]), 0.8 * cell,
                divide.part(0.3 * r, 1.0), until=st)
-    for target, text, fly in (("probs.max", f"max = {v['max']}", max_fly),
+    for target, text, fly in (("probs.max", s.say("mark.max", value=v["max"]), max_fly),
                               ("probs.expsum", f"Σ e^(x − max) = {v['expsum']}", sum_fly)):
         at = centre(s, target, 0, t)
         s.mark(text, (side, at[1] - 0.35 * cell, at[2]), 0.8 * cell, fly.part(0.8, 1.0), until=st)
     s.mark(v["first"], below, 1.6 * cell, pick, until=answer, centred=True)
     s.mark(v["first"], below + (0.0, 0.8 * cell, 0.0), 0.9 * cell, answer, centred=True)
-    s.mark(f"temperature {v['hot']}: {v['first']} {v['hot_p']}", (side, below[1] - 0.6 * cell, below[2]),
-           0.8 * cell, hot, until=st)
+    hot_text = s.say("mark.temperature", t=v["hot"], letter=v["first"], p=v["hot_p"])
+    s.mark(hot_text, (side, below[1] - 0.6 * cell, below[2]), 0.8 * cell, hot, until=st)
 
 
 CHAPTER = Chapter("output", "nano", script, values)

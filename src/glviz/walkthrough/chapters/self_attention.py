@@ -20,7 +20,6 @@ from glviz.walkthrough.chapters.ch_a_common import (
     dot_steps,
     exact,
     exact_term,
-    memo,
 )
 from glviz.walkthrough.chapters.common import forward_order, letters, number
 from glviz.walkthrough.script import Script, Stage
@@ -167,7 +166,7 @@ def _geometry(s: Script) -> _Geometry:
 def script(s: Script) -> None:
     config = s.layout.config
     C, A, H, T = config.n_embd, config.head_size, config.n_head, s.trace.T
-    g = memo(s, "self_attention", _geometry)
+    g = s.memo("self_attention", lambda: _geometry(s))
     v = s.values
     cell, z = g.cell, g.z
     heads = list(g.heads)
@@ -267,7 +266,7 @@ def script(s: Script) -> None:
         for centre in g.masked:
             s.mark("−∞", centre, 0.4 * cell, mask, centred=True)
     s.light(SCORES, (FOLLOW, FOLLOW + 1), (FOLLOW + 1, T), mask, until=st)
-    s.mark(f"row {FOLLOW}: {v['row']}", at, 1.0, row_said, until=st)
+    s.mark(s.say("mark.row", n=FOLLOW, values=v["row"]), at, 1.0, row_said, until=st)
     for h in range(1, H):
         s.move([heads[h]], st, by=g.offsets[h])
     s.focus(g.per_head, st, glow=0.0)
@@ -278,8 +277,8 @@ def script(s: Script) -> None:
             s.compute([p + "q", p + "k", p + "v", p + "scores"], s.sweep(4.0))
     back = s.step(1.5)
     for h in range(H):
-        s.mark(f"Head {h}", (g.title[0] + g.offsets[h][0], g.title[1], z), 3.0, st.part(0.6, 1.0), until=back,
-               centred=True)
+        at = (g.title[0] + g.offsets[h][0], g.title[1], z)
+        s.mark(s.say("mark.head", n=h), at, 3.0, st.part(0.6, 1.0), until=back, centred=True)
         s.move([heads[h]], back, by=(0.0, 0.0, 0.0))
     s.camera(g.poses["start"], back)
     s.pause()

@@ -12,7 +12,7 @@ import numpy as np
 from glviz.formatting import fmt
 from glviz.walkthrough import poses
 from glviz.walkthrough.chapters import Chapter
-from glviz.walkthrough.chapters.ch_a_common import FOLLOW, HEAD, INK_SOFT, LAYER, memo
+from glviz.walkthrough.chapters.ch_a_common import FOLLOW, HEAD, INK_SOFT, LAYER
 from glviz.walkthrough.chapters.common import forward_order, number, number_term
 from glviz.walkthrough.script import Script, Stage
 from glviz.walkthrough.timeline import ease_out
@@ -131,7 +131,7 @@ def _geometry(s: Script) -> _Geometry:
 def script(s: Script) -> None:
     T = s.trace.T
     n = FOLLOW + 1
-    g = memo(s, "softmax", _geometry)
+    g = s.memo("softmax", lambda: _geometry(s))
     cell, z = g.cell, g.z
     em = EM * cell
     start = s.now()
@@ -200,7 +200,7 @@ def script(s: Script) -> None:
             s.compute([p + "max", p + "expsum", p + "probs"], s.sweep(5.0))
     back = s.step(1.5)
     for h in range(H):
-        s.mark(f"Head {h}", g.titles[h], 2.0, st.part(0.6, 1.0), until=back, centred=True)
+        s.mark(s.say("mark.head", n=h), g.titles[h], 2.0, st.part(0.6, 1.0), until=back, centred=True)
         s.move([f"layers.{LAYER}.attn.h{h}.{w}" for w in ("scores", "probs", "max", "expsum")], back,
                by=(0.0, 0.0, 0.0))
     s.pause()
@@ -209,7 +209,7 @@ def script(s: Script) -> None:
     header_at = (g.lines[0][0] + 1.5 * cell, g.header_y, z)
     s.mark("exp(x − max)", header_at, 0.7 * em, out[0], until=divide, colour=INK_SOFT)
     s.mark("exp(x − max) / Σ", header_at, 0.7 * em, divide, until=total_st, colour=INK_SOFT)
-    s.mark("exp(x), without the max", (g.raw_x, g.header_y, z), 0.7 * em, raw, until=divide, colour=INK_SOFT)
+    s.mark(s.say("mark.without_max"), (g.raw_x, g.header_y, z), 0.7 * em, raw, until=divide, colour=INK_SOFT)
     s.light(SCORES, (FOLLOW, FOLLOW + 1), (0, n), lit, until=st)
     for j in range(n):
         line = g.lines[j]

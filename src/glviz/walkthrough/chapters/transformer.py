@@ -11,7 +11,7 @@ import numpy as np
 from glviz.layout.blocks import Kind
 from glviz.walkthrough import poses
 from glviz.walkthrough.chapters import Chapter
-from glviz.walkthrough.chapters.ch_b_common import memo, run_regions
+from glviz.walkthrough.chapters.ch_b_common import run_regions
 from glviz.walkthrough.chapters.common import number, regions
 from glviz.walkthrough.script import Script, Stage
 from glviz.walkthrough.timeline import ease_out
@@ -66,8 +66,9 @@ def _geometry(s: Script) -> SimpleNamespace:
     g.whole = poses.whole(s.layout, s.aspect)
     g.layer_views = [s.frame_blocks([f"layers.{i}.*"], margin=1.02) for i in range(L)]
     size = 24.0
-    g.layer_names = [(f"layer {i}", s.layout.mins[s.index(f"layers.{i}.ln1.mean")]
-                      + (-70.0 - 0.55 * size * len(f"layer {i}"), -60.0, 0.0)) for i in range(L)]
+    names_said = [s.say("mark.layer", n=i) for i in range(L)]
+    g.layer_names = [(names_said[i], s.layout.mins[s.index(f"layers.{i}.ln1.mean")]
+                      + (-70.0 - s.text_width(names_said[i], size), -60.0, 0.0)) for i in range(L)]
     g.wfc = [f"layers.{i}.mlp.wfc" for i in range(L)]
     g.wfc_views, g.wfc_marks = [], []
     for i, w in enumerate(g.wfc):
@@ -76,9 +77,10 @@ def _geometry(s: Script) -> SimpleNamespace:
         lo = s.cell_centre(w, 60, 0) + (-36.0, 0.0, -1.0)
         hi = s.cell_centre(w, 0, C - 1) + (2.0, 10.0, 0.0)
         g.wfc_views.append(poses.boxes_pose(lo, hi, s.aspect, margin=1.1))
-        text = f"layer {i}: {s.values[f'w{i}']} →"
-        left = s.cell_centre(w, 0, 0) + (-1.0 * cell - 0.55 * 5.0 * cell * len(text), -0.35 * 5.0 * cell, 0.0)
-        g.wfc_marks.append((text, left, 5.0 * cell))
+        text = s.say("mark.layer_weight", n=i, value=s.values[f"w{i}"])
+        size = 5.0 * cell
+        left = s.cell_centre(w, 0, 0) + (-1.0 * cell - s.text_width(text, size), -0.35 * size, 0.0)
+        g.wfc_marks.append((text, left, size))
     g.stream = ["embed", *(f"layers.{i}.resid{k}" for i in range(L) for k in (1, 2))]
     g.stream_sweep = s.sweep_poses(g.stream, 150.0, margin=1.3)
     g.skips = [f"layers.{i}.skip{k}" for i in range(L) for k in (1, 2)]
@@ -94,13 +96,14 @@ def _geometry(s: Script) -> SimpleNamespace:
     for k, name in enumerate(names):
         cell = s.cell_size(name)
         below = s.cell_centre(name, C - 1, 0) + offsets[k] + (-0.5 * cell, -3.0 * cell, 0.0)
-        g.row_marks.append(("before layer 0" if k == 0 else f"after layer {k - 1}", below, 1.6 * cell, False))
+        said = s.say("mark.before_layer") if k == 0 else s.say("mark.after_layer", n=k - 1)
+        g.row_marks.append((said, below, 1.6 * cell, False))
         g.row_marks.append((f"√Σx² = {number(norms[k])}", below + (0.0, -2.5 * cell, 0.0), 1.6 * cell, False))
         if k:
             a = s.cell_centre(names[k - 1], C // 2, s.layout.n_tokens - 1) + offsets[k - 1]
             middle = (a + s.cell_centre(name, C // 2, 0) + offsets[k]) / 2  # between the two blocks
             g.row_marks.append(("→", middle + (0.0, 1.0 * cell, 0.0), 2.5 * cell, True))
-            change = f"change {number(changes[k - 1])}"
+            change = s.say("mark.change", value=number(changes[k - 1]))
             g.row_marks.append((change, middle + (0.0, -1.5 * cell, 0.0), 1.1 * cell, True))
     layer_ids = s.ids("layers.*")
     g.computed = layer_ids[s.layout.kinds[layer_ids] != int(Kind.WEIGHT)]
@@ -111,7 +114,7 @@ def _geometry(s: Script) -> SimpleNamespace:
 def script(s: Script) -> None:
     config = s.layout.config
     L, C, t = config.n_layer, config.n_embd, FOLLOW
-    g = memo(s, "transformer", lambda: _geometry(s))
+    g = s.memo("transformer", lambda: _geometry(s))
     start = s.now()
     s.camera(g.whole, start)
 

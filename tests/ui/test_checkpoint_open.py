@@ -55,9 +55,9 @@ def test_weights_option_opens_the_checkpoint_with_the_default_prompt(gl_ctx, fbo
         names = [name for name, _, _ in app.model_choices()]
         assert names[:4] == ["nano", "gpt2", "gpt2-xl", "gpt3"] and names[4] == view.name
         # Real values in 3D and in the hover explanation.
-        atlas = view.renderer.blocks.atlas
+        present = view.renderer.blocks.levels.info.present
         for name in ("wte", "embed", "layers.1.mlp.gelu", "logits"):
-            assert atlas.offsets[view.layout.by_name[name]] >= 0, name
+            assert present[view.layout.by_name[name]], name
         block = view.layout.by_name["layers.0.attn.h1.q"]
         info = view.explainer.explain(block, 3, T - 1)
         assert info.computed and info.matches

@@ -4,11 +4,14 @@ its seed (the same tokens as `glviz generate`), and nano sorting one letter at a
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
-from checkpoint_helpers import LONG, SMALL, checkpoint, click, frames, loaded, settled, until
+from checkpoint_helpers import LONG, SMALL, checkpoint, click, frames, loaded, settled
 
 from glviz.model.generate import generate
+from value_probe import gpu_cells
 
 W, H = 1280, 800
 
@@ -86,7 +89,9 @@ def test_next_token_appends_the_greedy_argmax(ckpt_app, fbo):
     settled(app, fbo)
     assert view.trace.T == T + 1 and view.trace.tokens[-1] == int(np.argmax(probs))
     assert view.layout.n_tokens == T + 1 and app.scene.layout is view.layout
-    assert view.renderer.blocks.atlas.offsets[view.layout.by_name["embed"]] >= 0  # new column uploaded
+    embed = view.layout.by_name["embed"]  # (C, T + 1): the new token's column is on the GPU
+    new_column = np.asarray(view.trace.snapshot()["embed"])[T]  # (C,)
+    np.testing.assert_allclose(gpu_cells(view.renderer, embed)[:, T], new_column, atol=1e-6)
     assert view.worker.generated == 1 and sorted(app.panel.prompt.chip_rects) == list(range(T + 1))
     info = view.explainer.explain(view.layout.by_name["layers.0.mlp.fc"], 5, T)  # the new position
     assert info.computed and info.matches
@@ -103,9 +108,14 @@ def test_generate_n_and_stop(app, fbo, tmp_path):
     assert app.view.trace.T == T0 + 5 and app.view.layout.n_tokens == T0 + 5
     T1 = app.view.trace.T
     app.generation.generate(400)
-    until(app, fbo, lambda: app.view.trace.T >= T1 + 3)
-    assert app.generation.generating
-    app.generation.stop()
+    trace = app.view.trace
+    deadline = time.monotonic() + 60
+    while trace.T < T1 + 3:
+        assert time.monotonic() < deadline, "the generation did not start"
+        app.frame(fbo, dt=0.016)
+    with trace._compute:  # the worker waits before its next token: Stop comes mid-generation on any machine
+        assert app.generation.generating
+        app.generation.stop()
     worker.wait()
     frames(app, fbo, 3)
     stopped = app.view.trace.T

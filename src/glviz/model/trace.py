@@ -157,12 +157,14 @@ class Trace:
             self._touch(name)
         return value
 
-    def changed_since(self, version: int) -> dict[str, tuple[int, int]]:
+    def changed_since(self, version: int, upto: int | None = None) -> dict[str, tuple[int, int]]:
         """name -> (start, stop): the rows (positions along the token axis) of each value that changed after
-        `version`. An attention matrix's new rows come with a new column, masked (-inf, 0) in earlier rows."""
+        `version` (and at or before `upto`, e.g. a snapshot's version). An attention matrix's new rows come
+        with a new column, masked (-inf, 0) in earlier rows."""
         changed: dict[str, tuple[int, int]] = {}
+        last = 1 << 62 if upto is None else upto
         with self._lock:
-            events = [e for e in self._events if e[0] > version]
+            events = [e for e in self._events if version < e[0] <= last]
         for _, start, stop, names in events:
             for name in names:
                 old = changed.get(name)

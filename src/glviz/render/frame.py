@@ -48,15 +48,16 @@ class FrameRenderer:
         rebuilt for another token count, uploads nothing)."""
         self.blocks.levels.set_weights(weights)
 
-    def set_trace(self, trace, compute: bool = False) -> None:
-        """Show a trace's activations: the values it has published (`compute`: every value, computed now);
-        values published later come with trace_grew."""
-        self.blocks.levels.set_trace(trace, compute)
+    def set_trace(self, trace, compute: bool = False, snapshot=None) -> None:
+        """Show a trace's activations: the values it has published (`compute`: every value, computed now;
+        `snapshot`: the values of that instant); values published later come with trace_grew."""
+        self.blocks.levels.set_trace(trace, compute, snapshot)
 
-    def trace_grew(self, trace) -> None:
+    def trace_grew(self, trace, snapshot=None) -> None:
         """Upload what changed in the trace shown since it was last seen (after `append`: the new positions
-        only; values computed since: those). Call set_layout first when the layout was rebuilt."""
-        self.blocks.levels.trace_grew(trace)
+        only; values computed since: those), up to `snapshot` when given (a worker may be further on).
+        Call set_layout first when the layout was rebuilt."""
+        self.blocks.levels.trace_grew(trace, snapshot)
 
     def missing_values(self) -> list[str]:
         """Trace names whose blocks show no values yet (not computed, or dropped by the trace before they

@@ -72,29 +72,31 @@ class TraceSource(BlockSource):
     """A trace's values: published ones only (peek), unless `compute` (then trace[name] may compute).
 
     Anything with `[name]` works (a TraceSnapshot, a dict of trace names); without `peek`, `[name]` is
-    used."""
+    used. `trace` is the trace the values belong to; `view` what is read (the trace itself, or the snapshot
+    of it that the app shows, so that reads and the layout's T belong to the same instant)."""
 
     grows = True
 
-    def __init__(self, trace, compute: bool = False) -> None:
-        peek = getattr(trace, "peek", None)
+    def __init__(self, trace, compute: bool = False, view=None) -> None:
+        self.trace = trace
+        self.view = trace if view is None else view
 
         def get(name: str):
+            peek = getattr(self.view, "peek", None)
             if peek is not None and not compute:
                 return peek(name)
             try:
-                return trace[name]
+                return self.view[name]
             except KeyError:
                 return None
 
         super().__init__(_Reader(getattr(trace, "weights", None), get))
-        self.trace = trace
 
     def values(self, block: Block) -> np.ndarray | None:
         return super().values(block) if block.kind != Kind.WEIGHT else None
 
     def version(self) -> int:
-        return int(getattr(self.trace, "version", 0))
+        return int(getattr(self.view, "version", 0))
 
 
 class ArraySource(BlockSource):

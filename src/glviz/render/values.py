@@ -73,22 +73,31 @@ class ValueLevels:
         self._weights = weights
         self._replace(WEIGHTS, ValueStore(WeightSource(weights)) if weights is not None else None)
 
-    def set_trace(self, trace, compute: bool = False) -> None:
+    def set_trace(self, trace, compute: bool = False, snapshot=None) -> None:
         """A new trace's activations (every position); `compute` asks the trace for values it has not
-        computed (else they are read when published: see trace_grew)."""
-        self._trace_version = int(getattr(trace, "version", 0))
-        self._replace(ACTIVATIONS, ValueStore(TraceSource(trace, compute)) if trace is not None else None)
+        computed (else they are read when published: see trace_grew). `snapshot` (of `trace`): read that
+        instant's values instead of the latest."""
+        view = trace if snapshot is None else snapshot
+        self._trace_version = int(getattr(view, "version", 0))
+        source = TraceSource(trace, compute, view) if trace is not None else None
+        self._replace(ACTIVATIONS, ValueStore(source) if source is not None else None)
 
-    def trace_grew(self, trace) -> None:
+    def trace_grew(self, trace, snapshot=None) -> None:
         """Upload only what changed in the trace since it was last seen (`changed_since`): the new positions
         of each value, and values computed since; and values that had none and are there now (a dropped
-        value computed again changes no version). Another trace than the one shown is set whole."""
+        value computed again changes no version). Another trace than the one shown is set whole.
+        `snapshot` (of `trace`, from another thread's worker): grow to that instant, not to the latest."""
         store = self.stores[ACTIVATIONS]
         if store is None or getattr(store.source, "trace", None) is not trace:
-            self.set_trace(trace)
+            self.set_trace(trace, snapshot=snapshot)
             return
-        changed = trace.changed_since(self._trace_version)
-        self._trace_version = int(trace.version)
+        if snapshot is None:
+            changed = trace.changed_since(self._trace_version)
+            self._trace_version = int(trace.version)
+        else:
+            store.source.view = snapshot
+            changed = trace.changed_since(self._trace_version, upto=snapshot.version)
+            self._trace_version = int(snapshot.version)
         grow(store, changed)
         grow_slots(store, [(slot, 0, 1 << 30) for slot in store.slots.values()
                            if not slot.inv_scale and slot.axis is not None])

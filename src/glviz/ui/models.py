@@ -44,6 +44,9 @@ class ModelView:
     prompt: str = ""  # a checkpoint's prompt as typed
     worker: object = None  # TraceWorker: computes the trace in the background (checkpoints and nano)
     shown: object = None  # the TraceSnapshot whose values are on the GPU
+    missing: list = field(default_factory=list)  # trace names whose blocks show no values yet
+    asked: set = field(default_factory=set)  # of those, asked of the worker for this trace and T
+    asked_key: tuple = ()  # (trace id, T) `asked` belongs to
     layouts: dict = field(default_factory=dict)  # T -> Layout kept (the context-sized one, for the tour)
 
     @property
@@ -233,7 +236,7 @@ class ModelSessions:
         try:
             renderer.set_layout(layout)
             snapshot = trace.snapshot()
-            upload_values(renderer, snapshot)
+            missing = upload_values(renderer, trace, snapshot)
         except Exception:
             renderer.release()
             raise
@@ -247,6 +250,7 @@ class ModelSessions:
                          label=load.name, path=load.path, worker=worker,
                          prompt=prompt_text(weights, trace.tokens))
         view.shown = snapshot
+        view.missing = missing
         return view
 
     def _release_view(self, view: ModelView) -> None:

@@ -109,11 +109,17 @@ class TraceWorker:
         self._submit(("retrace", np.asarray(tokens, dtype=np.int64).copy()), replace=True)
 
     def generate(self, n: int, sampling: Sampling) -> None:
-        """Append `n` tokens chosen by `sampling`, one at a time (each one published as it comes)."""
+        """Append `n` tokens chosen by `sampling`, one at a time (each one published as it comes). Values
+        asked for by `ensure` give way: they are asked again for the longer trace."""
+        with self._wake:
+            self._jobs = deque(job for job in self._jobs if job[0] != "ensure")
+            if self._running == "ensure":
+                self._stop.set()
         self._submit(("generate", int(n), sampling))
 
     def ensure(self, *names: str) -> None:
-        """Compute trace values that are not kept (e.g. a layer's attention matrices, dropped at large T)."""
+        """Compute trace values that are not kept (e.g. a layer's attention matrices, dropped at large T);
+        a generation asked for later goes first."""
         self._submit(("ensure", names))
 
     def stop(self) -> None:

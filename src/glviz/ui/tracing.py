@@ -7,12 +7,30 @@ layout for the new T, values on the GPU and hover explanations with the new numb
 from __future__ import annotations
 
 
-def upload_values(renderer, snapshot) -> None:
-    """Send the values of `snapshot` (a TraceSnapshot: never waits for the worker) to `renderer`.
+def upload_values(renderer, trace, snapshot) -> list[str]:
+    """Send the values of `snapshot` (a TraceSnapshot of `trace`: never waits for the worker) to `renderer`:
+    the weights once per model, a new trace whole, then only what changed since the version last shown (a
+    new token: its positions). Returns the trace names whose blocks still show nothing (not computed, or
+    dropped before they were read)."""
+    renderer.set_weights(snapshot.weights)
+    renderer.trace_grew(trace, snapshot)
+    return renderer.missing_values()
 
-    For now a full upload of every block, weights included; the renderer's incremental uploads (only what
-    changed since the last version: `trace.changed_since`) replace this call."""
-    renderer.upload_trace(snapshot)
+
+def ask_for_missing(view, missing: list[str]) -> None:
+    """Ask the view's worker, when it is idle, for the first value shown nowhere yet (one at a time, each
+    once per trace and T: a value the trace lets go again after it was read keeps its tiles on the GPU)."""
+    worker = view.worker
+    if worker is None or worker.busy or not missing:
+        return
+    key = (id(view.trace), view.shown.T)
+    if view.asked_key != key:
+        view.asked_key, view.asked = key, set()
+    for name in missing:
+        if name not in view.asked and name in view.trace:
+            view.asked.add(name)
+            worker.ensure(name)
+            return
 
 
 def layout_for(view, T: int):
@@ -41,6 +59,8 @@ class Tracing:
         trace = worker.trace
         snapshot = trace.snapshot()  # a new object whenever the trace publishes (a new token, a value kept)
         if view.shown is snapshot:
+            if view.missing and not worker.busy:
+                ask_for_missing(view, view.missing)
             return False
         self.show(view, trace, snapshot)
         return True
@@ -58,6 +78,7 @@ class Tracing:
             view.explainer = HoverExplainer(view.layout)
             if app.shown is view:
                 app.relayout(view)
-        upload_values(view.renderer, snapshot)
+        view.missing = upload_values(view.renderer, trace, snapshot)
+        ask_for_missing(view, view.missing)
         view.explainer.set_trace(snapshot)
         app.traced(view)

@@ -59,16 +59,33 @@ def test_the_numbers_quoted_are_the_traces(stage):
         np.testing.assert_allclose(stage.trace[P + name], mine, atol=2e-5, err_msg=name)
 
 
+def _phi(x: np.ndarray) -> np.ndarray:
+    """Φ, the standard normal CDF: the chance that a number drawn from the bell curve lies below x."""
+    return np.array([0.5 * (1.0 + math.erf(v / math.sqrt(2.0))) for v in np.ravel(x)]).reshape(np.shape(x))
+
+
 def test_what_the_text_says_of_gelu_holds(stage):
     assert stage.layout.config.activation == "gelu"  # the exact x·Φ(x), not the tanh approximation
-    big = np.array([2.0, 3.0, 4.0])
-    assert np.all(np.abs(_gelu(big) - big) < 0.05)  # large positive numbers pass almost unchanged
-    negative = -np.linspace(0.05, 4.0, 50)
+    xs = np.linspace(-6.0, 6.0, 1201)
+    phi = _phi(xs)
+    # Φ climbs smoothly from 0 to 1: near 0 well below zero, ½ at zero, near 1 well above zero.
+    assert np.all(np.diff(phi) > 0) and phi[0] < 1e-6 and phi[-1] > 1 - 1e-6
+    assert _phi(np.array([0.0]))[0] == 0.5
+    # A negative number shrinks towards 0 and always comes out between −0.17 and 0 …
+    negative = xs[xs < 0]
     shrunk = _gelu(negative)
-    assert np.all(np.abs(shrunk) < np.abs(negative)) and np.all(shrunk <= 0)  # negative ones shrink …
-    assert abs(_gelu(np.array([-4.0]))[0]) < 1e-3  # … towards 0
+    assert np.all(np.abs(shrunk) < np.abs(negative)) and np.all((shrunk <= 0) & (shrunk > -0.17))
+    # … a positive one keeps a share of itself: about half near zero, more the larger it is, almost all of
+    # it from about 2 on.
+    positive = xs[xs > 0]
+    share = _gelu(positive) / positive
+    assert np.all(np.diff(share) > 0) and np.all((share > 0.5) & (share < 1.0))
+    assert share[positive <= 0.15].max() < 0.56  # about half near zero
+    assert share[positive >= 2.0].min() > 0.97  # almost all from about 2 on
+    # The numbers quoted are the followed column's most negative and largest, and follow those rules.
     fc, gelu = (np.asarray(stage.trace[P + f"mlp.{n}"][FOLLOW], np.float64) for n in ("fc", "gelu"))
-    assert fc.min() < 0  # the chapter quotes a negative cell of the column
+    assert fc.min() < 0 < fc.max()
+    assert -0.17 < gelu[fc.argmin()] < 0 and 0.5 * fc.max() < gelu[fc.argmax()] < fc.max()
 
 
 def test_the_animation_computes_the_column_then_everything():

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from glviz.i18n import tr_in
 from glviz.walkthrough import poses
 from glviz.walkthrough.chapters import Chapter
 from glviz.walkthrough.chapters.ch_a_common import (
@@ -58,7 +59,7 @@ def values(stage: Stage) -> dict[str, str]:
             "w0": exact(n["w"][0]), "x0": exact_term(n["x"][0]), "p0": exact(n["w"][0] * n["x"][0]),
             "wx": exact(n["wx"]), "b": exact_term(n["b"]), "q0": exact(n["q0"]),
             "qk": number(n["qk"]), "s0": number(n["scores"][0]),
-            "row": ", ".join(number(v) for v in n["scores"]),
+            "row": tr_in(stage.lang, "list.comma").join(number(v) for v in n["scores"]),
             "masked": str(T - 1 - FOLLOW), "last": str(FOLLOW + 1), "t1": str(FOLLOW + 1),
             "tmax": str(T - 1)}
 

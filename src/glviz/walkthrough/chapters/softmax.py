@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glviz.formatting import fmt
+from glviz.i18n import tr_in
 from glviz.walkthrough import poses
 from glviz.walkthrough.chapters import Chapter
 from glviz.walkthrough.chapters.ch_a_common import FOLLOW, HEAD, INK_SOFT, LAYER
@@ -41,10 +42,11 @@ def values(stage: Stage) -> dict[str, str]:
     T = stage.trace.T
     f32 = float(np.finfo(np.float32).max)
     probs = n["probs"][: FOLLOW + 1]
+    comma = tr_in(stage.lang, "list.comma")
     return {"t": str(FOLLOW), "n": str(FOLLOW + 1), "T": str(T), "t1": str(FOLLOW + 1), "tmax": str(T - 1),
-            "row": ", ".join(number(v) for v in n["x"]), "max": number(n["max"]),
+            "row": comma.join(number(v) for v in n["x"]), "max": number(n["max"]),
             "x0": number(n["x"][0]), "max_term": number_term(n["max"]), "e0": number(n["exps"][0]),
-            "expsum": number(n["expsum"]), "raw": ", ".join(number(v) for v in n["raw"]),
+            "expsum": number(n["expsum"]), "raw": comma.join(number(v) for v in n["raw"]),
             "rawsum": number(n["raw"].sum()), "p0": number(n["probs"][0]),
             "probs": " + ".join(number(v) for v in probs), "total": number(n["probs"].sum()),
             "big": f"{BIG:g}", "exp_big": fmt(math.exp(BIG)), "f32max": fmt(f32),

@@ -86,6 +86,36 @@ def test_record_writes_a_video_of_the_chapter(tmp_path, suffix):
     assert (frames, size) == (expected, (160, 90))
 
 
+def test_a_recorded_clip_follows_the_chapter_time(tmp_path, gl_ctx):
+    """Each frame of `record --from --to` shows the chapter at its own time: the first frame looks like the
+    chapter drawn at --from, the last like the chapter drawn at its end, not the other way round."""
+    from PIL import Image
+
+    from glviz.render.tour_view import TourView
+
+    out = tmp_path / "clip.gif"
+    result = glviz("record", "--chapter", "embedding", "--from", "40", "--to", "56", "--fps", "1",
+                   "--size", "320x180", "--lang", "en", "--quiet", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    with Image.open(out) as image:
+        frames = []
+        for k in range(image.n_frames):
+            image.seek(k)
+            frames.append(np.asarray(image.convert("RGB"), dtype=np.float32))
+    assert len(frames) == 16
+    view = TourView((320, 180), "CBABBC", "en", ctx=gl_ctx)
+    index = view.index("embedding")
+    early, late = (view.render(index, t).astype(np.float32) for t in (40.0, 55.0))
+    view.release()
+    scene = slice(24, 165)  # below the title strip, above the progress bar
+
+    def off(a, b) -> float:
+        return float(np.abs(a[scene] - b[scene]).mean())
+
+    assert off(frames[0], early) < off(frames[0], late)
+    assert off(frames[-1], late) < off(frames[-1], early)
+
+
 def read_video(path) -> tuple[int, tuple[int, int]]:
     """(frames, (width, height)) read back from the file."""
     if path.suffix == ".gif":

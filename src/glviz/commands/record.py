@@ -113,11 +113,11 @@ def record(out: Path, indices: list[int], size: tuple[int, int], fps: int, lette
     from glviz.walkthrough.timeline import frames_of
 
     view = TourView(size, letters, lang)
-    start = span[0] if span else 0.0
+    first = span[0] if span else 0.0  # chapter time of the first frame
 
     def length(i: int) -> float:
         duration = view.duration(i)
-        return max(min(span[1], duration) - start, 0.0) if span else duration
+        return max(min(span[1], duration) - first, 0.0) if span else duration
 
     plan = [(i, frames_of(length(i), fps)) for i in indices]
     total = sum(n for _, n in plan)
@@ -136,7 +136,7 @@ def record(out: Path, indices: list[int], size: tuple[int, int], fps: int, lette
             for k in range(count):
                 if done >= total:
                     break
-                t = min(start + k / fps, duration)
+                t = min(first + k / fps, duration)
                 frame = compose(view.render(index, t), strip, t / duration if duration else 1.0, pauses)
                 writer.write(frame)
                 done += 1

@@ -213,3 +213,29 @@ def test_hovering_a_chip_lights_its_column_in_the_token_blocks_in_view(ckpt_app,
     frames(app, fbo, 2)
     lit = {q.block for q in ranges}
     assert all(r.cols != (t, t + 1) or r.block not in lit for r in app.scene.dependencies)
+
+
+def test_values_let_go_before_they_were_shown_are_computed_once_the_view_is_still(ckpt_app, fbo):
+    """A trace whose attention matrices were dropped (as at long prompts) first shows those blocks without
+    values; once the view has been still a moment the worker computes them and the GPU holds the trace's
+    numbers."""
+    from glviz.ui.trace_worker import full_trace
+
+    app = ckpt_app
+    view = app.view
+    trace = full_trace(view.weights, np.asarray(view.trace.tokens))
+    trace.drop("layers.1.attn.scores", "layers.1.attn.probs")
+    assert trace.peek("layers.1.attn.probs") is None
+    view.worker.adopt(trace)
+    frames(app, fbo, 2)
+    block = view.layout.by_name["layers.1.attn.h0.probs"]
+    assert view.trace is trace and "layers.1.attn.probs" in view.missing
+    assert not view.renderer.blocks.levels.info.present[block]
+    deadline = time.monotonic() + 30
+    while not view.renderer.blocks.levels.info.present[block]:
+        assert time.monotonic() < deadline, "the dropped values never came back"
+        app.frame(fbo, dt=0.016)
+        time.sleep(0.01)
+    T = trace.T
+    expected = np.asarray(trace["layers.1.attn.probs"])[0]  # (T, T) head 0
+    np.testing.assert_allclose(gpu_cells(view.renderer, block), expected.reshape(T, T), atol=1e-6)

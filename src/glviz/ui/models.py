@@ -47,6 +47,7 @@ class ModelView:
     missing: list = field(default_factory=list)  # trace names whose blocks show no values yet
     asked: set = field(default_factory=set)  # of those, asked of the worker for this trace and T
     asked_key: tuple = ()  # (trace id, T) `asked` belongs to
+    shown_at: float = 0.0  # time.monotonic() when `shown` went on screen
     layouts: dict = field(default_factory=dict)  # T -> Layout kept (the context-sized one, for the tour)
 
     @property
@@ -250,6 +251,7 @@ class ModelSessions:
                          label=load.name, path=load.path, worker=worker,
                          prompt=prompt_text(weights, trace.tokens))
         view.shown = snapshot
+        view.shown_at = time.monotonic()
         view.missing = missing
         return view
 

@@ -89,7 +89,7 @@ class Panel:
         imgui.end_tab_bar()
 
     def explore(self, app) -> None:
-        """Free exploration: the model (or a checkpoint to open), its input and generation, the hovered cell,
+        """Free exploration: the model (or a checkpoint to open), its input, the hovered cell, generation,
         attention heatmaps, the logit lens, the legend and the help."""
         model_picker.draw(app)
         open_checkpoint.progress(app)  # a load in progress: its bar and Cancel, under the model it replaces
@@ -98,8 +98,8 @@ class Panel:
             self.letters.draw(app)
         elif app.is_checkpoint:
             self.prompt.draw(app)
+        explanation.draw(app.hover)  # the hovered cell first: it is what the 3D view is for
         self.generation.draw(app)
-        explanation.draw(app.hover)
         self.attention.draw(app)
         self.lens.draw(app)
         if app.computed:  # below the input field and the explanation, so that those stay where they are

@@ -6,6 +6,8 @@ layout for the new T, values on the GPU and hover explanations with the new numb
 
 from __future__ import annotations
 
+import time
+
 
 def upload_values(renderer, trace, snapshot) -> list[str]:
     """Send the values of `snapshot` (a TraceSnapshot of `trace`: never waits for the worker) to `renderer`:
@@ -17,11 +19,16 @@ def upload_values(renderer, trace, snapshot) -> list[str]:
     return renderer.missing_values()
 
 
+FILL_AFTER_S = 0.5  # values shown nowhere are computed once the view has been still this long
+
+
 def ask_for_missing(view, missing: list[str]) -> None:
-    """Ask the view's worker, when it is idle, for the first value shown nowhere yet (one at a time, each
-    once per trace and T: a value the trace lets go again after it was read keeps its tiles on the GPU)."""
+    """Ask the view's worker, once it has been idle for FILL_AFTER_S (a value can take a few hundred ms at
+    T = 1024, and must not hold up a Next token pressed right after the last), for the first value shown
+    nowhere yet (one at a time, each once per trace and T: a value the trace lets go again after it was read
+    keeps its tiles on the GPU)."""
     worker = view.worker
-    if worker is None or worker.busy or not missing:
+    if worker is None or worker.busy or not missing or time.monotonic() - view.shown_at < FILL_AFTER_S:
         return
     key = (id(view.trace), view.shown.T)
     if view.asked_key != key:
@@ -72,6 +79,7 @@ class Tracing:
         app = self.app
         view.trace = trace
         view.shown = snapshot
+        view.shown_at = time.monotonic()
         if view.layout.n_tokens != snapshot.T:
             view.layout = layout_for(view, snapshot.T)
             view.renderer.set_layout(view.layout)

@@ -11,6 +11,7 @@ import pytest
 from checkpoint_helpers import SMALL, checkpoint, click, frames, loaded  # tests/ui/checkpoint_helpers.py
 
 from glviz.commands.model_input import DEFAULT_PROMPT
+from value_probe import gpu_cells
 
 W, H = 1280, 800
 
@@ -58,6 +59,11 @@ def test_weights_option_opens_the_checkpoint_with_the_default_prompt(gl_ctx, fbo
         present = view.renderer.blocks.levels.info.present
         for name in ("wte", "embed", "layers.1.mlp.gelu", "logits"):
             assert present[view.layout.by_name[name]], name
+        # The values went to the GPU from stores made while loading: the cells hold the file's numbers.
+        wte = np.asarray(view.weights["wte"])  # (V, C), drawn C x V
+        np.testing.assert_allclose(gpu_cells(view.renderer, view.layout.by_name["wte"]), wte.T, atol=0)
+        embed = np.asarray(view.trace.snapshot()["embed"])  # (T, C), drawn C x T
+        np.testing.assert_allclose(gpu_cells(view.renderer, view.layout.by_name["embed"]), embed.T, atol=0)
         block = view.layout.by_name["layers.0.attn.h1.q"]
         info = view.explainer.explain(block, 3, T - 1)
         assert info.computed and info.matches

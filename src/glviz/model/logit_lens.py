@@ -36,7 +36,7 @@ def lens_probs(weights: Weights, values: Mapping[str, np.ndarray], t: int) -> np
     c = weights.config
     x = np.stack([np.asarray(values[name][t]) for name in lens_sources(c.n_layer)])  # (L+1, C)
     h, _, _ = layer_norm(x.astype(np.float32), weights["ln_f.gamma"], weights["ln_f.beta"], c.layer_norm_eps)
-    logits = h @ weights.head_columns()  # (L+1, V)
+    logits = h @ weights["lm_head"].T  # (L+1, V): a view, as the trace's logits stage reads the head
     probs, _, _ = softmax(logits.astype(np.float64))
     return probs
 

@@ -78,7 +78,7 @@ class Weights:
         """
         head = self["lm_head"]
         if self._head_columns is None or self._head_columns[0] is not head:
-            self._head_columns = (head, np.ascontiguousarray(head.T))
+            self._head_columns = (head, _transposed(head))
         return self._head_columns[1]
 
     def __repr__(self) -> str:
@@ -89,14 +89,30 @@ class Weights:
         )
 
 
+def _transposed(a: np.ndarray, rows: int = 256) -> np.ndarray:
+    """A contiguous copy of a.T, a block of `rows` rows at a time: about twice as fast as one
+    np.ascontiguousarray(a.T) on GPT-2's (50257, 768) head (each block's columns stay in cache)."""
+    out = np.empty(a.shape[::-1], dtype=a.dtype)
+    for start in range(0, a.shape[0], rows):
+        out[:, start:start + rows] = a[start:start + rows].T
+    return out
+
+
+def _owner(a: np.ndarray) -> np.ndarray:
+    """The array at the root of `a`'s chain of views (a view of a view keeps the middle one as its base)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
 def _fused_columns(parts: list[np.ndarray]) -> np.ndarray:
     """parts concatenated along their last axis, without a copy when they are adjacent views of one array."""
-    base = parts[0].base
+    base = _owner(parts[0])
     if (
-        base is not None
+        base is not parts[0]
         and base.flags.c_contiguous
         and base.dtype == parts[0].dtype
-        and all(p.base is base and p.strides == base.strides for p in parts)
+        and all(_owner(p) is base and p.strides == base.strides for p in parts)
         and base.shape[:-1] == parts[0].shape[:-1]
         and base.shape[-1] == sum(p.shape[-1] for p in parts)
     ):

@@ -48,6 +48,11 @@ class FrameRenderer:
         rebuilt for another token count, uploads nothing)."""
         self.blocks.levels.set_weights(weights)
 
+    def adopt_values(self, weights, stores, snapshot=None) -> None:
+        """Show the value stores (weights, activations) that render.values.prepare_weight_store and
+        prepare_trace_store made for the current layout off the UI thread; trace_grew goes on from there."""
+        self.blocks.levels.adopt(weights, stores, snapshot)
+
     def set_trace(self, trace, compute: bool = False, snapshot=None) -> None:
         """Show a trace's activations: the values it has published (`compute`: every value, computed now;
         `snapshot`: the values of that instant); values published later come with trace_grew."""

@@ -29,6 +29,23 @@ OWNER_SHIFT = 40  # a pool page's owner: store << OWNER_SHIFT | page-table index
 __all__ = ["BlockValues", "ValueLevels", "VALUE_BUDGET_BYTES", "UPLOAD_TEXELS", "LEVEL0_PX", "value_scale"]
 
 
+def prepare_weight_store(layout: Layout, weights) -> ValueStore:
+    """The CPU side of set_weights(weights) for `layout` (no GL: a loading thread makes it, so that the
+    window keeps drawing; ValueLevels.adopt uploads it)."""
+    store = ValueStore(WeightSource(weights))
+    grow_slots(store, [(slot, 0, slot.n) for slot in store.add([b for b in layout.blocks
+                                                                   if b.kind == Kind.WEIGHT])])
+    return store
+
+
+def prepare_trace_store(layout: Layout, trace, snapshot=None) -> ValueStore:
+    """The CPU side of set_trace(trace, snapshot=snapshot) for `layout` (no GL; see prepare_weight_store)."""
+    store = ValueStore(TraceSource(trace, False, trace if snapshot is None else snapshot))
+    grow_slots(store, [(slot, 0, slot.n) for slot in store.add([b for b in layout.blocks
+                                                                   if b.kind != Kind.WEIGHT])])
+    return store
+
+
 class ValueLevels:
     """The two stores of one FrameRenderer, their textures and the pool; `stream` once a frame."""
 
@@ -72,6 +89,16 @@ class ValueLevels:
             return
         self._weights = weights
         self._replace(WEIGHTS, ValueStore(WeightSource(weights)) if weights is not None else None)
+
+    def adopt(self, weights, stores: tuple[ValueStore, ValueStore], snapshot=None) -> None:
+        """Show stores made for this layout by prepare_weight_store and prepare_trace_store (`weights`, and
+        the trace `snapshot` belongs to)."""
+        owners = self.pool.owner
+        owners[owners >= 0] = -1
+        self._weights = weights
+        self._trace_version = int(getattr(snapshot, "version", stores[ACTIVATIONS].source.version()))
+        self.stores = list(stores)
+        self._bind()
 
     def set_trace(self, trace, compute: bool = False, snapshot=None) -> None:
         """A new trace's activations (every position); `compute` asks the trace for values it has not

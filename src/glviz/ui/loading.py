@@ -75,6 +75,7 @@ class CheckpointLoad:
         from glviz.commands.model_input import default_tokens
         from glviz.layout.blocks import build_layout
         from glviz.model.weights import load_weights
+        from glviz.render.values import prepare_trace_store, prepare_weight_store
         from glviz.ui.trace_worker import full_trace
 
         try:
@@ -83,10 +84,21 @@ class CheckpointLoad:
             self._progress(self.done, self.total)
             self.tracing = True
             tokens = default_tokens(weights) if self.tokens is None else self.tokens
+            layout = build_layout(weights.config, n_tokens=len(tokens))
+            # The weights' levels of detail (a pass over every weight) on a second thread, beside the trace.
+            made: dict = {}
+            tiles = threading.Thread(target=lambda: made.update(store=prepare_weight_store(layout, weights)),
+                                     daemon=True, name="glviz-weight-tiles")
+            tiles.start()
             trace = full_trace(weights, tokens)
-            layout = build_layout(weights.config, n_tokens=trace.T)
+            snapshot = trace.snapshot()
+            activations = prepare_trace_store(layout, trace, snapshot)
+            tiles.join()
+            if "store" not in made:
+                raise RuntimeError("the weights' values could not be prepared")
             if not self.cancelled.is_set():
-                self.result.update(weights=weights, trace=trace, layout=layout)
+                self.result.update(weights=weights, trace=trace, layout=layout, snapshot=snapshot,
+                                   stores=(made["store"], activations))
         except LoadCancelled:
             pass
         except Exception as exc:  # GlvizError: the CLI's line; anything else: reported the same way

@@ -233,10 +233,11 @@ class ModelSessions:
         from glviz.ui.tracing import upload_values
 
         weights, trace, layout = load.result["weights"], load.result["trace"], load.result["layout"]
+        snapshot = load.result["snapshot"]
         renderer = FrameRenderer(self.ctx)
         try:
             renderer.set_layout(layout)
-            snapshot = trace.snapshot()
+            renderer.adopt_values(weights, load.result["stores"], snapshot)
             missing = upload_values(renderer, trace, snapshot)
         except Exception:
             renderer.release()

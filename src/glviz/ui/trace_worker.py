@@ -218,7 +218,7 @@ def _last_logits(trace) -> LastLogits:
     computes them: the logits of every position need not exist (see full_trace)."""
     T = trace.T
     x = np.asarray(trace.rows("ln_f.out", T - 1, T), dtype=np.float32)  # (1, C)
-    row = (x @ trace.weights.head_columns())[0]  # (V,)
+    row = (x @ trace.weights["lm_head"].T)[0]  # (V,): the head as the logits stage reads it
     return LastLogits(trace, T, row)
 
 

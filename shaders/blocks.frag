@@ -27,7 +27,9 @@ uniform float u_lighten;        // a hovered/highlighted block's cells are mixed
 uniform float u_wash;           // dependency cells are mixed this much with u_accent
 uniform vec3 u_glow_color;      // the tour's focus glow
 uniform float u_glow_px;        // its reach in pixels
-uniform int u_pass;             // 0 opaque, 1 translucent, 2 glow
+// Which pass this program draws, fixed when it is compiled (render/blocks.py prepends `#define PASS n`), so
+// that each program holds only its own work: software GL runs every side of a branch.
+const int u_pass = PASS;        // 0 opaque, 1 translucent, 2 glow, 3 faded (flat, blended)
 
 in vec3 v_local;
 flat in ivec4 v_shape;
@@ -93,7 +95,7 @@ vec3 decorate(vec3 color, vec2 g, vec2 fw, ivec2 cell, float cell_px, float orde
 
 vec4 finish(vec3 color) {
     // Opaque blocks fade towards the background (user fades); translucent ones blend over what is behind.
-    if (u_pass == 1) return vec4(color, v_state.y);
+    if (u_pass == 1 || u_pass == 3) return vec4(color, v_state.y);
     return vec4(mix(u_background, color, v_state.y), 1.0);
 }
 
@@ -124,9 +126,9 @@ void main() {
     }
 
     bool has_values = (v_levels.x >= 0 || v_levels.y >= 0 || v_levels.w >= 0) && v_run.y > 0;
-    if (u_pass == 1 && v_state.y < 0.5) {
-        // A block faded out of play: its average colour is all that reads, and skipping the cells keeps the
-        // blended pass (which the depth test cannot thin out) cheap on software GL.
+    if (u_pass == 3) {
+        // A block faded out of play (opacity under 0.5): its average colour is all that reads. Its own
+        // program stops here, which keeps the blended passes (the depth test cannot thin them out) cheap.
         vec3 faded = has_values ? mix(mix(kind_color, vec3(1.0), 0.3), diverging(v_state.z), 0.25) : cell_bg;
         f_color = finish(faded);
         return;

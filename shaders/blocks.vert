@@ -5,8 +5,8 @@
 //                4-vertex instances, and from afar the front face is all that shows.
 //  u_walls == 1: the four side walls, instanced (instance = gl_InstanceID + u_first), only for the chunks
 //                where a block's thickness covers a pixel.
-// and in three passes (u_pass): opaque blocks; translucent (faded) blocks, blended; the glow around focused
-// blocks, blended. Per-block data is fetched from textures by block number (the instance's id in u_order).
+// and in four passes (u_pass, one program each): opaque blocks; faded blocks, flat and blended; translucent
+// blocks, blended; the glow around focused blocks, blended. Per-block data is fetched from textures by block number (the instance's id in u_order).
 
 layout(std140) uniform Camera {
     mat4 u_view_proj;
@@ -25,7 +25,8 @@ uniform sampler2D u_state;    // per block 3 texels: (highlight, opacity, scale,
                               // (offset.xyz, cell being computed or -1), (first, end of the cells computed)
 uniform int u_first;          // walls: instance number of this draw's first instance
 uniform int u_walls;
-uniform int u_pass;           // 0 opaque, 1 translucent, 2 glow
+const float FADED_BELOW = 0.5;  // blocks fainter than this are drawn flat, by the faded program
+const int u_pass = PASS;      // 0 opaque, 1 translucent, 2 glow, 3 faded (fixed per program: render/blocks.py)
 uniform float u_stack_px;     // per-head blocks smaller than this give way to their stack's slab
 uniform float u_hidden_below; // blocks fainter than this are not drawn (scene.HIDDEN_BELOW: nor picked)
 uniform float u_opaque_from;  // blocks at least this opaque are drawn in the opaque pass
@@ -90,7 +91,8 @@ void main() {
     // Walls thinner than half a pixel would only cost rasteriser time.
     if (u_walls == 1 && i1.y != 2) hidden = hidden || (centre.w > 0.0 && size.z * px_per_unit < 0.5);
     if (u_pass == 0) hidden = hidden || opacity < u_opaque_from;
-    if (u_pass == 1) hidden = hidden || opacity >= u_opaque_from;
+    if (u_pass == 1) hidden = hidden || opacity >= u_opaque_from || opacity < FADED_BELOW;
+    if (u_pass == 3) hidden = hidden || opacity >= FADED_BELOW;
     if (u_pass == 2) hidden = hidden || highlight <= 0.01;
     if (hidden || opacity < u_hidden_below) {
         collapse();

@@ -1,8 +1,9 @@
 #version 330 core
 // Ghost cells: copies of cells that fly between blocks (the tour's multiplications, additions, lookups).
-// One instanced draw for every ghost of every group: instance i belongs to the last group whose first
-// instance is <= i; its place is computed here from the group's two lines of places and its progress, so the
-// CPU uploads a few texels per group, never one per ghost.
+// One indexed draw for every ghost of every group, 4 vertices a ghost (ghost = gl_VertexID / 4: software GL
+// shades big vertex batches far faster than 4-vertex instances); ghost i belongs to the last group whose
+// first ghost is <= i; its place is computed here from the group's two lines of places and its progress, so
+// the CPU uploads a few texels per group, never one per ghost.
 
 layout(std140) uniform Camera {
     mat4 u_view_proj;
@@ -18,7 +19,6 @@ uniform sampler2D u_box;     // the blocks' (min.xyz, 1/value scale), (size.xyz,
 uniform isampler2D u_info;   // the blocks' 4 texels (blocks.vert)
 uniform int u_group_count;
 
-in vec2 in_corner;  // 0..1
 
 out vec2 v_local;             // 0..1 across the ghost
 flat out ivec4 v_levels;      // where the block's values are (values.glsl)
@@ -32,9 +32,11 @@ ivec2 texel(int i) {
 }
 
 void main() {
+    int ghost = gl_VertexID >> 2;
+    vec2 in_corner = vec2(gl_VertexID & 1, (gl_VertexID >> 1) & 1);  // 0..1
     int g = 0;
     for (int k = 1; k < u_group_count; ++k) {
-        if (texelFetch(u_groups, texel(6 * k + 5), 0).z <= float(gl_InstanceID)) g = k;
+        if (texelFetch(u_groups, texel(6 * k + 5), 0).z <= float(ghost)) g = k;
     }
     vec4 t0 = texelFetch(u_groups, texel(6 * g), 0);
     vec4 t1 = texelFetch(u_groups, texel(6 * g + 1), 0);
@@ -42,7 +44,7 @@ void main() {
     vec4 t3 = texelFetch(u_groups, texel(6 * g + 3), 0);
     vec4 t4 = texelFetch(u_groups, texel(6 * g + 4), 0);
     vec4 t5 = texelFetch(u_groups, texel(6 * g + 5), 0);
-    float i = float(gl_InstanceID) - t5.z;
+    float i = float(ghost) - t5.z;
     float count = t4.w;
     // With a stagger, later ghosts leave later (frame.ghost_progress).
     float p = t2.w;

@@ -1,6 +1,8 @@
 #version 330 core
-// Labels: one quad per glyph, upright, in the x-y plane facing +z like the blocks (or turned about y). Glyph and label data are fetched
-// from textures by instance number (see blocks.vert for why). Labels smaller than u_min_px are collapsed.
+// Labels: one quad per glyph, upright, in the x-y plane facing +z like the blocks (or turned about y), drawn
+// as 4 vertices a glyph of one indexed draw (glyph = gl_VertexID / 4: software GL shades big vertex batches
+// far faster than 4-vertex instances). Glyph and label data are fetched from textures by glyph number.
+// Labels smaller than u_min_px are collapsed.
 
 layout(std140) uniform Camera {
     mat4 u_view_proj;
@@ -18,11 +20,9 @@ uniform sampler2D u_state;   // the blocks' state (blocks.vert): (highlight, opa
 uniform sampler2D u_box;     // the blocks' (min.xyz, _), (size.xyz, _)
 uniform int u_follow;        // labels of blocks move, scale and fade with their block
 uniform vec4 u_cell;         // cell width em, cell top above the baseline em, atlas cell size in uv (x, y)
-uniform int u_first;
 uniform float u_min_px;      // em height on screen below which a label is hidden
 uniform float u_max_px;      // and above which it fades away (a label filling the view reads as noise)
 
-in vec2 in_corner;  // 0..1
 
 out vec2 v_uv;
 out vec4 v_color;
@@ -33,7 +33,8 @@ ivec2 texel(int i) {
 }
 
 void main() {
-    vec4 glyph = texelFetch(u_glyphs, texel(gl_InstanceID + u_first), 0);
+    vec2 in_corner = vec2(gl_VertexID & 1, (gl_VertexID >> 1) & 1);  // 0..1
+    vec4 glyph = texelFetch(u_glyphs, texel(gl_VertexID >> 2), 0);
     int label = int(glyph.x);
     vec4 origin = texelFetch(u_labels, texel(4 * label), 0);
     vec4 color = texelFetch(u_labels, texel(4 * label + 1), 0);

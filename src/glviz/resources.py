@@ -32,6 +32,12 @@ def read_shader(name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def with_define(source: str, name: str, value) -> str:
+    """GLSL `source` with `#define name value` after its #version line (a variant compiled for one use)."""
+    first, _, rest = source.partition("\n")
+    return f"{first}\n#define {name} {value}\n{rest}"
+
+
 def model_path(name: str) -> Path:
     """Path of a shipped model file under models/ (e.g. nano-sort.npz)."""
     return _resource_dir("models") / name

@@ -261,7 +261,7 @@ def test_frame_renderer_release_frees_its_gl_objects(offscreen, gl_ctx):
     frame.set_layout(probe_layout())
     offscreen.fbo.use()
     frame.render(SceneState(frame.layout), front_camera(), (0, 0, *SIZE))
-    owned = [frame.camera_ubo, frame.blocks.program, frame.blocks.front_vao, frame.blocks.hover_ubo,
+    owned = [frame.camera_ubo, *frame.blocks.programs, *frame.blocks.front_vaos, frame.blocks.hover_ubo,
              frame.blocks.state, frame.labels.program, frame.labels.atlas_texture, frame.labels.vao]
     frame.release()
     assert [type(obj.mglo).__name__ for obj in owned] == ["InvalidObject"] * len(owned)

@@ -32,7 +32,7 @@ from glviz.render.chunks import (
     texture_rows,
 )
 from glviz.render.values import ValueLevels
-from glviz.resources import read_shader
+from glviz.resources import read_shader, with_define
 from glviz.scene import HIDDEN_BELOW, MAX_DEPENDENCY_RANGES
 
 # Unit cube corners and the four side walls (the front face is drawn separately, see blocks.vert),
@@ -47,7 +47,8 @@ WALL_INDICES = np.array([
 FRONT_INDICES = np.array([0, 1, 2, 2, 1, 3], dtype=np.int32)  # per block, on vertex ids 4 * block + corner
 MIN_WALL_PX = 0.5  # walls are drawn for chunks whose blocks' thickness reaches this many pixels
 LOD_PLAIN, LOD_MEMBER, LOD_SLAB = 0, 1, 2  # how a block's instance takes part in stack level of detail
-PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW = 0, 1, 2
+PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED = 0, 1, 2, 3
+PASSES = (PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED)
 OPAQUE_FROM = 0.995  # blocks at least this opaque are drawn in the opaque pass
 STATE_TEXELS = 3  # per block: (highlight, opacity, scale, order), (offset.xyz, cursor), (first, end, 0, 0)
 INFO_TEXELS = 4  # per id: (rows, cols, kind, state block), (cells, lod, slab size, order), (tiles, big tiles,
@@ -130,32 +131,31 @@ class BlockRenderer:
 
     def __init__(self, ctx) -> None:
         self.ctx = ctx
-        self.program = ctx.program(vertex_shader=read_shader("blocks.vert"),
-                                   fragment_shader=read_shader("blocks.frag"))
-        for name, unit in (("u_order", 0), ("u_box", 1), ("u_info", 2), ("u_state", 3),
-                           ("u_values", UNIT_VALUES), ("u_pages", UNIT_PAGES)):
-            if name in self.program:  # a sampler the compiler found unused is absent
-                self.program[name] = unit
-        self.program["Camera"].binding = 0
-        self.program["Hover"].binding = 1
-        self.program["u_kind_color"].value = [KIND_COLORS[kind] for kind in range(3)]
-        self.program["u_value_color"].value = list(VALUE_COLORS)
-        self.program["u_accent"] = HIGHLIGHT_ACCENT
-        self.program["u_hover_ring"] = HOVER_RING
-        self.program["u_lighten"] = HIGHLIGHT_LIGHTEN
-        self.program["u_wash"] = DEPENDENCY_WASH
-        self.program["u_glow_color"] = GLOW_COLOR
-        self.program["u_glow_px"] = GLOW_PX
-        self.program["u_hidden_below"] = HIDDEN_BELOW  # the cut picking uses too
-        self.program["u_opaque_from"] = OPAQUE_FROM
-        self.u_first = self.program["u_first"]
-        self.u_walls = self.program["u_walls"]
-        self.u_pass = self.program["u_pass"]
+        vertex, fragment = read_shader("blocks.vert"), read_shader("blocks.frag")
+        # One program per pass, the pass fixed when compiled: software GL runs every side of a branch, so a
+        # faded block drawn flat costs only what its own program holds.
+        self.programs = [ctx.program(vertex_shader=with_define(vertex, "PASS", p),
+                                     fragment_shader=with_define(fragment, "PASS", p)) for p in PASSES]
+        self.program = self.programs[PASS_OPAQUE]
+        for program in self.programs:
+            for name, unit in (("u_order", 0), ("u_box", 1), ("u_info", 2), ("u_state", 3),
+                               ("u_values", UNIT_VALUES), ("u_pages", UNIT_PAGES)):
+                if name in program:  # a sampler the compiler found unused is absent
+                    program[name] = unit
+            program["Camera"].binding = 0
+            if "Hover" in program:
+                program["Hover"].binding = 1
+        self._uniforms(u_kind_color=[KIND_COLORS[kind] for kind in range(3)],
+                       u_value_color=list(VALUE_COLORS), u_accent=HIGHLIGHT_ACCENT, u_hover_ring=HOVER_RING,
+                       u_lighten=HIGHLIGHT_LIGHTEN, u_wash=DEPENDENCY_WASH, u_glow_color=GLOW_COLOR,
+                       u_glow_px=GLOW_PX, u_hidden_below=HIDDEN_BELOW,  # the cut picking uses too
+                       u_opaque_from=OPAQUE_FROM)
         self.walls_buffers = (ctx.buffer(CUBE_CORNERS.tobytes()), ctx.buffer(WALL_INDICES.tobytes()))
         vbo, ibo = self.walls_buffers
-        self.walls_vao = ctx.vertex_array(self.program, [(vbo, "3f", "in_corner")], index_buffer=ibo,
-                                          index_element_size=4)
-        self.front_vao = self.front_ibo = None  # built per layout: the index buffer grows with the blocks
+        self.walls_vaos = [ctx.vertex_array(program, [(vbo, "3f", "in_corner")], index_buffer=ibo,
+                                            index_element_size=4) for program in self.programs]
+        self.front_vaos: list = []
+        self.front_ibo = None  # built per layout: the index buffer grows with the blocks
         self.hover_ubo = ctx.buffer(reserve=HOVER_UBO_BYTES)
         self.layout: Layout | None = None
         self.order_tex = self.box = self.info = self.state = None
@@ -196,14 +196,15 @@ class BlockRenderer:
         self.slab_culler = None
         if n_slabs:
             self.slab_culler = ChunkCuller(self.stacks.mins, self.stacks.maxs, chunks=32, offset=n)
-        if self.front_vao is not None:
-            self.front_vao.release()
+        if self.front_ibo is not None:
+            for vao in self.front_vaos:
+                vao.release()
             self.front_ibo.release()
         total = n + n_slabs
         indices = (4 * np.arange(total, dtype=np.int64)[:, None] + FRONT_INDICES[None, :]).astype(np.int32)
         self.front_ibo = self.ctx.buffer(indices.tobytes())
-        self.front_vao = self.ctx.vertex_array(self.program, [], index_buffer=self.front_ibo,
-                                               index_element_size=4)
+        self.front_vaos = [self.ctx.vertex_array(program, [], index_buffer=self.front_ibo,
+                                                 index_element_size=4) for program in self.programs]
         ids = np.concatenate([self.order, np.arange(n, total)]).astype(np.int32)  # instance -> id
         self.order_tex = self._texture(total, 1, "i4", pad_rows(ids[:, None], total, 1))
         self.box = self._texture(2 * total, 4, "f4")
@@ -345,8 +346,7 @@ class BlockRenderer:
             tex.use(unit)
         self.levels.bind(UNIT_VALUES, UNIT_PAGES)
         self.hover_ubo.bind_to_uniform_block(1)
-        self.program["u_background"] = tuple(background[:3])
-        self.program["u_stack_px"] = STACK_LOD_PX
+        self._uniforms(u_background=tuple(background[:3]), u_stack_px=STACK_LOD_PX)
         calls = self._pass(PASS_OPAQUE, ranges, walls)
         if self.translucent or self.glowing:
             fbo = ctx.fbo
@@ -354,7 +354,8 @@ class BlockRenderer:
             ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
             if fbo is not None:
                 fbo.depth_mask = False  # translucent blocks must not hide what is behind them
-            if self.translucent:
+            if self.translucent:  # the faintest first: flat, behind the translucent blocks' cells
+                calls += self._pass(PASS_FADED, ranges, walls)
                 calls += self._pass(PASS_TRANSLUCENT, ranges, walls)
             if self.glowing:
                 calls += self._pass(PASS_GLOW, ranges, [])
@@ -383,28 +384,40 @@ class BlockRenderer:
 
     def _pass(self, which: int, ranges, walls) -> int:
         ctx = self.ctx
-        self.u_pass.value = which
+        program, front, walls_vao = self.programs[which], self.front_vaos[which], self.walls_vaos[which]
         # Front faces stay visible from behind (the back face is not drawn): no culling for them.
         ctx.disable(ctx.CULL_FACE)
-        self.u_walls.value = 0
+        program["u_walls"].value = 0
         for first, count in ranges:
-            self.front_vao.render(first=6 * first, vertices=6 * count)
+            front.render(first=6 * first, vertices=6 * count)
         ctx.enable(ctx.CULL_FACE)
-        self.u_walls.value = 1
+        program["u_walls"].value = 1
         for first, count in walls:
-            self.u_first.value = first
-            self.walls_vao.render(instances=count)
+            program["u_first"].value = first
+            walls_vao.render(instances=count)
         return len(ranges) + len(walls)
+
+    def _uniforms(self, **values) -> None:
+        """Set uniforms to the same value in every pass's program (where its compiler kept them)."""
+        for program in self.programs:
+            for name, value in values.items():
+                if name in program:
+                    program[name].value = value
+
+    @property
+    def front_vao(self):
+        """The opaque pass's vertex array of front faces (None before a layout)."""
+        return self.front_vaos[PASS_OPAQUE] if self.front_vaos else None
 
     def release(self) -> None:
         """Free every GL object of this renderer; it cannot draw afterwards."""
         self.release_textures()
         self.levels.release()
-        for obj in (self.front_vao, self.front_ibo, self.walls_vao, *self.walls_buffers, self.hover_ubo,
-                    self.program):
+        for obj in (*self.front_vaos, self.front_ibo, *self.walls_vaos, *self.walls_buffers, self.hover_ubo,
+                    *self.programs):
             if obj is not None:
                 obj.release()
-        self.front_vao = self.front_ibo = self.layout = None
+        self.front_vaos, self.front_ibo, self.layout = [], None, None
 
     def release_textures(self) -> None:
         """Free the per-layout textures (order, boxes, info, state, values)."""

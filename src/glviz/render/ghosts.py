@@ -1,4 +1,4 @@
-"""GhostRenderer: the tour's flying copies of cells, one instanced draw for all of them.
+"""GhostRenderer: the tour's flying copies of cells, one draw for all of them (4 vertices a ghost).
 
 Each frame uploads a few texels per group of ghosts (walkthrough.frame.GhostGroup); the vertex shader places
 every ghost from its group's lines of places and progress, and the fragment shader colours it from the blocks'
@@ -46,9 +46,8 @@ class GhostRenderer:
         self.program["Camera"].binding = 0
         self.program["u_kind_color"].value = [KIND_COLORS[kind] for kind in range(3)]
         self.program["u_value_color"].value = list(VALUE_COLORS)
-        corners = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=np.float32)
-        self.corners = ctx.buffer(corners.tobytes())
-        self.vao = ctx.vertex_array(self.program, [(self.corners, "2f", "in_corner")])
+        self.ibo = self.vao = None  # indices of 2 triangles a ghost, for `capacity` ghosts (grown as needed)
+        self.capacity = 0
         self.groups = ctx.texture((4096, texture_rows(GROUP_TEXELS * MAX_GROUPS)), 4, dtype="f4")
         self.groups.filter = (ctx.NEAREST, ctx.NEAREST)
         self.count = 0
@@ -84,12 +83,27 @@ class GhostRenderer:
         ctx.enable(ctx.BLEND)
         ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
         ctx.disable(ctx.CULL_FACE)
-        self.vao.render(ctx.TRIANGLE_STRIP, instances=self.count)
+        self._reserve(self.count)
+        self.vao.render(ctx.TRIANGLES, vertices=6 * self.count)
         ctx.disable(ctx.BLEND)
         self.driver_seconds += time.thread_time() - t0
         return 1
 
+    def _reserve(self, count: int) -> None:
+        """An index buffer for at least `count` ghosts: (4i, 4i+1, 4i+2, 4i+2, 4i+1, 4i+3) for ghost i."""
+        if count <= self.capacity:
+            return
+        self.capacity = max(1024, 1 << (count - 1).bit_length())
+        indices = (4 * np.arange(self.capacity, dtype=np.int64)[:, None]
+                   + np.array([0, 1, 2, 2, 1, 3])[None, :]).astype(np.int32)
+        if self.vao is not None:
+            self.vao.release()
+            self.ibo.release()
+        self.ibo = self.ctx.buffer(indices.tobytes())
+        self.vao = self.ctx.vertex_array(self.program, [], index_buffer=self.ibo, index_element_size=4)
+
     def release(self) -> None:
         """Free the GL objects."""
-        for obj in (self.groups, self.vao, self.corners, self.program):
-            obj.release()
+        for obj in (self.groups, self.vao, self.ibo, self.program):
+            if obj is not None:
+                obj.release()

@@ -2,11 +2,13 @@
 
 Draws per frame: the front faces of all visible blocks as one indexed, non-instanced draw (4 vertices per
 block; software GL shades big vertex batches much faster than 4-vertex instances), plus the side walls,
-instanced, only where a block's thickness covers a pixel. Blocks that the tour fades are drawn again in a
-second, blended pass (a faded block in front must not hide a focused one behind it), and blocks it focuses on
-get a glow in a third. Per-block data lives in textures fetched by block number, so any contiguous range of
-blocks can be drawn (moderngl has no base-instance draw), and the tour's per-block state (opacity, glow,
-offset, scale, cells computed so far) is one small texture that changes without touching the rest.
+instanced, only where a block's thickness covers a pixel. Blocks that the tour fades are drawn in blended
+passes (a faded block in front must not hide a focused one behind it): the faintest flat, by a program of
+their own, the others with their cells; blocks it focuses on get a glow in a last pass. Each pass is its own
+program, the pass fixed when compiled (software GL runs every side of a branch). Per-block data lives in
+textures fetched by block number, so any contiguous range of blocks can be drawn (moderngl has no
+base-instance draw), and the tour's per-block state (opacity, glow, offset, scale, cells computed so far) is
+one small texture that changes without touching the rest.
 
 Blocks are ordered along a Morton curve of their centres and cut into a fixed number of chunks, nearest to
 the front first inside each chunk (the depth test rejects hidden heads before shading); the chunk boxes are
@@ -325,7 +327,7 @@ class BlockRenderer:
 
     def draw(self, view_projection: np.ndarray, pixel_scale: float, background, settle: bool = False) -> int:
         """Stream the values the view wants (`settle`: all of them, for a single picture), then draw the
-        visible chunks in the opaque, translucent and glow passes; returns the draw calls."""
+        visible chunks in the opaque, faded, translucent and glow passes; returns the draw calls."""
         if self.layout is None or not len(self.order):
             return 0
         outside = self.culler.outside(view_projection)  # the wall culler has the same chunk boxes

@@ -142,11 +142,12 @@ class PagePool:
         for size in sizes:
             bases.append(at)
             at += texture_rows(size) * ATLAS_WIDTH if size else 0
-        layers = max(1, -(-texture_rows(max(at, 1)) // LAYER_PAGES))
+        rows = texture_rows(max(at, 1))
+        layers = max(1, -(-rows // LAYER_PAGES))
         dropped = False
-        if self.texture is None or layers > self.resident_layers:
+        if self.texture is None or layers > self.resident_layers or rows > self.texture.size[1]:
             dropped = self.used > 0
-            self._make(layers + (layers + 3) // 4, 0)  # room to grow a quarter without remaking
+            self._make(layers + layers // 4, 0, rows)  # room to grow a quarter without remaking
             changed = [_whole(run, base) for run, base in zip(runs, bases, strict=True)]
         elif sizes != self.sizes:  # the runs moved within their layers: write them whole
             changed = [_whole(run, base) for run, base in zip(runs, bases, strict=True)]
@@ -181,15 +182,20 @@ class PagePool:
         if capacity > self.capacity:
             self._make(self.resident_layers, capacity, keep=True)
 
-    def _make(self, resident_layers: int, capacity: int, keep: bool = False) -> None:
+    def _make(self, resident_layers: int, capacity: int, rows: int = LAYER_PAGES, keep: bool = False) -> None:
         """(Re)make the texture; `keep`: with what the old one holds (same resident layers; a read-back,
-        a few times at most), else every pool page is free."""
+        a few times at most), else every pool page is free. Without pool pages and with one layer of
+        resident runs needing `rows` rows, the layer is only as tall as a power of two above them (a model
+        without weights, or nano, then takes kilobytes, not 16 MB)."""
         layers = resident_layers + capacity // LAYER_PAGES
-        texture = self.ctx.texture_array((PAGE, LAYER_PAGES, layers), 1, dtype="f4")
+        height = LAYER_PAGES
+        if layers == 1 and capacity == 0:
+            height = min(LAYER_PAGES, max(16, 1 << (max(rows, 1) - 1).bit_length()))
+        texture = self.ctx.texture_array((PAGE, height, layers), 1, dtype="f4")
         texture.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
         if keep and self.texture is not None:
-            old_layers = self.texture.size[2]
-            texture.write(self.texture.read(), viewport=(0, 0, 0, PAGE, LAYER_PAGES, old_layers))
+            old_height, old_layers = self.texture.size[1], self.texture.size[2]
+            texture.write(self.texture.read(), viewport=(0, 0, 0, PAGE, old_height, old_layers))
             self.owner = np.concatenate([self.owner, np.full(capacity - self.capacity, -1, np.int64)])
             self.stamp = np.concatenate([self.stamp, np.zeros(capacity - self.capacity, np.int64)])
         else:

@@ -5,7 +5,10 @@ A mixin of GlvizApp (ui/app.py), which owns the scene, the camera, the models an
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+
+PROGRESS_FRAME_S = 0.25  # a load's progress bar is drawn this often (the window polls every 50 ms)
 
 
 class CheckpointActions:
@@ -22,6 +25,7 @@ class CheckpointActions:
         self.prompt = PromptInput()
         self.attention = AttentionMaps()
         self._lit_token: tuple | None = None  # (t, camera pose, layout) of the chip lit in the scene
+        self._progress_drawn = 0.0  # time.monotonic() of the last frame drawn for a load's progress
 
     # --- state ---------------------------------------------------------------------------------------------
     @property
@@ -38,6 +42,19 @@ class CheckpointActions:
     def working(self) -> bool:
         """Something computes in the background that the next frames will show."""
         return self.models.loading is not None or self.generation.busy
+
+    def background_frame_due(self) -> bool:
+        """While work runs in the background, whether to draw now: at once when a load finished, else (for its
+        progress bar) every PROGRESS_FRAME_S; a generation shows each token as it comes. Drawing less while
+        a checkpoint loads leaves the CPU to the load (a frame costs 20 - 40 ms on software GL)."""
+        load = self.models.loading
+        if load is None:
+            return True
+        now = time.monotonic()
+        if load.finished or now - self._progress_drawn >= PROGRESS_FRAME_S:
+            self._progress_drawn = now
+            return True
+        return False
 
     # --- checkpoints ---------------------------------------------------------------------------------------
     def open_checkpoint(self, path: str | Path, tokens=None) -> None:

@@ -165,7 +165,7 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
                 # trace grows in the background: a frame then polls what it made; drawing every frame would
                 # take the CPU the work needs).
                 glfw.wait_events_timeout(0.05 if app.building or app.working else 0.5)
-                if app.working:
+                if app.working and app.background_frame_due():
                     app.invalidate(1)
                 if window.width <= 0 or window.height <= 0:
                     app.invalidate()

@@ -145,7 +145,9 @@ class PagePool:
         rows = texture_rows(max(at, 1))
         layers = max(1, -(-rows // LAYER_PAGES))
         dropped = False
-        if self.texture is None or layers > self.resident_layers or rows > self.texture.size[1]:
+        # A remake when the runs need more layers, or more rows than a single short layer has.
+        if (self.texture is None or layers > self.resident_layers
+                or (layers == 1 and rows > self.texture.size[1])):
             dropped = self.used > 0
             self._make(layers + layers // 4, 0, rows)  # room to grow a quarter without remaking
             changed = [_whole(run, base) for run, base in zip(runs, bases, strict=True)]

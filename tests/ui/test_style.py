@@ -136,3 +136,26 @@ def test_every_character_of_the_japanese_catalogue_has_a_glyph(renderer, fbo):
         draw_frame(renderer, fbo, line(text, font_style, found))
         assert len(found) == len(text) > 200
         assert all(found.values()), (font_style, [ch for ch, ok in found.items() if not ok])
+
+
+def test_secondary_text_in_japanese_wraps_inside_the_panel(renderer, fbo):
+    """A Japanese hint has no spaces for imgui's own wrap: it is broken where Japanese may break and stays
+    inside the window, on several lines."""
+    from imgui_bundle import imgui
+
+    text = "トークンにマウスを重ねると、モデル全体でその列が光ります。" * 2
+    rect = {}
+
+    def build() -> None:
+        imgui.set_next_window_pos((0, 0))
+        imgui.set_next_window_size((200, H))
+        imgui.begin("wrap", None, imgui.WindowFlags_.no_decoration)
+        style.dim(text)
+        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+        rect.update(x1=hi.x, height=hi.y - lo.y, line=imgui.get_text_line_height())
+        imgui.end()
+
+    draw_frame(renderer, fbo, build)
+    draw_frame(renderer, fbo, build)
+    assert rect["x1"] <= 200  # inside the window
+    assert rect["height"] >= 3 * rect["line"]  # broken into lines, not run off the edge

@@ -6,6 +6,7 @@ from imgui_bundle import imgui
 
 from glviz import fonts
 from glviz.i18n import tr_in
+from glviz.i18n.linebreak import wrap
 
 FONT_SIZE = 16.0
 STYLES = ("regular", "bold", "italic")
@@ -103,12 +104,16 @@ def text(colour: tuple[float, float, float, float], line: str) -> None:
 
 
 def dim(line: str) -> None:
-    """One line of secondary text."""
-    imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), line)
+    """Secondary text, wrapped at the panel's edge (a Japanese line is often longer than its English)."""
+    wrapped(DIM_COLOUR, line)
 
 
 def wrapped(colour: tuple[float, float, float, float], line: str) -> None:
-    """Text in a colour, wrapped at the panel's edge."""
-    imgui.push_text_wrap_pos(0.0)
-    imgui.text_colored(imgui.ImVec4(*colour), line)
-    imgui.pop_text_wrap_pos()
+    """Text in a colour, wrapped at the panel's edge where English and Japanese may break (i18n.linebreak:
+    imgui's own wrap breaks only at spaces, and would run a Japanese sentence off the panel)."""
+    width = imgui.get_content_region_avail().x
+    if width <= 0 or imgui.calc_text_size(line).x <= width:
+        imgui.text_colored(imgui.ImVec4(*colour), line)
+        return
+    lines = wrap(line, lambda piece: imgui.calc_text_size(piece).x, width)
+    imgui.text_colored(imgui.ImVec4(*colour), "\n".join(lines))

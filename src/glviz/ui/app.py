@@ -1,6 +1,7 @@
 """The desktop application without its window: GlvizApp puts the parts together and draws a frame.
 
-The parts, each in its own module: the models on offer (models.py), the nano letters input (letters.py),
+The parts, each in its own module: the models on offer (models.py), the nano letters input (letters.py,
+app_letters.py), checkpoints and the trace worker (app_checkpoint.py),
 input routing (controls.py), hover (hovering.py), screenshots (screenshots.py), the side panel (panel.py)
 and the window around it all (window.py). GlvizApp owns the camera and the scene state of the model on
 screen, and turns a frame's work into pixels in whatever framebuffer it is given; headless tests drive it
@@ -23,6 +24,7 @@ from glviz.model.config import APP_MODELS
 from glviz.model.sort_task import DEFAULT_LETTERS
 from glviz.ui import controls
 from glviz.ui.app_checkpoint import CheckpointActions
+from glviz.ui.app_letters import LetterActions
 from glviz.ui.camera_control import MAX_ZOOM_OUT, WHOLE_ZOOM_OUT, CameraControl
 from glviz.ui.controls import Controls
 from glviz.ui.hovering import HoverTracker
@@ -41,7 +43,7 @@ EXTRA_FRAMES = 3  # imgui settles a layout change over a couple of frames
 MESSAGES_KEPT = 20
 
 
-class GlvizApp(CheckpointActions):
+class GlvizApp(CheckpointActions, LetterActions):
     """Everything the application does, independent of the window: state, input handling, drawing."""
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int] = (1280, 800), pixel_ratio: float = 1.0,
@@ -213,44 +215,6 @@ class GlvizApp(CheckpointActions):
             if not self.set_input(self.letters_input.pending or DEFAULT_LETTERS):
                 self.set_input(DEFAULT_LETTERS)
         self.title_changed = True
-        self.invalidate()
-
-    # --- input letters (nano) ------------------------------------------------------------------------------
-
-    @property
-    def letters(self) -> str:
-        """The six letters the nano model shows."""
-        return self.letters_input.letters
-
-    @property
-    def input_error(self) -> str:
-        """Why the letters typed last were refused ("" when they were taken)."""
-        return self.letters_input.error
-
-    @property
-    def prediction(self):
-        """The sorted letters the model predicts and P(A), P(B), P(C) at each output position (6, 3)."""
-        return self.letters_input.prediction(self.view) if self.view.name == "nano" else None
-
-    def set_input(self, text: str) -> bool:
-        """Trace the nano model on six letters; invalid text is refused with a message and nothing changes."""
-        ok = self.letters_input.set(self.models.views.get("nano"), text)
-        self.invalidate()
-        return ok
-
-    def edit_input(self, text: str) -> None:
-        """Called while typing: apply six valid letters at once, explain what is wrong otherwise."""
-        self.letters_input.edit(self.models.views.get("nano"), text)
-        self.invalidate()
-
-    def refuse_letter(self, char: str) -> None:
-        """A character the letters field did not take."""
-        self.letters_input.refuse(char)
-        self.invalidate()
-
-    def randomize_input(self, rng=None) -> None:
-        """Trace six random letters."""
-        self.letters_input.randomize(self.models.views.get("nano"), rng)
         self.invalidate()
 
     def traced(self, view: ModelView) -> None:

@@ -135,6 +135,17 @@ def test_a_bad_checkpoint_shows_the_clis_line_and_keeps_the_model(app, fbo, fold
     assert app.panel.open is not None and app.messages[-1] == cli_line  # shown in the panel, the app lives
 
 
+def test_a_prompt_longer_than_the_context_is_refused_with_the_clis_line(app, fbo, folders):
+    """Tokens to open a checkpoint with that do not fit its context: the model's own one-line refusal, the
+    app stays where it was."""
+    app.set_input("CCBBAA")
+    app.open_checkpoint(folders["alpha"], tokens=[1] * (SMALL.block_size + 1))
+    loaded(app, fbo)
+    assert app.messages[-1].endswith(f"more tokens than the model's context of {SMALL.block_size} "
+                                     f"({SMALL.block_size + 1} tokens)")
+    assert app.model_name == "nano" and app.letters == "CCBBAA"
+
+
 def test_the_last_thing_asked_for_wins_across_loads_and_switches(app, fbo, folders):
     from glviz.ui.controls import KEY_1
 

@@ -84,6 +84,8 @@ class CheckpointLoad:
             self._progress(self.done, self.total)
             self.tracing = True
             tokens = default_tokens(weights) if self.tokens is None else self.tokens
+            if not 0 < len(tokens) <= weights.config.block_size:
+                full_trace(weights, tokens)  # refuses them with the command line's one line
             layout = build_layout(weights.config, n_tokens=len(tokens))
             # The weights' levels of detail (a pass over every weight) on a second thread, beside the trace.
             made: dict = {}

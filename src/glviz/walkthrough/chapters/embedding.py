@@ -104,6 +104,9 @@ def script(s: Script) -> None:
     v = s.values
     s.mark(f"= {v['te0']} + {v['pe0_term']} = {v['e0']}", right + (1.0 * cell, -0.35 * cell, 0.0), 0.8 * cell,
            pair, until=merge)
+    # The sum is written where the position embedding's label stands: that block steps back meanwhile.
+    s.fade(["pos_emb"], out.part(0.6, 1.0), 0.25)
+    s.fade(["pos_emb"], merge.part(0.0, 0.4), 1.0)
     s.compute_cells("embed", *s.cells_of_column("embed", FOLLOW), merge.part(0.5, 1.0))
     s.pause()
 

@@ -49,3 +49,16 @@ def gpu_cells(frame, index: int) -> np.ndarray:
     return out
 
 
+
+
+def brute_tiles(values: np.ndarray, size: int = 16) -> np.ndarray:
+    """Per size x size tile, its finite value of largest magnitude with its sign (NaN: none), one by one."""
+    rows, cols = values.shape
+    out = np.full((-(-rows // size), -(-cols // size)), np.nan, np.float32)
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            tile = values[i * size:(i + 1) * size, j * size:(j + 1) * size]
+            tile = tile[np.isfinite(tile)]
+            if tile.size:
+                out[i, j] = tile[np.argmax(np.abs(tile))]
+    return out

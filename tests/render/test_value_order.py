@@ -16,18 +16,7 @@ from glviz.render.value_order import (
     storage_index,
     tile_extremes,
 )
-
-
-def brute_tiles(values: np.ndarray, size: int = 16) -> np.ndarray:
-    rows, cols = values.shape
-    out = np.full((-(-rows // size), -(-cols // size)), np.nan, np.float32)
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            tile = values[i * size:(i + 1) * size, j * size:(j + 1) * size]
-            tile = tile[np.isfinite(tile)]
-            if tile.size:
-                out[i, j] = tile[np.argmax(np.abs(tile))]
-    return out
+from value_probe import brute_tiles  # tests/value_probe.py
 
 
 @pytest.mark.parametrize("order, shape", [(ROWS, (5, 7)), (COLS, (5, 7)), (SHELL, (6, 6))])

@@ -12,7 +12,7 @@ from glviz.model.config import PRESETS, GPTConfig
 from glviz.render.blocks import KIND_COLORS, VALUE_NEGATIVE, VALUE_POSITIVE, VALUE_ZERO
 from glviz.render.camera import OrbitCamera, Pose, fit_pose
 from glviz.scene import SceneState
-from value_probe import PAGE, gpu_cells, run_index
+from value_probe import PAGE, brute_tiles, gpu_cells, run_index
 
 SIZE = (320, 200)
 
@@ -46,19 +46,6 @@ def gpu_tiles(frame, index: int, level: int) -> np.ndarray:
     r, c = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
     resident = np.frombuffer(frame.blocks.levels.pool.texture.read(), np.float32)
     return resident[tile_index(frame, index, level, r, c)]
-
-
-def brute_tiles(values: np.ndarray, size: int) -> np.ndarray:
-    """Per size x size tile, its finite value of largest magnitude with its sign (NaN: none), one by one."""
-    rows, cols = values.shape
-    out = np.full((-(-rows // size), -(-cols // size)), np.nan, np.float32)
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            tile = values[i * size:(i + 1) * size, j * size:(j + 1) * size]
-            tile = tile[np.isfinite(tile)]
-            if tile.size:
-                out[i, j] = tile[np.argmax(np.abs(tile))]
-    return out
 
 
 def same(a: np.ndarray, b: np.ndarray) -> bool:

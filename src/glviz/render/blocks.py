@@ -31,6 +31,7 @@ from glviz.render.chunks import (
     ChunkCuller,
     draw_order,
     pad_rows,
+    quad_indices,
     texture_rows,
 )
 from glviz.render.values import ValueLevels
@@ -46,7 +47,6 @@ WALL_INDICES = np.array([
     0, 4, 2, 2, 4, 6,  # -x
     1, 3, 5, 3, 7, 5,  # +x
 ], dtype=np.int32)
-FRONT_INDICES = np.array([0, 1, 2, 2, 1, 3], dtype=np.int32)  # per block, on vertex ids 4 * block + corner
 MIN_WALL_PX = 0.5  # walls are drawn for chunks whose blocks' thickness reaches this many pixels
 LOD_PLAIN, LOD_MEMBER, LOD_SLAB = 0, 1, 2  # how a block's instance takes part in stack level of detail
 PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED = 0, 1, 2, 3
@@ -203,8 +203,7 @@ class BlockRenderer:
                 vao.release()
             self.front_ibo.release()
         total = n + n_slabs
-        indices = (4 * np.arange(total, dtype=np.int64)[:, None] + FRONT_INDICES[None, :]).astype(np.int32)
-        self.front_ibo = self.ctx.buffer(indices.tobytes())
+        self.front_ibo = self.ctx.buffer(quad_indices(total))
         self.front_vaos = [self.ctx.vertex_array(program, [], index_buffer=self.front_ibo,
                                                  index_element_size=4) for program in self.programs]
         ids = np.concatenate([self.order, np.arange(n, total)]).astype(np.int32)  # instance -> id

@@ -29,6 +29,44 @@ def pad_rows(flat: np.ndarray, texels: int, components: int) -> np.ndarray:
     return out
 
 
+QUAD_INDICES = np.array([0, 1, 2, 2, 1, 3], dtype=np.int64)  # two triangles on vertex ids 4 * quad + corner
+
+
+def quad_indices(n: int) -> bytes:
+    """Index buffer bytes (int32) of n quads, 4 vertices each: the vertex shader finds its quad as
+    gl_VertexID / 4 (software GL shades big vertex batches far faster than 4-vertex instances)."""
+    return (4 * np.arange(n, dtype=np.int64)[:, None] + QUAD_INDICES[None, :]).astype(np.int32).tobytes()
+
+
+class QuadDraw:
+    """One indexed draw of quads for a program without vertex attributes, its index buffer grown as needed."""
+
+    def __init__(self, ctx, program) -> None:
+        self.ctx, self.program = ctx, program
+        self.ibo = self.vao = None
+        self.capacity = 0
+
+    def reserve(self, count: int) -> None:
+        """Room for at least `count` quads (the next power of two, at least 1024)."""
+        if count <= self.capacity:
+            return
+        self.capacity = max(1024, 1 << (count - 1).bit_length())
+        self.release()
+        self.ibo = self.ctx.buffer(quad_indices(self.capacity))
+        self.vao = self.ctx.vertex_array(self.program, [], index_buffer=self.ibo, index_element_size=4)
+
+    def render(self, first: int, count: int) -> None:
+        """Draw quads first .. first + count - 1."""
+        self.reserve(first + count)
+        self.vao.render(self.ctx.TRIANGLES, first=6 * first, vertices=6 * count)
+
+    def release(self) -> None:
+        for obj in (self.vao, self.ibo):
+            if obj is not None:
+                obj.release()
+        self.ibo = self.vao = None
+
+
 def morton_order(centres: np.ndarray) -> np.ndarray:
     """Indices sorting points (N, 3) along a Z-order curve, so contiguous runs are spatially compact.
 

@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from glviz.render.blocks import KIND_COLORS, UNIT_PAGES, UNIT_VALUES, VALUE_COLORS
-from glviz.render.chunks import pad_rows, texture_rows
+from glviz.render.chunks import QuadDraw, pad_rows, texture_rows
 from glviz.resources import read_shader
 
 MAX_GROUPS = 256
@@ -46,8 +46,7 @@ class GhostRenderer:
         self.program["Camera"].binding = 0
         self.program["u_kind_color"].value = [KIND_COLORS[kind] for kind in range(3)]
         self.program["u_value_color"].value = list(VALUE_COLORS)
-        self.ibo = self.vao = None  # indices of 2 triangles a ghost, for `capacity` ghosts (grown as needed)
-        self.capacity = 0
+        self.quads = QuadDraw(ctx, self.program)  # 4 vertices a ghost
         self.groups = ctx.texture((4096, texture_rows(GROUP_TEXELS * MAX_GROUPS)), 4, dtype="f4")
         self.groups.filter = (ctx.NEAREST, ctx.NEAREST)
         self.count = 0
@@ -83,27 +82,13 @@ class GhostRenderer:
         ctx.enable(ctx.BLEND)
         ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
         ctx.disable(ctx.CULL_FACE)
-        self._reserve(self.count)
-        self.vao.render(ctx.TRIANGLES, vertices=6 * self.count)
+        self.quads.render(0, self.count)
         ctx.disable(ctx.BLEND)
         self.driver_seconds += time.thread_time() - t0
         return 1
 
-    def _reserve(self, count: int) -> None:
-        """An index buffer for at least `count` ghosts: (4i, 4i+1, 4i+2, 4i+2, 4i+1, 4i+3) for ghost i."""
-        if count <= self.capacity:
-            return
-        self.capacity = max(1024, 1 << (count - 1).bit_length())
-        indices = (4 * np.arange(self.capacity, dtype=np.int64)[:, None]
-                   + np.array([0, 1, 2, 2, 1, 3])[None, :]).astype(np.int32)
-        if self.vao is not None:
-            self.vao.release()
-            self.ibo.release()
-        self.ibo = self.ctx.buffer(indices.tobytes())
-        self.vao = self.ctx.vertex_array(self.program, [], index_buffer=self.ibo, index_element_size=4)
-
     def release(self) -> None:
         """Free the GL objects."""
-        for obj in (self.groups, self.vao, self.ibo, self.program):
-            if obj is not None:
-                obj.release()
+        self.quads.release()
+        for obj in (self.groups, self.program):
+            obj.release()

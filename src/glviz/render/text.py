@@ -15,7 +15,15 @@ from glviz.i18n import LANGUAGES, catalogue, tr
 from glviz.i18n.labels import label
 from glviz.layout.framing import OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION, card_area, card_axes
 from glviz.model.config import DISPLAY_NAMES, param_count
-from glviz.render.chunks import ATLAS_WIDTH, CHUNKS, ChunkCuller, morton_order, pad_rows, texture_rows
+from glviz.render.chunks import (
+    ATLAS_WIDTH,
+    CHUNKS,
+    ChunkCuller,
+    QuadDraw,
+    morton_order,
+    pad_rows,
+    texture_rows,
+)
 from glviz.render.sdf_font import CELL, FONT_PX, PAD, FontAtlas, load_atlas
 from glviz.resources import read_shader
 
@@ -307,8 +315,7 @@ class LabelRenderer:
             self.atlas_texture.build_mipmaps(max_level=2)  # coarser levels would mix neighbouring glyphs
             self.atlas_texture.filter = (ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR)
             self.atlas_texture.repeat_x = self.atlas_texture.repeat_y = False
-        self.ibo = self.vao = None  # 2 triangles a glyph, for `capacity` glyphs (grown as labels need)
-        self.capacity = 0
+        self.quads = QuadDraw(ctx, self.program)  # 4 vertices a glyph
         self.glyphs = self.labels = None
         self.culler: ChunkCuller | None = None
         self.count = 0
@@ -352,7 +359,7 @@ class LabelRenderer:
         labels = labels.take(order)
         table, counts = glyph_table(labels, self.atlas)
         self.count = len(table)
-        self._reserve(self.count)
+        self.quads.reserve(self.count)
         if not self.count:
             return
         offsets = np.concatenate([[0], np.cumsum(counts)])
@@ -373,22 +380,10 @@ class LabelRenderer:
         for tex in (self.glyphs, self.labels):
             tex.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
 
-    def _reserve(self, count: int) -> None:
-        """An index buffer for at least `count` glyphs: (4i, 4i+1, 4i+2, 4i+2, 4i+1, 4i+3) for glyph i."""
-        if count <= self.capacity:
-            return
-        self.capacity = max(1024, 1 << (count - 1).bit_length())
-        indices = (4 * np.arange(self.capacity, dtype=np.int64)[:, None]
-                   + np.array([0, 1, 2, 2, 1, 3])[None, :]).astype(np.int32)
-        if self.vao is not None:
-            self.vao.release()
-            self.ibo.release()
-        self.ibo = self.ctx.buffer(indices.tobytes())
-        self.vao = self.ctx.vertex_array(self.program, [], index_buffer=self.ibo, index_element_size=4)
-
     def release(self) -> None:
         """Free every GL object of this renderer; it cannot draw afterwards."""
-        owned = (self.glyphs, self.labels, self.vao, self.ibo, self.program)
+        self.quads.release()
+        owned = (self.glyphs, self.labels, self.program)
         for obj in owned + ((self.atlas_texture,) if self.owns_atlas else ()):
             if obj is not None:
                 obj.release()
@@ -434,7 +429,7 @@ class LabelRenderer:
             blocks.state.use(3)
             blocks.box.use(1)
         for first, count in ranges:
-            self.vao.render(self.ctx.TRIANGLES, first=6 * first, vertices=6 * count)
+            self.quads.render(first, count)
         if fbo is not None:
             fbo.depth_mask = True
         self.driver_seconds += time.thread_time() - t0

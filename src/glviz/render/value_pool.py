@@ -43,6 +43,15 @@ def _row_runs(rows: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b - a + 1)) for a, b in zip(firsts, lasts, strict=True)]
 
 
+def _run_bases(sizes: list[int]) -> tuple[list[int], int]:
+    """Runs of these sizes one after the other from whole texture rows: each one's first texel, and the rows
+    they take in all (at least one)."""
+    bases, at = [], 0
+    for size in sizes:
+        bases.append(at)
+        at += texture_rows(size) * ATLAS_WIDTH if size else 0
+    return bases, texture_rows(max(at, 1))
+
 class RunTexture:
     """Several flat runs (numpy arrays) side by side in one ATLAS_WIDTH-wide single-channel texture, each
     from a whole row; re-made when the runs no longer fit, else only the rows that changed are written."""
@@ -57,11 +66,7 @@ class RunTexture:
     def sync(self, runs: list[np.ndarray], dirty: list[list[tuple[int, int]]]) -> list[int]:
         """Upload what changed; returns each run's base (first texel)."""
         sizes = [len(r) for r in runs]
-        bases, at = [], 0
-        for size in sizes:
-            bases.append(at)
-            at += texture_rows(size) * ATLAS_WIDTH if size else 0
-        rows = texture_rows(max(at, 1))
+        bases, rows = _run_bases(sizes)
         if self.texture is None or self.texture.height < rows or sizes != self.sizes:
             self._remake(runs, bases, rows)
         else:
@@ -138,11 +143,7 @@ class PagePool:
         """Upload the resident runs (only the rows that changed, if they still fit); returns each run's
         base texel and whether the pool's pages were given back (the runs needed more layers)."""
         sizes = [len(r) for r in runs]
-        bases, at = [], 0
-        for size in sizes:
-            bases.append(at)
-            at += texture_rows(size) * ATLAS_WIDTH if size else 0
-        rows = texture_rows(max(at, 1))
+        bases, rows = _run_bases(sizes)
         layers = max(1, -(-rows // LAYER_PAGES))
         dropped = False
         # A remake when the runs need more layers, or more rows than a single short layer has.

@@ -29,7 +29,7 @@ uniform vec3 u_glow_color;      // the tour's focus glow
 uniform float u_glow_px;        // its reach in pixels
 // Which pass this program draws, fixed when it is compiled (render/blocks.py prepends `#define PASS n`), so
 // that each program holds only its own work: software GL runs every side of a branch.
-const int u_pass = PASS;        // 0 opaque, 1 translucent, 2 glow, 3 faded (flat, blended)
+#include "passes.glsl"
 
 in vec3 v_local;
 flat in ivec4 v_shape;
@@ -38,6 +38,8 @@ flat in ivec4 v_run;
 flat in vec4 v_size;
 flat in vec3 v_state;
 flat in vec4 v_reveal;  // first, end of the cells computed (in the block's order), cell being computed, order
+flat in vec3 v_kind_color;
+uniform int u_walls;    // drawing the side walls (blocks.vert)
 
 out vec4 f_color;
 
@@ -47,12 +49,6 @@ const float DISC_RADIUS = 0.40;  // in cells
 
 #include "colors.glsl"
 #include "values.glsl"
-
-// Coverage of grid lines every `spacing` cells, `width_px` wide.
-float grid(vec2 g, vec2 fw, float spacing, float width_px) {
-    vec2 d = abs(fract(g / spacing + 0.5) - 0.5) * spacing / fw;  // pixels to the nearest line
-    return 1.0 - smoothstep(0.5 * width_px - 0.5, 0.5 * width_px + 0.5, min(d.x, d.y));
-}
 
 // What the hover, the tour and the dependency ranges add to a cell's colour.
 vec3 decorate(vec3 color, vec2 g, vec2 fw, ivec2 cell, float cell_px, float order_index, int block, float tint,
@@ -95,101 +91,106 @@ vec3 decorate(vec3 color, vec2 g, vec2 fw, ivec2 cell, float cell_px, float orde
 
 vec4 finish(vec3 color) {
     // Opaque blocks fade towards the background (user fades); translucent ones blend over what is behind.
-    if (u_pass == 1 || u_pass == 3) return vec4(color, v_state.y);
+#if PASS == PASS_TRANSLUCENT || PASS == PASS_FADED
+    return vec4(color, v_state.y);
+#else
     return vec4(mix(u_background, color, v_state.y), 1.0);
+#endif
+}
+
+// Grid lines at the finest level (every 16^level cells) whose lines are far enough apart to read, fading in
+// as they grow apart, and every 16th of them a line of the next level, wider and darker (16^3 = 4096 cells
+// is the coarsest). One distance to the nearest line per axis serves both levels.
+float grid_lines(vec2 g, vec2 fw, float cell_px) {
+    float level = clamp(ceil(log2(5.0 / cell_px) * 0.25), 0.0, 3.0);
+    float spacing = exp2(4.0 * level);
+    vec2 q = g / spacing;
+    vec2 k = floor(q + 0.5);                                  // the nearest line, per axis
+    vec2 d = abs(q - k) * spacing / fw;                       // pixels to it
+    vec2 coarse = step(abs(k - 16.0 * floor(k / 16.0 + 0.5)), vec2(0.5)) * step(level, 2.5);
+    vec2 lvl = level + coarse;
+    vec2 width = 0.8 + 0.2 * lvl;
+    vec2 fade = mix(vec2(smoothstep(5.0, level < 0.5 ? 12.0 : 14.0, cell_px * spacing)), vec2(1.0), coarse);
+    vec2 cover = (1.0 - smoothstep(0.5 * width - 0.5, 0.5 * width + 0.5, d)) * (0.45 + 0.1 * lvl) * fade;
+    return max(cover.x, cover.y);
 }
 
 void main() {
-    int rows = v_shape.x, cols = v_shape.y, kind = v_shape.z, block = v_shape.w;
-    vec3 kind_color = u_kind_color[kind];
+    int rows = v_shape.x, cols = v_shape.y, block = v_shape.w;
+    vec3 kind_color = v_kind_color;
     vec3 cell_bg = mix(kind_color, vec3(1.0), 0.5);
 
-    if (u_pass == 2) {
-        // The glow: a soft halo outside the front face, fading over u_glow_px pixels; nothing inside.
-        vec2 fwl = max(fwidth(v_local.xy), vec2(1e-7));
-        vec2 outside = max(max(-v_local.xy, v_local.xy - 1.0), 0.0) / fwl;  // pixels off the face
-        float d = length(outside);
-        if (d <= 0.0) discard;
-        float a = v_state.x * 0.55 * (1.0 - smoothstep(0.0, u_glow_px, d));
-        if (a < 0.01) discard;
-        f_color = vec4(u_glow_color, a);
-        return;
-    }
-
-    // Which face: the axis whose face is nearest in world units.
-    vec3 dist = min(v_local, 1.0 - v_local) * v_size.xyz;
-    if (dist.z > min(dist.x, dist.y)) {
-        // Side faces: the block's thickness, in a shaded kind colour.
-        vec3 side = kind_color * (dist.x < dist.y ? 0.70 : 0.82);
-        f_color = finish(side);
-        return;
-    }
-
+#if PASS == PASS_GLOW
+    // The glow: a soft halo outside the front face, fading over u_glow_px pixels; nothing inside.
+    vec2 fwl = max(fwidth(v_local.xy), vec2(1e-7));
+    vec2 outside = max(max(-v_local.xy, v_local.xy - 1.0), 0.0) / fwl;  // pixels off the face
+    float d = length(outside);
+    float a = v_state.x * 0.55 * (1.0 - smoothstep(0.0, u_glow_px, d));
+    if (d <= 0.0 || a < 0.01) discard;
+    f_color = vec4(u_glow_color, a);
+#else
+    // The side walls (their own draw) show the block's thickness in a shaded kind colour: an x wall has
+    // v_local.x at 0 or 1, a y wall v_local.y.
+    vec3 side = kind_color * (abs(v_local.x - 0.5) > abs(v_local.y - 0.5) ? 0.70 : 0.82);
     bool has_values = (v_levels.x >= 0 || v_levels.y >= 0 || v_levels.w >= 0) && v_run.y > 0;
-    if (u_pass == 3) {
-        // A block faded out of play (opacity under 0.5): its average colour is all that reads. Its own
-        // program stops here, which keeps the blended passes (the depth test cannot thin them out) cheap.
-        vec3 faded = has_values ? mix(mix(kind_color, vec3(1.0), 0.3), diverging(v_state.z), 0.25) : cell_bg;
-        f_color = finish(faded);
-        return;
-    }
-
+#if PASS == PASS_FADED
+    // A block faded out of play (opacity under 0.5): its average colour is all that reads. Its own
+    // program stops here, which keeps the blended passes (the depth test cannot thin them out) cheap.
+    vec3 faded = has_values ? mix(mix(kind_color, vec3(1.0), 0.3), diverging(v_state.z), 0.25) : cell_bg;
+    f_color = finish(u_walls == 1 ? side : faded);
+#else
+    // Straight-line code from here: software GL runs both sides of every branch and pays extra for the
+    // masks, so the work below is computed for every pixel and combined by selects.
     vec2 g = vec2(v_local.x * float(cols), (1.0 - v_local.y) * float(rows));  // x: column, y: row
     vec2 fw = max(fwidth(g), vec2(1e-7));  // cells per pixel
     float cell_px = 1.0 / max(fw.x, fw.y);
     ivec2 cell = clamp(ivec2(floor(g)), ivec2(0), ivec2(cols - 1, rows - 1));  // (col, row)
+#if PASS == PASS_PLAIN
+    // Blocks with nothing to decorate and every cell computed (blocks.vert sends the others to the
+    // decorated program).
+    bool computed = true;
+    float order_index = 0.0;
+#else
     // Where the cell comes in the block's computation order, and whether the tour has computed it yet.
     float order_index = v_reveal.w > 0.5 ? float(cell.x) * float(rows) + float(cell.y)
                                          : float(cell.y) * float(cols) + float(cell.x);
     bool computed = order_index >= v_reveal.x && order_index < v_reveal.y;
+#endif
 
-    vec3 color = cell_bg;
-    if (has_values && computed) {
-        // Every level of detail shows values: the cells themselves, or from afar each tile's value of
-        // largest magnitude, so that a far matrix reads as a heat map of its structure.
-        float v = cell_value(v_levels, v_run, rows, cols, cell, cell_px);
-        if (!isinf(v) && !isnan(v)) {
-            // Small cells are filled whole, so that a value still reads as a spot of colour; discs in
-            // their cell's background appear as cells grow big enough to show the difference.
-            float disc = 1.0;
-            if (cell_px > 3.0) {  // (branches on what is mostly alike over a few pixels: software GL skips)
-                float d = length(fract(g) - 0.5);
-                float aa = 0.75 * max(fw.x, fw.y);
-                disc = mix(1.0, 1.0 - smoothstep(DISC_RADIUS - aa, DISC_RADIUS + aa, d),
-                           smoothstep(3.0, 8.0, cell_px));
-            }
-            color = mix(cell_bg, diverging(v * v_size.w), disc);
-        }
-    }
+    // Every level of detail shows values: the cells themselves, or from afar each tile's value of largest
+    // magnitude, so that a far matrix reads as a heat map of its structure. Small cells are filled whole, so
+    // that a value still reads as a spot of colour; discs in their cell's background appear as cells grow
+    // big enough to show the difference.
+    float v = has_values && computed ? cell_value(v_levels, v_run, rows, cols, cell, cell_px) : none_value();
+    bool shown = !isinf(v) && !isnan(v);
+    float aa = 0.75 * max(fw.x, fw.y);
+    float disc = mix(1.0, 1.0 - smoothstep(DISC_RADIUS - aa, DISC_RADIUS + aa, length(fract(g) - 0.5)),
+                     smoothstep(3.0, 8.0, cell_px));
+    vec3 color = mix(cell_bg, diverging(shown ? v * v_size.w : 0.0), shown ? disc : 0.0);
 
-    // Grid: cell lines when cells are big enough, coarser lines every 16, 256, 4096 cells as they become
-    // the only ones far enough apart to read (each computed only where it shows).
-    float lines = 0.0;
-    if (cell_px > 5.0) lines = grid(g, fw, 1.0, 0.8) * smoothstep(5.0, 12.0, cell_px) * 0.45;
-    if (cell_px * 16.0 > 5.0) {
-        lines = max(lines, grid(g, fw, 16.0, 1.0) * smoothstep(5.0, 14.0, cell_px * 16.0) * 0.55);
-    }
-    if (cell_px * 256.0 > 5.0) {
-        lines = max(lines, grid(g, fw, 256.0, 1.2) * smoothstep(5.0, 14.0, cell_px * 256.0) * 0.65);
-    }
-    lines = max(lines, grid(g, fw, 4096.0, 1.4) * smoothstep(5.0, 14.0, cell_px * 4096.0) * 0.75);
-    color = mix(color, kind_color * 0.55, lines);
+    color = mix(color, kind_color * 0.55, grid_lines(g, fw, cell_px));
 
+#if PASS == PASS_PLAIN
+    float tint = 0.0;
+    vec3 edge_color = kind_color * 0.55;
+#else
     // Highlights: the hovered cell's block and the walkthrough's highlight get a neutral lightening and a
     // cyan frame; dependency ranges a light cyan wash with a cyan outline; the hovered cell a dark ring.
     float tint = v_state.x;
     bool hovered_block = block == u_hover.x;
     if (hovered_block) tint = max(tint, 1.0);
-    if (tint > 0.0 || u_hover.w + u_counts.x > 0 || v_reveal.z >= 0.0) {  // rare: skipped otherwise
-        color = decorate(color, g, fw, cell, cell_px, order_index, block, tint, hovered_block);
-    }
+    color = decorate(color, g, fw, cell, cell_px, order_index, block, tint, hovered_block);
+    vec3 edge_color = mix(kind_color * 0.55, hovered_block ? u_accent : u_glow_color, tint);
+#endif
 
     // Block edge, in the kind colour so the kind stays visible even from afar; a highlighted block's
     // edge is a wider cyan frame.
     vec2 e = min(g, vec2(cols, rows) - g) / fw;
     float frame_px = mix(1.1, 3.0, tint);
     float edge = 1.0 - smoothstep(frame_px - 0.5, frame_px + 0.5, min(e.x, e.y));
-    color = mix(color, mix(kind_color * 0.55, hovered_block ? u_accent : u_glow_color, tint), edge);
+    color = mix(color, edge_color, edge);
 
-    f_color = finish(color);
+    f_color = finish(u_walls == 1 ? side : color);
+#endif
+#endif
 }

@@ -5,8 +5,10 @@
 //                4-vertex instances, and from afar the front face is all that shows.
 //  u_walls == 1: the four side walls, instanced (instance = gl_InstanceID + u_first), only for the chunks
 //                where a block's thickness covers a pixel.
-// and in four passes (u_pass, one program each): opaque blocks; faded blocks, flat and blended; translucent
-// blocks, blended; the glow around focused blocks, blended. Per-block data is fetched from textures by block number (the instance's id in u_order).
+// and in five passes (passes.glsl, one program each): opaque blocks with nothing to decorate; opaque blocks
+// hovered, highlighted, lit or partly computed by the tour (the two opaque programs each collapse the other's
+// blocks); faded blocks, flat and blended; translucent blocks, blended; the glow around focused blocks,
+// blended. Per-block data is fetched from textures by block number (the instance's id in u_order).
 
 layout(std140) uniform Camera {
     mat4 u_view_proj;
@@ -26,11 +28,19 @@ uniform sampler2D u_state;    // per block 3 texels: (highlight, opacity, scale,
 uniform int u_first;          // walls: instance number of this draw's first instance
 uniform int u_walls;
 const float FADED_BELOW = 0.5;  // blocks fainter than this are drawn flat, by the faded program
-const int u_pass = PASS;      // 0 opaque, 1 translucent, 2 glow, 3 faded (fixed per program: render/blocks.py)
+#include "passes.glsl"
+uniform vec3 u_kind_color[3];  // weight blue, intermediate green, aggregate yellow (colors.glsl)
 uniform float u_stack_px;     // per-head blocks smaller than this give way to their stack's slab
 uniform float u_hidden_below; // blocks fainter than this are not drawn (scene.HIDDEN_BELOW: nor picked)
 uniform float u_opaque_from;  // blocks at least this opaque are drawn in the opaque pass
 uniform float u_glow_px;      // reach of the glow around a focused block
+
+layout(std140) uniform Hover {  // blocks.frag: the hovered cell and the ranges lit
+    ivec4 u_hover;
+    ivec4 u_counts;
+    ivec4 u_range_rc[16];
+    ivec4 u_range_block[4];
+};
 
 in vec3 in_corner;  // walls: unit cube corner, 0..1
 
@@ -41,11 +51,20 @@ flat out ivec4 v_run;         // storage order, lines filled (0: no values), blo
 flat out vec4 v_size;         // size.xyz as drawn, 1/value scale
 flat out vec3 v_state;        // highlight, opacity, mean value / scale
 flat out vec4 v_reveal;       // first, end of the cells computed, the cell being computed, cell order
+flat out vec3 v_kind_color;   // (looked up here: per pixel, an indexed uniform costs a gather)
 
 const int ATLAS_WIDTH_LOG2 = 12;  // textures are 4096 texels wide
 
 ivec2 texel(int i) {
     return ivec2(i & ((1 << ATLAS_WIDTH_LOG2) - 1), i >> ATLAS_WIDTH_LOG2);
+}
+
+// Whether the block wants the decorated program: hovered, highlighted, lit by a range, or partly computed
+// (or being computed) by the tour.
+bool decorated(int block, float highlight, vec4 s1, vec4 s2, float cells) {
+    bool lit = false;
+    for (int i = 0; i < u_hover.w + u_counts.x; ++i) lit = lit || u_range_block[i >> 2][i & 3] == block;
+    return lit || block == u_hover.x || highlight > 0.0 || s1.w >= 0.0 || s2.x > 0.0 || s2.y < cells;
 }
 
 void collapse() {
@@ -90,21 +109,28 @@ void main() {
     if (i1.y == 2) hidden = hidden || centre.w <= 0.0 || float(i1.z) * scale * px_per_unit >= u_stack_px;
     // Walls thinner than half a pixel would only cost rasteriser time.
     if (u_walls == 1 && i1.y != 2) hidden = hidden || (centre.w > 0.0 && size.z * px_per_unit < 0.5);
-    if (u_pass == 0) hidden = hidden || opacity < u_opaque_from;
-    if (u_pass == 1) hidden = hidden || opacity >= u_opaque_from || opacity < FADED_BELOW;
-    if (u_pass == 3) hidden = hidden || opacity >= FADED_BELOW;
-    if (u_pass == 2) hidden = hidden || highlight <= 0.01;
+#if PASS == PASS_PLAIN
+    hidden = hidden || opacity < u_opaque_from || (u_walls == 0 && decorated(i0.w, highlight, s1, s2, float(i0.x) * float(i0.y)));
+#elif PASS == PASS_DECORATED
+    hidden = hidden || opacity < u_opaque_from || !decorated(i0.w, highlight, s1, s2, float(i0.x) * float(i0.y));
+#elif PASS == PASS_TRANSLUCENT
+    hidden = hidden || opacity >= u_opaque_from || opacity < FADED_BELOW;
+#elif PASS == PASS_FADED
+    hidden = hidden || opacity >= FADED_BELOW;
+#else
+    hidden = hidden || highlight <= 0.01;
+#endif
     if (hidden || opacity < u_hidden_below) {
         collapse();
         return;
     }
 
     vec3 local = corner;
-    if (u_pass == 2) {
-        // The glow pass draws the front face grown by the glow's reach on every side.
-        vec2 grow = vec2(u_glow_px / max(px_per_unit, 1e-6)) / max(size.xy, vec2(1e-6));
-        local.xy = mix(-grow, 1.0 + grow, corner.xy);
-    }
+#if PASS == PASS_GLOW
+    // The glow pass draws the front face grown by the glow's reach on every side.
+    vec2 grow = vec2(u_glow_px / max(px_per_unit, 1e-6)) / max(size.xy, vec2(1e-6));
+    local.xy = mix(-grow, 1.0 + grow, corner.xy);
+#endif
     gl_Position = u_view_proj * vec4(lo + local * size, 1.0);
     v_local = local;
     v_shape = i0;
@@ -113,4 +139,5 @@ void main() {
     v_size = vec4(size, f0.w);
     v_state = vec3(highlight, opacity, f1.w);
     v_reveal = vec4(s2.xy, s1.w, s0.w);
+    v_kind_color = u_kind_color[i0.z];
 }

@@ -4,6 +4,11 @@
 // with every stroke in place, where one sample per pixel would skip thin strokes (a '4' losing its
 // diagonal, '8' reading '9') and a coarser level would average them away.
 
+// Labels write no depth, so testing it before shading changes nothing but the cost: glyphs hidden behind a
+// block are not shaded (without this, `discard` makes software GL test depth only after shading).
+#extension GL_ARB_shader_image_load_store : require
+layout(early_fragment_tests) in;
+
 uniform sampler2D u_atlas;
 
 in vec2 v_uv;

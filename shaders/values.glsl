@@ -8,6 +8,7 @@ uniform isampler2D u_pages;       // R32I, 4096 wide: per page (4096 cells) of a
 
 const float LEVEL0_PX = 0.5;  // full cells from this many pixels a cell on (streaming.LEVEL0_PX)
 const int TILE = 16;          // value_order.TILE
+const int TILE_LOG2 = 4;
 
 // Where cell (col, row) sits in a run: order 0 row by row, 1 column by column, 2 shells (square blocks), the
 // block being number `place` of `count` whose runs are interleaved (value_order.storage_index).
@@ -35,20 +36,26 @@ float value_at(int t) {
 // one tile has no tiles: its cells show at any size.)
 // levels: resident offset of every cell, of the tiles, of the big tiles, page-table offset (-1: none);
 // run: storage order, lines holding values, blocks interleaved with it, its place among them.
+float none_value() {
+    return uintBitsToFloat(0x7fc00000u);
+}
+
 float cell_value(ivec4 levels, ivec4 run, int rows, int cols, ivec2 cell, float cell_px) {
     float none = uintBitsToFloat(0x7fc00000u);
     bool fine = cell_px >= LEVEL0_PX;
     // The resident texel: every cell of a small block, else its tile's (or big tile's).
     bool big = levels.z >= 0 && cell_px * float(TILE) < LEVEL0_PX;
-    int size = (levels.x >= 0 && (fine || levels.y < 0)) ? 1 : (big ? TILE * TILE : TILE);
-    int offset = size == 1 ? levels.x : (big ? levels.z : levels.y);
-    ivec2 at = cell / size;
-    int t = offset + run_index(at, (rows + size - 1) / size, (cols + size - 1) / size, run.x, run.z, run.w);
+    // Shifts, not divisions: software GL divides integers one lane at a time.
+    int shift = (levels.x >= 0 && (fine || levels.y < 0)) ? 0 : (big ? 2 * TILE_LOG2 : TILE_LOG2);
+    int offset = shift == 0 ? levels.x : (big ? levels.z : levels.y);
+    int round_up = (1 << shift) - 1;
+    ivec2 at = cell >> shift;
+    int t = offset + run_index(at, (rows + round_up) >> shift, (cols + round_up) >> shift, run.x, run.z, run.w);
     // A pooled cell where its page is there (the block's own run, not interleaved) instead.
     int i = run_index(cell, rows, cols, run.x, 1, 0);
     int entry = max(levels.w, 0) + (i >> 12);
     int page = (fine && levels.w >= 0) ? texelFetch(u_pages, ivec2(entry & 4095, entry >> 12), 0).r : -1;
-    if (page >= 0) t = page * 4096 + (i & 4095);
-    else if (offset < 0) return none;
-    return line_of(cell, run.x) < run.y ? value_at(t) : none;
+    bool found = page >= 0 || offset >= 0;
+    t = page >= 0 ? page * 4096 + (i & 4095) : max(t, 0);
+    return found && line_of(cell, run.x) < run.y ? value_at(t) : none;
 }

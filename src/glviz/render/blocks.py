@@ -49,8 +49,8 @@ WALL_INDICES = np.array([
 ], dtype=np.int32)
 MIN_WALL_PX = 0.5  # walls are drawn for chunks whose blocks' thickness reaches this many pixels
 LOD_PLAIN, LOD_MEMBER, LOD_SLAB = 0, 1, 2  # how a block's instance takes part in stack level of detail
-PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED = 0, 1, 2, 3
-PASSES = (PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED)
+PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED = 0, 1, 2, 3, 4  # shaders/passes.glsl
+PASSES = (PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED)
 OPAQUE_FROM = 0.995  # blocks at least this opaque are drawn in the opaque pass
 STATE_TEXELS = 3  # per block: (highlight, opacity, scale, order), (offset.xyz, cursor), (first, end, 0, 0)
 INFO_TEXELS = 4  # per id: (rows, cols, kind, state block), (cells, lod, slab size, order), (tiles, big tiles,
@@ -165,6 +165,9 @@ class BlockRenderer:
         self._levels_version = -1  # the version of levels.info written into box and info
         self.uploaded_state: np.ndarray | None = None  # (N, STATE_TEXELS, 4) as on the GPU
         self.translucent = self.glowing = False  # whether the blended passes have anything to draw
+        # Whether the decorated program has blocks to draw: by their state (highlight, the tour's reveal), by
+        # the hover (hovered block, lit ranges).
+        self.state_decorates = self.hover_decorates = False
         self.moved = np.zeros(0, np.int64)  # blocks away from their place (their labels follow)
         self.forced_chunks = np.zeros(0, np.int64)  # chunks holding moved blocks: always drawn
         self.forced_wall_chunks = np.zeros(0, np.int64)
@@ -288,6 +291,9 @@ class BlockRenderer:
         drawn = opacity >= HIDDEN_BELOW
         self.translucent = bool((drawn & (opacity < OPAQUE_FROM)).any())
         self.glowing = bool((drawn & (highlight > 0.01)).any())
+        cells = self.layout.shapes[:, 0].astype(np.float64) * self.layout.shapes[:, 1]
+        partly = (reveal[:, 0] > 0) | (reveal[:, 1] < cells) | (reveal[:, 2] >= 0)
+        self.state_decorates = bool((drawn & ((highlight > 0) | partly)).any())
         moved = self.moved = np.flatnonzero(offset.any(axis=1) | (scale != 1.0))
         self.forced_chunks = np.unique(self.culler.chunk_of(self.position[moved]))
         self.forced_wall_chunks = np.unique(self.wall_culler.chunk_of(self.position[moved]))
@@ -303,6 +309,7 @@ class BlockRenderer:
         ranges = list(dependencies)[:MAX_DEPENDENCY_RANGES]
         tour = list(lit)[:MAX_DEPENDENCY_RANGES]
         head[3], head[4] = len(ranges), len(tour)
+        self.hover_decorates = hovered is not None or bool(ranges or tour)
         for k, rng in enumerate(ranges + tour):
             blocks[k] = rng.block
             rc[k] = (*rng.rows, *rng.cols)
@@ -349,6 +356,8 @@ class BlockRenderer:
         self.hover_ubo.bind_to_uniform_block(1)
         self._uniforms(u_background=tuple(background[:3]), u_stack_px=STACK_LOD_PX)
         calls = self._pass(PASS_OPAQUE, ranges, walls)
+        if self.state_decorates or self.hover_decorates:
+            calls += self._pass(PASS_DECORATED, ranges, [])
         if self.translucent or self.glowing:
             fbo = ctx.fbo
             ctx.enable(ctx.BLEND)

@@ -1,0 +1,8 @@
+// The programs of the block passes (render/blocks.py compiles blocks.vert and blocks.frag once per pass,
+// prepending `#define PASS n`): software GL runs every side of a branch, so each program holds only the
+// work of its own blocks.
+#define PASS_PLAIN 0        // opaque blocks with nothing to decorate, every cell computed
+#define PASS_TRANSLUCENT 1  // blocks the tour fades, with their cells, blended
+#define PASS_GLOW 2         // the halo around focused blocks
+#define PASS_FADED 3        // blocks faded out of play, flat, blended
+#define PASS_DECORATED 4    // opaque blocks hovered, highlighted, lit by ranges or partly computed

@@ -2,7 +2,8 @@
 // Labels: one quad per glyph, upright, in the x-y plane facing +z like the blocks (or turned about y), drawn
 // as 4 vertices a glyph of one indexed draw (glyph = gl_VertexID / 4: software GL shades big vertex batches
 // far faster than 4-vertex instances). Glyph and label data are fetched from textures by glyph number.
-// Labels smaller than u_min_px are collapsed.
+// Labels smaller than u_min_px are collapsed. Two programs draw them (TEXT_SIZE, text.frag): each collapses
+// the glyphs of the other's size, so a glyph is drawn by exactly one.
 
 layout(std140) uniform Camera {
     mat4 u_view_proj;
@@ -22,6 +23,7 @@ uniform int u_follow;        // labels of blocks move, scale and fade with their
 uniform vec4 u_cell;         // cell width em, cell top above the baseline em, atlas cell size in uv (x, y)
 uniform float u_min_px;      // em height on screen below which a label is hidden
 uniform float u_max_px;      // and above which it fades away (a label filling the view reads as noise)
+uniform float u_large_px;    // em height on screen from which a label is large text (one sample a pixel)
 
 
 out vec2 v_uv;
@@ -57,7 +59,12 @@ void main() {
     vec4 anchor = u_view_proj * vec4(origin.xyz, 1.0);
     float em_px = origin.w * u_params.x * 0.5 * u_viewport.w / max(anchor.w, 1e-6);
     float fade = smoothstep(u_min_px, 1.6 * u_min_px, em_px) * (1.0 - smoothstep(0.6 * u_max_px, u_max_px, em_px));
-    if (anchor.w <= 0.0 || fade <= 0.0 || color.a < 0.01) {
+#if TEXT_SIZE == 1
+    bool other_size = em_px < u_large_px;
+#else
+    bool other_size = em_px >= u_large_px;
+#endif
+    if (anchor.w <= 0.0 || fade <= 0.0 || color.a < 0.01 || other_size) {
         gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
         return;
     }

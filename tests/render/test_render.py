@@ -262,7 +262,8 @@ def test_frame_renderer_release_frees_its_gl_objects(offscreen, gl_ctx):
     offscreen.fbo.use()
     frame.render(SceneState(frame.layout), front_camera(), (0, 0, *SIZE))
     owned = [frame.camera_ubo, *frame.blocks.programs, *frame.blocks.front_vaos, frame.blocks.hover_ubo,
-             frame.blocks.state, frame.labels.program, frame.labels.atlas_texture, frame.labels.quads.vao]
+             frame.blocks.state, *frame.labels.programs, frame.labels.atlas_texture,
+             *(quads.vao for quads in frame.labels.quads)]
     frame.release()
     assert [type(obj.mglo).__name__ for obj in owned] == ["InvalidObject"] * len(owned)
     assert gl_ctx.error == "GL_NO_ERROR"

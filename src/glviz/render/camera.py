@@ -260,6 +260,9 @@ def fit_points(points: np.ndarray, azimuth: float = 0.0, elevation: float = 0.0,
                     aspect, fov_y)
 
 
+CENTRED_TOLERANCE = 1e-6  # in normalised device coordinates (a pixel of a 2000-pixel view is 1e-3)
+
+
 def _centred(pose: Pose, corners: np.ndarray, margin: float, aspect: float, fov_y: float) -> Pose:
     """`pose` moved and brought closer so that the projection of `corners` (N, 3) is centred in the view
     and fills it with `margin` to spare: seen at an angle, the near end of a wide box looks larger than the
@@ -273,6 +276,8 @@ def _centred(pose: Pose, corners: np.ndarray, margin: float, aspect: float, fov_
             break
         ndc = clip[:, :2] / clip[:, 3:]
         mid, half = (ndc.max(axis=0) + ndc.min(axis=0)) / 2, (ndc.max(axis=0) - ndc.min(axis=0)) / 2
+        if abs(mid).max() < CENTRED_TOLERANCE and abs(float(half.max()) * margin - 1.0) < CENTRED_TOLERANCE:
+            break  # centred and filling to a millionth of the view: more rounds would not move a pixel
         right, up, _ = camera.basis()
         # The shift that moves a point at the target's depth by `mid`, and the zoom that makes `half` fill.
         target = camera.target + (right * mid[0] * aspect + up * mid[1]) * tan_half * camera.distance

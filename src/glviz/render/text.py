@@ -25,10 +25,12 @@ from glviz.render.chunks import (
     texture_rows,
 )
 from glviz.render.sdf_font import CELL, FONT_PX, PAD, FontAtlas, load_atlas
-from glviz.resources import read_shader
+from glviz.resources import read_shader, with_define
 
 MIN_LABEL_PX = 6.0  # labels whose em height is smaller than this on screen are hidden
 MAX_LABEL_PX = 140.0  # and those larger than this fade out: too big to read, and costly to draw
+TEXT_SMALL, TEXT_LARGE = 0, 1  # the two text programs (text.frag's TEXT_SIZE)
+LARGE_TEXT_PX = 32.0  # labels with an em at least this tall on screen are drawn with one sample a pixel
 LABELLED_HEADS = 1  # block labels for the front head's blocks only (the stack behind would overlap them)
 
 LABEL_COLOR = (0.16, 0.17, 0.22, 1.0)
@@ -295,17 +297,23 @@ class LabelRenderer:
         """`share`: another LabelRenderer whose atlas texture this one uses too."""
         self.ctx = ctx
         self.atlas = share.atlas if share is not None else atlas or label_atlas()
-        self.program = ctx.program(vertex_shader=read_shader("text.vert"),
-                                   fragment_shader=read_shader("text.frag"))
-        for name, unit in (("u_glyphs", 5), ("u_labels", 6), ("u_atlas", 7), ("u_state", 3), ("u_box", 1)):
-            self.program[name] = unit
-        self.program["Camera"].binding = 0
-        self.program["u_min_px"] = MIN_LABEL_PX
-        self.program["u_max_px"] = MAX_LABEL_PX
+        # Two programs, one per size of text (text.frag): big glyphs cover many pixels and need one sample
+        # each, small ones several; software GL would run both paths for every pixel of one program.
+        vertex, fragment = read_shader("text.vert"), read_shader("text.frag")
+        self.programs = [ctx.program(vertex_shader=with_define(vertex, "TEXT_SIZE", size),
+                                     fragment_shader=with_define(fragment, "TEXT_SIZE", size))
+                         for size in (TEXT_SMALL, TEXT_LARGE)]
+        self.program = self.programs[TEXT_SMALL]
         h, w = self.atlas.image.shape
-        self.program["u_cell"] = (CELL / FONT_PX, PAD / FONT_PX + self.atlas.ascent, CELL / w,
-                                  CELL / h)
-        self.u_follow = self.program["u_follow"]
+        units = (("u_glyphs", 5), ("u_labels", 6), ("u_atlas", 7), ("u_state", 3), ("u_box", 1))
+        for program in self.programs:
+            for name, unit in units:
+                program[name] = unit
+            program["Camera"].binding = 0
+            program["u_min_px"] = MIN_LABEL_PX
+            program["u_max_px"] = MAX_LABEL_PX
+            program["u_large_px"] = LARGE_TEXT_PX
+            program["u_cell"] = (CELL / FONT_PX, PAD / FONT_PX + self.atlas.ascent, CELL / w, CELL / h)
         self.owns_atlas = share is None
         if share is not None:
             self.atlas_texture = share.atlas_texture
@@ -315,7 +323,7 @@ class LabelRenderer:
             self.atlas_texture.build_mipmaps(max_level=2)  # coarser levels would mix neighbouring glyphs
             self.atlas_texture.filter = (ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR)
             self.atlas_texture.repeat_x = self.atlas_texture.repeat_y = False
-        self.quads = QuadDraw(ctx, self.program)  # 4 vertices a glyph
+        self.quads = [QuadDraw(ctx, program) for program in self.programs]  # 4 vertices a glyph
         self.glyphs = self.labels = None
         self.culler: ChunkCuller | None = None
         self.count = 0
@@ -359,7 +367,8 @@ class LabelRenderer:
         labels = labels.take(order)
         table, counts = glyph_table(labels, self.atlas)
         self.count = len(table)
-        self.quads.reserve(self.count)
+        for quads in self.quads:
+            quads.reserve(self.count)
         if not self.count:
             return
         offsets = np.concatenate([[0], np.cumsum(counts)])
@@ -382,8 +391,9 @@ class LabelRenderer:
 
     def release(self) -> None:
         """Free every GL object of this renderer; it cannot draw afterwards."""
-        self.quads.release()
-        owned = (self.glyphs, self.labels, self.program)
+        for quads in self.quads:
+            quads.release()
+        owned = (self.glyphs, self.labels, *self.programs)
         for obj in owned + ((self.atlas_texture,) if self.owns_atlas else ()):
             if obj is not None:
                 obj.release()
@@ -424,12 +434,14 @@ class LabelRenderer:
         self.glyphs.use(5)
         self.labels.use(6)
         self.atlas_texture.use(7)
-        self.u_follow.value = int(follow)
+        for program in self.programs:
+            program["u_follow"].value = int(follow)
         if follow:
             blocks.state.use(3)
             blocks.box.use(1)
-        for first, count in ranges:
-            self.quads.render(first, count)
+        for quads in self.quads:
+            for first, count in ranges:
+                quads.render(first, count)
         if fbo is not None:
             fbo.depth_mask = True
         self.driver_seconds += time.thread_time() - t0

@@ -1,11 +1,11 @@
 """The desktop application without its window: GlvizApp puts the parts together and draws a frame.
 
 The parts, each in its own module: the models on offer (models.py), the nano letters input (letters.py,
-app_letters.py), checkpoints and the trace worker (app_checkpoint.py),
-input routing (controls.py), hover (hovering.py), screenshots (screenshots.py), the side panel (panel.py)
-and the window around it all (window.py). GlvizApp owns the camera and the scene state of the model on
-screen, and turns a frame's work into pixels in whatever framebuffer it is given; headless tests drive it
-through the same methods the window calls.
+app_letters.py), checkpoints and the trace worker (app_checkpoint.py), the window's events, keys and camera
+moves (app_input.py), input routing (controls.py), hover (hovering.py), screenshots (screenshots.py), the
+side panel (panel.py) and the window around it all (window.py). GlvizApp owns the camera and the scene state
+of the model on screen, and turns a frame's work into pixels in whatever framebuffer it is given; headless
+tests drive it through the same methods the window calls.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from glviz.errors import GlvizError
 from glviz.i18n import tr
 from glviz.model.config import APP_MODELS
 from glviz.model.sort_task import DEFAULT_LETTERS
-from glviz.ui import controls
 from glviz.ui.app_checkpoint import CheckpointActions
+from glviz.ui.app_input import InputActions
 from glviz.ui.app_letters import LetterActions
 from glviz.ui.camera_control import MAX_ZOOM_OUT, WHOLE_ZOOM_OUT, CameraControl
 from glviz.ui.controls import Controls
@@ -43,7 +43,7 @@ EXTRA_FRAMES = 3  # imgui settles a layout change over a couple of frames
 MESSAGES_KEPT = 20
 
 
-class GlvizApp(CheckpointActions, LetterActions):
+class GlvizApp(CheckpointActions, LetterActions, InputActions):
     """Everything the application does, independent of the window: state, input handling, drawing."""
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int] = (1280, 800), pixel_ratio: float = 1.0,
@@ -224,41 +224,6 @@ class GlvizApp(CheckpointActions, LetterActions):
         self.hovering.pending = True
         self.invalidate()
 
-    # --- events (logical pixels, y down): the window calls these; Controls routes them ---------------------
-
-    def mouse_move(self, x: float, y: float) -> None:
-        self.controls.mouse_move(x, y)
-
-    def mouse_press(self, x: float, y: float, button: int, mods: int = 0) -> None:
-        self.controls.mouse_press(x, y, button, mods)
-
-    def mouse_release(self, x: float, y: float, button: int, mods: int = 0) -> None:
-        self.controls.mouse_release(x, y, button, mods)
-
-    def scroll(self, dx: float, dy: float) -> None:
-        self.controls.scroll(dx, dy)
-
-    def key(self, key: int, down: bool, mods: int = 0) -> None:
-        self.controls.key(key, down, mods)
-
-    def char(self, codepoint: int) -> None:
-        self.controls.char(codepoint)
-
-    def key_actions(self) -> dict:
-        """What each shortcut key does (1–4 choose a model; Ctrl+Q quits: see Controls)."""
-        return {
-            controls.KEY_F: self.focus_hovered,
-            controls.KEY_HOME: self.cameras.overview,
-            controls.KEY_W: self.cameras.whole_view,
-            controls.KEY_I: self.cameras.input_view,
-            controls.KEY_SPACE: self.tour.space,
-            controls.KEY_BACKSPACE: self.tour.back,
-            controls.KEY_T: self.tour.toggle_mode,
-            controls.KEY_RIGHT: lambda: self.tour.goto(self.tour.player.chapter + 1),
-            controls.KEY_LEFT: lambda: self.tour.goto(self.tour.player.chapter - 1),
-            controls.KEY_P: self.request_screenshot,
-        }
-
     def set_language(self, lang: str) -> None:
         """The language of the panel, the tour and the labels in 3D; Japanese falls back to English (with a
         message) where its font is missing."""
@@ -271,46 +236,6 @@ class GlvizApp(CheckpointActions, LetterActions):
                 self.hovering.set(self.hovering.cell, again=True)
         self.title_changed = True
         self.invalidate()
-
-    # --- hover ---------------------------------------------------------------------------------------------
-
-    @property
-    def hover(self):
-        """HoverInfo of the hovered cell, or None."""
-        return self.hovering.info
-
-    # --- camera --------------------------------------------------------------------------------------------
-
-    @property
-    def camera(self):
-        """The 3D view's OrbitCamera."""
-        return self.cameras.camera
-
-    @property
-    def max_distance(self) -> float:
-        """How far the wheel may zoom out."""
-        return self.cameras.max_distance
-
-    def user_moved_camera(self) -> None:
-        """The user dragged or zoomed the view."""
-        self.cameras.user_moved()
-
-    def focus_block(self, block: int) -> None:
-        """Fly to a block (blocks in front of it are hidden until the next view)."""
-        self.cameras.focus_block(block)
-
-    def focus_hovered(self) -> None:
-        """Fly to the hovered block (key F), or say how to pick one."""
-        if self.hovering.cell is None:
-            self.message(tr("hover.focus_hint"))
-        else:
-            self.focus_block(self.hovering.cell[0])
-
-    def fly_to_block_under_cursor(self) -> None:
-        """Fly to the block under the pointer (double click)."""
-        hit = self.hovering.pick_at(*self.controls.mouse)
-        if hit is not None:
-            self.focus_block(hit.block)
 
     # --- frames --------------------------------------------------------------------------------------------
 

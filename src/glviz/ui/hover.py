@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from glviz.formatting import fmt, fmt_term
+from glviz.formatting import fmt
 from glviz.i18n import tr
 from glviz.layout.blocks import Block, Kind, Layout, block_cells, block_values
-from glviz.model.ops import gelu
 from glviz.model.sort_task import LETTERS, N_LETTERS
+from glviz.ui.computation import Curve, computation_curve, computation_lines, op_name
 
-FIRST_TERMS = 3  # terms of a long sum written out before "…"
 HISTOGRAM_BINS = 32
 KIND_NAMES = {Kind.WEIGHT: "weight", Kind.INTERMEDIATE: "intermediate", Kind.AGGREGATE: "aggregate"}  # ids:
 # HoverInfo.kind is one of these; the panel shows tr("kind." + kind)
@@ -47,16 +46,6 @@ class BlockStats:
         if finite == self.count:
             return tr("hover.values", n=self.count)
         return tr("hover.finite_values", finite=finite, masked=self.count - finite)
-
-
-@dataclass
-class Curve:
-    """A small function plot with the hovered point marked (GELU)."""
-
-    title: str
-    xs: np.ndarray
-    ys: np.ndarray
-    point: tuple[float, float]
 
 
 @dataclass
@@ -202,7 +191,7 @@ def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: B
         roles = sorted(dependency.inputs, key=lambda role: role[:1] == "h" and role[1:].isdigit())
         info.dependencies = [dependency.inputs[role] for role in roles]
         dependency.extra.setdefault("letters", layout.config.vocab_size == 3)  # nano's tokens are A, B, C
-    if dependency is not None and _op_name(dependency) == "ADD":
+    if dependency is not None and op_name(dependency) == "ADD":
         info.formula, info.note = _residual_text(layout, b, dependency, info.indices)
     if trace is None:
         return info
@@ -215,7 +204,7 @@ def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: B
     inputs = deps.gather_inputs(dependency, layout, trace)
     info.recomputed = float(deps.recompute(dependency, inputs))
     info.lines = computation_lines(dependency, inputs, info.value)
-    info.curve = _curve(dependency, inputs, info.value)
+    info.curve = computation_curve(dependency, inputs, info.value)
     if dependency.extra.get("masked"):
         # "−∞ = −∞" says nothing: say why the cell is what it is.
         info.note = _masked_note(info.indices)
@@ -274,144 +263,3 @@ def _residual_text(layout: Layout, block: Block, dependency, indices: list[tuple
     a, b = name_of("a"), name_of("b")
     branch = "attention" if "attn" in b else "mlp" if "mlp" in b else "other"
     return f"{a}[{index}] + {b}[{index}]", tr(f"hover.residual.{branch}", a=a, b=b)
-
-
-# --- the computation with real numbers ----------------------------------------------------------------------
-
-def _terms(a: np.ndarray, b: np.ndarray, n: int = FIRST_TERMS) -> str:
-    """"a0·b0 + a1·b1 + a2·b2 + … (N terms)"."""
-    terms = [f"{fmt(x)}·{fmt_term(y)}" for x, y in zip(a[:n], b[:n], strict=False)]
-    more = f" + … ({tr('hover.terms', n=len(a))})" if len(a) > n else ""
-    return " + ".join(terms) + more
-
-
-def _values(a: np.ndarray, n: int = FIRST_TERMS) -> str:
-    """"[a0, a1, a2, … (N values)]"."""
-    more = f", … ({tr('hover.values', n=len(a))})" if len(a) > n else ""
-    return "[" + ", ".join(fmt(x) for x in a[:n]) + more + "]"
-
-
-def computation_lines(dependency, inputs: dict, value: float) -> list[str]:
-    """The dependency's formula written out with the real input numbers, ending in the result."""
-    builder = _BUILDERS.get(_op_name(dependency))
-    lines = builder(inputs, dependency.extra) if builder is not None else []
-    if lines is None:
-        return []
-    lines.append(f"= {fmt(value)}")
-    return lines
-
-
-def _op_name(dependency) -> str:
-    op = dependency.op
-    return str(getattr(op, "name", op)).upper()
-
-
-def _input(inputs, extra) -> list[str] | None:
-    return None  # a given number (token or learned weight): nothing to compute
-
-
-def _lookup(inputs, extra) -> list[str]:
-    t, c = extra.get("t"), extra.get("c")
-    lines = []
-    if "token" in inputs:
-        token = int(round(inputs["token"]))
-        letter = f" ({LETTERS[token]})" if extra.get("letters") and 0 <= token < len(LETTERS) else ""
-        lines.append(tr("hover.token_at", t=t, token=f"{token}{letter}"))
-        lines.append(f"wte[{token}, {c}] = {fmt(inputs['wte'])}")
-    if "wpe" in inputs:
-        lines.append(f"wpe[{t}, {c}] = {fmt(inputs['wpe'])}")
-    if "wte" in inputs and "wpe" in inputs:
-        lines.append(f"= {fmt(inputs['wte'])} + {fmt_term(inputs['wpe'])}")
-    return lines
-
-
-def _add(inputs, extra) -> list[str]:
-    return [f"= {fmt(inputs['a'])} + {fmt_term(inputs['b'])}"]
-
-
-def _mean(inputs, extra) -> list[str]:
-    x = inputs["x"]
-    shown = " + ".join(fmt(v) for v in x[:FIRST_TERMS])
-    return [f"= ({shown} + … {tr('hover.values', n=len(x))}) / {len(x)}", f"= {fmt(x.sum())} / {len(x)}"]
-
-
-def _std(inputs, extra) -> list[str]:
-    x, mu, eps = inputs["x"], inputs["mean"], extra.get("eps", 1e-5)
-    var = float(np.mean((x - mu) ** 2))
-    return [f"x = {_values(x)},  μ = {fmt(mu)}", f"= √({fmt(var)} + {eps:g})"]
-
-
-def _layernorm(inputs, extra) -> list[str]:
-    x, mu, sigma = inputs["x"], inputs["mean"], inputs["std"]
-    gamma, beta = inputs["gamma"], inputs["beta"]
-    return [f"= ({fmt(x)} − {fmt_term(mu)}) / {fmt(sigma)} · {fmt_term(gamma)} + {fmt_term(beta)}",
-            f"= {fmt((x - mu) / sigma)} · {fmt_term(gamma)} + {fmt_term(beta)}"]
-
-
-def _linear(inputs, extra) -> list[str]:
-    x = inputs.get("x")
-    if x is None:  # attention projection: the heads' outputs concatenated
-        x = np.concatenate([inputs[f"h{h}"] for h in range(extra.get("concat", 0))])
-    w = inputs["w"]
-    dot = float(np.dot(x, w))
-    if not extra.get("bias", True):
-        return [f"= {_terms(x, w)}"]
-    bias = inputs["b"]
-    return [f"= {fmt(bias)} + ({_terms(x, w)})", f"= {fmt(bias)} + {fmt_term(dot)}"]
-
-
-def _attn_score(inputs, extra) -> list[str] | None:
-    if extra.get("masked"):
-        return [tr("hover.masked_score")]
-    q, k = inputs["q"], inputs["k"]
-    root = math.sqrt(len(q))
-    return [f"= ({_terms(q, k)}) / √{len(q)}", f"= {fmt(float(np.dot(q, k)))} / {fmt(root)}"]
-
-
-def _max(inputs, extra) -> list[str]:
-    return [f"= max {_values(inputs['x'])}"]
-
-
-def _expsum(inputs, extra) -> list[str]:
-    x, mx = inputs["x"], inputs["max"]
-    shown = " + ".join(f"exp({fmt(v)} − {fmt_term(mx)})" for v in x[:2])
-    more = f" + … ({tr('hover.terms', n=len(x))})" if len(x) > 2 else ""
-    return [f"= {shown}{more}"]
-
-
-def _softmax(inputs, extra) -> list[str]:
-    if extra.get("masked"):
-        return [tr("hover.masked_weight")]
-    x, mx, total = inputs["x"], inputs["max"], inputs["expsum"]
-    return [f"= exp({fmt(x)} − {fmt_term(mx)}) / {fmt(total)}", f"= {fmt(math.exp(x - mx))} / {fmt(total)}"]
-
-
-def _attn_mix(inputs, extra) -> list[str]:
-    return [f"= {_terms(inputs['p'], inputs['v'])}"]
-
-
-def _gelu(inputs, extra) -> list[str]:
-    x = inputs["x"]
-    if extra.get("approximate") == "tanh":
-        inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)
-        return [f"x = {fmt(x)}", f"= 0.5·{fmt(x)}·(1 + tanh({fmt(inner)}))"]
-    phi = 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
-    return [f"x = {fmt(x)},  Φ(x) = {fmt(phi)}", f"= {fmt(x)} · {fmt_term(phi)}"]
-
-
-_BUILDERS = {
-    "INPUT": _input, "LOOKUP": _lookup, "ADD": _add, "MEAN": _mean, "STD": _std, "LAYERNORM": _layernorm,
-    "LINEAR": _linear, "ATTN_SCORE": _attn_score, "MAX": _max, "EXPSUM": _expsum, "SOFTMAX": _softmax,
-    "ATTN_MIX": _attn_mix, "GELU": _gelu,
-}
-
-
-def _curve(dependency, inputs: dict, value: float) -> Curve | None:
-    """GELU's curve around the hovered input, with the point marked."""
-    if _op_name(dependency) != "GELU":
-        return None
-    x = float(inputs["x"])
-    span = max(4.0, abs(x) * 1.3)
-    xs = np.linspace(-span, span, 121)
-    ys = gelu(xs, "gelu_new" if dependency.extra.get("approximate") == "tanh" else "gelu")  # the model's own
-    return Curve("GELU", xs.astype(np.float64), np.asarray(ys, dtype=np.float64), (x, float(value)))

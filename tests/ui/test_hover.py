@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from glviz.layout.blocks import Kind, block_values, build_layout
 from glviz.model.config import PRESETS
 from glviz.model.forward import Trace
 from glviz.model.weights import random_weights
+from glviz.ui import hover
 from glviz.ui.hover import HoverExplainer, block_stats, cell_indices, explain, fmt, shape_text
 
 
@@ -157,6 +159,45 @@ def test_statistics_of_the_block(nano):
     assert stats.std == pytest.approx(float(finite.std()), rel=1e-5)
     assert stats.counts.sum() == finite.size
     assert HoverExplainer(layout, trace).explain(block, 0, 0).stats.count == values.size
+
+
+def test_statistics_in_pieces_equal_numpy_on_a_transposed_view_with_masked_values(monkeypatch):
+    """Several pieces (a small STATS_CHUNK), a transposed view, −∞ and NaN among the values: the same min,
+    max, mean, std and histogram as numpy over the finite values in float64."""
+    monkeypatch.setattr(hover, "STATS_CHUNK", 64)
+    rng = np.random.default_rng(5)
+    base = rng.standard_normal((300, 41)).astype(np.float32) * 3.0
+    base[rng.random(base.shape) < 0.1] = -np.inf
+    base[3, 7] = np.nan
+    values = base.T  # (41, 300), not C-contiguous
+    stats = block_stats(values)
+    finite = np.asarray(values, np.float64)[np.isfinite(values)]
+    assert (stats.min, stats.max) == (finite.min(), finite.max())
+    assert stats.mean == pytest.approx(finite.mean(), rel=1e-12)
+    assert stats.std == pytest.approx(finite.std(), rel=1e-12)
+    reference, _ = np.histogram(finite, bins=hover.HISTOGRAM_BINS, range=(finite.min(), finite.max()))
+    assert np.abs(stats.counts - reference).max() <= 1  # a value on a bin edge may fall either side
+    assert stats.counts.sum() == finite.size and stats.finite == finite.size and stats.count == values.size
+
+
+def test_statistics_of_a_big_block_come_from_a_thread(nano, monkeypatch):
+    """Blocks over BIG_STATS values are explained at once without statistics (marked pending); poll() then
+    reports their arrival and the next explanation has them, equal to the ones computed directly."""
+    monkeypatch.setattr(hover, "BIG_STATS", 100)
+    layout, trace = nano
+    block = layout.by_name["layers.0.mlp.fc"]
+    explainer = HoverExplainer(layout, trace)
+    first = explainer.explain(block, 1, 2)
+    assert first.value is not None and first.stats is None and first.stats_pending
+    deadline = time.monotonic() + 20
+    while not explainer.poll():
+        assert time.monotonic() < deadline, "the statistics never came"
+        time.sleep(0.01)
+    later = explainer.explain(block, 1, 2)
+    direct = block_stats(block_values(layout.blocks[block], trace))
+    assert not later.stats_pending and later.stats is not None
+    assert (later.stats.mean, later.stats.std, later.stats.count) == (direct.mean, direct.std, direct.count)
+    assert not explainer.poll()  # reported once
 
 
 def test_render_only_models_show_block_shape_and_indices_but_no_value():

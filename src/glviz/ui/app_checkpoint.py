@@ -41,15 +41,16 @@ class CheckpointActions:
     @property
     def working(self) -> bool:
         """Something computes in the background that the next frames will show."""
-        return self.models.loading is not None or self.generation.busy
+        return self.models.loading is not None or self.generation.busy or self.hovering.stats_pending
 
     def background_frame_due(self) -> bool:
         """While work runs in the background, whether to draw now: at once when a load finished, else (for its
-        progress bar) every PROGRESS_FRAME_S; a generation shows each token as it comes. Drawing less while
-        a checkpoint loads leaves the CPU to the load (a frame costs 20 - 40 ms on software GL)."""
+        progress bar) every PROGRESS_FRAME_S; a generation shows each token as it comes, a hovered block's
+        statistics when they come. Drawing less while a checkpoint loads leaves the CPU to the load (a frame
+        costs 20 - 40 ms on software GL)."""
         load = self.models.loading
         if load is None:
-            return True
+            return self.generation.busy or self.view.explainer.arrived
         now = time.monotonic()
         if load.finished or now - self._progress_drawn >= PROGRESS_FRAME_S:
             self._progress_drawn = now

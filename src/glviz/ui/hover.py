@@ -8,6 +8,7 @@ Words come from the catalogue (i18n/*/hover.txt) in the language of the moment; 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +20,8 @@ from glviz.model.sort_task import LETTERS, N_LETTERS
 from glviz.ui.computation import Curve, computation_curve, computation_lines, op_name
 
 HISTOGRAM_BINS = 32
+STATS_CHUNK = 1 << 20  # values per piece: the statistics of a big block take no copy of it in float64
+BIG_STATS = 1 << 21  # blocks with more values than this get their statistics on a thread
 KIND_NAMES = {Kind.WEIGHT: "weight", Kind.INTERMEDIATE: "intermediate", Kind.AGGREGATE: "aggregate"}  # ids:
 # HoverInfo.kind is one of these; the panel shows tr("kind." + kind)
 # Index names per dimension: T -> t, C -> c; a repeated dimension (attention's T×T) gets a prime.
@@ -69,6 +72,7 @@ class HoverInfo:
     dependencies: list = field(default_factory=list)  # CellRanges for the scene's highlight
     curve: Curve | None = None
     stats: BlockStats | None = None
+    stats_pending: bool = False  # the block's statistics are being computed (a big block)
     note: str = ""  # what the value means in words (a token's letter, a masked score, a residual's operands)
 
     @property
@@ -123,51 +127,134 @@ def cell_indices(block: Block, row: int, col: int) -> list[tuple[str, int]]:
 
 
 class HoverExplainer:
-    """Builds HoverInfo for cells of one layout and (optionally) one trace; caches block statistics."""
+    """Builds HoverInfo for cells of one layout and (optionally) one trace; caches block statistics. Those of
+    blocks bigger than BIG_STATS values are computed on a thread (GPT-2's token embedding takes about a
+    second): meanwhile the cell is explained without them, and `poll()` says when they have come."""
 
     def __init__(self, layout: Layout, trace=None) -> None:
         self.layout = layout
         self.trace = trace
         self._stats: dict[int, BlockStats] = {}
+        self._lock = threading.Lock()
+        self._running: set[int] = set()  # blocks whose statistics a thread computes
+        self._arrived = False  # statistics came from a thread since the last poll()
+        self._generation = 0  # a new trace makes results of threads started before it stale
 
     def set_trace(self, trace) -> None:
         """A new trace (new input): cached statistics belong to the old one."""
-        self.trace = trace
-        self._stats.clear()
+        with self._lock:
+            self.trace = trace
+            self._stats.clear()
+            self._running.clear()
+            self._generation += 1
 
     def stats(self, block: int) -> BlockStats | None:
-        """The block's BlockStats for the current trace (cached), or None without a trace."""
+        """The block's BlockStats for the current trace (cached), or None without a trace or while a thread
+        computes them."""
         if self.trace is None:
             return None
-        if block not in self._stats:
-            self._stats[block] = block_stats(block_values(self.layout.blocks[block], self.trace))
-        return self._stats[block]
+        with self._lock:
+            if block in self._stats or block in self._running:
+                return self._stats.get(block)
+        values = block_values(self.layout.blocks[block], self.trace)
+        if np.asarray(values).size <= BIG_STATS:
+            stats = block_stats(values)
+            with self._lock:
+                self._stats[block] = stats
+            return stats
+        with self._lock:
+            self._running.add(block)
+            generation = self._generation
+        threading.Thread(target=self._compute, args=(block, values, generation), daemon=True,
+                         name="glviz-stats").start()
+        return None
+
+    def _compute(self, block: int, values, generation: int) -> None:
+        stats = block_stats(values)
+        with self._lock:
+            if generation == self._generation:
+                self._stats[block] = stats
+                self._running.discard(block)
+                self._arrived = True
+
+    def computing(self, block: int) -> bool:
+        """Whether a thread is computing the block's statistics now."""
+        with self._lock:
+            return block in self._running
+
+    @property
+    def arrived(self) -> bool:
+        """Whether statistics arrived from a thread that poll() has not reported yet."""
+        with self._lock:
+            return self._arrived
+
+    def poll(self) -> bool:
+        """Whether statistics arrived from a thread since the last call (then the hovered cell is explained
+        anew)."""
+        with self._lock:
+            arrived, self._arrived = self._arrived, False
+        return arrived
 
     def explain(self, block: int, row: int, col: int) -> HoverInfo:
         """Everything about cell (row, col) of `block`. A trace snapshot may lack a value (not computed yet,
         or let go to save memory at a long prompt): then the cell is described without numbers."""
         try:
-            return explain(self.layout, block, row, col, self.trace, stats=self.stats(block))
+            info = explain(self.layout, block, row, col, self.trace, stats=self.stats(block))
+            info.stats_pending = info.stats is None and self.computing(block)
+            return info
         except KeyError:
             info = explain(self.layout, block, row, col, None)
             info.note = tr("hover.not_kept")
             return info
 
 
+def _pieces(values: np.ndarray):
+    """`values` in pieces of about STATS_CHUNK values (views along the first axis, whatever the strides)."""
+    values = np.asarray(values)
+    if values.ndim == 0:
+        values = values.reshape(1)
+    if not values.flags.c_contiguous and values.T.flags.c_contiguous:
+        values = values.T  # a transposed view (the token embedding as drawn): pieces along its memory
+    per_row = max(1, values.size // max(len(values), 1))
+    step = max(1, STATS_CHUNK // per_row)
+    for start in range(0, len(values), step):
+        yield values[start:start + step]
+
+
 def block_stats(values: np.ndarray, bins: int = HISTOGRAM_BINS) -> BlockStats:
-    """min, max, mean, std and a histogram of the finite values (masked attention scores are −∞)."""
-    flat = np.asarray(values, dtype=np.float64).ravel()
-    finite = flat[np.isfinite(flat)]
-    if finite.size == 0:
+    """min, max, mean, std and a histogram of the finite values (masked attention scores are −∞).
+
+    Two passes over the block in pieces (sums in float64): GPT-2's token embedding (38.6 M values) took
+    seconds and 300 MB as one float64 copy."""
+    count = int(np.asarray(values).size)
+    finite, total, lo, hi = 0, 0.0, math.inf, -math.inf
+    pieces = []  # (piece, whether all of it is finite)
+    for piece in _pieces(values) if count else ():
+        p_lo, p_hi = piece.min(), piece.max()
+        whole = bool(np.isfinite(p_lo) and np.isfinite(p_hi))  # a NaN or an infinity shows in min or max
+        kept = piece if whole else piece[np.isfinite(piece)]
+        pieces.append((piece, whole))
+        if kept.size:
+            finite += int(kept.size)
+            total += float(np.add.reduce(kept, axis=None, dtype=np.float64))
+            lo, hi = min(lo, float(kept.min())), max(hi, float(kept.max()))
+    if finite == 0:
         empty = np.zeros(bins)
-        return BlockStats(int(flat.size), math.nan, math.nan, math.nan, math.nan, empty, empty, 1.0, 0)
-    lo, hi = float(finite.min()), float(finite.max())
-    if hi <= lo:
-        hi = lo + 1e-6
-    counts, edges = np.histogram(finite, bins=bins, range=(lo, hi))
+        return BlockStats(count, math.nan, math.nan, math.nan, math.nan, empty, empty, 1.0, 0)
+    mean = total / finite
+    top = hi if hi > lo else lo + 1e-6
+    counts, squares = np.zeros(bins, dtype=np.int64), 0.0
+    for piece, whole in pieces:
+        kept = (piece if whole else piece[np.isfinite(piece)]).astype(np.float64).ravel()
+        kept -= lo
+        bin_of = kept * (bins / (top - lo))  # equal bins over [lo, top], the last one closed
+        counts += np.bincount(np.minimum(bin_of.astype(np.int64), bins - 1), minlength=bins)
+        kept -= mean - lo  # centred on the mean
+        squares += float(np.dot(kept, kept))
+    edges = np.linspace(lo, top, bins + 1)
     centres = (edges[:-1] + edges[1:]) / 2
-    return BlockStats(int(flat.size), lo, float(finite.max()), float(finite.mean()), float(finite.std()),
-                      counts.astype(np.float64), centres, float(edges[1] - edges[0]), int(finite.size))
+    return BlockStats(count, lo, hi, mean, math.sqrt(squares / finite), counts.astype(np.float64), centres,
+                      float(edges[1] - edges[0]), finite)
 
 
 def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: BlockStats | None = None

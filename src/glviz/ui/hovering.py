@@ -57,6 +57,8 @@ class HoverTracker:
 
     def update(self, mouse: tuple[float, float], dragging_scene: bool) -> None:
         """Pick again when asked to or when the camera moved (a flight, Home, the tour's camera)."""
+        if self.cell is not None and self.app.view.explainer.poll():
+            self.set(self.cell, again=True)  # the block's statistics came from their thread
         camera_pose = self.app.camera.pose
         if not self.pending and camera_pose == self._picked_pose:
             return
@@ -68,6 +70,15 @@ class HoverTracker:
             return  # over the panel: keep the explanation readable
         hit = self.pick_at(*mouse)
         self.set(None if hit is None else (hit.block, hit.row, hit.col))
+
+    @property
+    def stats_pending(self) -> bool:
+        """Whether the hovered block's statistics are being computed on a thread, or came and wait to be
+        shown (the window then wakes to draw them)."""
+        if self.cell is None:
+            return False
+        explainer = self.app.view.explainer
+        return explainer.arrived or explainer.computing(self.cell[0])
 
     def set(self, cell: tuple[int, int, int] | None, again: bool = False) -> None:
         """Hover `cell` (None: nothing) in the panel and scene; `again` explains an unchanged cell anew."""

@@ -55,6 +55,9 @@ def draw(info: HoverInfo | None) -> None:
         _curve(info)
     if info.stats is not None:
         _stats(info)
+    elif info.stats_pending:
+        imgui.separator()
+        dim(tr("explain.stats_pending"))
 
 
 def _curve(info: HoverInfo) -> None:

@@ -47,8 +47,8 @@ class BlockStats:
         """"121 values", or "66 finite values (55 masked)" when the statistics leave some out."""
         finite = self.count if self.finite < 0 else self.finite
         if finite == self.count:
-            return tr("hover.values", n=self.count)
-        return tr("hover.finite_values", finite=finite, masked=self.count - finite)
+            return tr("hover.values", n=f"{self.count:,}")
+        return tr("hover.finite_values", finite=f"{finite:,}", masked=f"{self.count - finite:,}")
 
 
 @dataclass

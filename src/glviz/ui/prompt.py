@@ -61,6 +61,12 @@ class PromptInput:
         worker.retrace(tokens)
         return True
 
+    def chip_text(self, weights, token: int) -> str:
+        """A token as its chip and the candidate list write it: "text id", or the id alone without a
+        tokenizer."""
+        label = self.label(weights, token)
+        return label if weights.tokenizer is None else f"{label} {int(token)}"
+
     def label(self, weights, token: int) -> str:
         """A token as a chip shows it: its text with spaces and line breaks made visible, or its id."""
         tokenizer = weights.tokenizer

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
+from glviz.formatting import percent
 from glviz.i18n import tr
 from glviz.model.sort_task import LETTERS
 from glviz.ui.style import ACCENT_COLOUR, ERROR_COLOUR, LETTER_COLOURS, dim, text, wrapped
@@ -100,9 +101,9 @@ class GenerationSection:
             if nano:
                 label, colour = LETTERS[token], LETTER_COLOURS[token % 3]
             else:
-                label, colour = f"{app.prompt.label(app.view.weights, token)} {token}", BAR_COLOUR
+                label, colour = app.prompt.chip_text(app.view.weights, token), BAR_COLOUR
             imgui.text(label[:16])
             imgui.same_line(LABEL_WIDTH)
             imgui.push_style_color(imgui.Col_.plot_histogram, imgui.ImVec4(*colour))
-            imgui.progress_bar(float(p), imgui.ImVec2(bar, 0), f"{p:.3f}")
+            imgui.progress_bar(float(p), imgui.ImVec2(bar, 0), percent(p))  # 0.002%, not 0.000
             imgui.pop_style_color()

@@ -88,12 +88,13 @@ class PromptField:
 
 
 def _break_lines(app, view, tokens, width: float) -> list[list[tuple[int, str, float]]]:
-    """The chips (position, "text id", width) broken into lines that fit `width`; made once per change."""
+    """The chips (position, "text id" or "id", width) broken into lines that fit `width`; made once per
+    change."""
     pad = 2 * imgui.get_style().frame_padding.x
     lines: list[list[tuple[int, str, float]]] = [[]]
     used = 0.0
     for t, token in enumerate(tokens.tolist()):
-        label = f"{app.prompt.label(view.weights, token)} {token}"
+        label = app.prompt.chip_text(view.weights, token)
         w = imgui.calc_text_size(label).x + pad
         if lines[-1] and used + CHIP_GAP + w > width:
             lines.append([])

@@ -54,8 +54,8 @@ class AttentionSection:
             imgui.set_next_item_width(120)
             maps.head = imgui.slider_int(tr("attention.head"), maps.head, 0, config.n_head - 1)[1]
         probs = maps.probs(view)
-        self.plot_rects.clear()
         if probs is None:
+            self.plot_rects.clear()
             dim(tr("attention.computing"))
             return
         T = probs.shape[1]
@@ -64,6 +64,10 @@ class AttentionSection:
             dim(tr("attention.window", start=start, stop=stop - 1, T=T))
         labels = token_labels(app, view, start, stop)
         marked = maps.marked(app)
+        mouse = imgui.get_mouse_pos()
+        if any(x0 <= mouse.x < x1 and y0 <= mouse.y < y1 for x0, y0, x1, y1 in self.plot_rects.values()):
+            marked = None  # the pointer's cell is the one lit: the 3D hover's mark would lag it by a frame
+        self.plot_rects.clear()  # (where the plots were last frame: above)
         hovered = None
         if maps.grid:
             width = (imgui.get_content_region_avail().x - 8) / GRID_COLUMNS

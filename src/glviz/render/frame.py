@@ -33,6 +33,7 @@ class FrameRenderer:
         self.labels_lang = ""
         self.draw_calls = 0
         self.gl_seconds = 0.0
+        self._camera: tuple[tuple, tuple] = ((), ())  # the last camera's key and matrices (_camera_block)
 
     def set_layout(self, layout) -> None:
         """Upload a layout's blocks and labels (in the current language: see render())."""
@@ -85,13 +86,7 @@ class FrameRenderer:
             self.labels_lang = i18n.language()
         ctx = self.ctx
         x, y, w, h = (int(v) for v in viewport)
-        view_projection = camera.view_projection(w / max(h, 1))
-        projection_scale = 1.0 / math.tan(math.radians(camera.fov_y) / 2)
-        pixel_scale = projection_scale * h / 2
-        params = np.array([projection_scale, MIN_BLOCK_PX, 0.0, 0.0], dtype=np.float32)
-        eye = np.append(camera.eye, 1.0).astype(np.float32)
-        vp = np.array([x, y, w, h], dtype=np.float32)
-        camera_block = view_projection.tobytes() + eye.tobytes() + vp.tobytes() + params.tobytes()
+        view_projection, pixel_scale, camera_block = self._camera_block(camera, (x, y, w, h))
 
         t0 = time.thread_time()
         ctx.viewport = (x, y, w, h)
@@ -121,6 +116,24 @@ class FrameRenderer:
                                               facing=(camera.azimuth, camera.elevation)))
             self.draw_calls += self.marks.draw(view_projection, pixel_scale)
         ctx.disable(ctx.DEPTH_TEST | ctx.CULL_FACE | ctx.BLEND)
+
+    def _camera_block(self, camera: OrbitCamera, viewport: tuple[int, int, int, int]
+                      ) -> tuple[np.ndarray, float, bytes]:
+        """(view-projection, pixels per world unit at unit depth, the camera block's bytes) of a camera and
+        viewport; the last ones again while the camera stays where it was (most frames of a tour)."""
+        key = (np.asarray(camera.target, np.float64).tobytes(), camera.azimuth, camera.elevation,
+               camera.distance, camera.fov_y, viewport)
+        if self._camera[0] != key:
+            x, y, w, h = viewport
+            view_projection = camera.view_projection(w / max(h, 1))
+            view_projection.setflags(write=False)
+            projection_scale = 1.0 / math.tan(math.radians(camera.fov_y) / 2)
+            params = np.array([projection_scale, MIN_BLOCK_PX, 0.0, 0.0], dtype=np.float32)
+            eye = np.append(camera.eye, 1.0).astype(np.float32)
+            vp = np.array([x, y, w, h], dtype=np.float32)
+            block = view_projection.tobytes() + eye.tobytes() + vp.tobytes() + params.tobytes()
+            self._camera = (key, (view_projection, projection_scale * h / 2, block))
+        return self._camera[1]
 
     def release(self) -> None:
         """Free the GL objects of the blocks, the labels and the camera block."""

@@ -16,23 +16,6 @@ from glviz.render.chunks import ATLAS_WIDTH, texture_rows
 STATE_TEXELS = 3  # per block: (highlight, opacity, scale, order), (offset.xyz, cursor), (first, end, 0, 0)
 
 
-_REST: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # n -> (offset, scale, reveal) at rest
-
-
-def at_rest(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Read-only (offset (n, 3), scale (n,), reveal (n, 3)) of n blocks in place, every cell computed."""
-    hit = _REST.get(n)
-    if hit is None:
-        reveal = np.tile(np.array([0.0, np.inf, -1.0], np.float32), (n, 1))
-        hit = (np.zeros((n, 3), np.float32), np.ones(n, np.float32), reveal)
-        for array in hit:
-            array.setflags(write=False)
-        if len(_REST) > 8:
-            _REST.clear()
-        _REST[n] = hit
-    return hit
-
-
 @per_layout
 def layout_cells(layout) -> np.ndarray:
     """(N,) float64 cells of each block of a layout (rows × cols)."""

@@ -26,7 +26,7 @@ import numpy as np
 
 from glviz.layout import blocks as layout_blocks
 from glviz.layout.blocks import Layout
-from glviz.render.block_state import STATE_TEXELS, StateCopy, at_rest, layout_cells
+from glviz.render.block_state import STATE_TEXELS, StateCopy, layout_cells
 from glviz.render.chunks import (
     ATLAS_WIDTH,
     ChunkCuller,
@@ -38,6 +38,7 @@ from glviz.render.chunks import (
 from glviz.render.values import ValueLevels
 from glviz.resources import read_shader, with_define
 from glviz.scene import HIDDEN_BELOW, MAX_DEPENDENCY_RANGES
+from glviz.walkthrough.frame import at_rest
 
 # Unit cube corners and the four side walls (the front face is drawn separately, see blocks.vert),
 # wound counter-clockwise seen from outside.
@@ -259,11 +260,11 @@ class BlockRenderer:
         """Upload the per-block state ((N,) arrays; offset (N, 3); reveal (N, 3)): only the texture rows
         holding blocks that changed, nothing when nothing did (block_state.StateCopy)."""
         n = len(opacity)
-        rest = at_rest(n)
+        rest = at_rest(n)  # (opacity, highlight, offset, scale, reveal) of blocks shown as they are
         if offset is None:
-            offset, scale = rest[:2]
+            offset, scale = rest[2:4]
         if reveal is None:
-            reveal = rest[2]
+            reveal = rest[4]
         if order is None:
             order = layout_blocks.cell_order(self.layout)
         inputs = tuple(np.asarray(a, dtype=np.float32)

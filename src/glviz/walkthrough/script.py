@@ -16,6 +16,7 @@ import numpy as np
 
 from glviz.i18n import tr_in
 from glviz.layout.blocks import Layout, block_cells
+from glviz.layout.memo import per_layout
 from glviz.render.camera import Pose, interpolate_pose, travel_pose
 from glviz.walkthrough import poses
 from glviz.walkthrough.frame import ALL, CellRange, GhostGroup, TourFrame
@@ -44,6 +45,40 @@ _MEMO: dict[tuple, tuple] = {}  # (key, layout, trace, aspect, language) -> (lay
 _SWEEPS: dict[tuple, tuple] = {}  # (id(layout), patterns, window, margin, aspect) -> the two poses
 
 
+@per_layout
+def _cells(layout: Layout) -> np.ndarray:
+    """(N,) float32 cells of each block."""
+    return (layout.shapes[:, 0] * layout.shapes[:, 1]).astype(np.float32)
+
+
+_PLANS: dict[tuple, tuple] = {}  # (id(ids), id(cells), weights) -> (ids, cells, the plan)
+
+
+def _compute_plan(ids: np.ndarray, all_cells: np.ndarray, weights: str) -> tuple[np.ndarray, ...]:
+    """For Script.compute: the blocks' cells (k,), where each block's stretch of the step starts (k,) and its
+    length (k,), and the reveal rows (k, 3) once the step is over. Kept for read-only `ids` (the resolved
+    names' arrays: the same object every frame)."""
+    key = (id(ids), id(all_cells), weights)
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is ids and hit[1] is all_cells:
+        return hit[2]
+    cells = all_cells[ids]
+    share = np.sqrt(cells) if weights == "sqrt" else cells
+    edges = np.concatenate([[0.0], np.cumsum(share)]) / max(float(share.sum()), 1e-9)  # (k + 1,)
+    lo, width = edges[:-1], np.maximum(edges[1:] - edges[:-1], 1e-9)
+    local = np.clip((1.0 - lo) / width, 0.0, 1.0)  # at the step's end
+    end = local * cells
+    done = np.zeros((len(ids), 3), dtype=np.float32)
+    done[:, 1] = np.where(local >= 1.0, ALL, end)
+    done[:, 2] = np.where((local > 0) & (local < 1), np.floor(end), -1.0)
+    plan = (cells, lo, width, done)
+    if not ids.flags.writeable:
+        if len(_PLANS) > 4096:
+            _PLANS.clear()
+        _PLANS[key] = (ids, all_cells, plan)
+    return plan
+
+
 class Script:
     """Builds one TourFrame from a chapter's script at time t (see the module docstring)."""
 
@@ -56,7 +91,6 @@ class Script:
         self.timeline = Timeline(t, reading_seconds)
         start = poses.overview(self.layout, self.aspect)
         self.frame = TourFrame.base(stage.name, len(self.layout.blocks), start)
-        self.cells = (self.layout.shapes[:, 0] * self.layout.shapes[:, 1]).astype(np.float32)  # (N,)
 
     # --- what a chapter computes once ----------------------------------------------------------------------
     def memo(self, key: str, make: Callable[[], object]) -> object:
@@ -230,10 +264,11 @@ class Script:
         if not st.started:
             return
         ids = self._ordered_ids(names)
-        cells = self.cells[ids]
-        share = np.sqrt(cells) if weights == "sqrt" else cells
-        edges = np.concatenate([[0.0], np.cumsum(share)]) / max(float(share.sum()), 1e-9)  # (k + 1,)
-        local = np.clip((st.raw - edges[:-1]) / np.maximum(edges[1:] - edges[:-1], 1e-9), 0.0, 1.0)  # (k,)
+        cells, lo, width, done = _compute_plan(ids, _cells(self.layout), weights)
+        if st.raw >= 1.0:  # the usual case once a chapter is under way: the same rows every frame
+            self.frame.reveal[ids] = done
+            return
+        local = np.clip((st.raw - lo) / width, 0.0, 1.0)  # (k,)
         end = local * cells
         cursor = np.where((local > 0) & (local < 1), np.floor(end), -1.0)
         self.frame.reveal[ids, 0] = 0.0

@@ -39,31 +39,30 @@ def ease_out(x: float) -> float:
     return 1.0 - (1.0 - x) ** 3
 
 
-@dataclass(frozen=True)
 class Step:
-    """One stretch [start, end) of the chapter's timeline as seen at time t."""
+    """One stretch [start, end) of the chapter's timeline as seen at time t (read-only by convention).
 
-    start: float
-    end: float
-    t: float
-    ease: Callable[[float], float] = smooth
+    A chapter asks every step whether it has started and most for their progress, every frame: `started` and
+    `raw` are worked out once when the step is made, `p` (the eased progress) the first time it is asked."""
 
-    @property
-    def raw(self) -> float:
-        """Linear progress 0..1 (0 before the step, 1 after it)."""
-        if self.end <= self.start:
-            return 1.0 if self.t >= self.start else 0.0
-        return min(max((self.t - self.start) / (self.end - self.start), 0.0), 1.0)
+    __slots__ = ("start", "end", "t", "ease", "started", "raw", "_p")
+
+    def __init__(self, start: float, end: float, t: float, ease: Callable[[float], float] = smooth) -> None:
+        self.start, self.end, self.t, self.ease = start, end, t, ease
+        self.started = t >= start - EPS  # t has reached the step: its effects apply (not a future one's)
+        if end <= start:
+            self.raw = 1.0 if t >= start else 0.0  # linear progress 0..1 (0 before the step, 1 after it)
+        else:
+            self.raw = min(max((t - start) / (end - start), 0.0), 1.0)
+        self._p: float | None = None
 
     @property
     def p(self) -> float:
         """Eased progress 0..1."""
-        return self.ease(self.raw)
-
-    @property
-    def started(self) -> bool:
-        """t has reached the step: its effects apply (a step in the future changes nothing)."""
-        return self.t >= self.start - EPS
+        p = self._p
+        if p is None:
+            p = self._p = self.ease(self.raw)
+        return p
 
     @property
     def done(self) -> bool:
@@ -83,6 +82,17 @@ class Step:
         """The sub-step from fraction a to fraction b of this one (e.g. the first half: part(0, 0.5))."""
         length = self.end - self.start
         return Step(self.start + a * length, self.start + b * length, self.t, ease)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Step):
+            return NotImplemented
+        return (self.start, self.end, self.t, self.ease) == (other.start, other.end, other.t, other.ease)
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end, self.t, self.ease))
+
+    def __repr__(self) -> str:
+        return f"Step(start={self.start!r}, end={self.end!r}, t={self.t!r}, ease={self.ease.__name__})"
 
 
 @dataclass(frozen=True)
@@ -151,12 +161,13 @@ class Timeline:
     def step(self, seconds: float, ease: Callable[[float], float] = smooth) -> Step:
         """The next `seconds` of the timeline (inside `together`, all steps start at the same time)."""
         start = self.cursor
-        end = start + max(float(seconds), 0.0)
+        end = start + (float(seconds) if seconds > 0 else 0.0)
         if self._group is not None:
             self._group.append(end)
         else:
             self.cursor = end
-        self.events.duration = max(self.events.duration, end)
+        if end > self.events.duration:
+            self.events.duration = end
         return Step(start, end, self.t, ease)
 
     def now(self) -> Step:

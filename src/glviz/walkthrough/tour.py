@@ -28,6 +28,7 @@ class ChapterState:
     values: dict[str, str]  # the numbers the text quotes, read from the stage's trace
     events: Events
     plain: dict[str, str] = field(default_factory=dict)  # the texts without markup (their reading time)
+    reading: dict[tuple, float] = field(default_factory=dict)  # paragraph keys -> their reading seconds
 
 
 class Tour:
@@ -77,9 +78,14 @@ class Tour:
     def _run(self, chapter: Chapter, t: float, state: ChapterState) -> tuple[TourFrame, Events]:
         lang = state.stage.lang
         plain_texts = state.plain
+        known = state.reading  # the same pauses every run: their reading times are looked up
 
         def reading(keys: list[str]) -> float:
-            return reading_seconds([plain_texts.get(k, "") for k in keys], lang)
+            key = tuple(keys)
+            seconds = known.get(key)
+            if seconds is None:
+                seconds = known[key] = reading_seconds([plain_texts.get(k, "") for k in key], lang)
+            return seconds
 
         script = Script(t, state.stage, reading)
         script.values = state.values

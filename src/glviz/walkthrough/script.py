@@ -16,10 +16,10 @@ import numpy as np
 
 from glviz.i18n import tr_in
 from glviz.layout.blocks import Layout, block_cells
-from glviz.layout.memo import per_layout
 from glviz.render.camera import Pose, interpolate_pose, travel_pose
 from glviz.walkthrough import poses
 from glviz.walkthrough.frame import ALL, CellRange, GhostGroup, TourFrame
+from glviz.walkthrough.kept import compute_plan, focus_target, layout_cells
 from glviz.walkthrough.markdown import is_wide
 from glviz.walkthrough.timeline import Events, Step, Timeline, linear, smooth
 
@@ -43,40 +43,6 @@ class Stage:
 _NAMES: dict[tuple, np.ndarray] = {}  # (id(layout), patterns, ordered) -> block indices
 _MEMO: dict[tuple, tuple] = {}  # (key, layout, trace, aspect, language) -> (layout, trace, value)
 _SWEEPS: dict[tuple, tuple] = {}  # (id(layout), patterns, window, margin, aspect) -> the two poses
-
-
-@per_layout
-def _cells(layout: Layout) -> np.ndarray:
-    """(N,) float32 cells of each block."""
-    return (layout.shapes[:, 0] * layout.shapes[:, 1]).astype(np.float32)
-
-
-_PLANS: dict[tuple, tuple] = {}  # (id(ids), id(cells), weights) -> (ids, cells, the plan)
-
-
-def _compute_plan(ids: np.ndarray, all_cells: np.ndarray, weights: str) -> tuple[np.ndarray, ...]:
-    """For Script.compute: the blocks' cells (k,), where each block's stretch of the step starts (k,) and its
-    length (k,), and the reveal rows (k, 3) once the step is over. Kept for read-only `ids` (the resolved
-    names' arrays: the same object every frame)."""
-    key = (id(ids), id(all_cells), weights)
-    hit = _PLANS.get(key)
-    if hit is not None and hit[0] is ids and hit[1] is all_cells:
-        return hit[2]
-    cells = all_cells[ids]
-    share = np.sqrt(cells) if weights == "sqrt" else cells
-    edges = np.concatenate([[0.0], np.cumsum(share)]) / max(float(share.sum()), 1e-9)  # (k + 1,)
-    lo, width = edges[:-1], np.maximum(edges[1:] - edges[:-1], 1e-9)
-    local = np.clip((1.0 - lo) / width, 0.0, 1.0)  # at the step's end
-    end = local * cells
-    done = np.zeros((len(ids), 3), dtype=np.float32)
-    done[:, 1] = np.where(local >= 1.0, ALL, end)
-    done[:, 2] = np.where((local > 0) & (local < 1), np.floor(end), -1.0)
-    plan = (cells, lo, width, done)
-    if not ids.flags.writeable:
-        if len(_PLANS) > 4096:
-            _PLANS.clear()
-        _PLANS[key] = (ids, all_cells, plan)
-    return plan
 
 
 class Script:
@@ -216,10 +182,8 @@ class Script:
         if not st.started:
             return
         ids = self._ids(names)
-        rest = np.ones(len(self.layout.blocks), dtype=bool)
-        rest[ids] = False
         cur = self.frame.opacity
-        target = np.where(rest, others, 1.0).astype(np.float32)
+        target = focus_target(ids, len(cur), others)
         self.frame.opacity[:] = cur + (target - cur) * st.p
         self.glow(ids, st, glow)
 
@@ -264,7 +228,7 @@ class Script:
         if not st.started:
             return
         ids = self._ordered_ids(names)
-        cells, lo, width, done = _compute_plan(ids, _cells(self.layout), weights)
+        cells, lo, width, done = compute_plan(ids, layout_cells(self.layout), weights)
         if st.raw >= 1.0:  # the usual case once a chapter is under way: the same rows every frame
             self.frame.reveal[ids] = done
             return
@@ -309,12 +273,15 @@ class Script:
     def cell_centre(self, name_or_index, row: float, col: float) -> np.ndarray:
         """World centre of cell (row, col) on a block's front face, where the block is drawn now."""
         i = name_or_index if isinstance(name_or_index, int | np.integer) else self.index(name_or_index)
-        lo, hi = self.layout.mins[i].astype(np.float64), self.layout.maxs[i].astype(np.float64)
-        rows, cols = (int(v) for v in self.layout.shapes[i])
-        local = np.array([lo[0] + (col + 0.5) * (hi[0] - lo[0]) / cols,
-                          hi[1] - (row + 0.5) * (hi[1] - lo[1]) / rows, hi[2] + FRONT])
-        centre = (lo + hi) / 2
-        return centre + (local - centre) * float(self.frame.scale[i]) + self.frame.offset[i]
+        # In Python floats (float64, the numpy form's arithmetic in its order): a chapter asks for many cells.
+        (x0, y0, z0), (x1, y1, z1) = self.layout.mins[i].tolist(), self.layout.maxs[i].tolist()
+        rows, cols = self.layout.shapes[i].tolist()
+        scale = float(self.frame.scale[i])
+        dx, dy, dz = self.frame.offset[i].tolist()
+        cx, cy, cz = (x0 + x1) / 2, (y0 + y1) / 2, (z0 + z1) / 2
+        local = (x0 + (col + 0.5) * (x1 - x0) / cols, y1 - (row + 0.5) * (y1 - y0) / rows, z1 + FRONT)
+        return np.array([cx + (local[0] - cx) * scale + dx, cy + (local[1] - cy) * scale + dy,
+                         cz + (local[2] - cz) * scale + dz])
 
     def value(self, name: str, row: int, col: int) -> float:
         """The value of a drawn cell, from the trace."""

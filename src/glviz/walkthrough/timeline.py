@@ -53,7 +53,8 @@ class Step:
         if end <= start:
             self.raw = 1.0 if t >= start else 0.0  # linear progress 0..1 (0 before the step, 1 after it)
         else:
-            self.raw = min(max((t - start) / (end - start), 0.0), 1.0)
+            raw = (t - start) / (end - start)
+            self.raw = 0.0 if raw < 0.0 else 1.0 if raw > 1.0 else raw
         self._p: float | None = None
 
     @property

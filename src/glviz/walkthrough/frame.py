@@ -97,7 +97,8 @@ class CellRange:
 
 @dataclass
 class TourFrame:
-    """The tour at one moment. Arrays are per block of the scene's layout."""
+    """The tour at one moment. Arrays are per block of the scene's layout; in the tour's frames, offset, scale
+    and reveal are read-only where the chapter left them at rest (`base(shared=True)`, `own`)."""
 
     scene: str  # which layout: "nano" (the app's nano model) or "scale" (nano, GPT-2 and GPT-3 together)
     opacity: np.ndarray  # (N,) float32 0..1; below 1 the block is drawn translucent
@@ -114,11 +115,23 @@ class TourFrame:
     paragraph: int = -1  # index of the current paragraph in the chapter's events
 
     @staticmethod
-    def base(scene: str, n_blocks: int, camera) -> TourFrame:
-        """Every block shown as it is: opaque, not lit, in place, every cell computed."""
-        opacity, highlight, offset, scale, reveal = (a.copy() for a in at_rest(n_blocks))
+    def base(scene: str, n_blocks: int, camera, shared: bool = False) -> TourFrame:
+        """Every block shown as it is: opaque, not lit, in place, every cell computed. `shared`: offset,
+        scale and reveal are the arrays at rest, read-only, shared by every such frame until `own` copies
+        one to write it (a chapter moves no block in most frames: 2 MB less to copy each frame at scale)."""
+        rest = at_rest(n_blocks)
+        opacity, highlight = rest[0].copy(), rest[1].copy()
+        offset, scale, reveal = rest[2:] if shared else (a.copy() for a in rest[2:])
         return TourFrame(scene=scene, opacity=opacity, highlight=highlight, offset=offset, scale=scale,
                          reveal=reveal, camera=camera)
+
+    def own(self, name: str) -> np.ndarray:
+        """The per-block array `name`, writable: a copy of it replaces a shared one (see `base`)."""
+        array = getattr(self, name)
+        if not array.flags.writeable:
+            array = array.copy()
+            setattr(self, name, array)
+        return array
 
     @property
     def moved(self) -> bool:

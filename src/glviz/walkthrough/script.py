@@ -56,7 +56,7 @@ class Script:
         self.values: dict[str, str] = {}  # the numbers the chapter's text quotes (Chapter.values)
         self.timeline = Timeline(t, reading_seconds)
         start = poses.overview(self.layout, self.aspect)
-        self.frame = TourFrame.base(stage.name, len(self.layout.blocks), start)
+        self.frame = TourFrame.base(stage.name, len(self.layout.blocks), start, shared=True)
 
     # --- what a chapter computes once ----------------------------------------------------------------------
     def memo(self, key: str, make: Callable[[], object]) -> object:
@@ -163,6 +163,12 @@ class Script:
             return self._resolve(names, True)
         return np.asarray(names, dtype=np.int64)
 
+    @property
+    def reveal(self) -> np.ndarray:
+        """The frame's (N, 3) reveal rows, to write (TourFrame.own: copied from the shared rows at rest on
+        the first write)."""
+        return self.frame.own("reveal")
+
     # --- block effects ------------------------------------------------------------------------------------
     def fade(self, names, st: Step, to: float = FADED) -> None:
         """Blocks towards opacity `to` (translucent; 0 hides them)."""
@@ -205,22 +211,24 @@ class Script:
         if not st.started:
             return
         ids = self._ids(names)
-        cur = self.frame.offset[ids]
-        self.frame.offset[ids] = cur + (np.asarray(by, dtype=np.float32) - cur) * st.p
+        offset = self.frame.own("offset")
+        cur = offset[ids]
+        offset[ids] = cur + (np.asarray(by, dtype=np.float32) - cur) * st.p
         if scale is not None:
-            cur_s = self.frame.scale[ids]
-            self.frame.scale[ids] = cur_s + (scale - cur_s) * st.p
+            scales = self.frame.own("scale")
+            cur_s = scales[ids]
+            scales[ids] = cur_s + (scale - cur_s) * st.p
 
     # --- computation order --------------------------------------------------------------------------------
     def hide_values(self, names, st: Step | None = None) -> None:
         """Blocks whose cells are not computed yet (they show their kind colour)."""
         if (st or self.now()).started:
-            self.frame.reveal[self._ids(names), :] = (0.0, 0.0, -1.0)
+            self.reveal[self._ids(names), :] = (0.0, 0.0, -1.0)
 
     def show_values(self, names, st: Step | None = None) -> None:
         """Blocks with every cell computed."""
         if (st or self.now()).started:
-            self.frame.reveal[self._ids(names), :] = (0.0, ALL, -1.0)
+            self.reveal[self._ids(names), :] = (0.0, ALL, -1.0)
 
     def compute(self, names, st: Step, weights: str = "sqrt") -> None:
         """Compute the blocks one after the other over the step, cell by cell in their order; each block's
@@ -230,14 +238,15 @@ class Script:
         ids = self._ordered_ids(names)
         cells, lo, width, done = compute_plan(ids, layout_cells(self.layout), weights)
         if st.raw >= 1.0:  # the usual case once a chapter is under way: the same rows every frame
-            self.frame.reveal[ids] = done
+            self.reveal[ids] = done
             return
         local = np.clip((st.raw - lo) / width, 0.0, 1.0)  # (k,)
         end = local * cells
         cursor = np.where((local > 0) & (local < 1), np.floor(end), -1.0)
-        self.frame.reveal[ids, 0] = 0.0
-        self.frame.reveal[ids, 1] = np.where(local >= 1.0, ALL, end)
-        self.frame.reveal[ids, 2] = cursor
+        reveal = self.reveal
+        reveal[ids, 0] = 0.0
+        reveal[ids, 1] = np.where(local >= 1.0, ALL, end)
+        reveal[ids, 2] = cursor
 
     def compute_cells(self, name: str, first: int, count: int, st: Step) -> None:
         """Compute cells [first, first + count) of one block (in its order) over the step."""
@@ -246,7 +255,7 @@ class Script:
         i = self.index(name)
         end = first + st.raw * count
         cursor = np.floor(end) if st.raw < 1 else -1.0
-        self.frame.reveal[i] = (first, end, cursor)
+        self.reveal[i] = (first, end, cursor)
 
     def cells_of_column(self, name: str, col: int) -> tuple[int, int]:
         """(first, count) of column `col` of a block computed column by column."""

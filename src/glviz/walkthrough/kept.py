@@ -1,9 +1,10 @@
-"""What a chapter's effects keep from one frame to the next: per layout, and per resolved block list.
+"""What a chapter's effects keep from one frame to the next: per layout, per resolved block list, per pose.
 
 A chapter's script runs every frame and asks for the same blocks each time; Script resolves their names
 once (read-only index arrays, the same object every frame), so work that depends only on those blocks is
 kept here by the array's identity (with a reference to it, so that the identity stays its own). Writable
-arrays may change between frames: their results are computed each time and not kept.
+arrays may change between frames: their results are computed each time and not kept. Poses are immutable:
+what follows from a pair of them is kept by their identities the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 
 from glviz.layout.blocks import Layout
 from glviz.layout.memo import per_layout
+from glviz.render.camera import Pose, interpolate_pose
 from glviz.walkthrough.frame import ALL
 
 
@@ -68,3 +70,16 @@ def focus_target(ids: np.ndarray, n: int, others: float) -> np.ndarray:
             _TARGETS.clear()
         _TARGETS[key] = (ids, target)
     return target
+
+
+_ARRIVED: dict[tuple, tuple] = {}  # (id(a), id(b)) -> (a, b, the pose)
+
+
+def arrived(a: Pose, b: Pose) -> Pose:
+    """interpolate_pose(a, b, 1.0), kept per pair of pose objects (Script.camera_along once arrived)."""
+    hit = _ARRIVED.get((id(a), id(b)))
+    if hit is None or hit[0] is not a or hit[1] is not b:
+        if len(_ARRIVED) > 1024:
+            _ARRIVED.clear()
+        hit = _ARRIVED[(id(a), id(b))] = (a, b, interpolate_pose(a, b, 1.0))
+    return hit[2]

@@ -19,7 +19,7 @@ from glviz.layout.blocks import Layout, block_cells
 from glviz.render.camera import Pose, interpolate_pose, travel_pose
 from glviz.walkthrough import poses
 from glviz.walkthrough.frame import ALL, CellRange, GhostGroup, TourFrame
-from glviz.walkthrough.kept import compute_plan, focus_target, layout_cells
+from glviz.walkthrough.kept import arrived, compute_plan, focus_target, layout_cells
 from glviz.walkthrough.markdown import is_wide
 from glviz.walkthrough.timeline import Events, Step, Timeline, linear, smooth
 
@@ -380,8 +380,12 @@ class Script:
 
     def camera_along(self, ends: tuple[Pose, Pose], st: Step) -> None:
         """The camera on the straight path between two poses at the step's even progress."""
-        if st.started:
+        if not st.started:
+            return
+        if st.raw < 1.0:
             self.frame.camera = interpolate_pose(ends[0], ends[1], st.raw)
+            return
+        self.frame.camera = arrived(*ends)  # the same pose every frame after the step
 
     def frame_blocks(self, names, margin: float = 1.15, azimuth: float = poses.TOUR_AZIMUTH,
                      elevation: float = poses.TOUR_ELEVATION, moved_by=None) -> Pose:

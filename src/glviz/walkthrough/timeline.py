@@ -15,8 +15,7 @@ chapter's duration includes; interactive playback stops at its start and Continu
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 EPS = 1e-6
@@ -48,14 +47,22 @@ class Step:
     __slots__ = ("start", "end", "t", "ease", "started", "raw", "_p")
 
     def __init__(self, start: float, end: float, t: float, ease: Callable[[float], float] = smooth) -> None:
-        self.start, self.end, self.t, self.ease = start, end, t, ease
-        self.started = t >= start - EPS  # t has reached the step: its effects apply (not a future one's)
-        if end <= start:
-            self.raw = 1.0 if t >= start else 0.0  # linear progress 0..1 (0 before the step, 1 after it)
+        self.start = start
+        self.end = end
+        self.t = t
+        self.ease = ease
+        self._p: float | None = None
+        started = self.started = t >= start - EPS  # t has reached the step: its effects apply
+        # Linear progress 0..1 (0 before the step, 1 after it): t >= end > start gives a ratio of at least 1.
+        if not started:
+            self.raw = 0.0
+        elif end <= start:
+            self.raw = 1.0 if t >= start else 0.0
+        elif t >= end:
+            self.raw = 1.0
         else:
             raw = (t - start) / (end - start)
-            self.raw = 0.0 if raw < 0.0 else 1.0 if raw > 1.0 else raw
-        self._p: float | None = None
+            self.raw = 0.0 if raw < 0.0 else raw
 
     @property
     def p(self) -> float:
@@ -179,19 +186,9 @@ class Timeline:
         """Nothing happens for `seconds`."""
         self.step(seconds)
 
-    @contextmanager
-    def together(self) -> Iterator[None]:
-        """Steps inside start together; the cursor then moves past the longest."""
-        if self._group is not None:  # nested: part of the outer group already
-            yield
-            return
-        self._group = []
-        try:
-            yield
-        finally:
-            ends, self._group = self._group, None
-            self.cursor = max([self.cursor, *ends])
-            self.events.duration = max(self.events.duration, self.cursor)
+    def together(self) -> _Together:
+        """`with timeline.together():` steps inside start together; the cursor then moves past the longest."""
+        return _Together(self)
 
     def paragraph(self, key: str) -> None:
         """The paragraph `key` becomes current at the cursor."""
@@ -213,6 +210,29 @@ class Timeline:
         if self._unread:
             self.pause()
         return self.events
+
+
+class _Together:
+    """The `with` block of Timeline.together (a plain class: a chapter opens dozens each frame)."""
+
+    __slots__ = ("timeline", "outer")
+
+    def __init__(self, timeline: Timeline) -> None:
+        self.timeline = timeline
+        self.outer = False
+
+    def __enter__(self) -> None:
+        timeline = self.timeline
+        self.outer = timeline._group is None  # nested: part of the outer group already
+        if self.outer:
+            timeline._group = []
+
+    def __exit__(self, *exc) -> None:
+        if self.outer:
+            timeline = self.timeline
+            ends, timeline._group = timeline._group, None
+            timeline.cursor = max([timeline.cursor, *ends])
+            timeline.events.duration = max(timeline.events.duration, timeline.cursor)
 
 
 MIN_HOLD_S = 1.5  # a pause with nothing new to read still holds the picture this long in a recording

@@ -48,13 +48,13 @@ _SWEEPS: dict[tuple, tuple] = {}  # (id(layout), patterns, window, margin, aspec
 class Script:
     """Builds one TourFrame from a chapter's script at time t (see the module docstring)."""
 
-    def __init__(self, t: float, stage: Stage, reading_seconds) -> None:
+    def __init__(self, t: float, stage: Stage, reading_seconds, record: bool = True) -> None:
         self.stage = stage
         self.layout = stage.layout
         self.trace = stage.trace
         self.aspect = stage.aspect
         self.values: dict[str, str] = {}  # the numbers the chapter's text quotes (Chapter.values)
-        self.timeline = Timeline(t, reading_seconds)
+        self.timeline = Timeline(t, reading_seconds, record)  # record: the events too (Timeline)
         start = poses.overview(self.layout, self.aspect)
         self.frame = TourFrame.base(stage.name, len(self.layout.blocks), start, shared=True)
 
@@ -107,7 +107,7 @@ class Script:
     def finish(self) -> tuple[TourFrame, Events]:
         """The frame at t and the chapter's events."""
         events = self.timeline.finish()
-        self.frame.paragraph = events.paragraph_at(self.t)
+        self.frame.paragraph = self.timeline.paragraph_now
         return self.frame, events
 
     # --- blocks --------------------------------------------------------------------------------------------

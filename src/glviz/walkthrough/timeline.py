@@ -158,12 +158,17 @@ class Events:
 class Timeline:
     """Lays out a chapter's events as its script runs; `cursor` is where the next step starts."""
 
-    def __init__(self, t: float, reading_seconds: Callable[[list[str]], float]) -> None:
+    def __init__(self, t: float, reading_seconds: Callable[[list[str]], float], record: bool = True) -> None:
+        """`record`: keep the pauses and paragraphs in `events` (a run for one frame needs only the cursor,
+        the duration and the paragraph current at t)."""
         self.t = float(t)
+        self.record = record
         self.cursor = 0.0
         self.events = Events()
         self._reading_seconds = reading_seconds
         self._unread: list[str] = []  # paragraph keys since the last pause
+        self._paragraphs = 0  # paragraphs laid out so far
+        self.paragraph_now = -1  # the paragraph current at t (Events.paragraph_at(t)), -1 before the first
         self._group: list[float] | None = None  # ends of the steps of a `together` block
 
     def step(self, seconds: float, ease: Callable[[float], float] = smooth) -> Step:
@@ -192,17 +197,25 @@ class Timeline:
 
     def paragraph(self, key: str) -> None:
         """The paragraph `key` becomes current at the cursor."""
-        self.events.paragraphs.append(Paragraph(key, self.cursor))
+        if self.record:
+            self.events.paragraphs.append(Paragraph(key, self.cursor))
+        if self.cursor <= self.t + EPS:
+            self.paragraph_now = self._paragraphs
+        self._paragraphs += 1
         self._unread.append(key)
 
-    def pause(self) -> Pause:
-        """Playback stops here; the pause holds for the reading time of the paragraphs since the last one."""
+    def pause(self) -> Pause | None:
+        """Playback stops here; the pause holds for the reading time of the paragraphs since the last one
+        (returned when the timeline records its events)."""
         hold = self._reading_seconds(self._unread) if self._unread else MIN_HOLD_S
         self._unread = []
-        pause = Pause(self.cursor, self.cursor + hold)
-        self.events.pauses.append(pause)
-        self.cursor = pause.end
+        start = self.cursor
+        self.cursor = start + hold
         self.events.duration = max(self.events.duration, self.cursor)
+        if not self.record:
+            return None
+        pause = Pause(start, self.cursor)
+        self.events.pauses.append(pause)
         return pause
 
     def finish(self) -> Events:

@@ -26,6 +26,7 @@ import numpy as np
 
 from glviz.layout import blocks as layout_blocks
 from glviz.layout.blocks import Layout
+from glviz.render.block_state import STATE_TEXELS, StateCopy, layout_cells
 from glviz.render.chunks import (
     ATLAS_WIDTH,
     ChunkCuller,
@@ -37,6 +38,7 @@ from glviz.render.chunks import (
 from glviz.render.values import ValueLevels
 from glviz.resources import read_shader, with_define
 from glviz.scene import HIDDEN_BELOW, MAX_DEPENDENCY_RANGES
+from glviz.walkthrough.frame import at_rest
 
 # Unit cube corners and the four side walls (the front face is drawn separately, see blocks.vert),
 # wound counter-clockwise seen from outside.
@@ -52,7 +54,6 @@ LOD_PLAIN, LOD_MEMBER, LOD_SLAB = 0, 1, 2  # how a block's instance takes part i
 PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED = 0, 1, 2, 3, 4  # shaders/passes.glsl
 PASSES = (PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED)
 OPAQUE_FROM = 0.995  # blocks at least this opaque are drawn in the opaque pass
-STATE_TEXELS = 3  # per block: (highlight, opacity, scale, order), (offset.xyz, cursor), (first, end, 0, 0)
 INFO_TEXELS = 4  # per id: (rows, cols, kind, state block), (cells, lod, slab size, order), (tiles, big tiles,
 # page table, lines filled), (blocks interleaved, place): blocks.vert
 UNIT_VALUES, UNIT_PAGES = 4, 6  # texture units of the values and page tables (5 is the ghosts' groups)
@@ -118,16 +119,6 @@ def head_stacks(layout: Layout) -> Stacks:
                   first.astype(np.int64), extent.astype(np.float32), is_member)
 
 
-def state_texels(highlight, opacity, offset, scale, reveal, order) -> np.ndarray:
-    """(N, STATE_TEXELS, 4) float32: the per-block state as blocks.vert reads it."""
-    n = len(opacity)
-    out = np.zeros((n, STATE_TEXELS, 4), dtype=np.float32)
-    out[:, 0, 0], out[:, 0, 1], out[:, 0, 2], out[:, 0, 3] = highlight, opacity, scale, order
-    out[:, 1, :3], out[:, 1, 3] = offset, reveal[:, 2]
-    out[:, 2, :2] = reveal[:, :2]
-    return out
-
-
 class BlockRenderer:
     """GPU resources for one layout's blocks; `draw` issues the draws of the three passes."""
 
@@ -163,7 +154,7 @@ class BlockRenderer:
         self.order_tex = self.box = self.info = self.state = None
         self.levels = ValueLevels(ctx)  # the values, in two stores at levels of detail (render/values.py)
         self._levels_version = -1  # the version of levels.info written into box and info
-        self.uploaded_state: np.ndarray | None = None  # (N, STATE_TEXELS, 4) as on the GPU
+        self.uploaded_state: StateCopy | None = None  # the per-block state as on the GPU
         self.translucent = self.glowing = False  # whether the blended passes have anything to draw
         # Whether the decorated program has blocks to draw: by their state (highlight, the tour's reveal), by
         # the hover (hovered block, lit ranges).
@@ -267,34 +258,34 @@ class BlockRenderer:
     # --- per-frame state -----------------------------------------------------------------------------------
     def write_state(self, highlight, opacity, offset=None, scale=None, reveal=None, order=None) -> None:
         """Upload the per-block state ((N,) arrays; offset (N, 3); reveal (N, 3)): only the texture rows
-        holding blocks that changed."""
+        holding blocks that changed, nothing when nothing did (block_state.StateCopy)."""
         n = len(opacity)
+        rest = at_rest(n)  # (opacity, highlight, offset, scale, reveal) of blocks shown as they are
         if offset is None:
-            offset, scale = np.zeros((n, 3), np.float32), np.ones(n, np.float32)
+            offset, scale = rest[2:4]
         if reveal is None:
-            reveal = np.tile(np.array([0.0, np.inf, -1.0], np.float32), (n, 1))
+            reveal = rest[4]
         if order is None:
             order = layout_blocks.cell_order(self.layout)
-        data = state_texels(highlight, opacity, offset, scale, reveal, order)  # (N, 3, 4)
-        old = self.uploaded_state
-        if old is None or old.shape != data.shape:
-            self.state.write(pad_rows(data.reshape(-1, 4), STATE_TEXELS * n, 4).tobytes())
+        inputs = tuple(np.asarray(a, dtype=np.float32)
+                       for a in (highlight, opacity, scale, order, offset, reveal))  # StateCopy.FIELDS
+        copy = self.uploaded_state
+        if copy is None or not copy.fits(inputs):
+            copy = self.uploaded_state = StateCopy(inputs)
+            self.state.write(copy.flat.tobytes())
+        elif copy.same(inputs):
+            return  # the flags below follow from the inputs: unchanged too
         else:
-            changed = np.flatnonzero((old != data).any(axis=(1, 2)))  # (k,) blocks
-            rows = np.unique(changed * STATE_TEXELS // ATLAS_WIDTH)
-            rows = np.union1d(rows, (changed * STATE_TEXELS + STATE_TEXELS - 1) // ATLAS_WIDTH)
-            flat = pad_rows(data.reshape(-1, 4), STATE_TEXELS * n, 4)
-            for row in rows.tolist():
-                line = flat[row * ATLAS_WIDTH:(row + 1) * ATLAS_WIDTH]
-                self.state.write(line.tobytes(), viewport=(0, row, ATLAS_WIDTH, 1))
-        self.uploaded_state = data
+            for row in copy.update(inputs).tolist():
+                self.state.write(copy.row(row), viewport=(0, row, ATLAS_WIDTH, 1))
+        highlight, opacity, scale, order, offset, reveal = copy.inputs
         drawn = opacity >= HIDDEN_BELOW
         self.translucent = bool((drawn & (opacity < OPAQUE_FROM)).any())
         self.glowing = bool((drawn & (highlight > 0.01)).any())
-        cells = self.layout.shapes[:, 0].astype(np.float64) * self.layout.shapes[:, 1]
-        partly = (reveal[:, 0] > 0) | (reveal[:, 1] < cells) | (reveal[:, 2] >= 0)
+        partly = (reveal[:, 0] > 0) | (reveal[:, 1] < layout_cells(self.layout)) | (reveal[:, 2] >= 0)
         self.state_decorates = bool((drawn & ((highlight > 0) | partly)).any())
-        moved = self.moved = np.flatnonzero(offset.any(axis=1) | (scale != 1.0))
+        moved = (offset[:, 0] != 0) | (offset[:, 1] != 0) | (offset[:, 2] != 0) | (scale != 1.0)
+        moved = self.moved = np.flatnonzero(moved)
         self.forced_chunks = np.unique(self.culler.chunk_of(self.position[moved]))
         self.forced_wall_chunks = np.unique(self.wall_culler.chunk_of(self.position[moved]))
 
@@ -314,6 +305,7 @@ class BlockRenderer:
             blocks[k] = rng.block
             rc[k] = (*rng.rows, *rng.cols)
         self.hover_ubo.write(head.tobytes() + rc.tobytes() + blocks.tobytes())
+        self._hover = _hover_key(hovered, ranges, tour)  # what the block holds (sync_scene compares)
 
     def sync_scene(self, scene) -> None:
         """Upload what changed in the scene since the last frame (everything for a new scene)."""
@@ -328,7 +320,9 @@ class BlockRenderer:
                                  tour.reveal)
             scene.clean_instances()
         if fresh or scene.hover_dirty:
-            self.write_hover(scene.hovered, scene.dependencies, scene.tour_ranges)
+            hover = (scene.hovered, list(scene.dependencies)[:MAX_DEPENDENCY_RANGES], scene.tour_ranges)
+            if fresh or _hover_key(*hover) != self._hover:  # tour frames light the same ranges for a while
+                self.write_hover(*hover)
             scene.clean_hover()
 
     def draw(self, view_projection: np.ndarray, pixel_scale: float, background, settle: bool = False) -> int:
@@ -437,6 +431,11 @@ class BlockRenderer:
                 tex.release()
                 setattr(self, name, None)
         self.uploaded_state = None
+
+
+def _hover_key(hovered, ranges, lit) -> tuple:
+    """What write_hover uploads, as a comparable value (the ranges' objects may be reused and changed)."""
+    return hovered, *(tuple((r.block, tuple(r.rows), tuple(r.cols)) for r in rs) for rs in (ranges, lit))
 
 
 HOVER_UBO_BYTES = 32 + 2 * MAX_DEPENDENCY_RANGES * 16 + 2 * MAX_DEPENDENCY_RANGES * 4

@@ -94,6 +94,22 @@ def draw_order(mins: np.ndarray, maxs: np.ndarray, chunks: int = CHUNKS) -> np.n
     return order[np.lexsort((-maxs[order, 2], chunk))]
 
 
+_FRUSTUM: tuple[bytes, tuple[np.ndarray, np.ndarray]] = (b"", (np.zeros((4, 6)), np.zeros((3, 6))))
+
+
+def frustum_planes(m: np.ndarray, key: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """The six clip planes (4, 6) of the float64 view-projection `m` (whose bytes are `key`), and their
+    normals' absolute values (3, 6); every culler of a frame shares the last view's."""
+    global _FRUSTUM
+    hit = _FRUSTUM
+    if hit[0] != key:
+        # Row vectors: clip = p @ m, so plane i of the frustum is column 3 ± column j (inside when >= 0).
+        planes = np.stack([m[:, 3] + m[:, 0], m[:, 3] - m[:, 0], m[:, 3] + m[:, 1], m[:, 3] - m[:, 1],
+                           m[:, 3] + m[:, 2], m[:, 3] - m[:, 2]], axis=1)  # (4, 6)
+        hit = _FRUSTUM = (key, (planes, np.abs(planes[:3])))
+    return hit[1]
+
+
 class ChunkCuller:
     """Splits instances into a fixed number of contiguous chunks and finds the visible ones each frame."""
 
@@ -119,16 +135,22 @@ class ChunkCuller:
             self.extent = np.maximum.reduceat(np.asarray(sizes, dtype=np.float64), self.starts)
         self.centres = np.concatenate([(lo + hi) / 2, np.ones((len(lo), 1))], axis=1)  # (K, 4)
         self.half = (hi - lo) / 2  # (K, 3)
+        # The last view's answers: a still camera (most of a tour, every paused frame) asks the same again.
+        self._outside: tuple[bytes, np.ndarray] = (b"", np.zeros(0, bool))
+        self._ranges: tuple[tuple, list[tuple[int, int]]] = ((), [])
 
     def outside(self, view_projection: np.ndarray) -> np.ndarray:
         """(K,) bool: chunk boxes entirely outside one of the six clip planes."""
         m = np.asarray(view_projection, dtype=np.float64)
-        # Row vectors: clip = p @ m, so plane i of the frustum is column 3 ± column j (inside when >= 0).
-        planes = np.stack([m[:, 3] + m[:, 0], m[:, 3] - m[:, 0], m[:, 3] + m[:, 1], m[:, 3] - m[:, 1],
-                           m[:, 3] + m[:, 2], m[:, 3] - m[:, 2]], axis=1)  # (4, 6)
-        # The box corner farthest inside each plane: centre + half-extent along the plane's normal.
-        reach = self.centres @ planes + self.half @ np.abs(planes[:3])  # (K, 6)
-        return (reach < 0).any(axis=1)
+        key = m.tobytes()
+        if self._outside[0] != key:
+            planes, reach_planes = frustum_planes(m, key)
+            # The box corner farthest inside each plane: centre + half-extent along the plane's normal.
+            reach = self.centres @ planes + self.half @ reach_planes  # (K, 6)
+            outside = (reach < 0).any(axis=1)
+            outside.setflags(write=False)  # shared by the calls for this view
+            self._outside = (key, outside)
+        return self._outside[1]
 
     def chunk_of(self, items: np.ndarray) -> np.ndarray:
         """The chunk of each item number (in draw order)."""
@@ -143,9 +165,20 @@ class ChunkCuller:
         `outside` reuses a frustum test of the same boxes (`outside(view_projection)`). `force` lists chunks
         drawn whatever their boxes say (their items have moved out of them).
         """
+        m = np.asarray(view_projection, dtype=np.float64)
+        key = (m.tobytes(), pixel_scale, min_px, None if force is None else np.asarray(force).tobytes())
+        if self._ranges[0] == key:
+            return list(self._ranges[1])
+        ranges = self._visible(m, pixel_scale, min_px, outside, force)
+        self._ranges = (key, ranges)
+        return list(ranges)
+
+    def _visible(self, m: np.ndarray, pixel_scale: float, min_px: float, outside: np.ndarray | None,
+                 force: np.ndarray | None) -> list[tuple[int, int]]:
+        """visible_ranges for the float64 view-projection `m`, computed."""
         if outside is None:
-            outside = self.outside(view_projection)
-        centre_w = self.centres @ np.asarray(view_projection, dtype=np.float64)[:, 3]
+            outside = self.outside(m)
+        centre_w = self.centres @ m[:, 3]
         too_small = (centre_w > 0) & (self.extent * pixel_scale < min_px * np.maximum(centre_w, 1e-9))
         skip = outside | too_small
         if force is not None and len(force):

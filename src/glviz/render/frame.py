@@ -33,6 +33,9 @@ class FrameRenderer:
         self.labels_lang = ""
         self.draw_calls = 0
         self.gl_seconds = 0.0
+        self._camera: tuple[tuple, tuple] = ((), ())  # the last camera's key and matrices (_camera_block)
+        self._arrows: tuple = (None,)  # the layout and the arrows' opacities last set for it
+        self._marks: tuple = ()  # the tour's marks last uploaded, and the way they faced
 
     def set_layout(self, layout) -> None:
         """Upload a layout's blocks and labels (in the current language: see render())."""
@@ -41,6 +44,7 @@ class FrameRenderer:
         self.labels.set_layout(layout)
         self.labels_lang = i18n.language()
         self.arrows.set_layout(layout)
+        self._arrows = (None,)  # the arrows' opacities are set again
 
     # --- values (render/values.py): weights once per model, activations per trace, streamed each frame ---
     def set_weights(self, weights) -> None:
@@ -85,13 +89,7 @@ class FrameRenderer:
             self.labels_lang = i18n.language()
         ctx = self.ctx
         x, y, w, h = (int(v) for v in viewport)
-        view_projection = camera.view_projection(w / max(h, 1))
-        projection_scale = 1.0 / math.tan(math.radians(camera.fov_y) / 2)
-        pixel_scale = projection_scale * h / 2
-        params = np.array([projection_scale, MIN_BLOCK_PX, 0.0, 0.0], dtype=np.float32)
-        eye = np.append(camera.eye, 1.0).astype(np.float32)
-        vp = np.array([x, y, w, h], dtype=np.float32)
-        camera_block = view_projection.tobytes() + eye.tobytes() + vp.tobytes() + params.tobytes()
+        view_projection, pixel_scale, camera_block = self._camera_block(camera, (x, y, w, h))
 
         t0 = time.thread_time()
         ctx.viewport = (x, y, w, h)
@@ -109,7 +107,10 @@ class FrameRenderer:
         self.gl_seconds += time.thread_time() - t0
         self.draw_calls = self.blocks.draw(view_projection, pixel_scale, BACKGROUND, settle)
         tour = scene.tour
-        self.arrows.set_opacity(tour.arrows if tour is not None else {}, 1.0 if scene.show_arrows else 0.0)
+        arrows = (dict(tour.arrows) if tour is not None else {}, 1.0 if scene.show_arrows else 0.0)
+        if arrows != self._arrows[1:] or self._arrows[0] is not self.layout:  # else they are set already
+            self.arrows.set_opacity(*arrows)
+            self._arrows = (self.layout, *arrows)
         self.draw_calls += self.arrows.draw(self.blocks)
         self.ghosts.set_groups(tour.ghosts if tour is not None else ())
         self.draw_calls += self.ghosts.draw()
@@ -117,10 +118,33 @@ class FrameRenderer:
             self.draw_calls += self.labels.draw(view_projection, pixel_scale, self.blocks)
         if tour is not None and len(tour.marks):
             marks = tour.marks
-            self.marks.set_labels(LabelSet.of(marks.texts, marks.positions, marks.sizes, marks.colours,
-                                              facing=(camera.azimuth, camera.elevation)))
+            facing = (camera.azimuth, camera.elevation)
+            key = (tuple(marks.texts), tuple(marks.positions), tuple(marks.sizes), tuple(marks.colours),
+                   facing)
+            if key != self._marks:  # the same marks again (set_labels would find them uploaded)
+                self.marks.set_labels(LabelSet.of(marks.texts, marks.positions, marks.sizes, marks.colours,
+                                                  facing=facing))
+                self._marks = key
             self.draw_calls += self.marks.draw(view_projection, pixel_scale)
         ctx.disable(ctx.DEPTH_TEST | ctx.CULL_FACE | ctx.BLEND)
+
+    def _camera_block(self, camera: OrbitCamera, viewport: tuple[int, int, int, int]
+                      ) -> tuple[np.ndarray, float, bytes]:
+        """(view-projection, pixels per world unit at unit depth, the camera block's bytes) of a camera and
+        viewport; the last ones again while the camera stays where it was (most frames of a tour)."""
+        key = (np.asarray(camera.target, np.float64).tobytes(), camera.azimuth, camera.elevation,
+               camera.distance, camera.fov_y, viewport)
+        if self._camera[0] != key:
+            x, y, w, h = viewport
+            view_projection = camera.view_projection(w / max(h, 1))
+            view_projection.setflags(write=False)
+            projection_scale = 1.0 / math.tan(math.radians(camera.fov_y) / 2)
+            params = np.array([projection_scale, MIN_BLOCK_PX, 0.0, 0.0], dtype=np.float32)
+            eye = np.append(camera.eye, 1.0).astype(np.float32)
+            vp = np.array([x, y, w, h], dtype=np.float32)
+            block = view_projection.tobytes() + eye.tobytes() + vp.tobytes() + params.tobytes()
+            self._camera = (key, (view_projection, projection_scale * h / 2, block))
+        return self._camera[1]
 
     def release(self) -> None:
         """Free the GL objects of the blocks, the labels and the camera block."""

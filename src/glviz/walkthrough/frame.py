@@ -71,14 +71,16 @@ class Marks:
     def add(self, text: str, position, size: float, colour=(0.1, 0.1, 0.15, 1.0), centred: bool = False,
             em_width: float = 0.55) -> None:
         """One text; `centred` puts its middle (estimated from `em_width` per character) at `position`."""
-        x, y, z = (float(v) for v in position)
+        x, y, z = position
+        x, y, z = float(x), float(y), float(z)
         if centred:
             x -= 0.5 * em_width * size * len(text)
             y -= 0.35 * size
         self.texts.append(text)
         self.positions.append((x, y, z))
         self.sizes.append(float(size))
-        self.colours.append(tuple(float(c) for c in colour))
+        r, g, b, a = colour
+        self.colours.append((float(r), float(g), float(b), float(a)))
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -95,7 +97,8 @@ class CellRange:
 
 @dataclass
 class TourFrame:
-    """The tour at one moment. Arrays are per block of the scene's layout."""
+    """The tour at one moment. Arrays are per block of the scene's layout; in the tour's frames, offset, scale
+    and reveal are read-only where the chapter left them at rest (`base(shared=True)`, `own`)."""
 
     scene: str  # which layout: "nano" (the app's nano model) or "scale" (nano, GPT-2 and GPT-3 together)
     opacity: np.ndarray  # (N,) float32 0..1; below 1 the block is drawn translucent
@@ -112,16 +115,46 @@ class TourFrame:
     paragraph: int = -1  # index of the current paragraph in the chapter's events
 
     @staticmethod
-    def base(scene: str, n_blocks: int, camera) -> TourFrame:
-        """Every block shown as it is: opaque, not lit, in place, every cell computed."""
-        reveal = np.zeros((n_blocks, 3), dtype=np.float32)
-        reveal[:, 1] = ALL
-        reveal[:, 2] = -1.0
-        return TourFrame(scene=scene, opacity=np.ones(n_blocks, np.float32),
-                         highlight=np.zeros(n_blocks, np.float32), offset=np.zeros((n_blocks, 3), np.float32),
-                         scale=np.ones(n_blocks, np.float32), reveal=reveal, camera=camera)
+    def base(scene: str, n_blocks: int, camera, shared: bool = False) -> TourFrame:
+        """Every block shown as it is: opaque, not lit, in place, every cell computed. `shared`: offset,
+        scale and reveal are the arrays at rest, read-only, shared by every such frame until `own` copies
+        one to write it (a chapter moves no block in most frames: 2 MB less to copy each frame at scale)."""
+        rest = at_rest(n_blocks)
+        opacity, highlight = rest[0].copy(), rest[1].copy()
+        offset, scale, reveal = rest[2:] if shared else (a.copy() for a in rest[2:])
+        return TourFrame(scene=scene, opacity=opacity, highlight=highlight, offset=offset, scale=scale,
+                         reveal=reveal, camera=camera)
+
+    def own(self, name: str) -> np.ndarray:
+        """The per-block array `name`, writable: a copy of it replaces a shared one (see `base`)."""
+        array = getattr(self, name)
+        if not array.flags.writeable:
+            array = array.copy()
+            setattr(self, name, array)
+        return array
 
     @property
     def moved(self) -> bool:
         """Whether any block is away from its place or size."""
         return bool(self.offset.any() or (self.scale != 1.0).any())
+
+
+_REST: dict[int, tuple[np.ndarray, ...]] = {}  # n -> the base frame's arrays, copied for each frame
+
+
+def at_rest(n: int) -> tuple[np.ndarray, ...]:
+    """Read-only (opacity, highlight, offset, scale, reveal) of n blocks as TourFrame.base shows them (and the
+    renderer without a tour: opaque, not lit, in place, every cell computed)."""
+    hit = _REST.get(n)
+    if hit is None:
+        reveal = np.zeros((n, 3), dtype=np.float32)
+        reveal[:, 1] = ALL
+        reveal[:, 2] = -1.0
+        hit = (np.ones(n, np.float32), np.zeros(n, np.float32), np.zeros((n, 3), np.float32),
+               np.ones(n, np.float32), reveal)
+        for array in hit:
+            array.setflags(write=False)
+        if len(_REST) > 8:
+            _REST.clear()
+        _REST[n] = hit
+    return hit

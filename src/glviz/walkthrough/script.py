@@ -19,6 +19,7 @@ from glviz.layout.blocks import Layout, block_cells
 from glviz.render.camera import Pose, interpolate_pose, travel_pose
 from glviz.walkthrough import poses
 from glviz.walkthrough.frame import ALL, CellRange, GhostGroup, TourFrame
+from glviz.walkthrough.kept import arrived, compute_plan, focus_target, layout_cells
 from glviz.walkthrough.markdown import is_wide
 from glviz.walkthrough.timeline import Events, Step, Timeline, linear, smooth
 
@@ -47,16 +48,15 @@ _SWEEPS: dict[tuple, tuple] = {}  # (id(layout), patterns, window, margin, aspec
 class Script:
     """Builds one TourFrame from a chapter's script at time t (see the module docstring)."""
 
-    def __init__(self, t: float, stage: Stage, reading_seconds) -> None:
+    def __init__(self, t: float, stage: Stage, reading_seconds, record: bool = True) -> None:
         self.stage = stage
         self.layout = stage.layout
         self.trace = stage.trace
         self.aspect = stage.aspect
         self.values: dict[str, str] = {}  # the numbers the chapter's text quotes (Chapter.values)
-        self.timeline = Timeline(t, reading_seconds)
+        self.timeline = Timeline(t, reading_seconds, record)  # record: the events too (Timeline)
         start = poses.overview(self.layout, self.aspect)
-        self.frame = TourFrame.base(stage.name, len(self.layout.blocks), start)
-        self.cells = (self.layout.shapes[:, 0] * self.layout.shapes[:, 1]).astype(np.float32)  # (N,)
+        self.frame = TourFrame.base(stage.name, len(self.layout.blocks), start, shared=True)
 
     # --- what a chapter computes once ----------------------------------------------------------------------
     def memo(self, key: str, make: Callable[[], object]) -> object:
@@ -107,7 +107,7 @@ class Script:
     def finish(self) -> tuple[TourFrame, Events]:
         """The frame at t and the chapter's events."""
         events = self.timeline.finish()
-        self.frame.paragraph = events.paragraph_at(self.t)
+        self.frame.paragraph = self.timeline.paragraph_now
         return self.frame, events
 
     # --- blocks --------------------------------------------------------------------------------------------
@@ -163,6 +163,12 @@ class Script:
             return self._resolve(names, True)
         return np.asarray(names, dtype=np.int64)
 
+    @property
+    def reveal(self) -> np.ndarray:
+        """The frame's (N, 3) reveal rows, to write (TourFrame.own: copied from the shared rows at rest on
+        the first write)."""
+        return self.frame.own("reveal")
+
     # --- block effects ------------------------------------------------------------------------------------
     def fade(self, names, st: Step, to: float = FADED) -> None:
         """Blocks towards opacity `to` (translucent; 0 hides them)."""
@@ -182,10 +188,8 @@ class Script:
         if not st.started:
             return
         ids = self._ids(names)
-        rest = np.ones(len(self.layout.blocks), dtype=bool)
-        rest[ids] = False
         cur = self.frame.opacity
-        target = np.where(rest, others, 1.0).astype(np.float32)
+        target = focus_target(ids, len(cur), others)
         self.frame.opacity[:] = cur + (target - cur) * st.p
         self.glow(ids, st, glow)
 
@@ -207,22 +211,24 @@ class Script:
         if not st.started:
             return
         ids = self._ids(names)
-        cur = self.frame.offset[ids]
-        self.frame.offset[ids] = cur + (np.asarray(by, dtype=np.float32) - cur) * st.p
+        offset = self.frame.own("offset")
+        cur = offset[ids]
+        offset[ids] = cur + (np.asarray(by, dtype=np.float32) - cur) * st.p
         if scale is not None:
-            cur_s = self.frame.scale[ids]
-            self.frame.scale[ids] = cur_s + (scale - cur_s) * st.p
+            scales = self.frame.own("scale")
+            cur_s = scales[ids]
+            scales[ids] = cur_s + (scale - cur_s) * st.p
 
     # --- computation order --------------------------------------------------------------------------------
     def hide_values(self, names, st: Step | None = None) -> None:
         """Blocks whose cells are not computed yet (they show their kind colour)."""
         if (st or self.now()).started:
-            self.frame.reveal[self._ids(names), :] = (0.0, 0.0, -1.0)
+            self.reveal[self._ids(names), :] = (0.0, 0.0, -1.0)
 
     def show_values(self, names, st: Step | None = None) -> None:
         """Blocks with every cell computed."""
         if (st or self.now()).started:
-            self.frame.reveal[self._ids(names), :] = (0.0, ALL, -1.0)
+            self.reveal[self._ids(names), :] = (0.0, ALL, -1.0)
 
     def compute(self, names, st: Step, weights: str = "sqrt") -> None:
         """Compute the blocks one after the other over the step, cell by cell in their order; each block's
@@ -230,15 +236,17 @@ class Script:
         if not st.started:
             return
         ids = self._ordered_ids(names)
-        cells = self.cells[ids]
-        share = np.sqrt(cells) if weights == "sqrt" else cells
-        edges = np.concatenate([[0.0], np.cumsum(share)]) / max(float(share.sum()), 1e-9)  # (k + 1,)
-        local = np.clip((st.raw - edges[:-1]) / np.maximum(edges[1:] - edges[:-1], 1e-9), 0.0, 1.0)  # (k,)
+        cells, lo, width, done = compute_plan(ids, layout_cells(self.layout), weights)
+        if st.raw >= 1.0:  # the usual case once a chapter is under way: the same rows every frame
+            self.reveal[ids] = done
+            return
+        local = np.clip((st.raw - lo) / width, 0.0, 1.0)  # (k,)
         end = local * cells
         cursor = np.where((local > 0) & (local < 1), np.floor(end), -1.0)
-        self.frame.reveal[ids, 0] = 0.0
-        self.frame.reveal[ids, 1] = np.where(local >= 1.0, ALL, end)
-        self.frame.reveal[ids, 2] = cursor
+        reveal = self.reveal
+        reveal[ids, 0] = 0.0
+        reveal[ids, 1] = np.where(local >= 1.0, ALL, end)
+        reveal[ids, 2] = cursor
 
     def compute_cells(self, name: str, first: int, count: int, st: Step) -> None:
         """Compute cells [first, first + count) of one block (in its order) over the step."""
@@ -247,7 +255,7 @@ class Script:
         i = self.index(name)
         end = first + st.raw * count
         cursor = np.floor(end) if st.raw < 1 else -1.0
-        self.frame.reveal[i] = (first, end, cursor)
+        self.reveal[i] = (first, end, cursor)
 
     def cells_of_column(self, name: str, col: int) -> tuple[int, int]:
         """(first, count) of column `col` of a block computed column by column."""
@@ -274,12 +282,15 @@ class Script:
     def cell_centre(self, name_or_index, row: float, col: float) -> np.ndarray:
         """World centre of cell (row, col) on a block's front face, where the block is drawn now."""
         i = name_or_index if isinstance(name_or_index, int | np.integer) else self.index(name_or_index)
-        lo, hi = self.layout.mins[i].astype(np.float64), self.layout.maxs[i].astype(np.float64)
-        rows, cols = (int(v) for v in self.layout.shapes[i])
-        local = np.array([lo[0] + (col + 0.5) * (hi[0] - lo[0]) / cols,
-                          hi[1] - (row + 0.5) * (hi[1] - lo[1]) / rows, hi[2] + FRONT])
-        centre = (lo + hi) / 2
-        return centre + (local - centre) * float(self.frame.scale[i]) + self.frame.offset[i]
+        # In Python floats (float64, the numpy form's arithmetic in its order): a chapter asks for many cells.
+        (x0, y0, z0), (x1, y1, z1) = self.layout.mins[i].tolist(), self.layout.maxs[i].tolist()
+        rows, cols = self.layout.shapes[i].tolist()
+        scale = float(self.frame.scale[i])
+        dx, dy, dz = self.frame.offset[i].tolist()
+        cx, cy, cz = (x0 + x1) / 2, (y0 + y1) / 2, (z0 + z1) / 2
+        local = (x0 + (col + 0.5) * (x1 - x0) / cols, y1 - (row + 0.5) * (y1 - y0) / rows, z1 + FRONT)
+        return np.array([cx + (local[0] - cx) * scale + dx, cy + (local[1] - cy) * scale + dy,
+                         cz + (local[2] - cz) * scale + dz])
 
     def value(self, name: str, row: int, col: int) -> float:
         """The value of a drawn cell, from the trace."""
@@ -369,8 +380,12 @@ class Script:
 
     def camera_along(self, ends: tuple[Pose, Pose], st: Step) -> None:
         """The camera on the straight path between two poses at the step's even progress."""
-        if st.started:
+        if not st.started:
+            return
+        if st.raw < 1.0:
             self.frame.camera = interpolate_pose(ends[0], ends[1], st.raw)
+            return
+        self.frame.camera = arrived(*ends)  # the same pose every frame after the step
 
     def frame_blocks(self, names, margin: float = 1.15, azimuth: float = poses.TOUR_AZIMUTH,
                      elevation: float = poses.TOUR_ELEVATION, moved_by=None) -> Pose:

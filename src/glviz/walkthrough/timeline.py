@@ -15,8 +15,7 @@ chapter's duration includes; interactive playback stops at its start and Continu
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 EPS = 1e-6
@@ -39,31 +38,39 @@ def ease_out(x: float) -> float:
     return 1.0 - (1.0 - x) ** 3
 
 
-@dataclass(frozen=True)
 class Step:
-    """One stretch [start, end) of the chapter's timeline as seen at time t."""
+    """One stretch [start, end) of the chapter's timeline as seen at time t (read-only by convention).
 
-    start: float
-    end: float
-    t: float
-    ease: Callable[[float], float] = smooth
+    A chapter asks every step whether it has started and most for their progress, every frame: `started` and
+    `raw` are worked out once when the step is made, `p` (the eased progress) the first time it is asked."""
 
-    @property
-    def raw(self) -> float:
-        """Linear progress 0..1 (0 before the step, 1 after it)."""
-        if self.end <= self.start:
-            return 1.0 if self.t >= self.start else 0.0
-        return min(max((self.t - self.start) / (self.end - self.start), 0.0), 1.0)
+    __slots__ = ("start", "end", "t", "ease", "started", "raw", "_p")
+
+    def __init__(self, start: float, end: float, t: float, ease: Callable[[float], float] = smooth) -> None:
+        self.start = start
+        self.end = end
+        self.t = t
+        self.ease = ease
+        self._p: float | None = None
+        started = self.started = t >= start - EPS  # t has reached the step: its effects apply
+        # Linear progress 0..1 (0 before the step, 1 after it): t >= end > start gives a ratio of at least 1.
+        if not started:
+            self.raw = 0.0
+        elif end <= start:
+            self.raw = 1.0 if t >= start else 0.0
+        elif t >= end:
+            self.raw = 1.0
+        else:
+            raw = (t - start) / (end - start)
+            self.raw = 0.0 if raw < 0.0 else raw
 
     @property
     def p(self) -> float:
         """Eased progress 0..1."""
-        return self.ease(self.raw)
-
-    @property
-    def started(self) -> bool:
-        """t has reached the step: its effects apply (a step in the future changes nothing)."""
-        return self.t >= self.start - EPS
+        p = self._p
+        if p is None:
+            p = self._p = self.ease(self.raw)
+        return p
 
     @property
     def done(self) -> bool:
@@ -83,6 +90,17 @@ class Step:
         """The sub-step from fraction a to fraction b of this one (e.g. the first half: part(0, 0.5))."""
         length = self.end - self.start
         return Step(self.start + a * length, self.start + b * length, self.t, ease)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Step):
+            return NotImplemented
+        return (self.start, self.end, self.t, self.ease) == (other.start, other.end, other.t, other.ease)
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end, self.t, self.ease))
+
+    def __repr__(self) -> str:
+        return f"Step(start={self.start!r}, end={self.end!r}, t={self.t!r}, ease={self.ease.__name__})"
 
 
 @dataclass(frozen=True)
@@ -140,23 +158,29 @@ class Events:
 class Timeline:
     """Lays out a chapter's events as its script runs; `cursor` is where the next step starts."""
 
-    def __init__(self, t: float, reading_seconds: Callable[[list[str]], float]) -> None:
+    def __init__(self, t: float, reading_seconds: Callable[[list[str]], float], record: bool = True) -> None:
+        """`record`: keep the pauses and paragraphs in `events` (a run for one frame needs only the cursor,
+        the duration and the paragraph current at t)."""
         self.t = float(t)
+        self.record = record
         self.cursor = 0.0
         self.events = Events()
         self._reading_seconds = reading_seconds
         self._unread: list[str] = []  # paragraph keys since the last pause
+        self._paragraphs = 0  # paragraphs laid out so far
+        self.paragraph_now = -1  # the paragraph current at t (Events.paragraph_at(t)), -1 before the first
         self._group: list[float] | None = None  # ends of the steps of a `together` block
 
     def step(self, seconds: float, ease: Callable[[float], float] = smooth) -> Step:
         """The next `seconds` of the timeline (inside `together`, all steps start at the same time)."""
         start = self.cursor
-        end = start + max(float(seconds), 0.0)
+        end = start + (float(seconds) if seconds > 0 else 0.0)
         if self._group is not None:
             self._group.append(end)
         else:
             self.cursor = end
-        self.events.duration = max(self.events.duration, end)
+        if end > self.events.duration:
+            self.events.duration = end
         return Step(start, end, self.t, ease)
 
     def now(self) -> Step:
@@ -167,33 +191,31 @@ class Timeline:
         """Nothing happens for `seconds`."""
         self.step(seconds)
 
-    @contextmanager
-    def together(self) -> Iterator[None]:
-        """Steps inside start together; the cursor then moves past the longest."""
-        if self._group is not None:  # nested: part of the outer group already
-            yield
-            return
-        self._group = []
-        try:
-            yield
-        finally:
-            ends, self._group = self._group, None
-            self.cursor = max([self.cursor, *ends])
-            self.events.duration = max(self.events.duration, self.cursor)
+    def together(self) -> _Together:
+        """`with timeline.together():` steps inside start together; the cursor then moves past the longest."""
+        return _Together(self)
 
     def paragraph(self, key: str) -> None:
         """The paragraph `key` becomes current at the cursor."""
-        self.events.paragraphs.append(Paragraph(key, self.cursor))
+        if self.record:
+            self.events.paragraphs.append(Paragraph(key, self.cursor))
+        if self.cursor <= self.t + EPS:
+            self.paragraph_now = self._paragraphs
+        self._paragraphs += 1
         self._unread.append(key)
 
-    def pause(self) -> Pause:
-        """Playback stops here; the pause holds for the reading time of the paragraphs since the last one."""
+    def pause(self) -> Pause | None:
+        """Playback stops here; the pause holds for the reading time of the paragraphs since the last one
+        (returned when the timeline records its events)."""
         hold = self._reading_seconds(self._unread) if self._unread else MIN_HOLD_S
         self._unread = []
-        pause = Pause(self.cursor, self.cursor + hold)
-        self.events.pauses.append(pause)
-        self.cursor = pause.end
+        start = self.cursor
+        self.cursor = start + hold
         self.events.duration = max(self.events.duration, self.cursor)
+        if not self.record:
+            return None
+        pause = Pause(start, self.cursor)
+        self.events.pauses.append(pause)
         return pause
 
     def finish(self) -> Events:
@@ -201,6 +223,29 @@ class Timeline:
         if self._unread:
             self.pause()
         return self.events
+
+
+class _Together:
+    """The `with` block of Timeline.together (a plain class: a chapter opens dozens each frame)."""
+
+    __slots__ = ("timeline", "outer")
+
+    def __init__(self, timeline: Timeline) -> None:
+        self.timeline = timeline
+        self.outer = False
+
+    def __enter__(self) -> None:
+        timeline = self.timeline
+        self.outer = timeline._group is None  # nested: part of the outer group already
+        if self.outer:
+            timeline._group = []
+
+    def __exit__(self, *exc) -> None:
+        if self.outer:
+            timeline = self.timeline
+            ends, timeline._group = timeline._group, None
+            timeline.cursor = max([timeline.cursor, *ends])
+            timeline.events.duration = max(timeline.events.duration, timeline.cursor)
 
 
 MIN_HOLD_S = 1.5  # a pause with nothing new to read still holds the picture this long in a recording

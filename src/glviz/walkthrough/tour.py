@@ -28,6 +28,7 @@ class ChapterState:
     values: dict[str, str]  # the numbers the text quotes, read from the stage's trace
     events: Events
     plain: dict[str, str] = field(default_factory=dict)  # the texts without markup (their reading time)
+    reading: dict[tuple, float] = field(default_factory=dict)  # paragraph keys -> their reading seconds
 
 
 class Tour:
@@ -60,7 +61,7 @@ class Tour:
             texts = {k: fill(v, values) for k, v in text.paragraphs.items()}
             state = ChapterState(stage, fill(text.title, values), texts, values, Events(),
                                  {k: plain(v) for k, v in texts.items()})
-            state.events = self._run(chapter, 0.0, state)[1]
+            state.events = self._run(chapter, 0.0, state, record=True)[1]
             self._states = {k: v for k, v in self._states.items() if k[0] != index or k[1] != lang}
             self._states[key] = state
         return state
@@ -74,14 +75,21 @@ class Tour:
         state = self.state(index, lang)
         return self._run(self.chapters[index], t, state)[0]
 
-    def _run(self, chapter: Chapter, t: float, state: ChapterState) -> tuple[TourFrame, Events]:
+    def _run(self, chapter: Chapter, t: float, state: ChapterState, record: bool = False
+             ) -> tuple[TourFrame, Events]:
+        """The frame at t and (`record`) the chapter's events: a frame needs none but their duration."""
         lang = state.stage.lang
         plain_texts = state.plain
+        known = state.reading  # the same pauses every run: their reading times are looked up
 
         def reading(keys: list[str]) -> float:
-            return reading_seconds([plain_texts.get(k, "") for k in keys], lang)
+            key = tuple(keys)
+            seconds = known.get(key)
+            if seconds is None:
+                seconds = known[key] = reading_seconds([plain_texts.get(k, "") for k in key], lang)
+            return seconds
 
-        script = Script(t, state.stage, reading)
+        script = Script(t, state.stage, reading, record)
         script.values = state.values
         chapter.script(script)
         return script.finish()

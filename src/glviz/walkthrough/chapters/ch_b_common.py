@@ -20,7 +20,7 @@ def compute_on(s: Script, name: str, first: int, done: int, count: int, st: Step
         return
     end = first + done + st.raw * (count - done)
     cursor = np.floor(end) if st.raw < 1 else -1.0
-    s.frame.reveal[s.index(name)] = (first, end, cursor)
+    s.reveal[s.index(name)] = (first, end, cursor)
 
 
 def finish_column(s: Script, weight: str, target: str, col: int, st: Step, view) -> None:

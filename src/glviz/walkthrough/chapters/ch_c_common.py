@@ -47,7 +47,7 @@ def grow(s: Script, name: str, keep_from: int, first: int, count: int, st: Step)
         return
     end = first + st.raw * count
     cursor = math.floor(end) if st.raw < 1 else -1.0
-    s.frame.reveal[s.index(name)] = (keep_from, end, cursor)
+    s.reveal[s.index(name)] = (keep_from, end, cursor)
 
 
 _UNITS: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # (id(layout), names) -> arrays
@@ -78,9 +78,9 @@ def show_positions(s: Script, names, n: int, st: Step | None = None) -> None:
     if not (st or s.now()).started:
         return
     ids, unit, _ = _units(s, tuple(names))
-    s.frame.reveal[ids, 0] = 0.0
-    s.frame.reveal[ids, 1] = unit * n
-    s.frame.reveal[ids, 2] = -1.0
+    s.reveal[ids, 0] = 0.0
+    s.reveal[ids, 1] = unit * n
+    s.reveal[ids, 2] = -1.0
 
 
 def compute_positions(s: Script, names, a: int, b: int, st: Step) -> None:
@@ -91,9 +91,9 @@ def compute_positions(s: Script, names, a: int, b: int, st: Step) -> None:
     ids, unit, edges = _units(s, tuple(names))
     local = np.clip((st.raw - edges[:-1]) / np.maximum(edges[1:] - edges[:-1], 1e-9), 0.0, 1.0)  # (k,)
     end = unit * (a + local * (b - a))
-    s.frame.reveal[ids, 0] = 0.0
-    s.frame.reveal[ids, 1] = np.where(local >= 1.0, unit * b, end)
-    s.frame.reveal[ids, 2] = np.where((local > 0) & (local < 1), np.floor(end), -1.0)
+    s.reveal[ids, 0] = 0.0
+    s.reveal[ids, 1] = np.where(local >= 1.0, unit * b, end)
+    s.reveal[ids, 2] = np.where((local > 0) & (local < 1), np.floor(end), -1.0)
 
 
 
@@ -134,12 +134,34 @@ def wave(s: Script, names, p: int, st: Step, y_from: float, y_to: float) -> floa
     if not st.started:
         return front
     ids, unit, top, bottom = _spans(s, tuple(names))
+    if st.raw >= 1.0:  # a wave that has passed: the same rows every frame after it
+        key = (id(ids), p, front)
+        hit = _PASSED.get(key)
+        if hit is None or hit[0] is not ids:
+            rows = np.zeros((len(ids), 3), dtype=np.float32)
+            _wave_rows(rows, unit, top, bottom, p, front)
+            if len(_PASSED) > 1024:
+                _PASSED.clear()
+            hit = _PASSED[key] = (ids, rows)
+        s.reveal[ids] = hit[1]
+        return front
+    rows = s.reveal[ids]
+    _wave_rows(rows, unit, top, bottom, p, front)
+    s.reveal[ids] = rows
+    return front
+
+
+_PASSED: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # (id(ids), p, front) -> (ids, reveal rows)
+
+
+def _wave_rows(rows: np.ndarray, unit, top, bottom, p: int, front: float) -> None:
+    """The reveal rows (k, 3) of blocks (unit cells per position, top and bottom edges) as the front at
+    height `front` computes position p."""
     local = np.clip((top - front) / (top - bottom), 0.0, 1.0)  # (k,)
     end = unit * (p + local)
-    s.frame.reveal[ids, 0] = 0.0
-    s.frame.reveal[ids, 1] = end
-    s.frame.reveal[ids, 2] = np.where((local > 0) & (local < 1), np.floor(end), -1.0)
-    return front
+    rows[:, 0] = 0.0
+    rows[:, 1] = end
+    rows[:, 2] = np.where((local > 0) & (local < 1), np.floor(end), -1.0)
 
 
 class NearMarks:

@@ -7,6 +7,7 @@ import numpy as np
 
 from glviz.formatting import fmt_short
 from glviz.layout.blocks import Kind
+from glviz.layout.memo import per_layout
 from glviz.model.sort_task import LETTERS, N_LETTERS
 from glviz.walkthrough.script import Script
 
@@ -44,21 +45,30 @@ def forward_order(layer_count: int, heads: int) -> list[str]:
     return [name for computed, _ in regions(layer_count, heads) for name in computed]
 
 
+@per_layout
+def _by_kind(layout) -> tuple[np.ndarray, ...]:
+    """Read-only indices of the blocks that are not weights, and of the weights, intermediates and aggregates
+    (asked for every frame)."""
+    kinds = layout.kinds
+    return (np.flatnonzero(kinds != int(Kind.WEIGHT)), np.flatnonzero(kinds == int(Kind.WEIGHT)),
+            np.flatnonzero(kinds == int(Kind.INTERMEDIATE)), np.flatnonzero(kinds == int(Kind.AGGREGATE)))
+
+
 def computed_blocks(s: Script) -> np.ndarray:
     """Indices of every block that is not a weight (its values come from the input)."""
-    return np.flatnonzero(s.layout.kinds != int(Kind.WEIGHT))
+    return _by_kind(s.layout)[0]
 
 
 def weight_blocks(s: Script) -> np.ndarray:
-    return np.flatnonzero(s.layout.kinds == int(Kind.WEIGHT))
+    return _by_kind(s.layout)[1]
 
 
 def aggregate_blocks(s: Script) -> np.ndarray:
-    return np.flatnonzero(s.layout.kinds == int(Kind.AGGREGATE))
+    return _by_kind(s.layout)[3]
 
 
 def intermediate_blocks(s: Script) -> np.ndarray:
-    return np.flatnonzero(s.layout.kinds == int(Kind.INTERMEDIATE))
+    return _by_kind(s.layout)[2]
 
 
 def tokens(stage) -> list[int]:

@@ -4,6 +4,8 @@ token at once."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from glviz.walkthrough import poses
@@ -31,13 +33,40 @@ def values(stage: Stage) -> dict[str, str]:
             "C": str(stage.layout.config.n_embd), "T": str(trace.T), "V": str(stage.layout.config.vocab_size)}
 
 
+def _geometry(s: Script) -> SimpleNamespace:
+    """The chapter's poses, places and texts (made once per stage: no block moves in this chapter)."""
+    g = SimpleNamespace()
+    g.token = tokens(s.stage)[FOLLOW]
+    g.view = s.frame_blocks(EMBEDDING, margin=1.2)
+    g.letter = (letters(s.stage)[FOLLOW], s.cell_centre("tokens", 0, FOLLOW) + (0.0, -2.2, 0.0))
+    g.tok_top = (s.cell_centre("tok_emb", 0, FOLLOW), (0.0, -s.cell_size("tok_emb"), 0.0))
+    g.pos_top = (s.cell_centre("pos_emb", 0, FOLLOW), (0.0, -s.cell_size("pos_emb"), 0.0))
+    g.columns = {name: s.cells_of_column(name, FOLLOW) for name in ("tok_emb", "pos_emb", "embed")}
+    g.wte_column, g.wpe_column = s.column("wte", g.token), s.column("wpe", FOLLOW)
+    g.cell = cell = s.cell_size("embed")
+    g.embed_top = embed_top = s.cell_centre("embed", 0, FOLLOW)
+    lift = np.array([0.0, 0.0, 6.0])
+    g.left, g.right = embed_top + lift - (1.5 * cell, 0, 0), embed_top + lift + (1.5 * cell, 0, 0)
+    g.down = down = (0.0, -cell, 0.0)
+    near_lo = embed_top + lift + (-4.0 * cell, -12.5 * cell, -6.0)
+    near_hi = embed_top + lift + (4.0 * cell, 2.5 * cell, 0.5)
+    g.near = poses.boxes_pose(near_lo, near_hi, s.aspect, margin=1.05)
+    g.sum_view = s.frame_blocks(["tok_emb", "embed", "pos_emb"], margin=1.1)
+    middle = embed_top + lift
+    g.plus = [middle + np.asarray(down) * c for c in range(s.layout.config.n_embd)]
+    v = s.values
+    g.sum = (f"= {v['te0']} + {v['pe0_term']} = {v['e0']}", g.right + (1.0 * cell, -0.35 * cell, 0.0))
+    return g
+
+
 def script(s: Script) -> None:
     C = s.layout.config.n_embd
-    token = tokens(s.stage)[FOLLOW]
+    g = s.memo("embedding", lambda: _geometry(s))
+    token = g.token
     start = s.now()
     s.hide_values(["tok_emb", "pos_emb", "embed"], start)
     s.focus(EMBEDDING, start, glow=0.0)
-    s.camera(s.frame_blocks(EMBEDDING, margin=1.2), start)
+    s.camera(g.view, start)
 
     s.para("intro")
     st = s.step(2.0)
@@ -49,16 +78,14 @@ def script(s: Script) -> None:
     # The token's id picks a column of wte: the column is lit, copied out and lands in tok_emb.
     s.para("lookup")
     st = s.step(1.2)
-    s.mark(letters(s.stage)[FOLLOW], s.cell_centre("tokens", 0, FOLLOW) + (0.0, -2.2, 0.0), 1.8, intro,
-           until=st.part(0.5, 1.0), centred=True)
+    s.mark(*g.letter, 1.8, intro, until=st.part(0.5, 1.0), centred=True)
     s.glow(["tokens"], st, 0.0)
     s.glow(["wte"], st)
     lit = st
     fly = s.step(2.5, ease_out)
-    top = s.cell_centre("tok_emb", 0, FOLLOW)
-    s.ghosts("wte", (0, token), (1, 0), C, fly, to=top, to_step=(0.0, -s.cell_size("tok_emb"), 0.0),
-             stagger=0.6)
-    s.compute_cells("tok_emb", *s.cells_of_column("tok_emb", FOLLOW), fly.part(0.7, 1.0))
+    top, down = g.tok_top
+    s.ghosts("wte", (0, token), (1, 0), C, fly, to=top, to_step=down, stagger=0.6)
+    s.compute_cells("tok_emb", *g.columns["tok_emb"], fly.part(0.7, 1.0))
     s.glow(["wte"], fly.part(0.6, 1.0), 0.0)
     s.glow(["tok_emb"], fly.part(0.6, 1.0))
 
@@ -66,53 +93,43 @@ def script(s: Script) -> None:
     st = s.step(1.2)
     s.glow(["tok_emb"], st, 0.0)
     s.glow(["wpe"], st)
-    s.light("wte", *s.column("wte", token), lit, until=st)
+    s.light("wte", *g.wte_column, lit, until=st)
     lit = st
     fly = s.step(2.5, ease_out)
-    top = s.cell_centre("pos_emb", 0, FOLLOW)
-    s.ghosts("wpe", (0, FOLLOW), (1, 0), C, fly, to=top, to_step=(0.0, -s.cell_size("pos_emb"), 0.0),
-             stagger=0.6)
-    s.compute_cells("pos_emb", *s.cells_of_column("pos_emb", FOLLOW), fly.part(0.7, 1.0))
+    top, down = g.pos_top
+    s.ghosts("wpe", (0, FOLLOW), (1, 0), C, fly, to=top, to_step=down, stagger=0.6)
+    s.compute_cells("pos_emb", *g.columns["pos_emb"], fly.part(0.7, 1.0))
     s.glow(["wpe"], fly.part(0.6, 1.0), 0.0)
     s.pause()
 
     # The two columns fly out in front of the input embedding, pair up with + between them, and merge into
     # its column.
     s.para("add")
-    cell = s.cell_size("embed")
-    embed_top = s.cell_centre("embed", 0, FOLLOW)
-    lift = np.array([0.0, 0.0, 6.0])
-    left, right = embed_top + lift - (1.5 * cell, 0, 0), embed_top + lift + (1.5 * cell, 0, 0)
-    down = (0.0, -cell, 0.0)
+    cell, down = g.cell, g.down
     out = s.step(2.0, ease_out)
     pair = s.step(3.0)
     merge = s.step(2.0, ease_out)
-    s.light("wpe", *s.column("wpe", FOLLOW), lit, until=out)
-    near_lo = embed_top + lift + (-4.0 * cell, -12.5 * cell, -6.0)
-    near_hi = embed_top + lift + (4.0 * cell, 2.5 * cell, 0.5)
-    s.camera(poses.boxes_pose(near_lo, near_hi, s.aspect, margin=1.05), out)
-    s.camera(s.frame_blocks(["tok_emb", "embed", "pos_emb"], margin=1.1), merge)
+    s.light("wpe", *g.wpe_column, lit, until=out)
+    s.camera(g.near, out)
+    s.camera(g.sum_view, merge)
     s.glow(["embed"], out)
-    for source, place in (("tok_emb", left), ("pos_emb", right)):
+    for source, place in (("tok_emb", g.left), ("pos_emb", g.right)):
         s.ghosts(source, (0, FOLLOW), (1, 0), C, out, to=place, to_step=down, hold=pair.end - out.end)
         s.ghosts(source, (0, FOLLOW), (1, 0), C, merge, origin=place, origin_step=down,
-                 to=embed_top + (0, 0, 0.3), to_step=down, to_size=0.35 * cell)
+                 to=g.embed_top + (0, 0, 0.3), to_step=down, to_size=0.35 * cell)
     if pair.active:
-        middle = embed_top + lift
-        for c in range(C):
-            s.mark("+", middle + np.asarray(down) * c, 0.9 * cell, pair, centred=True)
-    v = s.values
-    s.mark(f"= {v['te0']} + {v['pe0_term']} = {v['e0']}", right + (1.0 * cell, -0.35 * cell, 0.0), 0.8 * cell,
-           pair, until=merge)
+        for place in g.plus:
+            s.mark("+", place, 0.9 * cell, pair, centred=True)
+    s.mark(*g.sum, 0.8 * cell, pair, until=merge)
     # The sum is written where the position embedding's label stands: that block steps back meanwhile.
     s.fade(["pos_emb"], out.part(0.6, 1.0), 0.25)
     s.fade(["pos_emb"], merge.part(0.0, 0.4), 1.0)
-    s.compute_cells("embed", *s.cells_of_column("embed", FOLLOW), merge.part(0.5, 1.0))
+    s.compute_cells("embed", *g.columns["embed"], merge.part(0.5, 1.0))
     s.pause()
 
     s.para("all")
     st = s.step(1.0)
-    s.camera(s.frame_blocks(EMBEDDING, margin=1.2), st)
+    s.camera(g.view, st)
     s.glow(["embed"], st, 0.0)
     s.arrows(ARROWS_EMBEDDING, st)
     with s.together():

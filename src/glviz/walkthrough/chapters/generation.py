@@ -46,7 +46,8 @@ def values(stage: Stage) -> dict[str, str]:
 
 def _near(at, window: float) -> Pose:
     """The tour's view angle looking at `at` from the distance that shows `window` world units tall."""
-    return _pose(tuple(float(c) for c in at), window)
+    x, y, z = at
+    return _pose((float(x), float(y), float(z)), window)
 
 
 @functools.lru_cache(maxsize=256)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from glviz.formatting import percent
 from glviz.model.config import param_count
 from glviz.model.sort_task import LETTERS, N_LETTERS
@@ -40,53 +42,75 @@ def values(stage: Stage) -> dict[str, str]:
     }
 
 
-def script(s: Script) -> None:
+def _geometry(s: Script) -> SimpleNamespace:
+    """The chapter's poses, block lists and marks (made once per stage)."""
     layout, aspect = s.layout, s.aspect
     config = layout.config
+    g = SimpleNamespace()
+    g.computed, g.weights = computed_blocks(s), weight_blocks(s)
+    g.intermediates, g.aggregates = intermediate_blocks(s), aggregate_blocks(s)
+    g.whole = poses.whole(layout, aspect)
+    g.top = s.frame_blocks(EMBEDDING, margin=1.25)
+    sequence = letters(s.stage)
+    tokens_block = s.index("tokens")
+    g.token_marks = [(sequence[t], s.cell_centre(tokens_block, 0, t) + (0.0, -1.9, 0.0))
+                     for t in range(N_LETTERS)]
+    g.colours_view = s.frame_blocks([*EMBEDDING, "layers.0.ln1.*"], margin=1.05, azimuth=-30.0,
+                                    elevation=14.0)
+    # The sweep: one stretch per region; the camera flies to the region and follows the computation down it.
+    window = 0.35 * config.n_embd * 3
+    g.regions = [(computed, s.sweep_poses(framed, window), 1.2 + 0.25 * len(computed) ** 0.5)
+                 for computed, framed in regions(config.n_layer, config.n_head)]
+    probs = s.index("probs")
+    g.probs_view = s.frame_blocks(["probs", "probs.*"], margin=2.2)
+    column = N_LETTERS - 1
+    g.probs_column = s.column("probs", column)
+    predicted, chances = predictions(s.stage)
+    right = s.cell_centre(probs, 0, config.block_size - 1)[0] + 1.5
+    g.chances = []
+    for v in range(config.vocab_size):
+        cell = s.cell_centre(probs, v, column)
+        g.chances.append((f"{LETTERS[v]}: {percent(chances[0, v])}", (right, cell[1] - 0.35, cell[2])))
+    g.predicted = (predicted[0], s.cell_centre(probs, config.vocab_size - 1, column) + (0.0, -2.2, 0.0))
+    return g
+
+
+def script(s: Script) -> None:
+    g = s.memo("overview", lambda: _geometry(s))
     start = s.now()
-    s.hide_values(computed_blocks(s), start)
-    s.camera(poses.whole(layout, aspect), start)
-    top = s.frame_blocks(EMBEDDING, margin=1.25)
+    s.hide_values(g.computed, start)
+    s.camera(g.whole, start)
 
     s.para("welcome")
     st = s.step(3.0)
-    s.camera(top, st)
+    s.camera(g.top, st)
     s.pause()
 
     s.para("tokens")
     st = s.sweep(2.5)
     s.compute(["tokens"], st)
     s.glow(["tokens"], st.part(0.0, 0.2))
-    sequence = letters(s.stage)
-    tokens_block = s.index("tokens")
-    for t in range(N_LETTERS):
-        cell = s.cell_centre(tokens_block, 0, t)
-        s.mark(sequence[t], cell + (0.0, -1.9, 0.0), 1.4, st.part(t / N_LETTERS, (t + 1) / N_LETTERS),
-               centred=True)
+    for t, (letter, place) in enumerate(g.token_marks):
+        s.mark(letter, place, 1.4, st.part(t / N_LETTERS, (t + 1) / N_LETTERS), centred=True)
     s.pause()
 
     s.para("colours")
     with s.together():
         st_w = s.step(2.0)
-        s.focus(weight_blocks(s), st_w, others=0.25)
-        s.camera(s.frame_blocks([*EMBEDDING, "layers.0.ln1.*"], margin=1.05, azimuth=-30.0, elevation=14.0),
-                 st_w)
+        s.focus(g.weights, st_w, others=0.25)
+        s.camera(g.colours_view, st_w)
     st_i = s.step(2.0)
-    s.glow(weight_blocks(s), st_i, 0.0)
-    s.focus(intermediate_blocks(s), st_i, others=0.25)
+    s.glow(g.weights, st_i, 0.0)
+    s.focus(g.intermediates, st_i, others=0.25)
     st_a = s.step(2.0)
-    s.glow(intermediate_blocks(s), st_a, 0.0)
-    s.focus(aggregate_blocks(s), st_a, others=0.25)
+    s.glow(g.intermediates, st_a, 0.0)
+    s.focus(g.aggregates, st_a, others=0.25)
     s.pause()
 
     s.para("run")
     st = s.step(1.0)
     s.calm(st)
-    # The sweep: one stretch per region; the camera flies to the region and follows the computation down it.
-    window = 0.35 * layout.config.n_embd * 3
-    for computed, framed in regions(config.n_layer, config.n_head):
-        ends = s.sweep_poses(framed, window)
-        seconds = 1.2 + 0.25 * len(computed) ** 0.5
+    for computed, ends, seconds in g.regions:
         s.camera(ends[0], s.step(0.8))
         with s.together():
             s.compute(computed, s.sweep(seconds))
@@ -94,21 +118,15 @@ def script(s: Script) -> None:
     s.pause()
 
     s.para("prediction")
-    probs = s.index("probs")
     st = s.step(2.0)
     s.focus(["probs"], st, others=0.35)
-    s.camera(s.frame_blocks(["probs", "probs.*"], margin=2.2), st)
-    column = N_LETTERS - 1
-    s.light("probs", *s.column("probs", column), s.now())
-    predicted, chances = predictions(s.stage)
-    right = s.cell_centre(probs, 0, config.block_size - 1)[0] + 1.5
-    for v in range(config.vocab_size):
-        cell = s.cell_centre(probs, v, column)
-        s.mark(f"{LETTERS[v]}: {percent(chances[0, v])}", (right, cell[1] - 0.35, cell[2]), 0.7,
-               st.part(0.5, 1.0))
+    s.camera(g.probs_view, st)
+    s.light("probs", *g.probs_column, s.now())
+    for text, place in g.chances:
+        s.mark(text, place, 0.7, st.part(0.5, 1.0))
     st = s.step(1.5, ease_out)
-    below = s.cell_centre(probs, config.vocab_size - 1, column) + (0.0, -2.2, 0.0)
-    s.mark(predicted[0], below, 1.6, st, centred=True)
+    letter, below = g.predicted
+    s.mark(letter, below, 1.6, st, centred=True)
     s.pause()
 
     s.para("loop")

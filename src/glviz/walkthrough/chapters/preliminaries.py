@@ -3,6 +3,8 @@ trained this model (its loss curve)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from glviz.formatting import decimal
 from glviz.model.sort_task import N_LETTERS
 from glviz.walkthrough import poses
@@ -36,64 +38,73 @@ def values(stage: Stage) -> dict[str, str]:
     }
 
 
+def _geometry(s: Script) -> SimpleNamespace:
+    """The chapter's poses and marks (made once per stage)."""
+    layout, T = s.layout, s.trace.T
+    g = SimpleNamespace()
+    g.row = s.frame_blocks(["tokens"], margin=2.6, elevation=6.0)
+    g.whole, g.overview = poses.whole(layout, s.aspect), poses.overview(layout, s.aspect)
+    g.embedding = s.frame_blocks(EMBEDDING, margin=1.3)
+    sequence, ids = letters(s.stage), tokens(s.stage)
+    tokens_block = s.index("tokens")
+    g.cell = cell = s.cell_size(tokens_block)
+    centres = [s.cell_centre(tokens_block, 0, t) for t in range(T)]
+    g.centres = centres
+    g.letters = [(sequence[t], centres[t] + (0.0, -1.3 * cell, 0.0)) for t in range(T)]
+    g.ids = [(str(ids[t]), centres[t] + (0.0, -2.5 * cell, 0.0)) for t in range(N_LETTERS)]
+    g.fed_back = [(ids[t], t - 1) for t in range(N_LETTERS, T)]  # (token, the column predicting it)
+    g.probs_size = s.cell_size(s.index("probs")) * 2
+    return g
+
+
 def script(s: Script) -> None:
-    layout = s.layout
     T = s.trace.T
+    g = s.memo("preliminaries", lambda: _geometry(s))
+    cell = g.cell
     start = s.now()
     s.hide_values(computed_blocks(s), start)
     s.show_values(["tokens"], start)
-    row = s.frame_blocks(["tokens"], margin=2.6, elevation=6.0)
-    s.camera(row, start)
+    s.camera(g.row, start)
     s.focus(["tokens"], start, others=0.3)
-    sequence, ids = letters(s.stage), tokens(s.stage)
-    tokens_block = s.index("tokens")
-    cell = s.cell_size(tokens_block)
 
     s.para("vocabulary")
     st = s.step(2.0)
     for t in range(N_LETTERS):
         part = st.part(t / N_LETTERS, (t + 1) / N_LETTERS)
-        centre = s.cell_centre(tokens_block, 0, t)
-        s.mark(sequence[t], centre + (0.0, -1.3 * cell, 0.0), 0.9 * cell, part, centred=True)
-        s.mark(str(ids[t]), centre + (0.0, -2.5 * cell, 0.0), 0.6 * cell, part, centred=True)
+        s.mark(*g.letters[t], 0.9 * cell, part, centred=True)
+        s.mark(*g.ids[t], 0.6 * cell, part, centred=True)
     s.pause()
 
     s.para("positions")
     st = s.step(2.0)
     s.light("tokens", (0, 1), (0, N_LETTERS), st)
     for t in range(N_LETTERS):
-        centre = s.cell_centre(tokens_block, 0, t)
-        s.mark(sequence[t], centre + (0.0, -1.3 * cell, 0.0), 0.9 * cell, start, centred=True)
+        s.mark(*g.letters[t], 0.9 * cell, start, centred=True)
     back = s.step(2.0)
     s.light("tokens", (0, 1), (N_LETTERS, T), back)
     for t in range(N_LETTERS, T):
-        centre = s.cell_centre(tokens_block, 0, t)
-        s.mark(sequence[t], centre + (0.0, -1.3 * cell, 0.0), 0.9 * cell, back.part((t - N_LETTERS) / 5, 1.0),
-               centred=True)
+        s.mark(*g.letters[t], 0.9 * cell, back.part((t - N_LETTERS) / 5, 1.0), centred=True)
     # Where those letters come from: the prediction at the previous position, read at the bottom and fed
     # back in at the top.
     loop = s.step(3.5, ease_out)
-    s.camera(poses.whole(layout, s.aspect), loop.part(0.0, 0.4))
-    s.camera(row, loop.part(0.7, 1.0))
-    probs = s.index("probs")
+    s.camera(g.whole, loop.part(0.0, 0.4))
+    s.camera(g.row, loop.part(0.7, 1.0))
     s.show_values(["probs"], loop)
-    for t in range(N_LETTERS, T):
-        source_col = t - 1
-        token = ids[t]
+    for t, (token, source_col) in enumerate(g.fed_back, N_LETTERS):
         s.ghosts("probs", (token, source_col), (0, 0), 1, loop.part(0.15, 0.9, ease_out),
-                 to=s.cell_centre(tokens_block, 0, t), size=s.cell_size(probs) * 2, to_size=cell)
+                 to=g.centres[t], size=g.probs_size, to_size=cell)
     s.pause()
 
     s.para("inference")
     st = s.step(2.0)
-    s.camera(poses.overview(layout, s.aspect), st)
+    s.camera(g.overview, st)
     s.focus(weight_blocks(s), st, others=0.3)
     s.pause()
 
     s.para("training")
     st = s.step(2.0)
     s.calm(st)
-    s.camera(s.frame_blocks(EMBEDDING, margin=1.3), st)
+    s.camera(g.embedding, st)
     s.pause()
 
 

@@ -4,6 +4,8 @@ seen: 48 for nano, 768 for GPT-2, 12,288 for GPT-3."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from glviz.layout.framing import network_bounds
@@ -81,37 +83,54 @@ def _row_pose(s: Script, width: float, y: float) -> object:
     return poses.boxes_pose(lo, hi, s.aspect, azimuth=0.0, elevation=0.0, margin=1.05)
 
 
+def _geometry(s: Script) -> SimpleNamespace:
+    """The chapter's poses, blocks and marks (made once per stage)."""
+    g = SimpleNamespace()
+    g.hidden = [f"{m}/{name}" for m in SCALE_MODELS[1:] for name in VOCABULARY_WIDE]
+    g.parts = [_part_pose(s, "nano", 0.25), _part_pose(s, "gpt2"), _part_pose(s, "gpt3", 0.02)]
+    g.whole = poses.whole(s.layout, s.aspect)
+    g.models = []  # per model: C, its row's y, the two blocks followed, the camera on the row, its count
+    for k, model in enumerate(SCALE_MODELS):
+        C = PRESETS[model].n_embd
+        y = _row_y(k)
+        count = s.values[f"{model}_C"]
+        height = max(C / 40.0, 2.0)
+        count_mark = (count, (C - 0.6 * height * len(count), y + 1.5 * _thickness(C), ROW_Z), height)
+        g.models.append((C, y, _weight_row(s, model), f"{model}/layers.0.ln1.out", _row_pose(s, C, y),
+                         count_mark))
+    size = _thickness(PRESETS["nano"].n_embd)
+    g.times = [(0.5 + i, _row_y(0) - 0.65 * size, ROW_Z + 0.1) for i in range(PRESETS["nano"].n_embd)]
+    return g
+
+
 def script(s: Script) -> None:
+    g = s.memo("scale", lambda: _geometry(s))
     start = s.now()
-    hidden = [f"{m}/{name}" for m in SCALE_MODELS[1:] for name in VOCABULARY_WIDE]
-    s.fade(hidden, start, 0.0)  # 50,257-wide tables would dwarf the rest: left out here
-    s.camera(_part_pose(s, "nano", 0.25), start)
+    s.fade(g.hidden, start, 0.0)  # 50,257-wide tables would dwarf the rest: left out here
+    s.camera(g.parts[0], start)
 
     s.para("intro")
     s.wait(2.0)
     s.pause()
 
     s.para("gpt2")
-    s.camera(_part_pose(s, "gpt2"), s.step(3.0))
+    s.camera(g.parts[1], s.step(3.0))
     s.pause()
 
     s.para("gpt3")
-    s.camera(_part_pose(s, "gpt3", 0.02), s.step(3.5))
+    s.camera(g.parts[2], s.step(3.5))
     s.pause()
 
     # One output cell in each model: its weight row and the input column, laid out as two rows of cells. A
     # row stays readable as the camera pulls back for the longer ones: its cells grow with the view's width.
     s.para("terms")
     steps, widths = [], []
-    for k, model in enumerate(SCALE_MODELS):
-        C = PRESETS[model].n_embd
+    for model, (C, y, row, column, view, count_mark) in zip(SCALE_MODELS, g.models, strict=True):
         fly = s.step(3.0, ease_out)
         s.wait(1.0)
         steps.append(fly)
         widths.append(1.1 * C)
-        row, column = _weight_row(s, model), f"{model}/layers.0.ln1.out"
-        y = _row_y(k)
-        s.camera(_row_pose(s, C, y), fly)
+        s.camera(view, fly)
         s.glow([row, column], fly.part(0.0, 0.3))
         s.glow([row, column], fly.part(0.7, 1.0), 0.0)
         size = _thickness(C)
@@ -119,20 +138,16 @@ def script(s: Script) -> None:
                  stagger=0.5)
         s.ghosts(column, (0, FOLLOW), (1, 0), C, fly, to=(0.5, y - 1.3 * size, ROW_Z),
                  to_step=(1.0, 0.0, 0.0), to_size=size, stagger=0.5)
-        count = s.values[f"{model}_C"]
-        height = max(C / 40.0, 2.0)
-        s.mark(count, (C - 0.6 * height * len(count), y + 1.5 * size, ROW_Z), height, fly.part(0.8, 1.0))
+        text, place, height = count_mark
+        s.mark(text, place, height, fly.part(0.8, 1.0))
         if model == "nano":  # nano's 48 products can be written out; GPT-3's 12,288 could not be read
-            for i in range(C):
-                s.mark("×", (0.5 + i, y - 0.65 * size, ROW_Z + 0.1), 0.6 * size, fly.part(0.9, 1.0),
-                       centred=True)
+            last = fly.part(0.9, 1.0)
+            for place in g.times:
+                s.mark("×", place, 0.6 * size, last, centred=True)
     view = _view_width(s.t, steps, widths)
-    for k, model in enumerate(SCALE_MODELS):  # rows in place, once their flight is over
+    for k, (C, y, row, column, _, _) in enumerate(g.models):  # rows in place, once their flight is over
         if steps[k].done:
-            C = PRESETS[model].n_embd
             size = max(_thickness(C), view / 600.0)
-            y = _row_y(k)
-            row, column = _weight_row(s, model), f"{model}/layers.0.ln1.out"
             for name, first, along, place in ((row, (0, 0), (0, 1), (0.5, y, ROW_Z)),
                                               (column, (0, FOLLOW), (1, 0), (0.5, y - 1.3 * size, ROW_Z))):
                 s.ghosts(name, first, along, C, s.now(), origin=place, origin_step=(1.0, 0.0, 0.0), to=place,
@@ -141,7 +156,7 @@ def script(s: Script) -> None:
 
     s.para("all")
     st = s.step(4.0)
-    s.camera(poses.whole(s.layout, s.aspect), st)
+    s.camera(g.whole, st)
     s.pause()
 
 

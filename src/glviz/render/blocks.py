@@ -159,6 +159,8 @@ class BlockRenderer:
         # Whether the decorated program has blocks to draw: by their state (highlight, the tour's reveal), by
         # the hover (hovered block, lit ranges).
         self.state_decorates = self.hover_decorates = False
+        # The chunks holding them (the decorated program draws only those): by state, by hover.
+        self._decorated_chunks = (np.zeros(0, np.int64), np.zeros(0, np.int64))
         self.moved = np.zeros(0, np.int64)  # blocks away from their place (their labels follow)
         self.forced_chunks = np.zeros(0, np.int64)  # chunks holding moved blocks: always drawn
         self.forced_wall_chunks = np.zeros(0, np.int64)
@@ -283,7 +285,9 @@ class BlockRenderer:
         self.translucent = bool((drawn & (opacity < OPAQUE_FROM)).any())
         self.glowing = bool((drawn & (highlight > 0.01)).any())
         partly = (reveal[:, 0] > 0) | (reveal[:, 1] < layout_cells(self.layout)) | (reveal[:, 2] >= 0)
-        self.state_decorates = bool((drawn & ((highlight > 0) | partly)).any())
+        decorated = np.flatnonzero(drawn & ((highlight > 0) | partly))
+        self.state_decorates = bool(len(decorated))
+        self._decorated_chunks = (self._chunks_of(decorated), self._decorated_chunks[1])
         moved = (offset[:, 0] != 0) | (offset[:, 1] != 0) | (offset[:, 2] != 0) | (scale != 1.0)
         moved = self.moved = np.flatnonzero(moved)
         self.forced_chunks = np.unique(self.culler.chunk_of(self.position[moved]))
@@ -301,6 +305,8 @@ class BlockRenderer:
         tour = list(lit)[:MAX_DEPENDENCY_RANGES]
         head[3], head[4] = len(ranges), len(tour)
         self.hover_decorates = hovered is not None or bool(ranges or tour)
+        lit = [rng.block for rng in ranges + tour] + ([hovered[0]] if hovered is not None else [])
+        self._decorated_chunks = (self._decorated_chunks[0], self._chunks_of(np.array(lit, np.int64)))
         for k, rng in enumerate(ranges + tour):
             blocks[k] = rng.block
             rc[k] = (*rng.rows, *rng.cols)
@@ -351,7 +357,7 @@ class BlockRenderer:
         self._uniforms(u_background=tuple(background[:3]), u_stack_px=STACK_LOD_PX)
         calls = self._pass(PASS_OPAQUE, ranges, walls)
         if self.state_decorates or self.hover_decorates:
-            calls += self._pass(PASS_DECORATED, ranges, [])
+            calls += self._pass(PASS_DECORATED, self._decorated_ranges(ranges), [])
         if self.translucent or self.glowing:
             fbo = ctx.fbo
             ctx.enable(ctx.BLEND)
@@ -385,6 +391,30 @@ class BlockRenderer:
                 self.levels.stream(blocks, view_projection, pixel_scale)
         if self._levels_version != self.levels.version:
             self._write_blocks()
+
+    def _chunks_of(self, blocks: np.ndarray) -> np.ndarray:
+        """The chunks (of the block culler) holding these blocks, sorted (none before a layout)."""
+        if self.culler is None or not len(blocks):
+            return np.zeros(0, np.int64)
+        blocks = blocks[(blocks >= 0) & (blocks < len(self.position))]
+        return np.unique(self.culler.chunk_of(self.position[blocks]))
+
+    def _decorated_ranges(self, ranges) -> list[tuple[int, int]]:
+        """The parts of the visible instance `ranges` in chunks holding decorated blocks, and the slabs' (a
+        slab follows its first member's state): the decorated program's vertices are not spent on the rest."""
+        chunks = np.union1d(*self._decorated_chunks)
+        n = len(self.order)
+        spans = [(int(self.culler.starts[c]), int(self.culler.ends[c])) for c in chunks.tolist()]
+        out = []
+        for first, count in ranges:
+            if first >= n:  # slabs
+                out.append((first, count))
+                continue
+            for lo, hi in spans:
+                a, b = max(first, lo), min(first + count, hi)
+                if a < b:
+                    out.append((a, b - a))
+        return out
 
     def _pass(self, which: int, ranges, walls) -> int:
         ctx = self.ctx

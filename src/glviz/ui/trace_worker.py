@@ -15,9 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from glviz.errors import GlvizError
+from glviz.model.blas import blas_threads
 from glviz.model.generate import next_token_distribution
 
 TOP_CANDIDATES = 10
+# A token's step is matrix-vector products (memory-bound): one BLAS thread leaves the other core to the
+# window, and two contend badly with it (model/blas.py).
+STEP_BLAS_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -199,8 +203,9 @@ class TraceWorker:
                 raise GlvizError(f"the model's context of {trace.config.block_size} tokens is full "
                                  f"({trace.T})")
             last = self.last if self.last is not None and self.last.trace is trace else _last_logits(trace)
-            trace.append([sampling.choose(last.logits, self._rng)])
-            last = _last_logits(trace)
+            with blas_threads(STEP_BLAS_THREADS):
+                trace.append([sampling.choose(last.logits, self._rng)])
+                last = _last_logits(trace)
             if trace is not self.trace:  # adopted away meanwhile: this trace is no longer shown
                 return
             self.generated += 1

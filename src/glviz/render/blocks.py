@@ -26,6 +26,7 @@ import numpy as np
 
 from glviz.layout import blocks as layout_blocks
 from glviz.layout.blocks import Layout
+from glviz.layout.memo import per_structure
 from glviz.render.chunks import (
     ATLAS_WIDTH,
     ChunkCuller,
@@ -90,10 +91,12 @@ class Stacks:
     is_member: np.ndarray  # (N,) bool over blocks
 
 
-def head_stacks(layout: Layout) -> Stacks:
-    """Group per-head blocks into stacks by (model, layer, role or label, kind, shape): the model is the
-    name's prefix in a composed scene (layout.compose), whose models share layers and shapes."""
-    n = len(layout.blocks)
+@per_structure
+def _stack_members(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """(every member, stack after stack; where each stack starts in it): per-head blocks grouped by (model,
+    layer, role or label, kind, shape), stacks of at least MIN_STACK. The model is the name's prefix in a
+    composed scene (layout.compose), whose models share layers and shapes. A layout for another T groups
+    alike (the heads of a stack change shape together)."""
     groups: dict[tuple, list[int]] = {}
     for block in layout.blocks:
         if block.head >= 0:
@@ -102,12 +105,19 @@ def head_stacks(layout: Layout) -> Stacks:
             key = (model, block.layer, role, int(block.kind), block.rows, block.cols)
             groups.setdefault(key, []).append(block.index)
     stacks = [members for members in groups.values() if len(members) >= MIN_STACK]
-    is_member = np.zeros(n, dtype=bool)
     if not stacks:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(stacks).astype(np.int64), np.cumsum([0] + [len(m) for m in stacks[:-1]])
+
+
+def head_stacks(layout: Layout) -> Stacks:
+    """Group per-head blocks into stacks (_stack_members), with their boxes in this layout."""
+    n = len(layout.blocks)
+    members, starts = _stack_members(layout)
+    is_member = np.zeros(n, dtype=bool)
+    if not len(starts):
         empty = np.zeros((0, 3), dtype=np.float32)
         return Stacks(empty, empty, np.zeros(0, np.int64), np.zeros(0, np.float32), is_member)
-    members = np.concatenate(stacks)  # every member, stack after stack (vectorised: a layout per token)
-    starts = np.cumsum([0] + [len(m) for m in stacks[:-1]])
     is_member[members] = True
     first = members[starts]
     # Members of a stack have one shape, so the first one's size is the stack's typical member size.

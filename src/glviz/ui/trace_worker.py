@@ -219,9 +219,13 @@ class TraceWorker:
 
 
 def _last_logits(trace) -> LastLogits:
-    """The last position's logits from its final layer-norm output (always kept), as the logits stage
-    computes them: the logits of every position need not exist (see full_trace)."""
+    """The last position's logits: the trace's own where it keeps every position's (an append computed the
+    new row: reading the head again would cost as much), else from its final layer-norm output (always
+    kept), as the logits stage computes them (see full_trace)."""
     T = trace.T
+    logits = trace.peek("logits")
+    if logits is not None and logits.shape[0] >= T:
+        return LastLogits(trace, T, np.array(logits[T - 1], dtype=np.float32))
     x = np.asarray(trace.rows("ln_f.out", T - 1, T), dtype=np.float32)  # (1, C)
     row = (x @ trace.weights["lm_head"].T)[0]  # (V,): the head as the logits stage reads it
     return LastLogits(trace, T, row)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from glviz.model.config import GPTConfig
@@ -29,3 +31,36 @@ def test_last_logits_are_the_traces_own_row_or_computed_alike():
     worker.close()
     assert worker.error == "" and worker.trace.T == 8
     np.testing.assert_array_equal(worker.last.logits, np.asarray(kept["logits"])[7])
+
+
+def test_a_generated_tokens_layout_is_prepared_beside_its_step_and_taken():
+    from types import SimpleNamespace
+
+    from glviz.ui.tracing import layout_for
+
+    config = GPTConfig(n_layer=1, n_head=2, n_embd=32, vocab_size=300, block_size=32)
+    weights = random_weights(config, seed=3, std=0.3)
+    calls = []
+
+    def spy(T):
+        calls.append((T, threading.current_thread().name))
+        return f"made for {T}"
+
+    worker = TraceWorker(weights, prepare=spy)
+    worker.adopt(Trace(weights, np.arange(7) % 300, capacity=32))
+    worker.generate(2, Sampling())
+    worker.wait(60)
+    assert worker.error == "" and worker.trace.T == 9
+    assert [T for T, _ in calls] == [8, 9] and all(name == "glviz-prepare" for _, name in calls)
+    assert worker.prepared(9, wait=10) == "made for 9" and worker.prepared(10) is None
+    worker.close()
+
+    worker = TraceWorker(weights)  # the app's: the layout for T + 1
+    worker.adopt(Trace(weights, np.arange(7) % 300, capacity=32))
+    worker.generate(1, Sampling())
+    worker.wait(60)
+    layout = worker.prepared(8, wait=10)
+    worker.close()
+    assert layout.n_tokens == 8 and layout.config == config
+    view = SimpleNamespace(layouts={}, worker=worker, config=config)
+    assert layout_for(view, 8) is layout and layout_for(view, 7).n_tokens == 7

@@ -8,6 +8,8 @@ places its labels again.
 
 from __future__ import annotations
 
+import functools
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +19,7 @@ from glviz.i18n.labels import label
 from glviz.layout.framing import OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION, card_area, card_axes
 from glviz.layout.memo import per_structure
 from glviz.model.config import DISPLAY_NAMES, param_count
+from glviz.render.chunks import CHUNKS, ChunkCuller, morton_order
 from glviz.render.sdf_font import FONT_PX, PAD, FontAtlas, load_atlas
 
 LABELLED_HEADS = 1  # block labels for the front head's blocks only (the stack behind would overlap them)
@@ -28,6 +31,7 @@ CARD_COLOR = (0.80, 0.87, 0.97, 1.0)
 CARD_BORDER = (0.40, 0.52, 0.78, 1.0)
 PLATE_COLOR = (1.0, 1.0, 1.0, 0.72)  # behind labels drawn on a block's face
 INSIDE_LABEL = 0.03  # a label on a block's face is this fraction of the block's larger side
+LABEL_TEXELS = 4  # per label: (origin, em), (rgba), (turn), (block, 0, 0, 0): text.vert
 
 
 @dataclass
@@ -233,6 +237,14 @@ def model_card(layout, atlas: FontAtlas) -> LabelSet:
     return LabelSet.of(texts, origins, ems, colors, boxes, (OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION))
 
 
+def _label_axes(facing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(L, 3) right and up directions of labels facing (azimuth, elevation) (L, 2) degrees, as text.vert."""
+    az, el = np.radians(facing[:, 0]), np.radians(facing[:, 1])
+    right = np.stack([np.cos(az), np.zeros_like(az), -np.sin(az)], axis=1)
+    up = np.stack([-np.sin(el) * np.sin(az), np.cos(el), -np.sin(el) * np.cos(az)], axis=1)
+    return right.astype(np.float32), up.astype(np.float32)
+
+
 def glyph_table(labels: LabelSet, atlas: FontAtlas) -> tuple[np.ndarray, np.ndarray]:
     """Per glyph (G, 4) float32 (label, x0 em, atlas cell or -1 for a box, box height em or the label's
     text width em), and the number of glyphs of each label (L,). Glyphs come grouped by label, in label
@@ -289,8 +301,80 @@ def layout_labels(layout, atlas: FontAtlas) -> LabelSet:
     return LabelSet.concat(sets)
 
 
+@functools.cache
 def label_atlas() -> FontAtlas:
-    """The atlas of every character the labels of the scene use in any language (baked once, cached)."""
+    """The atlas of every character the labels of the scene use in any language (baked once, cached on
+    disk; one object per process, which label plans are kept by)."""
     chars = {ch for lang in LANGUAGES for key, text in catalogue(lang).items()
              if key.startswith(("label.", "card.")) for ch in text}
     return load_atlas("".join(sorted(chars)))
+
+
+@dataclass
+class LabelPlan:
+    """What LabelRenderer uploads for a LabelSet (no GL): glyphs and per-label data in draw order (a Morton
+    curve of the labels' boxes, boxes first), and the chunks that cull them."""
+
+    count: int  # glyphs
+    glyphs: np.ndarray | None  # (count, 4) float32: glyph_table
+    per_label: np.ndarray | None  # (L * LABEL_TEXELS, 4) float32
+    label_block: np.ndarray  # (L,) per label (sorted), its block or -1
+    label_chunk: np.ndarray  # (L,) per label (sorted), its chunk
+    culler: ChunkCuller | None
+
+
+def plan_labels(labels: LabelSet, atlas: FontAtlas, cull: bool) -> LabelPlan:
+    """The plan of `labels` (culled by chunks when `cull`, else one chunk: all drawn)."""
+    n = len(labels.texts)
+    empty = LabelPlan(0, None, None, np.zeros(0, np.int32), np.zeros(0, np.int64), None)
+    if not n:
+        return empty
+    # Sort labels along a Morton curve of their boxes so that chunks of them are compact in space.
+    width = np.where(np.isnan(labels.box[:, 0]), text_widths(labels.texts, atlas), labels.box[:, 0])
+    right, up = _label_axes(labels.facing)
+    # Corners of each label's rectangle: width along `right`, an em up and a box's height down.
+    across = right * (width * labels.em)[:, None]
+    rise, drop = up * labels.em[:, None], -up * (np.nan_to_num(labels.box[:, 1]) * labels.em)[:, None]
+    corners = [labels.origin + a + b for a in (0.0, across) for b in (rise, drop)]
+    lo, hi = np.minimum.reduce(corners), np.maximum.reduce(corners)
+    order = morton_order((lo + hi) / 2) if n > 1 and cull else np.arange(n)
+    # Boxes (the card) first, in their own order, so that the text drawn over them comes later.
+    is_box = ~np.isnan(labels.box[order, 0])
+    order = np.concatenate([np.sort(order[is_box]), order[~is_box]])
+    labels = labels.take(order)
+    table, counts = glyph_table(labels, atlas)
+    if not len(table):
+        return empty
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    culler = ChunkCuller(lo[order], hi[order], sizes=labels.em, offsets=offsets, chunks=CHUNKS if cull else 1)
+    az, el = np.radians(labels.facing[:, 0]), np.radians(labels.facing[:, 1])
+    turn = np.stack([np.cos(az), np.sin(az), np.cos(el), np.sin(el)], axis=1).astype(np.float32)
+    owner = np.zeros((n, 4), dtype=np.float32)
+    owner[:, 0] = labels.block
+    per_label = np.concatenate([labels.origin, labels.em[:, None], labels.color, turn, owner], axis=1)
+    return LabelPlan(len(table), table, per_label.reshape(-1, 4).astype(np.float32), labels.block,
+                     culler.chunk_of(np.arange(n)), culler)
+
+
+PLANS = 4  # layout plans kept: the one shown, the next token's (made by the trace worker), a few more
+_plans: dict[tuple, tuple[object, LabelPlan]] = {}
+_plans_lock = threading.Lock()
+
+
+def layout_plan(layout, atlas: FontAtlas) -> LabelPlan:
+    """The plan of `layout`'s labels (layout_labels, culled) in the current language, kept per layout, atlas
+    and language: the trace worker makes the next token's while it appends it (ui/tracing.prepare_layout),
+    and the window's thread only uploads it."""
+    lang = language()
+    key = (id(layout), id(atlas), lang)
+    with _plans_lock:
+        hit = _plans.get(key)
+    if hit is not None and hit[0] is layout:
+        return hit[1]
+    plan = plan_labels(layout_labels(layout, atlas), atlas, cull=True)
+    if language() == lang:  # not switched meanwhile (the texts would be mixed)
+        with _plans_lock:
+            if len(_plans) >= PLANS:
+                _plans.pop(next(iter(_plans)))
+            _plans[key] = (layout, plan)
+    return plan

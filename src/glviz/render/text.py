@@ -13,27 +13,17 @@ import numpy as np
 
 from glviz.render.chunks import (
     ATLAS_WIDTH,
-    CHUNKS,
     ChunkCuller,
     QuadDraw,
-    morton_order,
     pad_rows,
     texture_rows,
 )
-from glviz.render.label_sets import LabelSet, glyph_table, label_atlas, layout_labels, text_widths
+from glviz.render.label_sets import LABEL_TEXELS, LabelPlan, LabelSet, label_atlas, layout_plan, plan_labels
 from glviz.render.sdf_font import CELL, FONT_PX, PAD, FontAtlas
 from glviz.resources import read_shader
 
 MIN_LABEL_PX = 6.0  # labels whose em height is smaller than this on screen are hidden
 MAX_LABEL_PX = 140.0  # and those larger than this fade out: too big to read, and costly to draw
-
-
-def _label_axes(facing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(L, 3) right and up directions of labels facing (azimuth, elevation) (L, 2) degrees, as text.vert."""
-    az, el = np.radians(facing[:, 0]), np.radians(facing[:, 1])
-    right = np.stack([np.cos(az), np.zeros_like(az), -np.sin(az)], axis=1)
-    up = np.stack([-np.sin(el) * np.sin(az), np.cos(el), -np.sin(el) * np.cos(az)], axis=1)
-    return right.astype(np.float32), up.astype(np.float32)
 
 
 class LabelRenderer:
@@ -76,8 +66,10 @@ class LabelRenderer:
         self.driver_seconds = 0.0  # CPU time of this thread in GL calls (software GL shades there)
 
     def set_layout(self, layout) -> None:
-        """Build the labels of `layout` (blocks, sections, model card) and upload their glyphs."""
-        self.set_labels(layout_labels(layout, self.atlas), cull=True)
+        """Build the labels of `layout` (blocks, sections, model card) and upload their glyphs (what they
+        are may have been worked out off this thread: label_sets.layout_plan)."""
+        self._upload(layout_plan(layout, self.atlas))
+        self._uploaded = None
 
     def set_labels(self, labels: LabelSet, cull: bool = False) -> None:
         """Upload these labels (all drawn every frame unless `cull`; unchanged labels are not uploaded)."""
@@ -85,50 +77,39 @@ class LabelRenderer:
                labels.block.tobytes(), labels.facing.tobytes())
         if not cull and key == self._uploaded:
             return
+        self._upload(plan_labels(labels, self.atlas, cull))
         self._uploaded = None if cull else key
-        for tex in (self.glyphs, self.labels):
-            if tex is not None:
-                tex.release()
-        self.glyphs = self.labels = self.culler = None
-        self.count = 0
-        if not labels.texts:
-            return
-        # Sort labels along a Morton curve of their boxes so that chunks of them are compact in space.
-        width = np.where(np.isnan(labels.box[:, 0]), text_widths(labels.texts, self.atlas), labels.box[:, 0])
-        right, up = _label_axes(labels.facing)
-        # Corners of each label's rectangle: width along `right`, an em up and a box's height down.
-        across = right * (width * labels.em)[:, None]
-        rise, drop = up * labels.em[:, None], -up * (np.nan_to_num(labels.box[:, 1]) * labels.em)[:, None]
-        corners = [labels.origin + a + b for a in (0.0, across) for b in (rise, drop)]
-        lo, hi = np.minimum.reduce(corners), np.maximum.reduce(corners)
-        n = len(labels.texts)
-        order = morton_order((lo + hi) / 2) if n > 1 and cull else np.arange(n)
-        # Boxes (the card) first, in their own order, so that the text drawn over them comes later.
-        is_box = ~np.isnan(labels.box[order, 0])
-        order = np.concatenate([np.sort(order[is_box]), order[~is_box]])
-        labels = labels.take(order)
-        table, counts = glyph_table(labels, self.atlas)
-        self.count = len(table)
-        self.quads.reserve(self.count)
-        if not self.count:
-            return
-        offsets = np.concatenate([[0], np.cumsum(counts)])
-        self.culler = ChunkCuller(lo[order], hi[order], sizes=labels.em, offsets=offsets,
-                                  chunks=CHUNKS if cull else 1)
-        self.label_block = labels.block
-        self.label_chunk = self.culler.chunk_of(np.arange(n))
+
+    def _upload(self, plan: LabelPlan) -> None:
+        """Show a plan's labels: its glyph and per-label data into the textures (kept while their size
+        holds: a layout for one more token has as many labels)."""
+        self.count, self.culler = plan.count, plan.culler
         self._forced = (b"", np.zeros(0, np.int64))
-        az, el = np.radians(labels.facing[:, 0]), np.radians(labels.facing[:, 1])
-        turn = np.stack([np.cos(az), np.sin(az), np.cos(el), np.sin(el)], axis=1).astype(np.float32)
-        owner = np.zeros((n, 4), dtype=np.float32)
-        owner[:, 0] = labels.block
-        per_label = np.concatenate([labels.origin, labels.em[:, None], labels.color, turn, owner], axis=1)
-        self.labels = self.ctx.texture((ATLAS_WIDTH, texture_rows(LABEL_TEXELS * n)), 4, dtype="f4")
-        self.labels.write(pad_rows(per_label.reshape(-1, 4), LABEL_TEXELS * n, 4).tobytes())
-        self.glyphs = self.ctx.texture((ATLAS_WIDTH, texture_rows(self.count)), 4, dtype="f4")
-        self.glyphs.write(pad_rows(table, self.count, 4).tobytes())
-        for tex in (self.glyphs, self.labels):
-            tex.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
+        if not self.count:
+            self.glyphs = self._fill(self.glyphs, None, 0)
+            self.labels = self._fill(self.labels, None, 0)
+            self.culler = None
+            return
+        self.quads.reserve(self.count)
+        self.label_block, self.label_chunk = plan.label_block, plan.label_chunk
+        self.labels = self._fill(self.labels, plan.per_label, LABEL_TEXELS * len(plan.label_block))
+        self.glyphs = self._fill(self.glyphs, plan.glyphs, self.count)
+
+    def _fill(self, texture, data: np.ndarray | None, texels: int):
+        """`texture` holding `data` ((texels, 4) float32), made anew only when its size changes (no data:
+        freed, None)."""
+        if data is None:
+            if texture is not None:
+                texture.release()
+            return None
+        size = (ATLAS_WIDTH, texture_rows(texels))
+        if texture is None or texture.size != size:
+            if texture is not None:
+                texture.release()
+            texture = self.ctx.texture(size, 4, dtype="f4")
+            texture.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
+        texture.write(pad_rows(data, texels, 4).tobytes())
+        return texture
 
     def release(self) -> None:
         """Free every GL object of this renderer; it cannot draw afterwards."""
@@ -185,5 +166,3 @@ class LabelRenderer:
         self.driver_seconds += time.thread_time() - t0
         return len(ranges)
 
-
-LABEL_TEXELS = 4  # per label: (origin, em), (rgba), (turn), (block, 0, 0, 0)

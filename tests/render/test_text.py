@@ -7,7 +7,7 @@ import pytest
 
 from glviz.layout.blocks import build_layout
 from glviz.model.config import PRESETS
-from glviz.render.text import LabelSet, block_labels, load_atlas, section_labels
+from glviz.render.label_sets import LabelSet, block_labels, load_atlas, section_labels
 
 ASCENT, DESCENT = 0.75, 0.2  # em: capitals' height above the baseline and descenders' depth below it
 
@@ -147,3 +147,21 @@ def test_a_corrupt_font_cache_is_baked_again(tmp_path, monkeypatch):
     np.savez(cache, image=np.zeros((3, 3)), advance=np.zeros(2), solid=0, ascent=0.5)  # wrong shapes
     assert sdf_font._read_cached_atlas(cache) is None
     assert np.array_equal(load_atlas().image, good.image)
+
+
+def test_block_labels_follow_the_language_for_every_token_count():
+    """What a label says is kept per model and language (label_sets), and follows a change of language."""
+    from glviz import i18n
+    from glviz.render.label_sets import label_atlas
+
+    atlas = label_atlas()
+    nano = PRESETS["nano"]
+    english = block_labels(build_layout(nano, n_tokens=5), atlas).texts
+    before = i18n.language()
+    try:
+        i18n.set_language("ja")
+        japanese = block_labels(build_layout(nano, n_tokens=6), atlas).texts
+    finally:
+        i18n.set_language(before)
+    assert english == block_labels(build_layout(nano, n_tokens=7), atlas).texts
+    assert len(japanese) == len(english) and japanese != english

@@ -74,6 +74,22 @@ def test_stacked_tiles_of_rectangles_inside_blocks_match_the_whole_blocks():
         assert np.array_equal(grid[k], expected, equal_nan=True)
 
 
+@pytest.mark.parametrize("rect", [(17, 40, 35, 36), (0, 32, 48, 49), (21, 22, 3, 70), (16, 17, 0, 32)])
+def test_stacked_tiles_of_one_new_column_or_row_match_the_whole_blocks(rect):
+    """A token's column (or an attention row): the thin rectangles take a path of their own."""
+    rng = np.random.default_rng(2)
+    blocks = rng.standard_normal((3, 40, 70)).astype(np.float32)
+    blocks[1, 20:, 30:] = -np.inf  # masked scores: ignored
+    blocks[2, 16:32] = np.nan  # no value
+    r0, r1, c0, c1 = rect
+    grid = stacked_tile_extremes(blocks[:, r0:r1, c0:c1], r0, c0)
+    for k in range(3):
+        masked = np.full_like(blocks[k], np.nan)
+        masked[r0:r1, c0:c1] = np.where(np.isfinite(blocks[k, r0:r1, c0:c1]), blocks[k, r0:r1, c0:c1], np.nan)
+        expected = brute_tiles(masked)[r0 // 16:-(-r1 // 16), c0 // 16:-(-c1 // 16)]
+        assert np.array_equal(grid[k], expected, equal_nan=True)
+
+
 @pytest.mark.parametrize("order", [ROWS, COLS, SHELL])
 def test_a_range_of_a_run_reads_those_cells(order):
     values = np.arange(36, dtype=np.float32).reshape(6, 6)

@@ -229,9 +229,13 @@ def test_a_new_token_uploads_only_its_new_column(offscreen):
     changed_pool = set(changed[changed >= pool_from].tolist())
     assert changed_resident and changed_resident <= allowed_resident
     assert changed_pool and changed_pool <= allowed_pool
-    # And what the GPU holds is the grown trace's values.
-    for name in ("layers.0.mlp.fc", "layers.0.attn.h1.scores", "logits", "layers.0.ln1.mean"):
-        block = layout[name]
+    # And what the GPU holds is the grown trace's values: in every block (a new column, row, or attention
+    # row and column, written group by group).
+    shown = [b for b in layout.blocks if b.kind != Kind.WEIGHT and info.lines[b.index] > 0]
+    names = {b.name for b in shown}
+    assert {"layers.0.mlp.fc", "layers.0.attn.h1.scores", "logits", "layers.0.ln1.mean"} <= names
+    for block in shown:
+        name = block.name
         got, expected = gpu_cells(frame, block.index), np.asarray(block_values(block, trace), np.float32)
         present = ~np.isnan(got)
         assert present[:, 9].any() if block.dims[1] == "T" else present[9].any(), name

@@ -108,6 +108,8 @@ class Layout:
     gap: float = 4.0  # the spacing unit between blocks (world units); block labels fit in about half of it
     merged_qkv: bool = False  # per head one wqkv, bqkv and qkv block instead of three of each
     parts: list = field(default_factory=list)  # a scene of several models (layout.compose): its Parts
+    # Set by build_layout: equal for the layouts of one model at any T (what its blocks are: layout/memo.py).
+    structure: tuple | None = None
 
     def finish(self) -> Layout:
         """Fill the per-block arrays and indices from `blocks`."""
@@ -488,7 +490,7 @@ def build_layout(config: GPTConfig, n_tokens: int | None = None) -> Layout:
     emit(output, "", "", -1, output_offset)
 
     layout = Layout(config=config, blocks=blocks, sections=sections, n_tokens=T, gap=g * CELL,
-                    merged_qkv=geo.merged)
+                    merged_qkv=geo.merged, structure=("build_layout", config))
     # The per-block arrays straight from the templates (what finish() would compute, without a Python loop).
     layout.mins = mins.astype(np.float32)
     layout.maxs = layout.mins + sizes.astype(np.float32)

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from glviz.layout.memo import per_layout
+from glviz.layout.memo import per_layout, per_structure
 
 OVERVIEW_AZIMUTH = -25.0  # degrees: from the left, so that the heads stacked behind each other show
 OVERVIEW_ELEVATION = 15.0  # and from a little above, as in LLM Visualization
@@ -28,7 +28,7 @@ def network_bounds(layout) -> tuple[np.ndarray, np.ndarray]:
             layout.maxs[narrow].max(axis=0).astype(np.float64))
 
 
-@per_layout
+@per_structure
 def _narrow(layout) -> np.ndarray:
     narrow = np.array(["V" not in b.dims for b in layout.blocks], dtype=bool)
     if not narrow.any():
@@ -53,9 +53,8 @@ def card_area(layout) -> tuple[float, float, float, float]:
     tenth of the whole network, so that it can be read in GPT-3's overview; centred over the residual stream
     (the input embedding's column)."""
     lo, hi = network_bounds(layout)
-    top_part = [i for i, b in enumerate(layout.blocks)
-                if (b.name in INPUT_BLOCKS or b.name.startswith("layers.0.attn.")) and "V" not in b.dims]
-    width = float(layout.maxs[top_part, 0].max() - layout.mins[top_part, 0].min()) if top_part else 0.0
+    top_part = _top_part(layout)
+    width = float(layout.maxs[top_part, 0].max() - layout.mins[top_part, 0].min()) if len(top_part) else 0.0
     width = min(CARD_WIDTH * width, CARD_OF_TOP * (model_top(layout) - first_heads_bottom(layout)))
     width = max(width, CARD_MIN_WIDTH * float(hi[0] - lo[0]), 1.0)
     centre = float(lo[0] + hi[0]) / 2
@@ -64,6 +63,14 @@ def card_area(layout) -> tuple[float, float, float, float]:
         centre = float(layout.mins[i, 0] + layout.maxs[i, 0]) / 2
     centre = max(centre, float(lo[0]) + width / 2)  # a wide card does not stick out past the model's left
     return centre, model_top(layout) + CARD_GAP * width, width, CARD_HEIGHT * width
+
+
+@per_structure
+def _top_part(layout) -> np.ndarray:
+    """The blocks of the model's top part (input row and first attention layer, without the tables)."""
+    top = [i for i, b in enumerate(layout.blocks)
+           if (b.name in INPUT_BLOCKS or b.name.startswith("layers.0.attn.")) and "V" not in b.dims]
+    return np.array(top, dtype=np.int64)
 
 
 def card_axes() -> tuple[np.ndarray, np.ndarray]:
@@ -93,8 +100,13 @@ def card_corners(layout) -> np.ndarray:
 @per_layout
 def first_heads_bottom(layout) -> float:
     """Lowest y of the first layer's attention heads (or of the network, without them)."""
-    heads = np.array([b.name.startswith("layers.0.attn.h") for b in layout.blocks], dtype=bool)
+    heads = _first_heads(layout)
     return float(layout.mins[heads, 1].min()) if heads.any() else float(network_bounds(layout)[0][1])
+
+
+@per_structure
+def _first_heads(layout) -> np.ndarray:
+    return np.array([b.name.startswith("layers.0.attn.h") for b in layout.blocks], dtype=bool)
 
 
 def slice_box(layout, bottom: float) -> tuple[np.ndarray, np.ndarray]:

@@ -91,6 +91,7 @@ class ArrowRenderer:
         self.program["Camera"].binding = 0
         self.program["u_colors"].value = [DATA_COLOR, WEIGHT_COLOR]
         self.vbo = self.vao = self.opacity_tex = None
+        self.layout = None
         self.names: list[str] = []
         self.index: dict[str, int] = {}
         self.kinds = np.zeros(0, np.int32)
@@ -101,10 +102,20 @@ class ArrowRenderer:
         self.driver_seconds = 0.0
 
     def set_layout(self, layout) -> None:
-        """The layout's arrows (all hidden until `set_opacity`): named now, tessellated when first shown
-        (GPT-3's 1,700 arrows take a while, and most sessions never show them)."""
+        """The layout's arrows, all hidden: named when some are first asked for (`set_opacity`) and
+        tessellated when first shown (GPT-3's 1,700 arrows take a while, and a layout is made for every new
+        token, while most sessions never show them)."""
         self._release_layout()
-        arrows = build_arrows(layout)
+        self.layout = layout
+        self.names, self.index, self.kinds = [], {}, np.zeros(0, np.int32)
+        self._pending = None
+        self._opacity = np.zeros(0, np.float32)
+        self.any_visible = False
+
+    def _name(self) -> None:
+        """Build the layout's arrows (their names and kinds) and their opacity texture."""
+        arrows = build_arrows(self.layout)
+        self.layout = None
         self._pending = arrows
         self.names = [a.name for a in arrows]
         self.index = {name: i for i, name in enumerate(self.names)}
@@ -113,7 +124,6 @@ class ArrowRenderer:
         self.opacity_tex = self.ctx.texture((ATLAS_WIDTH, texture_rows(n)), 2, dtype="f4")
         self.opacity_tex.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
         self._opacity = np.full(len(arrows), -1.0, np.float32)  # nothing uploaded yet
-        self.set_opacity({})
 
     def _tessellate(self) -> None:
         data = tessellate(self._pending)
@@ -127,6 +137,10 @@ class ArrowRenderer:
 
     def set_opacity(self, opacity: dict[str, float], everything: float = 0.0) -> None:
         """Each arrow's opacity: `opacity[name]`, else `everything` (the app's "show arrows" setting)."""
+        if self.layout is not None:
+            if not (everything > 0 or any(value > 0 for value in opacity.values())):
+                return  # none shown: the arrows need not exist yet
+            self._name()
         values = np.full(len(self.names), everything, np.float32)
         for name, value in opacity.items():
             i = self.index.get(name)

@@ -20,17 +20,16 @@ of per-head blocks smaller than a few pixels give way to one slab per stack (GPT
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
 from glviz.layout import blocks as layout_blocks
 from glviz.layout.blocks import Layout
+from glviz.render.block_plan import LOD_MEMBER, LOD_PLAIN, LOD_SLAB, STACK_LOD_PX, block_plan
 from glviz.render.block_state import STATE_TEXELS, StateCopy, layout_cells
 from glviz.render.chunks import (
     ATLAS_WIDTH,
     ChunkCuller,
-    draw_order,
     pad_rows,
     quad_indices,
     texture_rows,
@@ -50,7 +49,6 @@ WALL_INDICES = np.array([
     1, 3, 5, 3, 7, 5,  # +x
 ], dtype=np.int32)
 MIN_WALL_PX = 0.5  # walls are drawn for chunks whose blocks' thickness reaches this many pixels
-LOD_PLAIN, LOD_MEMBER, LOD_SLAB = 0, 1, 2  # how a block's instance takes part in stack level of detail
 PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED = 0, 1, 2, 3, 4  # shaders/passes.glsl
 PASSES = (PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED)
 OPAQUE_FROM = 0.995  # blocks at least this opaque are drawn in the opaque pass
@@ -71,52 +69,6 @@ HOVER_RING = (0.00, 0.30, 0.40)  # the hovered cell's ring, and the cell being c
 HIGHLIGHT_LIGHTEN = 0.12  # a hovered/highlighted block's cells are mixed this much with white
 DEPENDENCY_WASH = 0.40  # dependency cells are mixed this much with HIGHLIGHT_ACCENT
 GLOW_COLOR = (1.00, 0.80, 0.25)  # the tour's focus glow: warm, apart from the cyan of hover
-
-
-STACK_LOD_PX = 3.0  # per-head blocks smaller than this on screen are drawn as one slab per stack
-MIN_STACK = 2  # heads a stack needs to get a slab
-
-
-@dataclass
-class Stacks:
-    """Slabs standing in for stacks of per-head blocks (same layer and role, one per head) seen from afar.
-
-    Drawing 96 one-pixel blocks per stack is what costs most at GPT-3 scale; a slab (a box around the
-    stack, drawn with its walls) looks the same from there. `members` (S, k) block indices, -1 padded."""
-
-    mins: np.ndarray  # (S, 3)
-    maxs: np.ndarray  # (S, 3)
-    first_member: np.ndarray  # (S,) block index whose shape, kind and state the slab shows
-    member_extent: np.ndarray  # (S,) typical member size (world units) that decides the switch
-    is_member: np.ndarray  # (N,) bool over blocks
-
-
-def head_stacks(layout: Layout) -> Stacks:
-    """Group per-head blocks into stacks by (model, layer, role or label, kind, shape): the model is the
-    name's prefix in a composed scene (layout.compose), whose models share layers and shapes."""
-    n = len(layout.blocks)
-    groups: dict[tuple, list[int]] = {}
-    for block in layout.blocks:
-        if block.head >= 0:
-            role = getattr(block, "role", "") or block.label
-            model = block.name.split("/", 1)[0] if "/" in block.name else ""
-            key = (model, block.layer, role, int(block.kind), block.rows, block.cols)
-            groups.setdefault(key, []).append(block.index)
-    stacks = [members for members in groups.values() if len(members) >= MIN_STACK]
-    is_member = np.zeros(n, dtype=bool)
-    if not stacks:
-        empty = np.zeros((0, 3), dtype=np.float32)
-        return Stacks(empty, empty, np.zeros(0, np.int64), np.zeros(0, np.float32), is_member)
-    members = np.concatenate(stacks)  # every member, stack after stack (vectorised: a layout per token)
-    starts = np.cumsum([0] + [len(m) for m in stacks[:-1]])
-    is_member[members] = True
-    first = members[starts]
-    # Members of a stack have one shape, so the first one's size is the stack's typical member size.
-    size = layout.maxs[first] - layout.mins[first]
-    extent = np.maximum(size[:, 0], size[:, 1])
-    return Stacks(np.minimum.reduceat(layout.mins[members], starts).astype(np.float32),
-                  np.maximum.reduceat(layout.maxs[members], starts).astype(np.float32),
-                  first.astype(np.int64), extent.astype(np.float32), is_member)
 
 
 class BlockRenderer:
@@ -152,6 +104,7 @@ class BlockRenderer:
         self.hover_ubo = ctx.buffer(reserve=HOVER_UBO_BYTES)
         self.layout: Layout | None = None
         self.order_tex = self.box = self.info = self.state = None
+        self._counts = (-1, -1)  # (blocks, blocks and slabs) the index buffer and per-block textures hold
         self.levels = ValueLevels(ctx)  # the values, in two stores at levels of detail (render/values.py)
         self._levels_version = -1  # the version of levels.info written into box and info
         self.uploaded_state: StateCopy | None = None  # the per-block state as on the GPU
@@ -178,35 +131,29 @@ class BlockRenderer:
 
     # --- layout and values ----------------------------------------------------------------------------------
     def set_layout(self, layout: Layout) -> None:
-        """Upload a layout's blocks (no values yet: every block shows its kind colour and grid)."""
-        self.release_textures()
+        """Upload a layout's blocks (no values yet: every block shows its kind colour and grid). What they
+        are, in draw order, may have been worked out off this thread (block_plan.block_plan); a layout with
+        as many blocks as the last (one more token) keeps its GL objects and rewrites them."""
+        plan = block_plan(layout)
+        n, total = len(layout.blocks), plan.total
         self.layout = layout
-        n = len(layout.blocks)
-        self.stacks = head_stacks(layout)
-        n_slabs = len(self.stacks.first_member)
-        self.order = draw_order(layout.mins, layout.maxs)
-        self.position = np.empty(n, dtype=np.int64)  # block -> its place in the draw order
-        self.position[self.order] = np.arange(n)
-        mins, maxs = layout.mins[self.order], layout.maxs[self.order]
-        self.culler = ChunkCuller(mins, maxs)
-        self.wall_culler = ChunkCuller(mins, maxs, sizes=maxs[:, 2] - mins[:, 2])
-        # Slabs are instances n .. n + S - 1 (and ids n .. n + S - 1), culled on their own.
-        self.slab_culler = None
-        if n_slabs:
-            self.slab_culler = ChunkCuller(self.stacks.mins, self.stacks.maxs, chunks=32, offset=n)
-        if self.front_ibo is not None:
-            for vao in self.front_vaos:
-                vao.release()
-            self.front_ibo.release()
-        total = n + n_slabs
-        self.front_ibo = self.ctx.buffer(quad_indices(total))
-        self.front_vaos = [self.ctx.vertex_array(program, [], index_buffer=self.front_ibo,
-                                                 index_element_size=4) for program in self.programs]
-        ids = np.concatenate([self.order, np.arange(n, total)]).astype(np.int32)  # instance -> id
-        self.order_tex = self._texture(total, 1, "i4", pad_rows(ids[:, None], total, 1))
-        self.box = self._texture(2 * total, 4, "f4")
-        self.info = self._texture(INFO_TEXELS * total, 4, "i4")
-        self.state = self._texture(STATE_TEXELS * n, 4, "f4")
+        self.stacks, self.order, self.position = plan.stacks, plan.order, plan.position
+        self.culler, self.wall_culler, self.slab_culler = plan.culler, plan.wall_culler, plan.slab_culler
+        if self._counts != (n, total):  # the index buffer and per-block textures hold (n, total)
+            self.release_textures()
+            if self.front_ibo is not None:
+                for vao in self.front_vaos:
+                    vao.release()
+                self.front_ibo.release()
+            self.front_ibo = self.ctx.buffer(quad_indices(total))
+            self.front_vaos = [self.ctx.vertex_array(program, [], index_buffer=self.front_ibo,
+                                                     index_element_size=4) for program in self.programs]
+            self.order_tex = self._texture(total, 1, "i4")
+            self.box = self._texture(2 * total, 4, "f4")
+            self.info = self._texture(INFO_TEXELS * total, 4, "i4")
+            self.state = self._texture(STATE_TEXELS * n, 4, "f4")
+            self._counts = (n, total)
+        self.order_tex.write(pad_rows(plan.ids[:, None], total, 1).tobytes())
         self.uploaded_state = None
         self.levels.set_layout(layout)
         self._write_blocks()
@@ -461,6 +408,7 @@ class BlockRenderer:
                 tex.release()
                 setattr(self, name, None)
         self.uploaded_state = None
+        self._counts = (-1, -1)
 
 
 def _hover_key(hovered, ranges, lit) -> tuple:

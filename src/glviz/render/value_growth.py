@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from glviz.render.value_order import TILE, larger_magnitude, read_range, stacked_tile_extremes, tile_extremes
+from glviz.render.value_order import (
+    COLS,
+    ROWS,
+    SHELL,
+    TILE,
+    larger_magnitude,
+    read_range,
+    stacked_tile_extremes,
+    tile_extremes,
+)
 from glviz.render.value_store import PAGE, Slot, ValueStore, _cells_of, capacity
 
 STACK_CELLS = 1 << 22  # cells stacked at once (more: a block at a time, read through its view)
@@ -70,26 +79,66 @@ def _chunks(batch: list, start: int, stop: int) -> list[list]:
 
 def _write_positions(store: ValueStore, slots: list[Slot], values: list[np.ndarray], start: int,
                      stop: int) -> None:
+    by_place = sorted(range(len(slots)), key=lambda i: slots[i].place)  # a whole group: one range per line
+    slots, values = [slots[i] for i in by_place], [values[i] for i in by_place]
     first, group = slots[0], slots[0].group
     for slot, v in zip(slots, values, strict=True):
         if not slot.inv_scale:
             store.set_scale(slot, v)
         slot.n = max(slot.n, stop)
     places = np.array([slot.place for slot in slots])[:, None, None]
+    whole = len(slots) == len(group.slots) and bool((places.ravel() == np.arange(len(slots))).all())
     rows, cols = first.shape(stop)
     for r0, r1, c0, c1 in _new_cells(first.axis, rows, cols, start, stop):
         if r1 <= r0 or c1 <= c0:
             continue
         cells = [v[r0:r1, c0:c1] for v in values]
-        if group.small:
+        if group.small or len(cells) > 1:
+            cells = np.stack(cells)  # (k, h, w), once for level 0 and the tiles
+        if group.small and not (whole and _write_line(store, first, (r0, r1, c0, c1), stop - start, cells)):
             rr, cc = np.meshgrid(np.arange(r0, r1), np.arange(c0, c1), indexing="ij")
             index = store.index(first, 0, rr, cc, places)
-            store.data[index] = np.stack(cells)
+            store.data[index] = cells
             store.dirty.append((int(index.min()), int(index.max()) + 1))
         if group.levels:
             _merge_tiles(store, first, places, 1, r0, c0, cells)
     if not group.small:
         _pool_positions(store, slots, values, start, stop)
+
+
+def _write_line(store: ValueStore, first: Slot, rect: tuple[int, int, int, int], new: int,
+                cells: np.ndarray) -> bool:
+    """Write the cells (k, h, w) of rectangle `rect` of every block of `first`'s group (all of them, in
+    place order) into level 0 by slices, where the interleaved order makes that rectangle one range (the
+    new columns of COLS blocks, rows of ROWS blocks, or one new token's shell of SHELL blocks: value_order);
+    False where it does not (the caller writes cell by cell)."""
+    r0, r1, c0, c1 = rect
+    group, k = first.group, len(cells)
+    rows, cols = first.level_shape(0)
+    base = group.offsets[0]
+    if first.order == COLS and (r0, r1) == (0, rows):
+        lo = base + c0 * k * rows
+        flat = cells.transpose(2, 0, 1).reshape(-1)  # (column, place, row): storage_index's order
+    elif first.order == ROWS and (c0, c1) == (0, cols):
+        lo = base + r0 * k * cols
+        flat = cells.transpose(1, 0, 2).reshape(-1)
+    elif first.order == SHELL and new == 1:
+        n = max(r1, c1) - 1  # the token: shell n holds column n above the diagonal, then row n
+        lo = base + n * n * k
+        shells = store.data[lo:lo + k * (2 * n + 1)].reshape(k, 2 * n + 1)
+        if (r0, r1, c0, c1) == (n, n + 1, 0, n + 1):
+            shells[:, n:] = cells[:, 0, :]
+        elif (r0, r1, c0, c1) == (0, n, n, n + 1):
+            shells[:, :n] = cells[:, :, 0]
+        else:
+            return False
+        store.dirty.append((lo, lo + shells.size))
+        return True
+    else:
+        return False
+    store.data[lo:lo + flat.size] = flat
+    store.dirty.append((lo, lo + flat.size))
+    return True
 
 
 def _merge_tiles(store: ValueStore, first: Slot, places: np.ndarray, level: int, r0: int, c0: int,

@@ -128,6 +128,11 @@ def stacked_tile_extremes(values: np.ndarray, r0: int, c0: int, tile: int = TILE
     if not np.isfinite(v).all():
         v = np.where(np.isfinite(v), v, NO_VALUE)
     k, h, w = v.shape
+    # A new token adds one column (or row) to most blocks: reduced along it as contiguous lines.
+    if w == 1:
+        return _line_extremes(v[:, :, 0], r0 % tile, tile)[:, :, None]
+    if h == 1:
+        return _line_extremes(v[:, 0, :], c0 % tile, tile)[:, None, :]
     pr, pc = r0 % tile, c0 % tile
     th = -(-(pr + h) // tile)
     rows = np.full((k, th * tile, w), NO_VALUE, np.float32)  # rows aligned to whole tiles
@@ -138,6 +143,20 @@ def stacked_tile_extremes(values: np.ndarray, r0: int, c0: int, tile: int = TILE
         pad = np.full((k, th, pc), NO_VALUE, np.float32)
         hi, lo = np.concatenate([pad, hi], axis=2), np.concatenate([pad, lo], axis=2)
     return _column_extremes(hi, lo, tile)
+
+
+def _line_extremes(v: np.ndarray, lead: int, tile: int) -> np.ndarray:
+    """(k, tiles): per tile of k lines (k, n) whose first cell is `lead` cells into its tile, the finite
+    value of largest magnitude (NaN where none)."""
+    k, n = v.shape
+    t = -(-(lead + n) // tile)
+    if lead or n != t * tile:
+        padded = np.full((k, t * tile), NO_VALUE, np.float32)
+        padded[:, lead:lead + n] = v
+        v = padded
+    lines = v.reshape(k, t, tile)
+    hi, lo = np.fmax.reduce(lines, axis=2), np.fmin.reduce(lines, axis=2)
+    return np.where(hi >= -lo, hi, lo)
 
 
 def _column_extremes(hi: np.ndarray, lo: np.ndarray, tile: int) -> np.ndarray:

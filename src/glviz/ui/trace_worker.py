@@ -8,16 +8,23 @@ The newest request wins: a retrace drops what was queued and stops a generation 
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
 
 from glviz.errors import GlvizError
+from glviz.model.blas import blas_threads
 from glviz.model.generate import next_token_distribution
 
 TOP_CANDIDATES = 10
+# A token's step is matrix-vector products (memory-bound): one BLAS thread leaves the other core to the
+# window, and two contend badly with it (model/blas.py).
+STEP_BLAS_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -67,9 +74,14 @@ class LastLogits:
 class TraceWorker:
     """One background thread per view; see the module docstring."""
 
-    def __init__(self, weights, tracer=None) -> None:
-        """`tracer(weights, tokens) -> Trace` makes a fresh, computed trace (default: every stage)."""
+    def __init__(self, weights, tracer=None, prepare: Callable[[int], object] | None = None) -> None:
+        """`tracer(weights, tokens) -> Trace` makes a fresh, computed trace (default: every stage).
+        `prepare(T)` makes what showing T tokens needs (default: ui/tracing.prepare_layout for the weights'
+        model): for a generated token, on a thread of its own while the token is computed (the step is
+        mostly BLAS, which lets it run), so that the window's thread finds it made (`prepared`)."""
         self.weights = weights
+        self._prepare = prepare if prepare is not None else _layout_preparer(weights)
+        self._prepared: dict[int, Future] = {}
         self.trace = None
         self.last: LastLogits | None = None
         self.error = ""  # why the last request failed (one line), "" otherwise
@@ -127,6 +139,17 @@ class TraceWorker:
         with self._wake:
             self._jobs = deque(job for job in self._jobs if job[0] != "generate")
             self._stop.set()
+
+    def prepared(self, T: int, wait: float = 0.0):
+        """What `prepare(T)` made for a generated token, if it is ready within `wait` seconds; None when
+        nothing was prepared for T, or it failed, or it is not ready (the caller makes it itself)."""
+        future = self._prepared.get(T)
+        if future is None:
+            return None
+        try:
+            return future.result(timeout=wait)
+        except Exception:  # not ready in time (TimeoutError), or prepare failed: the caller makes it
+            return None
 
     def wait(self, timeout: float = 120.0) -> None:
         """Block until nothing is queued or running (tests, benchmarks)."""
@@ -199,12 +222,23 @@ class TraceWorker:
                 raise GlvizError(f"the model's context of {trace.config.block_size} tokens is full "
                                  f"({trace.T})")
             last = self.last if self.last is not None and self.last.trace is trace else _last_logits(trace)
-            trace.append([sampling.choose(last.logits, self._rng)])
-            last = _last_logits(trace)
+            self._prepare_ahead(trace.T + 1)
+            with blas_threads(STEP_BLAS_THREADS):
+                trace.append([sampling.choose(last.logits, self._rng)])
+                last = _last_logits(trace)
             if trace is not self.trace:  # adopted away meanwhile: this trace is no longer shown
                 return
             self.generated += 1
             self.last = last
+
+    def _prepare_ahead(self, T: int) -> None:
+        """Start prepare(T) on a thread of its own (once per T; what was made for older T is let go)."""
+        if self._prepare is None or T in self._prepared:
+            return
+        future: Future = Future()
+        self._prepared = {t: f for t, f in self._prepared.items() if t >= T - 1} | {T: future}
+        threading.Thread(target=_fulfil, args=(future, self._prepare, T), daemon=True,
+                         name="glviz-prepare").start()
 
     def _ensure(self, names: tuple[str, ...]) -> None:
         trace = self.trace
@@ -213,10 +247,40 @@ class TraceWorker:
                 trace[name]
 
 
+PREPARE_SWITCH_S = 0.0005  # the interpreter's switch interval while a prepare runs beside a step
+
+
+def _fulfil(future: Future, function: Callable[[int], object], T: int) -> None:
+    # The step hands the interpreter back and forth between BLAS calls; with the default interval (5 ms) it
+    # would wait that long for the prepare thread each time, which would serialise the two.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, PREPARE_SWITCH_S))
+    try:
+        future.set_result(function(T))
+    except Exception as exc:  # the window's thread makes it itself
+        future.set_exception(exc)
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def _layout_preparer(weights) -> Callable[[int], object] | None:
+    """prepare(T) for a model's weights: its layout for T tokens and the renderer's CPU part of it."""
+    config = getattr(weights, "config", None)
+    if config is None:
+        return None
+    from glviz.ui.tracing import prepare_layout
+
+    return lambda T: prepare_layout(config, T)
+
+
 def _last_logits(trace) -> LastLogits:
-    """The last position's logits from its final layer-norm output (always kept), as the logits stage
-    computes them: the logits of every position need not exist (see full_trace)."""
+    """The last position's logits: the trace's own where it keeps every position's (an append computed the
+    new row: reading the head again would cost as much), else from its final layer-norm output (always
+    kept), as the logits stage computes them (see full_trace)."""
     T = trace.T
+    logits = trace.peek("logits")
+    if logits is not None and logits.shape[0] >= T:
+        return LastLogits(trace, T, np.array(logits[T - 1], dtype=np.float32))
     x = np.asarray(trace.rows("ln_f.out", T - 1, T), dtype=np.float32)  # (1, C)
     row = (x @ trace.weights["lm_head"].T)[0]  # (V,): the head as the logits stage reads it
     return LastLogits(trace, T, row)

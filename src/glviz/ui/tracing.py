@@ -40,12 +40,35 @@ def ask_for_missing(view, missing: list[str]) -> None:
             return
 
 
+PREPARED_WAIT_S = 0.016  # how long the window's thread waits for a layout being prepared: a frame at most
+
+
+def prepare_layout(config, T: int):
+    """The layout of `config`'s model for T tokens, with what the renderer works out of it on the CPU (the
+    labels' glyphs and culling, the blocks' draw order: kept per layout), so that set_layout only uploads.
+    Pure data: the trace worker runs it on a thread of its own while it computes the token."""
+    from glviz.layout.blocks import build_layout, cell_order
+    from glviz.render.block_plan import block_plan
+    from glviz.render.label_sets import label_atlas, layout_plan
+
+    layout = build_layout(config, n_tokens=T)
+    block_plan(layout)
+    layout_plan(layout, label_atlas())
+    cell_order(layout)  # the block renderer's state reads it in the first frame
+    return layout
+
+
 def layout_for(view, T: int):
     """The layout of `view`'s model for T tokens: kept ones (the context-sized one the tour plays on) are
-    reused, others built (a few milliseconds: pure data)."""
+    reused, one the worker prepared while it computed the token is taken (waiting a frame at most), others
+    built (a few milliseconds: pure data)."""
     from glviz.layout.blocks import build_layout
 
     layout = view.layouts.get(T)
+    if layout is None and view.worker is not None:
+        layout = view.worker.prepared(T, wait=PREPARED_WAIT_S)
+        if layout is not None and layout.config != view.config:
+            layout = None
     if layout is None:
         layout = build_layout(view.config, n_tokens=T)
     return layout

@@ -1,0 +1,66 @@
+"""How many threads numpy's BLAS uses, for a while.
+
+One token appended to a trace is a chain of matrix-vector products: memory-bound, so a second BLAS thread
+gains little, and while the window's thread draws (or anything else runs) on a two-core machine, OpenBLAS's
+threads wait on each other: GPT-2's step took 0.2-0.4 s with two of them and 0.05-0.07 s with one (measured
+under load on a shared 2-core machine). OpenBLAS has one count for the process (its
+`openblas_set_num_threads_local` returns the count it replaces, so that it can be put back); with another
+BLAS this does nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# The thread count's getter by the names OpenBLAS builds give it (numpy's wheels prefix theirs).
+GETTERS = ("openblas_get_num_threads", "scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads")
+
+
+@functools.cache
+def _openblas() -> ctypes.CDLL | None:
+    """The OpenBLAS library numpy has loaded (found in this process's maps: Linux), else None."""
+    import numpy  # noqa: F401  (loads its BLAS)
+
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line}
+    except OSError:
+        return None
+    for path in sorted(paths):
+        try:
+            library = ctypes.CDLL(path)
+            function = library.openblas_set_num_threads_local
+        except (OSError, AttributeError):
+            continue
+        function.argtypes, function.restype = [ctypes.c_int], ctypes.c_int
+        return library
+    return None
+
+
+def thread_count() -> int | None:
+    """OpenBLAS's thread count, or None where that is not known."""
+    library = _openblas()
+    for name in GETTERS if library is not None else ():
+        getter = getattr(library, name, None)
+        if getter is not None:
+            getter.restype = ctypes.c_int
+            return int(getter())
+    return None
+
+
+@contextmanager
+def blas_threads(n: int) -> Iterator[bool]:
+    """Run the body with BLAS on `n` threads (for the whole process: the window's thread does no BLAS work
+    that matters meanwhile), then put the count back; yields whether it could be set."""
+    library = _openblas()
+    if library is None:
+        yield False
+        return
+    before = library.openblas_set_num_threads_local(int(n))
+    try:
+        yield True
+    finally:
+        library.openblas_set_num_threads_local(before)

@@ -1,0 +1,104 @@
+"""What a layout's blocks are to the block renderer, worked out without GL: the stacks of per-head blocks
+that give way to slabs from afar, the draw order (Morton curve cut into chunks, nearest first inside each)
+and the chunk boxes that cull them. Kept per layout, so that the trace worker can make the next token's
+while it appends it (ui/tracing.prepare_layout) and the window's thread only uploads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from glviz.layout.blocks import Layout
+from glviz.layout.memo import per_layout, per_structure
+from glviz.render.chunks import ChunkCuller, draw_order
+
+LOD_PLAIN, LOD_MEMBER, LOD_SLAB = 0, 1, 2  # how a block's instance takes part in stack level of detail
+STACK_LOD_PX = 3.0  # per-head blocks smaller than this on screen are drawn as one slab per stack
+MIN_STACK = 2  # heads a stack needs to get a slab
+
+
+@dataclass
+class Stacks:
+    """Slabs standing in for stacks of per-head blocks (same layer and role, one per head) seen from afar.
+
+    Drawing 96 one-pixel blocks per stack is what costs most at GPT-3 scale; a slab (a box around the
+    stack, drawn with its walls) looks the same from there. `members` (S, k) block indices, -1 padded."""
+
+    mins: np.ndarray  # (S, 3)
+    maxs: np.ndarray  # (S, 3)
+    first_member: np.ndarray  # (S,) block index whose shape, kind and state the slab shows
+    member_extent: np.ndarray  # (S,) typical member size (world units) that decides the switch
+    is_member: np.ndarray  # (N,) bool over blocks
+
+
+@per_structure
+def _stack_members(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """(every member, stack after stack; where each stack starts in it): per-head blocks grouped by (model,
+    layer, role or label, kind, shape), stacks of at least MIN_STACK. The model is the name's prefix in a
+    composed scene (layout.compose), whose models share layers and shapes. A layout for another T groups
+    alike (the heads of a stack change shape together)."""
+    groups: dict[tuple, list[int]] = {}
+    for block in layout.blocks:
+        if block.head >= 0:
+            role = getattr(block, "role", "") or block.label
+            model = block.name.split("/", 1)[0] if "/" in block.name else ""
+            key = (model, block.layer, role, int(block.kind), block.rows, block.cols)
+            groups.setdefault(key, []).append(block.index)
+    stacks = [members for members in groups.values() if len(members) >= MIN_STACK]
+    if not stacks:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(stacks).astype(np.int64), np.cumsum([0] + [len(m) for m in stacks[:-1]])
+
+
+def head_stacks(layout: Layout) -> Stacks:
+    """Group per-head blocks into stacks (_stack_members), with their boxes in this layout."""
+    n = len(layout.blocks)
+    members, starts = _stack_members(layout)
+    is_member = np.zeros(n, dtype=bool)
+    if not len(starts):
+        empty = np.zeros((0, 3), dtype=np.float32)
+        return Stacks(empty, empty, np.zeros(0, np.int64), np.zeros(0, np.float32), is_member)
+    is_member[members] = True
+    first = members[starts]
+    # Members of a stack have one shape, so the first one's size is the stack's typical member size.
+    size = layout.maxs[first] - layout.mins[first]
+    extent = np.maximum(size[:, 0], size[:, 1])
+    return Stacks(np.minimum.reduceat(layout.mins[members], starts).astype(np.float32),
+                  np.maximum.reduceat(layout.maxs[members], starts).astype(np.float32),
+                  first.astype(np.int64), extent.astype(np.float32), is_member)
+
+
+@dataclass
+class BlockPlan:
+    """The draw order of a layout's blocks and slabs, and their cullers (see the module docstring)."""
+
+    stacks: Stacks
+    order: np.ndarray  # (N,) blocks in draw order
+    position: np.ndarray  # (N,) block -> its place in the draw order
+    ids: np.ndarray  # (N + S,) int32 instance -> id: blocks in draw order, then the slabs
+    culler: ChunkCuller
+    wall_culler: ChunkCuller
+    slab_culler: ChunkCuller | None
+
+    @property
+    def total(self) -> int:
+        """Instances: blocks and slabs."""
+        return len(self.ids)
+
+
+@per_layout
+def block_plan(layout: Layout) -> BlockPlan:
+    """The plan of `layout`'s blocks (kept per layout)."""
+    n = len(layout.blocks)
+    stacks = head_stacks(layout)
+    n_slabs = len(stacks.first_member)
+    order = draw_order(layout.mins, layout.maxs)
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n)
+    mins, maxs = layout.mins[order], layout.maxs[order]
+    # Slabs are instances n .. n + S - 1 (and ids n .. n + S - 1), culled on their own.
+    slab_culler = ChunkCuller(stacks.mins, stacks.maxs, chunks=32, offset=n) if n_slabs else None
+    ids = np.concatenate([order, np.arange(n, n + n_slabs)]).astype(np.int32)
+    return BlockPlan(stacks, order, position, ids, ChunkCuller(mins, maxs),
+                     ChunkCuller(mins, maxs, sizes=maxs[:, 2] - mins[:, 2]), slab_culler)

@@ -1,0 +1,48 @@
+"""The data-flow arrows: named only once some are asked for (a layout is made for every new token), and
+drawn when shown."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glviz.layout.arrows import build_arrows
+from glviz.layout.blocks import build_layout
+from glviz.model.config import PRESETS
+from glviz.render.camera import OrbitCamera, overview_pose
+from glviz.scene import SceneState
+
+
+def test_arrows_are_named_when_first_asked_for(gl_ctx):
+    from glviz.render.arrows import ArrowRenderer
+
+    arrows = ArrowRenderer(gl_ctx)
+    layout = build_layout(PRESETS["nano"], n_tokens=5)
+    arrows.set_layout(layout)
+    arrows.set_opacity({}, 0.0)
+    assert (arrows.names, arrows.any_visible) == ([], False)
+    arrows.set_opacity({}, 1.0)
+    assert arrows.names == [a.name for a in build_arrows(layout)] and arrows.any_visible
+    longer = build_layout(PRESETS["nano"], n_tokens=6)
+    arrows.set_layout(longer)  # the next token: hidden, nothing named
+    assert (arrows.names, arrows.any_visible) == ([], False)
+    first = build_arrows(longer)[0].name
+    arrows.set_opacity({first: 1.0})
+    assert arrows.index[first] == 0 and arrows.any_visible
+    arrows.release()
+
+
+def test_shown_arrows_are_drawn(gl_ctx):
+    from glviz.render.offscreen import OffscreenRenderer
+
+    renderer = OffscreenRenderer((320, 200), ctx=gl_ctx)
+    layout = build_layout(PRESETS["nano"], n_tokens=5)
+    camera = OrbitCamera(overview_pose(layout, 320 / 200))
+    pictures = []
+    for shown in (False, True, False):
+        scene = SceneState(layout)
+        scene.show_labels, scene.show_arrows = False, shown
+        pictures.append(renderer.render(scene, camera).astype(int))
+    renderer.frame.release()
+    renderer.release()
+    assert np.array_equal(pictures[0], pictures[2])
+    assert (np.abs(pictures[1] - pictures[0]).sum(axis=2) > 30).sum() > 10  # the arrows' (thin here)

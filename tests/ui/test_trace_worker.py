@@ -1,0 +1,66 @@
+"""ui/trace_worker.py without the app: the last position's logits, read from the trace where it keeps them."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from glviz.model.config import GPTConfig
+from glviz.model.trace import Trace
+from glviz.model.weights import random_weights
+from glviz.ui.trace_worker import Sampling, TraceWorker, _last_logits
+
+
+def test_last_logits_are_the_traces_own_row_or_computed_alike():
+    config = GPTConfig(n_layer=1, n_head=2, n_embd=32, vocab_size=300, block_size=32)
+    weights = random_weights(config, seed=3, std=0.3)
+    tokens = np.arange(7) % 300
+    kept, lean = Trace(weights, tokens, capacity=32), Trace(weights, tokens, capacity=32)
+    kept["logits"]
+    lean["ln_f.out"]  # the logits of every position not computed (a big trace)
+    assert lean.peek("logits") is None
+    row = _last_logits(kept)
+    assert row.T == 7 and np.array_equal(row.logits, np.asarray(kept["logits"])[6])
+    np.testing.assert_allclose(_last_logits(lean).logits, row.logits, rtol=1e-5, atol=1e-5)
+
+    worker = TraceWorker(weights)  # a generated token: its logits are the row the append computed
+    worker.adopt(kept)
+    worker.generate(1, Sampling())
+    worker.wait(60)
+    worker.close()
+    assert worker.error == "" and worker.trace.T == 8
+    np.testing.assert_array_equal(worker.last.logits, np.asarray(kept["logits"])[7])
+
+
+def test_a_generated_tokens_layout_is_prepared_beside_its_step_and_taken():
+    from types import SimpleNamespace
+
+    from glviz.ui.tracing import layout_for
+
+    config = GPTConfig(n_layer=1, n_head=2, n_embd=32, vocab_size=300, block_size=32)
+    weights = random_weights(config, seed=3, std=0.3)
+    calls = []
+
+    def spy(T):
+        calls.append((T, threading.current_thread().name))
+        return f"made for {T}"
+
+    worker = TraceWorker(weights, prepare=spy)
+    worker.adopt(Trace(weights, np.arange(7) % 300, capacity=32))
+    worker.generate(2, Sampling())
+    worker.wait(60)
+    assert worker.error == "" and worker.trace.T == 9
+    assert [T for T, _ in calls] == [8, 9] and all(name == "glviz-prepare" for _, name in calls)
+    assert worker.prepared(9, wait=10) == "made for 9" and worker.prepared(10) is None
+    worker.close()
+
+    worker = TraceWorker(weights)  # the app's: the layout for T + 1
+    worker.adopt(Trace(weights, np.arange(7) % 300, capacity=32))
+    worker.generate(1, Sampling())
+    worker.wait(60)
+    layout = worker.prepared(8, wait=10)
+    worker.close()
+    assert layout.n_tokens == 8 and layout.config == config
+    view = SimpleNamespace(layouts={}, worker=worker, config=config)
+    assert layout_for(view, 8) is layout and layout_for(view, 7).n_tokens == 7

@@ -11,11 +11,12 @@ import numpy as np
 
 from glviz.layout.blocks import Layout
 from glviz.layout.memo import per_layout, per_structure
-from glviz.render.chunks import ChunkCuller, draw_order
+from glviz.render.chunks import MIN_BLOCK_PX, ChunkCuller, chunk_starts, draw_order
 
 LOD_PLAIN, LOD_MEMBER, LOD_SLAB = 0, 1, 2  # how a block's instance takes part in stack level of detail
 STACK_LOD_PX = 3.0  # per-head blocks smaller than this on screen are drawn as one slab per stack
 MIN_STACK = 2  # heads a stack needs to get a slab
+BLOCK_CHUNKS = 1024  # chunks of blocks culled each frame: fine enough to skip far heads (a fixed count)
 
 
 @dataclass
@@ -93,12 +94,36 @@ def block_plan(layout: Layout) -> BlockPlan:
     n = len(layout.blocks)
     stacks = head_stacks(layout)
     n_slabs = len(stacks.first_member)
-    order = draw_order(layout.mins, layout.maxs)
+    order, starts = _grouped_order(layout, stacks.is_member)
     position = np.empty(n, dtype=np.int64)
     position[order] = np.arange(n)
     mins, maxs = layout.mins[order], layout.maxs[order]
+    # The too-small test by each chunk's largest block; a stack member counts as smaller by the ratio of the
+    # two thresholds, so that a chunk of members under STACK_LOD_PX is skipped (its slabs stand in).
+    member_scale = np.where(stacks.is_member[order], MIN_BLOCK_PX / STACK_LOD_PX, 1.0)
+    sizes = (maxs - mins)[:, :2].max(axis=1) * member_scale
     # Slabs are instances n .. n + S - 1 (and ids n .. n + S - 1), culled on their own.
     slab_culler = ChunkCuller(stacks.mins, stacks.maxs, chunks=32, offset=n) if n_slabs else None
     ids = np.concatenate([order, np.arange(n, n + n_slabs)]).astype(np.int32)
-    return BlockPlan(stacks, order, position, ids, ChunkCuller(mins, maxs),
-                     ChunkCuller(mins, maxs, sizes=maxs[:, 2] - mins[:, 2]), slab_culler)
+    return BlockPlan(stacks, order, position, ids, ChunkCuller(mins, maxs, sizes=sizes, starts=starts),
+                     ChunkCuller(mins, maxs, sizes=maxs[:, 2] - mins[:, 2], starts=starts), slab_culler)
+
+
+def _grouped_order(layout: Layout, is_member: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The draw order (N,) and its chunks' first items: the blocks that are no stack member, then the
+    members, each group in chunks of its own (draw_order), BLOCK_CHUNKS in all shared by the groups' sizes.
+    From afar a chunk of members is skipped whole on the CPU, where the vertex shader would have collapsed
+    each of GPT-3's 55,000 head blocks one by one."""
+    n = len(layout.blocks)
+    groups = [np.flatnonzero(~is_member), np.flatnonzero(is_member)]
+    orders, starts, first = [], [], 0
+    for group in groups:
+        if not len(group):
+            continue
+        chunks = max(1, round(BLOCK_CHUNKS * len(group) / n))
+        orders.append(group[draw_order(layout.mins[group], layout.maxs[group], chunks)])
+        starts.append(first + chunk_starts(len(group), chunks))
+        first += len(group)
+    if not orders:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(orders), np.concatenate(starts)

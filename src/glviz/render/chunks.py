@@ -115,13 +115,14 @@ class ChunkCuller:
 
     def __init__(self, mins: np.ndarray, maxs: np.ndarray, chunks: int = CHUNKS,
                  sizes: np.ndarray | None = None, offsets: np.ndarray | None = None,
-                 offset: int = 0) -> None:
+                 offset: int = 0, starts: np.ndarray | None = None) -> None:
         """Items (N) with boxes mins..maxs (N, 3), in draw order; `sizes` (N,) replaces the chunk box's
         extent in the too-small test by the largest item size of the chunk (e.g. label heights);
         `offsets` (N + 1,) maps items to instance numbers when an item has several instances (glyphs);
-        `offset` is added to every instance number."""
+        `offset` is added to every instance number; `starts` gives the chunks' first items (else
+        `chunks` equal ones)."""
         n = len(mins)
-        self.starts = chunk_starts(n, chunks)
+        self.starts = chunk_starts(n, chunks) if starts is None else np.asarray(starts, dtype=np.int64)
         self.ends = np.append(self.starts[1:], n)
         if offsets is not None:
             self.first, self.last = offsets[self.starts], offsets[self.ends]
@@ -178,8 +179,9 @@ class ChunkCuller:
         """visible_ranges for the float64 view-projection `m`, computed."""
         if outside is None:
             outside = self.outside(m)
-        centre_w = self.centres @ m[:, 3]
-        too_small = (centre_w > 0) & (self.extent * pixel_scale < min_px * np.maximum(centre_w, 1e-9))
+        # Judged at the chunk box's nearest depth: no item of it can look bigger than that says.
+        near_w = self.centres @ m[:, 3] - self.half @ np.abs(m[:3, 3])
+        too_small = (near_w > 0) & (self.extent * pixel_scale < min_px * np.maximum(near_w, 1e-9))
         skip = outside | too_small
         if force is not None and len(force):
             skip[force] = False

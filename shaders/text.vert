@@ -19,6 +19,7 @@ uniform sampler2D u_labels;  // per label 4 texels: (origin.xyz, em height in wo
                              // (the block it belongs to or -1, 0, 0, 0)
 uniform sampler2D u_state;   // the blocks' state (blocks.vert): (highlight, opacity, scale, order), (offset)
 uniform sampler2D u_box;     // the blocks' (min.xyz, _), (size.xyz, _)
+uniform sampler2D u_ink;     // per atlas cell: the part of it its glyph's quad covers (sdf_font.ink_boxes)
 uniform int u_follow;        // labels of blocks move, scale and fade with their block
 uniform vec4 u_cell;         // cell width em, cell top above the baseline em, atlas cell size in uv (x, y)
 uniform float u_min_px;      // em height on screen below which a label is hidden
@@ -76,11 +77,13 @@ void main() {
         v_uv = vec2(0.0);
         v_solid = 1.0;
     } else {
-        // The quad stops 1/28 of a cell short of the cell's edges, so filtering never reaches the
-        // neighbouring glyphs of the atlas (the glyphs themselves keep PAD texels of margin).
-        vec2 t = mix(vec2(1.0 / 28.0), vec2(27.0 / 28.0), in_corner);
-        local = vec2(glyph.y + t.x * u_cell.x, u_cell.y + (t.y - 1.0) * u_cell.x);
+        // The quad covers the glyph's ink and a margin, no more (the rest of the cell would shade pixels
+        // that stay empty), and stops 1/28 of a cell short of the cell's edges at most, so filtering
+        // never reaches the neighbouring glyphs of the atlas (the glyphs keep PAD texels of margin).
         int cell = int(glyph.z);
+        vec4 ink = texelFetch(u_ink, texel(cell), 0);
+        vec2 t = mix(ink.xy, ink.zw, in_corner);
+        local = vec2(glyph.y + t.x * u_cell.x, u_cell.y + (t.y - 1.0) * u_cell.x);
         vec2 cell_origin = vec2(float(cell % 16), float(cell / 16));
         // Atlas rows run downwards from the image top: the quad's bottom samples the cell's bottom row.
         v_uv = (cell_origin + vec2(t.x, 1.0 - t.y)) * u_cell.zw;

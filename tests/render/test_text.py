@@ -165,3 +165,42 @@ def test_block_labels_follow_the_language_for_every_token_count():
         i18n.set_language(before)
     assert english == block_labels(build_layout(nano, n_tokens=7), atlas).texts
     assert len(japanese) == len(english) and japanese != english
+
+
+def test_every_character_of_labels_cards_and_marks_is_in_the_label_atlas():
+    """The 3D text of either language never falls back to "?": the Japanese mark
+    "exp(x)（最大値を引かない場合）" once came out as "exp(x)?最大値??????合?" (the marks' characters were
+    not baked)."""
+    from glviz.i18n import LANGUAGES, catalogue
+    from glviz.render.label_sets import label_atlas
+
+    atlas = label_atlas()
+    missing = {(lang, key, ch) for lang in LANGUAGES for key, text in catalogue(lang).items()
+               if key.startswith(("label.", "card.", "mark.")) for ch in text
+               if ch not in atlas.index and not ch.isspace() and ch not in "{}"}
+    assert not missing
+
+
+def test_ink_boxes_hold_every_inked_texel_of_their_cell():
+    """A glyph's quad is cut to its ink box (sdf_font.ink_boxes): every texel of the cell whose field reaches
+    INK_FIELD lies inside it with INK_MARGIN to spare (where the cell allows), and no box leaves the cell's
+    1/28 .. 27/28."""
+    from glviz.render.label_sets import label_atlas
+    from glviz.render.sdf_font import CELL, INK_FIELD, INK_MARGIN, ink_boxes
+
+    atlas = label_atlas()
+    boxes = ink_boxes(atlas)
+    columns = atlas.image.shape[1] // CELL
+    assert (boxes[boxes[:, 2] > 0] >= 1 / 28 - 1e-6).all() and (boxes <= 27 / 28 + 1e-6).all()
+    for ch in "Ag,.|W最":
+        if ch not in atlas.index:
+            continue
+        cell = atlas.index[ch]
+        row, col = divmod(cell, columns)
+        field = atlas.image[row * CELL:(row + 1) * CELL, col * CELL:(col + 1) * CELL]
+        rows, cols = np.nonzero(field > INK_FIELD)
+        x0, y0, x1, y1 = boxes[cell] * CELL  # y up from the cell's bottom
+        assert x0 <= max(cols.min() - INK_MARGIN, CELL / 28) + 1e-3
+        assert x1 >= min(cols.max() + 1 + INK_MARGIN, CELL * 27 / 28) - 1e-3
+        assert y1 >= min(CELL - rows.min() + INK_MARGIN, CELL * 27 / 28) - 1e-3
+        assert y0 <= max(CELL - rows.max() - 1 - INK_MARGIN, CELL / 28) + 1e-3

@@ -303,10 +303,10 @@ def layout_labels(layout, atlas: FontAtlas) -> LabelSet:
 
 @functools.cache
 def label_atlas() -> FontAtlas:
-    """The atlas of every character the labels of the scene use in any language (baked once, cached on
-    disk; one object per process, which label plans are kept by)."""
+    """The atlas of every character the labels of the scene and the tour's marks use in any language (baked
+    once, cached on disk; one object per process, which label plans are kept by)."""
     chars = {ch for lang in LANGUAGES for key, text in catalogue(lang).items()
-             if key.startswith(("label.", "card.")) for ch in text}
+             if key.startswith(("label.", "card.", "mark.")) for ch in text}
     return load_atlas("".join(sorted(chars)))
 
 

@@ -185,6 +185,29 @@ def _draw(ch: str, font, ascent: int) -> np.ndarray:
     return np.asarray(canvas, dtype=np.float32) / 255.0
 
 
+INK_FIELD = 0.05  # field value taken as the edge of a glyph's ink for its quad (0.5 is the outline)
+INK_MARGIN = 4  # texels kept around it: the blur of the coarsest mip level a small label samples
+
+
+def ink_boxes(atlas: FontAtlas) -> np.ndarray:
+    """(cells, 4) float32: per atlas cell, the part of it a glyph quad needs, as (x0, y0, x1, y1) fractions
+    of the cell with y up (text.vert's t): where its field reaches INK_FIELD, INK_MARGIN texels wider,
+    within the 1/28 .. 27/28 the full quad takes. A quad cut to it draws the same pixels: outside, the field
+    is 0 and so is every sample's coverage. An empty cell (a space) gets an empty box."""
+    rows, cols = atlas.image.shape[0] // CELL, atlas.image.shape[1] // CELL
+    cells = atlas.image.reshape(rows, CELL, cols, CELL).transpose(0, 2, 1, 3).reshape(rows * cols, CELL, CELL)
+    inked = cells > INK_FIELD  # (cells, CELL rows from the top, CELL columns)
+    lo, hi = 1.0 / 28.0, 27.0 / 28.0
+    out = np.zeros((len(cells), 4), dtype=np.float32)
+    for i in np.flatnonzero(inked.any(axis=(1, 2))).tolist():
+        r = np.flatnonzero(inked[i].any(axis=1))
+        c = np.flatnonzero(inked[i].any(axis=0))
+        x0, x1 = (c[0] - INK_MARGIN) / CELL, (c[-1] + 1 + INK_MARGIN) / CELL
+        top, bottom = (r[0] - INK_MARGIN) / CELL, (r[-1] + 1 + INK_MARGIN) / CELL
+        out[i] = (max(x0, lo), max(1.0 - bottom, lo), min(x1, hi), min(1.0 - top, hi))
+    return out
+
+
 def load_atlas(extra_chars: str = "") -> FontAtlas:
     """The atlas of CHARSET plus `extra_chars` (see atlas_charset), from ~/.cache/glviz when it was baked
     before with the same characters, fonts and settings."""

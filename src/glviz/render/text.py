@@ -19,13 +19,14 @@ from glviz.render.chunks import (
     texture_rows,
 )
 from glviz.render.label_sets import LABEL_TEXELS, LabelPlan, LabelSet, label_atlas, layout_plan, plan_labels
-from glviz.render.sdf_font import CELL, FONT_PX, PAD, FontAtlas
+from glviz.render.sdf_font import CELL, FONT_PX, PAD, FontAtlas, ink_boxes
 from glviz.resources import read_shader, with_define
 
 MIN_LABEL_PX = 6.0  # labels whose em height is smaller than this on screen are hidden
 MAX_LABEL_PX = 140.0  # and those larger than this fade out: too big to read, and costly to draw
 TEXT_SMALL, TEXT_LARGE = 0, 1  # the two text programs (text.frag's TEXT_SIZE)
 LARGE_TEXT_PX = 32.0  # labels with an em at least this tall on screen are drawn with one sample a pixel
+UNIT_INK = 9  # texture unit of the glyphs' ink boxes (1, 3: the blocks' boxes and state; 5 - 7: the labels')
 
 
 class LabelRenderer:
@@ -45,7 +46,8 @@ class LabelRenderer:
                          for size in (TEXT_SMALL, TEXT_LARGE)]
         self.program = self.programs[TEXT_SMALL]
         h, w = self.atlas.image.shape
-        units = (("u_glyphs", 5), ("u_labels", 6), ("u_atlas", 7), ("u_state", 3), ("u_box", 1))
+        units = (("u_glyphs", 5), ("u_labels", 6), ("u_atlas", 7), ("u_state", 3), ("u_box", 1),
+                 ("u_ink", UNIT_INK))
         for program in self.programs:
             for name, unit in units:
                 program[name] = unit
@@ -56,8 +58,13 @@ class LabelRenderer:
             program["u_cell"] = (CELL / FONT_PX, PAD / FONT_PX + self.atlas.ascent, CELL / w, CELL / h)
         self.owns_atlas = share is None
         if share is not None:
-            self.atlas_texture = share.atlas_texture
+            self.atlas_texture, self.ink_texture = share.atlas_texture, share.ink_texture
         else:
+            # Each glyph's quad cut to its ink (sdf_font.ink_boxes): half the pixels of a whole cell to shade.
+            ink = ink_boxes(self.atlas)
+            self.ink_texture = ctx.texture((ATLAS_WIDTH, texture_rows(len(ink))), 4,
+                                           pad_rows(ink, len(ink), 4).tobytes(), dtype="f4")
+            self.ink_texture.filter = (ctx.NEAREST, ctx.NEAREST)
             self.atlas_texture = ctx.texture((w, h), 1, self.atlas.image.tobytes(), dtype="f4")
             # Mipmaps average the distance field, so thin strokes of small text fade instead of breaking up.
             self.atlas_texture.build_mipmaps(max_level=2)  # coarser levels would mix neighbouring glyphs
@@ -125,7 +132,7 @@ class LabelRenderer:
         for quads in self.quads:
             quads.release()
         owned = (self.glyphs, self.labels, *self.programs)
-        for obj in owned + ((self.atlas_texture,) if self.owns_atlas else ()):
+        for obj in owned + ((self.atlas_texture, self.ink_texture) if self.owns_atlas else ()):
             if obj is not None:
                 obj.release()
         self.glyphs = self.labels = self.culler = None
@@ -146,10 +153,13 @@ class LabelRenderer:
         if self._uploaded is not None:
             # A few labels set every frame (the tour's marks): all drawn, each hides itself when too small
             # (one chunk's box and size would judge marks at the top and the bottom of the model as one).
-            ranges = [(0, self.count)]
+            ranges = large = [(0, self.count)]
         else:
+            # The large-text program only for chunks with a label that large: its vertices are not spent on
+            # the many small labels of a big model.
             force = self._forced_chunks(blocks.moved) if follow else None
             ranges = self.culler.visible_ranges(view_projection, pixel_scale, MIN_LABEL_PX, force=force)
+            large = self.culler.visible_ranges(view_projection, pixel_scale, LARGE_TEXT_PX, force=force)
         if not ranges:
             return 0
         ctx = self.ctx
@@ -165,16 +175,17 @@ class LabelRenderer:
         self.glyphs.use(5)
         self.labels.use(6)
         self.atlas_texture.use(7)
+        self.ink_texture.use(UNIT_INK)
         for program in self.programs:
             program["u_follow"].value = int(follow)
         if follow:
             blocks.state.use(3)
             blocks.box.use(1)
-        for quads in self.quads:
-            for first, count in ranges:
+        for quads, drawn in zip(self.quads, (ranges, large), strict=True):  # TEXT_SMALL, TEXT_LARGE
+            for first, count in drawn:
                 quads.render(first, count)
         if fbo is not None:
             fbo.depth_mask = True
         self.driver_seconds += time.thread_time() - t0
-        return len(ranges)
+        return len(ranges) + len(large)
 

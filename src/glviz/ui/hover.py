@@ -151,23 +151,27 @@ class HoverExplainer:
     def stats(self, block: int) -> BlockStats | None:
         """The block's BlockStats for the current trace (cached), or None without a trace or while a thread
         computes them."""
+        return self._lookup(block)[0]
+
+    def _lookup(self, block: int) -> tuple[BlockStats | None, bool]:
+        """(the block's statistics or None, whether a thread was computing them when asked)."""
         if self.trace is None:
-            return None
+            return None, False
         with self._lock:
             if block in self._stats or block in self._running:
-                return self._stats.get(block)
+                return self._stats.get(block), block in self._running
         values = block_values(self.layout.blocks[block], self.trace)
         if np.asarray(values).size <= BIG_STATS:
             stats = block_stats(values)
             with self._lock:
                 self._stats[block] = stats
-            return stats
+            return stats, False
         with self._lock:
             self._running.add(block)
             generation = self._generation
         threading.Thread(target=self._compute, args=(block, values, generation), daemon=True,
                          name="glviz-stats").start()
-        return None
+        return None, True
 
     def _compute(self, block: int, values, generation: int) -> None:
         stats = block_stats(values)
@@ -199,8 +203,9 @@ class HoverExplainer:
         """Everything about cell (row, col) of `block`. A trace snapshot may lack a value (not computed yet,
         or let go to save memory at a long prompt): then the cell is described without numbers."""
         try:
-            info = explain(self.layout, block, row, col, self.trace, stats=self.stats(block))
-            info.stats_pending = info.stats is None and self.computing(block)
+            stats, pending = self._lookup(block)  # (a thread may finish at once: pending is as asked)
+            info = explain(self.layout, block, row, col, self.trace, stats=stats)
+            info.stats_pending = pending
             return info
         except KeyError:
             info = explain(self.layout, block, row, col, None)

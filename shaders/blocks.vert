@@ -110,9 +110,11 @@ void main() {
     // Walls thinner than half a pixel would only cost rasteriser time.
     if (u_walls == 1 && i1.y != 2) hidden = hidden || (centre.w > 0.0 && size.z * px_per_unit < 0.5);
 #if PASS == PASS_PLAIN
-    hidden = hidden || opacity < u_opaque_from || (u_walls == 0 && decorated(i0.w, highlight, s1, s2, float(i0.x) * float(i0.y)));
+    bool fancy = u_walls == 0 && decorated(i0.w, highlight, s1, s2, float(i0.x) * float(i0.y));
+    hidden = hidden || opacity < u_opaque_from || fancy;  // (walls are plain for every block)
 #elif PASS == PASS_DECORATED
-    hidden = hidden || opacity < u_opaque_from || !decorated(i0.w, highlight, s1, s2, float(i0.x) * float(i0.y));
+    bool fancy = decorated(i0.w, highlight, s1, s2, float(i0.x) * float(i0.y));
+    hidden = hidden || opacity < u_opaque_from || !fancy;
 #elif PASS == PASS_TRANSLUCENT
     hidden = hidden || opacity >= u_opaque_from || opacity < FADED_BELOW;
 #elif PASS == PASS_FADED

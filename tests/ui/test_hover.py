@@ -256,3 +256,28 @@ def test_the_explanation_speaks_japanese(nano):
     assert explain(layout, scores, 2, 7, trace).note.startswith("masked: key t′=7 > t=2")
     assert explain(layout, scores, 2, 7, trace).formula == "masked (t' > t): −∞"
     assert explain(layout, layout.by_name["wte"], 0, 0, trace).formula == "learned weight"
+
+
+def test_statistics_that_fail_on_their_thread_are_not_pending_nor_tried_again(nano, monkeypatch):
+    """A thread that cannot compute a block's statistics reports once; the cell is then explained without
+    them and without the pending line, and no thread is started for it again (the window would keep
+    waking)."""
+    layout, trace = nano
+    monkeypatch.setattr(hover, "BIG_STATS", 100)
+    calls = []
+
+    def broken(values, bins=hover.HISTOGRAM_BINS):
+        calls.append(1)
+        raise MemoryError("no room")
+
+    monkeypatch.setattr(hover, "block_stats", broken)
+    block = layout.by_name["layers.0.mlp.fc"]
+    explainer = HoverExplainer(layout, trace)
+    assert explainer.explain(block, 0, 0).stats_pending
+    deadline = time.monotonic() + 20
+    while not explainer.poll():
+        assert time.monotonic() < deadline, "the thread never reported"
+        time.sleep(0.01)
+    again = explainer.explain(block, 0, 0)
+    assert again.stats is None and not again.stats_pending and not explainer.computing(block)
+    assert len(calls) == 1

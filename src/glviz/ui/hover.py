@@ -7,6 +7,7 @@ Words come from the catalogue (i18n/*/hover.txt) in the language of the moment; 
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from dataclasses import dataclass, field
@@ -137,6 +138,7 @@ class HoverExplainer:
         self._stats: dict[int, BlockStats] = {}
         self._lock = threading.Lock()
         self._running: set[int] = set()  # blocks whose statistics a thread computes
+        self._failed: set[int] = set()  # blocks whose statistics a thread could not compute (not tried again)
         self._arrived = False  # statistics came from a thread since the last poll()
         self._generation = 0  # a new trace makes results of threads started before it stale
 
@@ -146,6 +148,7 @@ class HoverExplainer:
             self.trace = trace
             self._stats.clear()
             self._running.clear()
+            self._failed.clear()
             self._generation += 1
 
     def stats(self, block: int) -> BlockStats | None:
@@ -158,7 +161,7 @@ class HoverExplainer:
         if self.trace is None:
             return None, False
         with self._lock:
-            if block in self._stats or block in self._running:
+            if block in self._stats or block in self._running or block in self._failed:
                 return self._stats.get(block), block in self._running
         values = block_values(self.layout.blocks[block], self.trace)
         if np.asarray(values).size <= BIG_STATS:
@@ -174,10 +177,17 @@ class HoverExplainer:
         return None, True
 
     def _compute(self, block: int, values, generation: int) -> None:
-        stats = block_stats(values)
+        try:
+            stats = block_stats(values)
+        except Exception:  # never left pending (the window would keep waking for it): no statistics
+            logging.getLogger("glviz").exception("statistics of block %d", block)
+            stats = None
         with self._lock:
             if generation == self._generation:
-                self._stats[block] = stats
+                if stats is None:
+                    self._failed.add(block)
+                else:
+                    self._stats[block] = stats
                 self._running.discard(block)
                 self._arrived = True
 

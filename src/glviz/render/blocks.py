@@ -237,8 +237,8 @@ class BlockRenderer:
         self._decorated_chunks = (self._chunks_of(decorated), self._decorated_chunks[1])
         moved = (offset[:, 0] != 0) | (offset[:, 1] != 0) | (offset[:, 2] != 0) | (scale != 1.0)
         moved = self.moved = np.flatnonzero(moved)
-        self.forced_chunks = np.unique(self.culler.chunk_of(self.position[moved]))
-        self.forced_wall_chunks = np.unique(self.wall_culler.chunk_of(self.position[moved]))
+        # The wall culler has the block culler's chunks (block_plan), so one list serves both.
+        self.forced_chunks = self.forced_wall_chunks = self._chunks_of(moved)
 
     def write_hover(self, hovered, dependencies, lit=()) -> None:
         """Upload the hovered (block, row, col) or None, up to 8 dependency CellRanges and up to 8 ranges

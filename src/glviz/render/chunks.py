@@ -15,6 +15,7 @@ from glviz.render.picking import morton_codes
 ATLAS_WIDTH = 4096  # texels; the shaders index with `& 4095` and `>> 12`
 CHUNKS = 128  # coarse culling granularity: fixed, so per-frame work is independent of the model size
 MIN_BLOCK_PX = 0.75  # blocks smaller than this on screen are not drawn
+RANGES_KEPT = 4  # visible_ranges answers a culler keeps (for the last view's few questions)
 
 
 def texture_rows(texels: int) -> int:
@@ -138,7 +139,8 @@ class ChunkCuller:
         self.half = (hi - lo) / 2  # (K, 3)
         # The last view's answers: a still camera (most of a tour, every paused frame) asks the same again.
         self._outside: tuple[bytes, np.ndarray] = (b"", np.zeros(0, bool))
-        self._ranges: tuple[tuple, list[tuple[int, int]]] = ((), [])
+        # One answer per question asked of a view (the labels ask two: the small and the large text's).
+        self._ranges: dict[tuple, list[tuple[int, int]]] = {}
 
     def outside(self, view_projection: np.ndarray) -> np.ndarray:
         """(K,) bool: chunk boxes entirely outside one of the six clip planes."""
@@ -168,10 +170,12 @@ class ChunkCuller:
         """
         m = np.asarray(view_projection, dtype=np.float64)
         key = (m.tobytes(), pixel_scale, min_px, None if force is None else np.asarray(force).tobytes())
-        if self._ranges[0] == key:
-            return list(self._ranges[1])
-        ranges = self._visible(m, pixel_scale, min_px, outside, force)
-        self._ranges = (key, ranges)
+        ranges = self._ranges.get(key)
+        if ranges is None:
+            ranges = self._visible(m, pixel_scale, min_px, outside, force)
+            if len(self._ranges) >= RANGES_KEPT:  # a moving camera: the answers of earlier views go
+                self._ranges.clear()
+            self._ranges[key] = ranges
         return list(ranges)
 
     def _visible(self, m: np.ndarray, pixel_scale: float, min_px: float, outside: np.ndarray | None,

@@ -44,7 +44,6 @@ class LabelRenderer:
         self.programs = [ctx.program(vertex_shader=with_define(vertex, "TEXT_SIZE", size),
                                      fragment_shader=with_define(fragment, "TEXT_SIZE", size))
                          for size in (TEXT_SMALL, TEXT_LARGE)]
-        self.program = self.programs[TEXT_SMALL]
         h, w = self.atlas.image.shape
         units = (("u_glyphs", 5), ("u_labels", 6), ("u_atlas", 7), ("u_state", 3), ("u_box", 1),
                  ("u_ink", UNIT_INK))

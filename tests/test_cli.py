@@ -88,3 +88,21 @@ def test_generate_streams_tokens_and_ctrl_c_keeps_them(tmp_path: Path) -> None:
     ids = [int(t) for t in out.split()]
     assert len(ids) >= 21
     assert ids == generate(weights, [1, 2, 3], len(ids)).tolist()
+
+
+def test_the_collector_is_on_again_after_a_command_and_blas_threads_sleep_when_idle(monkeypatch, capsys):
+    import gc
+
+    from glviz.cli import main
+    from glviz.model.blas import IDLE_THREADS_ENV, quiet_idle_threads
+
+    assert main(["chapters"]) == 0 and gc.isenabled()
+    assert main(["render", "--size", "0x0", "--out", "x.png"]) == 2 and gc.isenabled()  # an error, too
+    capsys.readouterr()
+    name, value = next(iter(IDLE_THREADS_ENV.items()))
+    monkeypatch.delenv(name, raising=False)
+    quiet_idle_threads()
+    assert os.environ[name] == value
+    monkeypatch.setenv(name, "20")  # the user's own setting stays
+    quiet_idle_threads()
+    assert os.environ[name] == "20"

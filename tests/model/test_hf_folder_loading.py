@@ -113,3 +113,14 @@ def test_cached_checkpoints_are_found_by_name(tmp_path: Path, monkeypatch: pytes
 
 def test_no_cache_is_an_empty_list(tmp_path: Path) -> None:
     assert cached_checkpoints(tmp_path / "nowhere") == []
+
+
+def test_a_loaded_layers_query_key_value_are_fused_once_and_follow_a_replacement(tmp_path: Path) -> None:
+    weights = load_weights(write_checkpoint(tmp_path / "ckpt", varied_weights(TINY, seed=2), tokenizer=None))
+    p = "layers.0.attn."
+    w, b = weights.qkv(0)
+    expected = np.concatenate([weights[p + n] for n in ("wq", "wk", "wv")], axis=1)
+    np.testing.assert_array_equal(w, expected)
+    assert weights.qkv(0)[0] is w and weights.qkv(0)[1] is b  # the file's fused array itself, no copy
+    weights.tensors[p + "wk"] = weights[p + "wk"] + 1.0  # replaced: seen at once
+    np.testing.assert_array_equal(weights.qkv(0)[0][:, TINY.n_embd:2 * TINY.n_embd], weights[p + "wk"])

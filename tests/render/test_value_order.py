@@ -98,3 +98,25 @@ def test_a_range_of_a_run_reads_those_cells(order):
     for a, b in ((0, 36), (5, 17), (30, 36)):
         got = read_range(order, 6, 6, lambda rows, cols: values[rows[0]:rows[1], cols[0]:cols[1]], a, b)
         np.testing.assert_array_equal(got, whole[a:b])
+
+
+def test_a_traces_values_read_for_many_blocks_at_once_are_each_blocks_own():
+    from glviz.layout.blocks import build_layout
+    from glviz.model.config import GPTConfig
+    from glviz.model.trace import Trace
+    from glviz.model.weights import random_weights
+    from glviz.render.value_sources import TraceSource
+
+    config = GPTConfig(n_layer=2, n_head=3, n_embd=12, vocab_size=40, block_size=16)
+    trace = Trace(random_weights(config, seed=1), np.arange(9) % 40, capacity=16)
+    trace["layers.0.attn.probs"]  # some values computed, the rest missing
+    layout = build_layout(config, n_tokens=9)
+    source = TraceSource(trace, view=trace.snapshot())
+    together = source.values_of(layout.blocks)
+    assert sum(v is not None for v in together) > 10 and any(v is None for v in together)
+    for block, value in zip(layout.blocks, together, strict=True):
+        alone = source.values(block)
+        assert (value is None) == (alone is None), block.name
+        if alone is not None:
+            assert value.shape == (block.rows, block.cols), block.name
+            np.testing.assert_array_equal(value, alone)

@@ -97,6 +97,24 @@ def test_next_token_appends_the_greedy_argmax(ckpt_app, fbo):
     assert info.computed and info.matches
 
 
+def test_the_window_draws_for_a_token_when_it_comes_and_prepares_the_next_layout(ckpt_app, fbo):
+    app = ckpt_app
+    view = app.view
+    settled(app, fbo)
+    T = view.trace.T
+    assert not app.tracing.news() and not app.background_frame_due()  # nothing new, the worker idle
+    layout = view.worker.prepared(T + 1, wait=30)  # made after the frame that showed T
+    assert layout is not None and layout.n_tokens == T + 1
+    app.generation.next_token()
+    app.frame(fbo, dt=0.016)  # the frame of the click: it sees the worker busy
+    view.worker.wait()
+    assert app.tracing.news() and app.working and app.background_frame_due()  # the token, not yet shown
+    app.frame(fbo, dt=0.016)
+    assert view.layout is layout and view.trace.T == T + 1
+    assert not app.tracing.news() and not app.background_frame_due()
+    assert view.worker.prepared(T + 2, wait=30).n_tokens == T + 2
+
+
 def test_generate_n_and_stop(app, fbo, tmp_path):
     folder = checkpoint(tmp_path / "long", LONG, seed=2)
     app.open_checkpoint(folder)

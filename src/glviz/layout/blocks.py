@@ -134,7 +134,11 @@ class Layout:
 
 def _part_values(block: Block, source: str, trace) -> np.ndarray:
     """One source of `block` read through its select and transpose: a 2-D array (a view where possible)."""
-    tensor = trace.weights[source] if block.kind == Kind.WEIGHT else trace[source]
+    return part_of(block, trace.weights[source] if block.kind == Kind.WEIGHT else trace[source])
+
+
+def part_of(block: Block, tensor) -> np.ndarray:
+    """`block`'s cells in `tensor`, the value its source names: (rows, cols), a view where possible."""
     values = np.asarray(tensor[block.select] if block.select != () else tensor)
     if values.ndim == 0:
         values = values.reshape(1, 1)

@@ -12,8 +12,21 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+# OpenBLAS's idle threads spin for 2^n cycles (n = OPENBLAS_THREAD_TIMEOUT, 28 by default: about 0.1 s
+# here) before they sleep: after a token's step on two threads, the spinning one took a core from the
+# window's next frame (its software GL shading went from 16 to 30 ms). OpenBLAS reads it once, as it loads.
+IDLE_THREADS_ENV = {"OPENBLAS_THREAD_TIMEOUT": "4"}
+
+
+def quiet_idle_threads() -> None:
+    """Call before numpy is imported: OpenBLAS's idle threads then sleep at once (unless the user set it)."""
+    for name, value in IDLE_THREADS_ENV.items():
+        os.environ.setdefault(name, value)
+
 
 # The thread count's getter by the names OpenBLAS builds give it (numpy's wheels prefix theirs).
 GETTERS = ("openblas_get_num_threads", "scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads")

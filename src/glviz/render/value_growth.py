@@ -35,8 +35,8 @@ def grow_slots(store: ValueStore, todo: list[tuple[Slot, int, int]]) -> None:
     """Write positions start..stop of each slot (from 0 for a slot not read yet), re-packing first when
     one needs more room."""
     items = []
-    for slot, start, stop in todo:
-        values = store.source.values(slot.block)
+    read = store.source.values_of([slot.block for slot, _, _ in todo])
+    for (slot, start, stop), values in zip(todo, read, strict=True):
         if values is None:
             continue
         if slot.axis is None:  # a value without a token axis changed: read it again

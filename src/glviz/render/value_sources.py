@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glviz.layout.blocks import Block, Kind, block_cells, block_values
+from glviz.layout.blocks import Block, Kind, block_cells, block_values, part_of
 
 
 class _Reader:
@@ -24,6 +24,10 @@ class _Reader:
         if value is None:
             raise KeyError(name)
         return value
+
+    def get(self, name: str):
+        """The value `name`, or None where it is missing."""
+        return self._get(name)
 
 
 class BlockSource:
@@ -45,6 +49,10 @@ class BlockSource:
             return block_cells(block, self.reader, rows, cols)
         except (KeyError, IndexError, ValueError):
             return None
+
+    def values_of(self, blocks: list[Block]) -> list[np.ndarray | None]:
+        """`values` of each block (a new token asks this of a thousand blocks of GPT-2 at once)."""
+        return [self.values(block) for block in blocks]
 
     def version(self) -> int:
         """Changes when the values do (a trace's version; 0 for fixed values)."""
@@ -94,6 +102,24 @@ class TraceSource(BlockSource):
 
     def values(self, block: Block) -> np.ndarray | None:
         return super().values(block) if block.kind != Kind.WEIGHT else None
+
+    def values_of(self, blocks: list[Block]) -> list[np.ndarray | None]:
+        # Each trace value read once for all the blocks cut from it (a layer's heads): the same views as
+        # `values`, without a lookup per block.
+        tensors: dict[str, object] = {}
+        out: list[np.ndarray | None] = []
+        for block in blocks:
+            if block.stack or block.kind == Kind.WEIGHT:
+                out.append(self.values(block))
+                continue
+            tensor = tensors.get(block.source, tensors)
+            if tensor is tensors:
+                tensor = tensors[block.source] = self.reader.get(block.source)
+            try:
+                out.append(None if tensor is None else part_of(block, tensor))
+            except (IndexError, ValueError):
+                out.append(None)
+        return out
 
     def version(self) -> int:
         return int(getattr(self.view, "version", 0))

@@ -323,6 +323,7 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         if self._screenshot_pending:
             self._screenshot_pending = False
             self._save_screenshot(fbo if fbo is not None else self.ctx.fbo, fb_w, fb_h)
+        self.frame_drawn()
         return True
 
     def _draw_panel(self) -> None:

@@ -26,6 +26,7 @@ class CheckpointActions:
         self.attention = AttentionMaps()
         self._lit_token: tuple | None = None  # (t, camera pose, layout) of the chip lit in the scene
         self._progress_drawn = 0.0  # time.monotonic() of the last frame drawn for a load's progress
+        self._busy_drawn = False  # whether the worker was busy when the last frame was drawn
 
     # --- state ---------------------------------------------------------------------------------------------
     @property
@@ -41,21 +42,28 @@ class CheckpointActions:
     @property
     def working(self) -> bool:
         """Something computes in the background that the next frames will show."""
-        return self.models.loading is not None or self.generation.busy or self.hovering.stats_pending
+        return (self.models.loading is not None or self.generation.busy or self.hovering.stats_pending
+                or self.tracing.news())
 
     def background_frame_due(self) -> bool:
         """While work runs in the background, whether to draw now: at once when a load finished, else (for its
-        progress bar) every PROGRESS_FRAME_S; a generation shows each token as it comes, a hovered block's
-        statistics when they come. Drawing less while a checkpoint loads leaves the CPU to the load (a frame
-        costs 20 - 40 ms on software GL)."""
+        progress bar) every PROGRESS_FRAME_S; a generation's tokens and a hovered block's statistics when
+        they come, and once when the worker starts or stops (the panel's buttons). Drawing less leaves the CPU
+        to the work: a frame costs 20 - 40 ms on software GL, a GPT-2 token's step 40 - 60 ms."""
         load = self.models.loading
         if load is None:
-            return self.generation.busy or self.view.explainer.arrived
+            return (self.generation.busy != self._busy_drawn or self.tracing.news()
+                    or self.view.explainer.arrived)
         now = time.monotonic()
         if load.finished or now - self._progress_drawn >= PROGRESS_FRAME_S:
             self._progress_drawn = now
             return True
         return False
+
+    def frame_drawn(self) -> None:
+        """After each frame: what it showed of the worker, and the next token's layout asked for."""
+        self._busy_drawn = self.generation.busy
+        self.tracing.after_frame()
 
     # --- checkpoints ---------------------------------------------------------------------------------------
     def open_checkpoint(self, path: str | Path, tokens=None) -> None:

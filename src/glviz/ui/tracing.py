@@ -80,6 +80,19 @@ class Tracing:
     def __init__(self, app) -> None:
         self.app = app
 
+    def news(self) -> bool:
+        """The current view's worker published something this view does not show yet."""
+        view = self.app.models.current
+        worker = None if view is None else view.worker
+        return worker is not None and worker.trace is not None and worker.trace.snapshot() is not view.shown
+
+    def after_frame(self) -> None:
+        """Once a frame has shown a trace, its worker prepares the next token's layout while the user reads
+        it (once per T; not during the frame: the two would share the interpreter)."""
+        view = self.app.models.current
+        if view is not None and view.worker is not None and view.shown is not None:
+            view.worker.prepare_next()
+
     def poll(self) -> bool:
         """Show what the worker published since the last frame; True when something changed."""
         view = self.app.models.current

@@ -5,6 +5,7 @@ The loop sleeps in `glfw.wait_events_timeout` while nothing changes, so an idle 
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import warnings
@@ -169,6 +170,11 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
                     app.invalidate(1)
                 if window.width <= 0 or window.height <= 0:
                     app.invalidate()
+            if not gc.isenabled():
+                # Started with the collector off (cli.main): what start-up made is kept for good (frozen,
+                # never walked again by a collection), and garbage is collected from the first frame on.
+                gc.freeze()
+                gc.enable()
     finally:
         app.release()
         window.destroy()

@@ -430,3 +430,19 @@ def test_the_letters_field_refuses_other_characters_as_they_are_typed(app, fbo):
         app.frame(fbo, dt=0.016)
     assert app.panel.letters.buffer == "ABCABC"
     assert app.letters == "ABCABC" and app.input_error == ""
+
+
+def test_the_first_frame_goes_without_the_labels_mipmaps_and_the_next_has_them(gl_ctx, fbo, tmp_path):
+    from glviz.ui.app import GlvizApp
+
+    app = GlvizApp(gl_ctx, size=(W, H), screenshot_dir=tmp_path)
+    try:
+        texture = app.view.renderer.labels.atlas_texture
+        app.frame(fbo, dt=0.016)
+        assert texture.filter == (gl_ctx.LINEAR, gl_ctx.LINEAR)  # the first frame: sooner, no mipmaps
+        app.frame(fbo, dt=0.016)
+        assert texture.filter == (gl_ctx.LINEAR_MIPMAP_LINEAR, gl_ctx.LINEAR)
+        assert app.models.text_mipmaps_due is None
+        assert app.view.renderer.marks.atlas_texture is texture  # shared: one atlas, one set of mipmaps
+    finally:
+        app.release()

@@ -121,3 +121,16 @@ def test_toggle_pauses_and_continues():
     assert not player.playing and player.t == 0.5
     player.toggle()
     assert player.playing and player.t == 0.5
+
+
+def test_block_name_patterns_match_as_fnmatch_does():
+    import fnmatch
+    import itertools
+
+    from glviz.walkthrough.script import name_matches
+
+    names = ["layers.0.attn.h1.q", "layers.10.mlp.fc", "ln_f.out", "a*b", "", "aa", "aXbXc", "ab", "layers."]
+    pieces = ["", "*", "layers", ".", "h1", "q", "a", "b", "c", "X", "?", "[0-9]", "f"]
+    patterns = {"".join(p) for n in range(1, 5) for p in itertools.product(pieces, repeat=n)}
+    for name, pattern in itertools.product(names, sorted(patterns)):
+        assert name_matches(name, pattern) == fnmatch.fnmatchcase(name, pattern), (name, pattern)

@@ -21,11 +21,12 @@ BACKGROUND = (0.955, 0.957, 0.962, 1.0)
 class FrameRenderer:
     """Owns the GL resources of the 3D view; `render(scene, camera, viewport)` draws one frame."""
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx, text_mipmaps: bool = True) -> None:
+        """`text_mipmaps=False`: the labels' mipmaps wait for `make_text_mipmaps()` (text.LabelRenderer)."""
         self.ctx = ctx
         self.camera_ubo = ctx.buffer(reserve=64 + 3 * 16)
         self.blocks = BlockRenderer(ctx)
-        self.labels = LabelRenderer(ctx)
+        self.labels = LabelRenderer(ctx, mipmaps=text_mipmaps)
         self.ghosts = GhostRenderer(ctx, self.blocks)
         self.arrows = ArrowRenderer(ctx)
         self.marks = LabelRenderer(ctx, share=self.labels)  # the tour's numbers and signs, changed often
@@ -36,6 +37,10 @@ class FrameRenderer:
         self._camera: tuple[tuple, tuple] = ((), ())  # the last camera's key and matrices (_camera_block)
         self._arrows: tuple = (None,)  # the layout and the arrows' opacities last set for it
         self._marks: tuple = ()  # the tour's marks last uploaded, and the way they faced
+
+    def make_text_mipmaps(self) -> None:
+        """The labels' mipmaps, if they were left for later (once)."""
+        self.labels.make_mipmaps()
 
     def set_layout(self, layout) -> None:
         """Upload a layout's blocks and labels (in the current language: see render())."""

@@ -34,8 +34,10 @@ class LabelRenderer:
     (`set_layout`, culled by chunks), or a few labels changed often (`set_labels`, the tour's numbers).
     A label that belongs to a block moves, scales and fades with it (the block renderer's state)."""
 
-    def __init__(self, ctx, atlas: FontAtlas | None = None, share=None) -> None:
-        """`share`: another LabelRenderer whose atlas texture this one uses too."""
+    def __init__(self, ctx, atlas: FontAtlas | None = None, share=None, mipmaps: bool = True) -> None:
+        """`share`: another LabelRenderer whose atlas texture this one uses too. `mipmaps=False`: the atlas
+        is sampled without them until `make_mipmaps()` (software GL compiles a shader to make the first
+        mipmaps of a process, ~0.1 s: the app's first frame does not wait for it)."""
         self.ctx = ctx
         self.atlas = share.atlas if share is not None else atlas or label_atlas()
         # Two programs, one per size of text (text.frag): big glyphs cover many pixels and need one sample
@@ -65,10 +67,11 @@ class LabelRenderer:
                                            pad_rows(ink, len(ink), 4).tobytes(), dtype="f4")
             self.ink_texture.filter = (ctx.NEAREST, ctx.NEAREST)
             self.atlas_texture = ctx.texture((w, h), 1, self.atlas.image.tobytes(), dtype="f4")
-            # Mipmaps average the distance field, so thin strokes of small text fade instead of breaking up.
-            self.atlas_texture.build_mipmaps(max_level=2)  # coarser levels would mix neighbouring glyphs
-            self.atlas_texture.filter = (ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR)
+            self.atlas_texture.filter = (ctx.LINEAR, ctx.LINEAR)
             self.atlas_texture.repeat_x = self.atlas_texture.repeat_y = False
+            self._mipmaps_pending = True
+            if mipmaps:
+                self.make_mipmaps()
         self.quads = [QuadDraw(ctx, program) for program in self.programs]  # 4 vertices a glyph
         self.glyphs = self.labels = None
         self.culler: ChunkCuller | None = None
@@ -78,6 +81,14 @@ class LabelRenderer:
         self._forced: tuple[bytes, np.ndarray] = (b"", np.zeros(0, np.int64))
         self._uploaded: tuple | None = None  # what set_labels uploaded last
         self.driver_seconds = 0.0  # CPU time of this thread in GL calls (software GL shades there)
+
+    def make_mipmaps(self) -> None:
+        """The atlas's mipmaps, once (a renderer made with mipmaps=False)."""
+        if self.owns_atlas and self._mipmaps_pending:
+            self._mipmaps_pending = False
+            # Mipmaps average the distance field, so thin strokes of small text fade instead of breaking up.
+            self.atlas_texture.build_mipmaps(max_level=2)  # coarser levels would mix neighbouring glyphs
+            self.atlas_texture.filter = (self.ctx.LINEAR_MIPMAP_LINEAR, self.ctx.LINEAR)
 
     def set_layout(self, layout) -> None:
         """Build the labels of `layout` (blocks, sections, model card) and upload their glyphs (what they

@@ -281,6 +281,9 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
 
     def _update(self, dt: float) -> None:
         """The state changes of one frame, before anything is drawn."""
+        if self.frames_drawn and self.models.text_mipmaps_due is not None:
+            self.models.text_mipmaps_due.make_text_mipmaps()  # the first frame is out: what it went without
+            self.models.text_mipmaps_due = None
         if self.models.poll():
             self.invalidate(1)
         if self.tracing.poll():

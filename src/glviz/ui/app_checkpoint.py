@@ -27,6 +27,7 @@ class CheckpointActions:
         self._lit_token: tuple | None = None  # (t, camera pose, layout) of the chip lit in the scene
         self._progress_drawn = 0.0  # time.monotonic() of the last frame drawn for a load's progress
         self._busy_drawn = False  # whether the worker was busy when the last frame was drawn
+        self.frames_drawn = 0
 
     # --- state ---------------------------------------------------------------------------------------------
     @property
@@ -64,6 +65,7 @@ class CheckpointActions:
         """After each frame: what it showed of the worker, and the next token's layout asked for."""
         self._busy_drawn = self.generation.busy
         self.tracing.after_frame()
+        self.frames_drawn += 1
 
     # --- checkpoints ---------------------------------------------------------------------------------------
     def open_checkpoint(self, path: str | Path, tokens=None) -> None:

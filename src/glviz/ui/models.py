@@ -81,6 +81,7 @@ class ModelSessions:
         self._on_activate = on_activate
         self._on_message = on_message
         self._nano_weights = nano_weights
+        self.text_mipmaps_due = None  # the first view's renderer until its labels' mipmaps are made
 
     # --- queries -------------------------------------------------------------------------------------------
     @property
@@ -118,7 +119,10 @@ class ModelSessions:
         """Build `name` on this thread and show it (start-up)."""
         require_app_model(name)
         self.requested = name
-        self._show(self._make_view(name, self._layout_of(name)))
+        # The labels' mipmaps are made once the first frame is out (app._update): it shows ~0.1 s sooner.
+        view = self._make_view(name, self._layout_of(name), text_mipmaps=False)
+        self.text_mipmaps_due = view.renderer
+        self._show(view)
 
     def switch(self, name: str, wait: bool = False) -> None:
         """Show another model; the first selection of a big one builds its layout in the background.
@@ -281,11 +285,11 @@ class ModelSessions:
         except Exception as exc:  # reported in the panel; the previous model stays on screen
             result["error"] = exc
 
-    def _make_view(self, name: str, layout) -> ModelView:
+    def _make_view(self, name: str, layout, text_mipmaps: bool = True) -> ModelView:
         from glviz.render.frame import FrameRenderer
         from glviz.ui.hover import HoverExplainer
 
-        renderer = FrameRenderer(self.ctx)
+        renderer = FrameRenderer(self.ctx, text_mipmaps=text_mipmaps)
         try:
             renderer.set_layout(layout)
         except Exception:

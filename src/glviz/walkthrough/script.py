@@ -28,6 +28,25 @@ INK = (0.10, 0.11, 0.16, 1.0)
 FRONT = 0.05  # world units in front of a block's face where ghosts and marks float
 
 
+def name_matches(name: str, pattern: str) -> bool:
+    """fnmatch.fnmatchcase(name, pattern), without a regular expression compiled per pattern where '*' is the
+    only wildcard (as chapters write them: compiling theirs took 40 ms of the app's start)."""
+    if "?" in pattern or "[" in pattern:
+        return fnmatch.fnmatchcase(name, pattern)
+    if "*" not in pattern:
+        return name == pattern
+    first, *middle, last = pattern.split("*")
+    if len(name) < len(first) + len(last) or not name.startswith(first) or not name.endswith(last):
+        return False
+    at, end = len(first), len(name) - len(last)
+    for part in middle:  # each run of literal text as far left as it goes: what '*' between them allows
+        found = name.find(part, at, end)
+        if found < 0:
+            return False
+        at = found + len(part)
+    return True
+
+
 @dataclass
 class Stage:
     """What a chapter plays on: a scene's layout and trace, the view's aspect, the language, extra data."""
@@ -131,7 +150,7 @@ class Script:
                     parts.append(np.array([by_name[pattern]], dtype=np.int64))
                 else:
                     parts.append(np.array([b.index for b in self.layout.blocks
-                                           if fnmatch.fnmatchcase(b.name, pattern)], dtype=np.int64))
+                                           if name_matches(b.name, pattern)], dtype=np.int64))
             found = np.concatenate(parts) if parts else np.zeros(0, np.int64)
             if not ordered:
                 found = np.unique(found)

@@ -169,11 +169,11 @@ class TourPanel:
         key = (id(layout), link)
         ids = self._link_ids.get(key)
         if ids is None:
-            import fnmatch
+            from glviz.walkthrough.script import name_matches
 
             found = []
             for pattern in block_targets(link):
-                found += [b.index for b in layout.blocks if fnmatch.fnmatchcase(b.name, pattern)]
+                found += [b.index for b in layout.blocks if name_matches(b.name, pattern)]
             ids = self._link_ids[key] = np.array(sorted(set(found)), dtype=np.int64)
         return ids
 

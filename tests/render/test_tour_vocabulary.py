@@ -225,3 +225,86 @@ def test_labels_follow_their_moved_block(big):
 
     assert ink((top[0], top[1] - 10.0, 1.0)) > 1500  # the label went down with its block
     assert ink(top) < 100  # and nothing is left where it was
+
+
+def _row_of_ghosts(count: int, size: float, progress: float = 1.0, stagger: float = 0.0) -> GhostGroup:
+    """`count` ghosts of a 1 x count block's cells flying from one row of places to another, each `size`
+    wide on steps of 0.04 - 0.05 (from afar, the Scale chapter's rows overlap like this)."""
+    return GhostGroup(0, 0, 0, 0, 1, count, (-2.0, -3.0, 0.5), (0.04, 0.0, 0.0), (-2.0, -1.5, 0.5),
+                      (0.05, 0.0, 0.0), progress, size, size, stagger=stagger)
+
+
+@pytest.mark.parametrize("progress", [0.0, 0.4, 1.0])
+def test_overlapping_ghosts_under_a_pixel_apart_are_thinned_to_ones_that_cover_the_others(progress):
+    from glviz.render.ghost_plan import GHOST_OVERLAP, thinned
+
+    group = _row_of_ghosts(301, size=2.0, progress=progress)
+    parts = thinned(group, px_per_unit=2.0)  # 0.08 - 0.1 pixels a step
+    drawn = np.concatenate([part.positions() for part in parts])  # (n, 3) centres of the ghosts drawn
+    assert 301 // 10 < len(drawn) < 301 // 2  # fewer
+    cells = np.concatenate([part.col0 + part.dcol * np.arange(part.count) for part in parts])
+    assert cells[0] == 0 and cells[-1] == 300 and (np.diff(cells) > 0).all()  # the first and the last cell
+    size = (1 - progress) * group.start_size + progress * group.end_size
+    every = group.positions()  # (301, 3)
+    np.testing.assert_allclose(drawn, every[cells], atol=1e-9)  # each drawn where it was
+    # Every ghost left out lies under GHOST_OVERLAP drawn ones or more (the row's ends: one at least).
+    covering = (np.abs(every[:, None, :2] - drawn[None, :, :2]) <= size / 2 + 1e-9).all(axis=2).sum(axis=1)
+    assert covering.min() >= 1 and np.median(covering) >= GHOST_OVERLAP
+    # Not thinned: ghosts a pixel or more apart, ghosts that do not overlap, ghosts that leave one by one.
+    assert thinned(group, px_per_unit=25.0) == [group]
+    small = _row_of_ghosts(301, size=0.05, progress=progress)
+    staggered = _row_of_ghosts(301, size=2.0, progress=progress, stagger=0.5)
+    assert thinned(small, 2.0) == [small] and thinned(staggered, 2.0) == [staggered]
+
+
+def test_ghosts_outside_the_view_are_not_drawn():
+    from glviz.render.ghost_plan import GHOST_CHUNK, visible_ghost_ranges
+
+    cam = camera()
+    vp = cam.view_projection(SIZE[0] / SIZE[1]).astype(np.float64)
+    long_row = GhostGroup(0, 0, 0, 0, 1, 4000, (-2.0, 0.0, 0.5), (0.01, 0.0, 0.0), (-2.0, 0.0, 0.5),
+                          (0.01, 0.0, 0.0), 1.0, 0.01, 0.01)  # from x = -2 to 38: the view ends near x = 10
+    hidden = GhostGroup(0, 0, 0, 0, 1, 100, (0.0, 500.0, 0.5), (0.01, 0.0, 0.0), (0.0, 500.0, 0.5),
+                        (0.01, 0.0, 0.0), 1.0, 0.01, 0.01)
+    faded = GhostGroup(0, 0, 0, 0, 1, 100, (0.0, 0.0, 0.5), (0.01, 0.0, 0.0), (0.0, 0.0, 0.5),
+                       (0.01, 0.0, 0.0), 1.0, 0.01, 0.01, opacity=0.0)
+    ranges = visible_ghost_ranges([long_row, hidden, faded], vp)
+    drawn = np.zeros(4200, bool)
+    for first, count in ranges:
+        drawn[first:first + count] = True
+    centres = np.c_[long_row.positions(), np.ones(4000)] @ vp
+    in_view = (np.abs(centres[:, :2] / centres[:, 3:]) <= 1).all(axis=1)
+    assert in_view.sum() > 500 and drawn[:4000][in_view].all()  # every ghost in view is drawn
+    assert drawn[:4000].sum() <= in_view.sum() + 2 * GHOST_CHUNK  # and few beyond the edge
+    assert not drawn[4000:].any()  # the group above the view and the invisible one: none
+
+
+@pytest.mark.parametrize("ramp", [False, True])
+def test_a_thinned_row_of_ghosts_looks_as_the_whole_row(offscreen, monkeypatch, ramp):
+    from glviz.render import ghost_plan, ghosts
+
+    layout = layout_of(Block("w", "W", Kind.WEIGHT, 1, 3001, ("1", "C"), (0.0, 2.0, 0.0), (3, 1, 1), "w"))
+    values = np.linspace(-2.0, 2.0, 3001) if ramp else np.full(3001, 1.5)
+    row = GhostGroup(0, 0, 0, 0, 1, 3001, (-2.0, -3.0, 0.5), (0.004, 0.0, 0.0), (-2.0, -1.5, 0.5),
+                     (0.004, 0.0, 0.0), 0.5, 0.3, 0.3)  # 3,001 ghosts, ~0.05 pixels a step, 0.3 units wide
+    drawn = []
+    images = []
+    for overlap in (ghost_plan.GHOST_OVERLAP, 10**9):  # thinned, then every ghost drawn
+        monkeypatch.setattr(ghost_plan, "GHOST_OVERLAP", overlap)
+        frame = tour(layout)
+        frame.ghosts.append(row)
+        cells = {0: values.astype(np.float32)[None, :]}
+        images.append(render(offscreen, layout, frame, cells)[2].astype(int))
+        drawn.append(offscreen.frame.ghosts.count)
+    assert drawn[0] < drawn[1] // 4 and drawn[1] == 3001
+    ink = (images[1] < 200).any(axis=2)
+    assert ink.sum() > 300 and ((images[0] < 200).any(axis=2) == ink).mean() > 0.99  # the same extent
+    if not ramp:  # one colour: the same pixels
+        assert (np.abs(images[0] - images[1]) > 24).any(axis=2).sum() <= 4
+    else:  # a pixel shows one of the ghosts over it, thinned or not: alike on average, along the row
+        cols = ink.any(axis=0)
+        for image in images:
+            assert image[ink].mean() == pytest.approx(images[1][ink].mean(), abs=3)
+        mean_along = [np.array([img[:, c][ink[:, c]].mean() for c in np.nonzero(cols)[0]]) for img in images]
+        assert np.abs(mean_along[0] - mean_along[1]).mean() < 12
+    assert isinstance(offscreen.frame.ghosts, ghosts.GhostRenderer)

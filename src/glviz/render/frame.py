@@ -118,7 +118,7 @@ class FrameRenderer:
             self._arrows = (self.layout, *arrows)
         self.draw_calls += self.arrows.draw(self.blocks)
         self.ghosts.set_groups(tour.ghosts if tour is not None else ())
-        self.draw_calls += self.ghosts.draw()
+        self.draw_calls += self.ghosts.draw(view_projection, pixel_scale)
         if scene.show_labels:
             self.draw_calls += self.labels.draw(view_projection, pixel_scale, self.blocks)
         if tour is not None and len(tour.marks):

@@ -13,6 +13,7 @@ import numpy as np
 
 from glviz.render.blocks import KIND_COLORS, UNIT_PAGES, UNIT_VALUES, VALUE_COLORS
 from glviz.render.chunks import QuadDraw, pad_rows, texture_rows
+from glviz.render.ghost_plan import drawn_groups, visible_ghost_ranges
 from glviz.resources import read_shader
 
 MAX_GROUPS = 256
@@ -51,12 +52,16 @@ class GhostRenderer:
         self.groups.filter = (ctx.NEAREST, ctx.NEAREST)
         self.count = 0
         self.n_groups = 0
+        self._groups: list = []
         self._uploaded: bytes = b""
         self.driver_seconds = 0.0
 
     def set_groups(self, groups) -> None:
-        """The ghosts of this frame (at most MAX_GROUPS groups; uploaded only when they changed)."""
-        groups = [g for g in list(groups)[:MAX_GROUPS] if g.count > 0]
+        """The ghosts of this frame (at most MAX_GROUPS groups)."""
+        self._groups = [g for g in list(groups)[:MAX_GROUPS] if g.count > 0]
+
+    def _upload(self, groups: list) -> None:
+        """The groups' texels, when they changed."""
         data, self.count = group_texels(groups)
         self.n_groups = len(groups)
         raw = data.tobytes()
@@ -67,10 +72,21 @@ class GhostRenderer:
             self.driver_seconds += time.thread_time() - t0
         self._uploaded = raw
 
-    def draw(self) -> int:
-        """Draw every ghost (blended, so that they can fade); returns the draw calls."""
+    def draw(self, view_projection: np.ndarray | None = None, pixel_scale: float = 0.0) -> int:
+        """Draw the ghosts (blended, so that they can fade); returns the draw calls. Seen by
+        `view_projection` (pixel_scale: as for ChunkCuller), only those that may be in view, rows of
+        overlapping ghosts thinned where they are under a pixel apart (ghost_plan); else all of them."""
         blocks = self.blocks
-        if not self.count or blocks.box is None:
+        if not self._groups or blocks.box is None:
+            return 0
+        if view_projection is None:
+            self._upload(self._groups)
+            ranges = [(0, self.count)]
+        else:
+            groups = drawn_groups(self._groups, view_projection, pixel_scale)[:MAX_GROUPS]
+            self._upload(groups)
+            ranges = visible_ghost_ranges(groups, view_projection)
+        if not self.count or not ranges:
             return 0
         ctx = self.ctx
         t0 = time.thread_time()
@@ -82,10 +98,11 @@ class GhostRenderer:
         ctx.enable(ctx.BLEND)
         ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
         ctx.disable(ctx.CULL_FACE)
-        self.quads.render(0, self.count)
+        for first, count in ranges:
+            self.quads.render(first, count)
         ctx.disable(ctx.BLEND)
         self.driver_seconds += time.thread_time() - t0
-        return 1
+        return len(ranges)
 
     def release(self) -> None:
         """Free the GL objects."""

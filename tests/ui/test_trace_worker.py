@@ -109,6 +109,9 @@ def test_the_head_copy_is_made_once_a_trace_is_shown_and_logits_agree_with_it():
     worker = TraceWorker(weights)
     worker.adopt(before)
     worker.wait(60)
+    assert weights.head_columns(make=False) is None  # not while the window shows the trace
+    worker.prepare_next()  # what the app asks once a frame has shown it
+    worker.wait(60)
     columns = weights.head_columns(make=False)
     assert columns is not None and columns.flags.c_contiguous
     assert head_matrix(weights, columns.dtype) is columns

@@ -87,6 +87,7 @@ class TraceWorker:
         self._prepare = prepare if prepare is not None else _layout_preparer(weights)
         self._prepared: dict[int, Future] = {}
         self._prepared_lock = threading.Lock()  # asked ahead by the worker (a step) and the UI (prepare_next)
+        self._warm_asked = False
         self.trace = None
         self.last: LastLogits | None = None
         self.error = ""  # why the last request failed (one line), "" otherwise
@@ -120,7 +121,6 @@ class TraceWorker:
             self._jobs.clear()
             self._stop.set()
         self._use(trace)
-        self._submit(("warm",))
 
     def retrace(self, tokens: np.ndarray) -> None:
         """Trace `tokens` afresh (a new prompt); what was queued is dropped, a generation stops."""
@@ -147,10 +147,16 @@ class TraceWorker:
             self._stop.set()
 
     def prepare_next(self) -> None:
-        """Prepare the layout of one more token than the trace has now, while the user reads it (call once
-        the window has drawn it): a Next token then finds it made and its step has both cores."""
+        """Prepare what a Next token needs, while the user reads the trace (call once the window has drawn
+        it, not before: the two would share the CPU): the layout of one more token, and once per model the
+        head's copy that its logits read. The token then finds them made, and its step has both cores."""
         trace = self.trace
-        if trace is not None and trace.T < trace.config.block_size:
+        if trace is None:
+            return
+        if not self._warm_asked and self.weights.head_columns(make=False) is None:
+            self._warm_asked = True
+            self._submit(("warm",))
+        if trace.T < trace.config.block_size:
             self._prepare_ahead(trace.T + 1)
 
     def prepared(self, T: int, wait: float = 0.0):
@@ -213,11 +219,10 @@ class TraceWorker:
         trace = self._tracer(self.weights, tokens)
         if not self._stop.is_set():  # a newer request came while tracing: it decides what is shown
             self._use(trace)
-            self._warm()
 
     def _warm(self) -> None:
-        # Once the trace is shown: the head's contiguous copy, which makes every generated token's row of
-        # logits faster (model/stages.head_matrix); made once per model, 0.3 s for GPT-2.
+        # The head's contiguous copy, which makes every generated token's row of logits faster
+        # (model/stages.head_matrix); made once per model, 0.3 s for GPT-2.
         self.weights.head_columns()
 
     def _use(self, trace) -> None:

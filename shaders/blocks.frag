@@ -39,6 +39,7 @@ flat in vec4 v_size;
 flat in vec3 v_state;
 flat in vec4 v_reveal;  // first, end of the cells computed (in the block's order), cell being computed, order
 flat in vec3 v_kind_color;
+flat in ivec3 v_ranges;  // the lit ranges of this block: first, last index, bit mask (blocks.vert)
 uniform int u_walls;    // drawing the side walls (blocks.vert)
 
 out vec4 f_color;
@@ -55,8 +56,8 @@ vec3 decorate(vec3 color, vec2 g, vec2 fw, ivec2 cell, float cell_px, float orde
               bool hovered_block) {
     color = mix(color, vec3(1.0), u_lighten * tint);
     float outline = 0.0;
-    for (int i = 0; i < u_hover.w + u_counts.x; ++i) {
-        if (u_range_block[i >> 2][i & 3] != block) continue;
+    for (int i = v_ranges.x; i <= v_ranges.y; ++i) {  // this block's ranges only
+        if (((v_ranges.z >> i) & 1) == 0) continue;
         ivec4 rc = u_range_rc[i];
         vec2 lo = vec2(rc.z, rc.x), hi = vec2(rc.w, rc.y);
         if (all(greaterThanEqual(g, lo)) && all(lessThan(g, hi))) {

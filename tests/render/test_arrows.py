@@ -46,3 +46,14 @@ def test_shown_arrows_are_drawn(gl_ctx):
     renderer.release()
     assert np.array_equal(pictures[0], pictures[2])
     assert (np.abs(pictures[1] - pictures[0]).sum(axis=2) > 30).sum() > 10  # the arrows' (thin here)
+
+
+def test_only_runs_of_shown_arrows_are_drawn():
+    from glviz.render.arrows import shown_runs
+
+    starts = np.array([0, 9, 18, 30, 39, 48])  # five arrows' first vertices, and the end
+    opacity = np.array([0.0, 0.5, 1.0, 0.0, 0.3])
+    assert shown_runs(opacity, starts) == [(9, 21), (39, 9)]
+    assert shown_runs(np.zeros(5), starts) == []
+    assert shown_runs(np.ones(5), starts) == [(0, 48)]
+    assert shown_runs(np.array([0.005, 0.02, 0.0, 0.0, 0.0]), starts) == [(9, 9)]  # under 0.01: hidden

@@ -71,12 +71,24 @@ def _arrow_triangles(arrow: Arrow, k: int) -> np.ndarray:
     return np.concatenate([out, ends], axis=1).astype(np.float32)
 
 
-def tessellate(arrows: list[Arrow]) -> np.ndarray:
+def tessellate(arrows: list[Arrow]) -> tuple[np.ndarray, np.ndarray]:
     """Triangles of every arrow: (V, 8) float32 vertices (x, y, z, across -1..1, arrow, along 0..1, start
-    block, end block). The ribbon stops where the head begins; the head is one triangle whose `across`
-    runs to ±1 along its slanted sides."""
+    block, end block), arrow after arrow, and where each arrow's vertices start (len(arrows) + 1,). The
+    ribbon stops where the head begins; the head is one triangle whose `across` runs to ±1 along its slanted
+    sides."""
     parts = [_arrow_triangles(arrow, k) for k, arrow in enumerate(arrows)]
-    return np.concatenate(parts) if parts else np.zeros((0, 8), dtype=np.float32)
+    starts = np.concatenate([[0], np.cumsum([len(p) for p in parts], dtype=np.int64)]).astype(np.int64)
+    return (np.concatenate(parts) if parts else np.zeros((0, 8), dtype=np.float32)), starts
+
+
+def shown_runs(opacity: np.ndarray, starts: np.ndarray) -> list[tuple[int, int]]:
+    """(first vertex, vertices) of each run of consecutive arrows with an opacity over 0.01: only those
+    are drawn (the Scale chapter's layout holds GPT-3's arrows too, ~9 ms of vertex work a frame on software
+    GL though none of them shows)."""
+    shown = np.concatenate([[False], opacity > 0.01, [False]])
+    edges = np.flatnonzero(shown[1:] != shown[:-1])  # run starts and ends, alternately (arrow numbers)
+    return [(int(starts[a]), int(starts[b] - starts[a]))
+            for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
 class ArrowRenderer:
@@ -99,6 +111,8 @@ class ArrowRenderer:
         self._pending: list | None = None  # arrows named but not tessellated yet
         self._opacity = np.zeros(0, np.float32)
         self.any_visible = False
+        self._starts = np.zeros(1, np.int64)  # where each arrow's vertices start
+        self._runs: list[tuple[int, int]] | None = None  # the vertex runs of the arrows shown
         self.driver_seconds = 0.0
 
     def set_layout(self, layout) -> None:
@@ -126,8 +140,9 @@ class ArrowRenderer:
         self._opacity = np.full(len(arrows), -1.0, np.float32)  # nothing uploaded yet
 
     def _tessellate(self) -> None:
-        data = tessellate(self._pending)
+        data, self._starts = tessellate(self._pending)
         self._pending = None
+        self._runs = None
         self.vertices = len(data)
         if self.vertices:
             self.vbo = self.ctx.buffer(data.tobytes())
@@ -150,6 +165,7 @@ class ArrowRenderer:
             data = np.stack([values, self.kinds.astype(np.float32)], axis=1)
             self.opacity_tex.write(pad_rows(data, len(values), 2).tobytes())
             self._opacity = values
+            self._runs = None  # worked out again when drawn
         self.any_visible = bool((values > 0.01).any())
 
     def draw(self, blocks) -> int:
@@ -160,6 +176,8 @@ class ArrowRenderer:
             self._tessellate()
         if self.vao is None:
             return 0
+        if self._runs is None:
+            self._runs = shown_runs(self._opacity, self._starts)
         ctx = self.ctx
         t0 = time.thread_time()
         self.opacity_tex.use(8)
@@ -170,12 +188,13 @@ class ArrowRenderer:
         fbo = ctx.fbo
         if fbo is not None:
             fbo.depth_mask = False
-        self.vao.render(ctx.TRIANGLES, vertices=self.vertices)
+        for first, count in self._runs:
+            self.vao.render(ctx.TRIANGLES, first=first, vertices=count)
         if fbo is not None:
             fbo.depth_mask = True
         ctx.disable(ctx.BLEND)
         self.driver_seconds += time.thread_time() - t0
-        return 1
+        return len(self._runs)
 
     def _release_layout(self) -> None:
         for obj in (self.vao, self.vbo, self.opacity_tex):

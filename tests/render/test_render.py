@@ -287,3 +287,18 @@ def test_highlight_changes_on_the_same_layout_show_and_clear(offscreen):
     scene.set_opacity(np.zeros(len(layout.blocks), dtype=np.float32))
     hidden = offscreen.render(scene, camera)
     np.testing.assert_allclose(hidden[cell], hidden[2, 2], atol=2)  # the background
+
+
+def test_opaque_ranges_come_nearest_first():
+    from glviz.render.camera import OrbitCamera, Pose
+    from glviz.render.chunks import ChunkCuller
+
+    # Ten unit blocks one behind the other along z, one chunk each, in draw order from the farthest; every
+    # other one far off to the side (outside the view), so that the visible ones are separate draws.
+    z = np.arange(10, dtype=np.float64)
+    x = np.where(np.arange(10) % 2 == 0, 0.0, 1000.0)
+    mins = np.c_[x, np.zeros(10), z - 10.0]
+    culler = ChunkCuller(mins, mins + 1.0, chunks=10)
+    vp = OrbitCamera(Pose((0.5, 0.5, -5.0), 0.0, 0.0, 30.0)).view_projection(1.0).astype(np.float64)
+    assert culler.visible_ranges(vp, 500.0) == [(0, 1), (2, 1), (4, 1), (6, 1), (8, 1)]  # draw order
+    assert culler.visible_ranges(vp, 500.0, nearest_first=True) == [(8, 1), (6, 1), (4, 1), (2, 1), (0, 1)]

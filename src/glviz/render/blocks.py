@@ -285,7 +285,7 @@ class BlockRenderer:
             return 0
         outside = self.culler.outside(view_projection)  # the wall culler has the same chunk boxes
         ranges = self.culler.visible_ranges(view_projection, pixel_scale, outside=outside,
-                                            force=self.forced_chunks)
+                                            force=self.forced_chunks, nearest_first=True)
         walls = self.wall_culler.visible_ranges(view_projection, pixel_scale, MIN_WALL_PX, outside=outside,
                                                 force=self.forced_wall_chunks) if ranges else []
         ctx = self.ctx
@@ -311,11 +311,12 @@ class BlockRenderer:
             ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
             if fbo is not None:
                 fbo.depth_mask = False  # translucent blocks must not hide what is behind them
+            back_first = ranges[::-1]  # blended: the farthest first
             if self.translucent:  # the faintest first: flat, behind the translucent blocks' cells
-                calls += self._pass(PASS_FADED, ranges, walls)
-                calls += self._pass(PASS_TRANSLUCENT, ranges, walls)
+                calls += self._pass(PASS_FADED, back_first, walls)
+                calls += self._pass(PASS_TRANSLUCENT, back_first, walls)
             if self.glowing:
-                calls += self._pass(PASS_GLOW, ranges, [])
+                calls += self._pass(PASS_GLOW, back_first, [])
             if fbo is not None:
                 fbo.depth_mask = True
             ctx.disable(ctx.BLEND)

@@ -160,26 +160,29 @@ class ChunkCuller:
         return np.searchsorted(self.starts, np.asarray(items), side="right") - 1
 
     def visible_ranges(self, view_projection: np.ndarray, pixel_scale: float, min_px: float = MIN_BLOCK_PX,
-                       outside: np.ndarray | None = None, force: np.ndarray | None = None
-                       ) -> list[tuple[int, int]]:
+                       outside: np.ndarray | None = None, force: np.ndarray | None = None,
+                       nearest_first: bool = False) -> list[tuple[int, int]]:
         """Contiguous (first, count) instance ranges whose chunks intersect the view and exceed `min_px`.
 
         `pixel_scale` = projection scale * viewport height / 2: pixels per world unit at unit depth.
         `outside` reuses a frustum test of the same boxes (`outside(view_projection)`). `force` lists chunks
-        drawn whatever their boxes say (their items have moved out of them).
+        drawn whatever their boxes say (their items have moved out of them). `nearest_first`: the ranges
+        in the order of their nearest chunk's depth, for opaque draws (software GL then skips the shading
+        of what nearer blocks already hide: a tour frame of stacked heads shaded 1.7x the pixels it showed).
         """
         m = np.asarray(view_projection, dtype=np.float64)
-        key = (m.tobytes(), pixel_scale, min_px, None if force is None else np.asarray(force).tobytes())
+        key = (m.tobytes(), pixel_scale, min_px, None if force is None else np.asarray(force).tobytes(),
+               nearest_first)
         ranges = self._ranges.get(key)
         if ranges is None:
-            ranges = self._visible(m, pixel_scale, min_px, outside, force)
+            ranges = self._visible(m, pixel_scale, min_px, outside, force, nearest_first)
             if len(self._ranges) >= RANGES_KEPT:  # a moving camera: the answers of earlier views go
                 self._ranges.clear()
             self._ranges[key] = ranges
         return list(ranges)
 
     def _visible(self, m: np.ndarray, pixel_scale: float, min_px: float, outside: np.ndarray | None,
-                 force: np.ndarray | None) -> list[tuple[int, int]]:
+                 force: np.ndarray | None, nearest_first: bool = False) -> list[tuple[int, int]]:
         """visible_ranges for the float64 view-projection `m`, computed."""
         if outside is None:
             outside = self.outside(m)
@@ -197,4 +200,8 @@ class ChunkCuller:
         run_first = visible[np.concatenate([[0], breaks + 1])]
         run_last = visible[np.concatenate([breaks, [len(visible) - 1]])]
         firsts, counts = self.first[run_first], self.last[run_last] - self.first[run_first]
+        if nearest_first:
+            near = np.minimum.reduceat(near_w[visible], np.concatenate([[0], breaks + 1]))  # (runs,)
+            order = np.argsort(near, kind="stable")
+            firsts, counts = firsts[order], counts[order]
         return [(int(f), int(c)) for f, c in zip(firsts, counts, strict=True) if c > 0]

@@ -124,6 +124,7 @@ class ArrowRenderer:
         self.names, self.index, self.kinds = [], {}, np.zeros(0, np.int32)
         self._pending = None
         self._opacity = np.zeros(0, np.float32)
+        self._runs = None
         self.any_visible = False
 
     def _name(self) -> None:

@@ -52,7 +52,7 @@ const float DISC_RADIUS = 0.40;  // in cells
 #include "values.glsl"
 
 // What the hover, the tour and the dependency ranges add to a cell's colour.
-vec3 decorate(vec3 color, vec2 g, vec2 fw, ivec2 cell, float cell_px, float order_index, int block, float tint,
+vec3 decorate(vec3 color, vec2 g, vec2 px, ivec2 cell, float cell_px, float order_index, int block, float tint,
               bool hovered_block) {
     color = mix(color, vec3(1.0), u_lighten * tint);
     float outline = 0.0;
@@ -62,26 +62,26 @@ vec3 decorate(vec3 color, vec2 g, vec2 fw, ivec2 cell, float cell_px, float orde
         vec2 lo = vec2(rc.z, rc.x), hi = vec2(rc.w, rc.y);
         if (all(greaterThanEqual(g, lo)) && all(lessThan(g, hi))) {
             color = mix(color, u_accent, u_wash);
-            vec2 e = min(g - lo, hi - g) / fw;  // pixels to the range's border
+            vec2 e = min(g - lo, hi - g) * px;  // pixels to the range's border
             outline = max(outline, 1.0 - smoothstep(1.0, 2.0, min(e.x, e.y)));
         }
     }
     color = mix(color, u_accent, outline);
     if (v_reveal.z >= 0.0 && abs(order_index - v_reveal.z) < 0.5) {
         // The cell being computed: a dark ring (a spot of several pixels when cells are small).
-        vec2 e = min(fract(g), 1.0 - fract(g)) / fw;
+        vec2 e = min(fract(g), 1.0 - fract(g)) * px;
         float ring = 1.0 - smoothstep(1.5, 2.5, min(e.x, e.y));
         color = mix(color, u_hover_ring, max(ring, 1.0 - smoothstep(2.0, 6.0, cell_px)));
     }
     if (hovered_block) {
         if (cell == u_hover.zy) {
-            vec2 e = min(fract(g), 1.0 - fract(g)) / fw;
+            vec2 e = min(fract(g), 1.0 - fract(g)) * px;
             float ring = 1.0 - smoothstep(1.5, 2.5, min(e.x, e.y));
             color = mix(mix(color, u_accent, 0.5), u_hover_ring, ring);
         } else {
             // Cells of a few pixels (the overview) get a dark halo around them, so that the hovered cell
             // still stands out as a spot of several pixels.
-            vec2 outside = max(abs(g - (vec2(u_hover.zy) + 0.5)) - 0.5, 0.0) / fw;  // pixels off the cell
+            vec2 outside = max(abs(g - (vec2(u_hover.zy) + 0.5)) - 0.5, 0.0) * px;  // pixels off the cell
             float halo_px = 2.0 * (1.0 - smoothstep(4.0, 10.0, cell_px));
             color = mix(color, u_hover_ring, 1.0 - smoothstep(halo_px - 0.5, halo_px + 0.5,
                                                               max(outside.x, outside.y)));
@@ -102,13 +102,17 @@ vec4 finish(vec3 color) {
 // Grid lines at the finest level (every 16^level cells) whose lines are far enough apart to read, fading in
 // as they grow apart, and every 16th of them a line of the next level, wider and darker (16^3 = 4096 cells
 // is the coarsest). One distance to the nearest line per axis serves both levels.
-float grid_lines(vec2 g, vec2 fw, float cell_px) {
-    float level = clamp(ceil(log2(5.0 / cell_px) * 0.25), 0.0, 3.0);
-    float spacing = exp2(4.0 * level);
-    vec2 q = g / spacing;
+float grid_lines(vec2 g, vec2 px, float cell_px) {
+    // level = clamp(ceil(log2(5 / cell_px) / 4), 0, 3) and spacing = 16^level, by comparisons: software GL
+    // spends more on log2, exp2 and divisions than on all the rest of the grid.
+    bvec3 finer = lessThan(vec3(cell_px), vec3(5.0, 5.0 / 16.0, 5.0 / 256.0));
+    vec3 steps = mix(vec3(1.0), vec3(16.0), finer);
+    float level = dot(vec3(finer), vec3(1.0));
+    float spacing = steps.x * steps.y * steps.z;
+    vec2 q = g * (1.0 / spacing);
     vec2 k = floor(q + 0.5);                                  // the nearest line, per axis
-    vec2 d = abs(q - k) * spacing / fw;                       // pixels to it
-    vec2 coarse = step(abs(k - 16.0 * floor(k / 16.0 + 0.5)), vec2(0.5)) * step(level, 2.5);
+    vec2 d = abs(q - k) * spacing * px;                       // pixels to it
+    vec2 coarse = step(abs(k - 16.0 * floor(k * 0.0625 + 0.5)), vec2(0.5)) * step(level, 2.5);
     vec2 lvl = level + coarse;
     vec2 width = 0.8 + 0.2 * lvl;
     vec2 fade = mix(vec2(smoothstep(5.0, level < 0.5 ? 12.0 : 14.0, cell_px * spacing)), vec2(1.0), coarse);
@@ -143,8 +147,10 @@ void main() {
     // Straight-line code from here: software GL runs both sides of every branch and pays extra for the
     // masks, so the work below is computed for every pixel and combined by selects.
     vec2 g = vec2(v_local.x * float(cols), (1.0 - v_local.y) * float(rows));  // x: column, y: row
-    vec2 fw = max(fwidth(g), vec2(1e-7));  // cells per pixel
-    float cell_px = 1.0 / max(fw.x, fw.y);
+    // Pixels a cell, per axis: one division here, multiplications wherever a distance in cells becomes one
+    // in pixels (software GL divides far more slowly than it multiplies).
+    vec2 px = 1.0 / max(fwidth(g), vec2(1e-7));
+    float cell_px = min(px.x, px.y);
     ivec2 cell = clamp(ivec2(floor(g)), ivec2(0), ivec2(cols - 1, rows - 1));  // (col, row)
 #if PASS == PASS_PLAIN
     // Blocks with nothing to decorate and every cell computed (blocks.vert sends the others to the
@@ -164,12 +170,12 @@ void main() {
     // big enough to show the difference.
     float v = has_values && computed ? cell_value(v_levels, v_run, rows, cols, cell, cell_px) : none_value();
     bool shown = !isinf(v) && !isnan(v);
-    float aa = 0.75 * max(fw.x, fw.y);
-    float disc = mix(1.0, 1.0 - smoothstep(DISC_RADIUS - aa, DISC_RADIUS + aa, length(fract(g) - 0.5)),
-                     smoothstep(3.0, 8.0, cell_px));
+    // The disc's edge antialiased over 1.5 pixels: smoothstep(R - aa, R + aa, r) with aa = 0.75 / cell_px.
+    float edge_t = clamp((length(fract(g) - 0.5) - DISC_RADIUS) * cell_px * (1.0 / 1.5) + 0.5, 0.0, 1.0);
+    float disc = mix(1.0, 1.0 - edge_t * edge_t * (3.0 - 2.0 * edge_t), smoothstep(3.0, 8.0, cell_px));
     vec3 color = mix(cell_bg, diverging(shown ? v * v_size.w : 0.0), shown ? disc : 0.0);
 
-    color = mix(color, kind_color * 0.55, grid_lines(g, fw, cell_px));
+    color = mix(color, kind_color * 0.55, grid_lines(g, px, cell_px));
 
 #if PASS == PASS_PLAIN
     float tint = 0.0;
@@ -180,13 +186,13 @@ void main() {
     float tint = v_state.x;
     bool hovered_block = block == u_hover.x;
     if (hovered_block) tint = max(tint, 1.0);
-    color = decorate(color, g, fw, cell, cell_px, order_index, block, tint, hovered_block);
+    color = decorate(color, g, px, cell, cell_px, order_index, block, tint, hovered_block);
     vec3 edge_color = mix(kind_color * 0.55, hovered_block ? u_accent : u_glow_color, tint);
 #endif
 
     // Block edge, in the kind colour so the kind stays visible even from afar; a highlighted block's
     // edge is a wider cyan frame.
-    vec2 e = min(g, vec2(cols, rows) - g) / fw;
+    vec2 e = min(g, vec2(cols, rows) - g) * px;
     float frame_px = mix(1.1, 3.0, tint);
     float edge = 1.0 - smoothstep(frame_px - 0.5, frame_px + 0.5, min(e.x, e.y));
     color = mix(color, edge_color, edge);

@@ -13,12 +13,14 @@ const int TILE_LOG2 = 4;
 // Where cell (col, row) sits in a run: order 0 row by row, 1 column by column, 2 shells (square blocks), the
 // block being number `place` of `count` whose runs are interleaved (value_order.storage_index).
 int run_index(ivec2 cell, int rows, int cols, int order, int count, int place) {
-    if (order == 1) return (cell.x * count + place) * rows + cell.y;
     if (order == 2) {
         int k = max(cell.x, cell.y);
         return k * k * count + place * (2 * k + 1) + (cell.x > cell.y ? cell.y : k + cell.x);
     }
-    return (cell.y * count + place) * cols + cell.x;
+    // Rows (0) and columns (1) are one formula with the axes swapped: one path less to run.
+    bool by_cols = order == 1;
+    int line = by_cols ? cell.x : cell.y, along = by_cols ? cell.y : cell.x;
+    return (line * count + place) * (by_cols ? rows : cols) + along;
 }
 
 // The line of a cell in its order: the row, the column, the shell.
@@ -54,7 +56,8 @@ float cell_value(ivec4 levels, ivec4 run, int rows, int cols, ivec2 cell, float 
     // A pooled cell where its page is there (the block's own run, not interleaved) instead.
     int i = run_index(cell, rows, cols, run.x, 1, 0);
     int entry = max(levels.w, 0) + (i >> 12);
-    int page = (fine && levels.w >= 0) ? texelFetch(u_pages, ivec2(entry & 4095, entry >> 12), 0).r : -1;
+    int page = -1;
+    if (fine && levels.w >= 0) page = texelFetch(u_pages, ivec2(entry & 4095, entry >> 12), 0).r;
     bool found = page >= 0 || offset >= 0;
     t = page >= 0 ? page * 4096 + (i & 4095) : max(t, 0);
     return found && line_of(cell, run.x) < run.y ? value_at(t) : none;

@@ -83,7 +83,9 @@ class GhostRenderer:
             self._upload(self._groups)
             ranges = [(0, self.count)]
         else:
-            groups = drawn_groups(self._groups, view_projection, pixel_scale)[:MAX_GROUPS]
+            groups = drawn_groups(self._groups, view_projection, pixel_scale)
+            if len(groups) > MAX_GROUPS:  # a thinned group can bring its last ghost as a group of its own
+                groups = self._groups
             self._upload(groups)
             ranges = visible_ghost_ranges(groups, view_projection)
         if not self.count or not ranges:

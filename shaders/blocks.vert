@@ -60,8 +60,6 @@ ivec2 texel(int i) {
     return ivec2(i & ((1 << ATLAS_WIDTH_LOG2) - 1), i >> ATLAS_WIDTH_LOG2);
 }
 
-// Whether the block wants the decorated program: hovered, highlighted, lit by a range, or partly computed
-// (or being computed) by the tour.
 // The ranges lit in `block` (first index, last index, bit mask; none: first > last). Worked out once a vertex
 // so that a pixel visits only its own block's ranges: a loop over every range lit made the tour's frames with
 // several lit columns 12 ms slower on software GL.
@@ -73,6 +71,8 @@ ivec3 ranges_of(int block) {
     return r;
 }
 
+// Whether the block wants the decorated program: hovered, highlighted, lit by a range, or partly computed
+// (or being computed) by the tour.
 bool decorated(int block, float highlight, vec4 s1, vec4 s2, float cells, ivec3 ranges) {
     return ranges.z != 0 || block == u_hover.x || highlight > 0.0 || s1.w >= 0.0 || s2.x > 0.0
         || s2.y < cells;

@@ -2,8 +2,8 @@
 // Ghost cells: copies of cells that fly between blocks (the tour's multiplications, additions, lookups).
 // One indexed draw for every ghost of every group, 4 vertices a ghost (ghost = gl_VertexID / 4: software GL
 // shades big vertex batches far faster than 4-vertex instances); ghost i belongs to the last group whose
-// first ghost is <= i (found by binary search); its place is computed here from the group's two lines of places and its progress, so
-// the CPU uploads a few texels per group, never one per ghost.
+// first ghost is <= i (found by binary search); its place is computed here from the group's two lines of
+// places and its progress, so the CPU uploads a few texels per group, never one per ghost.
 
 layout(std140) uniform Camera {
     mat4 u_view_proj;
@@ -21,7 +21,6 @@ uniform int u_group_count;
 
 #define GROUP_SEARCH_STEPS 8  // 2^8 = MAX_GROUPS (ghosts.py)
 
-
 out vec2 v_local;             // 0..1 across the ghost
 flat out ivec4 v_levels;      // where the block's values are (values.glsl)
 flat out ivec4 v_run;         // how its values are laid out (values.glsl)
@@ -37,7 +36,7 @@ void main() {
     int ghost = gl_VertexID >> 2;
     vec2 in_corner = vec2(gl_VertexID & 1, (gl_VertexID >> 1) & 1);  // 0..1
     // The group: a binary search over the groups' first ghosts (ascending), a fixed 8 steps for up to 256
-    // groups (MAX_GROUPS) - a loop over every group made each vertex fetch as many texels as there are groups.
+    // groups (MAX_GROUPS); a loop over every group made each vertex fetch a texel per group.
     int lo = 0, hi = u_group_count - 1;  // the group is in lo..hi, and the first ghost of group lo <= ghost
     for (int step = 0; step < GROUP_SEARCH_STEPS; ++step) {
         int mid = (lo + hi + 1) >> 1;

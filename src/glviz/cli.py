@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run the command, turn user mistakes into `glviz: error: ...` and exit 2."""
     # Start-up makes hundreds of thousands of objects that live as long as the program (modules, classes,
     # the tour's scripts); collecting garbage while they are made walks them again and again, ~0.2 s of the
-    # app's first frame. The collector is off until the command starts, or until the app's first frame.
+    # app's first frame. The collector is off until the command starts, or until the app's first frame (the
+    # window then freezes what start-up made at its first idle moment: ui/window.run_app).
     gc.disable()
     quiet_idle_threads()
     try:

@@ -111,6 +111,14 @@ def frustum_planes(m: np.ndarray, key: bytes) -> tuple[np.ndarray, np.ndarray]:
     return hit[1]
 
 
+def boxes_outside(centres: np.ndarray, half: np.ndarray, m: np.ndarray, key: bytes) -> np.ndarray:
+    """(K,) bool: boxes (centres (K, 4) with w = 1, half extents (K, 3)) entirely outside one of the six clip
+    planes of the float64 view-projection `m` (whose bytes are `key`)."""
+    planes, reach_planes = frustum_planes(m, key)
+    # The box corner farthest inside each plane: centre + half-extent along the plane's normal.
+    return ((centres @ planes + half @ reach_planes) < 0).any(axis=1)
+
+
 class ChunkCuller:
     """Splits instances into a fixed number of contiguous chunks and finds the visible ones each frame."""
 
@@ -147,10 +155,7 @@ class ChunkCuller:
         m = np.asarray(view_projection, dtype=np.float64)
         key = m.tobytes()
         if self._outside[0] != key:
-            planes, reach_planes = frustum_planes(m, key)
-            # The box corner farthest inside each plane: centre + half-extent along the plane's normal.
-            reach = self.centres @ planes + self.half @ reach_planes  # (K, 6)
-            outside = (reach < 0).any(axis=1)
+            outside = boxes_outside(self.centres, self.half, m, key)
             outside.setflags(write=False)  # shared by the calls for this view
             self._outside = (key, outside)
         return self._outside[1]

@@ -9,18 +9,22 @@ from dataclasses import replace
 
 import numpy as np
 
-from glviz.render.chunks import frustum_planes
+from glviz.render.chunks import boxes_outside
 
 GHOST_CHUNK = 64  # ghosts culled together (visible_ghost_ranges)
 GHOST_OVERLAP = 8  # a thinned row still covers each point with this many ghosts
 
 
+def _ends(group, i0: np.ndarray, i1: np.ndarray) -> list[np.ndarray]:
+    """The start and end places of ghosts i0 and of ghosts i1 ((k,) each): four (k, 3) arrays, start at i0,
+    start at i1, end at i0, end at i1. Ghosts i0..i1 lie between them, at any progress and stagger."""
+    lines = ((group.start, group.start_step), (group.end, group.end_step))
+    return [np.asarray(place, np.float64) + np.outer(i, step) for place, step in lines for i in (i0, i1)]
+
+
 def _places(group) -> np.ndarray:
     """(4, 3): the first and last ghost's start and end places (every ghost lies between them)."""
-    last = group.count - 1
-    return np.array([np.add(place, np.multiply(step, i)) for place, step in
-                     ((group.start, group.start_step), (group.end, group.end_step)) for i in (0, last)],
-                    dtype=np.float64)
+    return np.concatenate(_ends(group, np.zeros(1), np.full(1, float(group.count - 1))))
 
 
 def thinned(group, px_per_unit: float) -> list:
@@ -71,8 +75,7 @@ def visible_ghost_ranges(groups, view_projection: np.ndarray) -> list[tuple[int,
         if g.count > 0 and g.opacity > 0:
             i0 = np.arange(0, g.count, GHOST_CHUNK, dtype=np.float64)  # (k,)
             i1 = np.minimum(i0 + GHOST_CHUNK, g.count) - 1
-            ends = [np.asarray(place, np.float64) + np.outer(i, step)  # (k, 3) each
-                    for place, step in ((g.start, g.start_step), (g.end, g.end_step)) for i in (i0, i1)]
+            ends = _ends(g, i0, i1)  # (k, 3) each
             margin = max(g.start_size, g.end_size) / 2
             lows.append(np.minimum.reduce(ends) - margin)
             highs.append(np.maximum.reduce(ends) + margin)
@@ -83,9 +86,8 @@ def visible_ghost_ranges(groups, view_projection: np.ndarray) -> list[tuple[int,
         return []
     lo, hi = np.concatenate(lows), np.concatenate(highs)  # (K, 3)
     m = np.asarray(view_projection, dtype=np.float64)
-    planes, reach_planes = frustum_planes(m, m.tobytes())
     centres = np.concatenate([(lo + hi) / 2, np.ones((len(lo), 1))], axis=1)  # (K, 4)
-    inside = ~((centres @ planes + (hi - lo) / 2 @ reach_planes) < 0).any(axis=1)  # (K,)
+    inside = ~boxes_outside(centres, (hi - lo) / 2, m, m.tobytes())  # (K,)
     ranges: list[tuple[int, int]] = []
     for start, count in zip(np.concatenate(firsts)[inside].tolist(), np.concatenate(counts)[inside].tolist(),
                             strict=True):

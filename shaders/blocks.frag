@@ -39,7 +39,9 @@ flat in vec4 v_size;
 flat in vec3 v_state;
 flat in vec4 v_reveal;  // first, end of the cells computed (in the block's order), cell being computed, order
 flat in vec3 v_kind_color;
-flat in ivec3 v_ranges;  // the lit ranges of this block: first, last index, bit mask (blocks.vert)
+flat in ivec2 v_ranges;  // the lit ranges of this block: first index, how many (blocks.vert)
+flat in ivec4 v_range0;  // the first two of them (row0, row1, col0, col1)
+flat in ivec4 v_range1;
 uniform int u_walls;    // drawing the side walls (blocks.vert)
 
 out vec4 f_color;
@@ -51,21 +53,29 @@ const float DISC_RADIUS = 0.40;  // in cells
 #include "colors.glsl"
 #include "values.glsl"
 
+// A lit range (row0, row1, col0, col1): its cells washed with the accent, an outline along its border.
+void light(inout vec3 color, inout float outline, ivec4 rc, vec2 g, vec2 px) {
+    vec2 lo = vec2(rc.z, rc.x), hi = vec2(rc.w, rc.y);
+    vec2 e = min(g - lo, hi - g);  // cells to the range's border, per axis (negative: outside)
+    bool inside = min(e.x, e.y) >= 0.0;
+    color = inside ? mix(color, u_accent, u_wash) : color;
+    e *= px;  // in pixels
+    outline = inside ? max(outline, 1.0 - smoothstep(1.0, 2.0, min(e.x, e.y))) : outline;
+}
+
 // What the hover, the tour and the dependency ranges add to a cell's colour.
 vec3 decorate(vec3 color, vec2 g, vec2 px, ivec2 cell, float cell_px, float order_index, int block, float tint,
               bool hovered_block) {
     color = mix(color, vec3(1.0), u_lighten * tint);
     float outline = 0.0;
-    for (int i = v_ranges.x; i <= v_ranges.y; ++i) {  // this block's ranges only
-        if (((v_ranges.z >> i) & 1) == 0) continue;
-        ivec4 rc = u_range_rc[i];
-        vec2 lo = vec2(rc.z, rc.x), hi = vec2(rc.w, rc.y);
-        if (all(greaterThanEqual(g, lo)) && all(lessThan(g, hi))) {
-            color = mix(color, u_accent, u_wash);
-            vec2 e = min(g - lo, hi - g) * px;  // pixels to the range's border
-            outline = max(outline, 1.0 - smoothstep(1.0, 2.0, min(e.x, e.y)));
-        }
-    }
+#if PASS == PASS_DECORATED
+    // At most two ranges (blocks.vert sends blocks with more to the hovered program), unrolled: a loop
+    // costs software GL more than its body, even when it runs once.
+    if (v_ranges.y > 0) light(color, outline, v_range0, g, px);
+    if (v_ranges.y > 1) light(color, outline, v_range1, g, px);
+#else
+    for (int i = v_ranges.x; i < v_ranges.x + v_ranges.y; ++i) light(color, outline, u_range_rc[i], g, px);
+#endif
     color = mix(color, u_accent, outline);
     if (v_reveal.z >= 0.0 && abs(order_index - v_reveal.z) < 0.5) {
         // The cell being computed: a dark ring (a spot of several pixels when cells are small).
@@ -73,6 +83,7 @@ vec3 decorate(vec3 color, vec2 g, vec2 px, ivec2 cell, float cell_px, float orde
         float ring = 1.0 - smoothstep(1.5, 2.5, min(e.x, e.y));
         color = mix(color, u_hover_ring, max(ring, 1.0 - smoothstep(2.0, 6.0, cell_px)));
     }
+#if PASS != PASS_DECORATED  // (its blocks are never hovered: the hover's work is not run for them)
     if (hovered_block) {
         if (cell == u_hover.zy) {
             vec2 e = min(fract(g), 1.0 - fract(g)) * px;
@@ -87,6 +98,7 @@ vec3 decorate(vec3 color, vec2 g, vec2 px, ivec2 cell, float cell_px, float orde
                                                               max(outside.x, outside.y)));
         }
     }
+#endif
     return color;
 }
 
@@ -153,8 +165,8 @@ void main() {
     float cell_px = min(px.x, px.y);
     ivec2 cell = clamp(ivec2(floor(g)), ivec2(0), ivec2(cols - 1, rows - 1));  // (col, row)
 #if PASS == PASS_PLAIN
-    // Blocks with nothing to decorate and every cell computed (blocks.vert sends the others to the
-    // decorated program).
+    // Blocks with every cell computed, no range lit and not hovered (blocks.vert sends the others to the
+    // decorated and hovered programs).
     bool computed = true;
     float order_index = 0.0;
 #else
@@ -178,13 +190,19 @@ void main() {
     color = mix(color, kind_color * 0.55, grid_lines(g, px, cell_px));
 
 #if PASS == PASS_PLAIN
-    float tint = 0.0;
-    vec3 edge_color = kind_color * 0.55;
+    // A highlighted block's lightening and frame cost two mixes: highlighted blocks stay in this program.
+    float tint = v_state.x;
+    color = mix(color, vec3(1.0), u_lighten * tint);
+    vec3 edge_color = mix(kind_color * 0.55, u_glow_color, tint);
 #else
     // Highlights: the hovered cell's block and the walkthrough's highlight get a neutral lightening and a
     // cyan frame; dependency ranges a light cyan wash with a cyan outline; the hovered cell a dark ring.
     float tint = v_state.x;
+#if PASS == PASS_DECORATED
+    bool hovered_block = false;  // (the hovered block has its own program)
+#else
     bool hovered_block = block == u_hover.x;
+#endif
     if (hovered_block) tint = max(tint, 1.0);
     color = decorate(color, g, px, cell, cell_px, order_index, block, tint, hovered_block);
     vec3 edge_color = mix(kind_color * 0.55, hovered_block ? u_accent : u_glow_color, tint);

@@ -5,9 +5,9 @@
 //                4-vertex instances, and from afar the front face is all that shows.
 //  u_walls == 1: the four side walls, instanced (instance = gl_InstanceID + u_first), only for the chunks
 //                where a block's thickness covers a pixel.
-// and in five passes (passes.glsl, one program each): opaque blocks with nothing to decorate; opaque blocks
-// hovered, highlighted, lit or partly computed by the tour (the two opaque programs each collapse the other's
-// blocks); faded blocks, flat and blended; translucent blocks, blended; the glow around focused blocks,
+// and in six passes (passes.glsl, one program each): opaque blocks with nothing to decorate but a highlight;
+// opaque blocks lit or partly computed by the tour; the hovered block (the three opaque programs each collapse
+// the others' blocks); faded blocks, flat and blended; translucent blocks, blended; the glow around focused blocks,
 // blended. Per-block data is fetched from textures by block number (the instance's id in u_order).
 
 layout(std140) uniform Camera {
@@ -52,7 +52,9 @@ flat out vec4 v_size;         // size.xyz as drawn, 1/value scale
 flat out vec3 v_state;        // highlight, opacity, mean value / scale
 flat out vec4 v_reveal;       // first, end of the cells computed, the cell being computed, cell order
 flat out vec3 v_kind_color;   // (looked up here: per pixel, an indexed uniform costs a gather)
-flat out ivec3 v_ranges;      // the lit ranges (Hover) of this block: first, last index, bit mask of them
+flat out ivec2 v_ranges;      // the lit ranges (Hover) of this block: first index, how many
+flat out ivec4 v_range0;      // its first two ranges (row0, row1, col0, col1): the decorated program's
+flat out ivec4 v_range1;
 
 const int ATLAS_WIDTH_LOG2 = 12;  // textures are 4096 texels wide
 
@@ -60,22 +62,21 @@ ivec2 texel(int i) {
     return ivec2(i & ((1 << ATLAS_WIDTH_LOG2) - 1), i >> ATLAS_WIDTH_LOG2);
 }
 
-// The ranges lit in `block` (first index, last index, bit mask; none: first > last). Worked out once a vertex
-// so that a pixel visits only its own block's ranges: a loop over every range lit made the tour's frames with
-// several lit columns 12 ms slower on software GL.
-ivec3 ranges_of(int block) {
-    ivec3 r = ivec3(16, -1, 0);
+// The ranges lit in `block`: the first index and how many (render/blocks.py sorts the ranges by block, so a
+// block's are consecutive). Worked out once a vertex so that a pixel visits only its own block's ranges: a
+// loop over every range lit made the tour's frames with several lit columns 12 ms slower on software GL.
+ivec2 ranges_of(int block) {
+    ivec2 r = ivec2(0, 0);
     for (int i = 0; i < u_hover.w + u_counts.x; ++i) {
-        if (u_range_block[i >> 2][i & 3] == block) r = ivec3(min(r.x, i), i, r.z | (1 << i));
+        if (u_range_block[i >> 2][i & 3] == block) r = ivec2(r.y == 0 ? i : r.x, r.y + 1);
     }
     return r;
 }
 
-// Whether the block wants the decorated program: hovered, highlighted, lit by a range, or partly computed
-// (or being computed) by the tour.
-bool decorated(int block, float highlight, vec4 s1, vec4 s2, float cells, ivec3 ranges) {
-    return ranges.z != 0 || block == u_hover.x || highlight > 0.0 || s1.w >= 0.0 || s2.x > 0.0
-        || s2.y < cells;
+// Whether the block wants the decorated program: lit by a range, or partly computed (or being computed) by
+// the tour. (A highlight alone is drawn by the plain program; the hovered block has a program of its own.)
+bool decorated(vec4 s1, vec4 s2, float cells, ivec2 ranges) {
+    return ranges.y != 0 || s1.w >= 0.0 || s2.x > 0.0 || s2.y < cells;
 }
 
 void collapse() {
@@ -120,13 +121,18 @@ void main() {
     if (i1.y == 2) hidden = hidden || centre.w <= 0.0 || float(i1.z) * scale * px_per_unit >= u_stack_px;
     // Walls thinner than half a pixel would only cost rasteriser time.
     if (u_walls == 1 && i1.y != 2) hidden = hidden || (centre.w > 0.0 && size.z * px_per_unit < 0.5);
-    ivec3 ranges = ranges_of(i0.w);
+    ivec2 ranges = ranges_of(i0.w);
+    // The hovered block, and a block with more than two ranges lit (rare), are drawn by the program that
+    // loops over ranges and knows the hover.
+    bool hovered = i0.w == u_hover.x || ranges.y > 2;
 #if PASS == PASS_PLAIN
-    bool fancy = u_walls == 0 && decorated(i0.w, highlight, s1, s2, float(i0.x) * float(i0.y), ranges);
+    bool fancy = u_walls == 0 && (hovered || decorated(s1, s2, float(i0.x) * float(i0.y), ranges));
     hidden = hidden || opacity < u_opaque_from || fancy;  // (walls are plain for every block)
 #elif PASS == PASS_DECORATED
-    bool fancy = decorated(i0.w, highlight, s1, s2, float(i0.x) * float(i0.y), ranges);
+    bool fancy = !hovered && decorated(s1, s2, float(i0.x) * float(i0.y), ranges);
     hidden = hidden || opacity < u_opaque_from || !fancy;
+#elif PASS == PASS_HOVERED
+    hidden = hidden || opacity < u_opaque_from || !hovered;
 #elif PASS == PASS_TRANSLUCENT
     hidden = hidden || opacity >= u_opaque_from || opacity < FADED_BELOW;
 #elif PASS == PASS_FADED
@@ -155,4 +161,6 @@ void main() {
     v_reveal = vec4(s2.xy, s1.w, s0.w);
     v_kind_color = u_kind_color[i0.z];
     v_ranges = ranges;
+    v_range0 = u_range_rc[min(ranges.x, 15)];
+    v_range1 = u_range_rc[min(ranges.x + 1, 15)];
 }

@@ -49,8 +49,8 @@ WALL_INDICES = np.array([
     1, 3, 5, 3, 7, 5,  # +x
 ], dtype=np.int32)
 MIN_WALL_PX = 0.5  # walls are drawn for chunks whose blocks' thickness reaches this many pixels
-PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED = 0, 1, 2, 3, 4  # shaders/passes.glsl
-PASSES = (PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED)
+PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED, PASS_HOVERED = range(6)  # passes.glsl
+PASSES = (PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED, PASS_HOVERED)
 OPAQUE_FROM = 0.995  # blocks at least this opaque are drawn in the opaque pass
 INFO_TEXELS = 4  # per id: (rows, cols, kind, state block), (cells, lod, slab size, order), (tiles, big tiles,
 # page table, lines filled), (blocks interleaved, place): blocks.vert
@@ -72,7 +72,7 @@ GLOW_COLOR = (1.00, 0.80, 0.25)  # the tour's focus glow: warm, apart from the c
 
 
 class BlockRenderer:
-    """GPU resources for one layout's blocks; `draw` issues the draws of the three passes."""
+    """GPU resources for one layout's blocks; `draw` issues the draws of its passes."""
 
     def __init__(self, ctx) -> None:
         self.ctx = ctx
@@ -109,11 +109,13 @@ class BlockRenderer:
         self._levels_version = -1  # the version of levels.info written into box and info
         self.uploaded_state: StateCopy | None = None  # the per-block state as on the GPU
         self.translucent = self.glowing = False  # whether the blended passes have anything to draw
-        # Whether the decorated program has blocks to draw: by their state (highlight, the tour's reveal), by
-        # the hover (hovered block, lit ranges).
+        # Whether the decorated program has blocks to draw: by their state (the tour's reveal), by the ranges
+        # lit (the hover's dependencies, the tour's).
         self.state_decorates = self.hover_decorates = False
-        # The chunks holding them (the decorated program draws only those): by state, by hover.
+        # The chunks holding them (the decorated program draws only those): by state, by ranges; and the
+        # hovered block's (the hovered program's).
         self._decorated_chunks = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        self._hovered_chunks = np.zeros(0, np.int64)
         self.moved = np.zeros(0, np.int64)  # blocks away from their place (their labels follow)
         self.forced_chunks = np.zeros(0, np.int64)  # chunks holding moved blocks: always drawn
         self.forced_wall_chunks = np.zeros(0, np.int64)
@@ -232,7 +234,7 @@ class BlockRenderer:
         self.translucent = bool((drawn & (opacity < OPAQUE_FROM)).any())
         self.glowing = bool((drawn & (highlight > 0.01)).any())
         partly = (reveal[:, 0] > 0) | (reveal[:, 1] < layout_cells(self.layout)) | (reveal[:, 2] >= 0)
-        decorated = np.flatnonzero(drawn & ((highlight > 0) | partly))
+        decorated = np.flatnonzero(drawn & partly)  # (a highlight alone: the plain program draws it)
         self.state_decorates = bool(len(decorated))
         self._decorated_chunks = (self._chunks_of(decorated), self._decorated_chunks[1])
         moved = (offset[:, 0] != 0) | (offset[:, 1] != 0) | (offset[:, 2] != 0) | (scale != 1.0)
@@ -251,10 +253,15 @@ class BlockRenderer:
         ranges = list(dependencies)[:MAX_DEPENDENCY_RANGES]
         tour = list(lit)[:MAX_DEPENDENCY_RANGES]
         head[3], head[4] = len(ranges), len(tour)
-        self.hover_decorates = hovered is not None or bool(ranges or tour)
-        lit = [rng.block for rng in ranges + tour] + ([hovered[0]] if hovered is not None else [])
-        self._decorated_chunks = (self._decorated_chunks[0], self._chunks_of(np.array(lit, np.int64)))
-        for k, rng in enumerate(ranges + tour):
+        self.hover_decorates = bool(ranges or tour)
+        # Sorted by block, a block's ranges are consecutive (blocks.vert); the decorated program unrolls two,
+        # blocks with more go to the hovered program, which loops.
+        every = sorted(ranges + tour, key=lambda rng: rng.block)
+        lit, counts = np.unique(np.array([rng.block for rng in every], np.int64), return_counts=True)
+        self._decorated_chunks = (self._decorated_chunks[0], self._chunks_of(lit))
+        looped = [*lit[counts > 2].tolist(), *([] if hovered is None else [hovered[0]])]
+        self._hovered_chunks = self._chunks_of(np.array(looped, np.int64))
+        for k, rng in enumerate(every):
             blocks[k] = rng.block
             rc[k] = (*rng.rows, *rng.cols)
         self.hover_ubo.write(head.tobytes() + rc.tobytes() + blocks.tobytes())
@@ -304,7 +311,10 @@ class BlockRenderer:
         self._uniforms(u_background=tuple(background[:3]), u_stack_px=STACK_LOD_PX)
         calls = self._pass(PASS_OPAQUE, ranges, walls)
         if self.state_decorates or self.hover_decorates:
-            calls += self._pass(PASS_DECORATED, self._decorated_ranges(ranges), [])
+            decorated = np.union1d(*self._decorated_chunks)
+            calls += self._pass(PASS_DECORATED, self._ranges_in(ranges, decorated), [])
+        if len(self._hovered_chunks):
+            calls += self._pass(PASS_HOVERED, self._ranges_in(ranges, self._hovered_chunks), [])
         if self.translucent or self.glowing:
             fbo = ctx.fbo
             ctx.enable(ctx.BLEND)
@@ -347,10 +357,10 @@ class BlockRenderer:
         blocks = blocks[(blocks >= 0) & (blocks < len(self.position))]
         return np.unique(self.culler.chunk_of(self.position[blocks]))
 
-    def _decorated_ranges(self, ranges) -> list[tuple[int, int]]:
-        """The parts of the visible instance `ranges` in chunks holding decorated blocks, and the slabs' (a
-        slab follows its first member's state): the decorated program's vertices are not spent on the rest."""
-        chunks = np.union1d(*self._decorated_chunks)
+    def _ranges_in(self, ranges, chunks: np.ndarray) -> list[tuple[int, int]]:
+        """The parts of the visible instance `ranges` in these chunks (holding the decorated blocks, or the
+        hovered one), and the slabs' (a slab follows its first member's state): the decorated and hovered
+        programs' vertices are not spent on the rest."""
         n = len(self.order)
         spans = [(int(self.culler.starts[c]), int(self.culler.ends[c])) for c in chunks.tolist()]
         out = []

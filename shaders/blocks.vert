@@ -20,9 +20,10 @@ layout(std140) uniform Camera {
 uniform isampler2D u_order;   // per instance: the id it draws (a block, or N + s for the slab of stack s)
 uniform sampler2D u_box;      // per id 2 texels: (min.xyz, 1/value scale), (size.xyz, mean value / scale)
 uniform isampler2D u_info;    // per id 4 texels: (rows, cols, kind, block whose state it follows),
-                              // (offset of every cell or -1, level of detail, member size of a slab, order),
+                              // (offset of every cell or -1, level of detail, a slab's member size, order),
                               // (offset of the tiles, of the big tiles, of the page table, lines filled),
-                              // (blocks interleaved with it, its place among them, 0, 0): values.glsl
+                              // (blocks interleaved with it, its place among them, a slab's member
+                              // thickness, 0): values.glsl
 uniform sampler2D u_state;    // per block 3 texels: (highlight, opacity, scale, cell order),
                               // (offset.xyz, cell being computed or -1), (first, end of the cells computed)
 uniform int u_first;          // walls: instance number of this draw's first instance
@@ -31,6 +32,7 @@ const float FADED_BELOW = 0.5;  // blocks fainter than this are drawn flat, by t
 #include "passes.glsl"
 uniform vec3 u_kind_color[3];  // weight blue, intermediate green, aggregate yellow (colors.glsl)
 uniform float u_stack_px;     // per-head blocks smaller than this give way to their stack's slab
+uniform float u_stack_thin_px;  // and so do those thinner than this
 uniform float u_hidden_below; // blocks fainter than this are not drawn (scene.HIDDEN_BELOW: nor picked)
 uniform float u_opaque_from;  // blocks at least this opaque are drawn in the opaque pass
 uniform float u_glow_px;      // reach of the glow around a focused block
@@ -117,8 +119,15 @@ void main() {
     bool hidden = centre.w > 0.0 && extent_px < u_params.y;
     // Level of detail for head stacks: members vanish below u_stack_px, their slab appears instead; a member
     // the tour has moved out of its stack stays.
-    if (i1.y == 1 && !moved) hidden = hidden || (centre.w > 0.0 && extent_px < u_stack_px);
-    if (i1.y == 2) hidden = hidden || centre.w <= 0.0 || float(i1.z) * scale * px_per_unit >= u_stack_px;
+    if (i1.y == 1 && !moved) {
+        float thin_px = min(size.x, size.y) * px_per_unit;
+        hidden = hidden || (centre.w > 0.0 && (extent_px < u_stack_px || thin_px < u_stack_thin_px));
+    }
+    if (i1.y == 2) {
+        // Its members' size and thickness (float bits).
+        vec2 member_px = intBitsToFloat(ivec2(i1.z, i3.z)) * scale * px_per_unit;
+        hidden = hidden || centre.w <= 0.0 || (member_px.x >= u_stack_px && member_px.y >= u_stack_thin_px);
+    }
     // Walls thinner than half a pixel would only cost rasteriser time.
     if (u_walls == 1 && i1.y != 2) hidden = hidden || (centre.w > 0.0 && size.z * px_per_unit < 0.5);
     ivec2 ranges = ranges_of(i0.w);

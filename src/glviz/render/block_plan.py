@@ -15,6 +15,7 @@ from glviz.render.chunks import MIN_BLOCK_PX, ChunkCuller, chunk_starts, draw_or
 
 LOD_PLAIN, LOD_MEMBER, LOD_SLAB = 0, 1, 2  # how a block's instance takes part in stack level of detail
 STACK_LOD_PX = 3.0  # per-head blocks smaller than this on screen are drawn as one slab per stack
+STACK_THIN_PX = 0.5  # and so are those thinner than this: 96 slices under half a pixel look like their slab
 MIN_STACK = 2  # heads a stack needs to get a slab
 BLOCK_CHUNKS = 1024  # chunks of blocks culled each frame: fine enough to skip far heads (a fixed count)
 
@@ -30,6 +31,7 @@ class Stacks:
     maxs: np.ndarray  # (S, 3)
     first_member: np.ndarray  # (S,) block index whose shape, kind and state the slab shows
     member_extent: np.ndarray  # (S,) typical member size (world units) that decides the switch
+    member_thickness: np.ndarray  # (S,) and its shorter side (world units), which decides it too
     is_member: np.ndarray  # (N,) bool over blocks
 
 
@@ -59,15 +61,16 @@ def head_stacks(layout: Layout) -> Stacks:
     is_member = np.zeros(n, dtype=bool)
     if not len(starts):
         empty = np.zeros((0, 3), dtype=np.float32)
-        return Stacks(empty, empty, np.zeros(0, np.int64), np.zeros(0, np.float32), is_member)
+        return Stacks(empty, empty, np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.float32),
+                      is_member)
     is_member[members] = True
     first = members[starts]
     # Members of a stack have one shape, so the first one's size is the stack's typical member size.
     size = layout.maxs[first] - layout.mins[first]
-    extent = np.maximum(size[:, 0], size[:, 1])
+    extent, thickness = np.maximum(size[:, 0], size[:, 1]), np.minimum(size[:, 0], size[:, 1])
     return Stacks(np.minimum.reduceat(layout.mins[members], starts).astype(np.float32),
                   np.maximum.reduceat(layout.maxs[members], starts).astype(np.float32),
-                  first.astype(np.int64), extent.astype(np.float32), is_member)
+                  first.astype(np.int64), extent.astype(np.float32), thickness.astype(np.float32), is_member)
 
 
 @dataclass
@@ -99,9 +102,11 @@ def block_plan(layout: Layout) -> BlockPlan:
     position[order] = np.arange(n)
     mins, maxs = layout.mins[order], layout.maxs[order]
     # The too-small test by each chunk's largest block; a stack member counts as smaller by the ratio of the
-    # two thresholds, so that a chunk of members under STACK_LOD_PX is skipped (its slabs stand in).
-    member_scale = np.where(stacks.is_member[order], MIN_BLOCK_PX / STACK_LOD_PX, 1.0)
-    sizes = (maxs - mins)[:, :2].max(axis=1) * member_scale
+    # thresholds (its size's to STACK_LOD_PX, its thickness's to STACK_THIN_PX), so that a chunk of members
+    # that all give way is skipped (their slabs stand in).
+    sizes = (maxs - mins)[:, :2].max(axis=1)
+    thin = (maxs - mins)[:, :2].min(axis=1) * (MIN_BLOCK_PX / STACK_THIN_PX)
+    sizes = np.where(stacks.is_member[order], np.minimum(sizes * (MIN_BLOCK_PX / STACK_LOD_PX), thin), sizes)
     # Slabs are instances n .. n + S - 1 (and ids n .. n + S - 1), culled on their own.
     slab_culler = ChunkCuller(stacks.mins, stacks.maxs, chunks=32, offset=n) if n_slabs else None
     ids = np.concatenate([order, np.arange(n, n + n_slabs)]).astype(np.int32)

@@ -25,7 +25,7 @@ import numpy as np
 
 from glviz.layout import blocks as layout_blocks
 from glviz.layout.blocks import Layout
-from glviz.render.block_plan import LOD_MEMBER, LOD_PLAIN, LOD_SLAB, STACK_LOD_PX, block_plan
+from glviz.render.block_plan import LOD_MEMBER, LOD_PLAIN, LOD_SLAB, STACK_LOD_PX, STACK_THIN_PX, block_plan
 from glviz.render.block_state import STATE_TEXELS, StateCopy, layout_cells
 from glviz.render.chunks import (
     ATLAS_WIDTH,
@@ -183,11 +183,14 @@ class BlockRenderer:
         i[:n, 0, :2], i[:n, 0, 2], i[:n, 0, 3] = layout.shapes, layout.kinds, np.arange(n)
         i[:n, 1, 1] = np.where(stacks.is_member, LOD_MEMBER, LOD_PLAIN)
         i[n:, 0, :2], i[n:, 0, 2], i[n:, 0, 3] = layout.shapes[first], layout.kinds[first], first
-        i[n:, 1, 1], i[n:, 1, 2] = LOD_SLAB, np.ceil(stacks.member_extent)
+        # A slab's members' size and thickness, as float bits (blocks.vert: intBitsToFloat).
+        i[n:, 1, 1], i[n:, 1, 2] = LOD_SLAB, stacks.member_extent.astype(np.float32).view(np.int32)
         i[:, 1, 0], i[:, 1, 3] = values.l0[every], values.order[every]
         i[:, 2, 0], i[:, 2, 1], i[:, 2, 2] = values.l1[every], values.l2[every], values.pages[every]
         i[:, 2, 3] = np.where(values.present[every], values.lines[every], 0)
         i[:, 3, 0], i[:, 3, 1] = values.count[every], values.place[every]
+        i[n:, 3, 2] = stacks.member_thickness.astype(np.float32).view(np.int32)
+        self.block_rows = (f, i)  # kept for the ghosts, which take a block's rows as uniforms
         self.box.write(pad_rows(f.reshape(-1, 4), 2 * (n + n_slabs), 4).tobytes())
         self.info.write(pad_rows(i.reshape(-1, 4), INFO_TEXELS * (n + n_slabs), 4).tobytes())
         self._levels_version = self.levels.version
@@ -308,7 +311,8 @@ class BlockRenderer:
             tex.use(unit)
         self.levels.bind(UNIT_VALUES, UNIT_PAGES)
         self.hover_ubo.bind_to_uniform_block(1)
-        self._uniforms(u_background=tuple(background[:3]), u_stack_px=STACK_LOD_PX)
+        self._uniforms(u_background=tuple(background[:3]), u_stack_px=STACK_LOD_PX,
+                       u_stack_thin_px=STACK_THIN_PX)
         calls = self._pass(PASS_OPAQUE, ranges, walls)
         if self.state_decorates or self.hover_decorates:
             decorated = np.union1d(*self._decorated_chunks)

@@ -1,8 +1,8 @@
-"""GhostRenderer: the tour's flying copies of cells, one draw for all of them (4 vertices a ghost).
+"""GhostRenderer: the tour's flying copies of cells, a draw a group (4 vertices a ghost).
 
-Each frame uploads a few texels per group of ghosts (walkthrough.frame.GhostGroup); the vertex shader places
-every ghost from its group's lines of places and progress, and the fragment shader colours it from the blocks'
-values (values.glsl), so a ghost looks like the cell it copies. No per-ghost work in Python.
+Each group of ghosts (walkthrough.frame.GhostGroup) is a few uniforms; the vertex shader places every ghost
+from its group's lines of places and progress, and the fragment shader colours it from the blocks' values
+(values.glsl), so a ghost looks like the cell it copies. No per-ghost work in Python.
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ import time
 import numpy as np
 
 from glviz.render.blocks import KIND_COLORS, UNIT_PAGES, UNIT_VALUES, VALUE_COLORS
-from glviz.render.chunks import QuadDraw, pad_rows, texture_rows
+from glviz.render.chunks import QuadDraw
 from glviz.render.ghost_plan import drawn_groups, visible_ghost_ranges
 from glviz.resources import read_shader
 
-MAX_GROUPS = 256
+MAX_GROUPS = 256  # groups drawn a frame (each its own draw)
 GROUP_TEXELS = 6
 
 
 def group_texels(groups) -> tuple[np.ndarray, int]:
-    """(G, 6, 4) float32 of the groups as ghosts.vert reads them, and the number of ghosts in all."""
+    """(G, 6, 4) float32 of the groups as ghosts.vert takes them (u_group), and the number of ghosts."""
     out = np.zeros((len(groups), GROUP_TEXELS, 4), dtype=np.float32)
     first = 0
     for k, g in enumerate(groups):
@@ -32,6 +32,23 @@ def group_texels(groups) -> tuple[np.ndarray, int]:
     return out, first
 
 
+def split_by_group(ranges, counts: list[int]) -> list[tuple[int, int, int]]:
+    """(group, first, count) pieces of `ranges` ((first, count) in the ghosts of all groups, numbered one
+    group after another), first counted in its group."""
+    starts = np.cumsum([0, *counts])
+    out = []
+    for first, count in ranges:
+        end = first + count
+        k = int(np.searchsorted(starts, first, side="right")) - 1
+        while first < end and k < len(counts):
+            piece = min(end, int(starts[k + 1])) - first
+            if piece > 0:
+                out.append((k, first - int(starts[k]), piece))
+            first += max(piece, 0)
+            k += 1
+    return out
+
+
 class GhostRenderer:
     """Draws ghost groups with the colours and values of a BlockRenderer's blocks."""
 
@@ -40,74 +57,60 @@ class GhostRenderer:
         self.blocks = blocks
         self.program = ctx.program(vertex_shader=read_shader("ghosts.vert"),
                                    fragment_shader=read_shader("ghosts.frag"))
-        for name, unit in (("u_groups", 5), ("u_box", 1), ("u_info", 2), ("u_values", UNIT_VALUES),
-                           ("u_pages", UNIT_PAGES)):
+        for name, unit in (("u_values", UNIT_VALUES), ("u_pages", UNIT_PAGES)):
             if name in self.program:  # a sampler the compiler found unused is absent
                 self.program[name] = unit
         self.program["Camera"].binding = 0
         self.program["u_kind_color"].value = [KIND_COLORS[kind] for kind in range(3)]
         self.program["u_value_color"].value = list(VALUE_COLORS)
         self.quads = QuadDraw(ctx, self.program)  # 4 vertices a ghost
-        self.groups = ctx.texture((4096, texture_rows(GROUP_TEXELS * MAX_GROUPS)), 4, dtype="f4")
-        self.groups.filter = (ctx.NEAREST, ctx.NEAREST)
         self.count = 0
-        self.n_groups = 0
         self._groups: list = []
-        self._uploaded: bytes = b""
         self.driver_seconds = 0.0
 
     def set_groups(self, groups) -> None:
         """The ghosts of this frame (at most MAX_GROUPS groups)."""
         self._groups = [g for g in list(groups)[:MAX_GROUPS] if g.count > 0]
 
-    def _upload(self, groups: list) -> None:
-        """The groups' texels, when they changed."""
-        data, self.count = group_texels(groups)
-        self.n_groups = len(groups)
-        raw = data.tobytes()
-        if raw != self._uploaded and len(groups):
-            t0 = time.thread_time()
-            self.groups.write(pad_rows(data.reshape(-1, 4), GROUP_TEXELS * len(groups), 4).tobytes(),
-                              viewport=(0, 0, 4096, texture_rows(GROUP_TEXELS * len(groups))))
-            self.driver_seconds += time.thread_time() - t0
-        self._uploaded = raw
-
     def draw(self, view_projection: np.ndarray | None = None, pixel_scale: float = 0.0) -> int:
         """Draw the ghosts (blended, so that they can fade); returns the draw calls. Seen by
         `view_projection` (pixel_scale: as for ChunkCuller), only those that may be in view, rows of
-        overlapping ghosts thinned where they are under a pixel apart (ghost_plan); else all of them."""
+        overlapping ghosts thinned where they are under a pixel apart (ghost_plan); else all of them.
+        A group is a draw with its place and its block's data as uniforms: software GL shades a vertex that
+        looks them up in textures (a search for its group, a dozen fetches) several times more slowly."""
         blocks = self.blocks
         if not self._groups or blocks.box is None:
             return 0
-        if view_projection is None:
-            self._upload(self._groups)
-            ranges = [(0, self.count)]
-        else:
-            groups = drawn_groups(self._groups, view_projection, pixel_scale)
-            if len(groups) > MAX_GROUPS:  # a thinned group can bring its last ghost as a group of its own
-                groups = self._groups
-            self._upload(groups)
+        groups, ranges = self._groups, None
+        if view_projection is not None:
+            groups = drawn_groups(groups, view_projection, pixel_scale)
             ranges = visible_ghost_ranges(groups, view_projection)
+        data, self.count = group_texels(groups)
+        ranges = [(0, self.count)] if ranges is None else ranges
         if not self.count or not ranges:
             return 0
         ctx = self.ctx
         t0 = time.thread_time()
-        self.groups.use(5)
-        blocks.box.use(1)
-        blocks.info.use(2)
         blocks.levels.bind(UNIT_VALUES, UNIT_PAGES)
-        self.program["u_group_count"] = self.n_groups
         ctx.enable(ctx.BLEND)
         ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
         ctx.disable(ctx.CULL_FACE)
-        for first, count in ranges:
+        box, info = blocks.block_rows
+        program, calls, current = self.program, 0, -1
+        for k, first, count in split_by_group(ranges, [g.count for g in groups]):
+            if k != current:
+                block = groups[k].block
+                program["u_group"].write(data[k].tobytes())
+                program["u_info"].write(info[block].tobytes())
+                program["u_inv_scale"].value = float(box[block, 0, 3])
+                current = k
             self.quads.render(first, count)
+            calls += 1
         ctx.disable(ctx.BLEND)
         self.driver_seconds += time.thread_time() - t0
-        return len(ranges)
+        return calls
 
     def release(self) -> None:
         """Free the GL objects."""
         self.quads.release()
-        for obj in (self.groups, self.program):
-            obj.release()
+        self.program.release()

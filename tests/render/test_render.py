@@ -30,17 +30,7 @@ from glviz.scene import SceneState
 
 GOLDEN = Path(__file__).parent / "golden" / "nano_overview_160x120.png"
 OUT_DIR = Path(os.environ.get("GLVIZ_TEST_OUT", Path(tempfile.gettempdir()) / "glviz-test-out"))
-SIZE = (240, 160)
-
-
-@pytest.fixture
-def offscreen(gl_ctx):
-    from glviz.render.offscreen import OffscreenRenderer
-
-    renderer = OffscreenRenderer(SIZE, ctx=gl_ctx)
-    yield renderer
-    renderer.release()
-    assert gl_ctx.error == "GL_NO_ERROR"
+SIZE = (240, 160)  # the offscreen fixture's (conftest)
 
 
 def probe_layout() -> Layout:

@@ -5,7 +5,6 @@ drawn one by one."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from glviz.layout.blocks import Block, Kind, Layout
 from glviz.model.config import PRESETS
@@ -13,19 +12,9 @@ from glviz.render.block_plan import STACK_LOD_PX, STACK_THIN_PX
 from glviz.render.camera import OrbitCamera, Pose
 from glviz.scene import SceneState
 
-SIZE = (240, 160)
+SIZE = (240, 160)  # the offscreen fixture's (conftest)
 HEADS = 24
 GAP_PX = 3.0  # from one member to the next, on screen
-
-
-@pytest.fixture
-def offscreen(gl_ctx):
-    from glviz.render.offscreen import OffscreenRenderer
-
-    renderer = OffscreenRenderer(SIZE, ctx=gl_ctx)
-    yield renderer
-    renderer.release()
-    assert gl_ctx.error == "GL_NO_ERROR"
 
 
 def px_per_unit(cam: OrbitCamera) -> float:

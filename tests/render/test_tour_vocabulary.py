@@ -15,17 +15,9 @@ from glviz.render.picking import pick
 from glviz.scene import SceneState
 from glviz.walkthrough.frame import ALL, GhostGroup, TourFrame
 
-SIZE = (240, 160)
+from .conftest import renderer_on
 
-
-@pytest.fixture
-def offscreen(gl_ctx):
-    from glviz.render.offscreen import OffscreenRenderer
-
-    renderer = OffscreenRenderer(SIZE, ctx=gl_ctx)
-    yield renderer
-    renderer.release()
-    assert gl_ctx.error == "GL_NO_ERROR"
+SIZE = (240, 160)  # the offscreen fixture's (conftest)
 
 
 def layout_of(*blocks: Block) -> Layout:
@@ -167,12 +159,7 @@ BIG = (480, 320)  # nano's labels need a few pixels more than the probes
 
 @pytest.fixture
 def big(gl_ctx):
-    from glviz.render.offscreen import OffscreenRenderer
-
-    renderer = OffscreenRenderer(BIG, ctx=gl_ctx)
-    yield renderer
-    renderer.release()
-    assert gl_ctx.error == "GL_NO_ERROR"
+    yield from renderer_on(gl_ctx, BIG)
 
 
 def nano_camera() -> OrbitCamera:

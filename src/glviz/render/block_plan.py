@@ -17,6 +17,8 @@ LOD_PLAIN, LOD_MEMBER, LOD_SLAB = 0, 1, 2  # how a block's instance takes part i
 STACK_LOD_PX = 3.0  # per-head blocks smaller than this on screen are drawn as one slab per stack
 STACK_THIN_PX = 0.5  # and so are those thinner than this: 96 slices under half a pixel look like their slab
 MIN_STACK = 2  # heads a stack needs to get a slab
+INFO_TEXELS = 4  # per id: (rows, cols, kind, state block), (cells, lod, slab member size, order), (tiles,
+# big tiles, page table, lines filled), (blocks interleaved, place, slab member thickness): blocks.vert
 BLOCK_CHUNKS = 1024  # chunks of blocks culled each frame: fine enough to skip far heads (a fixed count)
 
 
@@ -132,3 +134,29 @@ def _grouped_order(layout: Layout, is_member: np.ndarray) -> tuple[np.ndarray, n
     if not orders:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(orders), np.concatenate(starts)
+
+
+def block_rows(layout: Layout, stacks: Stacks, values) -> tuple[np.ndarray, np.ndarray]:
+    """The per-id rows blocks.vert reads (blocks, then slabs; `values`: the value levels' info): (K, 2, 4)
+    float32 box and inverse value scale, size and mean; (K, INFO_TEXELS, 4) int32 shape, kind, the block whose
+    state it follows, level of detail, where its values are (a slab shows its first member's)."""
+    n, n_slabs = len(layout.blocks), len(stacks.first_member)
+    first = stacks.first_member
+    every = np.concatenate([np.arange(n), first])  # the block whose values each id shows
+    f = np.zeros((n + n_slabs, 2, 4), dtype=np.float32)
+    f[:n, 0, :3], f[:, 0, 3] = layout.mins, values.inv_scale[every]
+    f[:n, 1, :3], f[:, 1, 3] = layout.maxs - layout.mins, values.mean[every]
+    f[n:, 0, :3] = stacks.mins
+    f[n:, 1, :3] = stacks.maxs - stacks.mins
+    i = np.zeros((n + n_slabs, INFO_TEXELS, 4), dtype=np.int32)
+    i[:n, 0, :2], i[:n, 0, 2], i[:n, 0, 3] = layout.shapes, layout.kinds, np.arange(n)
+    i[:n, 1, 1] = np.where(stacks.is_member, LOD_MEMBER, LOD_PLAIN)
+    i[n:, 0, :2], i[n:, 0, 2], i[n:, 0, 3] = layout.shapes[first], layout.kinds[first], first
+    # A slab's members' size and thickness, as float bits (blocks.vert: intBitsToFloat).
+    i[n:, 1, 1], i[n:, 1, 2] = LOD_SLAB, stacks.member_extent.astype(np.float32).view(np.int32)
+    i[:, 1, 0], i[:, 1, 3] = values.l0[every], values.order[every]
+    i[:, 2, 0], i[:, 2, 1], i[:, 2, 2] = values.l1[every], values.l2[every], values.pages[every]
+    i[:, 2, 3] = np.where(values.present[every], values.lines[every], 0)
+    i[:, 3, 0], i[:, 3, 1] = values.count[every], values.place[every]
+    i[n:, 3, 2] = stacks.member_thickness.astype(np.float32).view(np.int32)
+    return f, i

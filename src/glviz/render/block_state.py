@@ -1,4 +1,5 @@
-"""The per-block state texture's contents on the CPU: what was last uploaded, and which blocks changed.
+"""The per-block state texture's contents on the CPU: what was last uploaded, and which blocks changed; and
+the Hover uniform block's contents (the hovered cell, the ranges lit).
 
 A frame hands BlockRenderer.write_state the whole per-block state (the tour rebuilds it every frame). Most
 frames change few blocks or none (a pause, a camera move), so the inputs are kept as last uploaded and
@@ -12,8 +13,36 @@ import numpy as np
 
 from glviz.layout.memo import per_layout
 from glviz.render.chunks import ATLAS_WIDTH, texture_rows
+from glviz.scene import MAX_DEPENDENCY_RANGES
 
 STATE_TEXELS = 3  # per block: (highlight, opacity, scale, order), (offset.xyz, cursor), (first, end, 0, 0)
+HOVER_UBO_BYTES = 32 + 2 * MAX_DEPENDENCY_RANGES * 16 + 2 * MAX_DEPENDENCY_RANGES * 4
+
+
+def hover_block(hovered, dependencies, lit=()) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """The Hover uniform block (blocks.vert) for the hovered (block, row, col) or None, up to 8 dependency
+    CellRanges and up to 8 ranges the tour lights; and the blocks lit, sorted, with their numbers of ranges.
+    The ranges are sorted by block, so that a block's are consecutive (blocks.vert)."""
+    head = np.array([-1, -1, -1, 0, 0, 0, 0, 0], dtype=np.int32)
+    rc = np.zeros((2 * MAX_DEPENDENCY_RANGES, 4), dtype=np.int32)
+    blocks = np.full(2 * MAX_DEPENDENCY_RANGES, -2, dtype=np.int32)
+    if hovered is not None:
+        head[:3] = hovered
+    ranges = list(dependencies)[:MAX_DEPENDENCY_RANGES]
+    tour = list(lit)[:MAX_DEPENDENCY_RANGES]
+    head[3], head[4] = len(ranges), len(tour)
+    every = sorted(ranges + tour, key=lambda rng: rng.block)
+    for k, rng in enumerate(every):
+        blocks[k] = rng.block
+        rc[k] = (*rng.rows, *rng.cols)
+    lit_blocks, counts = np.unique(blocks[:len(every)].astype(np.int64), return_counts=True)
+    return head.tobytes() + rc.tobytes() + blocks.tobytes(), lit_blocks, counts
+
+
+def hover_key(hovered, dependencies, lit) -> tuple:
+    """What hover_block packs, as a comparable value (the ranges' objects may be reused and changed)."""
+    ranges, tour = list(dependencies)[:MAX_DEPENDENCY_RANGES], list(lit)[:MAX_DEPENDENCY_RANGES]
+    return hovered, *(tuple((r.block, tuple(r.rows), tuple(r.cols)) for r in rs) for rs in (ranges, tour))
 
 
 @per_layout

@@ -14,7 +14,8 @@ Blocks are ordered along a Morton curve of their centres and cut into a fixed nu
 the front first inside each chunk (the depth test rejects hidden heads before shading); the chunk boxes are
 tested against the view each frame, so per-frame work does not grow with the number of blocks. Chunks
 holding moved blocks are always drawn. The vertex shader collapses blocks smaller than a pixel, and stacks
-of per-head blocks smaller than a few pixels give way to one slab per stack (GPT-3's level of detail).
+of per-head blocks smaller than a few pixels or thinner than half a pixel give way to one slab per stack
+(GPT-3's level of detail).
 """
 
 from __future__ import annotations
@@ -25,8 +26,15 @@ import numpy as np
 
 from glviz.layout import blocks as layout_blocks
 from glviz.layout.blocks import Layout
-from glviz.render.block_plan import LOD_MEMBER, LOD_PLAIN, LOD_SLAB, STACK_LOD_PX, STACK_THIN_PX, block_plan
-from glviz.render.block_state import STATE_TEXELS, StateCopy, layout_cells
+from glviz.render.block_plan import INFO_TEXELS, STACK_LOD_PX, STACK_THIN_PX, block_plan, block_rows
+from glviz.render.block_state import (
+    HOVER_UBO_BYTES,
+    STATE_TEXELS,
+    StateCopy,
+    hover_block,
+    hover_key,
+    layout_cells,
+)
 from glviz.render.chunks import (
     ATLAS_WIDTH,
     ChunkCuller,
@@ -52,9 +60,7 @@ MIN_WALL_PX = 0.5  # walls are drawn for chunks whose blocks' thickness reaches 
 PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED, PASS_HOVERED = range(6)  # passes.glsl
 PASSES = (PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED, PASS_HOVERED)
 OPAQUE_FROM = 0.995  # blocks at least this opaque are drawn in the opaque pass
-INFO_TEXELS = 4  # per id: (rows, cols, kind, state block), (cells, lod, slab size, order), (tiles, big tiles,
-# page table, lines filled), (blocks interleaved, place): blocks.vert
-UNIT_VALUES, UNIT_PAGES = 4, 6  # texture units of the values and page tables (5 is the ghosts' groups)
+UNIT_VALUES, UNIT_PAGES = 4, 6  # texture units of the values and page tables
 GLOW_PX = 14.0  # how far a focused block's glow reaches, in pixels
 
 # Colours of blocks.frag, set as its uniforms by BlockRenderer; tests and the UI's legend read them here.
@@ -168,31 +174,12 @@ class BlockRenderer:
         return tex
 
     def _write_blocks(self) -> None:
-        """Per id (blocks, then slabs): box and inverse value scale, size and mean; shape, kind, the block
-        whose state it follows, level of detail; where its values are (a slab shows its first member's)."""
-        layout, stacks, values = self.layout, self.stacks, self.levels.info
-        n, n_slabs = len(layout.blocks), len(stacks.first_member)
-        first = stacks.first_member
-        every = np.concatenate([np.arange(n), first])  # the block whose values each id shows
-        f = np.zeros((n + n_slabs, 2, 4), dtype=np.float32)
-        f[:n, 0, :3], f[:, 0, 3] = layout.mins, values.inv_scale[every]
-        f[:n, 1, :3], f[:, 1, 3] = layout.maxs - layout.mins, values.mean[every]
-        f[n:, 0, :3] = stacks.mins
-        f[n:, 1, :3] = stacks.maxs - stacks.mins
-        i = np.zeros((n + n_slabs, INFO_TEXELS, 4), dtype=np.int32)
-        i[:n, 0, :2], i[:n, 0, 2], i[:n, 0, 3] = layout.shapes, layout.kinds, np.arange(n)
-        i[:n, 1, 1] = np.where(stacks.is_member, LOD_MEMBER, LOD_PLAIN)
-        i[n:, 0, :2], i[n:, 0, 2], i[n:, 0, 3] = layout.shapes[first], layout.kinds[first], first
-        # A slab's members' size and thickness, as float bits (blocks.vert: intBitsToFloat).
-        i[n:, 1, 1], i[n:, 1, 2] = LOD_SLAB, stacks.member_extent.astype(np.float32).view(np.int32)
-        i[:, 1, 0], i[:, 1, 3] = values.l0[every], values.order[every]
-        i[:, 2, 0], i[:, 2, 1], i[:, 2, 2] = values.l1[every], values.l2[every], values.pages[every]
-        i[:, 2, 3] = np.where(values.present[every], values.lines[every], 0)
-        i[:, 3, 0], i[:, 3, 1] = values.count[every], values.place[every]
-        i[n:, 3, 2] = stacks.member_thickness.astype(np.float32).view(np.int32)
+        """Upload the per-id rows (block_plan.block_rows) into the box and info textures."""
+        f, i = block_rows(self.layout, self.stacks, self.levels.info)
+        n_ids = len(f)
         self.block_rows = (f, i)  # kept for the ghosts, which take a block's rows as uniforms
-        self.box.write(pad_rows(f.reshape(-1, 4), 2 * (n + n_slabs), 4).tobytes())
-        self.info.write(pad_rows(i.reshape(-1, 4), INFO_TEXELS * (n + n_slabs), 4).tobytes())
+        self.box.write(pad_rows(f.reshape(-1, 4), 2 * n_ids, 4).tobytes())
+        self.info.write(pad_rows(i.reshape(-1, 4), INFO_TEXELS * n_ids, 4).tobytes())
         self._levels_version = self.levels.version
 
     # --- values ---------------------------------------------------------------------------------------------
@@ -248,27 +235,15 @@ class BlockRenderer:
     def write_hover(self, hovered, dependencies, lit=()) -> None:
         """Upload the hovered (block, row, col) or None, up to 8 dependency CellRanges and up to 8 ranges
         the tour lights."""
-        head = np.array([-1, -1, -1, 0, 0, 0, 0, 0], dtype=np.int32)
-        rc = np.zeros((2 * MAX_DEPENDENCY_RANGES, 4), dtype=np.int32)
-        blocks = np.full(2 * MAX_DEPENDENCY_RANGES, -2, dtype=np.int32)
-        if hovered is not None:
-            head[:3] = hovered
-        ranges = list(dependencies)[:MAX_DEPENDENCY_RANGES]
-        tour = list(lit)[:MAX_DEPENDENCY_RANGES]
-        head[3], head[4] = len(ranges), len(tour)
-        self.hover_decorates = bool(ranges or tour)
-        # Sorted by block, a block's ranges are consecutive (blocks.vert); the decorated program unrolls two,
-        # blocks with more go to the hovered program, which loops.
-        every = sorted(ranges + tour, key=lambda rng: rng.block)
-        lit, counts = np.unique(np.array([rng.block for rng in every], np.int64), return_counts=True)
-        self._decorated_chunks = (self._decorated_chunks[0], self._chunks_of(lit))
-        looped = [*lit[counts > 2].tolist(), *([] if hovered is None else [hovered[0]])]
+        raw, lit_blocks, counts = hover_block(hovered, dependencies, lit)
+        self.hover_ubo.write(raw)
+        self.hover_decorates = bool(len(lit_blocks))
+        # The decorated program unrolls a block's two ranges; blocks with more go to the hovered program,
+        # which loops.
+        self._decorated_chunks = (self._decorated_chunks[0], self._chunks_of(lit_blocks))
+        looped = [*lit_blocks[counts > 2].tolist(), *([] if hovered is None else [hovered[0]])]
         self._hovered_chunks = self._chunks_of(np.array(looped, np.int64))
-        for k, rng in enumerate(every):
-            blocks[k] = rng.block
-            rc[k] = (*rng.rows, *rng.cols)
-        self.hover_ubo.write(head.tobytes() + rc.tobytes() + blocks.tobytes())
-        self._hover = _hover_key(hovered, ranges, tour)  # what the block holds (sync_scene compares)
+        self._hover = hover_key(hovered, dependencies, lit)  # what the block holds (sync_scene compares)
 
     def sync_scene(self, scene) -> None:
         """Upload what changed in the scene since the last frame (everything for a new scene)."""
@@ -284,7 +259,7 @@ class BlockRenderer:
             scene.clean_instances()
         if fresh or scene.hover_dirty:
             hover = (scene.hovered, list(scene.dependencies)[:MAX_DEPENDENCY_RANGES], scene.tour_ranges)
-            if fresh or _hover_key(*hover) != self._hover:  # tour frames light the same ranges for a while
+            if fresh or hover_key(*hover) != self._hover:  # tour frames light the same ranges for a while
                 self.write_hover(*hover)
             scene.clean_hover()
 
@@ -425,10 +400,3 @@ class BlockRenderer:
         self.uploaded_state = None
         self._counts = (-1, -1)
 
-
-def _hover_key(hovered, ranges, lit) -> tuple:
-    """What write_hover uploads, as a comparable value (the ranges' objects may be reused and changed)."""
-    return hovered, *(tuple((r.block, tuple(r.rows), tuple(r.cols)) for r in rs) for rs in (ranges, lit))
-
-
-HOVER_UBO_BYTES = 32 + 2 * MAX_DEPENDENCY_RANGES * 16 + 2 * MAX_DEPENDENCY_RANGES * 4

@@ -17,6 +17,7 @@ from glviz.layout.deps import CellRange
 from glviz.model.config import PRESETS
 from glviz.render.blocks import (
     DEPENDENCY_WASH,
+    GLOW_COLOR,
     HIGHLIGHT_ACCENT,
     HIGHLIGHT_LIGHTEN,
     KIND_COLORS,
@@ -292,3 +293,45 @@ def test_opaque_ranges_come_nearest_first():
     vp = OrbitCamera(Pose((0.5, 0.5, -5.0), 0.0, 0.0, 30.0)).view_projection(1.0).astype(np.float64)
     assert culler.visible_ranges(vp, 500.0) == [(0, 1), (2, 1), (4, 1), (6, 1), (8, 1)]  # draw order
     assert culler.visible_ranges(vp, 500.0, nearest_first=True) == [(8, 1), (6, 1), (4, 1), (2, 1), (0, 1)]
+
+
+@pytest.mark.parametrize("n_ranges", [1, 2, 3, 4])
+def test_every_range_lit_in_a_block_is_washed(offscreen, n_ranges):
+    # One or two ranges in a block are drawn by the decorated program, more by the hovered one (blocks.vert):
+    # either way every range is washed and the cells between them are not.
+    blocks = [Block("x", "X", Kind.INTERMEDIATE, 1, 7, ("1", "C"), (0.0, 0.0, 0.0), (7.0, 1.0, 1.0), "x"),
+              Block("y", "Y", Kind.INTERMEDIATE, 1, 1, ("1", "C"), (3.0, -2.0, 0.0), (1.0, 1.0, 1.0), "y")]
+    layout = Layout(PRESETS["nano"], blocks).finish()
+    camera = OrbitCamera(Pose((3.5, -0.5, 1.0), 0.0, 0.0, 10.0))
+    images = []
+    for lit in (0, n_ranges):
+        offscreen.frame.set_layout(layout)
+        scene = SceneState(layout)
+        scene.show_labels = False
+        if lit:
+            scene.set_hover((1, 0, 0), [CellRange(0, (0, 1), (2 * k, 2 * k + 1)) for k in range(lit)])
+        images.append(offscreen.render(scene, camera).astype(int))
+    plain, washed = images
+    accent = rgb(HIGHLIGHT_ACCENT)
+    for col in range(7):
+        at = pixel_of(camera, cell_centre(layout, 0, 0, col))
+        if col % 2 == 0 and col // 2 < n_ranges:
+            np.testing.assert_allclose(washed[at], plain[at] + DEPENDENCY_WASH * (accent - plain[at]), atol=4,
+                                       err_msg=f"cell {col}")
+        else:
+            np.testing.assert_array_equal(washed[at], plain[at], err_msg=f"cell {col}")
+
+
+def test_a_highlighted_block_is_lightened_and_framed_in_the_glow_colour(offscreen):
+    layout, camera, plain = render_probe(offscreen)
+    scene = SceneState(layout)
+    scene.set_highlight([2])
+    _, _, lit = render_probe(offscreen, scene=scene)
+    cell = pixel_of(camera, cell_centre(layout, 2, 0, 1))
+    np.testing.assert_allclose(lit[cell], plain[cell] + HIGHLIGHT_LIGHTEN * (255 - plain[cell]), atol=4)
+    other = pixel_of(camera, cell_centre(layout, 1, 0, 1))
+    np.testing.assert_array_equal(lit[other], plain[other])  # the other blocks as they were
+    lo, hi = layout.mins[2], layout.maxs[2]
+    r, c = pixel_of(camera, ((lo[0] + hi[0]) / 2, hi[1], hi[2]))
+    edge = lit[r - 1: r + 2, c].astype(int)  # the frame, a few pixels wide around the top edge
+    assert any(np.abs(px - rgb(GLOW_COLOR)).max() < 40 for px in edge), edge

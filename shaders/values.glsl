@@ -5,6 +5,9 @@
 // value costs two fetches at most (software GL runs every path of a branch): its page and its value.
 uniform sampler2DArray u_values;  // R32F, 4096 x 1024 x layers: texel t at (t % 4096, t / 4096 % 1024, t / 2^22)
 uniform isampler2D u_pages;       // R32I, 4096 wide: per page (4096 cells) of a big block, its row or -1
+#ifndef PAGES
+#define PAGES 1  // programs for layouts without paged blocks define it 0 (render/block_programs.py)
+#endif
 
 const float LEVEL0_PX = 0.5;  // full cells from this many pixels a cell on (streaming.LEVEL0_PX)
 const int TILE = 16;          // value_order.TILE
@@ -53,6 +56,7 @@ float cell_value(ivec4 levels, ivec4 run, int rows, int cols, ivec2 cell, float 
     int round_up = (1 << shift) - 1;
     ivec2 at = cell >> shift;
     int t = offset + run_index(at, (rows + round_up) >> shift, (cols + round_up) >> shift, run.x, run.z, run.w);
+#if PAGES
     // A pooled cell where its page is there (the block's own run, not interleaved) instead.
     int i = run_index(cell, rows, cols, run.x, 1, 0);
     int entry = max(levels.w, 0) + (i >> 12);
@@ -60,5 +64,9 @@ float cell_value(ivec4 levels, ivec4 run, int rows, int cols, ivec2 cell, float 
     if (fine && levels.w >= 0) page = texelFetch(u_pages, ivec2(entry & 4095, entry >> 12), 0).r;
     bool found = page >= 0 || offset >= 0;
     t = page >= 0 ? page * 4096 + (i & 4095) : max(t, 0);
+#else
+    bool found = offset >= 0;  // (no block has pages: render/block_programs.py)
+    t = max(t, 0);
+#endif
     return found && line_of(cell, run.x) < run.y ? value_at(t) : none;
 }

@@ -145,6 +145,30 @@ def test_a_close_weight_block_shows_its_cells(offscreen):
     assert offscreen.frame.blocks.levels.pool.used > 0  # the cells came through the pool
 
 
+def test_the_programs_look_up_pages_only_where_a_block_has_them(offscreen):
+    # Small blocks keep every cell resident: their programs are compiled without the page lookup; a big
+    # block's pages bring the programs that have it, and the small blocks' picture is the same after.
+    small = weight_layout((4, 6))
+    camera = OrbitCamera(fit_pose(np.zeros(3), np.array([6.0, 4.0, 1.0]), aspect=SIZE[0] / SIZE[1]))
+    ramp = np.linspace(-1.0, 1.0, 24, dtype=np.float32).reshape(4, 6)
+    pictures = []
+    for layout, weights in ((small, ramp), (weight_layout((ROWS, COLS)), structured_weights()), (small, ramp)):
+        offscreen.frame.set_layout(layout)
+        offscreen.frame.set_weights({"w0": weights})
+        if layout is small:
+            pictures.append(draw(offscreen, layout, camera))
+            assert offscreen.frame.blocks.gl.paged is False
+        else:
+            lo = np.array([0.0, ROWS - 25.0, 0.0])
+            close = OrbitCamera(fit_pose(lo, lo + np.array([40.0, 25.0, 1.0]), aspect=SIZE[0] / SIZE[1],
+                                         margin=1.0))
+            draw(offscreen, layout, close)
+            assert offscreen.frame.blocks.gl.paged is True and offscreen.frame.blocks.levels.pool.used > 0
+    np.testing.assert_array_equal(pictures[0], pictures[1])
+    r, c = pixel_of(camera, (0.5, 3.5, 1.0))  # the first cell: -1, orange
+    np.testing.assert_allclose(pictures[0][r, c], rgb(VALUE_NEGATIVE), atol=12)
+
+
 def test_coarse_levels_hold_each_tiles_largest_magnitude(offscreen):
     rng = np.random.default_rng(3)
     wide = rng.standard_normal((ROWS, COLS)).astype(np.float32)

@@ -27,6 +27,7 @@ import numpy as np
 from glviz.layout import blocks as layout_blocks
 from glviz.layout.blocks import Layout
 from glviz.render.block_plan import INFO_TEXELS, STACK_LOD_PX, STACK_THIN_PX, block_plan, block_rows
+from glviz.render.block_programs import BlockPrograms
 from glviz.render.block_state import (
     HOVER_UBO_BYTES,
     STATE_TEXELS,
@@ -39,23 +40,12 @@ from glviz.render.chunks import (
     ATLAS_WIDTH,
     ChunkCuller,
     pad_rows,
-    quad_indices,
     texture_rows,
 )
 from glviz.render.values import ValueLevels
-from glviz.resources import read_shader, with_define
 from glviz.scene import HIDDEN_BELOW, MAX_DEPENDENCY_RANGES
 from glviz.walkthrough.frame import at_rest
 
-# Unit cube corners and the four side walls (the front face is drawn separately, see blocks.vert),
-# wound counter-clockwise seen from outside.
-CUBE_CORNERS = np.array([[x, y, z] for z in (0, 1) for y in (0, 1) for x in (0, 1)], dtype=np.float32)
-WALL_INDICES = np.array([
-    0, 1, 4, 1, 5, 4,  # -y
-    2, 6, 3, 3, 6, 7,  # +y
-    0, 4, 2, 2, 4, 6,  # -x
-    1, 3, 5, 3, 7, 5,  # +x
-], dtype=np.int32)
 MIN_WALL_PX = 0.5  # walls are drawn for chunks whose blocks' thickness reaches this many pixels
 PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED, PASS_HOVERED = range(6)  # passes.glsl
 PASSES = (PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED, PASS_HOVERED)
@@ -82,31 +72,16 @@ class BlockRenderer:
 
     def __init__(self, ctx) -> None:
         self.ctx = ctx
-        vertex, fragment = read_shader("blocks.vert"), read_shader("blocks.frag")
         # One program per pass, the pass fixed when compiled: software GL runs every side of a branch, so a
-        # faded block drawn flat costs only what its own program holds.
-        self.programs = [ctx.program(vertex_shader=with_define(vertex, "PASS", p),
-                                     fragment_shader=with_define(fragment, "PASS", p)) for p in PASSES]
-        self.program = self.programs[PASS_OPAQUE]
-        for program in self.programs:
-            for name, unit in (("u_order", 0), ("u_box", 1), ("u_info", 2), ("u_state", 3),
-                               ("u_values", UNIT_VALUES), ("u_pages", UNIT_PAGES)):
-                if name in program:  # a sampler the compiler found unused is absent
-                    program[name] = unit
-            program["Camera"].binding = 0
-            if "Hover" in program:
-                program["Hover"].binding = 1
-        self._uniforms(u_kind_color=[KIND_COLORS[kind] for kind in range(3)],
-                       u_value_color=list(VALUE_COLORS), u_accent=HIGHLIGHT_ACCENT, u_hover_ring=HOVER_RING,
-                       u_lighten=HIGHLIGHT_LIGHTEN, u_wash=DEPENDENCY_WASH, u_glow_color=GLOW_COLOR,
-                       u_glow_px=GLOW_PX, u_hidden_below=HIDDEN_BELOW,  # the cut picking uses too
-                       u_opaque_from=OPAQUE_FROM)
-        self.walls_buffers = (ctx.buffer(CUBE_CORNERS.tobytes()), ctx.buffer(WALL_INDICES.tobytes()))
-        vbo, ibo = self.walls_buffers
-        self.walls_vaos = [ctx.vertex_array(program, [(vbo, "3f", "in_corner")], index_buffer=ibo,
-                                            index_element_size=4) for program in self.programs]
-        self.front_vaos: list = []
-        self.front_ibo = None  # built per layout: the index buffer grows with the blocks
+        # faded block drawn flat costs only what its own program holds (block_programs).
+        samplers = {"u_order": 0, "u_box": 1, "u_info": 2, "u_state": 3, "u_values": UNIT_VALUES,
+                    "u_pages": UNIT_PAGES}
+        constants = dict(u_kind_color=[KIND_COLORS[kind] for kind in range(3)],
+                         u_value_color=list(VALUE_COLORS), u_accent=HIGHLIGHT_ACCENT, u_hover_ring=HOVER_RING,
+                         u_lighten=HIGHLIGHT_LIGHTEN, u_wash=DEPENDENCY_WASH, u_glow_color=GLOW_COLOR,
+                         u_glow_px=GLOW_PX, u_hidden_below=HIDDEN_BELOW,  # the cut picking uses too
+                         u_opaque_from=OPAQUE_FROM)
+        self.gl = BlockPrograms(ctx, PASSES, samplers, constants)
         self.hover_ubo = ctx.buffer(reserve=HOVER_UBO_BYTES)
         self.layout: Layout | None = None
         self.order_tex = self.box = self.info = self.state = None
@@ -149,13 +124,7 @@ class BlockRenderer:
         self.culler, self.wall_culler, self.slab_culler = plan.culler, plan.wall_culler, plan.slab_culler
         if self._counts != (n, total):  # the index buffer and per-block textures hold (n, total)
             self.release_textures()
-            if self.front_ibo is not None:
-                for vao in self.front_vaos:
-                    vao.release()
-                self.front_ibo.release()
-            self.front_ibo = self.ctx.buffer(quad_indices(total))
-            self.front_vaos = [self.ctx.vertex_array(program, [], index_buffer=self.front_ibo,
-                                                     index_element_size=4) for program in self.programs]
+            self.gl.set_quads(total)
             self.order_tex = self._texture(total, 1, "i4")
             self.box = self._texture(2 * total, 4, "f4")
             self.info = self._texture(INFO_TEXELS * total, 4, "i4")
@@ -176,6 +145,7 @@ class BlockRenderer:
     def _write_blocks(self) -> None:
         """Upload the per-id rows (block_plan.block_rows) into the box and info textures."""
         f, i = block_rows(self.layout, self.stacks, self.levels.info)
+        self.gl.use(paged=bool((i[:, 2, 2] >= 0).any()))  # programs with the page lookup where it is needed
         n_ids = len(f)
         self.block_rows = (f, i)  # kept for the ghosts, which take a block's rows as uniforms
         self.box.write(pad_rows(f.reshape(-1, 4), 2 * n_ids, 4).tobytes())
@@ -286,7 +256,7 @@ class BlockRenderer:
             tex.use(unit)
         self.levels.bind(UNIT_VALUES, UNIT_PAGES)
         self.hover_ubo.bind_to_uniform_block(1)
-        self._uniforms(u_background=tuple(background[:3]), u_stack_px=STACK_LOD_PX,
+        self.gl.uniforms(u_background=tuple(background[:3]), u_stack_px=STACK_LOD_PX,
                        u_stack_thin_px=STACK_THIN_PX)
         calls = self._pass(PASS_OPAQUE, ranges, walls)
         if self.state_decorates or self.hover_decorates:
@@ -355,7 +325,8 @@ class BlockRenderer:
 
     def _pass(self, which: int, ranges, walls) -> int:
         ctx = self.ctx
-        program, front, walls_vao = self.programs[which], self.front_vaos[which], self.walls_vaos[which]
+        gl = self.gl
+        program, front, walls_vao = gl.programs[which], gl.front_vaos[which], gl.walls_vaos[which]
         # Front faces stay visible from behind (the back face is not drawn): no culling for them.
         ctx.disable(ctx.CULL_FACE)
         program["u_walls"].value = 0
@@ -368,27 +339,23 @@ class BlockRenderer:
             walls_vao.render(instances=count)
         return len(ranges) + len(walls)
 
-    def _uniforms(self, **values) -> None:
-        """Set uniforms to the same value in every pass's program (where its compiler kept them)."""
-        for program in self.programs:
-            for name, value in values.items():
-                if name in program:
-                    program[name].value = value
+    @property
+    def programs(self) -> list:
+        """The passes' programs (block_programs), in PASSES order."""
+        return self.gl.programs
 
     @property
-    def front_vao(self):
-        """The opaque pass's vertex array of front faces (None before a layout)."""
-        return self.front_vaos[PASS_OPAQUE] if self.front_vaos else None
+    def front_vaos(self) -> list:
+        """The passes' vertex arrays of front faces (none before a layout)."""
+        return self.gl.front_vaos
 
     def release(self) -> None:
         """Free every GL object of this renderer; it cannot draw afterwards."""
         self.release_textures()
         self.levels.release()
-        for obj in (*self.front_vaos, self.front_ibo, *self.walls_vaos, *self.walls_buffers, self.hover_ubo,
-                    *self.programs):
-            if obj is not None:
-                obj.release()
-        self.front_vaos, self.front_ibo, self.layout = [], None, None
+        self.gl.release()
+        self.hover_ubo.release()
+        self.layout = None
 
     def release_textures(self) -> None:
         """Free the per-layout textures (order, boxes, info, state, values)."""

@@ -1,0 +1,94 @@
+"""The block passes' GL programs and vertex arrays: one program per pass (shaders/passes.glsl), the pass fixed
+when compiled, and compiled with or without the page lookup of big blocks' cells (values.glsl, PAGES):
+software GL runs every side of a branch, even one on a uniform, so a layout whose values are all resident
+(nano, the tour) would pay the page table's fetch on every pixel (~1 ms of a close view's 15)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glviz.render.chunks import quad_indices
+from glviz.resources import read_shader, with_define
+
+# Unit cube corners and the four side walls (the front face is drawn separately, see blocks.vert),
+# wound counter-clockwise seen from outside.
+CUBE_CORNERS = np.array([[x, y, z] for z in (0, 1) for y in (0, 1) for x in (0, 1)], dtype=np.float32)
+WALL_INDICES = np.array([
+    0, 1, 4, 1, 5, 4,  # -y
+    2, 6, 3, 3, 6, 7,  # +y
+    0, 4, 2, 2, 4, 6,  # -x
+    1, 3, 5, 3, 7, 5,  # +x
+], dtype=np.int32)
+
+
+class BlockPrograms:
+    """The programs of `passes` (in that order), their wall and front-face vertex arrays, and the uniforms
+    every program keeps (`constants`, set again whenever the programs are compiled)."""
+
+    def __init__(self, ctx, passes: tuple[int, ...], samplers: dict[str, int], constants: dict) -> None:
+        self.ctx, self.passes, self.samplers, self.constants = ctx, passes, samplers, dict(constants)
+        self.walls_buffers = (ctx.buffer(CUBE_CORNERS.tobytes()), ctx.buffer(WALL_INDICES.tobytes()))
+        self.programs: list = []
+        self.walls_vaos: list = []
+        self.front_vaos: list = []
+        self.front_ibo = None  # built per layout: the index buffer grows with the blocks
+        self.paged: bool | None = None
+        self.use(paged=False)
+
+    def use(self, paged: bool) -> None:
+        """Programs that look up pages (`paged`) or not: compiled again only when that changes."""
+        if paged == self.paged:
+            return
+        self._release_programs()
+        vertex = read_shader("blocks.vert")
+        fragment = with_define(read_shader("blocks.frag"), "PAGES", int(paged))
+        self.programs = [self.ctx.program(vertex_shader=with_define(vertex, "PASS", p),
+                                          fragment_shader=with_define(fragment, "PASS", p))
+                         for p in self.passes]
+        for program in self.programs:
+            for name, unit in self.samplers.items():
+                if name in program:  # a sampler the compiler found unused is absent
+                    program[name] = unit
+            program["Camera"].binding = 0
+            if "Hover" in program:
+                program["Hover"].binding = 1
+        self.uniforms(**self.constants)
+        vbo, ibo = self.walls_buffers
+        self.walls_vaos = [self.ctx.vertex_array(program, [(vbo, "3f", "in_corner")], index_buffer=ibo,
+                                                 index_element_size=4) for program in self.programs]
+        self._front_vaos()
+        self.paged = paged
+
+    def set_quads(self, count: int) -> None:
+        """An index buffer of front faces for `count` instances (blocks and slabs)."""
+        for vao in self.front_vaos:
+            vao.release()
+        if self.front_ibo is not None:
+            self.front_ibo.release()
+        self.front_ibo = self.ctx.buffer(quad_indices(count))
+        self._front_vaos()
+
+    def _front_vaos(self) -> None:
+        self.front_vaos = [] if self.front_ibo is None else [
+            self.ctx.vertex_array(program, [], index_buffer=self.front_ibo, index_element_size=4)
+            for program in self.programs]
+
+    def uniforms(self, **values) -> None:
+        """Set uniforms to the same value in every pass's program (where its compiler kept them)."""
+        for program in self.programs:
+            for name, value in values.items():
+                if name in program:
+                    program[name].value = value
+
+    def _release_programs(self) -> None:
+        for obj in (*self.front_vaos, *self.walls_vaos, *self.programs):
+            obj.release()
+        self.front_vaos, self.walls_vaos, self.programs = [], [], []
+
+    def release(self) -> None:
+        """Free every GL object."""
+        self._release_programs()
+        for obj in (self.front_ibo, *self.walls_buffers):
+            if obj is not None:
+                obj.release()
+        self.front_ibo = None

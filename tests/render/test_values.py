@@ -151,8 +151,8 @@ def test_the_programs_look_up_pages_only_where_a_block_has_them(offscreen):
     small = weight_layout((4, 6))
     camera = OrbitCamera(fit_pose(np.zeros(3), np.array([6.0, 4.0, 1.0]), aspect=SIZE[0] / SIZE[1]))
     ramp = np.linspace(-1.0, 1.0, 24, dtype=np.float32).reshape(4, 6)
-    pictures = []
-    for layout, weights in ((small, ramp), (weight_layout((ROWS, COLS)), structured_weights()), (small, ramp)):
+    pictures, big = [], (weight_layout((ROWS, COLS)), structured_weights())
+    for layout, weights in ((small, ramp), big, (small, ramp)):
         offscreen.frame.set_layout(layout)
         offscreen.frame.set_weights({"w0": weights})
         if layout is small:

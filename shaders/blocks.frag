@@ -74,7 +74,9 @@ vec3 decorate(vec3 color, vec2 g, vec2 px, ivec2 cell, float cell_px, float orde
     if (v_ranges.y > 0) light(color, outline, v_range0, g, px);
     if (v_ranges.y > 1) light(color, outline, v_range1, g, px);
 #else
-    for (int i = v_ranges.x; i < v_ranges.x + v_ranges.y; ++i) light(color, outline, u_range_rc[i], g, px);
+    for (int i = v_ranges.x; i < v_ranges.x + v_ranges.y; ++i) {
+        light(color, outline, u_range_rc[i], g, px);
+    }
 #endif
     color = mix(color, u_accent, outline);
     if (v_reveal.z >= 0.0 && abs(order_index - v_reveal.z) < 0.5) {

@@ -5,10 +5,11 @@
 //                4-vertex instances, and from afar the front face is all that shows.
 //  u_walls == 1: the four side walls, instanced (instance = gl_InstanceID + u_first), only for the chunks
 //                where a block's thickness covers a pixel.
-// and in six passes (passes.glsl, one program each): opaque blocks with nothing to decorate but a highlight;
-// opaque blocks lit or partly computed by the tour; the hovered block (the three opaque programs each collapse
-// the others' blocks); faded blocks, flat and blended; translucent blocks, blended; the glow around focused blocks,
-// blended. Per-block data is fetched from textures by block number (the instance's id in u_order).
+// and in six passes (passes.glsl, one program each): opaque blocks with nothing to decorate but a
+// highlight; opaque blocks lit or partly computed by the tour; the hovered block (the three opaque programs
+// each collapse the others' blocks); faded blocks, flat and blended; translucent blocks, blended; the glow
+// around focused blocks, blended. Per-block data is fetched from textures by block number (the instance's
+// id in u_order).
 
 layout(std140) uniform Camera {
     mat4 u_view_proj;

@@ -1,9 +1,9 @@
-// The programs of the block passes (render/blocks.py compiles blocks.vert and blocks.frag once per pass,
-// prepending `#define PASS n`): software GL runs every side of a branch, so each program holds only the
-// work of its own blocks.
+// The programs of the block passes (render/block_programs.py compiles blocks.vert and blocks.frag once per
+// pass, prepending `#define PASS n`): software GL runs every side of a branch, so each program holds only
+// the work of its own blocks.
 #define PASS_PLAIN 0        // opaque blocks with every cell computed and nothing lit (highlight: a frame)
 #define PASS_TRANSLUCENT 1  // blocks the tour fades, with their cells, blended
 #define PASS_GLOW 2         // the halo around focused blocks
 #define PASS_FADED 3        // blocks faded out of play, flat, blended
-#define PASS_DECORATED 4    // opaque blocks with one or two ranges lit or partly computed (the tour), not hovered
-#define PASS_HOVERED 5      // opaque: the hovered block and blocks with more ranges lit; the decorated work and the hover
+#define PASS_DECORATED 4    // opaque, not hovered: one or two ranges lit, or partly computed (the tour)
+#define PASS_HOVERED 5      // opaque: the hovered block, blocks with more ranges lit (a loop, the hover)

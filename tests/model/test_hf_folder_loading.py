@@ -60,23 +60,6 @@ def test_tensors_are_copies_of_their_own(tmp_path: Path) -> None:
         assert np.isfinite(array).all()
 
 
-@pytest.mark.parametrize("bfloat16", [False, True])
-def test_the_mlp_down_projection_is_kept_column_major_with_the_files_values(tmp_path: Path, bfloat16) -> None:
-    """One token's x @ W streams it faster that way (hf_folder._order_of); its values are the file's."""
-    weights = varied_weights(TINY)
-    directory = write_checkpoint(tmp_path / "ckpt", weights)
-    if bfloat16:
-        _save_bfloat16(hf_tensors(weights), directory / "model.safetensors")
-    loaded = load_weights(directory)
-    for i in range(TINY.n_layer):
-        down, up = loaded[f"layers.{i}.mlp.wproj"], loaded[f"layers.{i}.mlp.wfc"]
-        assert down.flags.f_contiguous and not down.flags.c_contiguous and up.flags.c_contiguous
-        expected = weights[f"layers.{i}.mlp.wproj"]
-        if bfloat16:
-            expected = (_bfloat16_bits(expected).astype(np.uint32) << 16).view(np.float32)
-        np.testing.assert_array_equal(down, expected)
-
-
 def test_progress_counts_every_tensor_and_can_stop_the_load(tmp_path: Path) -> None:
     directory = write_checkpoint(tmp_path / "ckpt", varied_weights(TINY))
     seen: list[tuple[int, int]] = []

@@ -14,7 +14,7 @@ from glviz.model.forward import KVCache, Trace, logits, trace_names
 from glviz.model.sort_task import load_nano, nano_sequence, parse_letters
 from glviz.model.weights import Weights
 
-from .helpers import varied_weights
+from .helpers import TINY, varied_weights
 
 SMALL_GPT2 = GPTConfig(n_layer=2, n_head=4, n_embd=32, vocab_size=1000, block_size=64, name="small-gpt2")
 
@@ -198,3 +198,22 @@ def test_kv_cache_steps_equal_the_batched_logits(model: str, weights: Weights, t
     np.testing.assert_allclose(cache.step(tokens[5:7], last_only=True)[0], expected[6], rtol=1e-4, atol=1e-5)
     with pytest.raises(GlvizError, match="context"):
         cache.step(np.zeros(weights.config.block_size, dtype=np.int64))
+
+
+def test_a_kv_cache_keeps_the_down_projections_column_major_with_their_values() -> None:
+    # A single token's x @ W streams the (4C, C) down projection faster column-major (Weights
+    # .column_major_down_projections); its values, and the trace's and the cache's numbers, stay the same.
+    weights = varied_weights(TINY)
+    names = [f"layers.{i}.mlp.wproj" for i in range(TINY.n_layer)]
+    before = {name: weights[name].copy() for name in names}
+    assert all(weights[name].flags.c_contiguous for name in names)
+    tokens = np.arange(9) % TINY.vocab_size
+    trace_before = Trace(weights, tokens)["logits"].copy()
+    KVCache(weights)
+    kept = {name: weights[name] for name in names}
+    for name in names:
+        assert kept[name].flags.f_contiguous and not kept[name].flags.c_contiguous, name
+        np.testing.assert_array_equal(kept[name], before[name], err_msg=name)
+    KVCache(weights)  # made once: a second cache copies nothing
+    assert all(weights[name] is kept[name] for name in names)
+    np.testing.assert_allclose(Trace(weights, tokens)["logits"], trace_before, rtol=1e-5, atol=1e-6)

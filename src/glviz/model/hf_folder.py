@@ -164,7 +164,7 @@ def load_hf(directory: Path, progress: Progress | None = None) -> Weights:
                         f"{config.n_layer}-layer GPT-2 ({st_path})"
                     )
                 _check_shape(f, key, expected[ours], st_path)
-                found[ours] = _read_tensor(f, raw, key, _order_of(ours))
+                found[ours] = _read_tensor(f, raw, key)
     except SafetensorError as exc:
         raise GlvizError(f"model.safetensors is truncated or corrupt: {exc} ({st_path})") from None
     own_head = lm_head is not None and "wte" in found and not np.array_equal(lm_head, found["wte"])
@@ -224,25 +224,17 @@ def _check_shape(f: object, key: str, expected: tuple[int, ...], path: Path) -> 
 _FILE_DTYPES = {"F32": "<f4", "F16": "<f2", "F64": "<f8", "BF16": "<u2"}
 
 
-def _read_tensor(f: object, raw: _TensorFile, key: str, order: str = "C") -> np.ndarray:
-    """The tensor as float32, copied out of the map into `order` ("F": column-major)."""
+def _read_tensor(f: object, raw: _TensorFile, key: str) -> np.ndarray:
     dtype = f.get_slice(key).get_dtype()  # type: ignore[attr-defined]
     if dtype not in _FILE_DTYPES:
         raise GlvizError(f"tensor {key} has unsupported dtype {dtype} ({raw.path})")
     mapped = raw.view(key, _FILE_DTYPES[dtype])  # (shape) of the file's dtype, not copied yet
     if dtype == "BF16":  # numpy has no bfloat16: a bfloat16 is the top half of a float32
-        out = np.asarray((mapped.astype(np.uint32) << 16).view(np.float32), order=order)
+        out = (mapped.astype(np.uint32) << 16).view(np.float32)
     else:
-        out = mapped.astype(np.float32, order=order)  # always a copy: an array numpy allocated, float32
+        out = mapped.astype(np.float32)  # always a copy: an array numpy allocated, float32
     raw.done(key)
     return out
-
-
-def _order_of(name: str) -> str:
-    """The memory order a weight is kept in: the MLP's down projection (4C, C) column-major, so that a
-    single token's x @ W is BLAS's dot-product form (W^T x over rows of 4C): 24 against 17 GB/s here, 1.4 ms
-    of a GPT-2 KV step's 30; a trace's matrix products take either order at the same speed."""
-    return "F" if name.endswith(".mlp.wproj") else "C"
 
 
 class _TensorFile:

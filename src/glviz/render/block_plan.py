@@ -136,27 +136,31 @@ def _grouped_order(layout: Layout, is_member: np.ndarray) -> tuple[np.ndarray, n
     return np.concatenate(orders), np.concatenate(starts)
 
 
-def block_rows(layout: Layout, stacks: Stacks, values) -> tuple[np.ndarray, np.ndarray]:
+def block_rows(layout: Layout, stacks: Stacks, values, blocks: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
     """The per-id rows blocks.vert reads (blocks, then slabs; `values`: the value levels' info): (K, 2, 4)
     float32 box and inverse value scale, size and mean; (K, INFO_TEXELS, 4) int32 shape, kind, the block whose
-    state it follows, level of detail, where its values are (a slab shows its first member's)."""
-    n, n_slabs = len(layout.blocks), len(stacks.first_member)
-    first = stacks.first_member
-    every = np.concatenate([np.arange(n), first])  # the block whose values each id shows
+    state it follows, level of detail, where its values are (a slab shows its first member's). With `blocks`,
+    the rows of those blocks only (no slab)."""
+    own = np.arange(len(layout.blocks)) if blocks is None else np.asarray(blocks, dtype=np.int64)
+    first = stacks.first_member if blocks is None else np.zeros(0, np.int64)  # the slabs' first members
+    n, n_slabs = len(own), len(first)
+    every = np.concatenate([own, first])  # the block whose values each id shows
     f = np.zeros((n + n_slabs, 2, 4), dtype=np.float32)
-    f[:n, 0, :3], f[:, 0, 3] = layout.mins, values.inv_scale[every]
-    f[:n, 1, :3], f[:, 1, 3] = layout.maxs - layout.mins, values.mean[every]
-    f[n:, 0, :3] = stacks.mins
-    f[n:, 1, :3] = stacks.maxs - stacks.mins
+    f[:n, 0, :3], f[:, 0, 3] = layout.mins[own], values.inv_scale[every]
+    f[:n, 1, :3], f[:, 1, 3] = layout.maxs[own] - layout.mins[own], values.mean[every]
     i = np.zeros((n + n_slabs, INFO_TEXELS, 4), dtype=np.int32)
-    i[:n, 0, :2], i[:n, 0, 2], i[:n, 0, 3] = layout.shapes, layout.kinds, np.arange(n)
-    i[:n, 1, 1] = np.where(stacks.is_member, LOD_MEMBER, LOD_PLAIN)
-    i[n:, 0, :2], i[n:, 0, 2], i[n:, 0, 3] = layout.shapes[first], layout.kinds[first], first
-    # A slab's members' size and thickness, as float bits (blocks.vert: intBitsToFloat).
-    i[n:, 1, 1], i[n:, 1, 2] = LOD_SLAB, stacks.member_extent.astype(np.float32).view(np.int32)
+    i[:n, 0, :2], i[:n, 0, 2], i[:n, 0, 3] = layout.shapes[own], layout.kinds[own], own
+    i[:n, 1, 1] = np.where(stacks.is_member[own], LOD_MEMBER, LOD_PLAIN)
     i[:, 1, 0], i[:, 1, 3] = values.l0[every], values.order[every]
     i[:, 2, 0], i[:, 2, 1], i[:, 2, 2] = values.l1[every], values.l2[every], values.pages[every]
     i[:, 2, 3] = np.where(values.present[every], values.lines[every], 0)
     i[:, 3, 0], i[:, 3, 1] = values.count[every], values.place[every]
-    i[n:, 3, 2] = stacks.member_thickness.astype(np.float32).view(np.int32)
+    if n_slabs:
+        f[n:, 0, :3] = stacks.mins
+        f[n:, 1, :3] = stacks.maxs - stacks.mins
+        i[n:, 0, :2], i[n:, 0, 2], i[n:, 0, 3] = layout.shapes[first], layout.kinds[first], first
+        # A slab's members' size and thickness, as float bits (blocks.vert: intBitsToFloat).
+        i[n:, 1, 1], i[n:, 1, 2] = LOD_SLAB, stacks.member_extent.astype(np.float32).view(np.int32)
+        i[n:, 3, 2] = stacks.member_thickness.astype(np.float32).view(np.int32)
     return f, i

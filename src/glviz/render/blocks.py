@@ -147,7 +147,6 @@ class BlockRenderer:
         f, i = block_rows(self.layout, self.stacks, self.levels.info)
         self.gl.use(paged=bool((i[:, 2, 2] >= 0).any()))  # programs with the page lookup where it is needed
         n_ids = len(f)
-        self.block_rows = (f, i)  # kept for the ghosts, which take a block's rows as uniforms
         self.box.write(pad_rows(f.reshape(-1, 4), 2 * n_ids, 4).tobytes())
         self.info.write(pad_rows(i.reshape(-1, 4), INFO_TEXELS * n_ids, 4).tobytes())
         self._levels_version = self.levels.version

@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+from glviz.render.block_plan import block_rows
 from glviz.render.blocks import KIND_COLORS, UNIT_PAGES, UNIT_VALUES, VALUE_COLORS
 from glviz.render.chunks import QuadDraw
 from glviz.render.ghost_plan import drawn_groups, visible_ghost_ranges
@@ -66,6 +67,8 @@ class GhostRenderer:
         self.quads = QuadDraw(ctx, self.program)  # 4 vertices a ghost
         self.count = 0
         self._groups: list = []
+        self._rows: dict[int, tuple[bytes, float]] = {}  # block -> its uniforms (_block_uniforms)
+        self._rows_key: tuple = (None, -1)
         self.driver_seconds = 0.0
 
     def set_groups(self, groups) -> None:
@@ -95,20 +98,32 @@ class GhostRenderer:
         ctx.enable(ctx.BLEND)
         ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
         ctx.disable(ctx.CULL_FACE)
-        box, info = blocks.block_rows
         program, calls, current = self.program, 0, -1
         for k, first, count in split_by_group(ranges, [g.count for g in groups]):
             if k != current:
-                block = groups[k].block
+                info, inv_scale = self._block_uniforms(groups[k].block)
                 program["u_group"].write(data[k].tobytes())
-                program["u_info"].write(info[block].tobytes())
-                program["u_inv_scale"].value = float(box[block, 0, 3])
+                program["u_info"].write(info)
+                program["u_inv_scale"].value = inv_scale
                 current = k
             self.quads.render(first, count)
             calls += 1
         ctx.disable(ctx.BLEND)
         self.driver_seconds += time.thread_time() - t0
         return calls
+
+    def _block_uniforms(self, block: int) -> tuple[bytes, float]:
+        """A block's info rows and 1/value scale as blocks.vert has them (block_plan.block_rows), kept
+        until the layout or the values' levels change (a chapter's ghosts come from a few blocks)."""
+        blocks = self.blocks
+        key = (blocks.layout, blocks.levels.version)
+        if self._rows_key[0] is not key[0] or self._rows_key[1] != key[1]:
+            self._rows, self._rows_key = {}, key
+        rows = self._rows.get(block)
+        if rows is None:
+            f, i = block_rows(blocks.layout, blocks.stacks, blocks.levels.info, np.array([block]))
+            rows = self._rows[block] = (i[0].tobytes(), float(f[0, 0, 3]))
+        return rows
 
     def release(self) -> None:
         """Free the GL objects."""

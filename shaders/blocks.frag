@@ -42,6 +42,7 @@ flat in vec3 v_kind_color;
 flat in ivec2 v_ranges;  // the lit ranges of this block: first index, how many (blocks.vert)
 flat in ivec4 v_range0;  // the first two of them (row0, row1, col0, col1)
 flat in ivec4 v_range1;
+flat in vec4 v_edge;    // the block edge's colour and width in pixels (blocks.vert)
 uniform int u_walls;    // drawing the side walls (blocks.vert)
 
 out vec4 f_color;
@@ -192,10 +193,8 @@ void main() {
     color = mix(color, kind_color * 0.55, grid_lines(g, px, cell_px));
 
 #if PASS == PASS_PLAIN
-    // A highlighted block's lightening and frame cost two mixes: highlighted blocks stay in this program.
-    float tint = v_state.x;
-    color = mix(color, vec3(1.0), u_lighten * tint);
-    vec3 edge_color = mix(kind_color * 0.55, u_glow_color, tint);
+    // A highlighted block's lightening (its frame's colour and width come flat from blocks.vert).
+    color = mix(color, vec3(1.0), u_lighten * v_state.x);
 #else
     // Highlights: the hovered cell's block and the walkthrough's highlight get a neutral lightening and a
     // cyan frame; dependency ranges a light cyan wash with a cyan outline; the hovered cell a dark ring.
@@ -207,15 +206,15 @@ void main() {
 #endif
     if (hovered_block) tint = max(tint, 1.0);
     color = decorate(color, g, px, cell, cell_px, order_index, block, tint, hovered_block);
-    vec3 edge_color = mix(kind_color * 0.55, hovered_block ? u_accent : u_glow_color, tint);
 #endif
 
     // Block edge, in the kind colour so the kind stays visible even from afar; a highlighted block's
-    // edge is a wider cyan frame.
+    // edge is a wider frame (v_edge: its colour and width, worked out per block in blocks.vert), antialiased
+    // over a pixel: smoothstep(w - 0.5, w + 0.5, d) written out, as its edges are not constants here and
+    // software GL would divide by their difference on every pixel.
     vec2 e = min(g, vec2(cols, rows) - g) * px;
-    float frame_px = mix(1.1, 3.0, tint);
-    float edge = 1.0 - smoothstep(frame_px - 0.5, frame_px + 0.5, min(e.x, e.y));
-    color = mix(color, edge_color, edge);
+    float frame_t = clamp(min(e.x, e.y) - v_edge.w + 0.5, 0.0, 1.0);
+    color = mix(color, v_edge.rgb, 1.0 - frame_t * frame_t * (3.0 - 2.0 * frame_t));
 
     f_color = finish(u_walls == 1 ? side : color);
 #endif

@@ -37,6 +37,8 @@ uniform float u_stack_thin_px;  // and so do those thinner than this
 uniform float u_hidden_below; // blocks fainter than this are not drawn (scene.HIDDEN_BELOW: nor picked)
 uniform float u_opaque_from;  // blocks at least this opaque are drawn in the opaque pass
 uniform float u_glow_px;      // reach of the glow around a focused block
+uniform vec3 u_accent;       // the hovered block's frame (blocks.frag)
+uniform vec3 u_glow_color;   // a highlighted block's frame, and the glow
 
 layout(std140) uniform Hover {  // blocks.frag: the hovered cell and the ranges lit
     ivec4 u_hover;
@@ -58,6 +60,8 @@ flat out vec3 v_kind_color;   // (looked up here: per pixel, an indexed uniform 
 flat out ivec2 v_ranges;      // the lit ranges (Hover) of this block: first index, how many
 flat out ivec4 v_range0;      // its first two ranges (row0, row1, col0, col1): the decorated program's
 flat out ivec4 v_range1;
+flat out vec4 v_edge;         // the block edge's colour and width in pixels: wider, and cyan or warm,
+                              // as the block is hovered or highlighted
 
 const int ATLAS_WIDTH_LOG2 = 12;  // textures are 4096 texels wide
 
@@ -171,6 +175,10 @@ void main() {
     v_reveal = vec4(s2.xy, s1.w, s0.w);
     v_kind_color = u_kind_color[i0.z];
     v_ranges = ranges;
+    // Per block, not per pixel: the frame's colour and width follow the highlight (and the hover).
+    bool hovered_block = i0.w == u_hover.x;
+    float tint = hovered_block ? max(highlight, 1.0) : highlight;
+    v_edge = vec4(mix(v_kind_color * 0.55, hovered_block ? u_accent : u_glow_color, tint), mix(1.1, 3.0, tint));
     v_range0 = u_range_rc[min(ranges.x, 15)];
     v_range1 = u_range_rc[min(ranges.x + 1, 15)];
 }

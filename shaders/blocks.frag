@@ -124,14 +124,19 @@ float grid_lines(vec2 g, vec2 px, float cell_px) {
     vec3 steps = mix(vec3(1.0), vec3(16.0), finer);
     float level = dot(vec3(finer), vec3(1.0));
     float spacing = steps.x * steps.y * steps.z;
-    vec2 q = g * (1.0 / spacing);
+    vec3 inv_steps = mix(vec3(1.0), vec3(0.0625), finer);
+    vec2 q = g * (inv_steps.x * inv_steps.y * inv_steps.z);
     vec2 k = floor(q + 0.5);                                  // the nearest line, per axis
     vec2 d = abs(q - k) * spacing * px;                       // pixels to it
     vec2 coarse = step(abs(k - 16.0 * floor(k * 0.0625 + 0.5)), vec2(0.5)) * step(level, 2.5);
     vec2 lvl = level + coarse;
     vec2 width = 0.8 + 0.2 * lvl;
-    vec2 fade = mix(vec2(smoothstep(5.0, level < 0.5 ? 12.0 : 14.0, cell_px * spacing)), vec2(1.0), coarse);
-    vec2 cover = (1.0 - smoothstep(0.5 * width - 0.5, 0.5 * width + 0.5, d)) * (0.45 + 0.1 * lvl) * fade;
+    // The smoothsteps written out: their edges are not constants, and software GL would divide by their
+    // difference on every pixel.
+    float f = clamp((cell_px * spacing - 5.0) * (level < 0.5 ? 1.0 / 7.0 : 1.0 / 9.0), 0.0, 1.0);
+    vec2 fade = mix(vec2(f * f * (3.0 - 2.0 * f)), vec2(1.0), coarse);  // smoothstep(5, 12 or 14, ..)
+    vec2 t = clamp(d - 0.5 * width + 0.5, 0.0, 1.0);  // smoothstep(w / 2 - 0.5, w / 2 + 0.5, d)
+    vec2 cover = (1.0 - t * t * (3.0 - 2.0 * t)) * (0.45 + 0.1 * lvl) * fade;
     return max(cover.x, cover.y);
 }
 

@@ -17,16 +17,19 @@ out vec4 f_color;
 void main() {
     vec3 kind_color = u_kind_color[v_kind];
     vec3 color = mix(kind_color, vec3(1.0), 0.5);
-    vec2 fw = max(fwidth(v_local), vec2(1e-6));
+    // Pixels across the ghost, per axis: one division, multiplications after it (software GL divides far
+    // more slowly than it multiplies, and a smoothstep whose edges are not constants divides too).
+    vec2 across = 1.0 / max(fwidth(v_local), vec2(1e-6));
     if (v_run.y > 0) {
         // A ghost is a cell seen close: its own value where present, else its tile's.
         float v = cell_value(v_levels, v_run, v_where.x, v_where.y, v_where.zw, 1e9);
         float d = length(v_local - 0.5);
-        float aa = 0.75 * max(fw.x, fw.y);
-        float disc = 1.0 - smoothstep(0.40 - aa, 0.40 + aa, d);
+        // smoothstep(0.40 - aa, 0.40 + aa, d) with aa = 0.75 pixels, written out.
+        float t = clamp((d - 0.40) * min(across.x, across.y) * (1.0 / 1.5) + 0.5, 0.0, 1.0);
+        float disc = 1.0 - t * t * (3.0 - 2.0 * t);
         if (!isinf(v) && !isnan(v)) color = mix(color, diverging(v * v_look.x), disc);
     }
-    vec2 e = min(v_local, 1.0 - v_local) / fw;  // pixels to the edge
+    vec2 e = min(v_local, 1.0 - v_local) * across;  // pixels to the edge
     float rim = 1.0 - smoothstep(0.6, 1.6, min(e.x, e.y));
     color = mix(color, kind_color * 0.45, rim);
     f_color = vec4(color, v_look.y);

@@ -136,17 +136,18 @@ void main() {
     // Walls thinner than half a pixel would only cost rasteriser time.
     if (u_walls == 1 && i1.y != 2) hidden = hidden || (centre.w > 0.0 && size.z * px_per_unit < 0.5);
     ivec2 ranges = ranges_of(i0.w);
+    bool hovered_block = i0.w == u_hover.x;
     // The hovered block, and a block with more than two ranges lit (rare), are drawn by the program that
     // loops over ranges and knows the hover.
-    bool hovered = i0.w == u_hover.x || ranges.y > 2;
+    bool looped = hovered_block || ranges.y > 2;
 #if PASS == PASS_PLAIN
-    bool fancy = u_walls == 0 && (hovered || decorated(s1, s2, float(i0.x) * float(i0.y), ranges));
+    bool fancy = u_walls == 0 && (looped || decorated(s1, s2, float(i0.x) * float(i0.y), ranges));
     hidden = hidden || opacity < u_opaque_from || fancy;  // (walls are plain for every block)
 #elif PASS == PASS_DECORATED
-    bool fancy = !hovered && decorated(s1, s2, float(i0.x) * float(i0.y), ranges);
+    bool fancy = !looped && decorated(s1, s2, float(i0.x) * float(i0.y), ranges);
     hidden = hidden || opacity < u_opaque_from || !fancy;
 #elif PASS == PASS_HOVERED
-    hidden = hidden || opacity < u_opaque_from || !hovered;
+    hidden = hidden || opacity < u_opaque_from || !looped;
 #elif PASS == PASS_TRANSLUCENT
     hidden = hidden || opacity >= u_opaque_from || opacity < FADED_BELOW;
 #elif PASS == PASS_FADED
@@ -176,7 +177,6 @@ void main() {
     v_kind_color = u_kind_color[i0.z];
     v_ranges = ranges;
     // Per block, not per pixel: the frame's colour and width follow the highlight (and the hover).
-    bool hovered_block = i0.w == u_hover.x;
     float tint = hovered_block ? max(highlight, 1.0) : highlight;
     v_edge = vec4(mix(v_kind_color * 0.55, hovered_block ? u_accent : u_glow_color, tint), mix(1.1, 3.0, tint));
     v_range0 = u_range_rc[min(ranges.x, 15)];

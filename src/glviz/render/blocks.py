@@ -80,7 +80,7 @@ class BlockRenderer:
                          u_value_color=list(VALUE_COLORS), u_accent=HIGHLIGHT_ACCENT, u_hover_ring=HOVER_RING,
                          u_lighten=HIGHLIGHT_LIGHTEN, u_wash=DEPENDENCY_WASH, u_glow_color=GLOW_COLOR,
                          u_glow_px=GLOW_PX, u_hidden_below=HIDDEN_BELOW,  # the cut picking uses too
-                         u_opaque_from=OPAQUE_FROM)
+                         u_opaque_from=OPAQUE_FROM, u_stack_px=STACK_LOD_PX, u_stack_thin_px=STACK_THIN_PX)
         self.gl = BlockPrograms(ctx, PASSES, samplers, constants)
         self.hover_ubo = ctx.buffer(reserve=HOVER_UBO_BYTES)
         self.layout: Layout | None = None
@@ -255,8 +255,7 @@ class BlockRenderer:
             tex.use(unit)
         self.levels.bind(UNIT_VALUES, UNIT_PAGES)
         self.hover_ubo.bind_to_uniform_block(1)
-        self.gl.uniforms(u_background=tuple(background[:3]), u_stack_px=STACK_LOD_PX,
-                       u_stack_thin_px=STACK_THIN_PX)
+        self.gl.uniforms(u_background=tuple(background[:3]))
         calls = self._pass(PASS_OPAQUE, ranges, walls)
         if self.state_decorates or self.hover_decorates:
             decorated = np.union1d(*self._decorated_chunks)

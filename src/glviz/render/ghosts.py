@@ -24,13 +24,11 @@ GROUP_TEXELS = 6
 def group_texels(groups) -> tuple[np.ndarray, int]:
     """(G, 6, 4) float32 of the groups as ghosts.vert takes them (u_group), and the number of ghosts."""
     out = np.zeros((len(groups), GROUP_TEXELS, 4), dtype=np.float32)
-    first = 0
     for k, g in enumerate(groups):
         out[k] = ((*g.start, g.start_size), (*g.start_step, g.end_size), (*g.end, g.progress),
                   (*g.end_step, g.opacity), (g.block, g.row0, g.col0, g.count),
-                  (g.drow, g.dcol, first, g.stagger))
-        first += g.count
-    return out, first
+                  (g.drow, g.dcol, 0.0, g.stagger))  # (a ghost is counted in its own group's draw)
+    return out, sum(g.count for g in groups)
 
 
 def split_by_group(ranges, counts: list[int]) -> list[tuple[int, int, int]]:

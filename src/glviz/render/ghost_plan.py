@@ -1,10 +1,15 @@
 """Which of the tour's ghosts to draw (no GL): rows of ghosts thinned where neighbours overlap and lie under
 a pixel apart, and ranges culled outside the view. The Scale chapter's rows of 12,288 terms (26,208 ghosts in
 all) cost 17 - 26 ms of vertex work a frame on software GL, most of them under a pixel apart or out of view.
+Rows that leave one ghost after another (a stagger) are thinned by phases: the ghosts that have arrived stand
+in a row like any other (Scale's busiest moment, 24,576 ghosts mostly arrived: 7,640 drawn); and rows of
+ghosts under a pixel wide, which show one flat colour, need fewer ghosts over each point (the whole of Scale's
+rows seen from GPT-3's distance: 1,602 of 26,208).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -13,6 +18,11 @@ from glviz.render.chunks import boxes_outside
 
 GHOST_CHUNK = 64  # ghosts culled together (visible_ghost_ranges)
 GHOST_OVERLAP = 8  # a thinned row still covers each point with this many ghosts
+# Ghosts at most this many pixels wide are their rim's colour all over (ghosts.frag: the rim is 0.6 pixels
+# from the edge), so a row of them covers the same pixels in the same colour as long as the ghosts drawn
+# still overlap: there, where they are opaque, two ghosts over each point are enough.
+FLAT_GHOST_PX = 1.2
+FLAT_GHOST_OVERLAP = 2
 
 
 def _ends(group, i0: np.ndarray, i1: np.ndarray) -> list[np.ndarray]:
@@ -27,30 +37,91 @@ def _places(group) -> np.ndarray:
     return np.concatenate(_ends(group, np.zeros(1), np.full(1, float(group.count - 1))))
 
 
+def _stagger_line(group) -> tuple[float, float]:
+    """(P, K): ghost i's progress is clip(P - i·K, 0, 1) (walkthrough.frame.ghost_progress)."""
+    if group.stagger <= 0 or group.count <= 1:
+        return float(group.progress), 0.0
+    return group.progress * (1.0 + group.stagger), group.stagger / (group.count - 1)
+
+
+def _along(place, step, i: int) -> tuple[float, float, float]:
+    """place + i·step."""
+    return tuple(float(a + i * d) for a, d in zip(place, step, strict=True))
+
+
+def _piece(group, first: int, count: int, every: int = 1):
+    """Ghosts first, first + every, ... (`count` of them) of `group` as a group of their own, each with the
+    place, cell and progress it has in `group`."""
+    P, K = _stagger_line(group)
+    piece = replace(group, count=count, row0=group.row0 + first * group.drow,
+                    col0=group.col0 + first * group.dcol, drow=group.drow * every, dcol=group.dcol * every,
+                    start=_along(group.start, group.start_step, first),
+                    end=_along(group.end, group.end_step, first),
+                    start_step=tuple(float(v) * every for v in group.start_step),
+                    end_step=tuple(float(v) * every for v in group.end_step))
+    P -= first * K
+    if K == 0.0 or count <= 1:
+        return replace(piece, progress=min(max(P, 0.0), 1.0), stagger=0.0)
+    stagger = K * every * (count - 1)  # the same fall of progress from ghost to ghost
+    return replace(piece, progress=P / (1.0 + stagger), stagger=stagger)
+
+
+def _phases(group) -> list:
+    """A staggered group as the ghosts that have arrived, those in flight and those not yet left (each a
+    group; only the middle one keeps a stagger): the rows that stand still can then be thinned."""
+    if group.stagger <= 0 or group.count <= 2:
+        return [group]
+    P, K = _stagger_line(group)
+    arrived = min(max(int(math.floor((P - 1.0) / K)) + 1, 0), group.count)  # P - i·K >= 1 below this
+    waiting = min(max(int(math.ceil(P / K)), arrived), group.count)  # P - i·K <= 0 from this on
+    return [_piece(group, a, b - a) for a, b in ((0, arrived), (arrived, waiting), (waiting, group.count))
+            if b > a]
+
+
+def _sizes_and_step(group) -> tuple[float, float, float]:
+    """The smallest and the largest ghost size of the group this frame and the longest step between
+    neighbours (world units). A ghost's place a_i + (b_i - a_i)·p_i moves with i by the steps mixed at
+    p_i, and, while ghosts are in flight with a stagger, by the path b_i - a_i times how fast p_i falls
+    with i."""
+    P, K = _stagger_line(group)
+    span = [min(max(P - i * K, 0.0), 1.0) for i in (0, group.count - 1)]
+    sizes = [group.start_size + (group.end_size - group.start_size) * p for p in span]
+    start_step, end_step = np.asarray(group.start_step, np.float64), np.asarray(group.end_step, np.float64)
+    step = max(float(np.linalg.norm(start_step + (end_step - start_step) * p)) for p in span)
+    if K > 0 and span[1] < 1.0 and span[0] > 0.0:  # some in flight
+        path = np.asarray(group.end, np.float64) - np.asarray(group.start, np.float64)
+        longest = max(float(np.linalg.norm(path)),
+                      float(np.linalg.norm(path + (group.count - 1) * (end_step - start_step))))
+        step += longest * K
+    return min(sizes), max(sizes), step
+
+
 def thinned(group, px_per_unit: float) -> list:
     """`group` as drawn: every s-th ghost and the last one, where each ghost is at least GHOST_OVERLAP·s steps
     wide and s steps are under a pixel (`px_per_unit`: pixels a world unit at the group's nearest point); the
-    others lie under neighbours that overlap them, in pixels they share. Holds in flight too (a step and a
-    size in between are mixed alike); groups with a stagger stay whole."""
-    if group.stagger > 0 or group.count < 3 or not px_per_unit > 0:
+    others lie under neighbours that overlap them, in pixels they share. Sizes and steps are this frame's
+    (`_sizes_and_step`), so a row that grows as it flies is thinned once its ghosts overlap; a staggered
+    group is thinned by phases (`_phases`), its ghosts keeping their own progress."""
+    out = []
+    for piece in _phases(group):
+        out += _thinned_piece(piece, px_per_unit)
+    return out if len(out) > 1 or out[0] != group else [group]
+
+
+def _thinned_piece(group, px_per_unit: float) -> list:
+    if group.count < 3 or not px_per_unit > 0:
         return [group]
-    s = group.count
-    for size, step in ((group.start_size, group.start_step), (group.end_size, group.end_step)):
-        length = float(np.linalg.norm(step))
-        if length > 0:
-            s = min(s, int(size / (GHOST_OVERLAP * length)), int(1.0 / (length * px_per_unit)))
+    size, largest, step = _sizes_and_step(group)
+    if not step > 0:
+        return [group]
+    flat = largest * px_per_unit <= FLAT_GHOST_PX and group.opacity >= 1.0
+    overlap = FLAT_GHOST_OVERLAP if flat else GHOST_OVERLAP
+    s = min(group.count, int(size / (overlap * step)), int(1.0 / (step * px_per_unit)))
     if s <= 1:
         return [group]
-    every = replace(group, count=-(-group.count // s), drow=group.drow * s, dcol=group.dcol * s,
-                    start_step=tuple(float(v) * s for v in group.start_step),
-                    end_step=tuple(float(v) * s for v in group.end_step))  # ghosts 0, s, 2s, ...
     last = group.count - 1
-    if last % s == 0:
-        return [every]
-    places = _places(group)
-    final = replace(group, count=1, row0=group.row0 + last * group.drow, col0=group.col0 + last * group.dcol,
-                    start=tuple(places[1].tolist()), end=tuple(places[3].tolist()))
-    return [every, final]
+    every = _piece(group, 0, -(-group.count // s), s)  # ghosts 0, s, 2s, ...
+    return [every] if last % s == 0 else [every, _piece(group, last, 1)]  # and the last one
 
 
 def drawn_groups(groups, view_projection: np.ndarray, pixel_scale: float) -> list:

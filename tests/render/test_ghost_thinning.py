@@ -1,0 +1,79 @@
+"""Ghost rows thinned where they overlap under a pixel apart (render/ghost_plan.py): staggered rows by phases
+(arrived, in flight, not yet left), and rows of ghosts under a pixel wide, which are one flat colour. The
+places of the ghosts drawn are checked against GhostGroup.positions (walkthrough/frame.py, the tour's own
+account of where each ghost is), and the pictures against every ghost drawn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glviz.walkthrough.frame import GhostGroup, ghost_progress
+
+from .test_tour_vocabulary import layout_of, render, tour
+
+
+def _staggered_row(progress: float, count: int = 301, size: float = 2.0) -> GhostGroup:
+    """`count` ghosts leaving a column one after another (stagger 0.5) for a row: steps 0.04 - 0.05."""
+    return GhostGroup(0, 0, 0, 0, 1, count, (-2.0, -3.0, 0.5), (0.0, -0.04, 0.0), (-2.0, -1.5, 0.5),
+                      (0.05, 0.0, 0.0), progress, size, size, stagger=0.5)
+
+
+@pytest.mark.parametrize("progress", [0.0, 0.3, 0.62, 0.95, 1.0])
+def test_a_staggered_row_is_thinned_with_every_ghost_drawn_where_it_is(progress):
+    from glviz.render.ghost_plan import GHOST_OVERLAP, thinned
+
+    group = _staggered_row(progress)
+    parts = thinned(group, px_per_unit=2.0)  # 0.08 - 0.1 pixels a step
+    cells = np.concatenate([part.col0 + part.dcol * np.arange(part.count) for part in parts])
+    assert cells[0] == 0 and cells[-1] == 300 and (np.diff(cells) > 0).all()  # the first and the last cell
+    assert len(cells) < 301 // 2  # fewer
+    every = group.positions()  # (301, 3): where the tour has each ghost
+    drawn = np.concatenate([part.positions() for part in parts])
+    np.testing.assert_allclose(drawn, every[cells], atol=1e-9)  # each drawn where it is, with its progress
+    sizes = np.concatenate([p.start_size + (p.end_size - p.start_size) * ghost_progress(p.progress, p.stagger,
+                                                                                          p.count)
+                            for p in parts])
+    np.testing.assert_allclose(sizes, group.start_size + (group.end_size - group.start_size)
+                               * ghost_progress(progress, 0.5, 301)[cells], atol=1e-9)
+    # Every ghost left out is within an eighth of its size of a ghost drawn (its cover).
+    nearest = np.linalg.norm(every[:, None, :] - drawn[None, :, :], axis=2).min(axis=1)  # (301,)
+    assert nearest.max() <= group.start_size / GHOST_OVERLAP + 1e-9
+
+
+def test_ghosts_of_a_staggered_row_that_do_not_overlap_are_all_drawn():
+    from glviz.render.ghost_plan import thinned
+
+    group = _staggered_row(0.5, size=0.03)  # narrower than a step: each shows pixels the others do not
+    assert thinned(group, px_per_unit=2.0) == [group]
+
+
+@pytest.mark.parametrize("stagger", [0.0, 0.5])
+def test_rows_of_ghosts_under_a_pixel_wide_are_thinned_further_and_look_the_same(offscreen, monkeypatch,
+                                                                                stagger):
+    from glviz.layout.blocks import Block, Kind
+    from glviz.render import ghost_plan
+
+    layout = layout_of(Block("w", "W", Kind.WEIGHT, 1, 3001, ("1", "C"), (0.0, 2.0, 0.0), (3, 1, 1), "w"))
+    values = {0: np.linspace(-2.0, 2.0, 3001, dtype=np.float32)[None, :]}  # every ghost its own colour
+    # 3,001 ghosts 0.08 units (about a pixel) wide on steps of 0.004, arrived (progress 1), or the first
+    # 80% arrived and the rest on their way along the row (stagger).
+    row = GhostGroup(0, 0, 0, 0, 1, 3001, (-2.0, -1.0, 0.5), (0.004, 0.0, 0.0), (-2.0, -1.5, 0.5),
+                     (0.004, 0.0, 0.0), 1.0 if stagger == 0 else 0.9, 0.08, 0.08, stagger=stagger)
+    images, drawn = [], []
+    for overlap in (None, 10**9):  # thinned, then every ghost drawn
+        if overlap is not None:
+            monkeypatch.setattr(ghost_plan, "GHOST_OVERLAP", overlap)
+            monkeypatch.setattr(ghost_plan, "FLAT_GHOST_OVERLAP", overlap)
+        frame = tour(layout)
+        frame.ghosts.append(row)
+        images.append(render(offscreen, layout, frame, values)[2].astype(int))
+        drawn.append(offscreen.frame.ghosts.count)
+    assert drawn[1] == 3001 and drawn[0] < 3001 // 4
+    ink = (images[1] < 200).any(axis=2)
+    assert ink.sum() > 200
+    changed = (np.abs(images[0] - images[1]) > 8).any(axis=2)
+    if stagger == 0:  # a straight row: the same pixels, in the same colour (the rim's)
+        assert changed.sum() == 0
+    else:  # ghosts in flight move up as well as along: a pixel at the ragged edge may come or go
+        assert changed.sum() <= 0.02 * ink.sum()

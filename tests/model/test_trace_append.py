@@ -200,11 +200,11 @@ def test_kv_cache_steps_equal_the_batched_logits(model: str, weights: Weights, t
         cache.step(np.zeros(weights.config.block_size, dtype=np.int64))
 
 
-def test_a_kv_cache_keeps_the_down_projections_column_major_with_their_values() -> None:
-    # A single token's x @ W streams the (4C, C) down projection faster column-major (Weights
-    # .column_major_down_projections); its values, and the trace's and the cache's numbers, stay the same.
+def test_a_kv_cache_keeps_the_output_projections_column_major_with_their_values() -> None:
+    # A single token's x @ W streams the (C, C) and (4C, C) projections faster column-major (Weights
+    # .column_major_projections); their values, and the trace's and the cache's numbers, stay the same.
     weights = varied_weights(TINY)
-    names = [f"layers.{i}.mlp.wproj" for i in range(TINY.n_layer)]
+    names = [f"layers.{i}.{part}.wproj" for i in range(TINY.n_layer) for part in ("attn", "mlp")]
     before = {name: weights[name].copy() for name in names}
     assert all(weights[name].flags.c_contiguous for name in names)
     tokens = np.arange(9) % TINY.vocab_size

@@ -97,7 +97,7 @@ def test_the_next_tokens_layout_is_prepared_while_idle_and_its_step_then_has_two
 
 
 def test_the_head_copy_is_made_once_a_trace_is_shown_and_logits_agree_with_it():
-    # And the MLP's down projections are made column-major then (Weights.column_major_down_projections).
+    # And the output projections are made column-major then (Weights.column_major_projections).
     from glviz.model.stages import head_matrix
 
     config = GPTConfig(n_layer=1, n_head=2, n_embd=32, vocab_size=300, block_size=32)
@@ -111,15 +111,17 @@ def test_the_head_copy_is_made_once_a_trace_is_shown_and_logits_agree_with_it():
     worker.adopt(before)
     worker.wait(60)
     assert weights.head_columns(make=False) is None  # not while the window shows the trace
-    assert weights["layers.0.mlp.wproj"].flags.c_contiguous  # nor the down projection's column-major copy
-    down = weights["layers.0.mlp.wproj"].copy()
+    names = ("layers.0.attn.wproj", "layers.0.mlp.wproj")
+    assert all(weights[name].flags.c_contiguous for name in names)  # nor the projections' column-major copies
+    before_copy = {name: weights[name].copy() for name in names}
     worker.prepare_next()  # what the app asks once a frame has shown it
     worker.wait(60)
     columns = weights.head_columns(make=False)
     assert columns is not None and columns.flags.c_contiguous
     assert head_matrix(weights, columns.dtype) is columns
-    assert weights["layers.0.mlp.wproj"].flags.f_contiguous
-    np.testing.assert_array_equal(weights["layers.0.mlp.wproj"], down)
+    for name in names:
+        assert weights[name].flags.f_contiguous, name
+        np.testing.assert_array_equal(weights[name], before_copy[name])
     worker.generate(1, Sampling())
     worker.wait(60)
     worker.close()

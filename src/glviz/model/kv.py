@@ -22,7 +22,7 @@ class KVCache:
     def __init__(self, weights: Weights, capacity: int | None = None, batch: int = 1) -> None:
         c = weights.config
         self.weights = weights
-        weights.column_major_down_projections()  # the faster form of a step's products (once per weights)
+        weights.column_major_projections()  # the faster form of a step's products (once per weights)
         self.capacity = min(capacity or c.block_size, c.block_size)
         dtype = weights["wte"].dtype
         shape = (c.n_layer, batch, c.n_head, self.capacity, c.head_size)  # (L, B, H, capacity, A)

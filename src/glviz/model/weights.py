@@ -84,17 +84,18 @@ class Weights:
             self._head_columns = (head, _transposed(head))
         return self._head_columns[1]
 
-    def column_major_down_projections(self) -> None:
-        """Keep every layer's MLP down projection (4C, C) column-major: a copy each, made once (~0.1 s for
-        GPT-2 small). A single token's x @ W is then BLAS's dot-product form over rows of 4C, which streams
-        it at 24 against 17 GB/s here (a GPT-2 KV step 34.6 -> 31.9 ms); a trace's matrix products take
-        either order at the same speed. Done off the load's path: by a KV cache, and by the app after its
-        first frame (ui/trace_worker), since loading would pay it before anything shows."""
+    def column_major_projections(self) -> None:
+        """Keep every layer's attention output projection (C, C) and MLP down projection (4C, C)
+        column-major: a copy each, made once (~0.15 s for GPT-2 small). A single token's x @ W is then
+        BLAS's dot-product form over the matrix's rows, which streams these matrices (out <= in) at 22-29
+        against 14-17 GB/s here (the (C, 3C) and (C, 4C) ones are faster as they are); a trace's matrix
+        products take either order at the same speed. Done off the load's path: by a KV cache, and by the
+        app after its first frame (ui/trace_worker), since loading would pay it before anything shows."""
         for i in range(self.config.n_layer):
-            name = f"layers.{i}.mlp.wproj"
-            w = self.tensors[name]
-            if w.ndim == 2 and not w.flags.f_contiguous:
-                self.tensors[name] = _transposed(w).T  # (4C, C) column-major, the same values
+            for name in (f"layers.{i}.attn.wproj", f"layers.{i}.mlp.wproj"):
+                w = self.tensors[name]
+                if w.ndim == 2 and not w.flags.f_contiguous:
+                    self.tensors[name] = _transposed(w).T  # (in, out) column-major, the same values
 
     def __repr__(self) -> str:
         c = self.config

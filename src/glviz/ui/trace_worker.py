@@ -226,7 +226,7 @@ class TraceWorker:
         # (model/stages.head_matrix), and the MLP's down projections column-major, which make its products
         # faster; made once per model, 0.3 + 0.1 s for GPT-2.
         self.weights.head_columns()
-        self.weights.column_major_down_projections()
+        self.weights.column_major_projections()
 
     def _use(self, trace) -> None:
         self.error = ""

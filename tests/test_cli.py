@@ -55,6 +55,14 @@ def test_nano_generation_stops_at_the_end_of_its_context(capsys: pytest.CaptureF
     assert capsys.readouterr().err == "glviz: error: the sort model reads at most 11 tokens (12 tokens)\n"
 
 
+@pytest.mark.parametrize("option", [["--max-new-tokens", "3"], ["--ids"]])
+def test_generate_refuses_options_that_do_not_apply_to_sorting_letters(option, capsys) -> None:
+    assert main(["generate", "--input", "CBABBC", *option]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"glviz: error: {option[0]} applies to --prompt and --tokens; --input prints its six " \
+                  "letters sorted (CBABBC)"
+
+
 def test_generate_streams_tokens_and_ctrl_c_keeps_them(tmp_path: Path) -> None:
     """A real process: ids arrive while it still runs (flushed one by one); SIGINT ends it with status 130,
     the ids printed so far, a newline, and one line on stderr."""

@@ -15,6 +15,8 @@ from glviz.commands.model_input import (
 )
 from glviz.errors import GlvizError
 
+DEFAULT_NEW_TOKENS = 20
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
@@ -22,9 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-new-tokens",
         type=int,
-        default=20,
         metavar="N",
-        help="tokens to generate after --prompt/--tokens (default 20)",
+        help=f"tokens to generate after --prompt/--tokens (default {DEFAULT_NEW_TOKENS})",
     )
     parser.add_argument("--ids", action="store_true", help="print the generated token ids, not text")
     parser.add_argument(
@@ -50,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
             raise GlvizError(
                 f"sampling options apply to --prompt and --tokens; --input sorts greedily ({args.input})"
             )
+        if args.max_new_tokens is not None or args.ids:
+            given = "--max-new-tokens" if args.max_new_tokens is not None else "--ids"
+            raise GlvizError(f"{given} applies to --prompt and --tokens; --input prints its six letters "
+                             f"sorted ({args.input})")
         weights = model_from_args(args)
         require_sort_model(weights)
         print(format_letters(greedy_sort(weights, letters[None, :])[0]))
@@ -60,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     if args.weights is None and args.model not in (None, "nano"):
         sys.stderr.write(f"glviz: note: {args.model} has random weights (no checkpoint), so the output is "
                          "noise; give --weights for a trained one\n")
-    max_new, context = args.max_new_tokens, weights.config.block_size
+    max_new = DEFAULT_NEW_TOKENS if args.max_new_tokens is None else args.max_new_tokens
+    context = weights.config.block_size
     if is_sort_model(weights) and max_new > context + 1 - len(tokens):
         # The sort model was trained on sequences of its context length only: stop at the last position's
         # prediction, as it always has, rather than refuse.

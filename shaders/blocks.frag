@@ -5,6 +5,17 @@
 // not computed yet show the kind colour; the cell being computed is ringed. The translucent pass blends a
 // faded block over what is behind it; the glow pass draws only the soft halo around a focused block.
 
+// Which pass this program draws, fixed when it is compiled (render/blocks.py prepends `#define PASS n`), so
+// that each program holds only its own work: software GL runs every side of a branch.
+#include "passes.glsl"
+#if PASS == PASS_GLOW
+// The glow writes no depth and is drawn a little behind its block's face (render/blocks.py), so testing
+// depth before shading changes nothing but the cost: the inside of its quad, hidden by the face, is not
+// shaded (with `discard` below, software GL would test depth only after shading the whole quad).
+#extension GL_ARB_shader_image_load_store : require
+layout(early_fragment_tests) in;
+#endif
+
 layout(std140) uniform Camera {
     mat4 u_view_proj;
     vec4 u_eye;
@@ -27,9 +38,6 @@ uniform float u_lighten;        // a hovered/highlighted block's cells are mixed
 uniform float u_wash;           // dependency cells are mixed this much with u_accent
 uniform vec3 u_glow_color;      // the tour's focus glow
 uniform float u_glow_px;        // its reach in pixels
-// Which pass this program draws, fixed when it is compiled (render/blocks.py prepends `#define PASS n`), so
-// that each program holds only its own work: software GL runs every side of a branch.
-#include "passes.glsl"
 
 in vec3 v_local;
 flat in ivec4 v_shape;

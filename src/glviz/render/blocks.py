@@ -52,6 +52,7 @@ PASSES = (PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED, 
 OPAQUE_FROM = 0.995  # blocks at least this opaque are drawn in the opaque pass
 UNIT_VALUES, UNIT_PAGES = 4, 6  # texture units of the values and page tables
 GLOW_PX = 14.0  # how far a focused block's glow reaches, in pixels
+GLOW_DEPTH_OFFSET = (1.0, 4.0)  # glPolygonOffset (factor, units) of the glow, behind its block's face
 
 # Colours of blocks.frag, set as its uniforms by BlockRenderer; tests and the UI's legend read them here.
 KIND_COLORS = {0: (0.30, 0.47, 0.85), 1: (0.30, 0.66, 0.38), 2: (0.93, 0.73, 0.15)}  # by Kind
@@ -273,7 +274,11 @@ class BlockRenderer:
                 calls += self._pass(PASS_FADED, back_first, walls)
                 calls += self._pass(PASS_TRANSLUCENT, back_first, walls)
             if self.glowing:
+                # Pushed back a little in depth, so that the block's own face hides the inside of the
+                # glow's quad for certain and those pixels are not shaded (blocks.frag tests depth first).
+                ctx.polygon_offset = GLOW_DEPTH_OFFSET
                 calls += self._pass(PASS_GLOW, back_first, [])
+                ctx.polygon_offset = (0.0, 0.0)
             if fbo is not None:
                 fbo.depth_mask = True
             ctx.disable(ctx.BLEND)

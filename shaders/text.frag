@@ -24,8 +24,9 @@ const vec2 SAMPLES[4] = vec2[4](vec2(-0.125, -0.375), vec2(0.375, -0.125), vec2(
 void main() {
     float alpha = 1.0;
 #if TEXT_SIZE == 1
-    // Large text (an em of at least u_large_px pixels, text.vert): a texel or more a pixel, so one
-    // bilinear sample of the finest level is exact, and big labels cover many pixels.
+    // Large text (an em of at least u_large_px pixels, text.vert): at most 1.5 texels a pixel (the atlas
+    // has 30 texels an em), so one bilinear sample of the finest level still lands in every stroke (3 texels
+    // wide or more), and big labels cover many pixels.
     float d = textureLod(u_atlas, v_uv, 0.0).r;
     float fw = 0.5 * fwidth(d);
     float w = clamp(fw * 0.7, 1e-4, 0.2);

@@ -60,10 +60,13 @@ void main() {
     vec4 anchor = u_view_proj * vec4(origin.xyz, 1.0);
     float em_px = origin.w * u_params.x * 0.5 * u_viewport.w / max(anchor.w, 1e-6);
     float fade = smoothstep(u_min_px, 1.6 * u_min_px, em_px) * (1.0 - smoothstep(0.6 * u_max_px, u_max_px, em_px));
+    // Boxes (the model card) are always the small program's, which is drawn first: drawn by the large one,
+    // a card as large as its title would hide the card's smaller lines drawn before it.
+    bool box = glyph.z < 0.0;
 #if TEXT_SIZE == 1
-    bool other_size = em_px < u_large_px;
+    bool other_size = box || em_px < u_large_px;
 #else
-    bool other_size = em_px >= u_large_px;
+    bool other_size = !box && em_px >= u_large_px;
 #endif
     if (anchor.w <= 0.0 || fade <= 0.0 || color.a < 0.01 || other_size) {
         gl_Position = vec4(2.0, 2.0, 2.0, 1.0);

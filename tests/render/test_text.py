@@ -204,3 +204,66 @@ def test_ink_boxes_hold_every_inked_texel_of_their_cell():
         assert x1 >= min(cols.max() + 1 + INK_MARGIN, CELL * 27 / 28) - 1e-3
         assert y1 >= min(CELL - rows.min() + INK_MARGIN, CELL * 27 / 28) - 1e-3
         assert y0 <= max(CELL - rows.max() - 1 - INK_MARGIN, CELL / 28) + 1e-3
+
+
+def test_the_model_card_shows_its_small_lines_whatever_the_size_of_its_title(gl_ctx, atlas):
+    """The card (a box) and its title have the same em, its other lines two thirds of it: with the title
+    just large enough for the one-sample program and the lines not, the box must still be drawn first."""
+    from glviz.layout.framing import OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION
+    from glviz.render.camera import OrbitCamera, Pose
+    from glviz.render.label_sets import model_card
+    from glviz.render.offscreen import OffscreenRenderer
+    from glviz.render.text import LARGE_TEXT_PX
+    from glviz.scene import SceneState
+
+    layout = build_layout(PRESETS["nano"], n_tokens=11)
+    card = model_card(layout, atlas)  # two boxes, the title, three smaller lines
+    size = (640, 400)
+    centre = card.origin[1] + (card.origin[-1] - card.origin[1]) / 2
+
+    def em_px(cam: OrbitCamera, label: int) -> float:
+        _, up, _ = cam.basis()
+        points = np.array([card.origin[label], card.origin[label] + up * card.em[label]])
+        clip = np.c_[points, np.ones(2)] @ cam.view_projection(size[0] / size[1]).astype(np.float64)
+        return float(np.linalg.norm(np.diff(clip[:, :2] / clip[:, 3:], axis=0)) * size[1] / 2)
+
+    probe = OrbitCamera(Pose(tuple(centre), OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION, 100.0))
+    distance = 100.0 * em_px(probe, 2) / (1.25 * LARGE_TEXT_PX)  # the title's em 1.25x the threshold
+    cam = OrbitCamera(Pose(tuple(centre), OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION, distance))
+    assert em_px(cam, 2) >= LARGE_TEXT_PX > em_px(cam, 3)
+    renderer = OffscreenRenderer(size, ctx=gl_ctx)
+    renderer.frame.set_layout(layout)
+    image = renderer.render(SceneState(layout), cam).astype(int).sum(axis=2)
+    renderer.release()
+    vp = cam.view_projection(size[0] / size[1]).astype(np.float64)
+    right, up, _ = cam.basis()
+    for line in (3, 4, 5):  # the middle of each small line: dark ink on the light card
+        width = atlas.text_width(card.texts[line]) * card.em[line]
+        middle = card.origin[line] + right * width / 2 + up * 0.35 * card.em[line]
+        clip = np.append(middle, 1.0) @ vp
+        col, row = ((clip[:2] / clip[3]) * [1, -1] + 1) / 2 * size
+        r = int(em_px(cam, line) / 2)
+        window = image[int(row) - r:int(row) + r, int(col) - 3 * r:int(col) + 3 * r]
+        assert (window < 300).sum() > 10, card.texts[line]
+
+
+def test_text_drawn_with_one_sample_is_as_legible_as_larger_text_shrunk(gl_ctx, atlas):
+    """Text just large enough for the one-sample program (render/text.py LARGE_TEXT_PX) looks like the same
+    text drawn 4x larger and shrunk, as small text drawn with four samples does."""
+    from glviz.render.camera import Pose
+    from glviz.render.text import LARGE_TEXT_PX
+
+    text = "C = 48"
+    width = atlas.text_width(text)
+    h = int(LARGE_TEXT_PX * 1.1 * 1.2)  # an em of 1.1x the threshold: the view is 1.2 em tall
+    w = int(np.ceil(h * width / 1.2 / 0.9))
+
+    def pose(_layout):  # the label's width fills 90% of the view's width
+        return Pose((width / 2, 0.35, 0.0), 0.0, 0.0, width / 2 / 0.9 / np.tan(np.radians(22.5)) / (w / h))
+
+    small = render_label_alone(gl_ctx, text, (w, h), pose)
+    large = render_label_alone(gl_ctx, text, (4 * w, 4 * h), pose)
+    shrunk = large.reshape(h, 4, w, 4).mean(axis=(1, 3))
+    assert small.sum() > 20
+    assert np.abs(small - shrunk).mean() < 0.06
+    assert np.corrcoef(small.ravel(), shrunk.ravel())[0, 1] > 0.95

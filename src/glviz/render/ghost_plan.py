@@ -18,10 +18,13 @@ from glviz.render.chunks import boxes_outside
 
 GHOST_CHUNK = 64  # ghosts culled together (visible_ghost_ranges)
 GHOST_OVERLAP = 8  # a thinned row still covers each point with this many ghosts
-# Ghosts at most this many pixels wide are their rim's colour all over (ghosts.frag: the rim is 0.6 pixels
-# from the edge), so a row of them covers the same pixels in the same colour as long as the ghosts drawn
-# still overlap: there, where they are opaque, two ghosts over each point are enough.
+# Opaque rows can be thinned further and look exactly the same, with two ghosts over each point: ghosts at
+# most FLAT_GHOST_PX wide are their rim's colour all over (ghosts.frag: the rim reaches 0.6 pixels in), so
+# they may lie up to a pixel apart; in a straight row of wider ones, each pixel shows the ghost drawn last
+# over it, whose edge is less than a step away, so with steps of at most RIM_GHOST_PX every pixel but the
+# last ghost's shows a rim there too.
 FLAT_GHOST_PX = 1.2
+RIM_GHOST_PX = 0.5
 FLAT_GHOST_OVERLAP = 2
 
 
@@ -99,7 +102,8 @@ def _sizes_and_step(group) -> tuple[float, float, float]:
 def thinned(group, px_per_unit: float) -> list:
     """`group` as drawn: every s-th ghost and the last one, where each ghost is at least GHOST_OVERLAP·s steps
     wide and s steps are under a pixel (`px_per_unit`: pixels a world unit at the group's nearest point); the
-    others lie under neighbours that overlap them, in pixels they share. Sizes and steps are this frame's
+    others lie under neighbours that overlap them, in pixels they share. Opaque rows may keep fewer (two
+    over each point; FLAT_GHOST_PX, RIM_GHOST_PX). Sizes and steps are this frame's
     (`_sizes_and_step`), so a row that grows as it flies is thinned once its ghosts overlap; a staggered
     group is thinned by phases (`_phases`), its ghosts keeping their own progress."""
     out = []
@@ -114,9 +118,13 @@ def _thinned_piece(group, px_per_unit: float) -> list:
     size, largest, step = _sizes_and_step(group)
     if not step > 0:
         return [group]
-    flat = largest * px_per_unit <= FLAT_GHOST_PX and group.opacity >= 1.0
-    overlap = FLAT_GHOST_OVERLAP if flat else GHOST_OVERLAP
-    s = min(group.count, int(size / (overlap * step)), int(1.0 / (step * px_per_unit)))
+    s = int(min(size / (GHOST_OVERLAP * step), 1.0 / (step * px_per_unit)))
+    if group.opacity >= 1.0:
+        flat = largest * px_per_unit <= FLAT_GHOST_PX
+        if flat or group.stagger <= 0:  # (ghosts of a staggered row differ in size: their edges too)
+            apart = 1.0 if flat else RIM_GHOST_PX  # pixels
+            s = max(s, int(min(size / (FLAT_GHOST_OVERLAP * step), apart / (step * px_per_unit))))
+    s = min(s, group.count)
     if s <= 1:
         return [group]
     last = group.count - 1

@@ -18,11 +18,12 @@ from glviz.render.chunks import boxes_outside
 
 GHOST_CHUNK = 64  # ghosts culled together (visible_ghost_ranges)
 GHOST_OVERLAP = 8  # a thinned row still covers each point with this many ghosts
-# Opaque rows can be thinned further and look exactly the same, with two ghosts over each point: ghosts at
-# most FLAT_GHOST_PX wide are their rim's colour all over (ghosts.frag: the rim reaches 0.6 pixels in), so
-# they may lie up to a pixel apart; in a straight row of wider ones, each pixel shows the ghost drawn last
-# over it, whose edge is less than a step away, so with steps of at most RIM_GHOST_PX every pixel but the
-# last ghost's shows a rim there too.
+# Opaque rows can be thinned further and look the same, with two ghosts over each point: ghosts at most
+# FLAT_GHOST_PX wide are their rim's colour all over (ghosts.frag: the rim reaches 0.6 pixels in), so they
+# may lie up to a pixel apart; in a row of wider ones that moves as one, each pixel shows the ghost drawn
+# last over it, whose edge is less than a step away, so with steps of at most RIM_GHOST_PX every pixel but
+# the last ghost's shows a rim there too. (A row along an axis keeps exactly its pixels; a diagonal one may
+# gain or lose a pixel at its ragged edges, where the squares drawn leave slivers of the others.)
 FLAT_GHOST_PX = 1.2
 RIM_GHOST_PX = 0.5
 FLAT_GHOST_OVERLAP = 2

@@ -26,7 +26,7 @@ MIN_LABEL_PX = 6.0  # labels whose em height is smaller than this on screen are 
 MAX_LABEL_PX = 140.0  # and those larger than this fade out: too big to read, and costly to draw
 TEXT_SMALL, TEXT_LARGE = 0, 1  # the two text programs (text.frag's TEXT_SIZE)
 # Labels with an em at least this tall on screen are drawn with one sample a pixel (text.frag): the atlas's
-# 30 texels an em then cover at most 1.5 pixels a texel, which one sample reads as crisply as four (the tour's
+# 30 texels an em then fall at most 1.5 to a pixel, which one sample reads as crisply as four (the tour's
 # formulas, ~20 - 30 px an em, were four samples a pixel: 1 - 3 ms of its closest frames).
 LARGE_TEXT_PX = 20.0
 UNIT_INK = 9  # texture unit of the glyphs' ink boxes (1, 3: the blocks' boxes and state; 5 - 7: the labels')

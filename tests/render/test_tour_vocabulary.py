@@ -276,8 +276,10 @@ def test_a_thinned_row_of_ghosts_looks_as_the_whole_row(offscreen, monkeypatch, 
                      (0.004, 0.0, 0.0), 0.5, 0.3, 0.3)  # 3,001 ghosts, ~0.05 pixels a step, 0.3 units wide
     drawn = []
     images = []
-    for overlap in (ghost_plan.GHOST_OVERLAP, 10**9):  # thinned, then every ghost drawn
-        monkeypatch.setattr(ghost_plan, "GHOST_OVERLAP", overlap)
+    for overlap in (None, 10**9):  # thinned, then every ghost drawn
+        if overlap is not None:
+            monkeypatch.setattr(ghost_plan, "GHOST_OVERLAP", overlap)
+            monkeypatch.setattr(ghost_plan, "FLAT_GHOST_OVERLAP", overlap)
         frame = tour(layout)
         frame.ghosts.append(row)
         cells = {0: values.astype(np.float32)[None, :]}

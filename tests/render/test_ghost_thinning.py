@@ -10,7 +10,7 @@ import pytest
 
 from glviz.walkthrough.frame import GhostGroup, ghost_progress
 
-from .test_tour_vocabulary import layout_of, render, tour
+from .test_tour_vocabulary import thinned_and_whole
 
 
 def _staggered_row(progress: float, count: int = 301, size: float = 2.0) -> GhostGroup:
@@ -50,25 +50,13 @@ def test_ghosts_of_a_staggered_row_that_do_not_overlap_are_all_drawn():
 
 @pytest.mark.parametrize(("size", "stagger"), [(0.08, 0.0), (0.08, 0.5), (0.2, 0.0)])
 def test_opaque_rows_of_ghosts_are_thinned_further_and_look_the_same(offscreen, monkeypatch, size, stagger):
-    from glviz.layout.blocks import Block, Kind
-    from glviz.render import ghost_plan
-
-    layout = layout_of(Block("w", "W", Kind.WEIGHT, 1, 3001, ("1", "C"), (0.0, 2.0, 0.0), (3, 1, 1), "w"))
-    values = {0: np.linspace(-2.0, 2.0, 3001, dtype=np.float32)[None, :]}  # every ghost its own colour
+    values = np.linspace(-2.0, 2.0, 3001)  # every ghost its own colour
     # 3,001 ghosts on steps of 0.004 units (0.05 px), 0.08 units (about a pixel, one flat colour) or 0.2
     # (2.5 px, a disc of its value inside a rim) wide; arrived (progress 1), or the first 80% arrived and
     # the rest on their way along the row (stagger).
     row = GhostGroup(0, 0, 0, 0, 1, 3001, (-2.0, -1.0, 0.5), (0.004, 0.0, 0.0), (-2.0, -1.5, 0.5),
                      (0.004, 0.0, 0.0), 1.0 if stagger == 0 else 0.9, size, size, stagger=stagger)
-    images, drawn = [], []
-    for overlap in (None, 10**9):  # thinned, then every ghost drawn
-        if overlap is not None:
-            monkeypatch.setattr(ghost_plan, "GHOST_OVERLAP", overlap)
-            monkeypatch.setattr(ghost_plan, "FLAT_GHOST_OVERLAP", overlap)
-        frame = tour(layout)
-        frame.ghosts.append(row)
-        images.append(render(offscreen, layout, frame, values)[2].astype(int))
-        drawn.append(offscreen.frame.ghosts.count)
+    images, drawn = thinned_and_whole(offscreen, monkeypatch, row, values)
     assert drawn[1] == 3001 and drawn[0] < 3001 // 7  # (eight over each point would keep ~3001 // 6)
     ink = (images[1] < 200).any(axis=2)
     assert ink.sum() > 200

@@ -266,25 +266,34 @@ def test_ghosts_outside_the_view_are_not_drawn():
     assert not drawn[4000:].any()  # the group above the view and the invisible one: none
 
 
-@pytest.mark.parametrize("ramp", [False, True])
-def test_a_thinned_row_of_ghosts_looks_as_the_whole_row(offscreen, monkeypatch, ramp):
-    from glviz.render import ghost_plan, ghosts
+def thinned_and_whole(offscreen, monkeypatch, row: GhostGroup, values: np.ndarray
+                      ) -> tuple[list[np.ndarray], list[int]]:
+    """Ghosts of a 1 x 3001 weight block holding `values` flying as `row`, drawn thinned (ghost_plan's
+    rules) and then every ghost: the two images (int RGB) and the ghosts drawn in each."""
+    from glviz.render import ghost_plan
 
     layout = layout_of(Block("w", "W", Kind.WEIGHT, 1, 3001, ("1", "C"), (0.0, 2.0, 0.0), (3, 1, 1), "w"))
-    values = np.linspace(-2.0, 2.0, 3001) if ramp else np.full(3001, 1.5)
-    row = GhostGroup(0, 0, 0, 0, 1, 3001, (-2.0, -3.0, 0.5), (0.004, 0.0, 0.0), (-2.0, -1.5, 0.5),
-                     (0.004, 0.0, 0.0), 0.5, 0.3, 0.3)  # 3,001 ghosts, ~0.05 pixels a step, 0.3 units wide
-    drawn = []
-    images = []
+    cells = {0: np.asarray(values, dtype=np.float32)[None, :]}
+    images, drawn = [], []
     for overlap in (None, 10**9):  # thinned, then every ghost drawn
         if overlap is not None:
             monkeypatch.setattr(ghost_plan, "GHOST_OVERLAP", overlap)
             monkeypatch.setattr(ghost_plan, "FLAT_GHOST_OVERLAP", overlap)
         frame = tour(layout)
         frame.ghosts.append(row)
-        cells = {0: values.astype(np.float32)[None, :]}
         images.append(render(offscreen, layout, frame, cells)[2].astype(int))
         drawn.append(offscreen.frame.ghosts.count)
+    return images, drawn
+
+
+@pytest.mark.parametrize("ramp", [False, True])
+def test_a_thinned_row_of_ghosts_looks_as_the_whole_row(offscreen, monkeypatch, ramp):
+    from glviz.render import ghosts
+
+    values = np.linspace(-2.0, 2.0, 3001) if ramp else np.full(3001, 1.5)
+    row = GhostGroup(0, 0, 0, 0, 1, 3001, (-2.0, -3.0, 0.5), (0.004, 0.0, 0.0), (-2.0, -1.5, 0.5),
+                     (0.004, 0.0, 0.0), 0.5, 0.3, 0.3)  # 3,001 ghosts, ~0.05 pixels a step, 0.3 units wide
+    images, drawn = thinned_and_whole(offscreen, monkeypatch, row, values)
     assert drawn[0] < drawn[1] // 4 and drawn[1] == 3001
     ink = (images[1] < 200).any(axis=2)
     assert ink.sum() > 300 and ((images[0] < 200).any(axis=2) == ink).mean() > 0.99  # the same extent

@@ -73,7 +73,7 @@ void light(inout vec3 color, inout float outline, ivec4 rc, vec2 g, vec2 px) {
 }
 
 // What the hover, the tour and the dependency ranges add to a cell's colour.
-vec3 decorate(vec3 color, vec2 g, vec2 px, ivec2 cell, float cell_px, float order_index, int block, float tint,
+vec3 decorate(vec3 color, vec2 g, vec2 px, ivec2 cell, float cell_px, float order_index, float tint,
               bool hovered_block) {
     color = mix(color, vec3(1.0), u_lighten * tint);
     float outline = 0.0;
@@ -218,7 +218,7 @@ void main() {
     bool hovered_block = block == u_hover.x;
 #endif
     if (hovered_block) tint = max(tint, 1.0);
-    color = decorate(color, g, px, cell, cell_px, order_index, block, tint, hovered_block);
+    color = decorate(color, g, px, cell, cell_px, order_index, tint, hovered_block);
 #endif
 
     // Block edge, in the kind colour so the kind stays visible even from afar; a highlighted block's

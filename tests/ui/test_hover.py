@@ -281,3 +281,21 @@ def test_statistics_that_fail_on_their_thread_are_not_pending_nor_tried_again(na
     again = explainer.explain(block, 0, 0)
     assert again.stats is None and not again.stats_pending and not explainer.computing(block)
     assert len(calls) == 1
+
+
+def test_the_hovered_cells_place_and_block_speak_the_panels_language(nano):
+    """The breadcrumb over the view and the tooltip's title follow the language, as the labels in 3D do."""
+    from glviz import i18n
+    from glviz.ui.sections.overlays import breadcrumb, title
+
+    layout, trace = nano
+    scores = explain(layout, layout.by_name["layers.0.attn.h1.scores"], 2, 1, trace)
+    embed = explain(layout, layout.by_name["embed"], 0, 3, trace)
+    assert breadcrumb(scores) == "Transformer 0 / Self-attention / Head 1 / Attention Scores"
+    assert title(embed) == "Input Embedding"
+    try:
+        i18n.set_language("ja")
+        assert breadcrumb(scores) == "Transformer 0 / 自己注意機構 / ヘッド 1 / アテンションスコア"
+        assert breadcrumb(embed) == "埋め込み / 入力埋め込み" and title(embed) == "入力埋め込み"
+    finally:
+        i18n.set_language("en")

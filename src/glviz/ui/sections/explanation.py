@@ -9,6 +9,7 @@ import numpy as np
 from imgui_bundle import imgui, implot
 
 from glviz.i18n import tr
+from glviz.i18n.labels import path
 from glviz.ui.hover import HoverInfo, fmt
 from glviz.ui.style import ACCENT_COLOUR, DIM_COLOUR, ERROR_COLOUR, KIND_COLOURS, WHITE, dim, text
 
@@ -27,7 +28,7 @@ def draw(info: HoverInfo | None) -> None:
     imgui.same_line()
     dim(f"({tr('kind.' + info.kind)})")
     if info.section:
-        dim(info.section)
+        dim(path(info.section))
     imgui.text(f"{tr('explain.shape')}  {info.shape}")
     imgui.text(f"{tr('explain.cell')}   {info.index_text}")
     if not info.computed:

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
+from glviz.i18n.labels import label, path
 from glviz.ui.hover import HoverInfo
 from glviz.ui.style import DIM_COLOUR, KIND_COLOURS, SECTION_COLOUR
 
 TOOLTIP_FLIP_PX = (300, 90)  # near the view's right/bottom edge the tooltip goes left of/above the cursor
+
+
+def breadcrumb(info: HoverInfo) -> str:
+    """Where the hovered cell is, in the current language: its section path and its block's label."""
+    return " / ".join(part for part in (path(info.section), label(info.label)) if part)
+
+
+def title(info: HoverInfo) -> str:
+    """The tooltip's title: the block's label in the current language (else its name)."""
+    return label(info.label) or info.name
 
 
 def section_labels(labels: list[tuple[str, float, float]], info: HoverInfo | None,
@@ -19,14 +30,15 @@ def section_labels(labels: list[tuple[str, float, float]], info: HoverInfo | Non
     plate = imgui.get_color_u32(imgui.ImVec4(0.12, 0.12, 0.16, 0.82))
     ink = imgui.get_color_u32(imgui.ImVec4(*SECTION_COLOUR))
     if info is not None:
-        crumb = " / ".join(part for part in (info.section, info.label) if part)
+        crumb = breadcrumb(info)
         size = imgui.calc_text_size(crumb)
         corner = imgui.ImVec2(vx + 20 + size.x, vy + 16 + size.y)
         draw.add_rect_filled(imgui.ImVec2(vx + 8, vy + 8), corner, plate, 4.0)
         draw.add_text(imgui.ImVec2(vx + 14, vy + 12), ink, crumb)
-    for text, x, y in labels:
+    for part, x, y in labels:
         if not (vx <= x < vx + vw and vy <= y < vy + vh):
             continue
+        text = label(part)  # as the 3D label it marks reads: in the current language
         size = imgui.calc_text_size(text)
         top_left, bottom_right = imgui.ImVec2(x - 4, y - size.y - 6), imgui.ImVec2(x + size.x + 4, y)
         draw.add_rect_filled(top_left, bottom_right, plate, 4.0)
@@ -48,7 +60,7 @@ def tooltip(info: HoverInfo | None, x: float, y: float, bounds: tuple[float, flo
     imgui.set_next_window_pos(imgui.ImVec2(x + offset_x, y + offset_y), 0, imgui.ImVec2(pivot_x, pivot_y))
     imgui.set_next_window_bg_alpha(0.88)
     imgui.begin("##hover-tooltip", None, flags)
-    imgui.text_colored(imgui.ImVec4(*KIND_COLOURS.get(info.kind, DIM_COLOUR)), info.label or info.name)
+    imgui.text_colored(imgui.ImVec4(*KIND_COLOURS.get(info.kind, DIM_COLOUR)), title(info))
     imgui.same_line()
     imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), info.index_text)
     if info.computed:

@@ -12,6 +12,7 @@ from glviz.render.camera import (
     OrbitCamera,
     Pose,
     block_pose,
+    fit_points,
     input_pose,
     network_bounds,
     overview_pose,
@@ -121,6 +122,22 @@ def small_layout() -> Layout:
               Block("b", "B", Kind.INTERMEDIATE, 20, 3, ("C", "T"), (10, -30, 0), (3, 20, 1), "b"),
               Block("c", "C", Kind.AGGREGATE, 1, 8, ("1", "T"), (-5, 10, -4), (8, 1, 1), "c")]
     return Layout(PRESETS["nano"], blocks).finish()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fit_points_centres_and_fills_the_view_at_an_angle(seed):
+    """Wide and deep point clouds seen from the side: the projection's extremes sit symmetric about the
+    middle and the larger of its two spans fills the view less the margin, to float32 precision (the
+    matrices the GPU gets), whatever the perspective does to near and far points."""
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(-50, 50, (int(rng.integers(8, 40)), 3)) * rng.uniform(0.2, 3.0, 3)
+    azimuth, elevation = rng.uniform(-60, 60), rng.uniform(-30, 40)
+    aspect, margin = rng.uniform(0.7, 2.0), rng.uniform(1.02, 1.3)
+    camera = OrbitCamera(fit_points(points, azimuth, elevation, margin, aspect))
+    clip = np.c_[points, np.ones(len(points))] @ camera.view_projection(aspect).astype(np.float64)
+    ndc = clip[:, :2] / clip[:, 3:]
+    assert np.abs(ndc.max(axis=0) + ndc.min(axis=0)).max() / 2 < 1e-5
+    assert abs((ndc.max(axis=0) - ndc.min(axis=0)).max() / 2 * margin - 1.0) < 1e-5
 
 
 @pytest.mark.parametrize("aspect", [16 / 9, 4 / 3])

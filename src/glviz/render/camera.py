@@ -267,23 +267,44 @@ def _centred(pose: Pose, corners: np.ndarray, margin: float, aspect: float, fov_
     """`pose` moved and brought closer so that the projection of `corners` (N, 3) is centred in the view
     and fills it with `margin` to spare: seen at an angle, the near end of a wide box looks larger than the
     far end, and centring the box's middle would leave the far side of the view empty."""
-    points = np.concatenate([corners, np.ones((len(corners), 1))], axis=1)  # (N, 4)
-    tan_half = math.tan(math.radians(fov_y) / 2)
+    cot = 1.0 / math.tan(math.radians(fov_y) / 2)
+    right, up, forward = OrbitCamera(pose, fov_y).basis()  # the angles stay: so does the basis
+    target, distance = np.asarray(pose.target, dtype=np.float64), max(float(pose.distance), MIN_DISTANCE)
     for _ in range(12):
-        camera = OrbitCamera(pose, fov_y)
-        clip = points @ camera.view_projection(aspect).astype(np.float64)
-        if (clip[:, 3] <= 0).any():
+        rel = corners - target  # (N, 3)
+        z = rel @ forward  # (N,) depth beyond the target: the eye is `distance` before it
+        if (z + distance <= 0).any():
             break
-        ndc = clip[:, :2] / clip[:, 3:]
-        mid, half = (ndc.max(axis=0) + ndc.min(axis=0)) / 2, (ndc.max(axis=0) - ndc.min(axis=0)) / 2
-        if abs(mid).max() < CENTRED_TOLERANCE and abs(float(half.max()) * margin - 1.0) < CENTRED_TOLERANCE:
+        u, v = rel @ right, rel @ up  # (N,) each: across the view, from the target
+        x, y = u / (z + distance) * (cot / aspect), v / (z + distance) * cot  # (N,) each: normalised device
+        mid = max(abs(x.max() + x.min()), abs(y.max() + y.min())) / 2
+        half = max(x.max() - x.min(), y.max() - y.min()) / 2
+        if mid < CENTRED_TOLERANCE and abs(half * margin - 1.0) < CENTRED_TOLERANCE:
             break  # centred and filling to a millionth of the view: more rounds would not move a pixel
-        right, up, _ = camera.basis()
-        # The shift that moves a point at the target's depth by `mid`, and the zoom that makes `half` fill.
-        target = camera.target + (right * mid[0] * aspect + up * mid[1]) * tan_half * camera.distance
-        distance = max(camera.distance * float(half.max()) * margin, MIN_DISTANCE)
-        pose = Pose(tuple(float(v) for v in target), pose.azimuth, pose.elevation, distance)
-    return pose
+        # Sliding the target across the view or along it leaves z as it is, so for the outermost points the
+        # distance that fits them and the shift that centres them are exact; a round more checks that no
+        # other point has become the outermost.
+        distance = max(_fitting_distance(u, z, x, margin * cot / aspect),
+                       _fitting_distance(v, z, y, margin * cot), MIN_DISTANCE)
+        depth = z + distance
+        if (depth <= 0).any():
+            break
+        target = target + right * _centring_shift(u, depth, x) + up * _centring_shift(v, depth, y)
+    return Pose(tuple(float(c) for c in target), pose.azimuth, pose.elevation, distance)
+
+
+def _fitting_distance(across: np.ndarray, z: np.ndarray, ndc: np.ndarray, scale: float) -> float:
+    """The distance at which the points of largest and smallest `ndc` span the view (`scale` * across / depth
+    = +-1 at depth z + distance, centred): the sum of the two conditions, solved for the distance."""
+    hi, lo = int(ndc.argmax()), int(ndc.argmin())
+    return float((scale * (across[hi] - across[lo]) - z[hi] - z[lo]) / 2)
+
+
+def _centring_shift(across: np.ndarray, depth: np.ndarray, ndc: np.ndarray) -> float:
+    """The move of the target along one screen axis that puts the points of largest and smallest `ndc`
+    symmetric about the middle: (a_hi - s) / d_hi = -(a_lo - s) / d_lo, solved for s."""
+    hi, lo = int(ndc.argmax()), int(ndc.argmin())
+    return float((across[hi] / depth[hi] + across[lo] / depth[lo]) / (1.0 / depth[hi] + 1.0 / depth[lo]))
 
 
 def overview_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:

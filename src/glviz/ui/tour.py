@@ -126,7 +126,8 @@ class TourController:
         if app.models.current.name != TOUR_MODEL:
             self.leave()
             return False
-        self.prepare()
+        if app.frames_drawn:  # after the first frame: its thread would slow that frame by a tenth of a second
+            self.prepare()
         before = self.player.at_pause
         self.player.advance(dt)
         if self.player.at_pause and not before:

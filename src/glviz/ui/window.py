@@ -11,11 +11,12 @@ import sys
 import warnings
 
 from glviz.errors import GlvizError
-from glviz.ui.imgui_renderer import MOD_ALT, MOD_CONTROL, MOD_SHIFT, MOD_SUPER
 
 
 def _modifier_bits(modifiers, window=None) -> int:
     """moderngl-window's KeyModifiers (+ Super read from glfw) as glfw's bit field."""
+    from glviz.ui.imgui_renderer import MOD_ALT, MOD_CONTROL, MOD_SHIFT, MOD_SUPER
+
     bits = (MOD_SHIFT if modifiers.shift else 0) | (MOD_CONTROL if modifiers.ctrl else 0)
     bits |= MOD_ALT if modifiers.alt else 0
     if window is not None:
@@ -130,6 +131,11 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
     from moderngl_window.timers.clock import Timer
 
     from glviz.model.config import DISPLAY_NAMES
+    from glviz.ui.preload import Preload
+
+    # The window opens in C without the GIL while the preload imports the app (ui/preload.py). What the window
+    # needs is imported above, first: the preload importing it too (moderngl, Pillow) would hold it back.
+    preload = Preload()
 
     try:
         with warnings.catch_warnings():  # glfw warns before raising: one line is enough
@@ -139,8 +145,10 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
                             samples=0)
     except Exception as exc:  # glfw/glcontext failures: no X server, no GL 3.3
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        preload.wait()  # the interpreter must not exit under a thread still inside an extension's import
         raise GlvizError(f"no display: set DISPLAY or use `glviz render` ({reason})") from None
     activate_context(window=window)
+    preload.wait()
     timer = Timer()
     config = _window_config_class()(
         {"model": model, **app_options},

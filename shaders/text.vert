@@ -2,8 +2,8 @@
 // Labels: one quad per glyph, upright, in the x-y plane facing +z like the blocks (or turned about y), drawn
 // as 4 vertices a glyph of one indexed draw (glyph = gl_VertexID / 4: software GL shades big vertex batches
 // far faster than 4-vertex instances). Glyph and label data are fetched from textures by glyph number.
-// Labels smaller than u_min_px are collapsed. Two programs draw them (TEXT_SIZE, text.frag): each collapses
-// the glyphs of the other's size, so a glyph is drawn by exactly one.
+// Labels smaller than u_min_px are collapsed. Three programs draw them (TEXT_SIZE, text.frag): boxes, small
+// text and large text; each collapses the others' glyphs, so a glyph is drawn by exactly one.
 
 layout(std140) uniform Camera {
     mat4 u_view_proj;
@@ -29,7 +29,6 @@ uniform float u_large_px;    // em height on screen from which a label is large 
 
 out vec2 v_uv;
 out vec4 v_color;
-flat out float v_solid;
 
 ivec2 texel(int i) {
     return ivec2(i & 4095, i >> 12);
@@ -60,13 +59,15 @@ void main() {
     vec4 anchor = u_view_proj * vec4(origin.xyz, 1.0);
     float em_px = origin.w * u_params.x * 0.5 * u_viewport.w / max(anchor.w, 1e-6);
     float fade = smoothstep(u_min_px, 1.6 * u_min_px, em_px) * (1.0 - smoothstep(0.6 * u_max_px, u_max_px, em_px));
-    // Boxes (the model card) are always the small program's, which is drawn first: drawn by the large one,
-    // a card as large as its title would hide the card's smaller lines drawn before it.
+    // Boxes (the model card) have a program of their own, drawn before the text's two: drawn after one of
+    // them, a card would hide the lines of its text that program had drawn.
     bool box = glyph.z < 0.0;
-#if TEXT_SIZE == 1
+#if TEXT_SIZE == 2
+    bool other_size = !box;
+#elif TEXT_SIZE == 1
     bool other_size = box || em_px < u_large_px;
 #else
-    bool other_size = !box && em_px >= u_large_px;
+    bool other_size = box || em_px >= u_large_px;
 #endif
     if (anchor.w <= 0.0 || fade <= 0.0 || color.a < 0.01 || other_size) {
         gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
@@ -78,7 +79,6 @@ void main() {
         local = vec2(in_corner.x * glyph.y, (in_corner.y - 1.0) * glyph.w);
         label_width = glyph.y;
         v_uv = vec2(0.0);
-        v_solid = 1.0;
     } else {
         // The quad covers the glyph's ink and a margin, no more (the rest of the cell would shade pixels
         // that stay empty), and stops 1/28 of a cell short of the cell's edges at most, so filtering
@@ -90,7 +90,6 @@ void main() {
         vec2 cell_origin = vec2(float(cell % 16), float(cell / 16));
         // Atlas rows run downwards from the image top: the quad's bottom samples the cell's bottom row.
         v_uv = (cell_origin + vec2(t.x, 1.0 - t.y)) * u_cell.zw;
-        v_solid = 0.0;
         label_width = glyph.w;
     }
     // Seen from behind, the label would read mirrored: lay its glyphs out from its other end instead (each

@@ -24,7 +24,7 @@ from glviz.resources import read_shader, with_define
 
 MIN_LABEL_PX = 6.0  # labels whose em height is smaller than this on screen are hidden
 MAX_LABEL_PX = 140.0  # and those larger than this fade out: too big to read, and costly to draw
-TEXT_SMALL, TEXT_LARGE = 0, 1  # the two text programs (text.frag's TEXT_SIZE)
+TEXT_SMALL, TEXT_LARGE, TEXT_BOXES = 0, 1, 2  # the three text programs (text.frag's TEXT_SIZE)
 # Labels with an em at least this tall on screen are drawn with one sample a pixel (text.frag): the atlas's
 # 30 texels an em then fall at most 1.5 to a pixel, which one sample reads as crisply as four (the tour's
 # formulas, ~20 - 30 px an em, were four samples a pixel: 1 - 3 ms of its closest frames).
@@ -43,23 +43,25 @@ class LabelRenderer:
         mipmaps of a process, ~0.1 s: the app's first frame does not wait for it)."""
         self.ctx = ctx
         self.atlas = share.atlas if share is not None else atlas or label_atlas()
-        # Two programs, one per size of text (text.frag): big glyphs cover many pixels and need one sample
-        # each, small ones several; software GL would run both paths for every pixel of one program.
+        # Three programs, drawn in this order (text.frag): boxes (the model card's, flat, under its text),
+        # small text (several samples a pixel) and large text (one): software GL would run every path for
+        # every pixel of one program, and a card box filling a fifth of the view cost 9 ms with the small
+        # text's four samples.
         vertex, fragment = read_shader("text.vert"), read_shader("text.frag")
         self.programs = [ctx.program(vertex_shader=with_define(vertex, "TEXT_SIZE", size),
                                      fragment_shader=with_define(fragment, "TEXT_SIZE", size))
-                         for size in (TEXT_SMALL, TEXT_LARGE)]
+                         for size in (TEXT_BOXES, TEXT_SMALL, TEXT_LARGE)]
         h, w = self.atlas.image.shape
         units = (("u_glyphs", 5), ("u_labels", 6), ("u_atlas", 7), ("u_state", 3), ("u_box", 1),
                  ("u_ink", UNIT_INK))
+        constants = {**dict(units), "u_min_px": MIN_LABEL_PX, "u_max_px": MAX_LABEL_PX,
+                     "u_large_px": LARGE_TEXT_PX,
+                     "u_cell": (CELL / FONT_PX, PAD / FONT_PX + self.atlas.ascent, CELL / w, CELL / h)}
         for program in self.programs:
-            for name, unit in units:
-                program[name] = unit
             program["Camera"].binding = 0
-            program["u_min_px"] = MIN_LABEL_PX
-            program["u_max_px"] = MAX_LABEL_PX
-            program["u_large_px"] = LARGE_TEXT_PX
-            program["u_cell"] = (CELL / FONT_PX, PAD / FONT_PX + self.atlas.ascent, CELL / w, CELL / h)
+            for name, value in constants.items():
+                if name in program:  # (the boxes' program reads no atlas, nor the large text's size)
+                    program[name] = value
         self.owns_atlas = share is None
         if share is not None:
             self.atlas_texture, self.ink_texture = share.atlas_texture, share.ink_texture
@@ -79,6 +81,7 @@ class LabelRenderer:
         self.glyphs = self.labels = None
         self.culler: ChunkCuller | None = None
         self.count = 0
+        self.boxes = 0  # the glyphs that are boxes: the first ones (label_sets.plan_labels puts boxes first)
         self.label_chunk = np.zeros(0, np.int64)  # per label (sorted), its chunk
         self.label_block = np.zeros(0, np.int32)  # per label (sorted), its block or -1
         self._forced: tuple[bytes, np.ndarray] = (b"", np.zeros(0, np.int64))
@@ -112,14 +115,15 @@ class LabelRenderer:
         """Show a plan's labels: its glyph and per-label data into the textures (kept while their size
         holds: a layout for one more token has as many labels)."""
         self.count, self.culler = plan.count, plan.culler
+        self.boxes = 0 if plan.glyphs is None else int((plan.glyphs[:, 2] < 0).sum())
         self._forced = (b"", np.zeros(0, np.int64))
         if not self.count:
             self.glyphs = self._fill(self.glyphs, None, 0)
             self.labels = self._fill(self.labels, None, 0)
             self.culler = None
             return
-        for quads in self.quads:
-            quads.reserve(self.count)
+        for quads, count in zip(self.quads, (self.boxes, self.count, self.count), strict=True):
+            quads.reserve(count)
         self.label_block, self.label_chunk = plan.label_block, plan.label_chunk
         self.labels = self._fill(self.labels, plan.per_label, LABEL_TEXELS * len(plan.label_block))
         self.glyphs = self._fill(self.glyphs, plan.glyphs, self.count)
@@ -194,11 +198,13 @@ class LabelRenderer:
         if follow:
             blocks.state.use(3)
             blocks.box.use(1)
-        for quads, drawn in zip(self.quads, (ranges, large), strict=True):  # TEXT_SMALL, TEXT_LARGE
+        boxes = [(first, min(first + count, self.boxes) - first)
+                 for first, count in ranges if first < self.boxes]
+        for quads, drawn in zip(self.quads, (boxes, ranges, large), strict=True):  # boxes, small, large text
             for first, count in drawn:
                 quads.render(first, count)
         if fbo is not None:
             fbo.depth_mask = True
         self.driver_seconds += time.thread_time() - t0
-        return len(ranges) + len(large)
+        return len(boxes) + len(ranges) + len(large)
 

@@ -198,13 +198,15 @@ def ink_boxes(atlas: FontAtlas) -> np.ndarray:
     cells = atlas.image.reshape(rows, CELL, cols, CELL).transpose(0, 2, 1, 3).reshape(rows * cols, CELL, CELL)
     inked = cells > INK_FIELD  # (cells, CELL rows from the top, CELL columns)
     lo, hi = 1.0 / 28.0, 27.0 / 28.0
-    out = np.zeros((len(cells), 4), dtype=np.float32)
-    for i in np.flatnonzero(inked.any(axis=(1, 2))).tolist():
-        r = np.flatnonzero(inked[i].any(axis=1))
-        c = np.flatnonzero(inked[i].any(axis=0))
-        x0, x1 = (c[0] - INK_MARGIN) / CELL, (c[-1] + 1 + INK_MARGIN) / CELL
-        top, bottom = (r[0] - INK_MARGIN) / CELL, (r[-1] + 1 + INK_MARGIN) / CELL
-        out[i] = (max(x0, lo), max(1.0 - bottom, lo), min(x1, hi), min(1.0 - top, hi))
+    in_row, in_col = inked.any(axis=2), inked.any(axis=1)  # (cells, CELL) each: rows, columns with ink
+    # The first and last inked row and column of every cell at once (argmax finds the first True).
+    top, bottom = in_row.argmax(axis=1), CELL - 1 - in_row[:, ::-1].argmax(axis=1)  # (cells,) each
+    left, right = in_col.argmax(axis=1), CELL - 1 - in_col[:, ::-1].argmax(axis=1)
+    out = np.stack([np.maximum((left - INK_MARGIN) / CELL, lo),
+                    np.maximum(1.0 - (bottom + 1 + INK_MARGIN) / CELL, lo),
+                    np.minimum((right + 1 + INK_MARGIN) / CELL, hi),
+                    np.minimum(1.0 - (top - INK_MARGIN) / CELL, hi)], axis=1).astype(np.float32)
+    out[~in_row.any(axis=1)] = 0.0  # an empty cell: an empty box
     return out
 
 

@@ -80,10 +80,17 @@ ivec2 ranges_of(int block) {
     return r;
 }
 
+// Whether the tour has computed none of the block's cells yet (and is not computing one): it shows the
+// kind colour only, as the plain program draws a block without values.
+bool none_computed(vec4 s1, vec4 s2) {
+    return s2.y <= s2.x && s1.w < 0.0;
+}
+
 // Whether the block wants the decorated program: lit by a range, or partly computed (or being computed) by
-// the tour. (A highlight alone is drawn by the plain program; the hovered block has a program of its own.)
+// the tour. (A highlight alone is drawn by the plain program, and so is a block with no cell computed yet;
+// the hovered block has a program of its own.)
 bool decorated(vec4 s1, vec4 s2, float cells, ivec2 ranges) {
-    return ranges.y != 0 || s1.w >= 0.0 || s2.x > 0.0 || s2.y < cells;
+    return ranges.y != 0 || (!none_computed(s1, s2) && (s1.w >= 0.0 || s2.x > 0.0 || s2.y < cells));
 }
 
 void collapse() {
@@ -171,6 +178,10 @@ void main() {
     v_shape = i0;
     v_levels = ivec4(i1.x, i2.xyz);
     v_run = ivec4(i1.w, i2.w, i3.xy);
+#if PASS == PASS_PLAIN
+    // A block the tour has computed nothing of: no lines of values to show (the plain program has no reveal).
+    if (none_computed(s1, s2)) v_run.y = 0;
+#endif
     v_size = vec4(size, f0.w);
     v_state = vec3(highlight, opacity, f1.w);
     v_reveal = vec4(s2.xy, s1.w, s0.w);

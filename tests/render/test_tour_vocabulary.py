@@ -105,6 +105,21 @@ def test_a_half_revealed_block_shows_values_exactly_up_to_its_sweep(offscreen):
     np.testing.assert_allclose(everything[pixel(cam, (3.5, -1.0, 1.0))], rgb(VALUE_NEGATIVE), atol=6)
 
 
+def test_a_block_with_no_cell_computed_yet_shows_only_its_kind_colour(offscreen):
+    """Nothing computed (an empty reveal, no cell being computed): every cell in the kind colour, no value,
+    whether the empty stretch starts at the first cell or further on (the plain program draws such blocks)."""
+    layout = layout_of(Block("x", "X", Kind.INTERMEDIATE, 3, 4, ("C", "T"), (0.0, -1.5, 0.0), (4, 3, 1), "x"))
+    values = {0: np.full((3, 4), -2.0, dtype=np.float32)}
+    for reveal in ((0.0, 0.0, -1.0), (7.0, 7.0, -1.0)):
+        frame = tour(layout)
+        frame.reveal[0] = reveal
+        _, cam, image = render(offscreen, layout, frame, values)
+        for row in range(3):
+            for col in range(4):
+                centre = pixel(cam, (col + 0.5, 1.5 - row - 0.5, 1.0))
+                np.testing.assert_allclose(image[centre], light(1), atol=5, err_msg=(reveal, row, col))
+
+
 def test_a_ghost_cell_has_its_source_cells_colour(offscreen):
     layout = layout_of(Block("w", "W", Kind.WEIGHT, 1, 3, ("1", "C"), (0.0, 2.0, 0.0), (3, 1, 1), "w"))
     values = {0: np.array([[-2.0, 0.0, 2.0]], dtype=np.float32)}

@@ -194,7 +194,9 @@ class BlockRenderer:
         self.translucent = bool((drawn & (opacity < OPAQUE_FROM)).any())
         self.glowing = bool((drawn & (highlight > 0.01)).any())
         partly = (reveal[:, 0] > 0) | (reveal[:, 1] < layout_cells(self.layout)) | (reveal[:, 2] >= 0)
-        decorated = np.flatnonzero(drawn & partly)  # (a highlight alone: the plain program draws it)
+        none_computed = (reveal[:, 1] <= reveal[:, 0]) & (reveal[:, 2] < 0)  # kind colour only: plain too
+        # (A highlight alone, or nothing computed yet: the plain program draws it; blocks.vert's decorated.)
+        decorated = np.flatnonzero(drawn & partly & ~none_computed)
         self.state_decorates = bool(len(decorated))
         self._decorated_chunks = (self._chunks_of(decorated), self._decorated_chunks[1])
         moved = (offset[:, 0] != 0) | (offset[:, 1] != 0) | (offset[:, 2] != 0) | (scale != 1.0)

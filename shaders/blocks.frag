@@ -30,14 +30,11 @@ layout(std140) uniform Hover {
     ivec4 u_range_block[4];  // block of range i at [i / 4][i % 4]
 };
 
-uniform vec3 u_background;
-// Colours are set once from render/blocks.py, where the tests and the panel's legend read them too.
-uniform vec3 u_accent;          // hovered/highlighted block frame, dependency ranges
-uniform vec3 u_hover_ring;      // the hovered cell's ring
-uniform float u_lighten;        // a hovered/highlighted block's cells are mixed this much with white
-uniform float u_wash;           // dependency cells are mixed this much with u_accent
-uniform vec3 u_glow_color;      // the tour's focus glow
-uniform float u_glow_px;        // its reach in pixels
+// Colours and factors are #defines (render/palette.py, compiled in: a uniform costs software GL a load for
+// every pixel): BACKGROUND, ACCENT (hovered/highlighted block frame, dependency ranges), HOVER_RING (the
+// hovered cell's ring), LIGHTEN (a hovered/highlighted block's cells are mixed this much with white), WASH
+// (dependency cells are mixed this much with ACCENT), GLOW_COLOR (the tour's focus glow).
+uniform float u_glow_px;        // the glow's reach in pixels
 
 in vec3 v_local;
 flat in ivec4 v_shape;
@@ -67,7 +64,7 @@ void light(inout vec3 color, inout float outline, ivec4 rc, vec2 g, vec2 px) {
     vec2 lo = vec2(rc.z, rc.x), hi = vec2(rc.w, rc.y);
     vec2 e = min(g - lo, hi - g);  // cells to the range's border, per axis (negative: outside)
     bool inside = min(e.x, e.y) >= 0.0;
-    color = inside ? mix(color, u_accent, u_wash) : color;
+    color = inside ? mix(color, ACCENT, WASH) : color;
     e *= px;  // in pixels
     outline = inside ? max(outline, 1.0 - smoothstep(1.0, 2.0, min(e.x, e.y))) : outline;
 }
@@ -75,7 +72,7 @@ void light(inout vec3 color, inout float outline, ivec4 rc, vec2 g, vec2 px) {
 // What the hover, the tour and the dependency ranges add to a cell's colour.
 vec3 decorate(vec3 color, vec2 g, vec2 px, ivec2 cell, float cell_px, float order_index, float tint,
               bool hovered_block) {
-    color = mix(color, vec3(1.0), u_lighten * tint);
+    color = mix(color, vec3(1.0), LIGHTEN * tint);
     float outline = 0.0;
 #if PASS == PASS_DECORATED
     // At most two ranges (blocks.vert sends blocks with more to the hovered program), unrolled: a loop
@@ -87,25 +84,25 @@ vec3 decorate(vec3 color, vec2 g, vec2 px, ivec2 cell, float cell_px, float orde
         light(color, outline, u_range_rc[i], g, px);
     }
 #endif
-    color = mix(color, u_accent, outline);
+    color = mix(color, ACCENT, outline);
     if (v_reveal.z >= 0.0 && abs(order_index - v_reveal.z) < 0.5) {
         // The cell being computed: a dark ring (a spot of several pixels when cells are small).
         vec2 e = min(fract(g), 1.0 - fract(g)) * px;
         float ring = 1.0 - smoothstep(1.5, 2.5, min(e.x, e.y));
-        color = mix(color, u_hover_ring, max(ring, 1.0 - smoothstep(2.0, 6.0, cell_px)));
+        color = mix(color, HOVER_RING, max(ring, 1.0 - smoothstep(2.0, 6.0, cell_px)));
     }
 #if PASS != PASS_DECORATED  // (its blocks are never hovered: the hover's work is not run for them)
     if (hovered_block) {
         if (cell == u_hover.zy) {
             vec2 e = min(fract(g), 1.0 - fract(g)) * px;
             float ring = 1.0 - smoothstep(1.5, 2.5, min(e.x, e.y));
-            color = mix(mix(color, u_accent, 0.5), u_hover_ring, ring);
+            color = mix(mix(color, ACCENT, 0.5), HOVER_RING, ring);
         } else {
             // Cells of a few pixels (the overview) get a dark halo around them, so that the hovered cell
             // still stands out as a spot of several pixels.
             vec2 outside = max(abs(g - (vec2(u_hover.zy) + 0.5)) - 0.5, 0.0) * px;  // pixels off the cell
             float halo_px = 2.0 * (1.0 - smoothstep(4.0, 10.0, cell_px));
-            color = mix(color, u_hover_ring, 1.0 - smoothstep(halo_px - 0.5, halo_px + 0.5,
+            color = mix(color, HOVER_RING, 1.0 - smoothstep(halo_px - 0.5, halo_px + 0.5,
                                                               max(outside.x, outside.y)));
         }
     }
@@ -118,7 +115,7 @@ vec4 finish(vec3 color) {
 #if PASS == PASS_TRANSLUCENT || PASS == PASS_FADED
     return vec4(color, v_state.y);
 #else
-    return vec4(mix(u_background, color, v_state.y), 1.0);
+    return vec4(mix(BACKGROUND, color, v_state.y), 1.0);
 #endif
 }
 
@@ -160,7 +157,7 @@ void main() {
     float d = length(outside);
     float a = v_state.x * 0.55 * (1.0 - smoothstep(0.0, u_glow_px, d));
     if (d <= 0.0 || a < 0.01) discard;
-    f_color = vec4(u_glow_color, a);
+    f_color = vec4(GLOW_COLOR, a);
 #else
     // The side walls (their own draw) show the block's thickness in a shaded kind colour: an x wall has
     // v_local.x at 0 or 1, a y wall v_local.y.
@@ -207,7 +204,7 @@ void main() {
 
 #if PASS == PASS_PLAIN
     // A highlighted block's lightening (its frame's colour and width come flat from blocks.vert).
-    color = mix(color, vec3(1.0), u_lighten * v_state.x);
+    color = mix(color, vec3(1.0), LIGHTEN * v_state.x);
 #else
     // Highlights: the hovered cell's block and the walkthrough's highlight get a neutral lightening and a
     // cyan frame; dependency ranges a light cyan wash with a cyan outline; the hovered cell a dark ring.

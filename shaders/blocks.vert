@@ -31,14 +31,14 @@ uniform int u_first;          // walls: instance number of this draw's first ins
 uniform int u_walls;
 const float FADED_BELOW = 0.5;  // blocks fainter than this are drawn flat, by the faded program
 #include "passes.glsl"
-uniform vec3 u_kind_color[3];  // weight blue, intermediate green, aggregate yellow (colors.glsl)
+// The kind colours (weight blue, intermediate green, aggregate yellow), ACCENT and GLOW_COLOR are #defines
+// (render/palette.py).
+const vec3 KIND_COLORS[3] = vec3[3](KIND_COLOR_0, KIND_COLOR_1, KIND_COLOR_2);
 uniform float u_stack_px;     // per-head blocks smaller than this give way to their stack's slab
 uniform float u_stack_thin_px;  // and so do those thinner than this
 uniform float u_hidden_below; // blocks fainter than this are not drawn (scene.HIDDEN_BELOW: nor picked)
 uniform float u_opaque_from;  // blocks at least this opaque are drawn in the opaque pass
 uniform float u_glow_px;      // reach of the glow around a focused block
-uniform vec3 u_accent;       // the hovered block's frame (blocks.frag)
-uniform vec3 u_glow_color;   // a highlighted block's frame, and the glow
 
 layout(std140) uniform Hover {  // blocks.frag: the hovered cell and the ranges lit
     ivec4 u_hover;
@@ -185,11 +185,11 @@ void main() {
     v_size = vec4(size, f0.w);
     v_state = vec3(highlight, opacity, f1.w);
     v_reveal = vec4(s2.xy, s1.w, s0.w);
-    v_kind_color = u_kind_color[i0.z];
+    v_kind_color = KIND_COLORS[i0.z];
     v_ranges = ranges;
     // Per block, not per pixel: the frame's colour and width follow the highlight (and the hover).
     float tint = hovered_block ? max(highlight, 1.0) : highlight;
-    v_edge = vec4(mix(v_kind_color * 0.55, hovered_block ? u_accent : u_glow_color, tint), mix(1.1, 3.0, tint));
+    v_edge = vec4(mix(v_kind_color * 0.55, hovered_block ? ACCENT : GLOW_COLOR, tint), mix(1.1, 3.0, tint));
     v_range0 = u_range_rc[min(ranges.x, 15)];
     v_range1 = u_range_rc[min(ranges.x + 1, 15)];
 }

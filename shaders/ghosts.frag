@@ -8,14 +8,14 @@
 in vec2 v_local;
 flat in ivec4 v_levels;  // the block's values (values.glsl)
 flat in ivec4 v_run;     // how they are laid out (values.glsl)
-flat in int v_kind;
+flat in vec3 v_kind_color;
 flat in ivec4 v_where;   // rows, cols of the block; column, row of the cell
 flat in vec2 v_look;
 
 out vec4 f_color;
 
 void main() {
-    vec3 kind_color = u_kind_color[v_kind];
+    vec3 kind_color = v_kind_color;
     vec3 color = mix(kind_color, vec3(1.0), 0.5);
     // Pixels across the ghost, per axis: one division, multiplications after it (software GL divides far
     // more slowly than it multiplies, and a smoothstep whose edges are not constants divides too).

@@ -16,11 +16,12 @@ uniform vec4 u_group[6];   // (start.xyz, start size), (start step.xyz, end size
                            // (end step.xyz, opacity), (block, row0, col0, count), (drow, dcol, -, stagger)
 uniform ivec4 u_info[4];   // its block's 4 texels of u_info (blocks.vert)
 uniform float u_inv_scale; // its block's 1/value scale
+const vec3 KIND_COLORS[3] = vec3[3](KIND_COLOR_0, KIND_COLOR_1, KIND_COLOR_2);  // #defines: render/palette.py
 
 out vec2 v_local;             // 0..1 across the ghost
 flat out ivec4 v_levels;      // where the block's values are (values.glsl)
 flat out ivec4 v_run;         // how its values are laid out (values.glsl)
-flat out int v_kind;
+flat out vec3 v_kind_color;  // (looked up here: per pixel, a varying index into an array costs a gather)
 flat out ivec4 v_where;       // rows, cols of the block; column, row of the cell
 flat out vec2 v_look;         // 1/value scale, opacity
 
@@ -50,7 +51,7 @@ void main() {
     v_local = in_corner;
     v_levels = ivec4(info1.x, info2.xyz);
     v_run = ivec4(info1.w, info2.w, info3.xy);
-    v_kind = info0.z;
+    v_kind_color = KIND_COLORS[info0.z];
     v_where = ivec4(info0.x, info0.y, col, row);
     v_look = vec2(inv_scale, t3.w);
 }

@@ -38,6 +38,13 @@ def with_define(source: str, name: str, value) -> str:
     return f"{first}\n#define {name} {value}\n{rest}"
 
 
+def with_defines(source: str, defines: dict[str, object]) -> str:
+    """GLSL `source` with `#define name value` for each of `defines` after its #version line."""
+    for name, value in defines.items():
+        source = with_define(source, name, value)
+    return source
+
+
 def model_path(name: str) -> Path:
     """Path of a shipped model file under models/ (e.g. nano-sort.npz)."""
     return _resource_dir("models") / name

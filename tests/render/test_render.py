@@ -15,7 +15,8 @@ import pytest
 from glviz.layout.blocks import Block, Kind, Layout, build_layout
 from glviz.layout.deps import CellRange
 from glviz.model.config import PRESETS
-from glviz.render.blocks import (
+from glviz.render.camera import OrbitCamera, Pose, overview_pose
+from glviz.render.palette import (
     DEPENDENCY_WASH,
     GLOW_COLOR,
     HIGHLIGHT_ACCENT,
@@ -26,7 +27,6 @@ from glviz.render.blocks import (
     VALUE_POSITIVE,
     VALUE_ZERO,
 )
-from glviz.render.camera import OrbitCamera, Pose, overview_pose
 from glviz.scene import SceneState
 
 GOLDEN = Path(__file__).parent / "golden" / "nano_overview_160x120.png"

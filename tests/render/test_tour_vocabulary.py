@@ -9,8 +9,8 @@ import pytest
 
 from glviz.layout.blocks import Block, Kind, Layout, build_layout
 from glviz.model.config import PRESETS
-from glviz.render.blocks import GLOW_COLOR, HOVER_RING, KIND_COLORS, VALUE_NEGATIVE, VALUE_POSITIVE
 from glviz.render.camera import OrbitCamera, Pose
+from glviz.render.palette import GLOW_COLOR, HOVER_RING, KIND_COLORS, VALUE_NEGATIVE, VALUE_POSITIVE
 from glviz.render.picking import pick
 from glviz.scene import SceneState
 from glviz.walkthrough.frame import ALL, GhostGroup, TourFrame

@@ -9,8 +9,8 @@ import pytest
 
 from glviz.layout.blocks import Block, Kind, Layout, block_values, build_layout
 from glviz.model.config import PRESETS, GPTConfig
-from glviz.render.blocks import KIND_COLORS, VALUE_NEGATIVE, VALUE_POSITIVE, VALUE_ZERO
 from glviz.render.camera import OrbitCamera, Pose, fit_pose
+from glviz.render.palette import KIND_COLORS, VALUE_NEGATIVE, VALUE_POSITIVE, VALUE_ZERO
 from glviz.scene import SceneState
 from value_probe import PAGE, brute_tiles, gpu_cells, run_index
 

@@ -403,8 +403,8 @@ def test_the_panel_shrinks_so_that_a_3d_view_remains(gl_ctx, tmp_path, width):
 
 def test_the_panel_shows_a_value_colour_legend_in_the_shader_colours(app, fbo):
     """The legend's ends are the renderer's VALUE_NEGATIVE and VALUE_POSITIVE colours, drawn in the panel."""
-    from glviz.render.blocks import VALUE_NEGATIVE, VALUE_POSITIVE
     from glviz.render.frame import read_pixels
+    from glviz.render.palette import VALUE_NEGATIVE, VALUE_POSITIVE
 
     app.frame(fbo, dt=0.016)
     image = read_pixels(fbo).astype(np.float64)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from glviz.render.chunks import quad_indices
-from glviz.resources import read_shader, with_define
+from glviz.render.palette import shader_defines
+from glviz.resources import read_shader, with_define, with_defines
 
 # Unit cube corners and the four side walls (the front face is drawn separately, see blocks.vert),
 # wound counter-clockwise seen from outside.
@@ -40,8 +41,9 @@ class BlockPrograms:
         if paged == self.paged:
             return
         self._release_programs()
-        vertex = read_shader("blocks.vert")
-        fragment = with_define(read_shader("blocks.frag"), "PAGES", int(paged))
+        colours = shader_defines()  # compiled in (render/palette.py)
+        vertex = with_defines(read_shader("blocks.vert"), colours)
+        fragment = with_defines(with_define(read_shader("blocks.frag"), "PAGES", int(paged)), colours)
         self.programs = [self.ctx.program(vertex_shader=with_define(vertex, "PASS", p),
                                           fragment_shader=with_define(fragment, "PASS", p))
                          for p in self.passes]

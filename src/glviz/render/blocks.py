@@ -54,20 +54,6 @@ UNIT_VALUES, UNIT_PAGES = 4, 6  # texture units of the values and page tables
 GLOW_PX = 14.0  # how far a focused block's glow reaches, in pixels
 GLOW_DEPTH_OFFSET = (1.0, 4.0)  # glPolygonOffset (factor, units) of the glow, behind its block's face
 
-# Colours of blocks.frag, set as its uniforms by BlockRenderer; tests and the UI's legend read them here.
-KIND_COLORS = {0: (0.30, 0.47, 0.85), 1: (0.30, 0.66, 0.38), 2: (0.93, 0.73, 0.15)}  # by Kind
-VALUE_NEGATIVE = (0.70, 0.30, 0.02)  # value -scale: orange
-VALUE_ZERO = (0.94, 0.94, 0.94)  # value 0: light grey
-VALUE_POSITIVE = (0.33, 0.17, 0.55)  # value +scale: purple
-VALUE_COLORS = (VALUE_NEGATIVE, VALUE_ZERO, VALUE_POSITIVE)  # the diverging map's -scale, 0, +scale (legend)
-# Hover and highlight marks: cyan, on neither side of the value map nor a kind colour.
-HIGHLIGHT_ACCENT = (0.00, 0.82, 0.95)  # hovered/highlighted block frame, dependency ranges (40% wash)
-HOVER_RING = (0.00, 0.30, 0.40)  # the hovered cell's ring, and the cell being computed
-HIGHLIGHT_LIGHTEN = 0.12  # a hovered/highlighted block's cells are mixed this much with white
-DEPENDENCY_WASH = 0.40  # dependency cells are mixed this much with HIGHLIGHT_ACCENT
-GLOW_COLOR = (1.00, 0.80, 0.25)  # the tour's focus glow: warm, apart from the cyan of hover
-
-
 class BlockRenderer:
     """GPU resources for one layout's blocks; `draw` issues the draws of its passes."""
 
@@ -77,10 +63,7 @@ class BlockRenderer:
         # faded block drawn flat costs only what its own program holds (block_programs).
         samplers = {"u_order": 0, "u_box": 1, "u_info": 2, "u_state": 3, "u_values": UNIT_VALUES,
                     "u_pages": UNIT_PAGES}
-        constants = dict(u_kind_color=[KIND_COLORS[kind] for kind in range(3)],
-                         u_value_color=list(VALUE_COLORS), u_accent=HIGHLIGHT_ACCENT, u_hover_ring=HOVER_RING,
-                         u_lighten=HIGHLIGHT_LIGHTEN, u_wash=DEPENDENCY_WASH, u_glow_color=GLOW_COLOR,
-                         u_glow_px=GLOW_PX, u_hidden_below=HIDDEN_BELOW,  # the cut picking uses too
+        constants = dict(u_glow_px=GLOW_PX, u_hidden_below=HIDDEN_BELOW,  # the cut picking uses too
                          u_opaque_from=OPAQUE_FROM, u_stack_px=STACK_LOD_PX, u_stack_thin_px=STACK_THIN_PX)
         self.gl = BlockPrograms(ctx, PASSES, samplers, constants)
         self.hover_ubo = ctx.buffer(reserve=HOVER_UBO_BYTES)
@@ -235,7 +218,7 @@ class BlockRenderer:
                 self.write_hover(*hover)
             scene.clean_hover()
 
-    def draw(self, view_projection: np.ndarray, pixel_scale: float, background, settle: bool = False) -> int:
+    def draw(self, view_projection: np.ndarray, pixel_scale: float, settle: bool = False) -> int:
         """Stream the values the view wants (`settle`: all of them, for a single picture), then draw the
         visible chunks in the opaque, faded, translucent and glow passes; returns the draw calls."""
         if self.layout is None or not len(self.order):
@@ -258,7 +241,6 @@ class BlockRenderer:
             tex.use(unit)
         self.levels.bind(UNIT_VALUES, UNIT_PAGES)
         self.hover_ubo.bind_to_uniform_block(1)
-        self.gl.uniforms(u_background=tuple(background[:3]))
         calls = self._pass(PASS_OPAQUE, ranges, walls)
         if self.state_decorates or self.hover_decorates:
             decorated = np.union1d(*self._decorated_chunks)

@@ -13,9 +13,8 @@ from glviz.render.blocks import BlockRenderer
 from glviz.render.camera import OrbitCamera
 from glviz.render.chunks import MIN_BLOCK_PX
 from glviz.render.ghosts import GhostRenderer
+from glviz.render.palette import BACKGROUND
 from glviz.render.text import LabelRenderer, LabelSet
-
-BACKGROUND = (0.955, 0.957, 0.962, 1.0)
 
 
 class FrameRenderer:
@@ -110,7 +109,7 @@ class FrameRenderer:
         t0 = time.thread_time()
         self.blocks.sync_scene(scene)
         self.gl_seconds += time.thread_time() - t0
-        self.draw_calls = self.blocks.draw(view_projection, pixel_scale, BACKGROUND, settle)
+        self.draw_calls = self.blocks.draw(view_projection, pixel_scale, settle)
         tour = scene.tour
         arrows = (dict(tour.arrows) if tour is not None else {}, 1.0 if scene.show_arrows else 0.0)
         if arrows != self._arrows[1:] or self._arrows[0] is not self.layout:  # else they are set already

@@ -12,10 +12,11 @@ import time
 import numpy as np
 
 from glviz.render.block_plan import block_rows
-from glviz.render.blocks import KIND_COLORS, UNIT_PAGES, UNIT_VALUES, VALUE_COLORS
+from glviz.render.blocks import UNIT_PAGES, UNIT_VALUES
 from glviz.render.chunks import QuadDraw
 from glviz.render.ghost_plan import drawn_groups, visible_ghost_ranges
-from glviz.resources import read_shader
+from glviz.render.palette import shader_defines
+from glviz.resources import read_shader, with_defines
 
 MAX_GROUPS = 256  # groups drawn a frame (each its own draw)
 GROUP_TEXELS = 6
@@ -54,14 +55,13 @@ class GhostRenderer:
     def __init__(self, ctx, blocks) -> None:
         self.ctx = ctx
         self.blocks = blocks
-        self.program = ctx.program(vertex_shader=read_shader("ghosts.vert"),
-                                   fragment_shader=read_shader("ghosts.frag"))
+        colours = shader_defines()  # compiled in (render/palette.py)
+        self.program = ctx.program(vertex_shader=with_defines(read_shader("ghosts.vert"), colours),
+                                   fragment_shader=with_defines(read_shader("ghosts.frag"), colours))
         for name, unit in (("u_values", UNIT_VALUES), ("u_pages", UNIT_PAGES)):
             if name in self.program:  # a sampler the compiler found unused is absent
                 self.program[name] = unit
         self.program["Camera"].binding = 0
-        self.program["u_kind_color"].value = [KIND_COLORS[kind] for kind in range(3)]
-        self.program["u_value_color"].value = list(VALUE_COLORS)
         self.quads = QuadDraw(ctx, self.program)  # 4 vertices a ghost
         self.count = 0
         self._groups: list = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from imgui_bundle import imgui
 
 from glviz.i18n import tr
-from glviz.render.blocks import KIND_COLORS, VALUE_NEGATIVE, VALUE_POSITIVE, VALUE_ZERO
+from glviz.render.palette import KIND_COLORS, VALUE_NEGATIVE, VALUE_POSITIVE, VALUE_ZERO
 from glviz.ui.style import DIM_COLOUR
 
 SWATCH = 12.0  # pixels

@@ -145,6 +145,33 @@ def test_a_close_weight_block_shows_its_cells(offscreen):
     assert offscreen.frame.blocks.levels.pool.used > 0  # the cells came through the pool
 
 
+def test_a_ghost_of_a_big_blocks_cell_shows_the_cells_own_value(offscreen):
+    """A ghost of a paged block's weak cell, in a tile whose largest value is +1: the cell's own grey, read
+    from its page as the block's programs read it, not the tile's purple."""
+    from glviz.walkthrough.frame import GhostGroup, TourFrame
+
+    layout = weight_layout((ROWS, COLS))
+    values = structured_weights()
+    offscreen.frame.set_layout(layout)
+    offscreen.frame.set_weights({"w0": values})
+    lo = np.array([0.0, ROWS - 25.0, 0.0])
+    camera = OrbitCamera(fit_pose(lo, lo + np.array([40.0, 25.0, 1.0]), aspect=SIZE[0] / SIZE[1], margin=1.0))
+    draw(offscreen, layout, camera)  # the close view brings the pages
+    assert offscreen.frame.blocks.gl.paged is True
+    row, col = next((r, c) for r in range(16) for c in range(16) if values[r, c] != 1.0)
+    assert values[:16, :16].max() == 1.0  # its tile's largest value
+    place = (20.0, ROWS - 12.0, 3.0)  # in front of the block's face
+    frame = TourFrame.base("nano", len(layout.blocks), camera.pose)
+    frame.ghosts.append(GhostGroup(0, row, col, 0, 0, 1, place, (0.0, 0.0, 0.0), place, (0.0, 0.0, 0.0), 1.0,
+                                   3.0, 3.0))
+    scene = SceneState(layout)
+    scene.show_labels = False
+    scene.set_tour(frame)
+    image = offscreen.render(scene, camera, settle=True).astype(int)
+    r, c = pixel_of(camera, place)
+    np.testing.assert_allclose(image[r, c], rgb(VALUE_ZERO), atol=12)
+
+
 def test_the_programs_look_up_pages_only_where_a_block_has_them(offscreen):
     # Small blocks keep every cell resident: their programs are compiled without the page lookup; a big
     # block's pages bring the programs that have it, and the small blocks' picture is the same after.

@@ -55,19 +55,32 @@ class GhostRenderer:
     def __init__(self, ctx, blocks) -> None:
         self.ctx = ctx
         self.blocks = blocks
-        colours = shader_defines()  # compiled in (render/palette.py)
-        self.program = ctx.program(vertex_shader=with_defines(read_shader("ghosts.vert"), colours),
-                                   fragment_shader=with_defines(read_shader("ghosts.frag"), colours))
-        for name, unit in (("u_values", UNIT_VALUES), ("u_pages", UNIT_PAGES)):
-            if name in self.program:  # a sampler the compiler found unused is absent
-                self.program[name] = unit
-        self.program["Camera"].binding = 0
-        self.quads = QuadDraw(ctx, self.program)  # 4 vertices a ghost
+        self.program = self.quads = None
+        self.paged: bool | None = None
+        self._use(paged=False)
         self.count = 0
         self._groups: list = []
         self._rows: dict[int, tuple[bytes, float]] = {}  # block -> its uniforms (_block_uniforms)
         self._rows_key: tuple = (None, -1)
         self.driver_seconds = 0.0
+
+    def _use(self, paged: bool) -> None:
+        """The program with the page lookup of big blocks' cells or without, as the blocks' programs are
+        (block_programs: software GL would fetch a page for every pixel of every ghost): compiled again only
+        when that changes."""
+        if paged == self.paged:
+            return
+        self.release()
+        colours = shader_defines()  # compiled in (render/palette.py)
+        fragment = with_defines(read_shader("ghosts.frag"), {**colours, "PAGES": int(paged)})
+        self.program = self.ctx.program(vertex_shader=with_defines(read_shader("ghosts.vert"), colours),
+                                        fragment_shader=fragment)
+        for name, unit in (("u_values", UNIT_VALUES), ("u_pages", UNIT_PAGES)):
+            if name in self.program:  # a sampler the compiler found unused is absent
+                self.program[name] = unit
+        self.program["Camera"].binding = 0
+        self.quads = QuadDraw(self.ctx, self.program)  # 4 vertices a ghost
+        self.paged = paged
 
     def set_groups(self, groups) -> None:
         """The ghosts of this frame (at most MAX_GROUPS groups)."""
@@ -92,6 +105,7 @@ class GhostRenderer:
             return 0
         ctx = self.ctx
         t0 = time.thread_time()
+        self._use(bool(blocks.gl.paged))
         blocks.levels.bind(UNIT_VALUES, UNIT_PAGES)
         ctx.enable(ctx.BLEND)
         ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
@@ -125,5 +139,8 @@ class GhostRenderer:
 
     def release(self) -> None:
         """Free the GL objects."""
-        self.quads.release()
-        self.program.release()
+        for obj in (self.quads, self.program):
+            if obj is not None:
+                obj.release()
+        self.program = self.quads = None
+        self.paged = None

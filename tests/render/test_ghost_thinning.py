@@ -48,12 +48,13 @@ def test_ghosts_of_a_staggered_row_that_do_not_overlap_are_all_drawn():
     assert thinned(group, px_per_unit=2.0) == [group]
 
 
-@pytest.mark.parametrize(("size", "stagger"), [(0.08, 0.0), (0.08, 0.5), (0.2, 0.0)])
+@pytest.mark.parametrize(("size", "stagger"), [(0.08, 0.0), (0.08, 0.5), (0.2, 0.0), (0.2, 0.5)])
 def test_opaque_rows_of_ghosts_are_thinned_further_and_look_the_same(offscreen, monkeypatch, size, stagger):
     values = np.linspace(-2.0, 2.0, 3001)  # every ghost its own colour
     # 3,001 ghosts on steps of 0.004 units (0.05 px), 0.08 units (about a pixel, one flat colour) or 0.2
     # (2.5 px, a disc of its value inside a rim) wide; arrived (progress 1), or the first 80% arrived and
-    # the rest on their way along the row (stagger).
+    # the rest on their way along the row (stagger: those arrived are a straight row of equal ghosts, thinned
+    # as one).
     row = GhostGroup(0, 0, 0, 0, 1, 3001, (-2.0, -1.0, 0.5), (0.004, 0.0, 0.0), (-2.0, -1.5, 0.5),
                      (0.004, 0.0, 0.0), 1.0 if stagger == 0 else 0.9, size, size, stagger=stagger)
     images, drawn = thinned_and_whole(offscreen, monkeypatch, row, values)

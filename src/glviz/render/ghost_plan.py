@@ -78,8 +78,14 @@ def _phases(group) -> list:
     P, K = _stagger_line(group)
     arrived = min(max(int(math.floor((P - 1.0) / K)) + 1, 0), group.count)  # P - i·K >= 1 below this
     waiting = min(max(int(math.ceil(P / K)), arrived), group.count)  # P - i·K <= 0 from this on
-    return [_piece(group, a, b - a) for a, b in ((0, arrived), (arrived, waiting), (waiting, group.count))
-            if b > a]
+    # The ghosts that have arrived, or not yet left, stand still in a straight row of equal ghosts: as a
+    # group without a stagger (the same places and sizes) they are thinned like one (_thinned_piece).
+    pieces = []
+    for a, b, still in ((0, arrived, 1.0), (arrived, waiting, None), (waiting, group.count, 0.0)):
+        if b > a:
+            piece = _piece(group, a, b - a)
+            pieces.append(piece if still is None else replace(piece, progress=still, stagger=0.0))
+    return pieces
 
 
 def _sizes_and_step(group) -> tuple[float, float, float]:

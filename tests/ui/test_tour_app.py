@@ -224,3 +224,23 @@ def test_the_scale_chapter_shows_its_own_scene_and_leaving_returns_to_nano(make_
     app.tour.leave()
     frames(app, fbo)
     assert app.view.name == "nano" and app.scene.tour is None and app.model_name == "nano"
+
+
+def test_the_scale_layout_is_built_after_the_first_frame_at_the_first_idle_moment(make_app, fbo):
+    """The Scale chapter's layout thread would take the GIL from the first frame: it starts at the window's
+    first idle moment (or once frames keep coming without one), and only for the tour."""
+    app = make_app()
+    app.frame(fbo, dt=0.016)
+    assert app.tour._preparing is None  # not with the first frame
+    app.first_idle()
+    assert app.tour._preparing is not None
+    app.tour._preparing.join(timeout=60)
+    exploring = make_app(tour=False)
+    exploring.frame(fbo, dt=0.016)
+    exploring.first_idle()
+    assert exploring.tour._preparing is None  # nothing to prepare outside the tour
+    busy = make_app()
+    for _ in range(4):
+        busy.frame(fbo, dt=0.016)
+    assert busy.tour._preparing is not None  # frames without an idle moment: after the first few
+    busy.tour._preparing.join(timeout=60)

@@ -249,6 +249,11 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         return (self._frames_left > 0 or self.camera.animating or self.building is not None
                 or self._screenshot_pending or self.tour.playing)
 
+    def first_idle(self) -> None:
+        """The window's first idle moment (the first frames are out, nothing to draw): work that would have
+        slowed them starts now, while the learner reads, rather than with the next frame."""
+        self.tour.prepare_when_idle()
+
     def message(self, text: str) -> None:
         """Show `text` in the panel (the last few are kept)."""
         self.messages.append(text)

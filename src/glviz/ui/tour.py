@@ -65,6 +65,12 @@ class TourController:
             self._stages[key] = stage
         return stage
 
+    def prepare_when_idle(self) -> None:
+        """`prepare`, if the tour is on screen (app.first_idle)."""
+        current = self.app.models.current
+        if self.touring and current is not None and current.name == TOUR_MODEL and current.trace is not None:
+            self.prepare()
+
     def prepare(self) -> None:
         """Build the Scale chapter's three-model layout in the background (GPT-3 takes a second), so that it
         is ready when the learner gets there."""
@@ -126,7 +132,9 @@ class TourController:
         if app.models.current.name != TOUR_MODEL:
             self.leave()
             return False
-        if app.frames_drawn:  # after the first frame: its thread would slow that frame by a tenth of a second
+        # After the first frames (its thread would slow the first by a tenth of a second): at the window's
+        # first idle moment (app.first_idle), or here once frames keep coming without one.
+        if app.frames_drawn > 2:
             self.prepare()
         before = self.player.at_pause
         self.player.advance(dt)

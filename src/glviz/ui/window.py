@@ -178,6 +178,7 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
                     gc.collect()
                     gc.freeze()
                     frozen = True
+                    app.first_idle()
                 # Idle: sleep until an event arrives (briefly while a model builds, a checkpoint loads or a
                 # trace grows in the background: a frame then polls what it made; drawing every frame would
                 # take the CPU the work needs).

@@ -37,6 +37,9 @@ def test_unreadable_fonts_have_no_characters_and_no_height(tmp_path):
     (tmp_path / "junk.ttf").write_bytes(b"\x00\x01\x00\x00" + bytes(40))
     assert fonts.codepoints(tmp_path / "junk.ttf") == frozenset()
     assert fonts.height_em(tmp_path / "junk.ttf") is None and fonts.height_em(tmp_path / "absent.ttf") is None
+    (tmp_path / "empty.ttf").write_bytes(b"")  # (a file of no bytes cannot even be mapped)
+    assert fonts.codepoints(tmp_path / "empty.ttf") == frozenset()
+    assert fonts.height_em(tmp_path / "empty.ttf") is None
     assert not fonts.has_glyph(None, "A")
 
 

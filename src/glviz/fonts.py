@@ -88,7 +88,7 @@ def height_em(path: Path) -> float | None:
             tables = _tables(data)
             (units,) = struct.unpack_from(">H", data, tables[b"head"][0] + 18)
             ascender, descender = struct.unpack_from(">hh", data, tables[b"hhea"][0] + 4)
-    except (OSError, KeyError, struct.error):
+    except (OSError, ValueError, KeyError, struct.error):  # (ValueError: an empty file cannot be mapped)
         return None
     return (ascender - descender) / units if units and ascender > descender else None
 

@@ -226,8 +226,8 @@ def load_atlas(extra_chars: str = "") -> FontAtlas:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp.npz")
         # Not compressed: 1.6 MB on disk, read in 2 ms at every start where inflating took 10.
-        np.savez(tmp, image=atlas.image, advance=atlas.advance, solid=atlas.solid,
-                            ascent=atlas.ascent, charset=np.array(charset))
+        np.savez(tmp, image=atlas.image, advance=atlas.advance, solid=atlas.solid, ascent=atlas.ascent,
+                 charset=np.array(charset))
         tmp.replace(cache)
     except OSError:  # a read-only home is fine: bake again next time
         pass

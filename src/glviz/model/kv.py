@@ -16,8 +16,11 @@ from glviz.model.weights import Weights
 
 class KVCache:
     """Keys and values of every layer for the positions run so far, for one sequence (or a batch of B
-    sequences of equal length). Storage for `capacity` positions (default: the context) is taken up front;
-    memory pages are only touched as positions are added."""
+    sequences of equal length). Storage for `capacity` positions (default: the context) is taken up front.
+
+    Each head's keys and values are stored as rows of positions, one row per channel (A, capacity): a
+    step's q·k and p·v then read them in BLAS's faster form (GPT-2 small at T=1024, the 12 layers' scores
+    3.8 -> 2.6 ms, weighted sums 3.0 -> 2.7 ms). `extend` hands them out as (B, H, length, A) views."""
 
     def __init__(self, weights: Weights, capacity: int | None = None, batch: int = 1) -> None:
         c = weights.config
@@ -25,7 +28,7 @@ class KVCache:
         weights.column_major_projections()  # the faster form of a step's products (once per weights)
         self.capacity = min(capacity or c.block_size, c.block_size)
         dtype = weights["wte"].dtype
-        shape = (c.n_layer, batch, c.n_head, self.capacity, c.head_size)  # (L, B, H, capacity, A)
+        shape = (c.n_layer, batch, c.n_head, c.head_size, self.capacity)  # (L, B, H, A, capacity)
         self.keys = np.empty(shape, dtype)
         self.values = np.empty(shape, dtype)
         self.length = 0  # positions cached
@@ -54,9 +57,10 @@ class KVCache:
         """Store layer `layer`'s keys and values (B, H, n, A) of the new positions; return those of every
         position so far, (B, H, length + n, A) each."""
         start, stop = self.length, self.length + k.shape[-2]
-        self.keys[layer, :, :, start:stop] = k
-        self.values[layer, :, :, start:stop] = v
-        return self.keys[layer, :, :, :stop], self.values[layer, :, :, :stop]
+        self.keys[layer, ..., start:stop] = np.swapaxes(k, -1, -2)
+        self.values[layer, ..., start:stop] = np.swapaxes(v, -1, -2)
+        return (np.swapaxes(self.keys[layer, ..., :stop], -1, -2),  # (B, H, length + n, A) views each
+                np.swapaxes(self.values[layer, ..., :stop], -1, -2))
 
 
 def run_positions(

@@ -335,3 +335,28 @@ def test_a_highlighted_block_is_lightened_and_framed_in_the_glow_colour(offscree
     r, c = pixel_of(camera, ((lo[0] + hi[0]) / 2, hi[1], hi[2]))
     edge = lit[r - 1: r + 2, c].astype(int)  # the frame, a few pixels wide around the top edge
     assert any(np.abs(px - rgb(GLOW_COLOR)).max() < 40 for px in edge), edge
+
+
+def test_a_pass_is_compiled_when_first_drawn(gl_ctx):
+    """Start-up compiles only what the first frame draws: a plain overview needs the plain pass alone; a
+    highlighted block brings the glow's pass, with the uniforms set before it was compiled."""
+    from glviz.render.blocks import GLOW_PX, PASS_GLOW, PASS_OPAQUE
+    from glviz.render.offscreen import OffscreenRenderer
+
+    trace = random_nano_trace()
+    layout = build_layout(PRESETS["nano"], n_tokens=trace.T)
+    renderer = OffscreenRenderer((160, 120), ctx=gl_ctx)
+    renderer.frame.set_layout(layout)
+    renderer.frame.upload_trace(trace)
+    scene = SceneState(layout)
+    camera = OrbitCamera(overview_pose(layout, 160 / 120))
+    renderer.render(scene, camera)
+    gl = renderer.frame.blocks.gl
+    assert gl.programs == [gl.of(PASS_OPAQUE)[0]]
+    highlight = np.zeros(len(layout.blocks), np.float32)
+    highlight[layout.by_name["embed"]] = 1.0
+    scene.set_highlight(highlight)
+    renderer.render(scene, camera)
+    assert len(gl.programs) == 2
+    assert gl.of(PASS_GLOW)[0]["u_glow_px"].value == pytest.approx(GLOW_PX)
+    renderer.release()

@@ -23,43 +23,59 @@ WALL_INDICES = np.array([
 
 
 class BlockPrograms:
-    """The programs of `passes` (in that order), their wall and front-face vertex arrays, and the uniforms
-    every program keeps (`constants`, set again whenever the programs are compiled)."""
+    """The programs of `passes`, each with its wall and front-face vertex arrays, compiled the first time its
+    pass is drawn (`of(pass)`: a first frame draws few passes, and each program took ~2 ms of start-up to
+    compile), and the uniforms every program keeps (`constants`, set on each as it is compiled)."""
 
     def __init__(self, ctx, passes: tuple[int, ...], samplers: dict[str, int], constants: dict) -> None:
         self.ctx, self.passes, self.samplers, self.constants = ctx, passes, samplers, dict(constants)
         self.walls_buffers = (ctx.buffer(CUBE_CORNERS.tobytes()), ctx.buffer(WALL_INDICES.tobytes()))
-        self.programs: list = []
-        self.walls_vaos: list = []
-        self.front_vaos: list = []
+        self._compiled: dict[int, list] = {}  # pass -> [program, walls vertex array, front vertex array]
+        self._sources: tuple[str, str] | None = None
         self.front_ibo = None  # built per layout: the index buffer grows with the blocks
         self.paged: bool | None = None
         self.use(paged=False)
 
     def use(self, paged: bool) -> None:
-        """Programs that look up pages (`paged`) or not: compiled again only when that changes."""
+        """Programs that look up pages (`paged`) or not: compiled again (as their passes are drawn) only when
+        that changes."""
         if paged == self.paged:
             return
         self._release_programs()
         colours = shader_defines()  # compiled in (render/palette.py)
         vertex = with_defines(read_shader("blocks.vert"), colours)
         fragment = with_defines(with_define(read_shader("blocks.frag"), "PAGES", int(paged)), colours)
-        self.programs = [self.ctx.program(vertex_shader=with_define(vertex, "PASS", p),
-                                          fragment_shader=with_define(fragment, "PASS", p))
-                         for p in self.passes]
-        for program in self.programs:
+        self._sources = (vertex, fragment)
+        self.paged = paged
+
+    def of(self, which: int) -> tuple:
+        """(program, walls vertex array, front vertex array or None) of pass `which`, compiled if needed."""
+        if which not in self._compiled:
+            vertex, fragment = self._sources
+            program = self.ctx.program(vertex_shader=with_define(vertex, "PASS", which),
+                                       fragment_shader=with_define(fragment, "PASS", which))
             for name, unit in self.samplers.items():
                 if name in program:  # a sampler the compiler found unused is absent
                     program[name] = unit
             program["Camera"].binding = 0
             if "Hover" in program:
                 program["Hover"].binding = 1
-        self.uniforms(**self.constants)
-        vbo, ibo = self.walls_buffers
-        self.walls_vaos = [self.ctx.vertex_array(program, [(vbo, "3f", "in_corner")], index_buffer=ibo,
-                                                 index_element_size=4) for program in self.programs]
-        self._front_vaos()
-        self.paged = paged
+            self._set(program, self.constants)
+            vbo, ibo = self.walls_buffers
+            walls = self.ctx.vertex_array(program, [(vbo, "3f", "in_corner")], index_buffer=ibo,
+                                          index_element_size=4)
+            self._compiled[which] = [program, walls, self._front_vao(program)]
+        return tuple(self._compiled[which])
+
+    @property
+    def programs(self) -> list:
+        """The programs compiled so far."""
+        return [entry[0] for entry in self._compiled.values()]
+
+    @property
+    def front_vaos(self) -> list:
+        """The front-face vertex arrays made so far (none before a layout)."""
+        return [entry[2] for entry in self._compiled.values() if entry[2] is not None]
 
     def set_quads(self, count: int) -> None:
         """An index buffer of front faces for `count` instances (blocks and slabs)."""
@@ -68,24 +84,33 @@ class BlockPrograms:
         if self.front_ibo is not None:
             self.front_ibo.release()
         self.front_ibo = self.ctx.buffer(quad_indices(count))
-        self._front_vaos()
+        for entry in self._compiled.values():
+            entry[2] = self._front_vao(entry[0])
 
-    def _front_vaos(self) -> None:
-        self.front_vaos = [] if self.front_ibo is None else [
-            self.ctx.vertex_array(program, [], index_buffer=self.front_ibo, index_element_size=4)
-            for program in self.programs]
+    def _front_vao(self, program):
+        if self.front_ibo is None:
+            return None
+        return self.ctx.vertex_array(program, [], index_buffer=self.front_ibo, index_element_size=4)
 
     def uniforms(self, **values) -> None:
-        """Set uniforms to the same value in every pass's program (where its compiler kept them)."""
+        """Set uniforms to the same value in every pass's program (where its compiler kept them), those
+        compiled later included."""
+        self.constants.update(values)
         for program in self.programs:
-            for name, value in values.items():
-                if name in program:
-                    program[name].value = value
+            self._set(program, values)
+
+    @staticmethod
+    def _set(program, values: dict) -> None:
+        for name, value in values.items():
+            if name in program:
+                program[name].value = value
 
     def _release_programs(self) -> None:
-        for obj in (*self.front_vaos, *self.walls_vaos, *self.programs):
-            obj.release()
-        self.front_vaos, self.walls_vaos, self.programs = [], [], []
+        for entry in self._compiled.values():
+            for obj in (entry[2], entry[1], entry[0]):
+                if obj is not None:
+                    obj.release()
+        self._compiled = {}
 
     def release(self) -> None:
         """Free every GL object."""

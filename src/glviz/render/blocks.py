@@ -313,7 +313,7 @@ class BlockRenderer:
     def _pass(self, which: int, ranges, walls) -> int:
         ctx = self.ctx
         gl = self.gl
-        program, front, walls_vao = gl.programs[which], gl.front_vaos[which], gl.walls_vaos[which]
+        program, walls_vao, front = gl.of(which)
         # Front faces stay visible from behind (the back face is not drawn): no culling for them.
         ctx.disable(ctx.CULL_FACE)
         program["u_walls"].value = 0
@@ -328,7 +328,7 @@ class BlockRenderer:
 
     @property
     def programs(self) -> list:
-        """The passes' programs (block_programs), in PASSES order."""
+        """The passes' programs compiled so far (block_programs compiles each as its pass is first drawn)."""
         return self.gl.programs
 
     @property

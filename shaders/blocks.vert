@@ -31,9 +31,8 @@ uniform int u_first;          // walls: instance number of this draw's first ins
 uniform int u_walls;
 const float FADED_BELOW = 0.5;  // blocks fainter than this are drawn flat, by the faded program
 #include "passes.glsl"
-// The kind colours (weight blue, intermediate green, aggregate yellow), ACCENT and GLOW_COLOR are #defines
-// (render/palette.py).
-const vec3 KIND_COLORS[3] = vec3[3](KIND_COLOR_0, KIND_COLOR_1, KIND_COLOR_2);
+// KIND_COLORS; ACCENT and GLOW_COLOR are #defines (render/palette.py).
+#include "colors.glsl"
 uniform float u_stack_px;     // per-head blocks smaller than this give way to their stack's slab
 uniform float u_stack_thin_px;  // and so do those thinner than this
 uniform float u_hidden_below; // blocks fainter than this are not drawn (scene.HIDDEN_BELOW: nor picked)

@@ -1,7 +1,9 @@
-// The colours of cells, shared by blocks.frag and ghosts.frag (included by resources.read_shader). The
+// The colours of cells, shared by the block and ghost shaders (included by resources.read_shader; the vertex
+// shaders look the kind colour up once a block or ghost, so that no pixel indexes the array). The
 // colours are #defines the programs are compiled with (render/palette.py, where the tests and the panel's
 // legend read them too): uniforms would be loaded again for every pixel by software GL.
-const vec3 KIND_COLORS[3] = vec3[3](KIND_COLOR_0, KIND_COLOR_1, KIND_COLOR_2);  // weight, intermediate, aggregate
+// Weight blue, intermediate green, aggregate yellow (by Kind).
+const vec3 KIND_COLORS[3] = vec3[3](KIND_COLOR_0, KIND_COLOR_1, KIND_COLOR_2);
 
 // Orange (negative) .. light grey (zero) .. purple (positive): PuOr, readable with the common colour-vision
 // deficiencies, and symmetric around zero.

@@ -16,7 +16,7 @@ uniform vec4 u_group[6];   // (start.xyz, start size), (start step.xyz, end size
                            // (end step.xyz, opacity), (block, row0, col0, count), (drow, dcol, -, stagger)
 uniform ivec4 u_info[4];   // its block's 4 texels of u_info (blocks.vert)
 uniform float u_inv_scale; // its block's 1/value scale
-const vec3 KIND_COLORS[3] = vec3[3](KIND_COLOR_0, KIND_COLOR_1, KIND_COLOR_2);  // #defines: render/palette.py
+#include "colors.glsl"
 
 out vec2 v_local;             // 0..1 across the ghost
 flat out ivec4 v_levels;      // where the block's values are (values.glsl)

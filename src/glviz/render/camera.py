@@ -284,26 +284,28 @@ def _centred(pose: Pose, corners: np.ndarray, margin: float, aspect: float, fov_
         # Sliding the target across the view or along it leaves z as it is, so for the outermost points the
         # distance that fits them and the shift that centres them are exact; a round more checks that no
         # other point has become the outermost.
-        distance = max(_fitting_distance(u, z, x, margin * cot / aspect),
-                       _fitting_distance(v, z, y, margin * cot), MIN_DISTANCE)
+        ends_x, ends_y = (int(x.argmax()), int(x.argmin())), (int(y.argmax()), int(y.argmin()))
+        distance = max(_fitting_distance(u, z, ends_x, margin * cot / aspect),
+                       _fitting_distance(v, z, ends_y, margin * cot), MIN_DISTANCE)
         depth = z + distance
         if (depth <= 0).any():
             break
-        target = target + right * _centring_shift(u, depth, x) + up * _centring_shift(v, depth, y)
+        target = target + right * _centring_shift(u, depth, ends_x) + up * _centring_shift(v, depth, ends_y)
     return Pose(tuple(float(c) for c in target), pose.azimuth, pose.elevation, distance)
 
 
-def _fitting_distance(across: np.ndarray, z: np.ndarray, ndc: np.ndarray, scale: float) -> float:
-    """The distance at which the points of largest and smallest `ndc` span the view (`scale` * across / depth
-    = +-1 at depth z + distance, centred): the sum of the two conditions, solved for the distance."""
-    hi, lo = int(ndc.argmax()), int(ndc.argmin())
+def _fitting_distance(across: np.ndarray, z: np.ndarray, ends: tuple[int, int], scale: float) -> float:
+    """The distance at which points `ends` (the outermost on one screen axis: its largest and smallest)
+    span the view (`scale` * across / depth = +-1 at depth z + distance, centred): the sum of the two
+    conditions, solved for the distance."""
+    hi, lo = ends
     return float((scale * (across[hi] - across[lo]) - z[hi] - z[lo]) / 2)
 
 
-def _centring_shift(across: np.ndarray, depth: np.ndarray, ndc: np.ndarray) -> float:
-    """The move of the target along one screen axis that puts the points of largest and smallest `ndc`
-    symmetric about the middle: (a_hi - s) / d_hi = -(a_lo - s) / d_lo, solved for s."""
-    hi, lo = int(ndc.argmax()), int(ndc.argmin())
+def _centring_shift(across: np.ndarray, depth: np.ndarray, ends: tuple[int, int]) -> float:
+    """The move of the target along one screen axis that puts points `ends` symmetric about the middle:
+    (a_hi - s) / d_hi = -(a_lo - s) / d_lo, solved for s."""
+    hi, lo = ends
     return float((across[hi] / depth[hi] + across[lo] / depth[lo]) / (1.0 / depth[hi] + 1.0 / depth[lo]))
 
 

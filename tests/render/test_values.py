@@ -104,12 +104,23 @@ def kind_light(kind: int) -> np.ndarray:
     return rgb(0.5 * np.asarray(KIND_COLORS[kind]) + 0.5)
 
 
-@pytest.mark.parametrize("distance", [5000.0, 15000.0])  # 16 x 16 tiles of ~0.8 px; 256 x 256 of ~4 px
-def test_a_far_weight_block_reads_as_a_heat_map_of_its_values(offscreen, distance):
-    layout = weight_layout((ROWS, COLS))
-    values = structured_weights()
+def close_to_corner() -> OrbitCamera:
+    """About 8 pixels a cell, around the top-left corner of the big block (weight_layout((ROWS, COLS)))."""
+    lo = np.array([0.0, ROWS - 25.0, 0.0])
+    return OrbitCamera(fit_pose(lo, lo + np.array([40.0, 25.0, 1.0]), aspect=SIZE[0] / SIZE[1], margin=1.0))
+
+
+def show_big_block(offscreen) -> tuple[Layout, np.ndarray]:
+    """The real-shaped weight block with structured_weights, set on the offscreen renderer."""
+    layout, values = weight_layout((ROWS, COLS)), structured_weights()
     offscreen.frame.set_layout(layout)
     offscreen.frame.set_weights({"w0": values})
+    return layout, values
+
+
+@pytest.mark.parametrize("distance", [5000.0, 15000.0])  # 16 x 16 tiles of ~0.8 px; 256 x 256 of ~4 px
+def test_a_far_weight_block_reads_as_a_heat_map_of_its_values(offscreen, distance):
+    layout, values = show_big_block(offscreen)
     camera = OrbitCamera(Pose((COLS / 2, ROWS / 2, 0.0), 0.0, 0.0, distance))
     image = draw(offscreen, layout, camera)
     cells_px = SIZE[1] / 2 / np.tan(np.radians(camera.fov_y) / 2) / distance
@@ -124,13 +135,8 @@ def test_a_far_weight_block_reads_as_a_heat_map_of_its_values(offscreen, distanc
 
 
 def test_a_close_weight_block_shows_its_cells(offscreen):
-    layout = weight_layout((ROWS, COLS))
-    values = structured_weights()
-    offscreen.frame.set_layout(layout)
-    offscreen.frame.set_weights({"w0": values})
-    # About 8 pixels a cell, around the top-left corner of the block.
-    lo = np.array([0.0, ROWS - 25.0, 0.0])
-    camera = OrbitCamera(fit_pose(lo, lo + np.array([40.0, 25.0, 1.0]), aspect=SIZE[0] / SIZE[1], margin=1.0))
+    layout, values = show_big_block(offscreen)
+    camera = close_to_corner()
     image = draw(offscreen, layout, camera)
     seen = 0
     for row in range(0, 25):
@@ -150,12 +156,8 @@ def test_a_ghost_of_a_big_blocks_cell_shows_the_cells_own_value(offscreen):
     from its page as the block's programs read it, not the tile's purple."""
     from glviz.walkthrough.frame import GhostGroup, TourFrame
 
-    layout = weight_layout((ROWS, COLS))
-    values = structured_weights()
-    offscreen.frame.set_layout(layout)
-    offscreen.frame.set_weights({"w0": values})
-    lo = np.array([0.0, ROWS - 25.0, 0.0])
-    camera = OrbitCamera(fit_pose(lo, lo + np.array([40.0, 25.0, 1.0]), aspect=SIZE[0] / SIZE[1], margin=1.0))
+    layout, values = show_big_block(offscreen)
+    camera = close_to_corner()
     draw(offscreen, layout, camera)  # the close view brings the pages
     assert offscreen.frame.blocks.gl.paged is True
     row, col = next((r, c) for r in range(16) for c in range(16) if values[r, c] != 1.0)
@@ -186,10 +188,7 @@ def test_the_programs_look_up_pages_only_where_a_block_has_them(offscreen):
             pictures.append(draw(offscreen, layout, camera))
             assert offscreen.frame.blocks.gl.paged is False
         else:
-            lo = np.array([0.0, ROWS - 25.0, 0.0])
-            close = OrbitCamera(fit_pose(lo, lo + np.array([40.0, 25.0, 1.0]), aspect=SIZE[0] / SIZE[1],
-                                         margin=1.0))
-            draw(offscreen, layout, close)
+            draw(offscreen, layout, close_to_corner())
             assert offscreen.frame.blocks.gl.paged is True and offscreen.frame.blocks.levels.pool.used > 0
     np.testing.assert_array_equal(pictures[0], pictures[1])
     r, c = pixel_of(camera, (0.5, 3.5, 1.0))  # the first cell: -1, orange

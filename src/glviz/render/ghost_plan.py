@@ -2,7 +2,7 @@
 a pixel apart, and ranges culled outside the view. The Scale chapter's rows of 12,288 terms (26,208 ghosts in
 all) cost 17 - 26 ms of vertex work a frame on software GL, most of them under a pixel apart or out of view.
 Rows that leave one ghost after another (a stagger) are thinned by phases: the ghosts that have arrived stand
-in a row like any other (Scale's busiest moment, 24,576 ghosts mostly arrived: 7,640 drawn); and rows of
+in a row like any other (Scale's busiest moment, 24,576 ghosts mostly arrived: 6,512 drawn); and rows of
 ghosts under a pixel wide, which show one flat colour, need fewer ghosts over each point (the whole of Scale's
 rows seen from GPT-3's distance: 1,602 of 26,208).
 """

@@ -5,7 +5,9 @@ The loop sleeps in `glfw.wait_events_timeout` while nothing changes, so an idle 
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import importlib.util
 import os
 import sys
 import warnings
@@ -120,11 +122,33 @@ def process_age() -> float:
 FIRST_FRAME_ENV = "GLVIZ_EXIT_AFTER_FIRST_FRAME"  # set: print the time to the first frame, then exit
 
 
+def use_bundled_glfw() -> None:
+    """Point pyGLFW at the library its own wheel carries, unless the user chose one (PYGLFW_LIBRARY). Left
+    to search, it starts a Python subprocess to read the version of every libglfw it finds: ~40 ms of
+    start-up, before the window can open. A bundled library that does not load is left to that search."""
+    chosen = os.environ.get("PYGLFW_LIBRARY")
+    if chosen or sys.platform in ("darwin", "win32") or getattr(sys, "frozen", False):
+        return
+    spec = importlib.util.find_spec("glfw")
+    if spec is None or not spec.submodule_search_locations:
+        return
+    variant = os.environ.get("PYGLFW_LIBRARY_VARIANT", "").lower()  # as pyGLFW picks it
+    if variant not in ("x11", "wayland"):
+        variant = "wayland" if os.environ.get("XDG_SESSION_TYPE") == "wayland" else "x11"
+    library = os.path.join(spec.submodule_search_locations[0], variant, "libglfw.so")
+    try:
+        ctypes.CDLL(library)
+    except OSError:
+        return
+    os.environ["PYGLFW_LIBRARY"] = library
+
+
 def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_options) -> int:
     """Open the window and run until it is closed; `app_options` go to GlvizApp (letters, screenshot_dir,
     lang, ...). GlvizError when there is no display."""
     if not has_display():
         raise GlvizError("no display: set DISPLAY or use `glviz render`")
+    use_bundled_glfw()
     import glfw
     from moderngl_window import activate_context
     from moderngl_window.context.glfw import Window

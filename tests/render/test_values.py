@@ -1,6 +1,7 @@
 """Values at levels of detail on a real EGL context: a GPT-2-shaped weight block shows value colours from afar
 (its tiles' values) and close up (its cells); the coarse levels hold each tile's value of largest magnitude;
-a trace that grows by a token uploads only the new column; streaming keeps to its budgets."""
+a trace that grows by a token uploads only the new column; streaming keeps to its budgets, and looks for
+the pages a moving view wants every few frames and at once when it stops."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from glviz.layout.blocks import Block, Kind, Layout, block_values, build_layout
 from glviz.model.config import PRESETS, GPTConfig
 from glviz.render.camera import OrbitCamera, Pose, fit_pose
 from glviz.render.palette import KIND_COLORS, VALUE_NEGATIVE, VALUE_POSITIVE, VALUE_ZERO
+from glviz.render.values import LOOK_EVERY
 from glviz.scene import SceneState
 from value_probe import PAGE, brute_tiles, gpu_cells, run_index
 
@@ -331,6 +333,41 @@ def test_streaming_keeps_to_its_budgets_and_far_blocks_keep_their_tiles(offscree
     image = draw(offscreen, layout, camera)
     r, c = pixel_of(camera, (layout.mins[0] + layout.maxs[0]) / 2 + np.array([0, 0, 0.5]))
     assert np.abs(image[r, c] - kind_light(0)).max() > 40
+
+
+
+def panned(rows: float) -> OrbitCamera:
+    """close_to_corner moved `rows` rows down the block (new pages come into view: a page is 1.3 rows)."""
+    camera = close_to_corner()
+    camera.target = camera.target - np.array([0.0, rows, 0.0])
+    return camera
+
+
+def test_a_moving_view_looks_for_pages_every_few_frames_and_at_once_when_it_stops(offscreen):
+    layout, values = show_big_block(offscreen)
+    levels = offscreen.frame.blocks.levels
+    draw(offscreen, layout, panned(0.0))  # settled: every page of this view there
+    looks = levels._evaluation
+    moving_frames = 2 * LOOK_EVERY + 1
+    for step in range(1, moving_frames + 1):
+        draw(offscreen, layout, panned(3.0 * step), settle=False)
+    assert levels._evaluation - looks == moving_frames // LOOK_EVERY
+
+    still = panned(3.0 * moving_frames)
+    draw(offscreen, layout, still, settle=False)  # the view held still: looked for at once
+    assert levels._evaluation - looks == moving_frames // LOOK_EVERY + 1
+    image = draw(offscreen, layout, still, settle=False)
+    top = int(3.0 * moving_frames)  # the first row of the block in view
+    seen = 0
+    for row in range(top, top + 25):
+        for col in range(40):
+            r, c = pixel_of(still, (col + 0.5, ROWS - row - 0.5, 1.0))
+            if not (0 <= r < SIZE[1] and 0 <= c < SIZE[0]):
+                continue
+            expected = VALUE_POSITIVE if values[row, col] == 1.0 else VALUE_ZERO
+            np.testing.assert_allclose(image[r, c], rgb(expected), atol=12, err_msg=f"cell {row, col}")
+            seen += 1
+    assert seen > 500
 
 
 def test_a_nano_trace_fills_every_block(offscreen):

@@ -352,10 +352,12 @@ def test_a_moving_view_looks_for_pages_every_few_frames_and_at_once_when_it_stop
     for step in range(1, moving_frames + 1):
         draw(offscreen, layout, panned(3.0 * step), settle=False)
     assert levels._evaluation - looks == moving_frames // LOOK_EVERY
+    assert offscreen.frame.values_pending  # the last frames' views were not looked at: a window draws on
 
     still = panned(3.0 * moving_frames)
     draw(offscreen, layout, still, settle=False)  # the view held still: looked for at once
     assert levels._evaluation - looks == moving_frames // LOOK_EVERY + 1
+    assert not offscreen.frame.values_pending  # all it wanted came in that frame (within the budget)
     image = draw(offscreen, layout, still, settle=False)
     top = int(3.0 * moving_frames)  # the first row of the block in view
     seen = 0

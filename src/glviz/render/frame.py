@@ -77,6 +77,11 @@ class FrameRenderer:
         were read: GPT-2's attention at T=1024). Compute them in the worker, then call trace_grew."""
         return self.blocks.levels.missing()
 
+    @property
+    def values_pending(self) -> bool:
+        """Whether drawing again would bring in values the view wants (ValueLevels.pending)."""
+        return self.blocks.levels.pending
+
     def upload_trace(self, trace) -> int:
         """Show a trace and its weights, every value computed now; returns the value texels on the GPU."""
         return self.blocks.upload_trace(trace)

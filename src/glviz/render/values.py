@@ -281,6 +281,16 @@ class ValueLevels:
             (block[:0], page[:0])  # the budget is full of pages wanted now: the rest waits for a new view
         return int(len(self._wanted[0]))
 
+    @property
+    def pending(self) -> bool:
+        """Whether the next frame would stream: pages the last look wanted are missing, or the view has
+        changed since the last look (a moving view's looks are spaced out). A window that draws only when
+        something changes draws on while this holds, so a view left still gets all its pages."""
+        if self.layout is None or not (self._local_pages >= 0).any():
+            return False
+        owed = self._frame_view is not None and self._frame_view != self._last_view
+        return owed or (self._wanted is not None and len(self._wanted[0]) > 0)
+
     def _table_lookup(self, store_of: np.ndarray, local: np.ndarray) -> np.ndarray:
         out = np.full(len(local), -1, np.int64)
         for which, store in enumerate(self.stores):

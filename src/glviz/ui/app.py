@@ -246,8 +246,10 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
     @property
     def needs_frame(self) -> bool:
         """Whether the main loop should draw (otherwise it sleeps until an event)."""
+        view = self.view
         return (self._frames_left > 0 or self.camera.animating or self.building is not None
-                or self._screenshot_pending or self.tour.playing)
+                or self._screenshot_pending or self.tour.playing
+                or (view is not None and view.renderer.values_pending))
 
     def first_idle(self) -> None:
         """The window's first idle moment (the first frames are out, nothing to draw): work that would have

@@ -272,17 +272,17 @@ class BlockRenderer:
     def stream(self, ranges, view_projection: np.ndarray, pixel_scale: float, settle: bool = False) -> None:
         """Upload the full cells the view wants among the blocks of the visible chunk `ranges` (a per-frame
         budget; `settle`: all that fit in the memory budget), and rewrite the per-block data if it changed."""
-        if ranges:
-            n = len(self.layout.blocks)
+        n = len(self.layout.blocks)
 
-            def blocks() -> np.ndarray:  # asked for only when the view changed
-                found = np.concatenate([self.order[first:first + count] for first, count in ranges])
-                return found[found < n]
+        def blocks() -> np.ndarray:  # asked for only when the view changed (none in view: none wanted)
+            found = np.concatenate([self.order[first:first + count] for first, count in ranges] or
+                                   [np.zeros(0, np.int64)])
+            return found[found < n]
 
-            if settle:
-                self.levels.settle(blocks, view_projection, pixel_scale)
-            else:
-                self.levels.stream(blocks, view_projection, pixel_scale)
+        if settle:
+            self.levels.settle(blocks, view_projection, pixel_scale)
+        else:
+            self.levels.stream(blocks, view_projection, pixel_scale)
         if self._levels_version != self.levels.version:
             self._write_blocks()
 

@@ -249,7 +249,7 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         view = self.view
         return (self._frames_left > 0 or self.camera.animating or self.building is not None
                 or self._screenshot_pending or self.tour.playing
-                or (view is not None and view.renderer.values_pending))
+                or (view is not None and self.viewport[2] > 0 and view.renderer.values_pending))
 
     def first_idle(self) -> None:
         """The window's first idle moment (the first frames are out, nothing to draw): work that would have

@@ -69,6 +69,7 @@ class ValueLevels:
         self._last_view = None  # the view of the last look for wanted pages
         self._frame_view = None  # the view of the last frame
         self._frames_since_look = 0
+        self._has_pages = False  # some block of the layout has pages (_info)
         self._wanted: tuple[np.ndarray, np.ndarray] | None = None
         self._tables: list[SlotTable | None] = [None, None]  # per store, its slots as arrays
         self._names = None  # the layout's block names (hashed): a layout rebuilt for more tokens has the same
@@ -236,6 +237,7 @@ class ValueLevels:
             table.fill(info, self._slots, self._store_of, self._local_pages, which)
         self.info = info
         self._paged = PagedBlocks(self._local_pages, self._store_of, info.order, info.cells)
+        self._has_pages = bool((self._local_pages >= 0).any())  # asked every frame: once here
         self.version += 1
         self._last_view = None
 
@@ -249,7 +251,7 @@ class ValueLevels:
         view keeps moving with nothing missing, it is evaluated every LOOK_EVERY frames (the cells coming
         into sight show their tiles' values until then), and on the first frame the view holds still;
         `look_now` evaluates it whatever the motion."""
-        if self.layout is None or not (self._local_pages >= 0).any():
+        if self.layout is None or not self._has_pages:
             return 0
         view = (np.asarray(view_projection, np.float32).tobytes(), float(pixel_scale), self.version)
         moving, self._frame_view = view != self._frame_view, view
@@ -286,7 +288,7 @@ class ValueLevels:
         """Whether the next frame would stream: pages the last look wanted are missing, or the view has
         changed since the last look (a moving view's looks are spaced out). A window that draws only when
         something changes draws on while this holds, so a view left still gets all its pages."""
-        if self.layout is None or not (self._local_pages >= 0).any():
+        if self.layout is None or not self._has_pages:
             return False
         owed = self._frame_view is not None and self._frame_view != self._last_view
         return owed or (self._wanted is not None and len(self._wanted[0]) > 0)

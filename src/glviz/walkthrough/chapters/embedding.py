@@ -38,7 +38,7 @@ def _geometry(s: Script) -> SimpleNamespace:
     g = SimpleNamespace()
     g.token = tokens(s.stage)[FOLLOW]
     g.view = s.frame_blocks(EMBEDDING, margin=1.2)
-    g.letter = (letters(s.stage)[FOLLOW], s.cell_centre("tokens", 0, FOLLOW) + (0.0, -2.2, 0.0))
+    g.letter = (letters(s.stage)[FOLLOW], s.cell_centre("tokens", 0, FOLLOW) + (0.0, -1.6, 0.0))
     g.tok_top = (s.cell_centre("tok_emb", 0, FOLLOW), (0.0, -s.cell_size("tok_emb"), 0.0))
     g.pos_top = (s.cell_centre("pos_emb", 0, FOLLOW), (0.0, -s.cell_size("pos_emb"), 0.0))
     g.columns = {name: s.cells_of_column(name, FOLLOW) for name in ("tok_emb", "pos_emb", "embed")}

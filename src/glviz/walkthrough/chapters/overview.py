@@ -53,7 +53,7 @@ def _geometry(s: Script) -> SimpleNamespace:
     g.top = s.frame_blocks(EMBEDDING, margin=1.25)
     sequence = letters(s.stage)
     tokens_block = s.index("tokens")
-    g.token_marks = [(sequence[t], s.cell_centre(tokens_block, 0, t) + (0.0, -1.9, 0.0))
+    g.token_marks = [(sequence[t], s.cell_centre(tokens_block, 0, t) + (0.0, -1.5, 0.0))
                      for t in range(N_LETTERS)]
     g.colours_view = s.frame_blocks([*EMBEDDING, "layers.0.ln1.*"], margin=1.05, azimuth=-30.0,
                                     elevation=14.0)

@@ -176,7 +176,7 @@ def test_every_character_of_labels_cards_and_marks_is_in_the_label_atlas():
 
     atlas = label_atlas()
     missing = {(lang, key, ch) for lang in LANGUAGES for key, text in catalogue(lang).items()
-               if key.startswith(("label.", "card.", "mark.")) for ch in text
+               if key.startswith(("label.", "card.", "mark.", "list.")) for ch in text
                if ch not in atlas.index and not ch.isspace() and ch not in "{}"}
     assert not missing
 

@@ -304,9 +304,10 @@ def layout_labels(layout, atlas: FontAtlas) -> LabelSet:
 @functools.cache
 def label_atlas() -> FontAtlas:
     """The atlas of every character the labels of the scene and the tour's marks use in any language (baked
-    once, cached on disk; one object per process, which label plans are kept by)."""
+    once, cached on disk; one object per process, which label plans are kept by). The marks join numbers
+    with the catalogue's list words (`list.*`: Japanese 、)."""
     chars = {ch for lang in LANGUAGES for key, text in catalogue(lang).items()
-             if key.startswith(("label.", "card.", "mark.")) for ch in text}
+             if key.startswith(("label.", "card.", "mark.", "list.")) for ch in text}
     return load_atlas("".join(sorted(chars)))
 
 

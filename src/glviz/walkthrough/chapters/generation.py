@@ -129,7 +129,7 @@ class _Generation:
 
     def letter(self, text: str, p: int, st: Step) -> None:
         """A letter under token p (the letters the model wrote in the answer's colour)."""
-        place = self.token_place(p) + (0.0, -1.6 * self.cell, 0.0)
+        place = self.token_place(p) + (0.0, -1.35 * self.cell, 0.0)
         colour = ANSWER if p > FIRST else INK
         self.marks.add(text, place, 0.9 * self.cell, st, centred=True, colour=colour)
 

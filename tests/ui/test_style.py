@@ -159,3 +159,48 @@ def test_secondary_text_in_japanese_wraps_inside_the_panel(renderer, fbo):
     draw_frame(renderer, fbo, build)
     assert rect["x1"] <= 200  # inside the window
     assert rect["height"] >= 3 * rect["line"]  # broken into lines, not run off the edge
+
+
+def _unwrapped_keys() -> set[str]:
+    """Catalogue keys the ui code draws as one unwrapped line: `imgui.text(tr("key"))`,
+    `imgui.text_colored(colour, tr("key"))` and `style.text(colour, tr("key"))` (no placeholders)."""
+    import ast
+    from pathlib import Path
+
+    keys = set()
+    for path in (Path(style.__file__).resolve().parent).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", ""))
+                    in ("text", "text_colored")):
+                continue
+            for arg in node.args:
+                if (isinstance(arg, ast.Call) and getattr(arg.func, "id", "") == "tr" and arg.args
+                        and isinstance(arg.args[0], ast.Constant) and not arg.keywords):
+                    keys.add(arg.args[0].value)
+    return keys
+
+
+def test_lines_drawn_unwrapped_fit_the_panel_in_both_languages(renderer, fbo):
+    """Text the panel draws on one line (not through style.dim or style.wrapped) fits the panel's width in
+    English and Japanese: the chip hint, 60 % wider in Japanese, once ran off the panel's edge."""
+    from imgui_bundle import imgui
+
+    from glviz.i18n import LANGUAGES, catalogue
+    from glviz.ui.panel import PANEL_WIDTH
+
+    keys = _unwrapped_keys()
+    assert {"models.label", "letters.prompt"} <= keys  # the scan finds such calls
+    widths = {}
+
+    def build() -> None:
+        imgui.set_next_window_pos((0, 0))
+        imgui.set_next_window_size((W, H))
+        imgui.begin("Panel")
+        for lang in LANGUAGES:
+            for key in keys:
+                widths[lang, key] = imgui.calc_text_size(catalogue(lang)[key]).x
+        imgui.end()
+
+    draw_frame(renderer, fbo, build)
+    room = PANEL_WIDTH - 2 * 8 - 14  # the panel's window padding and its scrollbar
+    assert {k: round(w) for k, w in widths.items() if w > room} == {}

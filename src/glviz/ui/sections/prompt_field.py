@@ -7,7 +7,7 @@ from __future__ import annotations
 from imgui_bundle import imgui
 
 from glviz.i18n import tr
-from glviz.ui.style import ACCENT_COLOUR, DIM_COLOUR, ERROR_COLOUR, dim, wrapped
+from glviz.ui.style import ACCENT_COLOUR, ERROR_COLOUR, dim, wrapped
 
 CHIPS_HEIGHT = 120.0  # the chips' scrolling area, logical pixels
 CHIP_GAP = 4.0
@@ -81,10 +81,9 @@ class PromptField:
             app.light_token(hovered)
         self.hovered = hovered
         if hovered is not None:
-            chip = tr("prompt.chip", t=hovered, id=int(tokens[hovered]))
-            imgui.text_colored(imgui.ImVec4(*ACCENT_COLOUR), chip)
+            wrapped(ACCENT_COLOUR, tr("prompt.chip", t=hovered, id=int(tokens[hovered])))
         else:
-            imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), tr("prompt.chip_hint"))
+            dim(tr("prompt.chip_hint"))  # wrapped: the Japanese line is wider than the panel
 
 
 def _break_lines(app, view, tokens, width: float) -> list[list[tuple[int, str, float]]]:

@@ -256,12 +256,12 @@ class ValueLevels:
         view = (np.asarray(view_projection, np.float32).tobytes(), float(pixel_scale), self.version)
         moving, self._frame_view = view != self._frame_view, view
         self._frames_since_look += 1
-        if view == self._last_view and self._wanted is not None and not len(self._wanted[0]):
+        if view == self._last_view and self._all_in:
             return 0  # nothing wanted is missing: no per-frame work
         if view != self._last_view or self._wanted is None:
             same_values = self._last_view is not None and self._last_view[2] == self.version
-            if (moving and same_values and not look_now and self._wanted is not None
-                    and not len(self._wanted[0]) and self._frames_since_look < LOOK_EVERY):
+            soon = self._frames_since_look < LOOK_EVERY
+            if moving and same_values and soon and self._all_in and not look_now:
                 return 0  # in motion, with all that the last look wanted there: look again soon
             self._frames_since_look = 0
             self._evaluation += 1
@@ -291,7 +291,12 @@ class ValueLevels:
         if self.layout is None or not self._has_pages:
             return False
         owed = self._frame_view is not None and self._frame_view != self._last_view
-        return owed or (self._wanted is not None and len(self._wanted[0]) > 0)
+        return owed or (self._wanted is not None and not self._all_in)
+
+    @property
+    def _all_in(self) -> bool:
+        """Whether the last look was made and every page it wanted is in the pool."""
+        return self._wanted is not None and not len(self._wanted[0])
 
     def _table_lookup(self, store_of: np.ndarray, local: np.ndarray) -> np.ndarray:
         out = np.full(len(local), -1, np.int64)

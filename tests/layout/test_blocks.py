@@ -10,14 +10,8 @@ import numpy as np
 import pytest
 
 from glviz.errors import GlvizError
-from glviz.layout.blocks import (
-    LAYERS_PER_COLUMN,
-    Kind,
-    Layout,
-    block_cells,
-    block_values,
-    build_layout,
-)
+from glviz.layout.blocks import Kind, Layout, block_cells, block_values
+from glviz.layout.build import LAYERS_PER_COLUMN, build_layout
 from glviz.model.config import PRESETS
 from glviz.model.weights import weight_names
 

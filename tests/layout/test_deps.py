@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from glviz.layout.blocks import Kind, block_values, build_layout
+from glviz.layout.blocks import Kind, block_values
+from glviz.layout.build import build_layout
 from glviz.layout.deps import CellRange, Op, cell_dependency, gather_inputs, recompute
 from glviz.model.config import PRESETS
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from glviz.layout.blocks import Block, Kind, Layout, build_layout
+from glviz.layout.blocks import Block, Kind, Layout
+from glviz.layout.build import build_layout
 from glviz.layout.memo import per_structure
 from glviz.model.config import PRESETS, GPTConfig
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from glviz.layout.arrows import build_arrows
-from glviz.layout.blocks import build_layout
+from glviz.layout.build import build_layout
 from glviz.model.config import PRESETS
 from glviz.render.camera import OrbitCamera, overview_pose
 from glviz.scene import SceneState

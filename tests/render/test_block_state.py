@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glviz.layout.blocks import build_layout
+from glviz.layout.build import build_layout
 from glviz.model.config import PRESETS
 from glviz.render.block_state import STATE_TEXELS, fill_texels
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from glviz.layout.blocks import Block, Kind, Layout, build_layout
+from glviz.layout.blocks import Block, Kind, Layout
+from glviz.layout.build import build_layout
 from glviz.model.config import PRESETS
 from glviz.render.camera import (
     ELEVATION_LIMIT,

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from glviz.layout.blocks import Block, Kind, Layout, build_layout
+from glviz.layout.blocks import Block, Kind, Layout
+from glviz.layout.build import build_layout
 from glviz.layout.deps import CellRange
 from glviz.model.config import PRESETS
 from glviz.render.camera import OrbitCamera, Pose, overview_pose

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from glviz.layout.blocks import build_layout
+from glviz.layout.build import build_layout
 from glviz.model.config import PRESETS
 from glviz.render.label_sets import LabelSet, block_labels, load_atlas, section_labels
 

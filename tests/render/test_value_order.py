@@ -101,7 +101,7 @@ def test_a_range_of_a_run_reads_those_cells(order):
 
 
 def test_a_traces_values_read_for_many_blocks_at_once_are_each_blocks_own():
-    from glviz.layout.blocks import build_layout
+    from glviz.layout.build import build_layout
     from glviz.model.config import GPTConfig
     from glviz.model.trace import Trace
     from glviz.model.weights import random_weights

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from glviz.layout.blocks import Block, Kind, Layout, block_values, build_layout
+from glviz.layout.blocks import Block, Kind, Layout, block_values
+from glviz.layout.build import build_layout
 from glviz.model.config import PRESETS, GPTConfig
 from glviz.render.camera import OrbitCamera, Pose, fit_pose
 from glviz.render.palette import KIND_COLORS, VALUE_NEGATIVE, VALUE_POSITIVE, VALUE_ZERO

@@ -8,7 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from glviz.layout.blocks import Kind, block_values, build_layout
+from glviz.layout.blocks import Kind, block_values
+from glviz.layout.build import build_layout
 from glviz.model.config import PRESETS
 from glviz.model.forward import Trace
 from glviz.model.weights import random_weights

@@ -116,7 +116,7 @@ def _changed(display: str, before: np.ndarray, region, timeout: float = 15.0) ->
 
 def _known_cell():
     """A viewport pixel over a cell of a large nano block, found with the app's own camera and picking."""
-    from glviz.layout.blocks import build_layout
+    from glviz.layout.build import build_layout
     from glviz.model.config import PRESETS
     from glviz.render.camera import OrbitCamera, overview_pose
     from glviz.render.picking import pick

@@ -83,7 +83,7 @@ def first_frame_seconds(display: str) -> tuple[float, float]:
 
 def pick_milliseconds(model: str) -> tuple[float, int, int]:
     """(median ms per mouse move, blocks, hits) for a sweep of the overview of `model`."""
-    from glviz.layout.blocks import build_layout
+    from glviz.layout.build import build_layout
     from glviz.model.config import PRESETS
     from glviz.render.camera import OrbitCamera, overview_pose
     from glviz.render.picking import pick

@@ -72,7 +72,7 @@ def frames_per_second(offscreen, scene, pose, frames: int = FRAMES) -> float:
 def measure_view(setup: Setup, sizes: tuple[int, ...] = (16, 128, 1024)) -> dict[str, Any]:
     """fps of the overview and of a close view with values, at each T; and, past T=16, the renderer's time
     to show a new token."""
-    from glviz.layout.blocks import build_layout
+    from glviz.layout.build import build_layout
     from glviz.render.camera import overview_pose
     from glviz.render.context import create_standalone_context
     from glviz.render.offscreen import OffscreenRenderer
@@ -109,7 +109,7 @@ def measure_view(setup: Setup, sizes: tuple[int, ...] = (16, 128, 1024)) -> dict
 
 def _show_tokens(frame, trace, tokens: np.ndarray, T: int) -> float:
     """Median over TOKENS_TIMED tokens of: layout for T + 1, set_layout, trace_grew (after Trace.append)."""
-    from glviz.layout.blocks import build_layout
+    from glviz.layout.build import build_layout
 
     times = []
     for t in range(T, T + TOKENS_TIMED):

@@ -75,7 +75,7 @@ def measure(preset: str, frames: int = MIN_FRAMES) -> dict:
 
 
 def _random_nano():
-    from glviz.layout.blocks import build_layout
+    from glviz.layout.build import build_layout
     from glviz.model.config import get_preset
     from glviz.model.forward import Trace
     from glviz.model.weights import random_weights

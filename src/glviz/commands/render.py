@@ -41,7 +41,7 @@ def load_scene_data(model: str | None, weights_path: str | None, letters: str | 
     checkpoint trace the letters (sort model), the tokens, the prompt, or a default. GlvizError for an
     option that cannot apply, rather than ignoring it."""
     from glviz.commands.model_input import is_sort_model, parse_token_list, prompt_tokens, require_sort_model
-    from glviz.layout.blocks import build_layout
+    from glviz.layout.build import build_layout
     from glviz.model.config import get_preset
     from glviz.model.forward import Trace
 

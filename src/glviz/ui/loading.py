@@ -73,7 +73,7 @@ class CheckpointLoad:
 
     def _run(self) -> None:
         from glviz.commands.model_input import default_tokens
-        from glviz.layout.blocks import build_layout
+        from glviz.layout.build import build_layout
         from glviz.model.weights import load_weights
         from glviz.render.values import prepare_trace_store, prepare_weight_store
         from glviz.ui.trace_worker import full_trace

@@ -274,7 +274,7 @@ class ModelSessions:
 
     @staticmethod
     def _layout_of(name: str):
-        from glviz.layout.blocks import build_layout
+        from glviz.layout.build import build_layout
 
         return build_layout(PRESETS[name])
 

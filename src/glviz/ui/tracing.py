@@ -47,7 +47,8 @@ def prepare_layout(config, T: int):
     """The layout of `config`'s model for T tokens, with what the renderer works out of it on the CPU (the
     labels' glyphs and culling, the blocks' draw order: kept per layout), so that set_layout only uploads.
     Pure data: the trace worker runs it on a thread of its own while it computes the token."""
-    from glviz.layout.blocks import build_layout, cell_order
+    from glviz.layout.blocks import cell_order
+    from glviz.layout.build import build_layout
     from glviz.render.block_plan import block_plan
     from glviz.render.label_sets import label_atlas, layout_plan
 
@@ -62,7 +63,7 @@ def layout_for(view, T: int):
     """The layout of `view`'s model for T tokens: kept ones (the context-sized one the tour plays on) are
     reused, one the worker prepared while it computed the token is taken (waiting a frame at most), others
     built (a few milliseconds: pure data)."""
-    from glviz.layout.blocks import build_layout
+    from glviz.layout.build import build_layout
 
     layout = view.layouts.get(T)
     if layout is None and view.worker is not None:

@@ -10,7 +10,7 @@ from glviz.walkthrough.script import Stage
 def nano_stage(letters: str, aspect: float = 16 / 9, lang: str = "en", weights=None) -> Stage:
     """The nano sort model traced on `letters` (the six inputs and the five letters it produces), with the
     loss curve of its training. GlvizError for letters that are not six of A, B, C."""
-    from glviz.layout.blocks import build_layout
+    from glviz.layout.build import build_layout
     from glviz.model.forward import Trace
     from glviz.model.sort_task import load_nano, nano_sequence, parse_letters, training_losses
 
@@ -27,7 +27,7 @@ _scale_layouts: dict[int, object] = {}  # T -> the composed layout (the nano par
 
 def scale_layout(nano_layout):
     """nano (this layout), GPT-2 small and GPT-3 side by side, all with nano's T token columns."""
-    from glviz.layout.blocks import build_layout
+    from glviz.layout.build import build_layout
     from glviz.layout.compose import side_by_side
     from glviz.model.config import PRESETS
 

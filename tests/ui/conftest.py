@@ -19,6 +19,26 @@ def imgui_ctx():
 W, H = 1280, 800  # the headless app's window size
 
 
+@pytest.fixture(autouse=True)
+def no_error_inside_a_frame(request, monkeypatch):
+    """Fail a test in which a frame of any GlvizApp caught an error: the app shows such errors in its panel
+    and lives on, so without this a bug in drawing would pass unseen. Tests of that catch are marked
+    `frame_errors_expected`."""
+    from glviz.ui.app import GlvizApp
+
+    caught: list[str] = []
+    report = GlvizApp._report
+
+    def recording(self, exc: Exception) -> None:
+        caught.append(f"{type(exc).__name__}: {exc}")
+        report(self, exc)
+
+    monkeypatch.setattr(GlvizApp, "_report", recording)
+    yield
+    if caught and request.node.get_closest_marker("frame_errors_expected") is None:
+        pytest.fail(f"an error inside a frame: {caught[0]}")
+
+
 @pytest.fixture(scope="module")
 def fbo(gl_ctx):
     """A framebuffer of the headless app's window size."""

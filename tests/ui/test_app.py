@@ -261,12 +261,29 @@ def test_section_labels_of_the_hovered_part(app, fbo):
     app.mouse_move(*_pixel_of(app, block, 3, 3))
     app.frame(fbo, dt=0.016)
     labels = app.hovering.section_labels()
-    assert [text for text, _, _ in labels] == ["Transformer 1", "Self-attention", "Head 0"]
+    assert [mark.text for mark in labels] == ["Transformer 1", "Self-attention", "Head 0"]
     head = next(s for s in layout.sections if s.label == "Head 0" and s.position[1] < -600)  # layer 1's
     view_projection = app.camera.view_projection(app.aspect).astype(float)
-    clip = np.append(np.asarray(head.position, dtype=float), 1.0) @ view_projection
-    _, x, y = labels[2]
-    assert abs(x - (clip[0] / clip[3] + 1) / 2 * app.viewport[2]) < 1e-6
+
+    def screen(point) -> np.ndarray:
+        clip = np.append(np.asarray(point, dtype=float), 1.0) @ view_projection
+        x, y = clip[0] / clip[3], clip[1] / clip[3]
+        return np.array([(x + 1) / 2 * app.viewport[2], (1 - y) / 2 * app.viewport[3]])
+
+    mark = labels[2]
+    start = screen(head.position)
+    assert abs(mark.x - start[0]) < 1e-6 and abs(mark.y - start[1]) < 1e-6
+    # The frame covers the 3D text: from its start to its end (the glyphs' advances at the label's height),
+    # from below the baseline to above the capitals; its em is the label's height on screen.
+    from glviz.render.label_sets import label_atlas
+
+    end = screen(np.add(head.position, (label_atlas().text_width("Head 0") * head.height, 0.0, 0.0)))
+    capitals = screen(np.add(head.position, (0.0, 0.7 * head.height, 0.0)))  # "H" reaches 0.7 em up
+    descenders = screen(np.add(head.position, (0.0, -0.2 * head.height, 0.0)))  # "g" 0.2 em down
+    x0, y0, x1, y1 = mark.box
+    assert x0 <= start[0] + 1e-6 and x1 >= end[0] - 1e-6 and x1 - x0 < (end[0] - start[0]) * 1.05
+    assert y0 < capitals[1] < start[1] < descenders[1] < y1
+    assert mark.em_px == pytest.approx((start[1] - capitals[1]) / 0.7, rel=0.02)
 
 
 def test_hidpi_framebuffer_twice_the_window(gl_ctx, tmp_path):

@@ -2,22 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+from glviz.i18n import language
+from glviz.render.label_sets import label_atlas, translated
+
+# The vertical extent of a label's glyphs around its baseline, in em: descenders reach 0.2 below it, capitals
+# 0.7 and kanji 0.84 above it (the label atlas's ink).
+LABEL_BELOW_EM, LABEL_ABOVE_EM = 0.22, 0.86
+
+
+@dataclass(frozen=True)
+class SectionMark:
+    """A section label of the hovered cell's path on screen: `text` as the 3D label reads it, its baseline
+    start (x, y), the screen box (x0, y0, x1, y1) its 3D glyphs cover, and its em height in pixels."""
+
+    text: str
+    x: float
+    y: float
+    box: tuple[float, float, float, float]
+    em_px: float
 
 
 def section_anchors(layout, block: int) -> list[tuple[str, np.ndarray]]:
-    """(label, world position) per part of `block`'s section path: the nearest section with that label."""
+    """(label, world corners) per part of `block`'s section path, for the nearest section with that label:
+    (5, 3) float64, the baseline start and the four corners of the box its text covers (the labels lie in
+    the x-y plane, as render/label_sets draws them)."""
     path = layout.blocks[block].section
     if not path or not layout.sections:
         return []
     centre = (layout.mins[block] + layout.maxs[block]) / 2
+    atlas = label_atlas()
     out = []
     for part in path.split(" / "):
         candidates = [s for s in layout.sections if s.label == part]
         if not candidates:
             continue
         section = min(candidates, key=lambda s: float(np.sum((np.asarray(s.position) - centre) ** 2)))
-        out.append((part, np.asarray(section.position, dtype=np.float64)))
+        start = np.asarray(section.position, dtype=np.float64)
+        width = atlas.text_width(translated([part])[0]) * section.height
+        low, high = -LABEL_BELOW_EM * section.height, LABEL_ABOVE_EM * section.height
+        corners = [(0.0, 0.0), (0.0, low), (width, low), (0.0, high), (width, high)]
+        out.append((part, start + np.array([(dx, dy, 0.0) for dx, dy in corners])))
     return out
 
 
@@ -30,7 +58,7 @@ class HoverTracker:
         self.info = None  # HoverInfo of `cell`
         self.pending = True  # pick again at the next frame
         self._picked_pose = None  # the camera pose of the last pick: any other pose needs a new one
-        self._anchors_of: tuple[int, int] | None = None  # (id(layout), block) that _anchors belong to
+        self._anchors_of: tuple | None = None  # (id(layout), block, language) that _anchors belong to
         self._anchors: list[tuple[str, np.ndarray]] = []
 
     def pick_at(self, x: float, y: float):
@@ -94,23 +122,26 @@ class HoverTracker:
             scene.set_hover(cell, self.info.dependencies)
         self.app.invalidate()
 
-    def section_labels(self) -> list[tuple[str, float, float]]:
-        """The section labels of the hovered block (Transformer i, Self-attention, Head h, ...) and where they
+    def section_labels(self) -> list[SectionMark]:
+        """The section labels of the hovered block (Transformer i, Self-attention, Head h, ...) where they
         are on screen: for each part of the block's section path, the nearest section with that label."""
         app = self.app
         layout, block = app.scene.layout, self.cell[0]
         # Called every frame while a cell is hovered: the search through all sections (10k for GPT-3) is
         # done once per hovered block, only the projection per frame.
-        if self._anchors_of != (id(layout), block):
-            self._anchors_of = (id(layout), block)
+        if self._anchors_of != (id(layout), block, language()):
+            self._anchors_of = (id(layout), block, language())
             self._anchors = section_anchors(layout, block)
         vx, vy, vw, vh = app.viewport
         view_projection = app.camera.view_projection(app.aspect).astype(np.float64)
         out = []
-        for part, position in self._anchors:
-            clip = np.append(position, 1.0) @ view_projection
-            if clip[3] <= 0:  # behind the camera
+        for part, corners in self._anchors:
+            clip = np.hstack([corners, np.ones((len(corners), 1))]) @ view_projection  # (5, 4)
+            if (clip[:, 3] <= 0).any():  # (partly) behind the camera
                 continue
-            x, y = clip[0] / clip[3], clip[1] / clip[3]
-            out.append((part, vx + (x + 1) / 2 * vw, vy + (1 - y) / 2 * vh))
+            x = vx + (clip[:, 0] / clip[:, 3] + 1) / 2 * vw
+            y = vy + (1 - clip[:, 1] / clip[:, 3]) / 2 * vh
+            em_px = float(np.hypot(x[3] - x[1], y[3] - y[1])) / (LABEL_BELOW_EM + LABEL_ABOVE_EM)
+            box = (float(x[1:].min()), float(y[1:].min()), float(x[1:].max()), float(y[1:].max()))
+            out.append(SectionMark(translated([part])[0], float(x[0]), float(y[0]), box, em_px))
         return out

@@ -6,8 +6,10 @@ from imgui_bundle import imgui
 
 from glviz.i18n.labels import label, path
 from glviz.ui.hover import HoverInfo
+from glviz.ui.hovering import SectionMark
 from glviz.ui.style import DIM_COLOUR, KIND_COLOURS, SECTION_COLOUR
 
+READABLE_EM_PX = 12.0  # a 3D label at least this high (its em, in pixels) is framed only: it reads as it is
 TOOLTIP_FLIP_PX = (300, 90)  # near the view's right/bottom edge the tooltip goes left of/above the cursor
 
 
@@ -21,10 +23,11 @@ def title(info: HoverInfo) -> str:
     return label(info.label) or info.name
 
 
-def section_labels(labels: list[tuple[str, float, float]], info: HoverInfo | None,
+def section_labels(marks: list[SectionMark], info: HoverInfo | None,
                    viewport: tuple[float, float, float, float]) -> None:
     """Where the hovered cell is: its section path as a breadcrumb in the view's top-left corner, and the
-    3D section labels of that path (Transformer i, Self-attention, Head h) marked where they are drawn."""
+    3D section labels of that path (Transformer i, Self-attention, Head h) framed where they are drawn; one
+    too small to read gets its text on a plate beside the frame."""
     vx, vy, vw, vh = viewport
     draw = imgui.get_background_draw_list()
     plate = imgui.get_color_u32(imgui.ImVec4(0.12, 0.12, 0.16, 0.82))
@@ -35,14 +38,17 @@ def section_labels(labels: list[tuple[str, float, float]], info: HoverInfo | Non
         corner = imgui.ImVec2(vx + 20 + size.x, vy + 16 + size.y)
         draw.add_rect_filled(imgui.ImVec2(vx + 8, vy + 8), corner, plate, 4.0)
         draw.add_text(imgui.ImVec2(vx + 14, vy + 12), ink, crumb)
-    for part, x, y in labels:
-        if not (vx <= x < vx + vw and vy <= y < vy + vh):
+    for mark in marks:
+        x0, y0, x1, y1 = mark.box
+        if x1 < vx or x0 >= vx + vw or y1 < vy or y0 >= vy + vh:
             continue
-        text = label(part)  # as the 3D label it marks reads: in the current language
-        size = imgui.calc_text_size(text)
-        top_left, bottom_right = imgui.ImVec2(x - 4, y - size.y - 6), imgui.ImVec2(x + size.x + 4, y)
-        draw.add_rect_filled(top_left, bottom_right, plate, 4.0)
-        draw.add_text(imgui.ImVec2(x, y - size.y - 3), ink, text)
+        draw.add_rect(imgui.ImVec2(x0 - 3, y0 - 3), imgui.ImVec2(x1 + 3, y1 + 3), ink, 3.0, 2.0)
+        if mark.em_px >= READABLE_EM_PX:
+            continue
+        size = imgui.calc_text_size(mark.text)
+        x, y = mark.x, y0 - 5  # the plate sits on the frame's top edge, its text from the label's start
+        draw.add_rect_filled(imgui.ImVec2(x - 4, y - size.y - 6), imgui.ImVec2(x + size.x + 4, y), plate, 4.0)
+        draw.add_text(imgui.ImVec2(x, y - size.y - 3), ink, mark.text)
 
 
 def tooltip(info: HoverInfo | None, x: float, y: float, bounds: tuple[float, float]) -> None:

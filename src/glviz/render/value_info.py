@@ -56,6 +56,9 @@ class SlotTable:
         pairs = [(index, slot) for index, slot in pairs if index is not None]
         self.index = np.array([index for index, _ in pairs], np.int64)
         self.slots = [slot for _, slot in pairs]
+        self.slot_objects = np.empty(len(self.slots), dtype=object)  # for fill's one gather, not a loop
+        for k, slot in enumerate(self.slots):
+            self.slot_objects[k] = slot
 
         def column(get, dtype=np.int64) -> np.ndarray:
             return np.array([get(slot) for slot in self.slots], dtype=dtype).reshape(len(self.slots))
@@ -76,9 +79,10 @@ class SlotTable:
         tokens keeps them), the store and its packing, where its runs start."""
         return names, id(store), store.packed, len(store.slots), base, table_base
 
-    def fill(self, info: BlockValues, slots_of: list, store_of: np.ndarray, local_pages: np.ndarray,
+    def fill(self, info: BlockValues, slots_of: np.ndarray, store_of: np.ndarray, local_pages: np.ndarray,
              which: int) -> None:
-        """Write this store's blocks into `info` (and the streamer's per-block arrays)."""
+        """Write this store's blocks into `info` (and the streamer's per-block arrays; `slots_of`: (N,)
+        object, each block's Slot)."""
         n = np.array([s.n for s in self.slots], np.int64)
         inv_scale = np.array([s.inv_scale for s in self.slots], np.float32)
         seen = inv_scale > 0
@@ -96,8 +100,7 @@ class SlotTable:
         info.pages[i] = self.pages[seen]
         store_of[i] = which
         local_pages[i] = self.local_pages[seen]
-        for k in np.flatnonzero(seen):
-            slots_of[self.index[k]] = self.slots[k]
+        slots_of[i] = self.slot_objects[seen]
 
 
 __all__ = ["BlockValues", "SlotTable", "ROWS", "COLS", "SHELL"]

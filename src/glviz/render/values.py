@@ -84,7 +84,9 @@ class ValueLevels:
         self.layout, self._names = layout, names
         self._last_view = None
         if same:  # the same blocks, with room for its tokens: only where they are changes
-            self._sync()
+            if any(s is not None and (s.dirty or s.table_dirty or s.pool_writes or s.remap is not None)
+                   for s in self.stores):
+                self._sync()  # (else `info` stands as it is: it depends on the blocks' names, not places)
         else:
             self._bind()
 
@@ -226,7 +228,7 @@ class ValueLevels:
     def _info(self, stores, bases, table_bases) -> None:
         n = len(self.layout.blocks)
         info = BlockValues.empty(n)
-        self._slots = [None] * n
+        self._slots = np.empty(n, dtype=object)  # per block its Slot, or None
         self._store_of = np.full(n, -1, np.int64)
         self._local_pages = np.full(n, -1, np.int64)
         for which, store in enumerate(stores):

@@ -98,6 +98,23 @@ def test_the_panel_lists_folders_and_cached_checkpoints_and_opens_them(app, fbo,
     assert sum(v.is_checkpoint for v in app.models.views.values()) == 1  # the one opened before is freed
 
 
+def test_an_empty_folder_says_why_its_list_is_empty(app, fbo, tmp_path):
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "notes.txt").write_text("not a checkpoint")
+    section = app.panel.open
+    section.browser.enter(tmp_path)
+    frames(app, fbo)
+    click(app, fbo, section.rects["header"])
+    assert "empty" in section.rects and not any(k.startswith("entry:") for k in section.rects)
+    assert section.browser.readable
+    (tmp_path / "sub").mkdir()
+    section.browser.refresh()
+    frames(app, fbo)
+    assert "entry:sub" in section.rects and "empty" not in section.rects
+    section.browser.enter(tmp_path / "nowhere")  # gone: not readable, and said so
+    assert not section.browser.readable and section.browser.entries == []
+
+
 def test_cancel_stays_on_the_model(app, fbo, folders):
     app.open_checkpoint(folders["alpha"])
     load = app.loading

@@ -4,6 +4,7 @@ Listings are read when a folder is entered (or on Refresh), not every frame. No 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +66,11 @@ class CheckpointBrowser:
         if self._cached is None:
             self._cached = cached_checkpoints(self.hub)
         return self._cached
+
+    @property
+    def readable(self) -> bool:
+        """Whether the folder browsed can be listed (an empty listing otherwise says nothing about it)."""
+        return os.access(self.folder, os.R_OK | os.X_OK)
 
     @property
     def here_openable(self) -> bool:

@@ -48,6 +48,9 @@ class OpenCheckpoint:
             if imgui.button(tr("open.this_folder")):
                 app.open_checkpoint(browser.folder)
         imgui.begin_child("##files", imgui.ImVec2(-1, LIST_HEIGHT), imgui.ChildFlags_.borders)
+        if not browser.entries:  # say why the list is empty, rather than leave a blank box
+            dim(tr("open.empty") if browser.readable else tr("open.unreadable"))
+            self._note("empty")
         for entry in browser.entries:
             label = entry.name + ("/" if entry.folder else "")
             if entry.openable:

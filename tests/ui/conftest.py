@@ -20,23 +20,28 @@ W, H = 1280, 800  # the headless app's window size
 
 
 @pytest.fixture(autouse=True)
-def no_error_inside_a_frame(request, monkeypatch):
-    """Fail a test in which a frame of any GlvizApp caught an error: the app shows such errors in its panel
-    and lives on, so without this a bug in drawing would pass unseen. Tests of that catch are marked
-    `frame_errors_expected`."""
-    from glviz.ui.app import GlvizApp
+def no_bug_caught_by_the_app(request):
+    """Fail a test in which the app caught a bug and lived on: an error inside a frame, in a trace worker's
+    job or in a block's statistics is shown in the panel and logged with its traceback (logger "glviz"), so
+    without this it would pass unseen. Tests of those catches are marked `app_errors_expected`."""
+    import logging
 
     caught: list[str] = []
-    report = GlvizApp._report
 
-    def recording(self, exc: Exception) -> None:
-        caught.append(f"{type(exc).__name__}: {exc}")
-        report(self, exc)
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.exc_info is not None:
+                caught.append(f"{record.getMessage()}: {record.exc_info[1]!r}")
 
-    monkeypatch.setattr(GlvizApp, "_report", recording)
-    yield
-    if caught and request.node.get_closest_marker("frame_errors_expected") is None:
-        pytest.fail(f"an error inside a frame: {caught[0]}")
+    recorder = Recorder(logging.ERROR)
+    logger = logging.getLogger("glviz")
+    logger.addHandler(recorder)
+    try:
+        yield
+    finally:
+        logger.removeHandler(recorder)
+    if caught and request.node.get_closest_marker("app_errors_expected") is None:
+        pytest.fail(f"the app caught a bug: {caught[0]}")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 W, H = 1280, 800  # the app fixture's window (conftest.py)
 
 
-@pytest.mark.frame_errors_expected
+@pytest.mark.app_errors_expected
 def test_an_error_inside_a_frame_is_shown_and_the_app_lives_on(app, fbo, gl_ctx, caplog):
     class Broken:
         def draw(self, app):

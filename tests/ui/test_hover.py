@@ -259,6 +259,7 @@ def test_the_explanation_speaks_japanese(nano):
     assert explain(layout, layout.by_name["wte"], 0, 0, trace).formula == "learned weight"
 
 
+@pytest.mark.app_errors_expected
 def test_statistics_that_fail_on_their_thread_are_not_pending_nor_tried_again(nano, monkeypatch):
     """A thread that cannot compute a block's statistics reports once; the cell is then explained without
     them and without the pending line, and no thread is started for it again (the window would keep

@@ -8,6 +8,7 @@ The newest request wins: a retrace drops what was queued and stops a generation 
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 from collections import deque
@@ -209,7 +210,8 @@ class TraceWorker:
                 getattr(self, "_" + job[0])(*job[1:])
             except GlvizError as exc:
                 self.error = str(exc)
-            except Exception as exc:  # a bug must not kill the thread: the panel shows it
+            except Exception as exc:  # a bug must not kill the thread: the panel shows it, the log has it all
+                logging.getLogger("glviz").exception("trace worker: %s", job[0])
                 self.error = f"{type(exc).__name__}: {exc}"
             finally:
                 with self._wake:

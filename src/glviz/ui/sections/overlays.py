@@ -5,6 +5,7 @@ from __future__ import annotations
 from imgui_bundle import imgui
 
 from glviz.i18n.labels import label, path
+from glviz.render.text import MAX_LABEL_PX
 from glviz.ui.hover import HoverInfo
 from glviz.ui.hovering import SectionMark
 from glviz.ui.style import DIM_COLOUR, KIND_COLOURS, SECTION_COLOUR
@@ -40,8 +41,8 @@ def section_labels(marks: list[SectionMark], info: HoverInfo | None,
         draw.add_text(imgui.ImVec2(vx + 14, vy + 12), ink, crumb)
     for mark in marks:
         x0, y0, x1, y1 = mark.box
-        if x1 < vx or x0 >= vx + vw or y1 < vy or y0 >= vy + vh:
-            continue
+        if x1 < vx or x0 >= vx + vw or y1 < vy or y0 >= vy + vh or mark.em_px >= MAX_LABEL_PX:
+            continue  # off the view, or a label too large to be drawn (the breadcrumb still names it)
         draw.add_rect(imgui.ImVec2(x0 - 3, y0 - 3), imgui.ImVec2(x1 + 3, y1 + 3), ink, 3.0, 2.0)
         if mark.em_px >= READABLE_EM_PX:
             continue

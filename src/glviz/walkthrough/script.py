@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from glviz.i18n import tr_in
+from glviz.i18n import has, tr_in
+from glviz.i18n.labels import label_key
 from glviz.layout.blocks import Layout, block_cells
 from glviz.render.camera import Pose, interpolate_pose, travel_pose
 from glviz.walkthrough import poses
@@ -407,11 +408,34 @@ class Script:
         self.frame.camera = arrived(*ends)  # the same pose every frame after the step
 
     def frame_blocks(self, names, margin: float = 1.15, azimuth: float = poses.TOUR_AZIMUTH,
-                     elevation: float = poses.TOUR_ELEVATION, moved_by=None) -> Pose:
-        """A pose framing these blocks (moved by `moved_by` (3,) or (k, 3) where they will have moved)."""
+                     elevation: float = poses.TOUR_ELEVATION, moved_by=None, titles: tuple[str, ...] = ()
+                     ) -> Pose:
+        """A pose framing these blocks (moved by `moved_by` (3,) or (k, 3) where they will have moved), and
+        the whole text of the section labels named in `titles` (their nearest copies), which sit above the
+        blocks and would otherwise be cut by the view's edge."""
         # With offsets, blocks in the order the names give them (offsets follow that order).
         ids = self._ids(names) if moved_by is None else self._ordered_ids(names)
         offsets = None
         if moved_by is not None:
             offsets = np.broadcast_to(np.asarray(moved_by, np.float64), (len(ids), 3))
-        return poses.blocks_pose(self.layout, ids, self.aspect, offsets, azimuth, elevation, margin)
+        if not titles:
+            return poses.blocks_pose(self.layout, ids, self.aspect, offsets, azimuth, elevation, margin)
+        lo = self.layout.mins[ids].astype(np.float64) + (0.0 if offsets is None else offsets)
+        hi = self.layout.maxs[ids].astype(np.float64) + (0.0 if offsets is None else offsets)
+        boxes = [self._title_box(title, (lo.min(axis=0) + hi.max(axis=0)) / 2) for title in titles]
+        lo = np.vstack([lo, *(box[0] for box in boxes)])
+        hi = np.vstack([hi, *(box[1] for box in boxes)])
+        return poses.boxes_pose(lo, hi, self.aspect, azimuth, elevation, margin)
+
+    def _title_box(self, title: str, near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(min corner, max corner) of the text of the section label `title` nearest `near`, as drawn in the
+        stage's language (below the baseline for descenders, above it for capitals and kanji)."""
+        sections = [sec for sec in self.layout.sections if sec.label == title]
+        if not sections:
+            raise KeyError(f"no section label {title!r}")
+        sec = min(sections, key=lambda x: float(np.sum((np.asarray(x.position) - near) ** 2)))
+        key, values = label_key(title)
+        shown = tr_in(self.stage.lang, key, **values) if has(key, "en") else title
+        start = np.asarray(sec.position, dtype=np.float64)
+        return (start + (0.0, -0.25 * sec.height, 0.0),
+                start + (self.text_width(shown, sec.height), 0.9 * sec.height, 0.0))

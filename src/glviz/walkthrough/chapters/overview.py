@@ -50,13 +50,13 @@ def _geometry(s: Script) -> SimpleNamespace:
     g.computed, g.weights = computed_blocks(s), weight_blocks(s)
     g.intermediates, g.aggregates = intermediate_blocks(s), aggregate_blocks(s)
     g.whole = poses.whole(layout, aspect)
-    g.top = s.frame_blocks(EMBEDDING, margin=1.25)
+    g.top = s.frame_blocks(EMBEDDING, margin=1.25, titles=("Embedding",))
     sequence = letters(s.stage)
     tokens_block = s.index("tokens")
     g.token_marks = [(sequence[t], s.cell_centre(tokens_block, 0, t) + (0.0, -1.5, 0.0))
                      for t in range(N_LETTERS)]
     g.colours_view = s.frame_blocks([*EMBEDDING, "layers.0.ln1.*"], margin=1.05, azimuth=-30.0,
-                                    elevation=14.0)
+                                    elevation=14.0, titles=("Embedding",))
     # The sweep: one stretch per region; the camera flies to the region and follows the computation down it.
     window = 0.35 * config.n_embd * 3
     g.regions = [(computed, s.sweep_poses(framed, window), 1.2 + 0.25 * len(computed) ** 0.5)

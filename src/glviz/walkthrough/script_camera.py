@@ -1,0 +1,90 @@
+"""The camera effects of a chapter's Script: the camera towards a pose, along a sweep down a tall region,
+and the poses that frame blocks (with their region's title). A mixin of Script (script.py), which holds the
+frame being built, the layout, the aspect and the stage."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glviz.i18n import has, tr_in
+from glviz.i18n.labels import label_key
+from glviz.render.camera import Pose, interpolate_pose, travel_pose
+from glviz.walkthrough import poses
+from glviz.walkthrough.kept import arrived
+from glviz.walkthrough.timeline import Step
+
+_SWEEPS: dict[tuple, tuple] = {}  # (id(layout), patterns, window, margin, aspect) -> the two poses
+
+
+class CameraEffects:
+    """Script's camera: what it moves is `self.frame.camera`; blocks are named as Script names them."""
+
+    def camera(self, pose: Pose, st: Step) -> None:
+        """The camera towards `pose` along a smooth path."""
+        if st.started:
+            self.frame.camera = pose if st.p >= 1.0 else travel_pose(self.frame.camera, pose, st.p)
+
+    def sweep_poses(self, names, window: float, margin: float = 1.1) -> tuple[Pose, Pose]:
+        """Two poses framing a window `window` world units tall at the top and at the bottom of these blocks
+        (the camera following a computation down a tall region moves from one to the other)."""
+        key = (id(self.layout), tuple(names), window, margin, round(self.aspect, 4))
+        hit = _SWEEPS.get(key)
+        if hit is not None:
+            return hit
+        ids = self._ids(names)
+        lo = self.layout.mins[ids].min(axis=0).astype(np.float64)
+        hi = self.layout.maxs[ids].max(axis=0).astype(np.float64)
+        if hi[1] - lo[1] <= window:
+            pose = poses.boxes_pose(lo, hi, self.aspect, margin=margin)
+            hit = (pose, pose)
+        else:
+            top = (np.array([lo[0], hi[1] - window, lo[2]]), hi)
+            bottom = (lo, np.array([hi[0], lo[1] + window, hi[2]]))
+            hit = (poses.boxes_pose(*top, self.aspect, margin=margin),
+                   poses.boxes_pose(*bottom, self.aspect, margin=margin))
+        if len(_SWEEPS) > 1024:
+            _SWEEPS.clear()
+        _SWEEPS[key] = hit
+        return hit
+
+    def camera_along(self, ends: tuple[Pose, Pose], st: Step) -> None:
+        """The camera on the straight path between two poses at the step's even progress."""
+        if not st.started:
+            return
+        if st.raw < 1.0:
+            self.frame.camera = interpolate_pose(ends[0], ends[1], st.raw)
+            return
+        self.frame.camera = arrived(*ends)  # the same pose every frame after the step
+
+    def frame_blocks(self, names, margin: float = 1.15, azimuth: float = poses.TOUR_AZIMUTH,
+                     elevation: float = poses.TOUR_ELEVATION, moved_by=None, titles: tuple[str, ...] = ()
+                     ) -> Pose:
+        """A pose framing these blocks (moved by `moved_by` (3,) or (k, 3) where they will have moved), and
+        the whole text of the section labels named in `titles` (their nearest copies), which sit above the
+        blocks and would otherwise be cut by the view's edge."""
+        # With offsets, blocks in the order the names give them (offsets follow that order).
+        ids = self._ids(names) if moved_by is None else self._ordered_ids(names)
+        offsets = None
+        if moved_by is not None:
+            offsets = np.broadcast_to(np.asarray(moved_by, np.float64), (len(ids), 3))
+        if not titles:
+            return poses.blocks_pose(self.layout, ids, self.aspect, offsets, azimuth, elevation, margin)
+        lo = self.layout.mins[ids].astype(np.float64) + (0.0 if offsets is None else offsets)
+        hi = self.layout.maxs[ids].astype(np.float64) + (0.0 if offsets is None else offsets)
+        boxes = [self._title_box(title, (lo.min(axis=0) + hi.max(axis=0)) / 2) for title in titles]
+        lo = np.vstack([lo, *(box[0] for box in boxes)])
+        hi = np.vstack([hi, *(box[1] for box in boxes)])
+        return poses.boxes_pose(lo, hi, self.aspect, azimuth, elevation, margin)
+
+    def _title_box(self, title: str, near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(min corner, max corner) of the text of the section label `title` nearest `near`, as drawn in the
+        stage's language (below the baseline for descenders, above it for capitals and kanji)."""
+        sections = [sec for sec in self.layout.sections if sec.label == title]
+        if not sections:
+            raise KeyError(f"no section label {title!r}")
+        sec = min(sections, key=lambda x: float(np.sum((np.asarray(x.position) - near) ** 2)))
+        key, values = label_key(title)
+        shown = tr_in(self.stage.lang, key, **values) if has(key, "en") else title
+        start = np.asarray(sec.position, dtype=np.float64)
+        return (start + (0.0, -0.25 * sec.height, 0.0),
+                start + (self.text_width(shown, sec.height), 0.9 * sec.height, 0.0))

@@ -37,7 +37,7 @@ def _geometry(s: Script) -> SimpleNamespace:
     """The chapter's poses, places and texts (made once per stage: no block moves in this chapter)."""
     g = SimpleNamespace()
     g.token = tokens(s.stage)[FOLLOW]
-    g.view = s.frame_blocks(EMBEDDING, margin=1.2, titles=("Embedding",))
+    g.view = s.frame_blocks(EMBEDDING, margin=1.1, titles=("Embedding",))
     g.letter = (letters(s.stage)[FOLLOW], s.cell_centre("tokens", 0, FOLLOW) + (0.0, -1.6, 0.0))
     g.tok_top = (s.cell_centre("tok_emb", 0, FOLLOW), (0.0, -s.cell_size("tok_emb"), 0.0))
     g.pos_top = (s.cell_centre("pos_emb", 0, FOLLOW), (0.0, -s.cell_size("pos_emb"), 0.0))

@@ -50,7 +50,7 @@ def _geometry(s: Script) -> SimpleNamespace:
     g.computed, g.weights = computed_blocks(s), weight_blocks(s)
     g.intermediates, g.aggregates = intermediate_blocks(s), aggregate_blocks(s)
     g.whole = poses.whole(layout, aspect)
-    g.top = s.frame_blocks(EMBEDDING, margin=1.25, titles=("Embedding",))
+    g.top = s.frame_blocks(EMBEDDING, margin=1.12, titles=("Embedding",))
     sequence = letters(s.stage)
     tokens_block = s.index("tokens")
     g.token_marks = [(sequence[t], s.cell_centre(tokens_block, 0, t) + (0.0, -1.5, 0.0))

@@ -44,7 +44,7 @@ def _geometry(s: Script) -> SimpleNamespace:
     g = SimpleNamespace()
     g.row = s.frame_blocks(["tokens"], margin=2.6, elevation=6.0)
     g.whole, g.overview = poses.whole(layout, s.aspect), poses.overview(layout, s.aspect)
-    g.embedding = s.frame_blocks(EMBEDDING, margin=1.3, titles=("Embedding",))
+    g.embedding = s.frame_blocks(EMBEDDING, margin=1.15, titles=("Embedding",))
     sequence, ids = letters(s.stage), tokens(s.stage)
     tokens_block = s.index("tokens")
     g.cell = cell = s.cell_size(tokens_block)

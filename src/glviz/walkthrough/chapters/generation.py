@@ -223,8 +223,15 @@ def script(s: Script) -> None:
     g.land(g.T, s.step(0.5))
     show = s.step(1.5)
     right = g.token_place(g.T) + (1.5 * cell, -0.4 * cell, 0.0)  # beside the row, clear of the labels above
-    s.camera(_near(g.token_place(g.T - 1) + (2.0 * cell, -1.0 * cell, 0.0), 22.0), show)
-    g.marks.add(f"{v['input']} → {v['answer']}", right, 1.2 * cell, show, colour=ANSWER)
+    summary, size = f"{v['input']} → {v['answer']}", 1.2 * cell
+    # The whole row with its letters below it and the summary beside it, at any aspect (a fixed window
+    # showed the row's first letters cut off in the app's narrower view).
+    row = s.index("tokens")
+    lo = s.layout.mins[row] + (-1.0 * cell, -2.0 * cell, 0.0)
+    hi = s.layout.maxs[row] + (0.0, 1.0 * cell, 0.0)
+    hi[0] = max(hi[0], right[0] + 1.25 * s.text_width(summary, size) + cell)  # capitals: wider than 0.55 em
+    s.camera(poses.boxes_pose(lo, hi, s.aspect, margin=1.1), show)
+    g.marks.add(summary, right, size, show, colour=ANSWER)
     s.pause()
     g.marks.draw(s)
 

@@ -73,13 +73,14 @@ def _geometry(s: Script) -> SimpleNamespace:
     g.wfc_views, g.wfc_marks = [], []
     for i, w in enumerate(g.wfc):
         cell = s.cell_size(w)
-        # The top of the weights (their first cell in the corner), room on the left for the number.
-        lo = s.cell_centre(w, 60, 0) + (-36.0, 0.0, -1.0)
-        hi = s.cell_centre(w, 0, C - 1) + (2.0, 10.0, 0.0)
-        g.wfc_views.append(poses.boxes_pose(lo, hi, s.aspect, margin=1.1))
         text = s.say("mark.layer_weight", n=i, value=s.values[f"w{i}"])
         size = 5.0 * cell
         left = s.cell_centre(w, 0, 0) + (-1.0 * cell - s.text_width(text, size), -0.35 * size, 0.0)
+        # The top of the weights (their first cell in the corner), and room on the left for the whole mark
+        # (its width in the stage's language: "layer 2: 0.013 →" ran past the view's edge in a fixed room).
+        lo = np.minimum(s.cell_centre(w, 60, 0) + (-36.0, 0.0, -1.0), left - (2.0, 0.0, 0.0))
+        hi = s.cell_centre(w, 0, C - 1) + (2.0, 10.0, 0.0)
+        g.wfc_views.append(poses.boxes_pose(lo, hi, s.aspect, margin=1.1))
         g.wfc_marks.append((text, left, size))
     g.stream = ["embed", *(f"layers.{i}.resid{k}" for i in range(L) for k in (1, 2))]
     g.stream_sweep = s.sweep_poses(g.stream, 150.0, margin=1.3)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from glviz.i18n import has, tr
+from glviz.i18n import has, tr, tr_in
 
 _NUMBERED = re.compile(r"^(.*\D)\s+(\d+)$")
 
@@ -25,12 +25,14 @@ def label_key(text: str) -> tuple[str, dict[str, str]]:
     return f"label.{slug}", values
 
 
-def label(text: str) -> str:
-    """`text` (a block or section label of the layout) in the current language."""
+def label(text: str, lang: str | None = None) -> str:
+    """`text` (a block or section label of the layout) in `lang` (default: the current language)."""
     if not text:
         return text
     key, values = label_key(text)
-    return tr(key, **values) if has(key, "en") else text
+    if not has(key, "en"):
+        return text
+    return tr(key, **values) if lang is None else tr_in(lang, key, **values)
 
 
 def path(section: str) -> str:

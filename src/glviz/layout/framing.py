@@ -17,6 +17,9 @@ CARD_MIN_WIDTH = 0.15  # and at least this fraction of the model's width (GPT-3'
 CARD_HEIGHT = 0.5  # model card height at most, as a fraction of its greatest width
 CARD_GAP = 0.1  # between the model (with its labels) and the card, as a fraction of the card's width
 INPUT_BLOCKS = ("tokens", "tok_emb", "pos_emb", "embed", "wte", "wpe")  # the model's top row
+# How far a label's glyphs reach around its baseline, in em: descenders 0.2 below it, capitals 0.7 and kanji
+# 0.84 above it (the label atlas's ink).
+TEXT_BELOW_EM, TEXT_ABOVE_EM = 0.22, 0.86
 
 
 @per_layout
@@ -137,3 +140,18 @@ def overview_box(layout, aspect: float = 16 / 9) -> tuple[np.ndarray, np.ndarray
         box_lo, box_hi = slice_box(layout, bottom)
         bottom = max(float(lo[1]), min(bottom, top - (box_hi[0] - box_lo[0]) / aspect))
     return slice_box(layout, bottom)
+
+
+def nearest_section(layout, label: str, near):
+    """The section labelled `label` (its layout name) nearest the point `near`; None if there is none."""
+    found = [sec for sec in layout.sections if sec.label == label]
+    near = np.asarray(near, dtype=np.float64)
+    return min(found, key=lambda sec: float(np.sum((np.asarray(sec.position) - near) ** 2)), default=None)
+
+
+def section_text_box(section, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """(min corner, max corner) float64 of the box a section label's text covers, `width` world units wide
+    (labels lie in the x-y plane from their baseline's start, as render/label_sets draws them)."""
+    start = np.asarray(section.position, dtype=np.float64)
+    return (start + (0.0, -TEXT_BELOW_EM * section.height, 0.0),
+            start + (width, TEXT_ABOVE_EM * section.height, 0.0))

@@ -7,11 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from glviz.i18n import language
+from glviz.layout.framing import TEXT_ABOVE_EM, TEXT_BELOW_EM, nearest_section, section_text_box
 from glviz.render.label_sets import label_atlas, translated
-
-# The vertical extent of a label's glyphs around its baseline, in em: descenders reach 0.2 below it, capitals
-# 0.7 and kanji 0.84 above it (the label atlas's ink).
-LABEL_BELOW_EM, LABEL_ABOVE_EM = 0.22, 0.86
 
 
 @dataclass(frozen=True)
@@ -27,25 +24,22 @@ class SectionMark:
 
 
 def section_anchors(layout, block: int) -> list[tuple[str, np.ndarray]]:
-    """(label, world corners) per part of `block`'s section path, for the nearest section with that label:
-    (5, 3) float64, the baseline start and the four corners of the box its text covers (the labels lie in
-    the x-y plane, as render/label_sets draws them)."""
+    """(label as shown, world corners) per part of `block`'s section path, for the nearest section with that
+    label: (5, 3) float64, the baseline start and the four corners of the box its text covers."""
     path = layout.blocks[block].section
-    if not path or not layout.sections:
+    if not path:
         return []
     centre = (layout.mins[block] + layout.maxs[block]) / 2
     atlas = label_atlas()
     out = []
     for part in path.split(" / "):
-        candidates = [s for s in layout.sections if s.label == part]
-        if not candidates:
+        section = nearest_section(layout, part, centre)
+        if section is None:
             continue
-        section = min(candidates, key=lambda s: float(np.sum((np.asarray(s.position) - centre) ** 2)))
-        start = np.asarray(section.position, dtype=np.float64)
-        width = atlas.text_width(translated([part])[0]) * section.height
-        low, high = -LABEL_BELOW_EM * section.height, LABEL_ABOVE_EM * section.height
-        corners = [(0.0, 0.0), (0.0, low), (width, low), (0.0, high), (width, high)]
-        out.append((part, start + np.array([(dx, dy, 0.0) for dx, dy in corners])))
+        shown = translated([part])[0]
+        lo, hi = section_text_box(section, atlas.text_width(shown) * section.height)
+        corners = [section.position, lo, (hi[0], lo[1], lo[2]), (lo[0], hi[1], lo[2]), (hi[0], hi[1], lo[2])]
+        out.append((shown, np.array(corners, dtype=np.float64)))
     return out
 
 
@@ -135,13 +129,13 @@ class HoverTracker:
         vx, vy, vw, vh = app.viewport
         view_projection = app.camera.view_projection(app.aspect).astype(np.float64)
         out = []
-        for part, corners in self._anchors:
+        for shown, corners in self._anchors:
             clip = np.hstack([corners, np.ones((len(corners), 1))]) @ view_projection  # (5, 4)
             if (clip[:, 3] <= 0).any():  # (partly) behind the camera
                 continue
             x = vx + (clip[:, 0] / clip[:, 3] + 1) / 2 * vw
             y = vy + (1 - clip[:, 1] / clip[:, 3]) / 2 * vh
-            em_px = float(np.hypot(x[3] - x[1], y[3] - y[1])) / (LABEL_BELOW_EM + LABEL_ABOVE_EM)
+            em_px = float(np.hypot(x[3] - x[1], y[3] - y[1])) / (TEXT_BELOW_EM + TEXT_ABOVE_EM)
             box = (float(x[1:].min()), float(y[1:].min()), float(x[1:].max()), float(y[1:].max()))
-            out.append(SectionMark(translated([part])[0], float(x[0]), float(y[0]), box, em_px))
+            out.append(SectionMark(shown, float(x[0]), float(y[0]), box, em_px))
         return out

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from glviz.i18n import has, tr_in
-from glviz.i18n.labels import label_key
+from glviz.i18n.labels import label
+from glviz.layout.framing import nearest_section, section_text_box
 from glviz.render.camera import Pose, interpolate_pose, travel_pose
 from glviz.walkthrough import poses
 from glviz.walkthrough.kept import arrived
@@ -78,13 +78,8 @@ class CameraEffects:
 
     def _title_box(self, title: str, near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(min corner, max corner) of the text of the section label `title` nearest `near`, as drawn in the
-        stage's language (below the baseline for descenders, above it for capitals and kanji)."""
-        sections = [sec for sec in self.layout.sections if sec.label == title]
-        if not sections:
+        stage's language."""
+        section = nearest_section(self.layout, title, near)
+        if section is None:
             raise KeyError(f"no section label {title!r}")
-        sec = min(sections, key=lambda x: float(np.sum((np.asarray(x.position) - near) ** 2)))
-        key, values = label_key(title)
-        shown = tr_in(self.stage.lang, key, **values) if has(key, "en") else title
-        start = np.asarray(sec.position, dtype=np.float64)
-        return (start + (0.0, -0.25 * sec.height, 0.0),
-                start + (self.text_width(shown, sec.height), 0.9 * sec.height, 0.0))
+        return section_text_box(section, self.text_width(label(title, self.stage.lang), section.height))

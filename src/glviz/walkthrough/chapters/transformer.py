@@ -78,7 +78,8 @@ def _geometry(s: Script) -> SimpleNamespace:
         left = s.cell_centre(w, 0, 0) + (-1.0 * cell - s.text_width(text, size), -0.35 * size, 0.0)
         # The top of the weights (their first cell in the corner), and room on the left for the whole mark
         # (its width in the stage's language: "layer 2: 0.013 →" ran past the view's edge in a fixed room).
-        lo = np.minimum(s.cell_centre(w, 60, 0) + (-36.0, 0.0, -1.0), left - (2.0, 0.0, 0.0))
+        lo = s.cell_centre(w, 60, 0) + (-36.0, 0.0, -1.0)
+        lo[0] = min(lo[0], left[0] - 2.0)
         hi = s.cell_centre(w, 0, C - 1) + (2.0, 10.0, 0.0)
         g.wfc_views.append(poses.boxes_pose(lo, hi, s.aspect, margin=1.1))
         g.wfc_marks.append((text, left, size))

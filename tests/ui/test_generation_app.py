@@ -4,12 +4,14 @@ its seed (the same tokens as `glviz generate`), and nano sorting one letter at a
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
 import pytest
 from checkpoint_helpers import LONG, SMALL, checkpoint, click, frames, loaded, settled
 
+from glviz.errors import GlvizError
 from glviz.model.generate import generate
 from value_probe import gpu_cells
 
@@ -257,3 +259,48 @@ def test_values_let_go_before_they_were_shown_are_computed_once_the_view_is_stil
     T = trace.T
     expected = np.asarray(trace["layers.1.attn.probs"])[0]  # (T, T) head 0
     np.testing.assert_allclose(gpu_cells(view.renderer, block), expected.reshape(T, T), atol=1e-6)
+
+
+
+def test_the_window_draws_once_more_when_the_worker_stops(ckpt_app, fbo):
+    """A frame drawn while the worker traced shows "tracing …"; when the worker stops with no new trace to
+    show (here its trace failed), the window must still draw once, or that word stays, and the failure
+    unseen, until the mouse moves (they did)."""
+    app = ckpt_app
+    view = app.view
+    settled(app, fbo)
+    gate = threading.Event()
+
+    def failing_tracer(weights, tokens):
+        gate.wait(30)
+        raise GlvizError("the trace failed (test)")
+
+    view.worker._tracer = failing_tracer
+    view.worker.retrace(view.trace.tokens[:-1])
+    app.frame(fbo, dt=0.016)  # drawn while the worker traces
+    assert view.worker.tracing and app.working
+    gate.set()
+    view.worker.wait()
+    assert not view.worker.busy and not app.tracing.news() and view.worker.error
+    assert app.working and app.background_frame_due()
+    app.frame(fbo, dt=0.016)
+    assert not app.working and not app.background_frame_due()
+
+
+def test_a_token_past_the_tokenizers_vocabulary_is_shown_by_its_id(small):
+    """Candidates and the logit lens name tokens as chips do. An id the tokenizer does not know decodes to
+    nothing; shown as "" every such row looked the same, so it shows its id."""
+    from types import SimpleNamespace
+
+    from glviz.model.tokenizer import load_tokenizer
+    from glviz.ui.prompt import PromptInput
+
+    tokenizer = load_tokenizer(small)
+    weights = SimpleNamespace(tokenizer=tokenizer)
+    known = tokenizer.encode(" quick")[0]
+    unknown = 5000  # the test tokenizer has 320 tokens
+    assert tokenizer.decode([unknown]) == "" and tokenizer.piece(unknown) == ""
+    labels = PromptInput()
+    assert labels.label(weights, unknown) == "#5000" and labels.chip_text(weights, unknown) == "#5000"
+    assert labels.chip_text(weights, known) == f"{labels.label(weights, known)} {known}"
+    assert labels.label(weights, known) == "·" + tokenizer.decode([known]).lstrip(" ")

@@ -42,9 +42,10 @@ class CheckpointActions:
 
     @property
     def working(self) -> bool:
-        """Something computes in the background that the next frames will show."""
+        """Something computes in the background that the next frames will show, or the worker stopped since
+        the last frame (that frame still shows it busy)."""
         return (self.models.loading is not None or self.generation.busy or self.hovering.stats_pending
-                or self.tracing.news())
+                or self.tracing.news() or self._busy_drawn)
 
     def background_frame_due(self) -> bool:
         """While work runs in the background, whether to draw now: at once when a load finished, else (for its

@@ -63,12 +63,13 @@ class PromptInput:
 
     def chip_text(self, weights, token: int) -> str:
         """A token as its chip and the candidate list write it: "text id", or the id alone without a
-        tokenizer."""
+        tokenizer ("#id" where the tokenizer does not know it)."""
         label = self.label(weights, token)
-        return label if weights.tokenizer is None else f"{label} {int(token)}"
+        return label if weights.tokenizer is None or label == f"#{int(token)}" else f"{label} {int(token)}"
 
     def label(self, weights, token: int) -> str:
-        """A token as a chip shows it: its text with spaces and line breaks made visible, or its id."""
+        """A token as a chip shows it: its text with spaces and line breaks made visible, or its id (no
+        tokenizer), or "#id" (an id the tokenizer does not know)."""
         tokenizer = weights.tokenizer
         if tokenizer is None:
             return str(int(token))
@@ -80,7 +81,8 @@ class PromptInput:
             text = tokenizer.decode([int(token)])
             if "\ufffd" in text:  # part of a character: its bytes as the vocabulary spells them
                 text = tokenizer.piece(int(token)) or text
-            text = token_text(text)
+            # An id past a smaller tokenizer's vocabulary decodes to nothing: its number tells such ids apart
+            text = token_text(text) if text or tokenizer.piece(key) else f"#{key}"
             if len(self._labels) >= CHIP_CACHE:
                 self._labels.clear()
             self._labels[key] = text

@@ -112,8 +112,17 @@ class TraceWorker:
     @property
     def generating(self) -> bool:
         """A generation is queued or running (Stop has something to stop)."""
+        return self._doing("generate")
+
+    @property
+    def tracing(self) -> bool:
+        """The prompt's values are being computed: a trace, or values the view lacks (not the copies that
+        only prepare the next token)."""
+        return self._doing("retrace", "ensure")
+
+    def _doing(self, *kinds: str) -> bool:
         with self._wake:
-            return self._running == "generate" or any(job[0] == "generate" for job in self._jobs)
+            return self._running in kinds or any(job[0] in kinds for job in self._jobs)
 
     def adopt(self, trace) -> None:
         """A trace made and computed elsewhere (the nano letters, a load) becomes this worker's at once;

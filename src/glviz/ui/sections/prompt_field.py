@@ -48,7 +48,7 @@ class PromptField:
             return
         tokens = trace.tokens
         generated = min(view.worker.generated, len(tokens)) if view.worker is not None else 0
-        state = tr("prompt.tracing") if app.generation.busy and not app.generation.generating else ""
+        state = tr("prompt.tracing") if view.worker is not None and view.worker.tracing else ""
         dim(tr("prompt.tokens", T=len(tokens), generated=generated) + ("  " + state if state else ""))
         self._chips(app, view, tokens, len(tokens) - generated)
 

@@ -64,8 +64,9 @@ class GenerationSection:
         imgui.same_line()
         if self._button("stop", tr("generate.stop"), controls.generating):
             controls.stop()
-        if nano:
-            if self._button("restart", tr("generate.from_letters"), not controls.generating):
+        if nano:  # (with the context full, the first button starts over: this one would do the same)
+            idle = not controls.generating and not controls.full
+            if self._button("restart", tr("generate.from_letters"), idle):
                 controls.restart()
 
     @staticmethod

@@ -1,29 +1,13 @@
-"""The app logic headless on EGL: hover through the real panel, camera gestures, keys, models and input."""
+"""The app logic headless on EGL: hover through the real panel, keys, models, input, the panel's layout.
+Camera gestures and flights: test_navigation.py."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from camera_helpers import pixel_of
 
 W, H = 1280, 800  # the app fixture's window (conftest.py)
-
-
-def _pixel_of(app, block: int, row: int, col: int) -> tuple[float, float]:
-    """Where cell (row, col) of `block` appears in the window, through the app's camera."""
-    b = app.view.layout.blocks[block]
-    x = b.position[0] + (col + 0.5) * b.size[0] / b.cols
-    y = b.position[1] + b.size[1] - (row + 0.5) * b.size[1] / b.rows
-    view_projection = app.camera.view_projection(app.aspect).astype(float)
-    clip = np.array([x, y, b.position[2] + b.size[2], 1.0]) @ view_projection
-    ndc = clip[:3] / clip[3]
-    _, _, vw, vh = app.viewport
-    return (ndc[0] + 1) / 2 * vw, (1 - ndc[1]) / 2 * vh
-
-
-def _settle(app, fbo) -> None:
-    """Let a camera flight finish (flights last under a second)."""
-    for _ in range(12):
-        app.frame(fbo, dt=0.1)
 
 
 def _click_letters_field(app, fbo) -> None:
@@ -53,7 +37,7 @@ def test_hovering_every_block_kind_explains_it_in_the_panel(app, fbo, gl_ctx):
         seen.add(block.role)
         app.camera.set_pose(block_pose(layout, index, aspect=app.aspect))  # where F / double-click fly to
         row, col = block.rows // 2, block.cols // 2
-        app.mouse_move(*_pixel_of(app, index, row, col))
+        app.mouse_move(*pixel_of(app, index, row, col))
         app.frame(fbo, dt=0.016)
         app.frame(fbo, dt=0.016)
         assert app.hover is not None, block.name
@@ -62,65 +46,6 @@ def test_hovering_every_block_kind_explains_it_in_the_panel(app, fbo, gl_ctx):
         assert app.scene.hovered == (index, app.hover.row, app.hover.col)
         assert gl_ctx.error == "GL_NO_ERROR", block.name
     assert {"mlp.gelu", "attn.scores", "ln1.out"} <= seen
-
-
-def test_double_click_flies_to_the_block_and_a_still_click_does_not_stop_it(app, fbo):
-    from glviz.render.camera import block_pose
-    from glviz.ui.controls import LEFT
-
-    layout = app.view.layout
-    block = layout.by_name["layers.0.attn.h0.q"]
-    x, y = _pixel_of(app, block, 3, 3)
-    for _ in range(2):
-        app.mouse_press(x, y, LEFT)
-        app.mouse_release(x, y, LEFT)
-    assert app.camera.animating
-    _settle(app, fbo)
-    target = block_pose(layout, block, aspect=app.aspect)
-    assert np.allclose(app.camera.pose.target, target.target)
-    assert app.camera.pose.distance == pytest.approx(target.distance)
-
-
-def test_drag_pans_right_drag_rotates_wheel_zooms_toward_the_cursor(app, fbo):
-    from glviz.ui.controls import LEFT, MOD_SHIFT, RIGHT
-
-    before = app.camera.pose
-    app.mouse_press(300, 300, LEFT)
-    app.mouse_move(340, 320)
-    app.mouse_release(340, 320, LEFT)
-    panned = app.camera.pose
-    assert panned.azimuth == before.azimuth and panned.target != before.target
-    for button, mods in ((RIGHT, 0), (LEFT, MOD_SHIFT)):
-        start = app.camera.pose
-        app.mouse_press(300, 300, button, mods)
-        app.mouse_move(350, 300)
-        app.mouse_release(350, 300, button, mods)
-        assert app.camera.pose.azimuth != start.azimuth
-    layout = app.view.layout
-    block = layout.by_name["layers.0.attn.h0.q"]
-    app.focus_block(block)
-    _settle(app, fbo)
-    x, y = _pixel_of(app, block, 2, 2)
-    app.mouse_move(x, y)
-    distance = app.camera.distance
-    app.scroll(0, 2)
-    assert app.camera.distance < distance
-    after = _pixel_of(app, block, 2, 2)
-    assert abs(after[0] - x) < 2 and abs(after[1] - y) < 2  # the point under the cursor stays put
-
-
-def test_events_over_the_panel_do_not_move_the_camera(app, fbo):
-    from glviz.ui.controls import LEFT
-
-    before = app.camera.pose
-    x = W - 100  # inside the panel
-    app.mouse_press(x, 500, LEFT)
-    app.mouse_move(x - 50, 520)
-    app.mouse_release(x - 50, 520, LEFT)
-    app.mouse_move(x, 500)
-    app.scroll(0, 3)
-    app.frame(fbo, dt=0.016)
-    assert app.camera.pose == before
 
 
 def test_invalid_input_is_refused_with_a_message_and_the_state_kept(app):
@@ -186,31 +111,6 @@ def test_ctrl_q_asks_to_quit(app):
     assert app.quit_requested
 
 
-def test_home_i_f_and_space_keys(app, fbo):
-    from glviz.render.camera import block_pose, input_pose, overview_pose
-    from glviz.ui.controls import KEY_F, KEY_HOME, KEY_I, KEY_SPACE
-
-    layout = app.view.layout
-    app.key(KEY_I, True)
-    _settle(app, fbo)
-    assert np.allclose(app.camera.pose.target, input_pose(layout, aspect=app.aspect).target)
-    app.key(KEY_HOME, True)
-    _settle(app, fbo)
-    assert np.allclose(app.camera.pose.target, overview_pose(layout, aspect=app.aspect).target)
-    app.key(KEY_F, True)  # nothing hovered: a hint, no flight
-    assert not app.camera.animating and "Hover" in app.messages[-1]
-    block = layout.by_name["embed"]
-    app.mouse_move(*_pixel_of(app, block, 24, 5))  # over the input embedding in the overview
-    app.frame(fbo, dt=0.016)
-    assert app.hover is not None and app.hover.name == "embed"
-    app.key(KEY_F, True)
-    _settle(app, fbo)
-    assert np.allclose(app.camera.pose.target, block_pose(layout, block, aspect=app.aspect).target)
-    assert not app.tour.touring
-    app.key(KEY_SPACE, True)  # Space starts the tour from free exploring
-    assert app.tour.touring and app.tour.player.playing
-
-
 @pytest.mark.parametrize(("args", "message"), [
     (["--input", "ABCD"], "glviz: error: "),
     (["--input", "ABCABX"], "glviz: error: "),
@@ -239,26 +139,13 @@ def test_an_unreachable_display_is_one_line(tmp_path):
     assert out.stderr.count("\n") == 1, out.stderr
 
 
-def test_zooming_out_stops_a_few_overviews_away(app):
-    """The limit: a few overviews, or a bit beyond the whole-model view (W) where that is farther."""
-    from glviz.render.camera import whole_pose
-    from glviz.ui.app import MAX_ZOOM_OUT, WHOLE_ZOOM_OUT
-
-    start = app.camera.distance
-    whole = whole_pose(app.view.layout, aspect=app.aspect).distance
-    app.mouse_move(300, 300)
-    for _ in range(100):
-        app.scroll(0, -1)
-    assert start < app.camera.distance <= max(MAX_ZOOM_OUT * start, WHOLE_ZOOM_OUT * whole) * 1.0001
-
-
 def test_section_labels_of_the_hovered_part(app, fbo):
     from glviz.render.camera import block_pose
 
     layout = app.view.layout
     block = layout.by_name["layers.1.attn.h0.k"]
     app.camera.set_pose(block_pose(layout, block, aspect=app.aspect))
-    app.mouse_move(*_pixel_of(app, block, 3, 3))
+    app.mouse_move(*pixel_of(app, block, 3, 3))
     app.frame(fbo, dt=0.016)
     labels = app.hovering.section_labels()
     assert [mark.text for mark in labels] == ["Transformer 1", "Self-attention", "Head 0"]
@@ -296,7 +183,7 @@ def test_hidpi_framebuffer_twice_the_window(gl_ctx, tmp_path):
     try:
         layout = app.view.layout
         block = layout.by_name["embed"]
-        app.mouse_move(*_pixel_of(app, block, 20, 5))
+        app.mouse_move(*pixel_of(app, block, 20, 5))
         app.frame(big, dt=0.016)
         app.frame(big, dt=0.016)
         assert app.hover is not None and app.hover.name == "embed"
@@ -309,24 +196,13 @@ def test_hidpi_framebuffer_twice_the_window(gl_ctx, tmp_path):
         app.release()
 
 
-def test_a_release_reported_elsewhere_does_not_pan(app):
-    """glfw gives the pointer's current position with a button release; the jump there is not a drag."""
-    from glviz.ui.controls import LEFT
-
-    app.mouse_press(300, 300, LEFT)
-    app.mouse_move(320, 310)
-    after_drag = app.camera.pose
-    app.mouse_release(5, 790, LEFT)
-    assert app.camera.pose == after_drag
-
-
 def test_new_input_re_explains_the_hovered_cell_even_from_the_panel(app, fbo):
     from glviz.layout.blocks import block_values
 
     layout = app.view.layout
     block = layout.by_name["embed"]
     app.set_input("AAAAAA")
-    app.mouse_move(*_pixel_of(app, block, 20, 0))
+    app.mouse_move(*pixel_of(app, block, 20, 0))
     app.frame(fbo, dt=0.016)
     cell = (app.hover.block, app.hover.row, app.hover.col)
     app.mouse_move(W - 50, 300)  # over the panel: the explanation stays
@@ -349,59 +225,6 @@ def test_while_typing_keys_are_text_but_ctrl_q_still_quits(app, fbo):
     assert app.model_name == "nano" and app.building is None
     app.key(KEY_Q, True, MOD_CONTROL)
     assert app.quit_requested
-
-
-def test_fly_to_a_head_behind_others_hides_them_until_the_next_view(app, fbo):
-    """Head 1's block sits behind head 0's: after a fly-to, hovering it reaches head 1, not head 0."""
-    from glviz.scene import occluders
-    from glviz.ui.controls import KEY_HOME
-
-    layout = app.view.layout
-    block = layout.by_name["layers.0.attn.h1.q"]
-    front = layout.by_name["layers.0.attn.h0.q"]
-    assert front in occluders(layout, block)
-    assert block not in occluders(layout, front)
-    app.focus_block(block)
-    _settle(app, fbo)
-    assert app.scene.opacity[front] == 0.0 and app.scene.opacity[block] == 1.0
-    app.mouse_move(*_pixel_of(app, block, 3, 3))
-    app.frame(fbo, dt=0.016)
-    assert app.hover is not None and app.hover.block == block
-    app.focus_block(front)  # another fly-to: head 0 is shown again
-    assert app.scene.opacity[front] == 1.0
-    app.focus_block(block)
-    app.key(KEY_HOME, True)
-    assert np.all(app.scene.opacity == 1.0)
-
-
-def test_w_flies_to_the_whole_model_and_zooming_out_can_reach_it(app, fbo):
-    from glviz.render.camera import whole_pose
-    from glviz.ui.controls import KEY_W
-
-    app.key(KEY_W, True)
-    _settle(app, fbo)
-    target = whole_pose(app.view.layout, aspect=app.aspect)
-    assert np.allclose(app.camera.pose.target, target.target)
-    assert app.max_distance >= target.distance
-
-
-def test_the_hover_follows_a_camera_move_without_mouse_motion(app, fbo):
-    """Home (or any flight) moves the scene under a still pointer: the old cell's tooltip must go."""
-    from glviz.ui.controls import KEY_HOME
-
-    layout = app.view.layout
-    block = layout.by_name["layers.0.attn.h0.q"]
-    app.focus_block(block)
-    _settle(app, fbo)
-    app.mouse_move(*_pixel_of(app, block, 3, 3))
-    app.frame(fbo, dt=0.016)
-    assert app.hover is not None and app.hover.block == block
-    app.key(KEY_HOME, True)  # the overview has other blocks (or nothing) under that pixel
-    app.frame(fbo, dt=5.0)  # after a long idle the first frame lands the whole flight at once
-    hit = app.hovering.pick_at(*app.controls.mouse)
-    expected = None if hit is None else (hit.block, hit.row, hit.col)
-    assert expected != (block, 3, 3)
-    assert app.scene.hovered == expected
 
 
 @pytest.mark.parametrize("width", [300, 500, 700, 60, 1])

@@ -111,7 +111,8 @@ def _geometry(s: Script) -> _Geometry:
     return _Geometry(
         by=by, cell=cell, mean_cell=s.cell_centre(MEAN, 0, FOLLOW), std_cell=s.cell_centre(STD, 0, FOLLOW),
         top=top, right=right, stage_x=stage_x, place=place,
-        poses={"start": s.frame_blocks(["embed", *LN], margin=1.1), "whole": _whole_pose(s, by),
+        poses={"start": s.frame_blocks(["embed", *LN], margin=1.1, clear=("Transformer 0",)),
+               "whole": _whole_pose(s, by),
                "close": poses.boxes_pose(near_lo, near_hi, s.aspect, azimuth=-8.0, elevation=4.0,
                                          margin=1.02)})
 

@@ -56,7 +56,8 @@ def _geometry(s: Script) -> SimpleNamespace:
     g.token_marks = [(sequence[t], s.cell_centre(tokens_block, 0, t) + (0.0, -1.5, 0.0))
                      for t in range(N_LETTERS)]
     g.colours_view = s.frame_blocks([*EMBEDDING, "layers.0.ln1.*"], margin=1.05, azimuth=-30.0,
-                                    elevation=14.0, titles=("Embedding",))
+                                    elevation=14.0, titles=("Embedding",),
+                                    clear=("Transformer 0",))
     # The sweep: one stretch per region; the camera flies to the region and follows the computation down it.
     window = 0.35 * config.n_embd * 3
     g.regions = [(computed, s.sweep_poses(framed, window), 1.2 + 0.25 * len(computed) ** 0.5)

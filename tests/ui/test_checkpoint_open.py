@@ -88,10 +88,15 @@ def test_the_panel_lists_folders_and_cached_checkpoints_and_opens_them(app, fbo,
     frames(app, fbo)
     click(app, fbo, section.rects["header"])  # open the collapsed section
     assert {"entry:alpha", "entry:beta", "entry:broken", "cached:someone/tiny"} <= section.rects.keys()
+    click(app, fbo, section.rects["entry:broken"])  # refused: the section stays open to pick another
+    loaded(app, fbo)
+    assert app.model_name == "nano" and "entry:alpha" in section.rects
     click(app, fbo, section.rects["entry:alpha"])
     assert app.loading is not None
     loaded(app, fbo)
     assert _is_checkpoint_on_screen(app, folders["alpha"])
+    assert section.rects.keys() == {"header"}  # opened: the section has closed, as a dialog would
+    click(app, fbo, section.rects["header"])
     click(app, fbo, section.rects["cached:someone/tiny"])
     loaded(app, fbo)
     assert _is_checkpoint_on_screen(app, snapshot)

@@ -18,10 +18,15 @@ class OpenCheckpoint:
     def __init__(self, browser: CheckpointBrowser | None = None) -> None:
         self.browser = browser or CheckpointBrowser()
         self.path = ""
+        self._opening: str | None = None  # the model asked for here, until it is shown or given up
         self.rects: dict[str, tuple[float, float, float, float]] = {}  # item -> where drawn (tests)
 
     def draw(self, app) -> None:
         self.rects.clear()
+        if self._opening is not None and app.loading is None:
+            if app.view.name == self._opening:  # opened: the section closes, as a dialog would
+                imgui.set_next_item_open(False)
+            self._opening = None  # (failed: it stays open beside the message, to pick another)
         opened = imgui.collapsing_header(tr("open.header"))
         self._note("header")
         if not opened:
@@ -32,7 +37,7 @@ class OpenCheckpoint:
             dim(tr("open.cached"))
             for name, folder in cached:
                 if imgui.selectable(f"{name}##cached", False)[0]:
-                    app.open_checkpoint(folder)
+                    self._open(app, folder)
                 self._note(f"cached:{name}")
         else:
             dim(tr("open.no_cache"))
@@ -46,7 +51,7 @@ class OpenCheckpoint:
         if browser.here_openable:
             imgui.same_line()
             if imgui.button(tr("open.this_folder")):
-                app.open_checkpoint(browser.folder)
+                self._open(app, browser.folder)
         imgui.begin_child("##files", imgui.ImVec2(-1, LIST_HEIGHT), imgui.ChildFlags_.borders)
         if not browser.entries:  # say why the list is empty, rather than leave a blank box
             dim(tr("open.empty") if browser.readable else tr("open.unreadable"))
@@ -62,7 +67,7 @@ class OpenCheckpoint:
             self._note(f"entry:{entry.name}")
             if clicked:
                 if entry.openable:
-                    app.open_checkpoint(entry.path)
+                    self._open(app, entry.path)
                 else:
                     browser.enter(entry.path)
             elif entry.openable and entry.folder and imgui.is_item_clicked(imgui.MouseButton_.right):
@@ -73,22 +78,25 @@ class OpenCheckpoint:
         entered, self.path = imgui.input_text("##path", self.path, imgui.InputTextFlags_.enter_returns_true)
         imgui.same_line()
         if (imgui.button(tr("open.open")) or entered) and self.path.strip():
-            _open_typed(app, self.path.strip())
+            self._open_typed(app, self.path.strip())
+
+    def _open(self, app, path) -> None:
+        app.open_checkpoint(path)
+        self._opening = app.models.requested
+
+    def _open_typed(self, app, text_typed: str) -> None:
+        """A typed path or a cached model's name, resolved as `--weights` is."""
+        from glviz.errors import GlvizError
+        from glviz.model.hf_cache import resolve_weights
+
+        try:
+            self._open(app, resolve_weights(text_typed))
+        except GlvizError as exc:
+            app.message(tr("checkpoint.failed", error=exc))
 
     def _note(self, key: str) -> None:
         lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
         self.rects[key] = (lo.x, lo.y, hi.x, hi.y)
-
-
-def _open_typed(app, text_typed: str) -> None:
-    """A typed path or a cached model's name, resolved as `--weights` is."""
-    from glviz.errors import GlvizError
-    from glviz.model.hf_cache import resolve_weights
-
-    try:
-        app.open_checkpoint(resolve_weights(text_typed))
-    except GlvizError as exc:
-        app.message(tr("checkpoint.failed", error=exc))
 
 
 def progress(app) -> None:

@@ -64,9 +64,11 @@ class CameraEffects:
         blocks and would otherwise be cut by the view's edge. The labels named in `clear`, which sit beside
         the blocks, are not cut by the view's side either (see `uncut`)."""
         pose = self._frame_blocks(names, margin, azimuth, elevation, moved_by, titles)
-        if clear:
-            ids = self._ids(names)
-            pose = self.uncut(pose, clear, self.layout.mins[ids], self.layout.maxs[ids])
+        if clear:  # the blocks where they will be, as framed
+            ids = self._ids(names) if moved_by is None else self._ordered_ids(names)
+            shift = 0.0 if moved_by is None else np.broadcast_to(np.asarray(moved_by, np.float64),
+                                                                 (len(ids), 3))
+            pose = self.uncut(pose, clear, self.layout.mins[ids] + shift, self.layout.maxs[ids] + shift)
         return pose
 
     def uncut(self, pose: Pose, titles: tuple[str, ...], lo: np.ndarray, hi: np.ndarray) -> Pose:

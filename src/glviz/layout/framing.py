@@ -20,6 +20,19 @@ INPUT_BLOCKS = ("tokens", "tok_emb", "pos_emb", "embed", "wte", "wpe")  # the mo
 # How far a label's glyphs reach around its baseline, in em: descenders 0.2 below it, capitals 0.7 and kanji
 # 0.84 above it (the label atlas's ink).
 TEXT_BELOW_EM, TEXT_ABOVE_EM = 0.22, 0.86
+# A block's label stands above its top edge (render/label_sets.block_labels): its baseline this many em up,
+# its em at most this fraction of the gap the layout leaves between blocks.
+LABEL_LIFT_EM, LABEL_EM_OF_GAP = 0.25, 0.55
+
+
+def block_gap(config) -> float:
+    """The spacing build_layout leaves between blocks (world units)."""
+    return max(4.0, config.n_embd / 12)
+
+
+def label_headroom(config) -> float:
+    """How far above a block's top edge its label's ink reaches at most (world units)."""
+    return (LABEL_LIFT_EM + TEXT_ABOVE_EM) * LABEL_EM_OF_GAP * block_gap(config)
 
 
 @per_layout

@@ -16,7 +16,15 @@ import numpy as np
 
 from glviz.i18n import LANGUAGES, catalogue, language, tr
 from glviz.i18n.labels import label
-from glviz.layout.framing import OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION, card_area, card_axes
+from glviz.layout.framing import (
+    LABEL_EM_OF_GAP,
+    LABEL_LIFT_EM,
+    OVERVIEW_AZIMUTH,
+    OVERVIEW_ELEVATION,
+    block_gap,
+    card_area,
+    card_axes,
+)
 from glviz.layout.memo import per_structure
 from glviz.model.config import DISPLAY_NAMES, param_count
 from glviz.render.chunks import CHUNKS, ChunkCuller, morton_order
@@ -154,7 +162,7 @@ def block_labels(layout, atlas: FontAtlas) -> LabelSet:
     larger than the block itself. Labels stay off the cells: only the vocabulary-wide tables of GPT-2 and
     GPT-3, whose label above would be too small to see whenever the table fills the view, carry theirs on
     their face."""
-    gap = max(4.0, layout.config.n_embd / 12)  # the spacing build_layout leaves between blocks
+    gap = block_gap(layout.config)
     keep, english, stacked, vocabulary = _labelled(layout)
     texts = translated(english)
     lo, hi = layout.mins[keep].astype(np.float64), layout.maxs[keep].astype(np.float64)
@@ -164,9 +172,9 @@ def block_labels(layout, atlas: FontAtlas) -> LabelSet:
     # Per-head blocks' labels run less far past their block: the heads stacked behind show up beside it,
     # shifted by the view's parallax, and would cross a long label.
     room = np.minimum(room, hi[:, 0] + np.where(stacked, 1.0, LABEL_OVERHANG) * gap) - lo[:, 0]
-    em = np.minimum(0.55 * gap, room / np.maximum(text_w, 0.5))
+    em = np.minimum(LABEL_EM_OF_GAP * gap, room / np.maximum(text_w, 0.5))
     em = np.minimum(em, np.maximum.reduce([0.4 * height, 0.15 * width, np.ones_like(width)]))  # not above
-    origin = np.stack([lo[:, 0], hi[:, 1] + 0.25 * em, hi[:, 2] + 0.01], axis=1)
+    origin = np.stack([lo[:, 0], hi[:, 1] + LABEL_LIFT_EM * em, hi[:, 2] + 0.01], axis=1)
     # A block far bigger than the gap (GPT-2's 50257-row tables) would get a label too small to see
     # whenever the block fills the view: such labels go on the block's face instead, in its top-left
     # corner, on a translucent plate, lifted off the face by a fraction of their size (depth).

@@ -1,13 +1,14 @@
 """The camera effects of a chapter's Script: the camera towards a pose, along a sweep down a tall region,
-and the poses that frame blocks (with their region's title). A mixin of Script (script.py), which holds the
-frame being built, the layout, the aspect and the stage."""
+and the poses that frame blocks (with their region's title, and their own labels, which stand above them:
+where a pose would cut one at the view's top it frames it too). A mixin of Script (script.py), which holds
+the frame being built, the layout, the aspect and the stage."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from glviz.i18n.labels import label
-from glviz.layout.framing import nearest_section, section_text_box
+from glviz.layout.framing import label_headroom, nearest_section, section_text_box
 from glviz.render.camera import OrbitCamera, Pose, interpolate_pose, travel_pose
 from glviz.walkthrough import poses
 from glviz.walkthrough.kept import arrived
@@ -40,12 +41,69 @@ class CameraEffects:
         else:
             top = (np.array([lo[0], hi[1] - window, lo[2]]), hi)
             bottom = (lo, np.array([hi[0], lo[1] + window, hi[2]]))
-            hit = (poses.boxes_pose(*top, self.aspect, margin=margin),
-                   poses.boxes_pose(*bottom, self.aspect, margin=margin))
+            # Where the sweep stops, the top of the view cuts no label of the region's blocks it shows.
+            end = self._labels_whole(*bottom, lambda a, b: poses.boxes_pose(a, b, self.aspect, margin=margin),
+                                     (self.layout.mins[ids], self.layout.maxs[ids]))
+            hit = (poses.boxes_pose(*top, self.aspect, margin=margin), end)
         if len(_SWEEPS) > 1024:
             _SWEEPS.clear()
         _SWEEPS[key] = hit
         return hit
+
+    def fit_boxes(self, lo: np.ndarray, hi: np.ndarray, labelled: tuple[np.ndarray, np.ndarray],
+                  margin: float = 1.15, azimuth: float = poses.TOUR_AZIMUTH,
+                  elevation: float = poses.TOUR_ELEVATION) -> Pose:
+        """poses.boxes_pose of lo..hi, its top raised where the view would cut the label of one of the blocks
+        `labelled` (their (k, 3) corners, where they stand then) that it shows whole."""
+        return self._labels_whole(lo, hi, lambda a, b: poses.boxes_pose(a, b, self.aspect, azimuth, elevation,
+                                                                        margin), labelled)
+
+    def _labels_whole(self, lo: np.ndarray, hi: np.ndarray, fit, labelled) -> Pose:
+        """`fit(lo, hi)`: a pose framing the boxes lo..hi ((k, 3) or (3,)), their top raised until the view's
+        top cuts no label of the blocks `labelled` (lo, hi) it shows whole (a block's label stands above its
+        top edge). Only those: raising the top for every block in view would cut the next title up."""
+        lo, hi = np.atleast_2d(lo).astype(np.float64), np.atleast_2d(hi).astype(np.float64)
+        pose = fit(lo, hi)
+        for moved in range(3):  # (once raised, the view is checked again)
+            raised = self._cut_label_top(pose, *labelled)
+            if moved:  # a region's or layer's title that the raised top now cuts is raised over too
+                raised = max([*self._cut_titles(pose), *([] if raised is None else [raised])], default=None)
+            if raised is None:
+                break
+            top = np.array([[lo[:, 0].min(), raised, lo[:, 2].min()]])
+            lo, hi = np.vstack([lo, top]), np.vstack([hi, top])
+            pose = fit(lo, hi)
+        return pose
+
+    def _cut_label_top(self, pose: Pose, lo: np.ndarray, hi: np.ndarray) -> float | None:
+        """The highest top (world y) of the labels that the view's top edge cuts, of the blocks lo..hi (k, 3)
+        that `pose` shows whole, or None."""
+        L = self.layout
+        lo, hi = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
+        inside = np.abs(_ndc(pose, _corners(lo, hi), self.aspect)) <= 1.0  # (NaN: behind, not inside)
+        shown = inside.reshape(len(lo), 8, 2).all(axis=(1, 2))
+        tops = hi[:, 1] + label_headroom(L.config)
+        label_top = np.column_stack([lo[:, 0], tops, hi[:, 2]])
+        label_end = np.column_stack([hi[:, 0], tops, hi[:, 2]])
+        ys = np.maximum(_ndc(pose, label_top, self.aspect)[:, 1], _ndc(pose, label_end, self.aspect)[:, 1])
+        cut = shown & (ys > 1.0)
+        return float(tops[cut].max()) if cut.any() else None
+
+    def _cut_titles(self, pose: Pose) -> list[float]:
+        """The tops (world y) of the region and layer titles (section levels 0 and 1) that the view's top edge
+        cuts, where they lie across the view."""
+        tops = []
+        for section in self.layout.sections:
+            if section.level > 1:
+                continue
+            lo, hi = section_text_box(section, self.text_width(label(section.label, self.stage.lang),
+                                                               section.height))
+            ends = _ndc(pose, _corners(lo, hi), self.aspect)
+            if np.isnan(ends).any() or ends[:, 0].max() < -1.0 or ends[:, 0].min() > 1.0:
+                continue
+            if ends[:, 1].min() < 1.0 < ends[:, 1].max():
+                tops.append(float(hi[1]))
+        return tops
 
     def camera_along(self, ends: tuple[Pose, Pose], st: Step) -> None:
         """The camera on the straight path between two poses at the step's even progress."""
@@ -59,8 +117,9 @@ class CameraEffects:
     def frame_blocks(self, names, margin: float = 1.15, azimuth: float = poses.TOUR_AZIMUTH,
                      elevation: float = poses.TOUR_ELEVATION, moved_by=None, titles: tuple[str, ...] = (),
                      clear: tuple[str, ...] = ()) -> Pose:
-        """A pose framing these blocks (moved by `moved_by` (3,) or (k, 3) where they will have moved), and
-        the whole text of the section labels named in `titles` (their nearest copies), which sit above the
+        """A pose framing these blocks (moved by `moved_by` (3,) or (k, 3) where they will have moved) with
+        their labels, and the whole text of the section labels named in `titles` (their nearest copies), which
+        sit above the
         blocks and would otherwise be cut by the view's edge. The labels named in `clear`, which sit beside
         the blocks, are not cut by the view's side either (see `uncut`)."""
         pose = self._frame_blocks(names, margin, azimuth, elevation, moved_by, titles)
@@ -79,7 +138,7 @@ class CameraEffects:
         lo, hi = np.atleast_2d(lo).astype(np.float64), np.atleast_2d(hi).astype(np.float64)
         near = (lo.min(axis=0) + hi.max(axis=0)) / 2
         for title in titles:
-            pose = _uncut_sideways(pose, self._title_box(title, near), (lo, hi), self.aspect)
+            pose = _uncut_sideways(pose, self.title_box(title, near), (lo, hi), self.aspect)
         return pose
 
     def _frame_blocks(self, names, margin: float, azimuth: float, elevation: float, moved_by,
@@ -89,16 +148,16 @@ class CameraEffects:
         offsets = None
         if moved_by is not None:
             offsets = np.broadcast_to(np.asarray(moved_by, np.float64), (len(ids), 3))
-        if not titles:
-            return poses.blocks_pose(self.layout, ids, self.aspect, offsets, azimuth, elevation, margin)
         lo = self.layout.mins[ids].astype(np.float64) + (0.0 if offsets is None else offsets)
         hi = self.layout.maxs[ids].astype(np.float64) + (0.0 if offsets is None else offsets)
-        boxes = [self._title_box(title, (lo.min(axis=0) + hi.max(axis=0)) / 2) for title in titles]
-        lo = np.vstack([lo, *(box[0] for box in boxes)])
-        hi = np.vstack([hi, *(box[1] for box in boxes)])
-        return poses.boxes_pose(lo, hi, self.aspect, azimuth, elevation, margin)
+        blocks = (lo, hi)
+        if titles:
+            boxes = [self.title_box(title, (lo.min(axis=0) + hi.max(axis=0)) / 2) for title in titles]
+            lo = np.vstack([lo, *(box[0] for box in boxes)])
+            hi = np.vstack([hi, *(box[1] for box in boxes)])
+        return self.fit_boxes(lo, hi, blocks, margin, azimuth, elevation)
 
-    def _title_box(self, title: str, near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def title_box(self, title: str, near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(min corner, max corner) of the text of the section label `title` nearest `near`, as drawn in the
         stage's language."""
         section = nearest_section(self.layout, title, near)
@@ -113,10 +172,16 @@ def _corners(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.stack([np.where([i & 1, i & 2, i & 4], hi, lo) for i in range(8)], axis=1).reshape(-1, 3)
 
 
-def _ndc_x(pose: Pose, points: np.ndarray, aspect: float) -> np.ndarray:
+def _ndc(pose: Pose, points: np.ndarray, aspect: float) -> np.ndarray:
+    """(k, 2) normalised device x, y of points (k, 3) seen by `pose` (NaN behind the camera)."""
     view_projection = OrbitCamera(pose).view_projection(aspect).astype(np.float64)
     clip = np.hstack([points, np.ones((len(points), 1))]) @ view_projection
-    return clip[:, 0] / clip[:, 3]
+    w = np.where(clip[:, 3:4] > 0.0, clip[:, 3:4], np.nan)
+    return clip[:, :2] / w
+
+
+def _ndc_x(pose: Pose, points: np.ndarray, aspect: float) -> np.ndarray:
+    return _ndc(pose, points, aspect)[:, 0]
 
 
 def _uncut_sideways(pose: Pose, label_box: tuple[np.ndarray, np.ndarray],
@@ -158,3 +223,4 @@ def _uncut_sideways(pose: Pose, label_box: tuple[np.ndarray, np.ndarray],
         if d != 0.0 and whole and (np.abs(_ndc_x(result, boxes, aspect)) <= 1.0).all():
             return result
     return pose
+

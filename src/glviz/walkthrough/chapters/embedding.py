@@ -51,7 +51,7 @@ def _geometry(s: Script) -> SimpleNamespace:
     near_lo = embed_top + lift + (-4.0 * cell, -12.5 * cell, -6.0)
     near_hi = embed_top + lift + (4.0 * cell, 2.5 * cell, 0.5)
     g.near = poses.boxes_pose(near_lo, near_hi, s.aspect, margin=1.05)
-    g.sum_view = s.frame_blocks(["tok_emb", "embed", "pos_emb"], margin=1.1)
+    g.sum_view = s.frame_blocks(["tokens", "tok_emb", "embed", "pos_emb"], margin=1.1, titles=("Embedding",))
     middle = embed_top + lift
     g.plus = [middle + np.asarray(down) * c for c in range(s.layout.config.n_embd)]
     v = s.values

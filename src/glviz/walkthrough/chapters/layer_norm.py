@@ -78,7 +78,7 @@ def _whole_pose(s: Script, by: np.ndarray):
     lo = np.minimum(lo, L.mins[e] + by)
     hi = np.maximum(hi, L.maxs[e] + by)
     hi[0] = max(hi[0], _marks_x(s) + MARK_WIDTH)
-    return poses.boxes_pose(lo, hi, s.aspect, margin=1.05)
+    return s.fit_boxes(lo, hi, (L.mins[ids], L.maxs[ids]), margin=1.05)
 
 
 @dataclass(frozen=True)

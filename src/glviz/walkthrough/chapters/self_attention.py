@@ -130,7 +130,9 @@ def _geometry(s: Script) -> _Geometry:
                  q_stage + (4.5 * cell, 1.5 * cell, 0.0), s, margin=1.02)
     lo, hi = _box(s, [HP + "wq", Q], pad=(1.0, 1.0))
     hi[1] += 10.0 * cell  # room above the query weights for the sum
-    landing = _pose(lo, hi, s)
+    # "Head h" stands right of the query: wholly in or out of view, not its first letter at the edge.
+    blocks = _box(s, [HP + "wq", Q], pad=(0.0, 0.0))
+    landing = s.uncut(_pose(lo, hi, s), (f"Head {HEAD}",), *blocks)
     sum_at = (float(lo[0]) + 16.0 * cell, float(hi[1]) - 4.0 * cell, z)
     n = numbers(s.stage)
     products = tuple(f"{exact(a)} × {exact_term(b)} = {exact(a * b)}"
@@ -152,7 +154,9 @@ def _geometry(s: Script) -> _Geometry:
                                        azimuth=-30.0, elevation=12.0),
                "qkv": s.frame_blocks([LN_OUT, *QKV], margin=1.05),
                "medium": s.frame_blocks([LN_OUT, HP + "wq", Q], margin=1.05), "near": near,
-               "landing": landing, "weights": s.frame_blocks(QKV, margin=1.05, azimuth=-6.0, elevation=4.0),
+               "landing": landing,
+               "weights": s.frame_blocks(QKV, margin=1.05, azimuth=-6.0, elevation=4.0,
+                                         titles=("Self-attention",), clear=(f"Head {HEAD}",)),
                "qk": qk, "scores": scores_close,
                "side": s.frame_blocks(per_head, margin=1.12, azimuth=0.0, elevation=4.0, moved_by=moved)},
         q_stage=q_stage, q_target=s.cell_centre(Q, 0, FOLLOW) + (0.0, 0.0, 0.3), sum_at=sum_at,

@@ -26,6 +26,16 @@ def _memo(key, make):
     return pose
 
 
+def memoised(key: tuple, make) -> Pose:
+    """The pose `make()` made for `key` (a hashable description of it), made once while it is recent."""
+    return _memo(key, make)
+
+
+def layout_key(layout) -> tuple:
+    """A layout's part of a memo key."""
+    return _layout_key(layout)
+
+
 def _layout_key(layout) -> tuple:
     return id(layout), len(layout.blocks), layout.n_tokens
 

@@ -121,7 +121,16 @@ class CameraEffects:
         their labels, and the whole text of the section labels named in `titles` (their nearest copies), which
         sit above the
         blocks and would otherwise be cut by the view's edge. The labels named in `clear`, which sit beside
-        the blocks, are not cut by the view's side either (see `uncut`)."""
+        the blocks, are not cut by the view's side either (see `uncut`). Made once while recent: chapters
+        ask for the same pose every frame."""
+        moved = None if moved_by is None else np.asarray(moved_by, np.float64).tobytes()
+        key = ("frame_blocks", poses.layout_key(self.layout), tuple(names), margin, azimuth, elevation, moved,
+               tuple(titles), tuple(clear), round(self.aspect, 4), self.stage.lang)
+        return poses.memoised(key, lambda: self._framed(names, margin, azimuth, elevation, moved_by, titles,
+                                                          clear))
+
+    def _framed(self, names, margin: float, azimuth: float, elevation: float, moved_by, titles,
+                clear) -> Pose:
         pose = self._frame_blocks(names, margin, azimuth, elevation, moved_by, titles)
         if clear:  # the blocks where they will be, as framed
             ids = self._ids(names) if moved_by is None else self._ordered_ids(names)

@@ -49,7 +49,9 @@ def _geometry(s: Script) -> SimpleNamespace:
     g = SimpleNamespace()
     g.computed, g.weights = computed_blocks(s), weight_blocks(s)
     g.intermediates, g.aggregates = intermediate_blocks(s), aggregate_blocks(s)
-    g.whole = poses.whole(layout, aspect)
+    # The welcome: the model card and the top of the model, large enough to read (the whole of nano is a
+    # column too thin for its labels; Preliminaries shows it whole).
+    g.welcome = poses.overview(layout, aspect)
     g.top = s.frame_blocks(EMBEDDING, margin=1.12, titles=("Embedding",))
     sequence = letters(s.stage)
     tokens_block = s.index("tokens")
@@ -80,7 +82,7 @@ def script(s: Script) -> None:
     g = s.memo("overview", lambda: _geometry(s))
     start = s.now()
     s.hide_values(g.computed, start)
-    s.camera(g.whole, start)
+    s.camera(g.welcome, start)
 
     s.para("welcome")
     st = s.step(3.0)

@@ -64,9 +64,9 @@ class CameraEffects:
         top edge). Only those: raising the top for every block in view would cut the next title up."""
         lo, hi = np.atleast_2d(lo).astype(np.float64), np.atleast_2d(hi).astype(np.float64)
         pose = fit(lo, hi)
-        for moved in range(3):  # (once raised, the view is checked again)
+        for attempt in range(3):  # (once raised, the view is checked again)
             raised = self._cut_label_top(pose, *labelled)
-            if moved:  # a region's or layer's title that the raised top now cuts is raised over too
+            if attempt:  # a region's or layer's title that the raised top now cuts is raised over too
                 raised = max([*self._cut_titles(pose), *([] if raised is None else [raised])], default=None)
             if raised is None:
                 break
@@ -119,12 +119,12 @@ class CameraEffects:
                      clear: tuple[str, ...] = ()) -> Pose:
         """A pose framing these blocks (moved by `moved_by` (3,) or (k, 3) where they will have moved) with
         their labels, and the whole text of the section labels named in `titles` (their nearest copies), which
-        sit above the
-        blocks and would otherwise be cut by the view's edge. The labels named in `clear`, which sit beside
-        the blocks, are not cut by the view's side either (see `uncut`). Made once while recent: chapters
-        ask for the same pose every frame."""
+        sit above the blocks and would otherwise be cut by the view's edge. The labels named in `clear`, which
+        sit beside the blocks, are not cut by the view's side either (see `uncut`). Made once while recent:
+        chapters ask for the same pose every frame."""
+        names = tuple(names)
         moved = None if moved_by is None else np.asarray(moved_by, np.float64).tobytes()
-        key = ("frame_blocks", poses.layout_key(self.layout), tuple(names), margin, azimuth, elevation, moved,
+        key = ("frame_blocks", poses.layout_key(self.layout), names, margin, azimuth, elevation, moved,
                tuple(titles), tuple(clear), round(self.aspect, 4), self.stage.lang)
         return poses.memoised(key, lambda: self._framed(names, margin, azimuth, elevation, moved_by, titles,
                                                           clear))

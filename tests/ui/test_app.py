@@ -286,3 +286,23 @@ def test_the_first_frame_goes_without_the_labels_mipmaps_and_the_next_has_them(g
         assert app.view.renderer.marks.atlas_texture is texture  # shared: one atlas, one set of mipmaps
     finally:
         app.release()
+
+
+@pytest.mark.parametrize("width", [1280, 700, 520])
+def test_the_language_choice_stays_in_the_panel_however_narrow(gl_ctx, tmp_path, width):
+    """EN / 日本語 sit at the panel's top right; in a narrow window they ran past its edge (日本語 could not
+    be clicked at 700 px). The subtitle gives way first, then the choice takes a line of its own."""
+    from glviz.ui.app import GlvizApp
+
+    app = GlvizApp(gl_ctx, size=(width, 500), screenshot_dir=tmp_path)
+    try:
+        fbo = gl_ctx.simple_framebuffer((width, 500))
+        app.frame(fbo, dt=0.016)
+        app.frame(fbo, dt=0.016)
+        x0 = app.viewport[2]  # the panel starts where the 3D view ends
+        rects = app.panel.language_rects
+        assert set(rects) == {"en", "ja"}
+        for lo_x, _, hi_x, _ in rects.values():
+            assert x0 <= lo_x and hi_x <= width, (rects, x0, width)
+    finally:
+        app.release()

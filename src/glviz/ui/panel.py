@@ -22,6 +22,7 @@ from glviz.ui.style import MESSAGE_COLOUR, dim, wrapped
 
 PANEL_WIDTH = 400  # logical pixels; the 3D viewport is the window minus the panel
 PANEL_SHARE = 0.45  # narrow windows: the panel takes at most this share of the width, the 3D view the rest
+LANGUAGE_LABELS = {"en": "EN", "ja": "日本語"}  # each language by its own name, whatever the app's language
 WINDOW_FLAGS = (imgui.WindowFlags_.no_move | imgui.WindowFlags_.no_resize | imgui.WindowFlags_.no_collapse
                 | imgui.WindowFlags_.no_saved_settings | imgui.WindowFlags_.no_title_bar)
 
@@ -38,6 +39,7 @@ class Panel:
         self.lens = LogitLensSection()
         self.tour = TourPanel()
         self._mode_drawn: bool | None = None  # the tab shown last (the T key can change it)
+        self.language_rects: dict[str, tuple[float, float, float, float]] = {}  # lang -> where drawn (tests)
 
     def draw(self, app, x: float, width: float, height: float) -> None:
         """The panel as one fixed window at (x, 0) of size (width, height) in logical pixels."""
@@ -45,29 +47,45 @@ class Panel:
         imgui.set_next_window_size(imgui.ImVec2(width, height))
         imgui.begin("glviz##panel", None, WINDOW_FLAGS)
         try:
-            imgui.text("glviz")
-            imgui.same_line()
-            dim(tr("panel.subtitle"))
-            self._language(app)
+            self._title_line(app)
             if app.messages:  # the latest message (screenshot path, refused input, …) where it is seen
                 wrapped(MESSAGE_COLOUR, app.messages[-1])
             self._tabs(app)
         finally:
             imgui.end()
 
-    def _language(self, app) -> None:
-        """EN / 日本語 at the top right: the whole app switches at once, the tour keeps its place."""
-        labels = {"en": "EN", "ja": "日本語"}
+    def _title_line(self, app) -> None:
+        """"glviz", the subtitle and EN / 日本語 at the top right; in a narrow panel the subtitle goes, then
+        the language choice takes a line of its own (it must stay in reach)."""
+        gap = imgui.get_style().item_spacing.x
+        room = imgui.get_content_region_avail().x
+        title = imgui.calc_text_size("glviz").x + gap
+        subtitle = imgui.calc_text_size(tr("panel.subtitle")).x + gap
+        need = self._language_width()
+        imgui.text("glviz")
+        if title + subtitle + need <= room:
+            imgui.same_line()
+            dim(tr("panel.subtitle"))
+        self._language(app, same_line=title + need <= room)
+
+    @staticmethod
+    def _language_width() -> float:
         spacing = imgui.get_style().item_inner_spacing.x + imgui.get_frame_height() + 4
-        need = sum(imgui.calc_text_size(label).x + spacing for label in labels.values())
-        imgui.same_line()
+        return sum(imgui.calc_text_size(label).x + spacing for label in LANGUAGE_LABELS.values())
+
+    def _language(self, app, same_line: bool) -> None:
+        """EN / 日本語 at the top right: the whole app switches at once, the tour keeps its place."""
+        if same_line:
+            imgui.same_line()
         imgui.set_cursor_pos_x(max(imgui.get_cursor_pos_x(), imgui.get_cursor_pos_x()
-                                   + imgui.get_content_region_avail().x - need))
+                                   + imgui.get_content_region_avail().x - self._language_width()))
         for lang in LANGUAGES:
             if lang != LANGUAGES[0]:
                 imgui.same_line(0, 4)
-            if imgui.radio_button(labels[lang], i18n.language() == lang) and i18n.language() != lang:
+            if imgui.radio_button(LANGUAGE_LABELS[lang], i18n.language() == lang) and i18n.language() != lang:
                 app.set_language(lang)
+            lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+            self.language_rects[lang] = (lo.x, lo.y, hi.x, hi.y)
 
     def _tabs(self, app) -> None:
         touring = app.tour.touring

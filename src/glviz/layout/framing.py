@@ -26,7 +26,8 @@ LABEL_LIFT_EM, LABEL_EM_OF_GAP = 0.25, 0.55
 
 
 def block_gap(config) -> float:
-    """The spacing build_layout leaves between blocks (world units)."""
+    """The spacing between blocks that block labels are sized by (world units): build_layout's, before it
+    rounds it to whole cells (Layout.gap)."""
     return max(4.0, config.n_embd / 12)
 
 

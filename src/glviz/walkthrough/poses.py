@@ -55,16 +55,6 @@ def boxes_pose(lo: np.ndarray, hi: np.ndarray, aspect: float, azimuth: float = T
     return _memo(key, make)
 
 
-def blocks_pose(layout, ids, aspect: float, offsets: np.ndarray | None = None, azimuth: float = TOUR_AZIMUTH,
-                elevation: float = TOUR_ELEVATION, margin: float = 1.15) -> Pose:
-    """A pose framing blocks `ids` (moved by `offsets` (k, 3) where given)."""
-    ids = np.atleast_1d(np.asarray(ids, dtype=np.int64))
-    lo, hi = layout.mins[ids].astype(np.float64), layout.maxs[ids].astype(np.float64)
-    if offsets is not None:
-        lo, hi = lo + offsets, hi + offsets
-    return boxes_pose(lo, hi, aspect, azimuth, elevation, margin)
-
-
 def overview(layout, aspect: float) -> Pose:
     """The app's overview (the card and the top of the model)."""
     return _memo(("overview", _layout_key(layout), round(aspect, 4)), lambda: overview_pose(layout, aspect))

@@ -42,8 +42,7 @@ class CameraEffects:
             top = (np.array([lo[0], hi[1] - window, lo[2]]), hi)
             bottom = (lo, np.array([hi[0], lo[1] + window, hi[2]]))
             # Where the sweep stops, the top of the view cuts no label of the region's blocks it shows.
-            end = self._labels_whole(*bottom, lambda a, b: poses.boxes_pose(a, b, self.aspect, margin=margin),
-                                     (self.layout.mins[ids], self.layout.maxs[ids]))
+            end = self.fit_boxes(*bottom, (self.layout.mins[ids], self.layout.maxs[ids]), margin)
             hit = (poses.boxes_pose(*top, self.aspect, margin=margin), end)
         if len(_SWEEPS) > 1024:
             _SWEEPS.clear()
@@ -53,16 +52,15 @@ class CameraEffects:
     def fit_boxes(self, lo: np.ndarray, hi: np.ndarray, labelled: tuple[np.ndarray, np.ndarray],
                   margin: float = 1.15, azimuth: float = poses.TOUR_AZIMUTH,
                   elevation: float = poses.TOUR_ELEVATION) -> Pose:
-        """poses.boxes_pose of lo..hi, its top raised where the view would cut the label of one of the blocks
-        `labelled` (their (k, 3) corners, where they stand then) that it shows whole."""
-        return self._labels_whole(lo, hi, lambda a, b: poses.boxes_pose(a, b, self.aspect, azimuth, elevation,
-                                                                        margin), labelled)
-
-    def _labels_whole(self, lo: np.ndarray, hi: np.ndarray, fit, labelled) -> Pose:
-        """`fit(lo, hi)`: a pose framing the boxes lo..hi ((k, 3) or (3,)), their top raised until the view's
-        top cuts no label of the blocks `labelled` (lo, hi) it shows whole (a block's label stands above its
-        top edge). Only those: raising the top for every block in view would cut the next title up."""
+        """poses.boxes_pose of the boxes lo..hi ((k, 3) or (3,)), their top raised until the view's top cuts
+        no label of the blocks `labelled` ((k, 3) corners lo, hi, where they stand then) that it shows whole
+        (a block's label stands above its top edge). Only those: raising the top for every block in view
+        would cut the next title up."""
         lo, hi = np.atleast_2d(lo).astype(np.float64), np.atleast_2d(hi).astype(np.float64)
+
+        def fit(lo: np.ndarray, hi: np.ndarray) -> Pose:
+            return poses.boxes_pose(lo, hi, self.aspect, azimuth, elevation, margin)
+
         pose = fit(lo, hi)
         for attempt in range(3):  # (once raised, the view is checked again)
             raised = self._cut_label_top(pose, *labelled)
@@ -129,16 +127,6 @@ class CameraEffects:
         return poses.memoised(key, lambda: self._framed(names, margin, azimuth, elevation, moved_by, titles,
                                                           clear))
 
-    def _framed(self, names, margin: float, azimuth: float, elevation: float, moved_by, titles,
-                clear) -> Pose:
-        pose = self._frame_blocks(names, margin, azimuth, elevation, moved_by, titles)
-        if clear:  # the blocks where they will be, as framed
-            ids = self._ids(names) if moved_by is None else self._ordered_ids(names)
-            shift = 0.0 if moved_by is None else np.broadcast_to(np.asarray(moved_by, np.float64),
-                                                                 (len(ids), 3))
-            pose = self.uncut(pose, clear, self.layout.mins[ids] + shift, self.layout.maxs[ids] + shift)
-        return pose
-
     def uncut(self, pose: Pose, titles: tuple[str, ...], lo: np.ndarray, hi: np.ndarray) -> Pose:
         """`pose` moved sideways by as little as leaves each section label named in `titles` (the copy nearest
         the boxes lo..hi, (k, 3) or (3,)) wholly in view or wholly out of it, where `pose` cuts it at the
@@ -150,21 +138,20 @@ class CameraEffects:
             pose = _uncut_sideways(pose, self.title_box(title, near), (lo, hi), self.aspect)
         return pose
 
-    def _frame_blocks(self, names, margin: float, azimuth: float, elevation: float, moved_by,
-                      titles: tuple[str, ...]) -> Pose:
+    def _framed(self, names, margin: float, azimuth: float, elevation: float, moved_by, titles,
+                clear) -> Pose:
         # With offsets, blocks in the order the names give them (offsets follow that order).
         ids = self._ids(names) if moved_by is None else self._ordered_ids(names)
-        offsets = None
-        if moved_by is not None:
-            offsets = np.broadcast_to(np.asarray(moved_by, np.float64), (len(ids), 3))
-        lo = self.layout.mins[ids].astype(np.float64) + (0.0 if offsets is None else offsets)
-        hi = self.layout.maxs[ids].astype(np.float64) + (0.0 if offsets is None else offsets)
-        blocks = (lo, hi)
+        shift = 0.0 if moved_by is None else np.broadcast_to(np.asarray(moved_by, np.float64), (len(ids), 3))
+        lo = self.layout.mins[ids].astype(np.float64) + shift  # the blocks where they will be
+        hi = self.layout.maxs[ids].astype(np.float64) + shift
+        framed_lo, framed_hi = lo, hi
         if titles:
             boxes = [self.title_box(title, (lo.min(axis=0) + hi.max(axis=0)) / 2) for title in titles]
-            lo = np.vstack([lo, *(box[0] for box in boxes)])
-            hi = np.vstack([hi, *(box[1] for box in boxes)])
-        return self.fit_boxes(lo, hi, blocks, margin, azimuth, elevation)
+            framed_lo = np.vstack([lo, *(box[0] for box in boxes)])
+            framed_hi = np.vstack([hi, *(box[1] for box in boxes)])
+        pose = self.fit_boxes(framed_lo, framed_hi, (lo, hi), margin, azimuth, elevation)
+        return self.uncut(pose, clear, lo, hi) if clear else pose
 
     def title_box(self, title: str, near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(min corner, max corner) of the text of the section label `title` nearest `near`, as drawn in the

@@ -5,6 +5,8 @@ the frame being built, the layout, the aspect and the stage."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from glviz.i18n.labels import label
@@ -20,9 +22,11 @@ _SWEEPS: dict[tuple, tuple] = {}  # (id(layout), patterns, window, margin, aspec
 class CameraEffects:
     """Script's camera: what it moves is `self.frame.camera`; blocks are named as Script names them."""
 
-    def camera(self, pose: Pose, st: Step) -> None:
-        """The camera towards `pose` along a smooth path."""
+    def camera(self, pose: Pose | Callable[[], Pose], st: Step) -> None:
+        """The camera towards `pose` along a smooth path. `pose` may be a function that makes it, called only
+        once the step has started: a pose that takes long to make then costs nothing until it is needed."""
         if st.started:
+            pose = pose() if callable(pose) else pose
             self.frame.camera = pose if st.p >= 1.0 else travel_pose(self.frame.camera, pose, st.p)
 
     def sweep_poses(self, names, window: float, margin: float = 1.1) -> tuple[Pose, Pose]:
@@ -103,10 +107,12 @@ class CameraEffects:
                 tops.append(float(hi[1]))
         return tops
 
-    def camera_along(self, ends: tuple[Pose, Pose], st: Step) -> None:
-        """The camera on the straight path between two poses at the step's even progress."""
+    def camera_along(self, ends: tuple[Pose, Pose] | Callable[[], tuple[Pose, Pose]], st: Step) -> None:
+        """The camera on the straight path between two poses at the step's even progress (`ends` may be a
+        function that makes them, called only once the step has started, as for `camera`)."""
         if not st.started:
             return
+        ends = ends() if callable(ends) else ends
         if st.raw < 1.0:
             self.frame.camera = interpolate_pose(ends[0], ends[1], st.raw)
             return

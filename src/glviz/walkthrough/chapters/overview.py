@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from types import SimpleNamespace
 
 from glviz.formatting import percent
@@ -61,8 +62,10 @@ def _geometry(s: Script) -> SimpleNamespace:
                                     elevation=14.0, titles=("Embedding",),
                                     clear=("Transformer 0",))
     # The sweep: one stretch per region; the camera flies to the region and follows the computation down it.
+    # Its poses are made when the camera first flies there: made here, they took a third of the app's first
+    # frame on a first launch, which opens on this chapter.
     window = 0.35 * config.n_embd * 3
-    g.regions = [(computed, s.sweep_poses(framed, window), 1.2 + 0.25 * len(computed) ** 0.5)
+    g.regions = [(computed, partial(s.sweep_poses, framed, window), 1.2 + 0.25 * len(computed) ** 0.5)
                  for computed, framed in regions(config.n_layer, config.n_head)]
     probs = s.index("probs")
     g.probs_view = s.frame_blocks(["probs", "probs.*"], margin=2.2)
@@ -114,7 +117,7 @@ def script(s: Script) -> None:
     st = s.step(1.0)
     s.calm(st)
     for computed, ends, seconds in g.regions:
-        s.camera(ends[0], s.step(0.8))
+        s.camera(lambda ends=ends: ends()[0], s.step(0.8))
         with s.together():
             s.compute(computed, s.sweep(seconds))
             s.camera_along(ends, s.sweep(seconds))

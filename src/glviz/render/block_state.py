@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glviz.arrays import unique
 from glviz.layout.memo import per_layout
 from glviz.render.chunks import ATLAS_WIDTH, texture_rows
 from glviz.scene import MAX_DEPENDENCY_RANGES
@@ -104,7 +105,7 @@ class StateCopy:
         self._fill(blocks)
         first = blocks * STATE_TEXELS // ATLAS_WIDTH
         last = (blocks * STATE_TEXELS + STATE_TEXELS - 1) // ATLAS_WIDTH
-        return np.unique(np.concatenate([first, last]))
+        return unique(np.concatenate([first, last]))
 
     def row(self, row: int) -> bytes:
         """Texture row `row` as bytes."""

@@ -24,6 +24,7 @@ import time
 
 import numpy as np
 
+from glviz.arrays import unique
 from glviz.layout import blocks as layout_blocks
 from glviz.layout.blocks import Layout
 from glviz.render.block_plan import INFO_TEXELS, STACK_LOD_PX, STACK_THIN_PX, block_plan, block_rows
@@ -291,7 +292,7 @@ class BlockRenderer:
         if self.culler is None or not len(blocks):
             return np.zeros(0, np.int64)
         blocks = blocks[(blocks >= 0) & (blocks < len(self.position))]
-        return np.unique(self.culler.chunk_of(self.position[blocks]))
+        return unique(self.culler.chunk_of(self.position[blocks]))
 
     def _ranges_in(self, ranges, chunks: np.ndarray) -> list[tuple[int, int]]:
         """The parts of the visible instance `ranges` in these chunks (holding the decorated blocks, or the

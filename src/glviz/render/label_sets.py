@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from glviz.arrays import unique
 from glviz.i18n import LANGUAGES, catalogue, language, tr
 from glviz.i18n.labels import label
 from glviz.layout.framing import (
@@ -109,7 +110,7 @@ def _room_to_the_right(layout, keep: np.ndarray, band: float) -> np.ndarray:
     front, layer = _front_and_layer(layout)
     limit = np.full(int(keep.sum()), np.inf)
     kept = np.flatnonzero(keep)
-    for number in np.unique(layer[kept]):
+    for number in unique(layer[kept]):
         mine = np.flatnonzero(layer[kept] == number)
         others = np.flatnonzero(front & (layer == number))
         lo, top = layout.mins[kept[mine]].astype(np.float64), layout.maxs[kept[mine], 1].astype(np.float64)

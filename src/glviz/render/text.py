@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+from glviz.arrays import unique
 from glviz.render.chunks import (
     ATLAS_WIDTH,
     ChunkCuller,
@@ -158,7 +159,7 @@ class LabelRenderer:
         """The chunks holding labels of moved blocks (they may have left their chunk's box)."""
         key = moved.tobytes()
         if key != self._forced[0]:
-            self._forced = (key, np.unique(self.label_chunk[np.isin(self.label_block, moved)]))
+            self._forced = (key, unique(self.label_chunk[np.isin(self.label_block, moved)]))
         return self._forced[1]
 
     def draw(self, view_projection: np.ndarray, pixel_scale: float, blocks=None) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glviz.arrays import unique
 from glviz.render.chunks import ATLAS_WIDTH, texture_rows
 from glviz.render.value_store import PAGE
 
@@ -30,7 +31,7 @@ def _texture_rows_of(ranges: list[tuple[int, int]], base: int) -> np.ndarray:
     first, last = spans[:, 0] // ATLAS_WIDTH, (spans[:, 1] - 1) // ATLAS_WIDTH
     count = np.maximum(last - first + 1, 0)
     rows = np.repeat(first, count) + (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count))
-    return np.unique(rows)
+    return unique(rows)
 
 
 def _row_runs(rows: np.ndarray) -> list[tuple[int, int]]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import importlib
 import threading
 
-# What the app imports on its way to the first frame, some of it on first use (the forward pass, numpy's
-# masked arrays, which `np.unique` imports on its first call).
-APP_MODULES = ("glviz.ui.app", "glviz.model.forward", "numpy.ma", "zipfile", "hashlib")
+# What the app imports on its way to the first frame, some of it on first use (the forward pass). Not numpy's
+# masked arrays, which `np.unique` imports on its first call: glviz.arrays.unique stands in for it.
+APP_MODULES = ("glviz.ui.app", "glviz.model.forward", "zipfile", "hashlib")
 
 
 class Preload:

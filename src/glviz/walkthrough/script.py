@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from glviz.arrays import unique
 from glviz.i18n import tr_in
 from glviz.layout.blocks import Layout, block_cells
 from glviz.walkthrough import poses
@@ -152,7 +153,7 @@ class Script(CameraEffects):
                                            if name_matches(b.name, pattern)], dtype=np.int64))
             found = np.concatenate(parts) if parts else np.zeros(0, np.int64)
             if not ordered:
-                found = np.unique(found)
+                found = unique(found)
             found.setflags(write=False)
             if len(_NAMES) > 4096:
                 _NAMES.clear()

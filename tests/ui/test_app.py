@@ -288,6 +288,56 @@ def test_the_first_frame_goes_without_the_labels_mipmaps_and_the_next_has_them(g
         app.release()
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("width", [1280, 640, 520])
+def test_the_tour_controls_stay_in_the_panel_however_narrow(gl_ctx, tmp_path, width, lang):
+    """Continue, Back, Skip and the speed share a line while they fit; in a narrow window the speed ran past
+    the panel's edge (at 640 px, its arrow was cut off in Japanese). What does not fit goes on the next
+    line."""
+    from glviz.ui.app import GlvizApp
+
+    app = GlvizApp(gl_ctx, size=(width, 500), screenshot_dir=tmp_path, tour=True,
+                   state_path=tmp_path / "state.json", lang=lang)
+    try:
+        fbo = gl_ctx.simple_framebuffer((width, 500))
+        app.frame(fbo, dt=0.016)
+        app.frame(fbo, dt=0.016)
+        assert app.tour.touring
+        x0 = app.viewport[2]
+        rects = app.panel.tour.control_rects
+        assert set(rects) == {"play", "back", "skip", "speed"}
+        for lo_x, _, hi_x, _ in rects.values():
+            assert x0 <= lo_x and hi_x <= width, (rects, x0, width)
+        if width == 1280:  # room for all four: one line
+            assert len({round(lo_y) for _, lo_y, _, _ in rects.values()}) == 1, rects
+    finally:
+        app.release()
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("width", [1280, 640])
+def test_the_sorted_letters_verdict_stays_in_the_panel(gl_ctx, tmp_path, width, lang):
+    """The verdict after the model's sorted letters ("correct") was squeezed against the panel's edge at
+    640 px in Japanese; it now takes the next line where it does not fit."""
+    from imgui_bundle import imgui
+
+    from glviz.ui.app import GlvizApp
+
+    app = GlvizApp(gl_ctx, size=(width, 420), screenshot_dir=tmp_path, lang=lang)
+    try:
+        fbo = gl_ctx.simple_framebuffer((width, 420))
+        app.frame(fbo, dt=0.016)
+        app.frame(fbo, dt=0.016)
+        assert not app.tour.touring
+        lo_x, lo_y, hi_x, hi_y = rect = app.panel.letters.verdict_rect
+        # Inside the panel, left of its scroll bar, on one line (squeezed beside the answer, "正解" was
+        # broken into a column of single characters at the panel's edge).
+        assert app.viewport[2] <= lo_x and hi_x <= width - imgui.get_style().scrollbar_size, (rect, width)
+        assert hi_y - lo_y <= imgui.get_text_line_height() + 1, rect
+    finally:
+        app.release()
+
+
 @pytest.mark.parametrize("width", [1280, 700, 520])
 def test_the_language_choice_stays_in_the_panel_however_narrow(gl_ctx, tmp_path, width):
     """EN / 日本語 sit at the panel's top right; in a narrow window they ran past its edge (日本語 could not

@@ -98,6 +98,16 @@ def language_or_fallback(lang: str) -> tuple[str, str | None]:
     return lang, None
 
 
+def beside(width: float) -> bool:
+    """Put the next item, `width` pixels wide, on the same line if it fits there, else on the next line (in
+    a narrow window's panel it would run past the edge); whether it stayed on the line."""
+    imgui.same_line()
+    if imgui.get_content_region_avail().x >= width:
+        return True
+    imgui.new_line()
+    return False
+
+
 def text(colour: tuple[float, float, float, float], line: str) -> None:
     """One line of text in a colour."""
     imgui.text_colored(imgui.ImVec4(*colour), line)

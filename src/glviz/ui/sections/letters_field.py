@@ -6,7 +6,17 @@ from imgui_bundle import imgui
 
 from glviz.i18n import tr
 from glviz.model.sort_task import LETTERS, N_LETTERS
-from glviz.ui.style import ERROR_COLOUR, GOOD_COLOUR, LETTER_COLOURS, WHITE, dim, text, wrapped
+from glviz.ui.style import (
+    DIM_COLOUR,
+    ERROR_COLOUR,
+    GOOD_COLOUR,
+    LETTER_COLOURS,
+    WHITE,
+    beside,
+    dim,
+    text,
+    wrapped,
+)
 
 
 class LettersField:
@@ -16,6 +26,7 @@ class LettersField:
         self.buffer = ""
         self._synced_to: str | None = None  # the app's letters the buffer was last synced to
         self.rect: tuple[float, float, float, float] | None = None
+        self.verdict_rect: tuple[float, float, float, float] | None = None  # where the verdict was (tests)
 
     def draw(self, app) -> None:
         """The section, under a collapsing header."""
@@ -47,21 +58,26 @@ class LettersField:
             wrapped(ERROR_COLOUR, app.input_error)
         prediction = app.prediction
         if prediction is not None:
-            _prediction(app.letters, *prediction)
+            self.verdict_rect = _prediction(app.letters, *prediction)
 
 
-def _prediction(letters_in: str, letters: str, probs) -> None:
+def _prediction(letters_in: str, letters: str, probs) -> tuple[float, float, float, float]:
+    """The sorted letters, the verdict and the chances; returns where the verdict was drawn."""
     imgui.text(tr("letters.sorted_by_model"))
-    imgui.same_line()
-    text(WHITE, " ".join(letters))
+    answer = " ".join(letters)
+    beside(imgui.calc_text_size(answer).x)
+    text(WHITE, answer)
     expected = "".join(sorted(letters_in))
-    imgui.same_line()
     if len(letters) < len(expected):  # stepping through the sort (Generate): no verdict yet
-        dim("  " + tr("letters.so_far", n=len(letters), total=len(expected)))
+        colour, verdict = DIM_COLOUR, tr("letters.so_far", n=len(letters), total=len(expected))
     elif letters == expected:
-        text(GOOD_COLOUR, "  " + tr("letters.correct"))
+        colour, verdict = GOOD_COLOUR, tr("letters.correct")
     else:
-        text(ERROR_COLOUR, "  " + tr("letters.expected", letters=" ".join(expected)))
+        colour, verdict = ERROR_COLOUR, tr("letters.expected", letters=" ".join(expected))
+    if beside(imgui.calc_text_size("  " + verdict).x):  # on the answer's line, two spaces after it
+        verdict = "  " + verdict
+    wrapped(colour, verdict)
+    lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
     dim(tr("letters.probabilities"))
     bar_width = (imgui.get_content_region_avail().x - 40) / 3 - 4
     for k in range(probs.shape[0]):
@@ -71,6 +87,7 @@ def _prediction(letters_in: str, letters: str, probs) -> None:
             imgui.push_style_color(imgui.Col_.plot_histogram, imgui.ImVec4(*LETTER_COLOURS[j]))
             imgui.progress_bar(float(probs[k, j]), imgui.ImVec2(bar_width, 0), f"{letter} {probs[k, j]:.2f}")
             imgui.pop_style_color()
+    return lo.x, lo.y, hi.x, hi.y
 
 
 def _letters_only(data, accepted: list[str], refused: list[str]) -> int:

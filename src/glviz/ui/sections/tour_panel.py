@@ -18,6 +18,12 @@ CONTENTS_ROW = 22.0
 KIND_OF = {Kind.WEIGHT: "weight", Kind.INTERMEDIATE: "intermediate", Kind.AGGREGATE: "aggregate"}
 FUTURE_ALPHA = 0.45
 SCROLL_EASE = 0.2  # share of the way to the current paragraph the text scrolls each frame
+PLAY_WIDTH = 110.0  # Continue / Pause: one width, so that the row does not jump as the label changes
+SPEED_WIDTH = 76.0
+
+
+def _button_width(label: str) -> float:
+    return imgui.calc_text_size(label).x + 2 * imgui.get_style().frame_padding.x
 
 
 class TourPanel:
@@ -28,6 +34,11 @@ class TourPanel:
         self._scroll_to: float | None = None
         self._paragraph_shown = (-1, -1)  # (chapter, paragraph) scrolled to last
         self._link_ids: dict[tuple, np.ndarray] = {}
+        self.control_rects: dict[str, tuple[float, float, float, float]] = {}  # where each was drawn (tests)
+
+    def _kept_rect(self, name: str) -> None:
+        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+        self.control_rects[name] = (lo.x, lo.y, hi.x, hi.y)
 
     def draw(self, app) -> None:
         tour = app.tour
@@ -57,22 +68,26 @@ class TourPanel:
     def _controls(self, app, tour) -> None:
         player = tour.player
         label = tr("tour.pause") if player.playing else tr("tour.continue")
-        if imgui.button(f"{label}##play", imgui.ImVec2(110, 0)):
+        if imgui.button(f"{label}##play", imgui.ImVec2(PLAY_WIDTH, 0)):
             tour.space()
-        imgui.same_line()
+        self._kept_rect("play")
+        style.beside(_button_width(tr("tour.back")))
         if imgui.button(tr("tour.back")):
             tour.back()
-        imgui.same_line()
+        self._kept_rect("back")
+        style.beside(_button_width(tr("tour.skip")))
         if imgui.button(tr("tour.skip")):
             tour.skip()
-        imgui.same_line()
-        imgui.set_next_item_width(76)
+        self._kept_rect("skip")
+        style.beside(SPEED_WIDTH)
+        imgui.set_next_item_width(SPEED_WIDTH)
         current = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - player.speed))
         if imgui.begin_combo("##speed", f"{SPEEDS[current]:g}×"):
             for speed in SPEEDS:
                 if imgui.selectable(f"{speed:g}×", speed == SPEEDS[current])[0]:
                     player.set_speed(speed)
             imgui.end_combo()
+        self._kept_rect("speed")
         following = app.cameras.following
         changed, on = imgui.checkbox(tr("tour.follow_camera"), following)
         if changed and on:

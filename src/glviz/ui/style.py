@@ -98,6 +98,16 @@ def language_or_fallback(lang: str) -> tuple[str, str | None]:
     return lang, None
 
 
+def button_width(label: str) -> float:
+    """The width of imgui.button(label) (the text up to any '##')."""
+    return imgui.calc_text_size(label.split("##")[0]).x + 2 * imgui.get_style().frame_padding.x
+
+
+def checkbox_width(label: str) -> float:
+    """The width of imgui.checkbox(label): its box and its text."""
+    return imgui.get_frame_height() + imgui.get_style().item_inner_spacing.x + imgui.calc_text_size(label).x
+
+
 def beside(width: float) -> bool:
     """Put the next item, `width` pixels wide, on the same line if it fits there, else on the next line (in
     a narrow window's panel it would run past the edge); whether it stayed on the line."""

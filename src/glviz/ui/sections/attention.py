@@ -9,7 +9,7 @@ from imgui_bundle import imgui, implot
 
 from glviz.i18n import tr
 from glviz.ui.attention import MAX_GRID_TOKENS, MAX_TOKENS, Cell, window
-from glviz.ui.style import dim
+from glviz.ui.style import beside, checkbox_width, dim
 
 PLOT_FLAGS = (implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select
               | implot.Flags_.no_mouse_text | implot.Flags_.equal)
@@ -34,6 +34,7 @@ class AttentionSection:
     def __init__(self) -> None:
         self.plot_rects: dict[int, tuple[float, float, float, float]] = {}  # head -> plot area (tests)
         self.header: tuple[float, float, float, float] | None = None
+        self.all_heads_rect: tuple[float, float, float, float] | None = None  # (tests)
 
     def draw(self, app) -> None:
         view = app.view
@@ -48,8 +49,11 @@ class AttentionSection:
         config = view.config
         imgui.set_next_item_width(120)
         maps.layer = imgui.slider_int(tr("attention.layer"), maps.layer, 0, config.n_layer - 1)[1]
-        imgui.same_line()
-        maps.grid = imgui.checkbox(tr("attention.all_heads"), maps.grid)[1]
+        all_heads = tr("attention.all_heads")
+        beside(checkbox_width(all_heads))  # (the next line in a narrow window's panel)
+        maps.grid = imgui.checkbox(all_heads, maps.grid)[1]
+        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+        self.all_heads_rect = (lo.x, lo.y, hi.x, hi.y)
         if not maps.grid:
             imgui.set_next_item_width(120)
             maps.head = imgui.slider_int(tr("attention.head"), maps.head, 0, config.n_head - 1)[1]

@@ -9,10 +9,21 @@ from imgui_bundle import imgui
 from glviz.formatting import percent
 from glviz.i18n import tr
 from glviz.model.sort_task import LETTERS
-from glviz.ui.style import ACCENT_COLOUR, ERROR_COLOUR, LETTER_COLOURS, dim, text, wrapped
+from glviz.ui.style import (
+    ACCENT_COLOUR,
+    ERROR_COLOUR,
+    LETTER_COLOURS,
+    beside,
+    button_width,
+    dim,
+    text,
+    wrapped,
+)
 
 BAR_COLOUR = (0.45, 0.6, 1.0, 1.0)
 LABEL_WIDTH = 110.0
+SETTING_WIDTH, MIN_SETTING_WIDTH = 150.0, 90.0  # sampling's fields, beside their labels
+N_WIDTH = 60.0  # the N of Generate N: room for "1024"
 
 
 class GenerationSection:
@@ -44,24 +55,30 @@ class GenerationSection:
         imgui.begin_disabled(not enabled)
         pressed = imgui.button(f"{label}###{key}")
         imgui.end_disabled()
+        self._kept_rect(key)
+        return pressed
+
+    def _kept_rect(self, key: str) -> None:
         lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
         self.rects[key] = (lo.x, lo.y, hi.x, hi.y)
-        return pressed
 
     def _buttons(self, app, controls, nano: bool) -> None:
         room = not controls.full or nano
         next_label = tr("generate.restart") if nano and controls.full else tr("generate.next")
         if self._button("next", next_label, room and not controls.generating):
             controls.next_token()
-        imgui.same_line()
+        # Generate N and its N together, then Stop: each on the next line where it does not fit (a narrow
+        # window's panel).
+        beside(button_width(tr("generate.n")) + imgui.get_style().item_spacing.x + N_WIDTH)
         if self._button("generate", tr("generate.n"), room and not controls.generating):
             controls.generate()
         imgui.same_line()
-        imgui.set_next_item_width(70)
-        changed, n = imgui.input_int("##n", controls.n, 1, 10)
+        imgui.set_next_item_width(N_WIDTH)
+        changed, n = imgui.input_int("##n", controls.n, 0, 0)  # typed: - and + buttons left no room for it
+        self._kept_rect("n")
         if changed:
             controls.n = max(1, min(n, 1024))
-        imgui.same_line()
+        beside(button_width(tr("generate.stop")))
         if self._button("stop", tr("generate.stop"), controls.generating):
             controls.stop()
         if nano:  # (with the context full, the first button starts over: this one would do the same)
@@ -69,8 +86,7 @@ class GenerationSection:
             if self._button("restart", tr("generate.from_letters"), idle):
                 controls.restart()
 
-    @staticmethod
-    def _settings(controls) -> None:
+    def _settings(self, controls) -> None:
         if imgui.radio_button(tr("generate.greedy"), controls.greedy):
             controls.greedy = True
         imgui.same_line()
@@ -78,16 +94,30 @@ class GenerationSection:
             controls.greedy = False
         if controls.greedy:
             return
-        width = 150.0
-        imgui.set_next_item_width(width)
-        controls.temperature = imgui.slider_float(tr("generate.temperature"), controls.temperature, 0.0, 2.0,
-                                                  "%.2f")[1]
-        imgui.set_next_item_width(width)
-        controls.top_k = max(0, imgui.input_int(tr("generate.top_k"), controls.top_k, 1, 10)[1])
-        imgui.set_next_item_width(width)
-        controls.top_p = imgui.slider_float(tr("generate.top_p"), controls.top_p, 0.05, 1.0, "%.2f")[1]
-        imgui.set_next_item_width(width)
-        controls.seed = max(0, imgui.input_int(tr("generate.seed"), controls.seed)[1])
+        # The fields narrow to leave room for their labels beside them (in a narrow window's panel the
+        # Japanese labels ran past its edge), down to what still shows their number; below that, each label
+        # goes on a line of its own above its field.
+        keys = ("temperature", "top_k", "top_p", "seed")
+        labels = {key: tr(f"generate.{key}") for key in keys}
+        label_width = max(imgui.calc_text_size(label).x for label in labels.values())
+        avail = imgui.get_content_region_avail().x
+        room = avail - label_width - imgui.get_style().item_inner_spacing.x
+        stacked = room < MIN_SETTING_WIDTH
+        width = avail if stacked else min(SETTING_WIDTH, room)
+        for key in keys:
+            if stacked:
+                imgui.text(labels[key])
+            label = f"##{key}" if stacked else labels[key]
+            imgui.set_next_item_width(width)
+            if key == "temperature":
+                controls.temperature = imgui.slider_float(label, controls.temperature, 0.0, 2.0, "%.2f")[1]
+            elif key == "top_k":
+                controls.top_k = max(0, imgui.input_int(label, controls.top_k, 1, 10)[1])
+            elif key == "top_p":
+                controls.top_p = imgui.slider_float(label, controls.top_p, 0.05, 1.0, "%.2f")[1]
+            else:
+                controls.seed = max(0, imgui.input_int(label, controls.seed)[1])
+            self._kept_rect(key)
 
     @staticmethod
     def _candidates(app, controls, nano: bool) -> None:

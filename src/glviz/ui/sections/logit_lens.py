@@ -10,6 +10,8 @@ from glviz.model.logit_lens import lens_sources, logit_lens
 from glviz.ui.style import dim
 
 TOP = 3
+STAGE_WIDTH = 70.0  # the table's first column: embedding, layer 0, ...
+TOKEN_WIDTH = 90.0  # what a token column needs: '#50256 0.00', or a token of 8 characters and its chance
 
 
 class LogitLensSection:
@@ -20,6 +22,7 @@ class LogitLensSection:
         self._rows: tuple | None = None  # (snapshot, position, rows)
         self.header: tuple[float, float, float, float] | None = None  # where drawn (tests)
         self.drawn: list = []  # the rows drawn last
+        self.cell_rects: list[list[tuple[float, float, float, float]]] = []  # each row's token cells (tests)
 
     def rows(self, view):
         """The lens rows of the chosen position, from the trace's published values; None while missing."""
@@ -53,19 +56,26 @@ class LogitLensSection:
             dim(tr("attention.computing"))
             return
         flags = imgui.TableFlags_.borders_inner_h | imgui.TableFlags_.sizing_stretch_prop
-        if imgui.begin_table("##lens", 1 + TOP, flags):
-            imgui.table_setup_column(tr("lens.after"), imgui.TableColumnFlags_.width_fixed, 70)
-            for k in range(TOP):
+        # As many of the top tokens as their columns show whole (a narrow window's panel cut all three).
+        top = max(1, min(TOP, int((imgui.get_content_region_avail().x - STAGE_WIDTH) // TOKEN_WIDTH)))
+        if imgui.begin_table("##lens", 1 + top, flags):
+            imgui.table_setup_column(tr("lens.after"), imgui.TableColumnFlags_.width_fixed, STAGE_WIDTH)
+            for k in range(top):
                 imgui.table_setup_column(f"#{k + 1}")
             imgui.table_headers_row()
             self.drawn = rows
+            self.cell_rects = []
             for row in rows:
                 imgui.table_next_row()
                 imgui.table_next_column()
                 imgui.text(tr("lens.embedding") if row.stage == "embed" else tr("lens.layer", i=row.stage))
-                for token, p in zip(row.ids.tolist(), row.probs.tolist(), strict=True):
+                cells = []
+                for token, p in zip(row.ids.tolist()[:top], row.probs.tolist()[:top], strict=True):
                     imgui.table_next_column()
                     imgui.text(f"{_label(app, view, token)} {p:.2f}")
+                    lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+                    cells.append((lo.x, lo.y, hi.x, hi.y))
+                self.cell_rects.append(cells)
             imgui.end_table()
 
 

@@ -22,10 +22,6 @@ PLAY_WIDTH = 110.0  # Continue / Pause: one width, so that the row does not jump
 SPEED_WIDTH = 76.0
 
 
-def _button_width(label: str) -> float:
-    return imgui.calc_text_size(label).x + 2 * imgui.get_style().frame_padding.x
-
-
 class TourPanel:
     """Draws the tour's part of the panel; keeps only what the panel needs between frames."""
 
@@ -71,11 +67,11 @@ class TourPanel:
         if imgui.button(f"{label}##play", imgui.ImVec2(PLAY_WIDTH, 0)):
             tour.space()
         self._kept_rect("play")
-        style.beside(_button_width(tr("tour.back")))
+        style.beside(style.button_width(tr("tour.back")))
         if imgui.button(tr("tour.back")):
             tour.back()
         self._kept_rect("back")
-        style.beside(_button_width(tr("tour.skip")))
+        style.beside(style.button_width(tr("tour.skip")))
         if imgui.button(tr("tour.skip")):
             tour.skip()
         self._kept_rect("skip")

@@ -1,0 +1,161 @@
+"""The panel in narrow windows: what shares a line (the language choice, the tour's controls, nano's verdict,
+Generate's buttons and sampling's fields, the heatmaps' "all heads") stays inside the panel and takes the next
+line where it does not fit; the logit lens shows as many token columns as fit whole."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("width", [1280, 640, 520])
+def test_the_tour_controls_stay_in_the_panel_however_narrow(gl_ctx, tmp_path, width, lang):
+    """Continue, Back, Skip and the speed share a line while they fit; in a narrow window the speed ran past
+    the panel's edge (at 640 px, its arrow was cut off in Japanese). What does not fit goes on the next
+    line."""
+    from glviz.ui.app import GlvizApp
+
+    app = GlvizApp(gl_ctx, size=(width, 500), screenshot_dir=tmp_path, tour=True,
+                   state_path=tmp_path / "state.json", lang=lang)
+    try:
+        fbo = gl_ctx.simple_framebuffer((width, 500))
+        for _ in range(3):  # imgui shows the scroll bar from the third frame
+            app.frame(fbo, dt=0.016)
+        assert app.tour.touring
+        x0 = app.viewport[2]
+        rects = app.panel.tour.control_rects
+        assert set(rects) == {"play", "back", "skip", "speed"}
+        for lo_x, _, hi_x, _ in rects.values():
+            assert x0 <= lo_x and hi_x <= width, (rects, x0, width)
+        if width == 1280:  # room for all four: one line
+            assert len({round(lo_y) for _, lo_y, _, _ in rects.values()}) == 1, rects
+    finally:
+        app.release()
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("width", [1280, 640])
+def test_the_sorted_letters_verdict_stays_in_the_panel(gl_ctx, tmp_path, width, lang):
+    """The verdict after the model's sorted letters ("correct") was squeezed against the panel's edge at
+    640 px in Japanese; it now takes the next line where it does not fit."""
+    from imgui_bundle import imgui
+
+    from glviz.ui.app import GlvizApp
+
+    app = GlvizApp(gl_ctx, size=(width, 420), screenshot_dir=tmp_path, lang=lang)
+    try:
+        fbo = gl_ctx.simple_framebuffer((width, 420))
+        for _ in range(3):  # imgui shows the scroll bar from the third frame
+            app.frame(fbo, dt=0.016)
+        assert not app.tour.touring
+        lo_x, lo_y, hi_x, hi_y = rect = app.panel.letters.verdict_rect
+        # Inside the panel, left of its scroll bar, on one line (squeezed beside the answer, "正解" was
+        # broken into a column of single characters at the panel's edge).
+        assert app.viewport[2] <= lo_x and hi_x <= width - imgui.get_style().scrollbar_size, (rect, width)
+        assert hi_y - lo_y <= imgui.get_text_line_height() + 1, rect
+    finally:
+        app.release()
+
+
+@pytest.mark.parametrize("width", [1280, 700, 520])
+def test_the_language_choice_stays_in_the_panel_however_narrow(gl_ctx, tmp_path, width):
+    """EN / 日本語 sit at the panel's top right; in a narrow window they ran past its edge (日本語 could not
+    be clicked at 700 px). The subtitle gives way first, then the choice takes a line of its own."""
+    from glviz.ui.app import GlvizApp
+
+    app = GlvizApp(gl_ctx, size=(width, 500), screenshot_dir=tmp_path)
+    try:
+        fbo = gl_ctx.simple_framebuffer((width, 500))
+        for _ in range(3):  # imgui shows the scroll bar from the third frame
+            app.frame(fbo, dt=0.016)
+        x0 = app.viewport[2]  # the panel starts where the 3D view ends
+        rects = app.panel.language_rects
+        assert set(rects) == {"en", "ja"}
+        for lo_x, _, hi_x, _ in rects.values():
+            assert x0 <= lo_x and hi_x <= width, (rects, x0, width)
+    finally:
+        app.release()
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("width", [1280, 640])
+def test_generates_buttons_stay_in_the_panel(gl_ctx, tmp_path, width, lang):
+    """Next token, Generate N with its N, Stop (and nano's From the letters), and sampling's fields with their
+    labels: at 640 px in Japanese, Stop and the labels of top-k and top-p were cut off at the panel's edge.
+    Generate N keeps its N beside it on whichever line it goes."""
+    from imgui_bundle import imgui
+
+    from glviz.ui.app import GlvizApp
+
+    app = GlvizApp(gl_ctx, size=(width, 420), screenshot_dir=tmp_path, lang=lang)
+    try:
+        app.generation.greedy = False  # sampling: its fields are shown
+        fbo = gl_ctx.simple_framebuffer((width, 420))
+        for _ in range(3):  # imgui shows the scroll bar from the third frame
+            app.frame(fbo, dt=0.016)
+        rects = app.panel.generation.rects
+        shown = {"next", "generate", "n", "stop", "restart", "temperature", "top_k", "top_p", "seed"}
+        assert shown <= set(rects)
+        right = width - imgui.get_style().scrollbar_size
+        for name, (lo_x, _, hi_x, _) in rects.items():
+            assert app.viewport[2] <= lo_x and hi_x <= right, (name, rects, width)
+        assert rects["generate"][1] == rects["n"][1]  # N on Generate's line
+    finally:
+        app.release()
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_heatmaps_all_heads_choice_stays_in_the_panel(gl_ctx, tmp_path, lang):
+    """"All heads" beside the layer's slider: at 640 px in Japanese its label ran under the scroll bar. Here
+    the window is tall enough for the panel to need no scroll bar (its header can be clicked), and
+    narrower."""
+    from checkpoint_helpers import checkpoint, click, frames, loaded
+    from imgui_bundle import imgui
+
+    from glviz.ui.app import GlvizApp
+
+    size = (600, 1400)
+    fbo = gl_ctx.simple_framebuffer(size)
+    app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path, weights=checkpoint(tmp_path / "small"),
+                   lang=lang)
+    try:
+        loaded(app, fbo)
+        frames(app, fbo)
+        click(app, fbo, app.panel.attention.header)
+        frames(app, fbo, 3)
+        lo_x, _, hi_x, _ = rect = app.panel.attention.all_heads_rect
+        assert app.viewport[2] <= lo_x and hi_x <= size[0] - imgui.get_style().window_padding.x, rect
+    finally:
+        app.release()
+
+
+@pytest.mark.parametrize("width", [1280, 600])
+def test_the_logit_lens_shows_its_tokens_whole(gl_ctx, tmp_path, width):
+    """The lens's token columns: at 640 px all three were cut (a token and its chance overran its cell into
+    the next). It now shows as many as fit whole: no cell's text runs into the next or past the panel."""
+    from checkpoint_helpers import checkpoint, click, frames, loaded
+
+    from glviz.model.config import GPTConfig
+    from glviz.ui.app import GlvizApp
+
+    size = (width, 1400)
+    fbo = gl_ctx.simple_framebuffer(size)
+    # A small model with GPT-2's vocabulary and no tokenizer: each token shows as its id, '#41107 0.15'.
+    config = GPTConfig(n_layer=2, n_head=2, n_embd=24, vocab_size=50257, block_size=48, name="wide")
+    app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path,
+                   weights=checkpoint(tmp_path / "wide", config, tokenizer=None))
+    try:
+        loaded(app, fbo)
+        frames(app, fbo)
+        click(app, fbo, app.panel.lens.header)
+        frames(app, fbo, 3)
+        rows = app.panel.lens.cell_rects
+        assert rows and all(rows), rows
+        if width == 1280:
+            assert len(rows[0]) == 3  # all three where the panel is 400 px wide
+        for cells in rows:
+            for (_, _, hi_x, _), (lo_x, _, _, _) in zip(cells, cells[1:], strict=False):
+                assert hi_x <= lo_x, cells
+            assert cells[-1][2] <= width, cells
+    finally:
+        app.release()

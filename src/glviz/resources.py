@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+@functools.cache  # (importlib.resources' lookup, ~0.25 ms a call: a first frame reads 18 shaders)
 def _resource_dir(name: str) -> Path:
     packaged = Path(str(resources.files("glviz"))) / name
     if packaged.is_dir():
@@ -20,6 +22,7 @@ def shader_path(name: str) -> Path:
     return _resource_dir("shaders") / name
 
 
+@functools.cache  # (the same sources are read by several renderers and passes)
 def read_shader(name: str) -> str:
     """Source text of a GLSL file under shaders/, with its `#include "file.glsl"` lines replaced by those
     files (GLSL has no includes; the cell colours are shared by several shaders)."""

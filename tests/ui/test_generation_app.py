@@ -87,6 +87,8 @@ def test_next_token_appends_the_greedy_argmax(ckpt_app, fbo):
     ids, shown = app.generation.candidates()
     assert len(ids) == 10 and ids[0] == int(np.argmax(probs))
     np.testing.assert_allclose(shown, np.sort(probs)[::-1][:10], atol=1e-5)
+    drawn = app.panel.generation.candidate_rects  # ten rows, each token's text ending before its bar
+    assert len(drawn) == 10 and all(label[2] <= bar_x for label, bar_x in drawn), drawn
     app.generation.next_token()
     settled(app, fbo)
     assert view.trace.T == T + 1 and view.trace.tokens[-1] == int(np.argmax(probs))

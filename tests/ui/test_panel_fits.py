@@ -159,3 +159,27 @@ def test_the_logit_lens_shows_its_tokens_whole(gl_ctx, tmp_path, width):
             assert cells[-1][2] <= width, cells
     finally:
         app.release()
+
+
+def test_fitted_cuts_a_line_to_a_width_keeping_its_end(gl_ctx, tmp_path):
+    """The candidates' and the lens's tokens are cut to their room: a token of GPT-2 such as
+    '·isEnabled 34842' ran under its bar."""
+    from imgui_bundle import imgui
+
+    from glviz.ui.app import GlvizApp
+    from glviz.ui.style import fitted
+
+    app = GlvizApp(gl_ctx, size=(1280, 800), screenshot_dir=tmp_path)
+    try:
+        app.frame(gl_ctx.simple_framebuffer((1280, 800)), dt=0.016)
+        width = imgui.calc_text_size("·internationalization 12345").x
+        assert fitted("·internationalization", width + 1, " 12345") == "·internationalization 12345"
+        cases = (("·internationalization", " 12345"), ("上位 k 件（0：なし）", ""), ("·isEnabled", " 34842"))
+        for line, keep in cases:
+            cut = fitted(line, 80.0, keep)
+            kept = cut[: -len("…" + keep)]
+            assert cut.endswith("…" + keep) and line.startswith(kept), cut
+            assert imgui.calc_text_size(cut).x <= 80.0, cut
+            assert imgui.calc_text_size(line[: len(kept) + 1] + "…" + keep).x > 80.0  # no shorter than needed
+    finally:
+        app.release()

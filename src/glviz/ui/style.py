@@ -98,6 +98,17 @@ def language_or_fallback(lang: str) -> tuple[str, str | None]:
     return lang, None
 
 
+def fitted(line: str, width: float, keep: str = "") -> str:
+    """`line` followed by `keep`, `line` cut short with '…' where the whole would be wider than `width`
+    pixels (`keep`, e.g. a token's id, is always shown whole)."""
+    room = width - (imgui.calc_text_size(keep).x if keep else 0.0)
+    if imgui.calc_text_size(line).x <= room:
+        return line + keep
+    while line and imgui.calc_text_size(line + "…").x > room:
+        line = line[:-1]
+    return line + "…" + keep
+
+
 def button_width(label: str) -> float:
     """The width of imgui.button(label) (the text up to any '##')."""
     return imgui.calc_text_size(label.split("##")[0]).x + 2 * imgui.get_style().frame_padding.x

@@ -16,6 +16,7 @@ from glviz.ui.style import (
     beside,
     button_width,
     dim,
+    fitted,
     text,
     wrapped,
 )
@@ -31,6 +32,7 @@ class GenerationSection:
 
     def __init__(self) -> None:
         self.rects: dict[str, tuple[float, float, float, float]] = {}  # button -> where drawn (tests)
+        self.candidate_rects: list = []  # each candidate's label rect and where its bar starts (tests)
 
     def draw(self, app) -> None:
         controls = app.generation
@@ -119,8 +121,7 @@ class GenerationSection:
                 controls.seed = max(0, imgui.input_int(label, controls.seed)[1])
             self._kept_rect(key)
 
-    @staticmethod
-    def _candidates(app, controls, nano: bool) -> None:
+    def _candidates(self, app, controls, nano: bool) -> None:
         found = controls.candidates()
         if found is None:
             dim(tr("generate.computing") if controls.busy else "")
@@ -128,13 +129,19 @@ class GenerationSection:
         ids, probs = found
         text(ACCENT_COLOUR, tr("generate.candidates", t=app.view.trace.T))
         bar = max(imgui.get_content_region_avail().x - LABEL_WIDTH - 8, 40.0)
+        self.candidate_rects = []
         for token, p in zip(ids.tolist(), probs.tolist(), strict=True):
             if nano:
                 label, colour = LETTERS[token], LETTER_COLOURS[token % 3]
-            else:
-                label, colour = app.prompt.chip_text(app.view.weights, token), BAR_COLOUR
-            imgui.text(label[:16])
+            else:  # the token's text cut to the room before the bar, its id kept whole
+                piece = app.prompt.label(app.view.weights, token)
+                chip = app.prompt.chip_text(app.view.weights, token)
+                label, colour = fitted(piece, LABEL_WIDTH - 6, chip[len(piece):]), BAR_COLOUR
+            imgui.text(label)
+            lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
             imgui.same_line(LABEL_WIDTH)
             imgui.push_style_color(imgui.Col_.plot_histogram, imgui.ImVec4(*colour))
             imgui.progress_bar(float(p), imgui.ImVec2(bar, 0), percent(p))  # 0.002%, not 0.000
             imgui.pop_style_color()
+            bar_lo = imgui.get_item_rect_min()
+            self.candidate_rects.append(((lo.x, lo.y, hi.x, hi.y), bar_lo.x))

@@ -7,11 +7,11 @@ from imgui_bundle import imgui
 
 from glviz.i18n import tr
 from glviz.model.logit_lens import lens_sources, logit_lens
-from glviz.ui.style import dim
+from glviz.ui.style import dim, fitted
 
 TOP = 3
 STAGE_WIDTH = 70.0  # the table's first column: embedding, layer 0, ...
-TOKEN_WIDTH = 90.0  # what a token column needs: '#50256 0.00', or a token of 8 characters and its chance
+TOKEN_WIDTH = 90.0  # a token column: '#50256 0.00', or a token's text (cut to fit) and its chance
 
 
 class LogitLensSection:
@@ -84,4 +84,6 @@ def _label(app, view, token: int) -> str:
         from glviz.model.sort_task import LETTERS
 
         return LETTERS[token]
-    return app.prompt.label(view.weights, token)[:10]
+    # Cut to what a column of TOKEN_WIDTH shows beside the chance (and the cell's padding).
+    room = TOKEN_WIDTH - 2 * imgui.get_style().cell_padding.x - imgui.calc_text_size(" 0.00").x
+    return fitted(app.prompt.label(view.weights, token), room)

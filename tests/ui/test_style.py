@@ -27,6 +27,7 @@ def renderer(gl_ctx, imgui_ctx):
     from glviz.ui.imgui_renderer import ImguiRenderer
 
     style.setup_style()
+    style.complete_fonts()  # bold and italic Japanese too, as the app completes them before Japanese is shown
     r = ImguiRenderer(gl_ctx)
     yield r
     r.release()
@@ -125,6 +126,40 @@ def test_without_the_japanese_font_the_panel_speaks_english(imgui_ctx):
     finally:
         fonts.japanese.cache_clear()
     imgui.get_io().fonts.clear()
+
+
+def test_bold_and_italic_get_their_japanese_when_the_fonts_are_completed(imgui_ctx):
+    """setup_style merges Japanese into the regular font at once (the panel writes 日本語 in English
+    too), into bold and italic only at complete_fonts: each merge reads the 4.5 MB font, which English has
+    no use for on its way to the first frame."""
+    from imgui_bundle import imgui
+
+    def sources() -> dict[str, int]:
+        return {s: style.font(s).sources.size() for s in style.STYLES}
+
+    style.setup_style()
+    assert sources() == {"regular": 2, "bold": 1, "italic": 1}
+    style.complete_fonts()
+    assert sources() == {"regular": 2, "bold": 2, "italic": 2}
+    style.complete_fonts()  # nothing left to merge
+    assert sources() == {"regular": 2, "bold": 2, "italic": 2}
+    imgui.get_io().fonts.clear()
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_app_completes_the_fonts_before_japanese_or_after_its_first_frame(gl_ctx, tmp_path, lang):
+    from glviz.ui.app import GlvizApp
+
+    app = GlvizApp(gl_ctx, size=(640, 400), screenshot_dir=tmp_path, lang=lang)
+    try:
+        fbo = gl_ctx.simple_framebuffer((640, 400))
+        app.frame(fbo, dt=0.016)
+        merged = [style.font(s).sources.size() for s in style.STYLES]  # Roboto, and Japanese where merged
+        assert merged == ([2, 2, 2] if lang == "ja" else [2, 1, 1])  # Japanese is drawn in the first frame
+        app.frame(fbo, dt=0.016)
+        assert [style.font(s).sources.size() for s in style.STYLES] == [2, 2, 2]
+    finally:
+        app.release()
 
 
 def test_every_character_of_the_japanese_catalogue_has_a_glyph(renderer, fbo):

@@ -33,7 +33,7 @@ from glviz.ui.letters import LettersInput
 from glviz.ui.models import ModelSessions, ModelView, require_app_model
 from glviz.ui.panel import PANEL_SHARE, PANEL_WIDTH, Panel
 from glviz.ui.screenshots import pictures_dir, save_screenshot
-from glviz.ui.style import language_or_fallback, setup_style
+from glviz.ui.style import complete_fonts, language_or_fallback, setup_style
 from glviz.ui.tour import TourController
 
 log = logging.getLogger("glviz")
@@ -288,6 +288,8 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
 
     def _update(self, dt: float) -> None:
         """The state changes of one frame, before anything is drawn."""
+        if self.frames_drawn or i18n.language() == "ja":
+            complete_fonts()  # bold and italic Japanese: before Japanese is first drawn, else after frame 1
         if self.frames_drawn and self.models.text_mipmaps_due is not None:
             self.models.text_mipmaps_due.make_text_mipmaps()  # the first frame is out: what it went without
             self.models.text_mipmaps_due = None

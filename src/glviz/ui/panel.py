@@ -18,7 +18,7 @@ from glviz.ui.sections.logit_lens import LogitLensSection
 from glviz.ui.sections.open_checkpoint import OpenCheckpoint
 from glviz.ui.sections.prompt_field import PromptField
 from glviz.ui.sections.tour_panel import TourPanel
-from glviz.ui.style import MESSAGE_COLOUR, dim, wrapped
+from glviz.ui.style import MESSAGE_COLOUR, dim, item_rect, wrapped
 
 PANEL_WIDTH = 400  # logical pixels; the 3D viewport is the window minus the panel
 PANEL_SHARE = 0.45  # narrow windows: the panel takes at most this share of the width, the 3D view the rest
@@ -84,8 +84,7 @@ class Panel:
                 imgui.same_line(0, 4)
             if imgui.radio_button(LANGUAGE_LABELS[lang], i18n.language() == lang) and i18n.language() != lang:
                 app.set_language(lang)
-            lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
-            self.language_rects[lang] = (lo.x, lo.y, hi.x, hi.y)
+            self.language_rects[lang] = item_rect()
 
     def _tabs(self, app) -> None:
         touring = app.tour.touring

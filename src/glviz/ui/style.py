@@ -131,6 +131,13 @@ def fitted(line: str, width: float, keep: str = "") -> str:
     return line + "…" + keep
 
 
+def item_rect() -> tuple[float, float, float, float]:
+    """Where the last item was drawn: (x0, y0, x1, y1) in window pixels (the panel's tests click and
+    measure by it)."""
+    lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+    return lo.x, lo.y, hi.x, hi.y
+
+
 def button_width(label: str) -> float:
     """The width of imgui.button(label) (the text up to any '##')."""
     return imgui.calc_text_size(label.split("##")[0]).x + 2 * imgui.get_style().frame_padding.x

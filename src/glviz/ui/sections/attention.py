@@ -9,7 +9,7 @@ from imgui_bundle import imgui, implot
 
 from glviz.i18n import tr
 from glviz.ui.attention import MAX_GRID_TOKENS, MAX_TOKENS, Cell, window
-from glviz.ui.style import beside, checkbox_width, dim
+from glviz.ui.style import beside, checkbox_width, dim, item_rect
 
 PLOT_FLAGS = (implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select
               | implot.Flags_.no_mouse_text | implot.Flags_.equal)
@@ -41,8 +41,7 @@ class AttentionSection:
         if view.trace is None:
             return
         opened = imgui.collapsing_header(tr("attention.header"))
-        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
-        self.header = (lo.x, lo.y, hi.x, hi.y)
+        self.header = item_rect()
         if not opened:
             return
         maps = app.attention
@@ -52,8 +51,7 @@ class AttentionSection:
         all_heads = tr("attention.all_heads")
         beside(checkbox_width(all_heads))  # (the next line in a narrow window's panel)
         maps.grid = imgui.checkbox(all_heads, maps.grid)[1]
-        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
-        self.all_heads_rect = (lo.x, lo.y, hi.x, hi.y)
+        self.all_heads_rect = item_rect()
         if not maps.grid:
             imgui.set_next_item_width(120)
             maps.head = imgui.slider_int(tr("attention.head"), maps.head, 0, config.n_head - 1)[1]

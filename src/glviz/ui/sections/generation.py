@@ -17,6 +17,7 @@ from glviz.ui.style import (
     button_width,
     dim,
     fitted,
+    item_rect,
     text,
     wrapped,
 )
@@ -57,12 +58,8 @@ class GenerationSection:
         imgui.begin_disabled(not enabled)
         pressed = imgui.button(f"{label}###{key}")
         imgui.end_disabled()
-        self._kept_rect(key)
+        self.rects[key] = item_rect()
         return pressed
-
-    def _kept_rect(self, key: str) -> None:
-        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
-        self.rects[key] = (lo.x, lo.y, hi.x, hi.y)
 
     def _buttons(self, app, controls, nano: bool) -> None:
         room = not controls.full or nano
@@ -77,7 +74,7 @@ class GenerationSection:
         imgui.same_line()
         imgui.set_next_item_width(N_WIDTH)
         changed, n = imgui.input_int("##n", controls.n, 0, 0)  # typed: - and + buttons left no room for it
-        self._kept_rect("n")
+        self.rects["n"] = item_rect()
         if changed:
             controls.n = max(1, min(n, 1024))
         beside(button_width(tr("generate.stop")))
@@ -119,7 +116,7 @@ class GenerationSection:
                 controls.top_p = imgui.slider_float(label, controls.top_p, 0.05, 1.0, "%.2f")[1]
             else:
                 controls.seed = max(0, imgui.input_int(label, controls.seed)[1])
-            self._kept_rect(key)
+            self.rects[key] = item_rect()
 
     def _candidates(self, app, controls, nano: bool) -> None:
         found = controls.candidates()
@@ -138,10 +135,9 @@ class GenerationSection:
                 chip = app.prompt.chip_text(app.view.weights, token)
                 label, colour = fitted(piece, LABEL_WIDTH - 6, chip[len(piece):]), BAR_COLOUR
             imgui.text(label)
-            lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+            label_rect = item_rect()
             imgui.same_line(LABEL_WIDTH)
             imgui.push_style_color(imgui.Col_.plot_histogram, imgui.ImVec4(*colour))
             imgui.progress_bar(float(p), imgui.ImVec2(bar, 0), percent(p))  # 0.002%, not 0.000
             imgui.pop_style_color()
-            bar_lo = imgui.get_item_rect_min()
-            self.candidate_rects.append(((lo.x, lo.y, hi.x, hi.y), bar_lo.x))
+            self.candidate_rects.append((label_rect, item_rect()[0]))

@@ -14,6 +14,7 @@ from glviz.ui.style import (
     WHITE,
     beside,
     dim,
+    item_rect,
     text,
     wrapped,
 )
@@ -43,8 +44,7 @@ class LettersField:
         refused: list[str] = []
         changed, typed = imgui.input_text("##letters", self.buffer, flags,
                                           lambda data: _letters_only(data, accepted, refused))
-        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
-        self.rect = (lo.x, lo.y, hi.x, hi.y)  # where the field was drawn (window pixels), for tests
+        self.rect = item_rect()  # where the field was drawn (window pixels), for tests
         if changed:
             self.buffer = typed
         if changed or accepted:  # a paste of the same text changes nothing but still answers a refusal
@@ -77,7 +77,7 @@ def _prediction(letters_in: str, letters: str, probs) -> tuple[float, float, flo
     if beside(imgui.calc_text_size("  " + verdict).x):  # on the answer's line, two spaces after it
         verdict = "  " + verdict
     wrapped(colour, verdict)
-    lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+    verdict_rect = item_rect()
     dim(tr("letters.probabilities"))
     bar_width = (imgui.get_content_region_avail().x - 40) / 3 - 4
     for k in range(probs.shape[0]):
@@ -87,7 +87,7 @@ def _prediction(letters_in: str, letters: str, probs) -> tuple[float, float, flo
             imgui.push_style_color(imgui.Col_.plot_histogram, imgui.ImVec4(*LETTER_COLOURS[j]))
             imgui.progress_bar(float(probs[k, j]), imgui.ImVec2(bar_width, 0), f"{letter} {probs[k, j]:.2f}")
             imgui.pop_style_color()
-    return lo.x, lo.y, hi.x, hi.y
+    return verdict_rect
 
 
 def _letters_only(data, accepted: list[str], refused: list[str]) -> int:

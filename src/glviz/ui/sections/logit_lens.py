@@ -7,7 +7,7 @@ from imgui_bundle import imgui
 
 from glviz.i18n import tr
 from glviz.model.logit_lens import lens_sources, logit_lens
-from glviz.ui.style import dim, fitted
+from glviz.ui.style import dim, fitted, item_rect
 
 TOP = 3
 STAGE_WIDTH = 70.0  # the table's first column: embedding, layer 0, ...
@@ -41,8 +41,7 @@ class LogitLensSection:
         if view.trace is None or view.weights is None:
             return
         opened = imgui.collapsing_header(tr("lens.header"))
-        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
-        self.header = (lo.x, lo.y, hi.x, hi.y)
+        self.header = item_rect()
         if not opened:
             return
         T = view.trace.T
@@ -73,8 +72,7 @@ class LogitLensSection:
                 for token, p in zip(row.ids.tolist()[:top], row.probs.tolist()[:top], strict=True):
                     imgui.table_next_column()
                     imgui.text(f"{_label(app, view, token)} {p:.2f}")
-                    lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
-                    cells.append((lo.x, lo.y, hi.x, hi.y))
+                    cells.append(item_rect())
                 self.cell_rects.append(cells)
             imgui.end_table()
 

@@ -7,7 +7,7 @@ from imgui_bundle import imgui
 
 from glviz.i18n import tr
 from glviz.ui.checkpoint_browser import CheckpointBrowser
-from glviz.ui.style import ACCENT_COLOUR, GOOD_COLOUR, dim, text
+from glviz.ui.style import ACCENT_COLOUR, GOOD_COLOUR, dim, item_rect, text
 
 LIST_HEIGHT = 160.0
 
@@ -95,8 +95,7 @@ class OpenCheckpoint:
             app.message(tr("checkpoint.failed", error=exc))
 
     def _note(self, key: str) -> None:
-        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
-        self.rects[key] = (lo.x, lo.y, hi.x, hi.y)
+        self.rects[key] = item_rect()
 
 
 def progress(app) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from imgui_bundle import imgui
 
 from glviz.i18n import tr
-from glviz.ui.style import ACCENT_COLOUR, ERROR_COLOUR, dim, wrapped
+from glviz.ui.style import ACCENT_COLOUR, ERROR_COLOUR, dim, item_rect, wrapped
 
 CHIPS_HEIGHT = 120.0  # the chips' scrolling area, logical pixels
 CHIP_GAP = 4.0
@@ -35,8 +35,7 @@ class PromptField:
             self._synced_to = (view.name, view.prompt)
         dim(tr("prompt.label") if view.weights.tokenizer is not None else tr("prompt.label_ids"))
         changed, typed = imgui.input_text_multiline("##prompt", self.buffer, imgui.ImVec2(-1, 54))
-        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
-        self.rect = (lo.x, lo.y, hi.x, hi.y)
+        self.rect = item_rect()
         if changed:
             self.buffer = typed
             app.edit_prompt(typed)
@@ -72,8 +71,7 @@ class PromptField:
                     imgui.push_style_color(imgui.Col_.button, imgui.ImVec4(*colour))
                     imgui.small_button(f"{label}##chip{t}")
                     imgui.pop_style_color()
-                    lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
-                    self.chip_rects[t] = (lo.x, lo.y, hi.x, hi.y)
+                    self.chip_rects[t] = item_rect()
                     if imgui.is_item_hovered():
                         hovered = t  # said under the chips (a tooltip would leave the window at the edge)
         imgui.end_child()

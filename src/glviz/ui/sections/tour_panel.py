@@ -32,10 +32,6 @@ class TourPanel:
         self._link_ids: dict[tuple, np.ndarray] = {}
         self.control_rects: dict[str, tuple[float, float, float, float]] = {}  # where each was drawn (tests)
 
-    def _kept_rect(self, name: str) -> None:
-        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
-        self.control_rects[name] = (lo.x, lo.y, hi.x, hi.y)
-
     def draw(self, app) -> None:
         tour = app.tour
         self._header(tour)
@@ -66,15 +62,15 @@ class TourPanel:
         label = tr("tour.pause") if player.playing else tr("tour.continue")
         if imgui.button(f"{label}##play", imgui.ImVec2(PLAY_WIDTH, 0)):
             tour.space()
-        self._kept_rect("play")
+        self.control_rects["play"] = style.item_rect()
         style.beside(style.button_width(tr("tour.back")))
         if imgui.button(tr("tour.back")):
             tour.back()
-        self._kept_rect("back")
+        self.control_rects["back"] = style.item_rect()
         style.beside(style.button_width(tr("tour.skip")))
         if imgui.button(tr("tour.skip")):
             tour.skip()
-        self._kept_rect("skip")
+        self.control_rects["skip"] = style.item_rect()
         style.beside(SPEED_WIDTH)
         imgui.set_next_item_width(SPEED_WIDTH)
         current = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - player.speed))
@@ -83,7 +79,7 @@ class TourPanel:
                 if imgui.selectable(f"{speed:g}×", speed == SPEEDS[current])[0]:
                     player.set_speed(speed)
             imgui.end_combo()
-        self._kept_rect("speed")
+        self.control_rects["speed"] = style.item_rect()
         following = app.cameras.following
         changed, on = imgui.checkbox(tr("tour.follow_camera"), following)
         if changed and on:

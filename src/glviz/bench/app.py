@@ -85,7 +85,7 @@ def pick_milliseconds(model: str) -> tuple[float, int, int]:
     """(median ms per mouse move, blocks, hits) for a sweep of the overview of `model`."""
     from glviz.layout.build import build_layout
     from glviz.model.config import PRESETS
-    from glviz.render.camera import OrbitCamera, overview_pose
+    from glviz.render.camera import OrbitCamera, ndc, overview_pose
     from glviz.render.picking import pick
 
     layout = build_layout(PRESETS[model])
@@ -93,11 +93,9 @@ def pick_milliseconds(model: str) -> tuple[float, int, int]:
     width, height = VIEWPORT
     rng = np.random.default_rng(0)
     # Half over blocks (the centres of random blocks, projected), half anywhere in the view.
-    vp = camera.view_projection(width / height).astype(np.float64)
     chosen = rng.choice(len(layout.blocks), SWEEP // 2, replace=len(layout.blocks) < SWEEP // 2)
-    centres = np.c_[(layout.mins[chosen] + layout.maxs[chosen]) / 2, np.ones(len(chosen))] @ vp  # (n, 4)
-    ndc = centres[:, :2] / centres[:, 3:4]
-    points = [(float((x + 1) / 2 * width), float((1 - y) / 2 * height)) for x, y in ndc]
+    centres = ndc(camera.view_projection(width / height), (layout.mins[chosen] + layout.maxs[chosen]) / 2)
+    points = [(float((x + 1) / 2 * width), float((1 - y) / 2 * height)) for x, y in centres]
     points += [(float(x), float(y)) for x, y in rng.uniform((0, 0), (width, height), (SWEEP // 2, 2))]
     pick(layout, *camera.ray(width / 2, height / 2, VIEWPORT))  # builds the chunk index once, as the app does
     times, hits = [], 0

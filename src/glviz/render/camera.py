@@ -229,6 +229,15 @@ class OrbitCamera:
         return self.eye.copy(), direction / np.linalg.norm(direction)
 
 
+def ndc(view_projection: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(k, 2) float64 normalised device x, y of world points (k, 3) under `view_projection` (NaN for a point
+    behind the camera)."""
+    points = np.asarray(points, dtype=np.float64)
+    clip = np.hstack([points, np.ones((len(points), 1))]) @ np.asarray(view_projection, dtype=np.float64)
+    w = clip[:, 3:4]
+    return clip[:, :2] / np.where(w > 0.0, w, np.nan)
+
+
 # --- poses for a layout -------------------------------------------------------------------------------------
 def _box_corners(lo, hi) -> np.ndarray:
     """(8, 3) float64 corners of the box lo..hi."""
@@ -321,9 +330,7 @@ def overview_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:
     for _ in range(4):
         # Seen at an angle, a wide model's near end looks taller than its middle: when the height then
         # limits the view and the sides stay empty, show less of the model's height so that its width fills.
-        clip = np.append(points, np.ones((len(points), 1)), axis=1) @ OrbitCamera(pose).view_projection(
-            aspect).astype(np.float64)
-        span_x, span_y = np.ptp(clip[:, :2] / clip[:, 3:], axis=0)
+        span_x, span_y = np.ptp(ndc(OrbitCamera(pose).view_projection(aspect), points), axis=0)
         if span_x > 0.97 * span_y or lo[1] >= floor:
             break
         top = float(points[:, 1].max())

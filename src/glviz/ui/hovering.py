@@ -8,6 +8,7 @@ import numpy as np
 
 from glviz.i18n import language
 from glviz.layout.framing import TEXT_ABOVE_EM, TEXT_BELOW_EM, nearest_section, section_text_box
+from glviz.render.camera import ndc
 from glviz.render.label_sets import label_atlas, translated
 
 
@@ -127,14 +128,14 @@ class HoverTracker:
             self._anchors_of = (id(layout), block, language())
             self._anchors = section_anchors(layout, block)
         vx, vy, vw, vh = app.viewport
-        view_projection = app.camera.view_projection(app.aspect).astype(np.float64)
+        view_projection = app.camera.view_projection(app.aspect)
         out = []
         for shown, corners in self._anchors:
-            clip = np.hstack([corners, np.ones((len(corners), 1))]) @ view_projection  # (5, 4)
-            if (clip[:, 3] <= 0).any():  # (partly) behind the camera
+            xy = ndc(view_projection, corners)  # (5, 2)
+            if np.isnan(xy).any():  # (partly) behind the camera
                 continue
-            x = vx + (clip[:, 0] / clip[:, 3] + 1) / 2 * vw
-            y = vy + (1 - clip[:, 1] / clip[:, 3]) / 2 * vh
+            x = vx + (xy[:, 0] + 1) / 2 * vw
+            y = vy + (1 - xy[:, 1]) / 2 * vh
             em_px = float(np.hypot(x[3] - x[1], y[3] - y[1])) / (TEXT_BELOW_EM + TEXT_ABOVE_EM)
             box = (float(x[1:].min()), float(y[1:].min()), float(x[1:].max()), float(y[1:].max()))
             out.append(SectionMark(shown, float(x[0]), float(y[0]), box, em_px))

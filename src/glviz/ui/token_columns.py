@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from glviz.layout.deps import CellRange
+from glviz.render.camera import ndc
 from glviz.scene import MAX_DEPENDENCY_RANGES
 
 RESIDUAL_ROLES = ("embed", "resid1", "resid2", "ln_f.out")
@@ -25,10 +26,7 @@ def token_blocks(layout) -> np.ndarray:
 def in_view(layout, blocks: np.ndarray, view_projection: np.ndarray) -> np.ndarray:
     """(n,) bool: the block's centre projects inside the view (in front of the camera)."""
     centres = (layout.mins[blocks] + layout.maxs[blocks]) / 2  # (n, 3)
-    clip = np.append(centres, np.ones((len(blocks), 1)), axis=1) @ view_projection.astype(np.float64)
-    w = clip[:, 3]
-    ndc = clip[:, :2] / np.where(w > 0, w, 1.0)[:, None]
-    return (w > 0) & (np.abs(ndc) <= 1.0).all(axis=1)
+    return (np.abs(ndc(view_projection, centres)) <= 1.0).all(axis=1)  # (NaN, behind: not in view)
 
 
 def column_ranges(layout, t: int, eye: np.ndarray, view_projection: np.ndarray,

@@ -15,7 +15,8 @@ _CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 1024
 
 
-def _memo(key, make):
+def memoised(key: tuple, make) -> Pose:
+    """The pose `make()` made for `key` (a hashable description of it), made once while it is recent."""
     pose = _CACHE.get(key)
     if pose is None:
         pose = _CACHE[key] = make()
@@ -26,18 +27,18 @@ def _memo(key, make):
     return pose
 
 
-def memoised(key: tuple, make) -> Pose:
-    """The pose `make()` made for `key` (a hashable description of it), made once while it is recent."""
-    return _memo(key, make)
-
-
 def layout_key(layout) -> tuple:
     """A layout's part of a memo key."""
-    return _layout_key(layout)
-
-
-def _layout_key(layout) -> tuple:
     return id(layout), len(layout.blocks), layout.n_tokens
+
+
+def box_corners(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The 8 corners of each box lo..hi ((k, 3) or (3,)): (8k, 3), the first corner of every box, then the
+    second, ..."""
+    lo, hi = np.atleast_2d(lo), np.atleast_2d(hi)
+    corners = np.array([[(lo if i & 1 else hi)[:, 0], (lo if i & 2 else hi)[:, 1],
+                         (lo if i & 4 else hi)[:, 2]] for i in range(8)])  # (8, 3, k)
+    return corners.transpose(0, 2, 1).reshape(-1, 3)
 
 
 def boxes_pose(lo: np.ndarray, hi: np.ndarray, aspect: float, azimuth: float = TOUR_AZIMUTH,
@@ -47,22 +48,20 @@ def boxes_pose(lo: np.ndarray, hi: np.ndarray, aspect: float, azimuth: float = T
     key = ("boxes", lo.tobytes(), hi.tobytes(), round(aspect, 4), azimuth, elevation, margin)
 
     def make() -> Pose:
-        corners = np.array([[(lo if i & 1 else hi)[:, 0], (lo if i & 2 else hi)[:, 1],
-                             (lo if i & 4 else hi)[:, 2]] for i in range(8)])  # (8, 3, k)
-        points = corners.transpose(0, 2, 1).reshape(-1, 3)
-        return fit_points(points, azimuth=azimuth, elevation=elevation, margin=margin, aspect=aspect)
+        return fit_points(box_corners(lo, hi), azimuth=azimuth, elevation=elevation, margin=margin,
+                          aspect=aspect)
 
-    return _memo(key, make)
+    return memoised(key, make)
 
 
 def overview(layout, aspect: float) -> Pose:
     """The app's overview (the card and the top of the model)."""
-    return _memo(("overview", _layout_key(layout), round(aspect, 4)), lambda: overview_pose(layout, aspect))
+    return memoised(("overview", layout_key(layout), round(aspect, 4)), lambda: overview_pose(layout, aspect))
 
 
 def whole(layout, aspect: float) -> Pose:
     """The whole model."""
-    return _memo(("whole", _layout_key(layout), round(aspect, 4)), lambda: whole_pose(layout, aspect))
+    return memoised(("whole", layout_key(layout), round(aspect, 4)), lambda: whole_pose(layout, aspect))
 
 
 def closer(pose: Pose, factor: float, target=None) -> Pose:

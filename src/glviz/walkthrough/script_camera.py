@@ -11,7 +11,7 @@ import numpy as np
 
 from glviz.i18n.labels import label
 from glviz.layout.framing import label_headroom, nearest_section, section_text_box
-from glviz.render.camera import OrbitCamera, Pose, interpolate_pose, travel_pose
+from glviz.render.camera import OrbitCamera, Pose, interpolate_pose, ndc, travel_pose
 from glviz.walkthrough import poses
 from glviz.walkthrough.kept import arrived
 from glviz.walkthrough.timeline import Step
@@ -82,8 +82,9 @@ class CameraEffects:
         that `pose` shows whole, or None."""
         L = self.layout
         lo, hi = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
-        inside = np.abs(_ndc(pose, _corners(lo, hi), self.aspect)) <= 1.0  # (NaN: behind, not inside)
-        shown = inside.reshape(len(lo), 8, 2).all(axis=(1, 2))
+        corners = poses.box_corners(lo, hi)  # corner by corner: (8, k) points
+        inside = np.abs(_ndc(pose, corners, self.aspect)) <= 1.0  # (NaN: behind, not inside)
+        shown = inside.reshape(8, len(lo), 2).all(axis=(0, 2))
         tops = hi[:, 1] + label_headroom(L.config)
         label_top = np.column_stack([lo[:, 0], tops, hi[:, 2]])
         label_end = np.column_stack([hi[:, 0], tops, hi[:, 2]])
@@ -98,9 +99,8 @@ class CameraEffects:
         for section in self.layout.sections:
             if section.level > 1:
                 continue
-            lo, hi = section_text_box(section, self.text_width(label(section.label, self.stage.lang),
-                                                               section.height))
-            ends = _ndc(pose, _corners(lo, hi), self.aspect)
+            lo, hi = self._text_box(section)
+            ends = _ndc(pose, poses.box_corners(lo, hi), self.aspect)
             if np.isnan(ends).any() or ends[:, 0].max() < -1.0 or ends[:, 0].min() > 1.0:
                 continue
             if ends[:, 1].min() < 1.0 < ends[:, 1].max():
@@ -165,21 +165,17 @@ class CameraEffects:
         section = nearest_section(self.layout, title, near)
         if section is None:
             raise KeyError(f"no section label {title!r}")
-        return section_text_box(section, self.text_width(label(title, self.stage.lang), section.height))
+        return self._text_box(section)
 
-
-def _corners(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """The 8 corners of each box (k, 3) -> (8k, 3)."""
-    lo, hi = np.atleast_2d(lo), np.atleast_2d(hi)
-    return np.stack([np.where([i & 1, i & 2, i & 4], hi, lo) for i in range(8)], axis=1).reshape(-1, 3)
+    def _text_box(self, section) -> tuple[np.ndarray, np.ndarray]:
+        """The box a section label's text covers, as drawn in the stage's language."""
+        shown = label(section.label, self.stage.lang)
+        return section_text_box(section, self.text_width(shown, section.height))
 
 
 def _ndc(pose: Pose, points: np.ndarray, aspect: float) -> np.ndarray:
     """(k, 2) normalised device x, y of points (k, 3) seen by `pose` (NaN behind the camera)."""
-    view_projection = OrbitCamera(pose).view_projection(aspect).astype(np.float64)
-    clip = np.hstack([points, np.ones((len(points), 1))]) @ view_projection
-    w = np.where(clip[:, 3:4] > 0.0, clip[:, 3:4], np.nan)
-    return clip[:, :2] / w
+    return ndc(OrbitCamera(pose).view_projection(aspect), points)
 
 
 def _ndc_x(pose: Pose, points: np.ndarray, aspect: float) -> np.ndarray:
@@ -190,7 +186,7 @@ def _uncut_sideways(pose: Pose, label_box: tuple[np.ndarray, np.ndarray],
                     blocks: tuple[np.ndarray, np.ndarray], aspect: float) -> Pose:
     """`pose` moved sideways by as little as leaves a label it cuts at the view's left or right edge wholly in
     or wholly out of view, where the blocks stay wholly in view; else `pose`."""
-    label, boxes = _corners(*label_box), _corners(*blocks)
+    label, boxes = poses.box_corners(*label_box), poses.box_corners(*blocks)
     xs = _ndc_x(pose, label, aspect)
     lo, hi = int(np.argmin(xs)), int(np.argmax(xs))
     if xs[hi] <= -1.0 or xs[lo] >= 1.0 or (xs[lo] >= -1.0 and xs[hi] <= 1.0):

@@ -170,6 +170,12 @@ class ValueStore:
         self.regrow: list[Slot] = []  # after a re-pack: slots to read again from position 0
         self._tile_cache: dict[tuple, np.ndarray] = {}  # while adding: level-1 tiles by array
 
+    @property
+    def changed(self) -> bool:
+        """Whether the GL side has something of this store to take up (uploads, page-table rows, pool writes,
+        a re-pack's page moves): what ValueLevels._sync reads and clears."""
+        return bool(self.dirty or self.table_dirty or self.pool_writes) or self.remap is not None
+
     # --- making slots --------------------------------------------------------------------------------------
     def add(self, blocks: list[Block]) -> list[Slot]:
         """Slots for the blocks not in the store yet (values read now where the source has them), and room

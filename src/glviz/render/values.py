@@ -84,8 +84,7 @@ class ValueLevels:
         self.layout, self._names = layout, names
         self._last_view = None
         if same:  # the same blocks, with room for its tokens: only where they are changes
-            if any(s is not None and (s.dirty or s.table_dirty or s.pool_writes or s.remap is not None)
-                   for s in self.stores):
+            if any(s is not None and s.changed for s in self.stores):
                 self._sync()  # (else `info` stands as it is: it depends on the blocks' names, not places)
         else:
             self._bind()

@@ -242,7 +242,7 @@ def test_the_explanation_speaks_japanese(nano):
         assert masked.note == "マスク：キー t′=7 > t=2 " + future
         residual = explain(layout, layout.by_name["layers.0.resid1"], 0, 3, trace)
         assert residual.formula == "embed[t,c] + attn.proj[t,c]"
-        assert residual.note == "残差ストリーム（embed）＋ 自己注意機構の出力（attn.proj）"
+        assert residual.note == "残差ストリーム（embed）＋ アテンションの出力（attn.proj）"
         token = explain(layout, layout.by_name["tokens"], 0, 1, trace).note
         assert token == "トークン 1 = B：入力（並べ替える 6 文字のうち 2 文字目）"
         assert HoverExplainer(layout, trace).stats(scores).count_text == "有限の値 66 個（マスク 55 個）"

@@ -124,3 +124,25 @@ def test_a_loaded_layers_query_key_value_are_fused_once_and_follow_a_replacement
     assert weights.qkv(0)[0] is w and weights.qkv(0)[1] is b  # the file's fused array itself, no copy
     weights.tensors[p + "wk"] = weights[p + "wk"] + 1.0  # replaced: seen at once
     np.testing.assert_array_equal(weights.qkv(0)[0][:, TINY.n_embd:2 * TINY.n_embd], weights[p + "wk"])
+
+
+def test_every_command_takes_a_cached_models_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from glviz.cli import main
+
+    files = write_checkpoint(tmp_path / "files", varied_weights(TINY))
+    _cache_model(tmp_path / "hub", "someone/tiny-gpt2", files)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    assert main(["generate", "--weights", "tiny-gpt2", "--tokens", "1,2,3", "--max-new-tokens", "2"]) == 0
+    by_path = capsys.readouterr().out
+    assert main(["generate", "--weights", str(files), "--tokens", "1,2,3", "--max-new-tokens", "2"]) == 0
+    assert capsys.readouterr().out == by_path
+    assert main(["trace", "--weights", "someone/tiny-gpt2", "--tokens", "1,2",
+                 "--out", str(tmp_path / "t.npz")]) == 0
+    assert (tmp_path / "t.npz").stat().st_size > 0
+    assert main(["render", "--weights", "tiny-gpt2", "--tokens", "1,2", "--size", "96x64",
+                 "--out", str(tmp_path / "r.png")]) == 0
+    assert (tmp_path / "r.png").stat().st_size > 0
+    capsys.readouterr()
+    assert main(["generate", "--weights", "gpt2-xl", "--tokens", "1"]) == 2
+    assert capsys.readouterr().err.startswith("glviz: error: no such file or folder, nor a GPT-2 checkpoint")

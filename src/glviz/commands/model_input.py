@@ -24,7 +24,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--weights",
         metavar="PATH",
-        help="our .npz file, or a Hugging Face GPT-2 folder (config.json + model.safetensors)",
+        help="our .npz file, a Hugging Face GPT-2 folder (config.json + model.safetensors), or the name of a "
+        "GPT-2 model in the local Hugging Face cache (e.g. gpt2)",
     )
 
 
@@ -39,7 +40,11 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def model_from_args(args: argparse.Namespace) -> Weights:
-    """The weights that --model / --weights name."""
+    """The weights that --model / --weights name (a path, or a model's name in the Hugging Face cache)."""
+    if args.weights is not None and args.model is None:
+        from glviz.model.hf_cache import resolve_weights
+
+        return load_model(None, resolve_weights(args.weights))
     return load_model(args.model, args.weights)
 
 

@@ -15,7 +15,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", choices=APP_MODELS,
                         help="which model's layout to draw (default: nano, with its trained values)")
     parser.add_argument("--weights", metavar="PATH",
-                        help="a weights file or Hugging Face GPT-2 folder: draw its layout with real values")
+                        help="a weights file, a Hugging Face GPT-2 folder or a cached model's name "
+                             "(e.g. gpt2): draw its layout with real values")
     inputs = parser.add_mutually_exclusive_group()
     inputs.add_argument("--input", metavar="LETTERS",
                         help=f"nano: six letters of A/B/C to sort (default: {DEFAULT_LETTERS})")
@@ -59,9 +60,10 @@ def load_scene_data(model: str | None, weights_path: str | None, letters: str | 
 
         weights = load_nano()
     else:
+        from glviz.model.hf_cache import resolve_weights
         from glviz.model.weights import load_weights
 
-        weights = load_weights(weights_path)
+        weights = load_weights(resolve_weights(weights_path))  # a path, or a model's name in the cache
     if letters is not None or (tokens is None and prompt is None and is_sort_model(weights)):
         from glviz.model.sort_task import nano_sequence, parse_letters
 

@@ -1,7 +1,7 @@
 """Hugging Face GPT-2 folders: config.json + model.safetensors (+ tokenizer), read and written.
 
 Tensors are read through a memory map of model.safetensors, one at a time, each copied by numpy into a
-float32 array of its own (float16 and bfloat16 converted); `progress(done, total)` is called after each
+float32 array of its own (float16 and bfloat16 converted); `progress(done, total)` is called before each
 tensor, and may raise to stop the load (the app's Cancel button).
 """
 

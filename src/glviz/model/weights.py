@@ -271,7 +271,8 @@ def save_npz(weights: Weights, path: str | Path, extra: dict[str, np.ndarray] | 
     arrays = {name: np.ascontiguousarray(a, dtype=np.float32) for name, a in weights.tensors.items()}
     arrays["config"] = np.array(json.dumps(weights.config.to_dict()))
     arrays.update(extra or {})
-    np.savez(path, **arrays)
+    with open(path, "wb") as f:  # the name as given (np.savez would add .npz to a path ending otherwise)
+        np.savez(f, **arrays)
 
 
 def _load_npz(path: Path, progress: Callable[[int, int], None] | None = None) -> Weights:

@@ -57,6 +57,7 @@ def compose(frame: np.ndarray, strip: np.ndarray, share: float, pauses: list[flo
     """The frame with the title strip at its top-left and the progress bar along its bottom."""
     h, w, _ = frame.shape
     margin = max(h // 60, 4)
+    strip = strip[: max(h - margin, 0), : max(w - margin, 0)]  # a small video shows what fits of the title
     sh, sw = strip.shape[:2]
     region = frame[margin:margin + sh, margin:margin + sw].astype(np.float32)
     alpha = strip[..., 3:4].astype(np.float32) / 255.0

@@ -120,6 +120,10 @@ def record(out: Path, indices: list[int], size: tuple[int, int], fps: int, lette
         duration = view.duration(i)
         return max(min(span[1], duration) - first, 0.0) if span else duration
 
+    if span and first >= view.duration(indices[0]):
+        view.release()
+        raise GlvizError(f"--from must be before the chapter's end at {view.duration(indices[0]):.1f} s "
+                         f"({first:g})")
     plan = [(i, frames_of(length(i), fps)) for i in indices]
     total = sum(n for _, n in plan)
     if max_frames is not None:

@@ -76,9 +76,11 @@ def test_a_fifo_is_refused_without_waiting_for_a_reader(tmp_path) -> None:
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-@pytest.mark.parametrize(("command", "what"), [("train-sort", "weights"), ("trace", "trace")])
+@pytest.mark.parametrize(("command", "what"), [("train-sort", "weights"), ("record", "video"),
+                                               ("trace", "trace")])
 def test_a_full_disk_is_one_error_line(tmp_path, command, what) -> None:
-    """/dev/full opens, then refuses every write: a disk that fills up while the command runs."""
+    """/dev/full opens, then refuses every write: a disk that fills up while the command runs. A real
+    process: a recording that failed used to wait for its encoder for ever."""
     out = tmp_path / f"out{WRITERS[command][1]}"
     out.symlink_to("/dev/full")
     result = subprocess.run([sys.executable, "-m", "glviz", *_argv(command, out)], capture_output=True,

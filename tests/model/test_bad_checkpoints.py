@@ -285,3 +285,35 @@ def test_bad_input_through_a_real_process(tmp_path: Path) -> None:
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("glviz: error: "), proc.stderr
         assert proc.stdout == ""
+
+
+def test_a_config_of_a_billion_layers_is_refused_at_once(tmp_path: Path) -> None:
+    """The loaders listed every layer's tensor names before looking at the file: a corrupt config of a
+    billion layers took minutes and gigabytes. A real process, with a time and a memory limit."""
+    import resource
+
+    directory = _edit_config(_good_checkpoint(tmp_path), n_layer=10**9)
+    npz = tmp_path / "w.npz"
+    config = varied_weights(TINY).config.to_dict() | {"n_layer": 10**9}
+    np.savez(npz, config=np.array(json.dumps(config)), wte=np.zeros((3, 4), np.float32))
+    limit = 6 * 2**30
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    for path, said in ((directory, "config.json"), (npz, "the weights file's config")):
+        argv = ["generate", "--weights", str(path), "--tokens", "1"]
+        proc = subprocess.run([sys.executable, "-m", "glviz", *argv], capture_output=True, text=True,
+                              timeout=60, preexec_fn=cap_memory)
+        assert proc.returncode == 2, proc.stderr
+        stored = 2 if path == npz else len(_hf_keys(directory))
+        where = npz if path == npz else directory / "model.safetensors"
+        assert proc.stderr == f"glviz: error: {said} says 1000000000 layers, more than the file's {stored} " \
+                              f"tensors ({where})\n"
+
+
+def _hf_keys(directory: Path) -> list[str]:
+    from safetensors import safe_open
+
+    with safe_open(str(directory / "model.safetensors"), framework="numpy") as f:
+        return list(f.keys())  # noqa: SIM118 (safe_open is not a mapping)

@@ -248,6 +248,14 @@ def _check_finite(name: str, array: np.ndarray, source: Path) -> None:
         raise GlvizError(f"weight {name} contains {bad} NaN or Inf values ({source})")
 
 
+def require_layers_stored(config: GPTConfig, stored: int, said_by: str, source: Path) -> None:
+    """GlvizError when `stored` arrays cannot hold the config's layers (a dozen each): a config that says a
+    billion layers is refused before a billion layers' names are listed."""
+    if config.n_layer > stored:
+        n = config.n_layer
+        raise GlvizError(f"{said_by} says {n} layers, more than the file's {stored} tensors ({source})")
+
+
 def validate(weights: Weights, source: Path | str = "<memory>") -> Weights:
     """Check that every tensor is present, has its config's shape, and is finite; GlvizError otherwise."""
     source = Path(source)
@@ -287,6 +295,7 @@ def _load_npz(path: Path, progress: Callable[[int, int], None] | None = None) ->
             if not isinstance(config_dict, dict):
                 raise GlvizError(f"weights file's config is not a JSON object ({path})")
             config = _config_from_dict(config_dict, path)
+            require_layers_stored(config, len(data.files), "the weights file's config", path)
             tensors = {}
             shapes = weight_shapes(config)
             for done, name in enumerate(shapes):

@@ -87,3 +87,15 @@ def test_a_full_disk_is_one_error_line(tmp_path, command, what) -> None:
                             text=True, timeout=240)
     assert result.returncode == 2, result.stderr
     assert result.stderr == f"glviz: error: cannot write the {what}: No space left on device ({out})\n"
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_back_as_given(tmp_path) -> None:
+    """Under a UTF-8 locale (stdout strict, as PYTHONIOENCODING sets it here) the closing 'wrote ...' line
+    was a UnicodeEncodeError traceback, after the file was written."""
+    out = os.fsencode(tmp_path) + b"/caf\xe9.npz"  # Latin-1, as an old file system or archive names it
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    result = subprocess.run([sys.executable, "-m", "glviz", "trace", "--input", "CBABBC", "--out", out],
+                            capture_output=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stderr == b"" and result.stdout.endswith(b" to " + out + b"\n")
+    assert os.path.exists(out)

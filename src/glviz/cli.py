@@ -65,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if hasattr(sys.stdout, "reconfigure"):
+        # A file name that is not UTF-8 reaches Python as lone surrogates; printing it back ("wrote ...")
+        # raised UnicodeEncodeError under a UTF-8 locale after the work was done. Print its own bytes.
+        sys.stdout.reconfigure(errors="surrogateescape")
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["app", *argv]
     command = argv[0] if argv[0] in COMMANDS else None

@@ -114,3 +114,17 @@ def test_the_collector_is_on_again_after_a_command_and_blas_threads_sleep_when_i
     monkeypatch.setenv(name, "20")  # the user's own setting stays
     quiet_idle_threads()
     assert os.environ[name] == "20"
+
+
+@pytest.mark.parametrize(("argv", "line"), [
+    (["generate", "--tokens", "1", "--temperature", "-1"], "temperature must be a number >= 0 (-1.0)"),
+    (["generate", "--tokens", "1", "--top-k", "0"], "top-k must be at least 1 (0)"),
+    (["generate", "--tokens", "5"], "token id outside the vocabulary 0..2 (5)"),
+    (["generate", "--model", "gpt2", "--tokens", "99999999", "--max-new-tokens", "1"],
+     "token id outside the vocabulary 0..50256 (99999999)"),
+])
+def test_a_mistake_in_generate_is_the_only_line_on_stderr(argv, line, capsys) -> None:
+    """The notes (the sort model stops at its context, a preset's weights are random) used to be written
+    before the options were checked: a mistake came as a note and then the error."""
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"glviz: error: {line}\n"

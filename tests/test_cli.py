@@ -128,3 +128,25 @@ def test_a_mistake_in_generate_is_the_only_line_on_stderr(argv, line, capsys) ->
     before the options were checked: a mistake came as a note and then the error."""
     assert main(argv) == 2
     assert capsys.readouterr().err == f"glviz: error: {line}\n"
+
+
+@pytest.mark.parametrize(("argv", "line"), [
+    (["render", "--size", "-5x5", "--out", "x.png"], "--size must look like 1280x720 (-5x5)"),
+    (["generate", "--tokens", "1", "--temperature", "-inf"], "temperature must be a number >= 0 (-inf)"),
+    (["generate", "--tokens", "-1,2"], "token id outside the vocabulary 0..2 (-1)"),
+    (["record", "--chapter", "embedding", "--from", "-inf", "--out", "x.gif"],
+     "--from must be at least 0 and before --to (-inf, inf)"),
+    (["generate", "--prompt", "-hello"],
+     "argument --prompt: expected one argument; a value that starts with - is written --prompt=-hello "
+     "(-hello)"),
+    (["generate", "--prompt", "--tokens", "1"], "argument --prompt: expected one argument"),
+])
+def test_values_that_start_with_a_minus_sign_are_named(argv, line, tmp_path, monkeypatch, capsys) -> None:
+    """argparse took -5x5, -inf and -1,2 for options and said only 'expected one argument'."""
+    monkeypatch.chdir(tmp_path)
+    try:
+        status = main(argv)
+    except SystemExit as exc:  # argparse's own errors
+        status = exc.code
+    assert status == 2
+    assert capsys.readouterr().err == f"glviz: error: {line}\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import re
 import sys
 
 from glviz.errors import GlvizError
@@ -28,9 +29,29 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with our one-line error format and exit status 2."""
+    """argparse with our one-line error format and exit status 2, and values that start with a minus sign
+    taken as values where they can be: `--size -5x5`, `--temperature -inf`, `--tokens -1,2` reach the
+    command's own check, which names them (argparse took them for options: 'expected one argument')."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # argparse's own pattern (before Python 3.13) knows only -5 and -.5; none of glviz's options looks
+        # like a number, so anything that starts like one is a value.
+        self._negative_number_matcher = re.compile(r"-\.?(\d|inf|nan)", re.IGNORECASE)
+        self._given: list[str] = []
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        self._given = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        missing = re.fullmatch(r"argument (\S+): expected one argument", message)
+        for option in missing.group(1).split("/") if missing else ():
+            at = self._given.index(option) + 1 if option in self._given else len(self._given)
+            if at < len(self._given) and re.match(r"-[^-]", self._given[at]):  # `--prompt -hello`
+                value = self._given[at]
+                message += f"; a value that starts with - is written {option}={value} ({value})"
+                break
         sys.stderr.write(f"glviz: error: {message}\n")
         raise SystemExit(2)
 

@@ -150,3 +150,10 @@ def test_values_that_start_with_a_minus_sign_are_named(argv, line, tmp_path, mon
         status = exc.code
     assert status == 2
     assert capsys.readouterr().err == f"glviz: error: {line}\n"
+
+
+@pytest.mark.parametrize("runs", ["0", "-3"])
+def test_bench_refuses_runs_below_one_before_measuring(runs, capsys) -> None:
+    """0 meant the default and a negative count each benchmark's minimum: minutes of measuring, silently."""
+    assert main(["bench", "forward", "--runs", runs]) == 2
+    assert capsys.readouterr().err == f"glviz: error: --runs must be at least 1 ({runs})\n"

@@ -253,6 +253,17 @@ def test_tokenizer_that_cannot_encode_the_prompt(tmp_path: Path, capsys: pytest.
     assert line == f"glviz: error: the tokenizer cannot encode the prompt: {reason} ('hello there')"
 
 
+def test_a_prompt_that_is_not_utf8(tmp_path: Path) -> None:
+    """Latin-1 bytes in --prompt: the tokenizers library's 'TextInputSequence must be str' and the value
+    as surrogates ('\\udce9') said nothing a user could act on. A real process, with real bytes."""
+    directory = write_checkpoint(tmp_path / "ckpt", varied_weights(TINY))
+    for command in (["generate"], ["trace", "--out", str(tmp_path / "t.npz")]):
+        argv = [*command, "--weights", str(directory), "--prompt", b"caf\xe9 \xc3\xa0 la carte"]
+        proc = subprocess.run([sys.executable, "-m", "glviz", *argv], capture_output=True, timeout=120)
+        assert proc.returncode == 2
+        assert proc.stderr.decode() == "glviz: error: the prompt is not UTF-8 text (caf\\xe9 à la carte)\n"
+
+
 def test_trace_to_missing_folder_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     directory = _good_checkpoint(tmp_path)
     line = _error_line(

@@ -157,3 +157,31 @@ def test_bench_refuses_runs_below_one_before_measuring(runs, capsys) -> None:
     """0 meant the default and a negative count each benchmark's minimum: minutes of measuring, silently."""
     assert main(["bench", "forward", "--runs", runs]) == 2
     assert capsys.readouterr().err == f"glviz: error: --runs must be at least 1 ({runs})\n"
+
+
+def test_a_reader_that_goes_away_ends_generate_quietly(tmp_path: Path) -> None:
+    """`glviz generate ... | head -c 2`: the closed pipe was a BrokenPipeError traceback. Now the command
+    stops with nothing on stderr and status 141 (128 + SIGPIPE), as a shell's tools do."""
+    save_npz(random_weights(GPTConfig(n_layer=1, n_head=2, n_embd=8, vocab_size=50, block_size=100_000)),
+             tmp_path / "long.npz")
+    argv = ["generate", "--weights", str(tmp_path / "long.npz"), "--tokens", "1", "--ids",
+            "--max-new-tokens", "99990"]
+    proc = subprocess.Popen([sys.executable, "-m", "glviz", *argv], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.read(2)
+        proc.stdout.close()
+        assert proc.wait(timeout=120) == 141
+        assert proc.stderr.read() == b""
+    finally:
+        proc.kill()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("argv", [["chapters"], ["generate", "--input", "CBABBC"]])
+def test_output_onto_a_full_disk_is_one_error_line(argv) -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "glviz", *argv], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr == "glviz: error: cannot write the output: No space left on device (standard output)\n"

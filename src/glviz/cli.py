@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import os
 import re
 import sys
 
@@ -97,11 +98,55 @@ def _run(argv: list[str] | None) -> int:
     module = importlib.import_module(f"glviz.commands.{COMMANDS[args.command][0]}")
     if args.command != "app":  # the window turns it on after its first frame (ui.window.run_app)
         gc.enable()
+    stdout = sys.stdout
     try:
-        return int(module.run(args) or 0)
+        if args.command != "app":  # the window's libraries may want the real stream
+            sys.stdout = _Output(stdout)
+        status = int(module.run(args) or 0)
+        sys.stdout.flush()  # what print() left in the buffer: a full disk shows here, not at Python's exit
+        return status
+    except BrokenPipeError:  # the reader went away (`glviz generate ... | head`): stop quietly, as tools do
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool that a closed pipe stopped
     except GlvizError as exc:
         sys.stderr.write(f"glviz: error: {exc}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("glviz: interrupted\n")
         return 130
+    finally:
+        sys.stdout = stdout
+
+
+class _Output:
+    """stdout for a command: a write that fails (a full disk) is a GlvizError, not a traceback; a closed pipe
+    stays a BrokenPipeError."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._call(self._stream.write, text)
+
+    def flush(self) -> None:
+        self._call(self._stream.flush)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+    @staticmethod
+    def _call(method, *args):
+        try:
+            return method(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise GlvizError(f"cannot write the output: {exc.strerror} (standard output)") from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's own flush at exit does not report the closed pipe again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (a test's captured stdout): nothing to flush at exit
+        pass

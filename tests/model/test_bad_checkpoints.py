@@ -71,6 +71,7 @@ def _set_value(tensors: dict, name: str, value: float) -> None:
 
 BAD_CHECKPOINTS = {
     "missing path": (lambda d: d / "nowhere", "weights path does not exist"),
+    "name too long": (lambda d: d / ("a" * 300), "weights path cannot be read: File name too long"),
     "no model.safetensors": (lambda d: (d / "model.safetensors").unlink() or d, "no model.safetensors"),
     "empty model.safetensors": (lambda d: _write(d, "model.safetensors", b""), "is empty"),
     "truncated safetensors": (

@@ -17,15 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from glviz.errors import GlvizError
-from glviz.model.config import GPTConfig
-from glviz.model.weights import (
-    Weights,
-    _make_config,
-    _split_qkv,
-    require_layers_stored,
-    validate,
-    weight_shapes,
-)
+from glviz.model.config import GPTConfig, require_layers_stored
+from glviz.model.weights import Weights, _make_config, _split_qkv, validate, weight_shapes
 
 Progress = Callable[[int, int], None]  # (tensors read, tensors in the file)
 

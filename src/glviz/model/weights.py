@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from glviz.errors import GlvizError
-from glviz.model.config import SIZE_FIELDS, GPTConfig, get_preset, param_count
+from glviz.model.config import SIZE_FIELDS, GPTConfig, get_preset, param_count, require_layers_stored
 
 if TYPE_CHECKING:
     from glviz.model.tokenizer import Tokenizer
@@ -248,14 +248,6 @@ def _check_finite(name: str, array: np.ndarray, source: Path) -> None:
         raise GlvizError(f"weight {name} contains {bad} NaN or Inf values ({source})")
 
 
-def require_layers_stored(config: GPTConfig, stored: int, said_by: str, source: Path) -> None:
-    """GlvizError when `stored` arrays cannot hold the config's layers (a dozen each): a config that says a
-    billion layers is refused before a billion layers' names are listed."""
-    if config.n_layer > stored:
-        n = config.n_layer
-        raise GlvizError(f"{said_by} says {n} layers, more than the file's {stored} tensors ({source})")
-
-
 def validate(weights: Weights, source: Path | str = "<memory>") -> Weights:
     """Check that every tensor is present, has its config's shape, and is finite; GlvizError otherwise."""
     source = Path(source)
@@ -370,7 +362,11 @@ def load_weights(path: str | Path, progress: Callable[[int, int], None] | None =
     raises stops the load and goes to the caller.
     """
     path = Path(path)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:  # a folder on the way it may not search, a name too long for the file system
+        raise GlvizError(f"weights path cannot be read: {exc.strerror} ({path})") from None
+    if not exists:
         raise GlvizError(f"weights path does not exist ({path})")
     if path.is_file() and path.name in ("model.safetensors", "config.json"):
         path = path.parent

@@ -185,3 +185,31 @@ def test_output_onto_a_full_disk_is_one_error_line(argv) -> None:
                               text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr == "glviz: error: cannot write the output: No space left on device (standard output)\n"
+
+
+def test_progress_bars_cut_short_say_how_far_they_got(tmp_path: Path) -> None:
+    """Ctrl+C in train-sort: 'glviz: interrupted' was written on the progress bar's line. A recording's bar,
+    closed after Ctrl+C, jumped to full (14476/14476) as if the video were complete."""
+    import io
+
+    from glviz.progress import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(10, "recording ", stream=stream, interval_s=0.0)
+    bar.update(3)
+    bar.close()
+    assert "3/10" in stream.getvalue() and "10/10" not in stream.getvalue()
+
+    argv = ["train-sort", "--steps", "1000000", "--out", str(tmp_path / "w.npz")]
+    proc = subprocess.Popen([sys.executable, "-m", "glviz", *argv], stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        first = os.read(proc.stderr.fileno(), 4096)
+        assert first.startswith(b"\rstep")  # training has started
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    err = first + err
+    assert proc.returncode == 130 and err.endswith(b" \nglviz: interrupted\n"), err[-200:]
+    assert not (tmp_path / "w.npz").exists()

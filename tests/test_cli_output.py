@@ -99,3 +99,16 @@ def test_a_file_name_that_is_not_utf8_is_printed_back_as_given(tmp_path) -> None
     assert result.returncode == 0, result.stderr.decode()
     assert result.stderr == b"" and result.stdout.endswith(b" to " + out + b"\n")
     assert os.path.exists(out)
+
+
+def test_a_link_to_a_file_not_made_yet_is_written_through(tmp_path, capsys) -> None:
+    """The check before the work opens where the link points, as the write will."""
+    out, target = tmp_path / "trace.npz", tmp_path / "kept" / "t.npz"
+    target.parent.mkdir()
+    out.symlink_to(target)
+    assert main(_argv("trace", out)) == 0
+    assert target.is_file() and out.is_symlink()
+    out.unlink()
+    out.symlink_to(tmp_path / "missing" / "t.npz")
+    line = _one_error_line(capsys, _argv("trace", out))
+    assert line == f"glviz: error: --out cannot be written: No such file or directory ({out})"

@@ -47,16 +47,17 @@ def _try_writing(path: Path, what: str) -> None:
     /proc, a name too long, a full inode table) fails here, not after the work. Non-blocking, so that a FIFO
     cannot hang the check."""
     flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NONBLOCK", 0)
+    target = os.path.realpath(path)  # a link, even one to a file not made yet, is written through
     try:
         try:
-            fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o666)
+            fd = os.open(target, flags | os.O_CREAT | os.O_EXCL, 0o666)
             created = True
         except FileExistsError:
-            fd = os.open(path, flags)
+            fd = os.open(target, flags)
             created = False
         os.close(fd)
         if created:
-            os.unlink(path)
+            os.unlink(target)
     except OSError as exc:
         raise GlvizError(f"{what} cannot be written: {exc.strerror} ({path})") from None
 

@@ -112,3 +112,13 @@ def test_a_link_to_a_file_not_made_yet_is_written_through(tmp_path, capsys) -> N
     out.symlink_to(tmp_path / "missing" / "t.npz")
     line = _one_error_line(capsys, _argv("trace", out))
     assert line == f"glviz: error: --out cannot be written: No such file or directory ({out})"
+
+
+def test_text_the_locale_cannot_show_is_escaped_not_a_traceback() -> None:
+    """Japanese chapter titles under a Latin-1 locale were a UnicodeEncodeError traceback."""
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    result = subprocess.run([sys.executable, "-m", "glviz", "chapters", "--lang", "ja"], capture_output=True,
+                            timeout=120, env=env)
+    assert result.returncode == 0 and result.stderr == b"", result.stderr.decode()
+    lines = result.stdout.decode("latin-1").splitlines()
+    assert lines[0].startswith("overview ") and "\\u" in lines[0]

@@ -7,6 +7,7 @@ Only the chosen command's module is imported, so start-up stays fast.
 from __future__ import annotations
 
 import argparse
+import codecs
 import gc
 import importlib
 import os
@@ -89,8 +90,10 @@ def _run(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if hasattr(sys.stdout, "reconfigure"):
         # A file name that is not UTF-8 reaches Python as lone surrogates; printing it back ("wrote ...")
-        # raised UnicodeEncodeError under a UTF-8 locale after the work was done. Print its own bytes.
-        sys.stdout.reconfigure(errors="surrogateescape")
+        # raised UnicodeEncodeError under a UTF-8 locale after the work was done. Print its own bytes, and
+        # text the locale's encoding lacks (Japanese titles under Latin-1) as \u escapes.
+        codecs.register_error("glviz.stdout", _own_bytes_or_escaped)
+        sys.stdout.reconfigure(errors="glviz.stdout")
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["app", *argv]
     command = argv[0] if argv[0] in COMMANDS else None
@@ -116,6 +119,13 @@ def _run(argv: list[str] | None) -> int:
         return 130
     finally:
         sys.stdout = stdout
+
+
+def _own_bytes_or_escaped(exc: UnicodeError) -> tuple[str | bytes, int]:
+    try:
+        return codecs.lookup_error("surrogateescape")(exc)
+    except UnicodeError:
+        return codecs.lookup_error("backslashreplace")(exc)
 
 
 class _Output:

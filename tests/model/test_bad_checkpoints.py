@@ -324,6 +324,20 @@ def test_a_config_of_a_billion_layers_is_refused_at_once(tmp_path: Path) -> None
                               f"tensors ({where})\n"
 
 
+@pytest.mark.parametrize("name", ["weights", "weights.npz"])
+def test_weights_that_are_a_fifo_are_refused_without_waiting(tmp_path: Path, name: str) -> None:
+    """zipfile.is_zipfile opened a FIFO (or /dev/stdin) and waited for a writer for ever."""
+    import os
+
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    argv = ["generate", "--weights", str(fifo), "--tokens", "1"]
+    proc = subprocess.run([sys.executable, "-m", "glviz", *argv], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr == "glviz: error: weights must be a .npz file or a folder with config.json and " \
+                          f"model.safetensors ({fifo})\n"
+
+
 def _hf_keys(directory: Path) -> list[str]:
     from safetensors import safe_open
 

@@ -374,7 +374,7 @@ def load_weights(path: str | Path, progress: Callable[[int, int], None] | None =
         from glviz.model.hf_folder import load_hf
 
         return load_hf(path, progress)
-    if path.suffix == ".npz" or zipfile.is_zipfile(path):
+    if path.is_file() and (path.suffix == ".npz" or zipfile.is_zipfile(path)):  # not a FIFO: it could block
         return _load_npz(path, progress)
     raise GlvizError(
         f"weights must be a .npz file or a folder with config.json and model.safetensors ({path})"

@@ -108,7 +108,7 @@ def _run(argv: list[str] | None) -> int:
         status = int(module.run(args) or 0)
         sys.stdout.flush()  # what print() left in the buffer: a full disk shows here, not at Python's exit
         return status
-    except BrokenPipeError:  # the reader went away (`glviz generate ... | head`): stop quietly, as tools do
+    except _ReaderGone:  # stdout's reader went away (`glviz generate ... | head`): stop quietly, as tools do
         _silence_stdout()
         return 141  # 128 + SIGPIPE, what a shell reports for a tool that a closed pipe stopped
     except GlvizError as exc:
@@ -128,9 +128,13 @@ def _own_bytes_or_escaped(exc: UnicodeError) -> tuple[str | bytes, int]:
         return codecs.lookup_error("backslashreplace")(exc)
 
 
+class _ReaderGone(Exception):
+    """stdout is a pipe whose reader has gone (a BrokenPipeError of stdout's, not of any other pipe)."""
+
+
 class _Output:
     """stdout for a command: a write that fails (a full disk) is a GlvizError, not a traceback; a closed pipe
-    stays a BrokenPipeError."""
+    is _ReaderGone."""
 
     def __init__(self, stream) -> None:
         self._stream = stream
@@ -149,7 +153,7 @@ class _Output:
         try:
             return method(*args)
         except BrokenPipeError:
-            raise
+            raise _ReaderGone from None
         except OSError as exc:
             raise GlvizError(f"cannot write the output: {exc.strerror} (standard output)") from None
 

@@ -114,3 +114,102 @@ def test_the_collector_is_on_again_after_a_command_and_blas_threads_sleep_when_i
     monkeypatch.setenv(name, "20")  # the user's own setting stays
     quiet_idle_threads()
     assert os.environ[name] == "20"
+
+
+@pytest.mark.parametrize(("argv", "line"), [
+    (["generate", "--tokens", "1", "--temperature", "-1"], "temperature must be a number >= 0 (-1.0)"),
+    (["generate", "--tokens", "1", "--top-k", "0"], "top-k must be at least 1 (0)"),
+    (["generate", "--tokens", "5"], "token id outside the vocabulary 0..2 (5)"),
+    (["generate", "--model", "gpt2", "--tokens", "99999999", "--max-new-tokens", "1"],
+     "token id outside the vocabulary 0..50256 (99999999)"),
+])
+def test_a_mistake_in_generate_is_the_only_line_on_stderr(argv, line, capsys) -> None:
+    """The notes (the sort model stops at its context, a preset's weights are random) used to be written
+    before the options were checked: a mistake came as a note and then the error."""
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"glviz: error: {line}\n"
+
+
+@pytest.mark.parametrize(("argv", "line"), [
+    (["render", "--size", "-5x5", "--out", "x.png"], "--size must look like 1280x720 (-5x5)"),
+    (["generate", "--tokens", "1", "--temperature", "-inf"], "temperature must be a number >= 0 (-inf)"),
+    (["generate", "--tokens", "-1,2"], "token id outside the vocabulary 0..2 (-1)"),
+    (["record", "--chapter", "embedding", "--from", "-inf", "--out", "x.gif"],
+     "--from must be at least 0 and before --to (-inf, inf)"),
+    (["generate", "--prompt", "-hello"],
+     "argument --prompt: expected one argument; a value that starts with - is written --prompt=-hello "
+     "(-hello)"),
+    (["generate", "--prompt", "--tokens", "1"], "argument --prompt: expected one argument"),
+])
+def test_values_that_start_with_a_minus_sign_are_named(argv, line, tmp_path, monkeypatch, capsys) -> None:
+    """argparse took -5x5, -inf and -1,2 for options and said only 'expected one argument'."""
+    monkeypatch.chdir(tmp_path)
+    try:
+        status = main(argv)
+    except SystemExit as exc:  # argparse's own errors
+        status = exc.code
+    assert status == 2
+    assert capsys.readouterr().err == f"glviz: error: {line}\n"
+
+
+@pytest.mark.parametrize("runs", ["0", "-3"])
+def test_bench_refuses_runs_below_one_before_measuring(runs, capsys) -> None:
+    """0 meant the default and a negative count each benchmark's minimum: minutes of measuring, silently."""
+    assert main(["bench", "forward", "--runs", runs]) == 2
+    assert capsys.readouterr().err == f"glviz: error: --runs must be at least 1 ({runs})\n"
+
+
+def test_a_reader_that_goes_away_ends_generate_quietly(tmp_path: Path) -> None:
+    """`glviz generate ... | head -c 2`: the closed pipe was a BrokenPipeError traceback. Now the command
+    stops with nothing on stderr and status 141 (128 + SIGPIPE), as a shell's tools do."""
+    save_npz(random_weights(GPTConfig(n_layer=1, n_head=2, n_embd=8, vocab_size=50, block_size=100_000)),
+             tmp_path / "long.npz")
+    argv = ["generate", "--weights", str(tmp_path / "long.npz"), "--tokens", "1", "--ids",
+            "--max-new-tokens", "99990"]
+    proc = subprocess.Popen([sys.executable, "-m", "glviz", *argv], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.read(2)
+        proc.stdout.close()
+        assert proc.wait(timeout=120) == 141
+        assert proc.stderr.read() == b""
+    finally:
+        proc.kill()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("argv", [["chapters"], ["generate", "--input", "CBABBC"]])
+def test_output_onto_a_full_disk_is_one_error_line(argv) -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "glviz", *argv], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr == "glviz: error: cannot write the output: No space left on device (standard output)\n"
+
+
+def test_progress_bars_cut_short_say_how_far_they_got(tmp_path: Path) -> None:
+    """Ctrl+C in train-sort: 'glviz: interrupted' was written on the progress bar's line. A recording's bar,
+    closed after Ctrl+C, jumped to full (14476/14476) as if the video were complete."""
+    import io
+
+    from glviz.progress import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(10, "recording ", stream=stream, interval_s=0.0)
+    bar.update(3)
+    bar.close()
+    assert "3/10" in stream.getvalue() and "10/10" not in stream.getvalue()
+
+    argv = ["train-sort", "--steps", "1000000", "--out", str(tmp_path / "w.npz")]
+    proc = subprocess.Popen([sys.executable, "-m", "glviz", *argv], stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        first = os.read(proc.stderr.fileno(), 4096)
+        assert first.startswith(b"\rstep")  # training has started
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    err = first + err
+    assert proc.returncode == 130 and err.endswith(b" \nglviz: interrupted\n"), err[-200:]
+    assert not (tmp_path / "w.npz").exists()

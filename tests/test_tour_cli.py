@@ -86,6 +86,27 @@ def test_record_writes_a_video_of_the_chapter(tmp_path, suffix):
     assert (frames, size) == (expected, (160, 90))
 
 
+@pytest.mark.parametrize("size", [(16, 16), (64, 36), (8192, 16)])
+def test_record_at_the_smallest_sizes_it_accepts(tmp_path, size):
+    """The title strip is cut to the frame: at 64x36 it used to be wider than what was left beside its
+    margin, and the recording ended in a traceback."""
+    out = tmp_path / "small.gif"
+    result = glviz("record", "--chapter", "embedding", "--to", "1", "--fps", "1", "--size",
+                   f"{size[0]}x{size[1]}", "--quiet", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert read_video(out) == (1, size)
+
+
+def test_record_refuses_a_clip_that_starts_after_the_chapter(tmp_path):
+    """It used to write a one-frame video of the chapter's end and say nothing."""
+    out = tmp_path / "clip.gif"
+    result = glviz("record", "--chapter", "embedding", "--from", "9999", "--out", str(out))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("glviz: error: --from must be before the chapter's end at ")
+    assert result.stderr.endswith(" s (9999)\n") and not out.exists()
+
+
 def test_a_recorded_clip_follows_the_chapter_time(tmp_path, gl_ctx):
     """Each frame of `record --from --to` shows the chapter at its own time: the first frame looks like the
     chapter drawn at --from, the last like the chapter drawn at its end, not the other way round."""

@@ -7,8 +7,11 @@ Only the chosen command's module is imported, so start-up stays fast.
 from __future__ import annotations
 
 import argparse
+import codecs
 import gc
 import importlib
+import os
+import re
 import sys
 
 from glviz.errors import GlvizError
@@ -28,9 +31,29 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with our one-line error format and exit status 2."""
+    """argparse with our one-line error format and exit status 2, and values that start with a minus sign
+    taken as values where they can be: `--size -5x5`, `--temperature -inf`, `--tokens -1,2` reach the
+    command's own check, which names them (argparse took them for options: 'expected one argument')."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # argparse's own pattern (before Python 3.13) knows only -5 and -.5; none of glviz's options looks
+        # like a number, so anything that starts like one is a value.
+        self._negative_number_matcher = re.compile(r"-\.?(\d|inf|nan)", re.IGNORECASE)
+        self._given: list[str] = []
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        self._given = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        missing = re.fullmatch(r"argument (\S+): expected one argument", message)
+        for option in missing.group(1).split("/") if missing else ():
+            at = self._given.index(option) + 1 if option in self._given else len(self._given)
+            if at < len(self._given) and re.match(r"-[^-]", self._given[at]):  # `--prompt -hello`
+                value = self._given[at]
+                message += f"; a value that starts with - is written {option}={value} ({value})"
+                break
         sys.stderr.write(f"glviz: error: {message}\n")
         raise SystemExit(2)
 
@@ -65,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if hasattr(sys.stdout, "reconfigure"):
+        # A file name that is not UTF-8 reaches Python as lone surrogates; printing it back ("wrote ...")
+        # raised UnicodeEncodeError under a UTF-8 locale after the work was done. Print its own bytes, and
+        # text the locale's encoding lacks (Japanese titles under Latin-1) as \u escapes.
+        codecs.register_error("glviz.stdout", _own_bytes_or_escaped)
+        sys.stdout.reconfigure(errors="glviz.stdout")
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["app", *argv]
     command = argv[0] if argv[0] in COMMANDS else None
@@ -72,11 +101,66 @@ def _run(argv: list[str] | None) -> int:
     module = importlib.import_module(f"glviz.commands.{COMMANDS[args.command][0]}")
     if args.command != "app":  # the window turns it on after its first frame (ui.window.run_app)
         gc.enable()
+    stdout = sys.stdout
     try:
-        return int(module.run(args) or 0)
+        if args.command != "app":  # the window's libraries may want the real stream
+            sys.stdout = _Output(stdout)
+        status = int(module.run(args) or 0)
+        sys.stdout.flush()  # what print() left in the buffer: a full disk shows here, not at Python's exit
+        return status
+    except _ReaderGone:  # stdout's reader went away (`glviz generate ... | head`): stop quietly, as tools do
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool that a closed pipe stopped
     except GlvizError as exc:
         sys.stderr.write(f"glviz: error: {exc}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("glviz: interrupted\n")
         return 130
+    finally:
+        sys.stdout = stdout
+
+
+def _own_bytes_or_escaped(exc: UnicodeError) -> tuple[str | bytes, int]:
+    try:
+        return codecs.lookup_error("surrogateescape")(exc)
+    except UnicodeError:
+        return codecs.lookup_error("backslashreplace")(exc)
+
+
+class _ReaderGone(Exception):
+    """stdout is a pipe whose reader has gone (a BrokenPipeError of stdout's, not of any other pipe)."""
+
+
+class _Output:
+    """stdout for a command: a write that fails (a full disk) is a GlvizError, not a traceback; a closed pipe
+    is _ReaderGone."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._call(self._stream.write, text)
+
+    def flush(self) -> None:
+        self._call(self._stream.flush)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+    @staticmethod
+    def _call(method, *args):
+        try:
+            return method(*args)
+        except BrokenPipeError:
+            raise _ReaderGone from None
+        except OSError as exc:
+            raise GlvizError(f"cannot write the output: {exc.strerror} (standard output)") from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's own flush at exit does not report the closed pipe again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor (a test's captured stdout): nothing to flush at exit
+        pass

@@ -35,6 +35,7 @@ class ProgressBar:
         self.stream.flush()
 
     def close(self) -> None:
-        self.update(self.total)
+        """End the line, as the bar stands: the last update() of a finished run drew it full, and a run cut
+        short (Ctrl+C, a full disk) shows how far it got."""
         self.stream.write("\n")
         self.stream.flush()

@@ -96,14 +96,15 @@ class VideoWriter:
         self._thread.start()
 
     def _work(self, encoder: _Encoder) -> None:
+        frame = None
         try:
             while (frame := self._queue.get()) is not None:
                 encoder.write(frame)
             encoder.close()
         except BaseException as exc:  # reported on the caller's thread by write() or close()
             self._error = exc
-            while self._queue.get() is not None:  # drain, so that the caller never blocks
-                pass
+            while frame is not None:  # drain up to close()'s None, so that the caller never blocks (when
+                frame = self._queue.get()  # encoder.close() failed, that None is already taken)
 
     def write(self, frame: np.ndarray) -> None:
         if self._error is not None:

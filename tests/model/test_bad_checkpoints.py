@@ -71,6 +71,7 @@ def _set_value(tensors: dict, name: str, value: float) -> None:
 
 BAD_CHECKPOINTS = {
     "missing path": (lambda d: d / "nowhere", "weights path does not exist"),
+    "name too long": (lambda d: d / ("a" * 300), "weights path cannot be read: File name too long"),
     "no model.safetensors": (lambda d: (d / "model.safetensors").unlink() or d, "no model.safetensors"),
     "empty model.safetensors": (lambda d: _write(d, "model.safetensors", b""), "is empty"),
     "truncated safetensors": (
@@ -253,6 +254,17 @@ def test_tokenizer_that_cannot_encode_the_prompt(tmp_path: Path, capsys: pytest.
     assert line == f"glviz: error: the tokenizer cannot encode the prompt: {reason} ('hello there')"
 
 
+def test_a_prompt_that_is_not_utf8(tmp_path: Path) -> None:
+    """Latin-1 bytes in --prompt: the tokenizers library's 'TextInputSequence must be str' and the value
+    as surrogates ('\\udce9') said nothing a user could act on. A real process, with real bytes."""
+    directory = write_checkpoint(tmp_path / "ckpt", varied_weights(TINY))
+    for command in (["generate"], ["trace", "--out", str(tmp_path / "t.npz")]):
+        argv = [*command, "--weights", str(directory), "--prompt", b"caf\xe9 \xc3\xa0 la carte"]
+        proc = subprocess.run([sys.executable, "-m", "glviz", *argv], capture_output=True, timeout=120)
+        assert proc.returncode == 2
+        assert proc.stderr.decode() == "glviz: error: the prompt is not UTF-8 text (caf\\xe9 à la carte)\n"
+
+
 def test_trace_to_missing_folder_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     directory = _good_checkpoint(tmp_path)
     line = _error_line(
@@ -285,3 +297,49 @@ def test_bad_input_through_a_real_process(tmp_path: Path) -> None:
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("glviz: error: "), proc.stderr
         assert proc.stdout == ""
+
+
+def test_a_config_of_a_billion_layers_is_refused_at_once(tmp_path: Path) -> None:
+    """The loaders listed every layer's tensor names before looking at the file: a corrupt config of a
+    billion layers took minutes and gigabytes. A real process, with a time and a memory limit."""
+    import resource
+
+    directory = _edit_config(_good_checkpoint(tmp_path), n_layer=10**9)
+    npz = tmp_path / "w.npz"
+    config = varied_weights(TINY).config.to_dict() | {"n_layer": 10**9}
+    np.savez(npz, config=np.array(json.dumps(config)), wte=np.zeros((3, 4), np.float32))
+    limit = 6 * 2**30
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    for path, said in ((directory, "config.json"), (npz, "the weights file's config")):
+        argv = ["generate", "--weights", str(path), "--tokens", "1"]
+        proc = subprocess.run([sys.executable, "-m", "glviz", *argv], capture_output=True, text=True,
+                              timeout=60, preexec_fn=cap_memory)
+        assert proc.returncode == 2, proc.stderr
+        stored = 2 if path == npz else len(_hf_keys(directory))
+        where = npz if path == npz else directory / "model.safetensors"
+        assert proc.stderr == f"glviz: error: {said} says 1000000000 layers, more than the file's {stored} " \
+                              f"tensors ({where})\n"
+
+
+@pytest.mark.parametrize("name", ["weights", "weights.npz"])
+def test_weights_that_are_a_fifo_are_refused_without_waiting(tmp_path: Path, name: str) -> None:
+    """zipfile.is_zipfile opened a FIFO (or /dev/stdin) and waited for a writer for ever."""
+    import os
+
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    argv = ["generate", "--weights", str(fifo), "--tokens", "1"]
+    proc = subprocess.run([sys.executable, "-m", "glviz", *argv], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr == "glviz: error: weights must be a .npz file or a folder with config.json and " \
+                          f"model.safetensors ({fifo})\n"
+
+
+def _hf_keys(directory: Path) -> list[str]:
+    from safetensors import safe_open
+
+    with safe_open(str(directory / "model.safetensors"), framework="numpy") as f:
+        return list(f.keys())  # noqa: SIM118 (safe_open is not a mapping)

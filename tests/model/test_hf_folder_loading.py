@@ -108,6 +108,8 @@ def test_cached_checkpoints_are_found_by_name(tmp_path: Path, monkeypatch: pytes
     assert resolve_weights(str(files)) == files  # a path is a path
     with pytest.raises(GlvizError, match=r"Hugging Face cache .*\(gpt2-xl\)$"):
         resolve_weights("gpt2-xl")
+    with pytest.raises(GlvizError, match=r"Hugging Face cache .*\(a{300}\)$"):  # no path: the stat failed
+        resolve_weights("a" * 300)
     assert load_weights(resolve_weights("gpt2")).config.n_embd == TINY.n_embd
 
 

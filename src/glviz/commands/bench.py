@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import importlib
 
+from glviz.errors import GlvizError
+
 TARGETS = ("forward", "render", "app", "gpt2", "tour")
 
 
@@ -16,6 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.runs < 1:  # 0 or less meant the default, or each benchmark's minimum, silently: minutes of work
+        raise GlvizError(f"--runs must be at least 1 ({args.runs})")
     targets = TARGETS if args.target == "all" else (args.target,)
     status = 0
     for target in targets:

@@ -62,9 +62,10 @@ def run(args: argparse.Namespace) -> int:
     from glviz.model.generate import generate_stream
 
     weights, tokens = model_and_tokens(args)
+    notes = []  # written once every option is known to be good: a mistake is the only line on stderr
     if args.weights is None and args.model not in (None, "nano"):
-        sys.stderr.write(f"glviz: note: {args.model} has random weights (no checkpoint), so the output is "
-                         "noise; give --weights for a trained one\n")
+        notes.append(f"{args.model} has random weights (no checkpoint), so the output is noise; give "
+                     "--weights for a trained one")
     max_new = DEFAULT_NEW_TOKENS if args.max_new_tokens is None else args.max_new_tokens
     context = weights.config.block_size
     if is_sort_model(weights) and max_new > context + 1 - len(tokens):
@@ -73,10 +74,12 @@ def run(args: argparse.Namespace) -> int:
         max_new = context + 1 - len(tokens)
         if max_new <= 0:
             raise GlvizError(f"the sort model reads at most {context} tokens ({len(tokens)} tokens)")
-        sys.stderr.write(f"glviz: note: stopped after {max_new} new tokens: the sort model's context is "
-                         f"{context} tokens\n")
+        notes.append(f"stopped after {max_new} new tokens: the sort model's context is {context} tokens")
+    # generate_stream checks the tokens and every option before it returns
     stream = generate_stream(weights, tokens, max_new, temperature=args.temperature, top_k=args.top_k,
                              top_p=args.top_p, seed=args.seed)
+    for note in notes:
+        sys.stderr.write(f"glviz: note: {note}\n")
     printer = _Printer(None if args.ids else weights.tokenizer)
     try:
         for token in stream:

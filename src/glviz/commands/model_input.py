@@ -83,6 +83,11 @@ def prompt_tokens(weights: Weights, text: str) -> np.ndarray:
         raise GlvizError(
             f"this model has no tokenizer, use --tokens instead of --prompt ({weights.config.name})"
         )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes of another encoding on the command line reach Python as surrogates
+        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise GlvizError(f"the prompt is not UTF-8 text ({shown})") from None
     tokenizer = weights.tokenizer
     if tokenizer.vocab_size > weights.config.vocab_size:
         raise GlvizError(

@@ -25,14 +25,41 @@ def check_output(given: str | Path, suffixes: tuple[str, ...], what: str = "outp
     before any work, so that a typo never costs a render or a recording. Returns it as a Path."""
     path = Path(given)
     ending = " or ".join(suffixes)
-    if str(given).endswith(("/", "\\")) or path.is_dir():
+    if str(given).endswith(("/", "\\")) or _is_dir(path):
         raise GlvizError(f"{what} is a folder, expected a file name ending in {ending} ({given})")
     if path.suffix.lower() not in suffixes:
         raise GlvizError(f"{what} must end in {ending} ({given})")
     require_output_folder(path)
-    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise GlvizError(f"{what} cannot be written here ({path})")
+    _try_writing(path, what)
     return path
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long for the file system, say: _try_writing names the reason
+        return False
+
+
+def _try_writing(path: Path, what: str) -> None:
+    """Open `path` for writing as the command will (a new file is made and removed again; an existing one
+    is opened without changing it): what permission bits cannot tell (a root user, a read-only file system,
+    /proc, a name too long, a full inode table) fails here, not after the work. Non-blocking, so that a FIFO
+    cannot hang the check."""
+    flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NONBLOCK", 0)
+    target = os.path.realpath(path)  # a link, even one to a file not made yet, is written through
+    try:
+        try:
+            fd = os.open(target, flags | os.O_CREAT | os.O_EXCL, 0o666)
+            created = True
+        except FileExistsError:
+            fd = os.open(target, flags)
+            created = False
+        os.close(fd)
+        if created:
+            os.unlink(target)
+    except OSError as exc:
+        raise GlvizError(f"{what} cannot be written: {exc.strerror} ({path})") from None
 
 
 def require_output_folder(path: Path) -> None:

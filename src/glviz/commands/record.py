@@ -57,6 +57,7 @@ def compose(frame: np.ndarray, strip: np.ndarray, share: float, pauses: list[flo
     """The frame with the title strip at its top-left and the progress bar along its bottom."""
     h, w, _ = frame.shape
     margin = max(h // 60, 4)
+    strip = strip[: max(h - margin, 0), : max(w - margin, 0)]  # a small video shows what fits of the title
     sh, sw = strip.shape[:2]
     region = frame[margin:margin + sh, margin:margin + sw].astype(np.float32)
     alpha = strip[..., 3:4].astype(np.float32) / 255.0
@@ -107,9 +108,7 @@ def record(out: Path, indices: list[int], size: tuple[int, int], fps: int, lette
     """Write the chapters' frames to `out`; returns frames, video seconds and frames written per second
     (render and encoding together). `max_frames` stops early (the benchmark); `span` (start, end) seconds
     cuts a single chapter to a clip."""
-    from glviz.progress import ProgressBar
     from glviz.render.tour_view import TourView
-    from glviz.video import VideoWriter
     from glviz.walkthrough.timeline import frames_of
 
     view = TourView(size, letters, lang)
@@ -119,15 +118,31 @@ def record(out: Path, indices: list[int], size: tuple[int, int], fps: int, lette
         duration = view.duration(i)
         return max(min(span[1], duration) - first, 0.0) if span else duration
 
+    if span and first >= view.duration(indices[0]):
+        view.release()
+        raise GlvizError(f"--from must be before the chapter's end at {view.duration(indices[0]):.1f} s "
+                         f"({first:g})")
     plan = [(i, frames_of(length(i), fps)) for i in indices]
     total = sum(n for _, n in plan)
     if max_frames is not None:
         total = min(total, max_frames)
+    try:
+        return _write_frames(out, view, plan, total, size, fps, lang, first, progress)
+    except OSError as exc:  # the disk filled up, or the file went away, while recording
+        raise GlvizError(f"cannot write the video: {exc.strerror or exc} ({out})") from None
+
+
+def _write_frames(out: Path, view, plan: list[tuple[int, int]], total: int, size: tuple[int, int], fps: int,
+                  lang: str, first: float, progress: bool) -> dict:
+    from glviz.progress import ProgressBar
+    from glviz.video import VideoWriter
+
     bar = ProgressBar(total, "recording ") if progress else None
-    writer = VideoWriter(out, size, fps)
     start = time.perf_counter()
     done = 0
+    writer = None
     try:
+        writer = VideoWriter(out, size, fps)
         for index, count in plan:
             state = view.tour.state(index, lang)
             strip = title_strip(f"{index + 1}. {state.title}", size[0], size[1] / 720)
@@ -143,7 +158,8 @@ def record(out: Path, indices: list[int], size: tuple[int, int], fps: int, lette
                 if bar is not None:
                     bar.update(done)
     finally:
-        writer.close()
+        if writer is not None:
+            writer.close()
         view.release()
         if bar is not None:
             bar.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import numpy as np
 
@@ -15,7 +14,7 @@ from glviz.commands.model_input import (
     model_from_args,
     require_sort_model,
 )
-from glviz.commands.options import require_output_folder
+from glviz.commands.options import check_output
 from glviz.errors import GlvizError
 from glviz.model.forward import Trace
 
@@ -28,8 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    require_output_folder(out)
+    out = check_output(args.out, (".npz",), "--out")  # before the model loads and the trace runs
     if args.input is not None:
         from glviz.model.sort_task import nano_sequence, parse_letters
 

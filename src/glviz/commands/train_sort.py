@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from glviz.commands.options import require_output_folder
+from glviz.commands.options import check_output
 from glviz.errors import GlvizError
 from glviz.model.train import TrainSettings
 
@@ -33,12 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from glviz.model.train import cross_entropy, forward, to_weights, train_sort
     from glviz.model.weights import save_npz
 
-    out = Path(args.out)
-    if out.suffix != ".npz":
-        raise GlvizError(f"output must be a .npz file ({out})")
-    if out.is_dir():
-        raise GlvizError(f"output is a directory, expected a .npz file path ({out})")
-    require_output_folder(out)
+    out = check_output(args.out, (".npz",), "--out")  # before a minute of training
     if args.steps < 1:
         raise GlvizError(f"--steps must be at least 1 ({args.steps})")
     if args.seed < 0:
@@ -53,7 +47,10 @@ def run(args: argparse.Namespace) -> int:
     final_loss, _ = cross_entropy(forward(result.params, config, tokens)[0], targets, mask)
     weights = to_weights(result.params, config)
     # The loss curve goes with the weights: the tour shows how glviz trained the model it explains.
-    save_npz(weights, out, {TRAIN_LOSSES: np.asarray(result.losses, dtype=np.float32)})
+    try:
+        save_npz(weights, out, {TRAIN_LOSSES: np.asarray(result.losses, dtype=np.float32)})
+    except OSError as exc:  # the folder was writable a minute ago; the disk may be full now
+        raise GlvizError(f"cannot write the weights: {exc.strerror} ({out})") from None
 
     accuracy = sort_accuracy(weights, inputs)
     n_inputs = len(inputs)

@@ -98,3 +98,11 @@ def get_preset(name: str) -> GPTConfig:
         return PRESETS[name]
     except KeyError:
         raise GlvizError(f"unknown model, expected one of {', '.join(PRESETS)} ({name!r})") from None
+
+
+def require_layers_stored(config: GPTConfig, stored: int, said_by: str, source: object) -> None:
+    """GlvizError when `stored` arrays cannot hold the config's layers (a dozen each): a config that says a
+    billion layers is refused before a billion layers' names are listed."""
+    if config.n_layer > stored:
+        n = config.n_layer
+        raise GlvizError(f"{said_by} says {n} layers, more than the file's {stored} tensors ({source})")

@@ -80,8 +80,11 @@ def resolve_weights(text: str, hub: Path | None = None) -> Path:
     """What `--weights` names: a path that exists, else a model in the cache by its name ("gpt2", or
     "openai-community/gpt2"; a name without its organisation matches when only one model has it)."""
     path = Path(text).expanduser()
-    if path.exists():
-        return path
+    try:
+        if path.exists():
+            return path
+    except OSError:  # not a path glviz can look at (a name too long, say): perhaps a model's name
+        pass
     hub = hub_dir() if hub is None else hub
     cached = cached_checkpoints(hub)
     exact = [folder for name, folder in cached if name == text]

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from glviz.errors import GlvizError
-from glviz.model.config import GPTConfig
+from glviz.model.config import GPTConfig, require_layers_stored
 from glviz.model.weights import Weights, _make_config, _split_qkv, validate, weight_shapes
 
 Progress = Callable[[int, int], None]  # (tensors read, tensors in the file)
@@ -139,14 +139,15 @@ def load_hf(directory: Path, progress: Progress | None = None) -> Weights:
         raise GlvizError(f"checkpoint folder has no model.safetensors ({directory})")
     if st_path.stat().st_size == 0:
         raise GlvizError(f"model.safetensors is empty ({st_path})")
-    name_map = _hf_tensor_map(config)
-    expected = _hf_expected_shapes(config)
     found: dict[str, np.ndarray] = {}
     lm_head: np.ndarray | None = None
     try:
         # safe_open checks the header and gives names, shapes and dtypes; the values come from our own map.
         with safe_open(str(st_path), framework="numpy") as f, _TensorFile(st_path) as raw:
             keys = list(f.keys())  # noqa: SIM118 (safe_open is not a mapping)
+            require_layers_stored(config, len(keys), "config.json", st_path)
+            name_map = _hf_tensor_map(config)
+            expected = _hf_expected_shapes(config)
             for done, key in enumerate(keys, 1):
                 if progress is not None:
                     progress(done - 1, len(keys))

@@ -326,16 +326,18 @@ def train(config: GPTConfig, tokens: np.ndarray, targets: np.ndarray, mask: np.n
     bar = ProgressBar(settings.steps) if progress else None
     losses: list[float] = []
     start = time.perf_counter()
-    for step in range(settings.steps):
-        rows = rng.integers(0, len(tokens), size=settings.batch_size)  # (B,)
-        loss, grads = loss_and_grads(params, config, tokens[rows], targets[rows], mask[rows])
-        clip_grads(grads, settings.grad_clip)
-        optimizer.step(params, grads, learning_rate(step, settings))
-        losses.append(loss)
+    try:
+        for step in range(settings.steps):
+            rows = rng.integers(0, len(tokens), size=settings.batch_size)  # (B,)
+            loss, grads = loss_and_grads(params, config, tokens[rows], targets[rows], mask[rows])
+            clip_grads(grads, settings.grad_clip)
+            optimizer.step(params, grads, learning_rate(step, settings))
+            losses.append(loss)
+            if bar:
+                bar.update(step + 1, float(np.mean(losses[-20:])))
+    finally:  # also on Ctrl+C: what follows on stderr starts a line of its own
         if bar:
-            bar.update(step + 1, float(np.mean(losses[-20:])))
-    if bar:
-        bar.close()
+            bar.close()
     return TrainResult(params=params, losses=losses, seconds=time.perf_counter() - start)
 
 

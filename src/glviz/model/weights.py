@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from glviz.errors import GlvizError
-from glviz.model.config import SIZE_FIELDS, GPTConfig, get_preset, param_count
+from glviz.model.config import SIZE_FIELDS, GPTConfig, get_preset, param_count, require_layers_stored
 
 if TYPE_CHECKING:
     from glviz.model.tokenizer import Tokenizer
@@ -271,7 +271,8 @@ def save_npz(weights: Weights, path: str | Path, extra: dict[str, np.ndarray] | 
     arrays = {name: np.ascontiguousarray(a, dtype=np.float32) for name, a in weights.tensors.items()}
     arrays["config"] = np.array(json.dumps(weights.config.to_dict()))
     arrays.update(extra or {})
-    np.savez(path, **arrays)
+    with open(path, "wb") as f:  # the name as given (np.savez would add .npz to a path ending otherwise)
+        np.savez(f, **arrays)
 
 
 def _load_npz(path: Path, progress: Callable[[int, int], None] | None = None) -> Weights:
@@ -286,6 +287,7 @@ def _load_npz(path: Path, progress: Callable[[int, int], None] | None = None) ->
             if not isinstance(config_dict, dict):
                 raise GlvizError(f"weights file's config is not a JSON object ({path})")
             config = _config_from_dict(config_dict, path)
+            require_layers_stored(config, len(data.files), "the weights file's config", path)
             tensors = {}
             shapes = weight_shapes(config)
             for done, name in enumerate(shapes):
@@ -360,7 +362,11 @@ def load_weights(path: str | Path, progress: Callable[[int, int], None] | None =
     raises stops the load and goes to the caller.
     """
     path = Path(path)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:  # a folder on the way it may not search, a name too long for the file system
+        raise GlvizError(f"weights path cannot be read: {exc.strerror} ({path})") from None
+    if not exists:
         raise GlvizError(f"weights path does not exist ({path})")
     if path.is_file() and path.name in ("model.safetensors", "config.json"):
         path = path.parent
@@ -368,7 +374,7 @@ def load_weights(path: str | Path, progress: Callable[[int, int], None] | None =
         from glviz.model.hf_folder import load_hf
 
         return load_hf(path, progress)
-    if path.suffix == ".npz" or zipfile.is_zipfile(path):
+    if path.is_file() and (path.suffix == ".npz" or zipfile.is_zipfile(path)):  # not a FIFO: it could block
         return _load_npz(path, progress)
     raise GlvizError(
         f"weights must be a .npz file or a folder with config.json and model.safetensors ({path})"

@@ -80,11 +80,12 @@ def resolve_weights(text: str, hub: Path | None = None) -> Path:
     """What `--weights` names: a path that exists, else a model in the cache by its name ("gpt2", or
     "openai-community/gpt2"; a name without its organisation matches when only one model has it)."""
     path = Path(text).expanduser()
+    unreadable = None
     try:
         if path.exists():
             return path
-    except OSError:  # not a path glviz can look at (a name too long, say): perhaps a model's name
-        pass
+    except OSError as exc:  # not a path glviz can look at (a name too long, say): perhaps a model's name
+        unreadable = exc
     hub = hub_dir() if hub is None else hub
     cached = cached_checkpoints(hub)
     exact = [folder for name, folder in cached if name == text]
@@ -94,5 +95,7 @@ def resolve_weights(text: str, hub: Path | None = None) -> Path:
     if len(short) > 1:
         names = ", ".join(name for name, _ in cached if name.rsplit("/", 1)[-1] == text)
         raise GlvizError(f"several cached models are called {text}: give one of {names} ({text})")
+    if unreadable is not None and (path.is_absolute() or len(path.parts) > 2):  # a path, not "org/name"
+        raise GlvizError(f"weights path cannot be read: {unreadable.strerror} ({path})")
     raise GlvizError(f"no such file or folder, nor a GPT-2 checkpoint of that name in the Hugging Face "
                      f"cache {hub} ({text})")

@@ -22,7 +22,7 @@ def require_writer(path: Path) -> None:
         try:
             import av  # noqa: F401
         except ImportError:
-            raise GlvizError(f"writing MP4 needs PyAV; install it with {MP4_EXTRA} ({path})") from None
+            raise GlvizError("error.video.pyav", extra=MP4_EXTRA, path=path) from None
 
 
 class _Encoder:

@@ -291,7 +291,7 @@ def build_layout(config: GPTConfig, n_tokens: int | None = None) -> Layout:
     """
     T = config.block_size if n_tokens is None else n_tokens
     if not 1 <= T <= config.block_size:
-        raise GlvizError(f"number of tokens must be 1..{config.block_size} ({T})")
+        raise GlvizError("error.layout.tokens", context=config.block_size, T=T)
     C, H = config.n_embd, config.n_head
     geo = _Geometry(C=C, H=H, A=config.head_size, T=T, V=config.vocab_size,
                     g=float(max(4, round(C / 12))), merged=H > MERGE_QKV_ABOVE)

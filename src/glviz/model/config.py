@@ -31,13 +31,13 @@ class GPTConfig:
         for field in SIZE_FIELDS:
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise GlvizError(f"config field {field} must be a positive integer ({value!r})")
+                raise GlvizError("error.config.positive", file="config", field=field, value=repr(value))
         if self.n_embd % self.n_head:
-            raise GlvizError(f"n_embd is not divisible by n_head ({self.n_embd} / {self.n_head})")
+            raise GlvizError("error.config.divisible", n_embd=self.n_embd, n_head=self.n_head)
         if self.activation not in ACTIVATIONS:
-            raise GlvizError(f"unknown activation, expected gelu_new or gelu ({self.activation!r})")
+            raise GlvizError("error.config.activation", value=repr(self.activation))
         if not self.layer_norm_eps > 0:
-            raise GlvizError(f"layer_norm_eps must be positive ({self.layer_norm_eps!r})")
+            raise GlvizError("error.config.eps", value=repr(self.layer_norm_eps))
 
     @property
     def head_size(self) -> int:
@@ -97,12 +97,12 @@ def get_preset(name: str) -> GPTConfig:
     try:
         return PRESETS[name]
     except KeyError:
-        raise GlvizError(f"unknown model, expected one of {', '.join(PRESETS)} ({name!r})") from None
+        raise GlvizError("error.model.unknown", names=", ".join(PRESETS), name=repr(name)) from None
 
 
-def require_layers_stored(config: GPTConfig, stored: int, said_by: str, source: object) -> None:
+def require_layers_stored(config: GPTConfig, stored: int, said_by: object, source: object) -> None:
     """GlvizError when `stored` arrays cannot hold the config's layers (a dozen each): a config that says a
     billion layers is refused before a billion layers' names are listed."""
     if config.n_layer > stored:
-        n = config.n_layer
-        raise GlvizError(f"{said_by} says {n} layers, more than the file's {stored} tensors ({source})")
+        raise GlvizError("error.config.layers_stored", said_by=said_by, n=config.n_layer, stored=stored,
+                         source=source)

@@ -20,13 +20,13 @@ def check_sampling(
 ) -> None:
     """GlvizError for sampling options that mean nothing."""
     if temperature is not None and not (temperature >= 0 and np.isfinite(temperature)):
-        raise GlvizError(f"temperature must be a number >= 0 ({temperature!r})")
+        raise GlvizError("error.sampling.temperature", value=repr(temperature))
     if top_k is not None and top_k < 1:
-        raise GlvizError(f"top-k must be at least 1 ({top_k!r})")
+        raise GlvizError("error.sampling.top_k", value=repr(top_k))
     if top_p is not None and not 0 < top_p <= 1:
-        raise GlvizError(f"top-p must be in (0, 1] ({top_p!r})")
+        raise GlvizError("error.sampling.top_p", value=repr(top_p))
     if seed is not None and seed < 0:  # numpy's generators take no negative seed, even when unused
-        raise GlvizError(f"seed must be >= 0 ({seed!r})")
+        raise GlvizError("error.sampling.seed", value=repr(seed))
 
 
 def next_token_distribution(
@@ -67,19 +67,17 @@ def generate_stream(
     first token: the prompt and the new tokens must fit the context (the last new token is not run).
     """
     if max_new_tokens < 0:
-        raise GlvizError(f"max-new-tokens must be >= 0 ({max_new_tokens})")
+        raise GlvizError("error.generate.max_new", value=max_new_tokens)
     check_sampling(temperature, top_k, top_p, seed)
     prompt = np.asarray(tokens)
     if prompt.ndim != 1:
-        raise GlvizError(f"generate continues one sequence, not shape {prompt.shape} ({prompt.shape})")
+        raise GlvizError("error.generate.shape", shape=prompt.shape)
     prompt = check_tokens(weights, prompt)
     block = weights.config.block_size
     room = block + 1 - len(prompt)  # the prediction at the context's last position is the last one
     if max_new_tokens > room:
-        raise GlvizError(
-            f"max-new-tokens goes past the model's context of {block} tokens: at most {room} after a "
-            f"{len(prompt)}-token prompt ({max_new_tokens})"
-        )
+        raise GlvizError("error.generate.past_context", context=block, room=room, n=len(prompt),
+                         value=max_new_tokens)
     # Temperature 0 is the greedy limit, whatever top_k and top_p say.
     sampling = temperature != 0 and (temperature is not None or top_k is not None or top_p is not None)
     rng = np.random.default_rng(seed)

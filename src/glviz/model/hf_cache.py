@@ -94,8 +94,7 @@ def resolve_weights(text: str, hub: Path | None = None) -> Path:
         return (exact or short)[0]
     if len(short) > 1:
         names = ", ".join(name for name, _ in cached if name.rsplit("/", 1)[-1] == text)
-        raise GlvizError(f"several cached models are called {text}: give one of {names} ({text})")
+        raise GlvizError("error.cache.ambiguous", text=text, names=names)
     if unreadable is not None and (path.is_absolute() or len(path.parts) > 2):  # a path, not "org/name"
-        raise GlvizError(f"weights path cannot be read: {unreadable.strerror} ({path})")
-    raise GlvizError(f"no such file or folder, nor a GPT-2 checkpoint of that name in the Hugging Face "
-                     f"cache {hub} ({text})")
+        raise GlvizError("error.weights.unreadable", reason=unreadable.strerror, path=path)
+    raise GlvizError("error.cache.not_found", hub=hub, text=text)

@@ -41,56 +41,63 @@ _HF_BUFFER = re.compile(r"h\.\d+\.attn\.(bias|masked_bias)")
 def _hf_config(directory: Path) -> GPTConfig:
     path = directory / "config.json"
     if not path.is_file():
-        raise GlvizError(f"checkpoint folder has no config.json ({directory})")
+        raise GlvizError("error.hf.no_config", path=directory)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise GlvizError(f"config.json is not valid JSON ({path})") from None
+        raise GlvizError("error.hf.config_json", path=path) from None
     if not isinstance(data, dict):
-        raise GlvizError(f"config.json is not a JSON object ({path})")
+        raise GlvizError("error.hf.config_object", path=path)
     model_type = data.get("model_type", "gpt2")
     if model_type != "gpt2":
-        raise GlvizError(f"config.json model_type must be gpt2, got {model_type!r} ({path})")
+        raise GlvizError("error.hf.model_type", value=repr(model_type), path=path)
     fields: dict[str, object] = {}
     for name in ("n_layer", "n_head", "n_embd", "vocab_size"):  # the same names in config.json
         if name not in data:
-            raise GlvizError(f"config.json field {name} is missing ({path})")
+            raise GlvizError("error.config.field_missing", file="config.json", field=name, source=path)
         fields[name] = data[name]
     if "n_positions" in data:
         fields["block_size"] = data["n_positions"]
     elif "n_ctx" in data:
         fields["block_size"] = data["n_ctx"]
     else:
-        raise GlvizError(f"config.json field n_positions is missing ({path})")
+        raise GlvizError("error.config.field_missing", file="config.json", field="n_positions", source=path)
     fields["layer_norm_eps"] = data.get("layer_norm_epsilon", 1e-5)
     activation = data.get("activation_function", "gelu_new")
     if activation not in _HF_ACTIVATIONS:
-        raise GlvizError(
-            f"config.json activation_function must be one of {', '.join(_HF_ACTIVATIONS)}, "
-            f"got {activation!r} ({path})"
-        )
+        raise GlvizError("error.hf.activation", names=", ".join(_HF_ACTIVATIONS), value=repr(activation),
+                         path=path)
     fields["activation"] = _HF_ACTIVATIONS[activation]
     tied = data.get("tie_word_embeddings", True)
     if not isinstance(tied, bool):
-        raise GlvizError(
-            f"config.json field tie_word_embeddings must be true or false, got {tied!r} ({path})"
-        )
+        raise GlvizError("error.config.field_bool", file="config.json", field="tie_word_embeddings",
+                         value=repr(tied), source=path)
     fields["tied_head"] = tied
     for key, plain in _HF_PLAIN.items():
         value = data.get(key, plain)
         if value != plain and not (key == "n_inner" and value == 4 * fields["n_embd"] != 0):
-            raise GlvizError(f"config.json field {key} must be {json.dumps(plain)}, got {value!r} ({path})")
+            raise GlvizError("error.hf.field_value", field=key, expected=json.dumps(plain), value=repr(value),
+                             path=path)
     fields["name"] = directory.name or "gpt2"
     try:
         return _make_config(path, **fields)
     except GlvizError as exc:
         # Name the Hugging Face key, not ours, where they differ.
-        raise GlvizError(
-            str(exc)
-            .replace("config field block_size", "config.json field n_positions")
-            .replace("config field layer_norm_eps", "config.json field layer_norm_epsilon")
-            .replace("config field ", "config.json field ")
-        ) from None
+        raise _hf_names(exc) from None
+
+
+_HF_FIELD_NAMES = {"block_size": "n_positions", "layer_norm_eps": "layer_norm_epsilon"}  # ours: theirs
+
+
+def _hf_names(exc: GlvizError) -> GlvizError:
+    """The same message with config.json's file and key names where ours differ (nested messages too)."""
+    changes: dict[str, object] = {name: _hf_names(value) for name, value in exc.values.items()
+                                  if isinstance(value, GlvizError)}
+    if exc.values.get("file") == "config":
+        changes["file"] = "config.json"
+        field = exc.values.get("field")
+        changes["field"] = _HF_FIELD_NAMES.get(field, field)
+    return exc.with_values(**changes)
 
 
 def _hf_tensor_map(config: GPTConfig) -> dict[str, str]:
@@ -136,9 +143,9 @@ def load_hf(directory: Path, progress: Progress | None = None) -> Weights:
     config = _hf_config(directory)
     st_path = directory / "model.safetensors"
     if not st_path.is_file():
-        raise GlvizError(f"checkpoint folder has no model.safetensors ({directory})")
+        raise GlvizError("error.hf.no_safetensors", path=directory)
     if st_path.stat().st_size == 0:
-        raise GlvizError(f"model.safetensors is empty ({st_path})")
+        raise GlvizError("error.hf.empty", path=st_path)
     found: dict[str, np.ndarray] = {}
     lm_head: np.ndarray | None = None
     try:
@@ -160,14 +167,11 @@ def load_hf(directory: Path, progress: Progress | None = None) -> Weights:
                     continue
                 ours = name_map.get(short)
                 if ours is None:
-                    raise GlvizError(
-                        f"model.safetensors has an unexpected tensor {key} for a "
-                        f"{config.n_layer}-layer GPT-2 ({st_path})"
-                    )
+                    raise GlvizError("error.hf.unexpected_tensor", key=key, n=config.n_layer, path=st_path)
                 _check_shape(f, key, expected[ours], st_path)
                 found[ours] = _read_tensor(f, raw, key)
     except SafetensorError as exc:
-        raise GlvizError(f"model.safetensors is truncated or corrupt: {exc} ({st_path})") from None
+        raise GlvizError("error.hf.corrupt", reason=str(exc), path=st_path) from None
     own_head = lm_head is not None and "wte" in found and not np.array_equal(lm_head, found["wte"])
     if config.tied_head and own_head:
         # The config says tied, but the file has a head of its own: transformers then uses the file's head
@@ -178,10 +182,10 @@ def load_hf(directory: Path, progress: Progress | None = None) -> Weights:
     missing = [n for n in expected if n not in found]
     if missing:
         hf_names = {v: k for k, v in name_map.items()} | {"lm_head": "lm_head.weight"}
-        raise GlvizError(
-            f"model.safetensors lacks tensor {hf_names[missing[0]]}"
-            f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''} ({st_path})"
-        )
+        if len(missing) > 1:
+            raise GlvizError("error.hf.lacks_tensors", key=hf_names[missing[0]], more=len(missing) - 1,
+                             path=st_path)
+        raise GlvizError("error.hf.lacks_tensor", key=hf_names[missing[0]], path=st_path)
     for i in range(config.n_layer):
         p = f"layers.{i}.attn."
         _split_qkv(found, i, found.pop(p + "c_attn.weight"), found.pop(p + "c_attn.bias"))
@@ -219,7 +223,7 @@ def save_hf(weights: Weights, directory: str | Path) -> Path:
 def _check_shape(f: object, key: str, expected: tuple[int, ...], path: Path) -> None:
     shape = tuple(f.get_slice(key).get_shape())  # type: ignore[attr-defined]
     if shape != expected:
-        raise GlvizError(f"tensor {key} has shape {shape}, config.json says {expected} ({path})")
+        raise GlvizError("error.hf.tensor_shape", key=key, shape=shape, expected=expected, path=path)
 
 
 _FILE_DTYPES = {"F32": "<f4", "F16": "<f2", "F64": "<f8", "BF16": "<u2"}
@@ -228,7 +232,7 @@ _FILE_DTYPES = {"F32": "<f4", "F16": "<f2", "F64": "<f8", "BF16": "<u2"}
 def _read_tensor(f: object, raw: _TensorFile, key: str) -> np.ndarray:
     dtype = f.get_slice(key).get_dtype()  # type: ignore[attr-defined]
     if dtype not in _FILE_DTYPES:
-        raise GlvizError(f"tensor {key} has unsupported dtype {dtype} ({raw.path})")
+        raise GlvizError("error.hf.tensor_dtype", key=key, dtype=dtype, path=raw.path)
     mapped = raw.view(key, _FILE_DTYPES[dtype])  # (shape) of the file's dtype, not copied yet
     if dtype == "BF16":  # numpy has no bfloat16: a bfloat16 is the top half of a float32
         out = (mapped.astype(np.uint32) << 16).view(np.float32)
@@ -259,9 +263,7 @@ class _TensorFile:
         begin, end = self.header[key]["data_offsets"]
         data = self.map[self.start + begin : self.start + end]
         if data.size != end - begin:
-            raise GlvizError(
-                f"model.safetensors is truncated or corrupt: tensor {key} is cut short ({self.path})"
-            )
+            raise GlvizError("error.hf.cut_short", key=key, path=self.path)
         return data.view(dtype).reshape(self.header[key]["shape"])
 
     def done(self, key: str) -> None:

@@ -25,7 +25,7 @@ def parse_letters(text: str) -> np.ndarray:
     """Tokens (6,) int64 of exactly 6 letters from A, B, C (any case); GlvizError for anything else."""
     letters = text.strip().upper() if isinstance(text, str) else ""
     if len(letters) != N_LETTERS or any(ch not in LETTERS for ch in letters):
-        raise GlvizError(f"input must be exactly {N_LETTERS} letters from A, B, C ({text!r})")
+        raise GlvizError("error.letters.input", n=N_LETTERS, text=repr(text))
     return np.array([LETTERS.index(ch) for ch in letters], dtype=np.int64)
 
 

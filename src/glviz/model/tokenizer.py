@@ -26,7 +26,7 @@ class Tokenizer:
         try:
             return cls(Backend.from_file(str(path)), path)
         except Exception as exc:  # tokenizers raises plain Exception for bad files
-            raise GlvizError(f"tokenizer.json cannot be read: {_first_line(exc)} ({path})") from None
+            raise GlvizError("error.tokenizer.json", reason=_first_line(exc), path=path) from None
 
     @classmethod
     def from_vocab_merges(cls, vocab: str | Path, merges: str | Path) -> Tokenizer:
@@ -37,9 +37,7 @@ class Tokenizer:
         try:
             return cls(ByteLevelBPETokenizer(str(vocab), str(merges)), vocab)
         except Exception as exc:
-            raise GlvizError(
-                f"vocab.json/merges.txt cannot be read: {_first_line(exc)} ({vocab.parent})"
-            ) from None
+            raise GlvizError("error.tokenizer.vocab", reason=_first_line(exc), path=vocab.parent) from None
 
     @property
     def vocab_size(self) -> int:
@@ -52,7 +50,7 @@ class Tokenizer:
             ids = self._backend.encode(text).ids  # type: ignore[attr-defined]
         except Exception as exc:  # e.g. a word-level vocabulary without an unknown token
             reason = _first_line(exc)
-            raise GlvizError(f"the tokenizer cannot encode the prompt: {reason} ({text!r})") from None
+            raise GlvizError("error.tokenizer.encode", reason=reason, text=repr(text)) from None
         return np.asarray(ids, dtype=np.int64)
 
     def decode(self, ids: Sequence[int] | np.ndarray) -> str:

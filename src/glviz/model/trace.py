@@ -85,9 +85,7 @@ class Trace(TraceStorage):
             raise ValueError(f"Trace dtype must be float32 or float64, not {np.dtype(dtype)}")
         tokens = check_tokens(weights, tokens)
         if tokens.ndim != 1:
-            raise GlvizError(
-                f"a trace runs one sequence of tokens, not shape {tokens.shape} ({tokens.shape})"
-            )
+            raise GlvizError("error.trace.shape", shape=tokens.shape)
         T = int(tokens.shape[0])
         capacity = min(max(T, capacity or T), weights.config.block_size)
         super().__init__(weights.config, np.dtype(dtype), tokens, capacity)
@@ -186,7 +184,7 @@ class Trace(TraceStorage):
         A dropped value has only these rows computed, and nothing is kept."""
         T = self.T
         if not 0 <= start <= stop <= T:
-            raise GlvizError(f"rows must lie within 0..{T} ({start}..{stop})")
+            raise GlvizError("error.trace.rows", T=T, start=start, stop=stop)
         section = self._section_of(name)
         with self._compute:
             value = self._state.values.get(name)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from glviz.errors import GlvizError
+from glviz.errors import GlvizError, Text
 from glviz.model.config import SIZE_FIELDS, GPTConfig, get_preset, param_count, require_layers_stored
 
 if TYPE_CHECKING:
@@ -201,9 +201,7 @@ def random_weights(config: GPTConfig, seed: int = 0, std: float = 0.02) -> Weigh
     """GPT-2-style initialisation: normal(0, std) matrices, residual projections scaled by 1/sqrt(2 n_layer)
     (as GPT-2 and nanoGPT do), zero biases, unit layer-norm gains. float32, reproducible from `seed`."""
     if param_count(config) > MAX_RANDOM_PARAMS:
-        raise GlvizError(
-            f"model too large to hold random weights in memory ({param_count(config):,} parameters)"
-        )
+        raise GlvizError("error.weights.too_large", count=f"{param_count(config):,}")
     rng = np.random.default_rng(seed)
     C = config.n_embd
     proj_std = std / math.sqrt(2 * config.n_layer)
@@ -245,7 +243,7 @@ def _check_finite(name: str, array: np.ndarray, source: Path) -> None:
     # temporary array of the tensor's size is made.
     if not np.isfinite(np.sum(array, dtype=np.float64)):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
-        raise GlvizError(f"weight {name} contains {bad} NaN or Inf values ({source})")
+        raise GlvizError("error.weights.not_finite", name=name, bad=bad, source=source)
 
 
 def validate(weights: Weights, source: Path | str = "<memory>") -> Weights:
@@ -254,10 +252,11 @@ def validate(weights: Weights, source: Path | str = "<memory>") -> Weights:
     shapes = weight_shapes(weights.config)
     for name, shape in shapes.items():
         if name not in weights.tensors:
-            raise GlvizError(f"weight {name} is missing ({source})")
+            raise GlvizError("error.weights.tensor_missing", name=name, source=source)
         array = weights.tensors[name]
         if tuple(array.shape) != shape:
-            raise GlvizError(f"weight {name} has shape {tuple(array.shape)}, config says {shape} ({source})")
+            raise GlvizError("error.weights.tensor_shape", name=name, shape=tuple(array.shape),
+                             expected=shape, source=source)
         _check_finite(name, array, source)
     return weights
 
@@ -279,27 +278,27 @@ def _load_npz(path: Path, progress: Callable[[int, int], None] | None = None) ->
     try:
         with np.load(path, allow_pickle=False) as data:
             if "config" not in data.files:
-                raise GlvizError(f"weights file has no config entry ({path})")
+                raise GlvizError("error.npz.no_config", path=path)
             try:
                 config_dict = json.loads(str(data["config"]))
             except json.JSONDecodeError:
-                raise GlvizError(f"weights file's config is not valid JSON ({path})") from None
+                raise GlvizError("error.npz.config_json", path=path) from None
             if not isinstance(config_dict, dict):
-                raise GlvizError(f"weights file's config is not a JSON object ({path})")
+                raise GlvizError("error.npz.config_object", path=path)
             config = _config_from_dict(config_dict, path)
-            require_layers_stored(config, len(data.files), "the weights file's config", path)
+            require_layers_stored(config, len(data.files), Text("error.npz.config"), path)
             tensors = {}
             shapes = weight_shapes(config)
             for done, name in enumerate(shapes):
                 if progress is not None:
                     progress(done, len(shapes))
                 if name not in data.files:
-                    raise GlvizError(f"weight {name} is missing ({path})")
+                    raise GlvizError("error.weights.tensor_missing", name=name, source=path)
                 tensors[name] = np.asarray(data[name], dtype=np.float32)
     except GlvizError:  # a ValueError too, already phrased for the user
         raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError):
-        raise GlvizError(f"weights file is not a readable .npz archive ({path})") from None
+        raise GlvizError("error.npz.unreadable", path=path) from None
     for i in range(config.n_layer):
         p = f"layers.{i}.attn."
         try:
@@ -314,7 +313,7 @@ def _load_npz(path: Path, progress: Callable[[int, int], None] | None = None) ->
 def _config_from_dict(data: dict, source: Path) -> GPTConfig:
     for field in SIZE_FIELDS:
         if field not in data:
-            raise GlvizError(f"config field {field} is missing ({source})")
+            raise GlvizError("error.config.field_missing", file="config", field=field, source=source)
     known = {f.name for f in dataclasses.fields(GPTConfig)}
     return _make_config(source, **{k: data[k] for k in data if k in known})
 
@@ -324,24 +323,25 @@ def _make_config(source: Path, **fields: object) -> GPTConfig:
     for field in SIZE_FIELDS:
         value = fields.get(field)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise GlvizError(f"config field {field} must be a positive integer, got {value!r} ({source})")
+            raise GlvizError("error.config.field_positive", file="config", field=field, value=repr(value),
+                             source=source)
     if fields["n_embd"] % fields["n_head"]:  # type: ignore[operator]
-        raise GlvizError(
-            f"config n_embd {fields['n_embd']} is not divisible by n_head {fields['n_head']} ({source})"
-        )
+        raise GlvizError("error.config.field_divisible", n_embd=fields["n_embd"], n_head=fields["n_head"],
+                         source=source)
     eps = fields.get("layer_norm_eps", 1e-5)
     if not isinstance(eps, (int, float)) or isinstance(eps, bool) or not eps > 0 or not math.isfinite(eps):
-        raise GlvizError(f"config field layer_norm_eps must be a positive number, got {eps!r} ({source})")
+        raise GlvizError("error.config.field_number", file="config", field="layer_norm_eps", value=repr(eps),
+                         source=source)
     if not isinstance(fields.get("tied_head", True), bool):
-        raise GlvizError(
-            f"config field tied_head must be true or false, got {fields['tied_head']!r} ({source})"
-        )
+        raise GlvizError("error.config.field_bool", file="config", field="tied_head",
+                         value=repr(fields["tied_head"]), source=source)
     if not isinstance(fields.get("name", ""), str):
-        raise GlvizError(f"config field name must be a string, got {fields['name']!r} ({source})")
+        raise GlvizError("error.config.field_string", file="config", field="name", value=repr(fields["name"]),
+                         source=source)
     try:
         return GPTConfig(**fields)  # type: ignore[arg-type]
     except GlvizError as exc:
-        raise GlvizError(f"{exc} ({source})") from None
+        raise GlvizError("error.config.in_source", error=exc, source=source) from None
 
 
 # ---- entry points ----
@@ -365,9 +365,9 @@ def load_weights(path: str | Path, progress: Callable[[int, int], None] | None =
     try:
         exists = path.exists()
     except OSError as exc:  # a folder on the way it may not search, a name too long for the file system
-        raise GlvizError(f"weights path cannot be read: {exc.strerror} ({path})") from None
+        raise GlvizError("error.weights.unreadable", reason=exc.strerror, path=path) from None
     if not exists:
-        raise GlvizError(f"weights path does not exist ({path})")
+        raise GlvizError("error.weights.missing", path=path)
     if path.is_file() and path.name in ("model.safetensors", "config.json"):
         path = path.parent
     if path.is_dir():
@@ -376,9 +376,7 @@ def load_weights(path: str | Path, progress: Callable[[int, int], None] | None =
         return load_hf(path, progress)
     if path.is_file() and (path.suffix == ".npz" or zipfile.is_zipfile(path)):  # not a FIFO: it could block
         return _load_npz(path, progress)
-    raise GlvizError(
-        f"weights must be a .npz file or a folder with config.json and model.safetensors ({path})"
-    )
+    raise GlvizError("error.weights.kind", path=path)
 
 
 def load_model(name: str | None = None, weights_path: str | Path | None = None) -> Weights:
@@ -386,7 +384,7 @@ def load_model(name: str | None = None, weights_path: str | Path | None = None) 
     model ("nano", also the default), or random weights shaped like another preset (e.g. "gpt2")."""
     if weights_path is not None:
         if name is not None:
-            raise GlvizError(f"give --model or --weights, not both ({name}, {weights_path})")
+            raise GlvizError("error.options.model_and_weights", model=name, weights=weights_path)
         return load_weights(weights_path)
     name = name or "nano"
     if name == "nano":
@@ -399,5 +397,5 @@ def _load_nano() -> Weights:
 
     path = model_path("nano-sort.npz")
     if not path.is_file():
-        raise GlvizError(f"the nano model is not trained yet; run glviz train-sort --out {path} ({path})")
+        raise GlvizError("error.nano.untrained", path=path)
     return load_weights(path)

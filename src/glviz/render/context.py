@@ -18,7 +18,7 @@ def check_version(ctx: moderngl.Context) -> None:
     if ctx.version_code < REQUIRED_VERSION:
         renderer = ctx.info.get("GL_RENDERER", "unknown renderer")
         offered = ctx.version_code / 100
-        raise GlvizError(f"OpenGL 3.3 is required, this context offers {offered:.1f} ({renderer})")
+        raise GlvizError("error.gl.version", offered=f"{offered:.1f}", renderer=renderer)
 
 
 def create_standalone_context() -> moderngl.Context:
@@ -27,8 +27,7 @@ def create_standalone_context() -> moderngl.Context:
         ctx = moderngl.create_context(standalone=True, backend="egl", require=REQUIRED_VERSION)
     except Exception as exc:  # moderngl/glcontext raise plain Exceptions with the EGL reason
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise GlvizError(f"no OpenGL 3.3 context through EGL; install libEGL/Mesa (libegl1, libgl1-mesa-dri) "
-                         f"({reason})") from None
+        raise GlvizError("error.gl.no_egl", reason=reason) from None
     check_version(ctx)
     return ctx
 

@@ -25,7 +25,7 @@ from glviz.ui.loading import CheckpointLoad, checkpoint_key, is_checkpoint_key
 def require_app_model(name: str) -> None:
     """GlvizError unless the app can show `name` (a preset can also be one it does not offer)."""
     if name not in APP_MODELS:
-        raise GlvizError(f"the app shows {', '.join(APP_MODELS)} ({name!r})")
+        raise GlvizError("error.app.model", names=", ".join(APP_MODELS), name=repr(name))
 
 
 @dataclass

@@ -19,13 +19,13 @@ def encode_prompt(weights, text: str) -> np.ndarray:
 
     if weights.tokenizer is None:
         if not text.strip():
-            raise GlvizError(tr("prompt.empty"))
+            raise GlvizError("error.prompt.empty")
         tokens = parse_token_list(text)
     else:
         tokens = prompt_tokens(weights, text)
     context = weights.config.block_size
     if len(tokens) > context:
-        raise GlvizError(tr("prompt.too_long", n=len(tokens), context=context))
+        raise GlvizError("error.prompt.too_long", n=len(tokens), context=context)
     return check_tokens(weights, tokens)
 
 

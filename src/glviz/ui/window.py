@@ -147,7 +147,7 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
     """Open the window and run until it is closed; `app_options` go to GlvizApp (letters, screenshot_dir,
     lang, ...). GlvizError when there is no display."""
     if not has_display():
-        raise GlvizError("no display: set DISPLAY or use `glviz render`")
+        raise GlvizError("error.window.no_display")
     use_bundled_glfw()
     import glfw
     from moderngl_window import activate_context
@@ -170,7 +170,7 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
     except Exception as exc:  # glfw/glcontext failures: no X server, no GL 3.3
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         preload.wait()  # the interpreter must not exit under a thread still inside an extension's import
-        raise GlvizError(f"no display: set DISPLAY or use `glviz render` ({reason})") from None
+        raise GlvizError("error.window.no_window", reason=reason) from None
     activate_context(window=window)
     preload.wait()
     timer = Timer()

@@ -111,8 +111,10 @@ def _run(argv: list[str] | None) -> int:
     except _ReaderGone:  # stdout's reader went away (`glviz generate ... | head`): stop quietly, as tools do
         _silence_stdout()
         return 141  # 128 + SIGPIPE, what a shell reports for a tool that a closed pipe stopped
-    except GlvizError as exc:
-        sys.stderr.write(f"glviz: error: {exc}\n")
+    except GlvizError as exc:  # in the command's language: its --lang, else the locale's
+        from glviz.commands.options import language_asked
+
+        sys.stderr.write(f"glviz: error: {exc.text(language_asked(args))}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("glviz: interrupted\n")
@@ -155,7 +157,7 @@ class _Output:
         except BrokenPipeError:
             raise _ReaderGone from None
         except OSError as exc:
-            raise GlvizError(f"cannot write the output: {exc.strerror} (standard output)") from None
+            raise GlvizError("error.write.stdout", reason=exc.strerror) from None
 
 
 def _silence_stdout() -> None:

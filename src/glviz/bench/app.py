@@ -41,7 +41,7 @@ def _display():
         yield os.environ["DISPLAY"], "current display"
         return
     if shutil.which("Xvfb") is None:
-        raise GlvizError("no display for `glviz bench app`: set DISPLAY or install Xvfb (xvfb)")
+        raise GlvizError("error.bench.no_xvfb")
     number = next(n for n in range(120, 300) if not Path(f"/tmp/.X11-unix/X{n}").exists()
                   and not Path(f"/tmp/.X{n}-lock").exists())
     server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
@@ -50,7 +50,7 @@ def _display():
         deadline = time.monotonic() + 20
         while not Path(f"/tmp/.X11-unix/X{number}").exists():
             if server.poll() is not None or time.monotonic() > deadline:
-                raise GlvizError(f"Xvfb did not start (:{number})")
+                raise GlvizError("error.bench.xvfb_failed", display=f":{number}")
             time.sleep(0.05)
         yield f":{number}", "Xvfb 1280x800"
     finally:
@@ -76,7 +76,7 @@ def first_frame_seconds(display: str) -> tuple[float, float]:
     process.wait(timeout=60)
     shutil.rmtree(config, ignore_errors=True)
     if "first frame" not in line:
-        raise GlvizError(f"glviz app did not report a first frame ({process.stderr.read().strip()[-200:]})")
+        raise GlvizError("error.bench.no_first_frame", output=process.stderr.read().strip()[-200:])
     own = float(line.split("after")[1].split()[0])
     return wall, own
 

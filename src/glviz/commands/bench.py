@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.runs < 1:  # 0 or less meant the default, or each benchmark's minimum, silently: minutes of work
-        raise GlvizError(f"--runs must be at least 1 ({args.runs})")
+        raise GlvizError("error.bench.runs", runs=args.runs)
     targets = TARGETS if args.target == "all" else (args.target,)
     status = 0
     for target in targets:

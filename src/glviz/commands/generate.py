@@ -42,19 +42,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
-        raise GlvizError(f"--seed must not be negative ({args.seed})")
+        raise GlvizError("error.options.seed", seed=args.seed)
     if args.input is not None:
         from glviz.model.sort_task import format_letters, greedy_sort, parse_letters
 
         letters = parse_letters(args.input)
         if args.temperature is not None or args.top_k is not None or args.top_p is not None:
-            raise GlvizError(
-                f"sampling options apply to --prompt and --tokens; --input sorts greedily ({args.input})"
-            )
+            raise GlvizError("error.generate.sampling_with_input", input=args.input)
         if args.max_new_tokens is not None or args.ids:
             given = "--max-new-tokens" if args.max_new_tokens is not None else "--ids"
-            raise GlvizError(f"{given} applies to --prompt and --tokens; --input prints its six letters "
-                             f"sorted ({args.input})")
+            raise GlvizError("error.generate.option_with_input", option=given, input=args.input)
         weights = model_from_args(args)
         require_sort_model(weights)
         print(format_letters(greedy_sort(weights, letters[None, :])[0]))
@@ -73,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         # prediction, as it always has, rather than refuse.
         max_new = context + 1 - len(tokens)
         if max_new <= 0:
-            raise GlvizError(f"the sort model reads at most {context} tokens ({len(tokens)} tokens)")
+            raise GlvizError("error.generate.sort_context", context=context, n=len(tokens))
         notes.append(f"stopped after {max_new} new tokens: the sort model's context is {context} tokens")
     # generate_stream checks the tokens and every option before it returns
     stream = generate_stream(weights, tokens, max_new, temperature=args.temperature, top_k=args.top_k,

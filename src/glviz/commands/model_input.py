@@ -54,12 +54,12 @@ def parse_token_list(text: str) -> np.ndarray:
     try:
         ids = [int(part) for part in parts]
     except ValueError:
-        raise GlvizError(f"--tokens must be integer ids separated by commas ({text!r})") from None
+        raise GlvizError("error.tokens_option.format", text=repr(text)) from None
     if not ids:
-        raise GlvizError(f"--tokens must list at least one token id ({text!r})")
+        raise GlvizError("error.tokens_option.empty", text=repr(text))
     too_large = [i for i in ids if not -(2**63) <= i < 2**63]
     if too_large:  # beyond any vocabulary (and beyond int64, where numpy would raise OverflowError)
-        raise GlvizError(f"token id outside any vocabulary ({too_large[0]})")
+        raise GlvizError("error.tokens_option.too_large", token=too_large[0])
     return np.asarray(ids, dtype=np.int64)
 
 
@@ -71,32 +71,26 @@ def is_sort_model(weights: Weights) -> bool:
 def require_sort_model(weights: Weights) -> None:
     """--input letters only mean something to a model whose vocabulary is A, B, C."""
     if not is_sort_model(weights):
-        raise GlvizError(
-            "--input letters are for the nano sort model; use --tokens or --prompt "
-            f"({weights.config.name}, vocabulary {weights.config.vocab_size})"
-        )
+        raise GlvizError("error.input.not_sort_model", name=weights.config.name,
+                         vocab=weights.config.vocab_size)
 
 
 def prompt_tokens(weights: Weights, text: str) -> np.ndarray:
     """--prompt TEXT encoded with the model's tokenizer."""
     if weights.tokenizer is None:
-        raise GlvizError(
-            f"this model has no tokenizer, use --tokens instead of --prompt ({weights.config.name})"
-        )
+        raise GlvizError("error.prompt.no_tokenizer", name=weights.config.name)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # bytes of another encoding on the command line reach Python as surrogates
         shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        raise GlvizError(f"the prompt is not UTF-8 text ({shown})") from None
+        raise GlvizError("error.prompt.not_utf8", text=shown) from None
     tokenizer = weights.tokenizer
     if tokenizer.vocab_size > weights.config.vocab_size:
-        raise GlvizError(
-            f"the tokenizer's vocabulary ({tokenizer.vocab_size} tokens) is larger than the model's "
-            f"({weights.config.vocab_size}) ({tokenizer.source})"
-        )
+        raise GlvizError("error.prompt.vocab_larger", tokenizer=tokenizer.vocab_size,
+                         model=weights.config.vocab_size, path=tokenizer.source)
     ids = tokenizer.encode(text)
     if ids.size == 0:
-        raise GlvizError(f"the prompt encodes to no tokens ({text!r})")
+        raise GlvizError("error.prompt.no_tokens", text=repr(text))
     return ids
 
 

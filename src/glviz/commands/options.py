@@ -6,29 +6,31 @@ import os
 import re
 from pathlib import Path
 
-from glviz.errors import GlvizError
+from glviz.errors import GlvizError, Text, one_of
+
+_OUTPUT = Text("error.words.output")  # what check_output calls the file when no option is named
 
 
 def parse_size(text: str, minimum: int = 16, maximum: int = 8192) -> tuple[int, int]:
     """'1280x720' -> (1280, 720); GlvizError for anything else or for sides outside [minimum, maximum]."""
     match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
     if not match:
-        raise GlvizError(f"--size must look like 1280x720 ({text})")
+        raise GlvizError("error.size.format", text=text)
     width, height = int(match.group(1)), int(match.group(2))
     if not (minimum <= width <= maximum and minimum <= height <= maximum):
-        raise GlvizError(f"--size sides must be {minimum}..{maximum} pixels ({text})")
+        raise GlvizError("error.size.range", minimum=minimum, maximum=maximum, text=text)
     return width, height
 
 
-def check_output(given: str | Path, suffixes: tuple[str, ...], what: str = "output") -> Path:
+def check_output(given: str | Path, suffixes: tuple[str, ...], what: object = _OUTPUT) -> Path:
     """GlvizError unless `given` names a file glviz can write with one of `suffixes` (".png", …): checked
     before any work, so that a typo never costs a render or a recording. Returns it as a Path."""
     path = Path(given)
-    ending = " or ".join(suffixes)
+    ending = one_of(suffixes)
     if str(given).endswith(("/", "\\")) or _is_dir(path):
-        raise GlvizError(f"{what} is a folder, expected a file name ending in {ending} ({given})")
+        raise GlvizError("error.output.folder", what=what, ending=ending, path=given)
     if path.suffix.lower() not in suffixes:
-        raise GlvizError(f"{what} must end in {ending} ({given})")
+        raise GlvizError("error.output.suffix", what=what, ending=ending, path=given)
     require_output_folder(path)
     _try_writing(path, what)
     return path
@@ -59,14 +61,14 @@ def _try_writing(path: Path, what: str) -> None:
         if created:
             os.unlink(target)
     except OSError as exc:
-        raise GlvizError(f"{what} cannot be written: {exc.strerror} ({path})") from None
+        raise GlvizError("error.output.unwritable", what=what, reason=exc.strerror, path=path) from None
 
 
 def require_output_folder(path: Path) -> None:
     """GlvizError unless the folder `path` is written into exists: a typo in the path must not create
     folders, nor fail only after the work is done."""
     if not path.parent.is_dir():
-        raise GlvizError(f"output folder does not exist ({path.parent})")
+        raise GlvizError("error.output.no_folder", path=path.parent)
 
 
 def add_lang_argument(parser) -> None:
@@ -77,10 +79,17 @@ def add_lang_argument(parser) -> None:
                         help="language of the text: en or ja (default: the system's locale)")
 
 
+def language_asked(args) -> str:
+    """The language --lang asks for where the command has it, else the locale's; sets nothing."""
+    from glviz import i18n
+
+    return getattr(args, "lang", None) or i18n.system_language()
+
+
 def language_of(args) -> str:
     """The language --lang asks for, else the locale's; set for every later tr()."""
     from glviz import i18n
 
-    lang = args.lang or i18n.system_language()
+    lang = language_asked(args)
     i18n.set_language(lang)
     return lang

@@ -81,9 +81,9 @@ def run(args: argparse.Namespace) -> int:
     out = check_output(args.out, FORMATS, "--out")
     require_writer(out)
     if not 1 <= args.fps <= 60:
-        raise GlvizError(f"--fps must be 1..60 ({args.fps})")
+        raise GlvizError("error.record.fps", fps=args.fps)
     if size[0] % 2 or size[1] % 2:
-        raise GlvizError(f"--size must have even sides for video ({args.size})")
+        raise GlvizError("error.record.even_size", size=args.size)
     parse_letters(args.input)
     from glviz.walkthrough.chapters import CHAPTERS
 
@@ -91,10 +91,10 @@ def run(args: argparse.Namespace) -> int:
     span = None
     if args.start is not None or args.end is not None:
         if args.chapter == "all":
-            raise GlvizError(f"--from and --to cut one chapter; give --chapter ID ({args.chapter})")
+            raise GlvizError("error.record.span_needs_chapter", chapter=args.chapter)
         span = (args.start or 0.0, args.end if args.end is not None else float("inf"))
         if not 0 <= span[0] < span[1]:
-            raise GlvizError(f"--from must be at least 0 and before --to ({span[0]:g}, {span[1]:g})")
+            raise GlvizError("error.record.span", start=f"{span[0]:g}", end=f"{span[1]:g}")
     lang = language_of(args)
     stats = record(out, indices, size, args.fps, args.input, lang, progress=not args.quiet, span=span)
     print(f"wrote {out} ({stats['frames']} frames, {stats['seconds']:.1f} s of video at {args.fps} fps, "
@@ -120,8 +120,8 @@ def record(out: Path, indices: list[int], size: tuple[int, int], fps: int, lette
 
     if span and first >= view.duration(indices[0]):
         view.release()
-        raise GlvizError(f"--from must be before the chapter's end at {view.duration(indices[0]):.1f} s "
-                         f"({first:g})")
+        raise GlvizError("error.record.start_past_end", end=f"{view.duration(indices[0]):.1f}",
+                         start=f"{first:g}")
     plan = [(i, frames_of(length(i), fps)) for i in indices]
     total = sum(n for _, n in plan)
     if max_frames is not None:
@@ -129,7 +129,7 @@ def record(out: Path, indices: list[int], size: tuple[int, int], fps: int, lette
     try:
         return _write_frames(out, view, plan, total, size, fps, lang, first, progress)
     except OSError as exc:  # the disk filled up, or the file went away, while recording
-        raise GlvizError(f"cannot write the video: {exc.strerror or exc} ({out})") from None
+        raise GlvizError("error.write.video", reason=exc.strerror or str(exc), path=out) from None
 
 
 def _write_frames(out: Path, view, plan: list[tuple[int, int]], total: int, size: tuple[int, int], fps: int,

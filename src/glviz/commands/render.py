@@ -47,13 +47,12 @@ def load_scene_data(model: str | None, weights_path: str | None, letters: str | 
     from glviz.model.forward import Trace
 
     if model is not None and weights_path is not None:
-        raise GlvizError(f"give --model or --weights, not both ({model}, {weights_path})")
+        raise GlvizError("error.options.model_and_weights", model=model, weights=weights_path)
     if weights_path is None and model not in (None, "nano"):
         options = (("--input", letters), ("--tokens", tokens), ("--prompt", prompt))
         given = next((option for option, value in options if value is not None), None)
         if given is not None:
-            raise GlvizError(f"{given} needs values to draw, and {model} is a layout without weights; "
-                             f"give --weights for a checkpoint ({model})")
+            raise GlvizError("error.render.no_values", option=given, model=model)
         return build_layout(get_preset(model)), None  # render-only: no values, no per-cell data
     if weights_path is None:
         from glviz.model.sort_task import load_nano
@@ -95,7 +94,7 @@ def view_pose(layout, view: str, aspect: float | None = None):
     if view in layout.by_name:
         return block_pose(layout, layout.by_name[view], aspect)
     example = layout.blocks[0].name
-    raise GlvizError(f"--view must be overview, whole, input or a block name such as {example} ({view})")
+    raise GlvizError("error.render.view", example=example, view=view)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -106,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
 
         return render_chapter(args, size, out)
     if args.at != 0.0:
-        raise GlvizError(f"--at places a --chapter of the tour; give --chapter too ({args.at})")
+        raise GlvizError("error.render.at_without_chapter", at=args.at)
     layout, trace = load_scene_data(args.model, args.weights, args.input, args.tokens, args.prompt)
     pose = view_pose(layout, args.view, size[0] / size[1])
 
@@ -126,6 +125,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         save_png(pixels, out)
     except OSError as exc:
-        raise GlvizError(f"cannot write the image: {exc.strerror} ({out})") from None
+        raise GlvizError("error.write.image", reason=exc.strerror, path=out) from None
     print(f"wrote {out} ({size[0]}x{size[1]}, {layout.config.name}, {len(layout.blocks)} blocks)")
     return 0

@@ -16,7 +16,7 @@ def chapter_index(chapter_id: str) -> int:
 
     ids = [c.id for c in CHAPTERS]
     if chapter_id not in ids:
-        raise GlvizError(f"unknown chapter, expected one of {', '.join(ids)} ({chapter_id})")
+        raise GlvizError("error.chapter.unknown", ids=", ".join(ids), chapter=chapter_id)
     return ids.index(chapter_id)
 
 
@@ -25,11 +25,11 @@ def render_chapter(args: argparse.Namespace, size: tuple[int, int], out: Path) -
     for option, value in (("--model", args.model), ("--weights", args.weights), ("--tokens", args.tokens),
                           ("--prompt", args.prompt)):
         if value is not None:
-            raise GlvizError(f"{option} does not apply to --chapter: the tour plays on nano ({value})")
+            raise GlvizError("error.chapter.model_option", option=option, value=value)
     if args.view != "overview":
-        raise GlvizError(f"--view does not apply to --chapter: the tour places the camera ({args.view})")
+        raise GlvizError("error.chapter.view", view=args.view)
     if not 0.0 <= args.at <= 1.0:
-        raise GlvizError(f"--at must be between 0 and 1 ({args.at})")
+        raise GlvizError("error.chapter.at", at=args.at)
     from glviz.model.sort_task import parse_letters
 
     letters = args.input or DEFAULT_LETTERS
@@ -45,6 +45,6 @@ def render_chapter(args: argparse.Namespace, size: tuple[int, int], out: Path) -
     try:
         save_png(pixels, out)
     except OSError as exc:
-        raise GlvizError(f"cannot write the image: {exc.strerror} ({out})") from None
+        raise GlvizError("error.write.image", reason=exc.strerror, path=out) from None
     print(f"wrote {out} ({size[0]}x{size[1]}, chapter {args.chapter} at {t:.1f} s)")
     return 0

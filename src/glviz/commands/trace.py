@@ -44,6 +44,6 @@ def run(args: argparse.Namespace) -> int:
         with open(out, "wb") as f:
             np.savez(f, **values, config=np.array(json.dumps(weights.config.to_dict())))
     except OSError as exc:
-        raise GlvizError(f"cannot write the trace: {exc.strerror} ({out})") from None
+        raise GlvizError("error.write.trace", reason=exc.strerror, path=out) from None
     print(f"wrote {len(values)} arrays for {trace.T} tokens ({trace.dtype}) to {out}")
     return 0

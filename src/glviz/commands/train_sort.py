@@ -34,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
 
     out = check_output(args.out, (".npz",), "--out")  # before a minute of training
     if args.steps < 1:
-        raise GlvizError(f"--steps must be at least 1 ({args.steps})")
+        raise GlvizError("error.train.steps", steps=args.steps)
     if args.seed < 0:
-        raise GlvizError(f"--seed must not be negative ({args.seed})")
+        raise GlvizError("error.options.seed", seed=args.seed)
 
     config = PRESETS["nano"]
     settings = dataclasses.replace(DEFAULTS, steps=args.steps, seed=args.seed)
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         save_npz(weights, out, {TRAIN_LOSSES: np.asarray(result.losses, dtype=np.float32)})
     except OSError as exc:  # the folder was writable a minute ago; the disk may be full now
-        raise GlvizError(f"cannot write the weights: {exc.strerror} ({out})") from None
+        raise GlvizError("error.write.weights", reason=exc.strerror, path=out) from None
 
     accuracy = sort_accuracy(weights, inputs)
     n_inputs = len(inputs)

@@ -171,6 +171,9 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         preload.wait()  # the interpreter must not exit under a thread still inside an extension's import
         raise GlvizError(f"no display: set DISPLAY or use `glviz render` ({reason})") from None
+    # Escape closes an imgui popup or leaves a text field; moderngl-window's default of closing the whole
+    # window on it would end the app (Ctrl+Q quits).
+    window.exit_key = None
     activate_context(window=window)
     preload.wait()
     timer = Timer()

@@ -109,3 +109,26 @@ def test_the_logit_lens_table(tall_app, tall_fbo):
     frames(app, fbo)
     np.testing.assert_array_equal(app.panel.lens.drawn[-1].ids,
                                   np.argsort(-view.trace["probs"][2], kind="stable")[:3])
+
+
+def test_open_sections_stay_open_when_the_language_changes(tall_app, tall_fbo):
+    """The panel's sections were collapsing headers named by their titles: in another language each was a new
+    header, so switching the language closed every section the learner had opened (the heatmaps, the lens,
+    the tour's contents) and opened again the ones closed."""
+    from glviz import i18n
+
+    app, fbo = tall_app, tall_fbo
+    frames(app, fbo)
+    click(app, fbo, app.panel.attention.header)
+    click(app, fbo, app.panel.lens.header)
+    frames(app, fbo)
+    assert app.panel.attention.plot_rects and app.panel.lens.drawn
+    try:
+        app.set_language("ja")
+        app.panel.attention.plot_rects.clear()
+        app.panel.lens.drawn = []
+        frames(app, fbo)
+        assert app.panel.attention.plot_rects, "the heatmaps closed"
+        assert app.panel.lens.drawn, "the logit lens closed"
+    finally:
+        i18n.set_language("en")

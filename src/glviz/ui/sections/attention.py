@@ -9,7 +9,7 @@ from imgui_bundle import imgui, implot
 
 from glviz.i18n import tr
 from glviz.ui.attention import MAX_GRID_TOKENS, MAX_TOKENS, Cell, window
-from glviz.ui.style import beside, checkbox_width, dim, item_rect
+from glviz.ui.style import beside, checkbox_width, dim, header, item_rect
 
 PLOT_FLAGS = (implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select
               | implot.Flags_.no_mouse_text | implot.Flags_.equal)
@@ -40,7 +40,7 @@ class AttentionSection:
         view = app.view
         if view.trace is None:
             return
-        opened = imgui.collapsing_header(tr("attention.header"))
+        opened = header("attention.header")
         self.header = item_rect()
         if not opened:
             return

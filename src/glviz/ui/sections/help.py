@@ -5,7 +5,7 @@ from __future__ import annotations
 from imgui_bundle import imgui
 
 from glviz.i18n import tr
-from glviz.ui.style import ACCENT_COLOUR, dim
+from glviz.ui.style import ACCENT_COLOUR, dim, header
 
 # (keys, action) catalogue keys, in the order shown
 ROWS = ("left_drag", "right_drag", "shift_drag", "wheel", "hover", "double_click", "f", "home", "w", "i",
@@ -14,7 +14,7 @@ ROWS = ("left_drag", "right_drag", "shift_drag", "wheel", "hover", "double_click
 
 def draw(app) -> None:
     """The help table under a collapsing header."""
-    if not imgui.collapsing_header(tr("help.header")):
+    if not header("help.header"):
         return
     if imgui.begin_table("##help", 2, imgui.TableFlags_.sizing_fixed_fit):
         imgui.table_setup_column("keys", imgui.TableColumnFlags_.width_fixed)

@@ -14,6 +14,7 @@ from glviz.ui.style import (
     WHITE,
     beside,
     dim,
+    header,
     item_rect,
     text,
     wrapped,
@@ -31,7 +32,7 @@ class LettersField:
 
     def draw(self, app) -> None:
         """The section, under a collapsing header."""
-        if not imgui.collapsing_header(tr("letters.header"), imgui.TreeNodeFlags_.default_open):
+        if not header("letters.header", default_open=True):
             return
         if self._synced_to != app.letters:  # the app's input changed (Randomize, CLI): show it
             self.buffer = app.letters

@@ -7,7 +7,7 @@ from imgui_bundle import imgui
 
 from glviz.i18n import tr
 from glviz.model.logit_lens import lens_sources, logit_lens
-from glviz.ui.style import dim, fitted, item_rect
+from glviz.ui.style import dim, fitted, header, item_rect
 
 TOP = 3
 STAGE_WIDTH = 70.0  # the table's first column: embedding, layer 0, ...
@@ -40,7 +40,7 @@ class LogitLensSection:
         view = app.view
         if view.trace is None or view.weights is None:
             return
-        opened = imgui.collapsing_header(tr("lens.header"))
+        opened = header("lens.header")
         self.header = item_rect()
         if not opened:
             return

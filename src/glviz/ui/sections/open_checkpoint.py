@@ -7,7 +7,7 @@ from imgui_bundle import imgui
 
 from glviz.i18n import tr
 from glviz.ui.checkpoint_browser import CheckpointBrowser
-from glviz.ui.style import ACCENT_COLOUR, GOOD_COLOUR, dim, item_rect, text
+from glviz.ui.style import ACCENT_COLOUR, GOOD_COLOUR, dim, header, item_rect, text
 
 LIST_HEIGHT = 160.0
 
@@ -27,7 +27,7 @@ class OpenCheckpoint:
             if app.view.name == self._opening:  # opened: the section closes, as a dialog would
                 imgui.set_next_item_open(False)
             self._opening = None  # (failed: it stays open beside the message, to pick another)
-        opened = imgui.collapsing_header(tr("open.header"))
+        opened = header("open.header")
         self._note("header")
         if not opened:
             return

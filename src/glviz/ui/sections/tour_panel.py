@@ -195,7 +195,7 @@ class TourPanel:
     contents_open = False
 
     def _contents(self, tour) -> None:
-        self.contents_open = imgui.collapsing_header(tr("tour.contents"))
+        self.contents_open = style.header("tour.contents")
         if not self.contents_open:
             return
         player = tour.player

@@ -207,6 +207,24 @@ def test_nano_sorts_one_letter_at_a_time(app, fbo):
     assert view.trace.T == 11 and view.layout.n_tokens == 11 and app.letters == "BBBAAA"
 
 
+def test_generate_n_past_the_context_stops_there_without_an_error(app, fbo, small):
+    """Generate N (20 by default) on nano sorts the letters to the end of its context, T = 11; that is the
+    sort done, not a failure: no "cannot generate" line in red (one showed, in English in either language).
+    A checkpoint's context filled the same way says so once, with the panel's own line."""
+    controls = app.generation
+    controls.next_token()  # the full sequence on screen: start from the six letters
+    settled(app, fbo)
+    controls.generate()
+    settled(app, fbo)
+    assert app.view.trace.T == 11 and app.prediction[0] == "ABBBCC"
+    assert controls.error == ""
+    app.open_checkpoint(small)
+    loaded(app, fbo)
+    controls.generate(SMALL.block_size)
+    settled(app, fbo)
+    assert app.view.trace.T == SMALL.block_size and controls.full and controls.error == ""
+
+
 def test_the_tour_puts_the_sorted_sequence_back(app, fbo):
     app.generation.restart()
     settled(app, fbo)

@@ -120,6 +120,23 @@ def test_an_empty_folder_says_why_its_list_is_empty(app, fbo, tmp_path):
     assert not section.browser.readable and section.browser.entries == []
 
 
+def test_a_typed_folder_that_is_no_checkpoint_is_browsed(app, fbo, folders):
+    """Typing a folder's path (and Enter or Open) said "checkpoint folder has no config.json" in the panel's
+    message line; a folder of checkpoints is a place to look in: the list goes there."""
+    section = app.panel.open
+    frames(app, fbo)
+    click(app, fbo, section.rects["header"])
+    messages = len(app.messages)
+    section._open_typed(app, str(folders["root"]))
+    frames(app, fbo)
+    assert section.browser.folder == folders["root"].resolve()
+    assert {"entry:alpha", "entry:beta"} <= section.rects.keys()
+    assert len(app.messages) == messages and app.loading is None and app.model_name == "nano"
+    section._open_typed(app, str(folders["alpha"]))  # a checkpoint's folder still opens it
+    loaded(app, fbo)
+    assert _is_checkpoint_on_screen(app, folders["alpha"])
+
+
 def test_cancel_stays_on_the_model(app, fbo, folders):
     app.open_checkpoint(folders["alpha"])
     load = app.loading

@@ -85,10 +85,17 @@ class OpenCheckpoint:
         self._opening = app.models.requested
 
     def _open_typed(self, app, text_typed: str) -> None:
-        """A typed path or a cached model's name, resolved as `--weights` is."""
-        from glviz.errors import GlvizError
-        from glviz.model.hf_cache import resolve_weights
+        """A typed path or a cached model's name, resolved as `--weights` is; a folder that is not a
+        checkpoint is browsed (the list shows what is in it) rather than refused."""
+        from pathlib import Path
 
+        from glviz.errors import GlvizError
+        from glviz.model.hf_cache import is_checkpoint, resolve_weights
+
+        folder = Path(text_typed).expanduser()
+        if folder.is_dir() and not is_checkpoint(folder):
+            self.browser.enter(folder.resolve())
+            return
         try:
             self._open(app, resolve_weights(text_typed))
         except GlvizError as exc:

@@ -174,6 +174,27 @@ def test_a_bad_checkpoint_shows_the_clis_line_and_keeps_the_model(app, fbo, fold
     assert app.panel.open is not None and app.messages[-1] == cli_line  # shown in the panel, the app lives
 
 
+def test_a_failed_open_is_no_longer_shown_once_a_checkpoint_opens(app, fbo, folders):
+    """The failure's line stayed at the top of the panel for good: over the next checkpoint, opened fine, it
+    read "glviz: error: ..." as if about that one. It goes when a model comes on screen; a screenshot's
+    line (not a failure) stays."""
+    app.open_checkpoint(folders["broken"])
+    loaded(app, fbo)
+    assert app.message_shown.startswith("glviz: error: ")
+    app.open_checkpoint(folders["alpha"])
+    loaded(app, fbo)
+    assert _is_checkpoint_on_screen(app, folders["alpha"]) and app.message_shown is None
+    app.panel.open._open_typed(app, str(folders["root"] / "nowhere"))  # typed, not found: the same
+    assert app.message_shown.startswith("glviz: error: ")
+    app.switch_model("nano", wait=True)
+    frames(app, fbo)
+    assert app.message_shown is None
+    app.message("a screenshot's line")
+    app.switch_model(app.models.checkpoint.name, wait=True)
+    frames(app, fbo)
+    assert app.message_shown == "a screenshot's line"
+
+
 def test_a_prompt_longer_than_the_context_is_refused_with_the_clis_line(app, fbo, folders):
     """Tokens to open a checkpoint with that do not fit its context: the model's own one-line refusal, the
     app stays where it was."""

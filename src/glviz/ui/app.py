@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from pathlib import Path
 
 import moderngl
@@ -62,6 +63,8 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         self.pixel_ratio = pixel_ratio
         self.screenshot_dir = Path(screenshot_dir) if screenshot_dir else pictures_dir()
         self.messages: list[str] = []
+        self.message_shown: str | None = None  # the line at the top of the panel (the latest message)
+        self._model_failures: list[str] = []  # messages that a model coming on screen makes old news
         self.quit_requested = False
         self.title_changed = True
         self.frame_error: str | None = None  # the last error caught inside a frame, once per kind
@@ -88,7 +91,8 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         self.letters_input = LettersInput(on_traced=self._letters_traced)
         self.init_checkpoint_parts()
         self.letters_input.pending = letters
-        self.models = ModelSessions(ctx, self._activate, self.message, self._nano_weights)
+        self.models = ModelSessions(ctx, self._activate, partial(self.message, until_another_model=True),
+                                    self._nano_weights)
         self._frames_left = EXTRA_FRAMES
         self._screenshot_pending = False
         self._last_time = time.monotonic()
@@ -205,6 +209,8 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         """A model (or a tour's scene) comes on screen: a fresh scene, the overview, its input traced."""
         from glviz.scene import SceneState
 
+        if view is not self.shown:
+            self._withdraw_model_failures()
         self.shown = view
         self.scene = SceneState(view.layout)
         if reset_camera:
@@ -256,11 +262,21 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         slowed them starts now, while the learner reads, rather than with the next frame."""
         self.tour.prepare_when_idle()
 
-    def message(self, text: str) -> None:
-        """Show `text` in the panel (the last few are kept)."""
+    def message(self, text: str, until_another_model: bool = False) -> None:
+        """Show `text` in the panel (the last few are kept). `until_another_model`: a failed open or build,
+        withdrawn once a model comes on screen (it said "the app stays on its model": once another is on
+        screen, a red line about the failure would read as this model's)."""
         self.messages.append(text)
         del self.messages[:-MESSAGES_KEPT]
+        self.message_shown = text
+        if until_another_model:
+            self._model_failures = [*self._model_failures[-MESSAGES_KEPT:], text]
         self.invalidate()
+
+    def _withdraw_model_failures(self) -> None:
+        if self.message_shown in self._model_failures:
+            self.message_shown = None
+        self._model_failures = []
 
     def request_screenshot(self) -> None:
         """Save the next frame as a PNG (key P)."""

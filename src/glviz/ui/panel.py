@@ -48,8 +48,8 @@ class Panel:
         imgui.begin("glviz##panel", None, WINDOW_FLAGS)
         try:
             self._title_line(app)
-            if app.messages:  # the latest message (screenshot path, refused input, …) where it is seen
-                wrapped(MESSAGE_COLOUR, app.messages[-1])
+            if app.message_shown:  # the latest message (screenshot path, refused input, …) where it is seen
+                wrapped(MESSAGE_COLOUR, app.message_shown)
             self._tabs(app)
         finally:
             imgui.end()

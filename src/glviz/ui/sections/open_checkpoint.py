@@ -99,7 +99,7 @@ class OpenCheckpoint:
         try:
             self._open(app, resolve_weights(text_typed))
         except GlvizError as exc:
-            app.message(tr("checkpoint.failed", error=exc))
+            app.message(tr("checkpoint.failed", error=exc), until_another_model=True)
 
     def _note(self, key: str) -> None:
         self.rects[key] = item_rect()

@@ -60,6 +60,20 @@ def test_prompt_edits_retrace_and_show_chips_and_refusals_keep_the_model(ckpt_ap
     assert app.edit_prompt(text) and app.prompt.error == ""
 
 
+def test_a_long_prompt_wraps_in_its_box(ckpt_app, fbo):
+    """The prompt box did not wrap: a prompt longer than a line ran past its right edge, out of sight, and
+    the box's second line stayed empty. Now the text wraps at the box's width."""
+    from glviz.render.frame import read_pixels
+
+    app = ckpt_app
+    assert app.edit_prompt("WOMBAT MOW " * 4), app.prompt.error  # wider than the box, within the context
+    settled(app, fbo)
+    x0, y0, x1, y1 = (round(v) for v in app.panel.prompt.rect)
+    line = app.panel.prompt.rect[3] - app.panel.prompt.rect[1]
+    second_line = read_pixels(fbo)[y0 + round(line * 0.45): y0 + round(line * 0.7), x0 + 8: x1 - 20]
+    assert (second_line.max(axis=2) > 180).sum() > 50, "no text on the box's second line"
+
+
 def test_typing_in_the_prompt_box_retraces(ckpt_app, fbo, small):
     app = ckpt_app
     frames(app, fbo)

@@ -34,7 +34,9 @@ class PromptField:
             self.buffer = view.prompt
             self._synced_to = (view.name, view.prompt)
         dim(tr("prompt.label") if view.weights.tokenizer is not None else tr("prompt.label_ids"))
-        changed, typed = imgui.input_text_multiline("##prompt", self.buffer, imgui.ImVec2(-1, 54))
+        # Wrapped at the box's width: a long prompt ran past its right edge, out of sight.
+        changed, typed = imgui.input_text_multiline("##prompt", self.buffer, imgui.ImVec2(-1, 54),
+                                                    imgui.InputTextFlags_.word_wrap)
         self.rect = item_rect()
         if changed:
             self.buffer = typed

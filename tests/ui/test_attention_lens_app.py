@@ -105,6 +105,13 @@ def test_the_logit_lens_table(tall_app, tall_fbo):
     T = view.trace.T
     probs = view.trace["probs"][T - 1]
     np.testing.assert_array_equal(rows[-1].ids, np.argsort(-probs, kind="stable")[:3])
+    # Each chance as a percentage, as the next-token candidates write it: with two decimals a random
+    # model's 0.3% read "0.00" in every cell.
+    from glviz.formatting import percent
+
+    texts = app.panel.lens.cell_texts
+    assert [t.rsplit(" ", 1)[1] for t in texts[-1]] == [percent(probs[i]) for i in rows[-1].ids]
+    assert all(not t.endswith(" 0.00") for row in texts for t in row)
     app.panel.lens.position = 2
     frames(app, fbo)
     np.testing.assert_array_equal(app.panel.lens.drawn[-1].ids,

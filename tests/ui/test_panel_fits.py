@@ -140,7 +140,7 @@ def test_the_logit_lens_shows_its_tokens_whole(gl_ctx, tmp_path, width):
 
     size = (width, 1400)
     fbo = gl_ctx.simple_framebuffer(size)
-    # A small model with GPT-2's vocabulary and no tokenizer: each token shows as its id, '#41107 0.15'.
+    # A small model with GPT-2's vocabulary and no tokenizer: each token shows as its id, '#41107 0.2%'.
     config = GPTConfig(n_layer=2, n_head=2, n_embd=24, vocab_size=50257, block_size=48, name="wide")
     app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path,
                    weights=checkpoint(tmp_path / "wide", config, tokenizer=None))

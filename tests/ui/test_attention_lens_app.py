@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from checkpoint_helpers import checkpoint, click, frames, loaded
+from checkpoint_helpers import checkpoint, click, frames, loaded, settled
 
 TALL = (1280, 2000)  # every section of the panel in view
 
@@ -139,3 +139,22 @@ def test_open_sections_stay_open_when_the_language_changes(tall_app, tall_fbo):
         assert app.panel.lens.drawn, "the logit lens closed"
     finally:
         i18n.set_language("en")
+
+
+def test_the_key_labels_across_a_heatmap_do_not_overlap(tall_app, tall_fbo, monkeypatch):
+    """The tokens under the heatmap stand side by side: every n-th of at most 16 was shown, whatever their
+    width, so at 9 tokens of GPT-2 in the 400 px panel "·quick", "brown" and "·fox" ran into one another.
+    Now every n-th such that the widest fits its columns."""
+    app, fbo = tall_app, tall_fbo
+    # Labels as wide as GPT-2 words (the test tokenizer's pieces are a letter or two)
+    monkeypatch.setattr(app.prompt, "label", lambda weights, token: f"·word{token % 100:03d}")
+    for text in ("The quick brown fox jumps", "The quick brown fox jumps over the lazy dog, again"):
+        assert app.edit_prompt(text), app.prompt.error
+        settled(app, fbo)
+        if not app.panel.attention.plot_rects:
+            click(app, fbo, app.panel.attention.header)
+        frames(app, fbo)
+        labels = app.panel.attention.x_labels
+        assert len(labels) >= 2, labels
+        for (a, wa), (b, wb) in zip(labels, labels[1:], strict=False):
+            assert b - a >= (wa + wb) / 2, (app.view.trace.T, labels)

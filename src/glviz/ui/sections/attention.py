@@ -4,6 +4,8 @@ hovered in 3D is marked here."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from imgui_bundle import imgui, implot
 
@@ -14,7 +16,8 @@ from glviz.ui.style import beside, checkbox_width, dim, header, item_rect
 PLOT_FLAGS = (implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select
               | implot.Flags_.no_mouse_text | implot.Flags_.equal)
 AXIS_FLAGS = implot.AxisFlags_.no_grid_lines | implot.AxisFlags_.lock | implot.AxisFlags_.no_highlight
-MAX_LABELS = 16  # token labels per axis (more would overlap: every n-th is shown)
+MAX_LABELS = 16  # token labels per axis at most (every n-th is shown); across, fewer where they are wide
+LABEL_GAP = 6.0  # pixels kept between two token labels across the plot
 GRID_COLUMNS = 3
 
 
@@ -35,6 +38,7 @@ class AttentionSection:
         self.plot_rects: dict[int, tuple[float, float, float, float]] = {}  # head -> plot area (tests)
         self.header: tuple[float, float, float, float] | None = None
         self.all_heads_rect: tuple[float, float, float, float] | None = None  # (tests)
+        self.x_labels: list[tuple[float, float]] = []  # (centre, width) in pixels of each key label (tests)
 
     def draw(self, app) -> None:
         view = app.view
@@ -92,12 +96,15 @@ class AttentionSection:
         if implot.begin_plot(title, imgui.ImVec2(width, width), PLOT_FLAGS):
             implot.setup_axes("", "", AXIS_FLAGS, AXIS_FLAGS)
             implot.setup_axes_limits(0, n, 0, n, imgui.Cond_.always)
-            self._ticks(labels, n)
+            self._ticks(labels, n, width)
             implot.push_colormap(implot.Colormap_.viridis)
             implot.plot_heatmap(f"h{head}", values, 0.0, 1.0, "", implot.Point(0, 0), implot.Point(n, n))
             implot.pop_colormap()
             lo, size = implot.get_plot_pos(), implot.get_plot_size()
             self.plot_rects[head] = (lo.x, lo.y, lo.x + size.x, lo.y + size.y)
+            if labels is not None:
+                self.x_labels = [(lo.x + (i + 0.5) * size.x / n, imgui.calc_text_size(labels[i]).x)
+                                 for i in self._shown_x]
             if implot.is_plot_hovered():
                 mouse = implot.get_plot_mouse_pos()
                 col, row = int(mouse.x), n - 1 - int(mouse.y)
@@ -113,17 +120,26 @@ class AttentionSection:
             implot.end_plot()
         return hovered
 
-    @staticmethod
-    def _ticks(labels, n: int) -> None:
+    _shown_x: list[int] = []
+
+    def _ticks(self, labels, n: int, width: float) -> None:
         if labels is None:
             implot.setup_axis_ticks(implot.ImAxis_.x1, [], [])
             implot.setup_axis_ticks(implot.ImAxis_.y1, [], [])
             return
         step = max(1, -(-n // MAX_LABELS))
         shown = list(range(0, n, step))
-        names = [labels[i] for i in shown]
-        implot.setup_axis_ticks(implot.ImAxis_.x1, [i + 0.5 for i in shown], names)
-        implot.setup_axis_ticks(implot.ImAxis_.y1, [n - 1 - i + 0.5 for i in shown], names)
+        implot.setup_axis_ticks(implot.ImAxis_.y1, [n - 1 - i + 0.5 for i in shown],
+                                [labels[i] for i in shown])
+        # Across, the labels stand side by side: every n-th, so that the widest fits its columns (at 9
+        # tokens in a 400 px panel, "·quick", "brown" and "·fox" ran into one another). The plot is the
+        # width less the query labels beside it and implot's paddings.
+        widest = max(imgui.calc_text_size(label).x for label in labels)
+        column = max(width - widest - 30.0, 1.0) / n
+        step = max(step, math.ceil((widest + LABEL_GAP) / column))
+        self._shown_x = list(range(0, n, step))
+        implot.setup_axis_ticks(implot.ImAxis_.x1, [i + 0.5 for i in self._shown_x],
+                                [labels[i] for i in self._shown_x])
 
 
 def _outline(x: int, y: int) -> None:

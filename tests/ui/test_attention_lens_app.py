@@ -9,6 +9,7 @@ import pytest
 from checkpoint_helpers import checkpoint, click, frames, loaded, settled
 
 TALL = (1280, 2000)  # every section of the panel in view
+W, H = 1280, 800  # the app fixture's window (tests/ui/conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -158,3 +159,37 @@ def test_the_key_labels_across_a_heatmap_do_not_overlap(tall_app, tall_fbo, monk
         assert len(labels) >= 2, labels
         for (a, wa), (b, wb) in zip(labels, labels[1:], strict=False):
             assert b - a >= (wa + wb) / 2, (app.view.trace.T, labels)
+
+
+def test_the_heatmap_stays_under_the_pointer_while_the_explanation_above_grows(app, fbo, tmp_path):
+    """Hovering a heatmap cell explains it in "How was this computed?" above the heatmaps: that section grew
+    by its formula and histogram (and changed height again between masked and other cells), so the heatmap
+    jumped from under the pointer. The panel now scrolls by what the heatmap moved; a tooltip by the
+    pointer gives the cell's chance, the explanation being above, out of view."""
+    from glviz.formatting import percent
+    from glviz.ui.attention import Cell
+
+    app.open_checkpoint(checkpoint(tmp_path / "small", seed=9))
+    loaded(app, fbo)
+    section = app.panel.attention
+    frames(app, fbo)
+    app.mouse_move(W - 100, H / 2)
+    for _ in range(10):  # the panel scrolled to its end: the section in view
+        app.scroll(0, -5)
+        frames(app, fbo)
+    click(app, fbo, section.header)
+    for _ in range(10):
+        app.scroll(0, -5)
+        frames(app, fbo)
+    assert 0 in section.plot_rects and section.plot_rects[0][3] < H, section.plot_rects
+    T = app.view.trace.T
+    before = section.plot_rects[0]
+    for row, col in ((T - 1, 1), (1, T - 1), (T - 2, 2)):  # a cell, a masked one, another
+        x, y = _cell_pixel(section.plot_rects[0], T, row, col)
+        app.mouse_move(x, y)
+        frames(app, fbo, 4)
+        assert section.plot_rects[0][1] == pytest.approx(before[1], abs=1), "the heatmap moved"
+        assert app.attention.hovered == Cell(0, 0, row, col)
+        p = percent(app.view.trace["layers.0.attn.probs"][0, row, col])
+        assert section.tooltip.endswith(p), section.tooltip
+

@@ -9,6 +9,7 @@ import math
 import numpy as np
 from imgui_bundle import imgui, implot
 
+from glviz.formatting import percent
 from glviz.i18n import tr
 from glviz.ui.attention import MAX_GRID_TOKENS, MAX_TOKENS, Cell, window
 from glviz.ui.style import beside, checkbox_width, dim, header, item_rect
@@ -39,6 +40,8 @@ class AttentionSection:
         self.header: tuple[float, float, float, float] | None = None
         self.all_heads_rect: tuple[float, float, float, float] | None = None  # (tests)
         self.x_labels: list[tuple[float, float]] = []  # (centre, width) in pixels of each key label (tests)
+        self._content_y: float | None = None  # where in the panel's content the section was last frame
+        self.tooltip = ""  # the hovered heatmap cell's (tests)
 
     def draw(self, app) -> None:
         view = app.view
@@ -46,7 +49,12 @@ class AttentionSection:
             return
         opened = header("attention.header")
         self.header = item_rect()
+        mouse = imgui.get_mouse_pos()
+        pointed = any(x0 <= mouse.x < x1 and y0 <= mouse.y < y1
+                      for x0, y0, x1, y1 in self.plot_rects.values())  # (where the plots were last frame)
+        shifted = self._keep_under_pointer(app, pointed)
         if not opened:
+            self.plot_rects.clear()
             return
         maps = app.attention
         config = view.config
@@ -70,8 +78,7 @@ class AttentionSection:
             dim(tr("attention.window", start=start, stop=stop - 1, T=T))
         labels = token_labels(app, view, start, stop)
         marked = maps.marked(app)
-        mouse = imgui.get_mouse_pos()
-        if any(x0 <= mouse.x < x1 and y0 <= mouse.y < y1 for x0, y0, x1, y1 in self.plot_rects.values()):
+        if pointed:
             marked = None  # the pointer's cell is the one lit: the 3D hover's mark would lag it by a frame
         self.plot_rects.clear()  # (where the plots were last frame: above)
         hovered = None
@@ -84,7 +91,26 @@ class AttentionSection:
         else:
             width = imgui.get_content_region_avail().x
             hovered = self._heatmap(probs, maps.layer, maps.head, start, stop, labels, width, marked)
-        maps.hover(app, hovered)
+        maps.hover(app, maps.hovered if shifted else hovered)
+        self.tooltip = ""
+        if hovered is not None and not shifted:  # the explanation above may be out of view: the chance here
+            q, k = hovered.row - start, hovered.col - start
+            self.tooltip = tr("attention.cell", query=hovered.row, q=labels[q], key=hovered.col, k=labels[k],
+                              p=percent(probs[hovered.head, hovered.row, hovered.col]))
+            imgui.set_tooltip(self.tooltip)
+
+    def _keep_under_pointer(self, app, pointed: bool) -> bool:
+        """The explanation above grows or shrinks with the cell a heatmap hover explains (a masked one is
+        two lines, another a formula and a histogram): the heatmap jumped from under the pointer. While the
+        pointer is on it, the panel scrolls by what the section moved, from the next frame; this frame's
+        hover (on a plot drawn elsewhere) is not taken. True when the section moved."""
+        content_y = self.header[1] + imgui.get_scroll_y()  # unchanged by scrolling, changed by what is above
+        moved = self._content_y is not None and pointed and abs(content_y - self._content_y) > 0.5
+        if moved:
+            imgui.set_scroll_y(imgui.get_scroll_y() + content_y - self._content_y)
+            app.invalidate()
+        self._content_y = content_y
+        return moved
 
     def _heatmap(self, probs, layer: int, head: int, start: int, stop: int, labels, width: float,
                  marked: Cell | None) -> Cell | None:

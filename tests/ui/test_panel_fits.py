@@ -183,3 +183,37 @@ def test_fitted_cuts_a_line_to_a_width_keeping_its_end(gl_ctx, tmp_path):
             assert imgui.calc_text_size(line[: len(kept) + 1] + "…" + keep).x > 80.0  # no shorter than needed
     finally:
         app.release()
+
+
+def test_the_hover_tooltip_stays_inside_a_narrow_view(gl_ctx, tmp_path):
+    """Near the middle of a narrow window's view (700 px wide: a 300 px view) the tooltip flipped to the
+    left of the cursor by a fixed distance from the view's edge and went past the view's left edge: its
+    title, "入力埋め込み", read "力埋め込み". It now goes where it fits, else against the view's edge."""
+    from glviz.ui.app import GlvizApp
+    from glviz.ui.sections import overlays
+
+    size = (700, 600)
+    fbo = gl_ctx.simple_framebuffer(size)
+    app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path, lang="ja")
+    try:
+        for _ in range(3):
+            app.frame(fbo, dt=0.016)
+        view_width = app.viewport[2]
+        checked = 0
+        for x in range(int(view_width * 0.35), int(view_width * 0.7), 12):
+            for y in range(80, 560, 24):
+                app.mouse_move(x, y)
+                for _ in range(3):  # imgui sizes a window to its text a frame late; then it is placed
+                    app.frame(fbo, dt=0.016)
+                if app.hovering.cell is None:
+                    continue
+                x0, y0, x1, y1 = overlays.last_rect
+                assert 0 <= x0 and x1 <= view_width + 1, (x, y, overlays.last_rect, view_width)
+                assert 0 <= y0 and y1 <= size[1] + 1, (x, y, overlays.last_rect)
+                checked += 1
+        assert checked >= 5
+    finally:
+        app.release()
+        from glviz import i18n
+
+        i18n.set_language("en")

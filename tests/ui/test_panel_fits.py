@@ -217,3 +217,42 @@ def test_the_hover_tooltip_stays_inside_a_narrow_view(gl_ctx, tmp_path):
         from glviz import i18n
 
         i18n.set_language("en")
+
+
+def test_the_help_lists_every_shortcut_and_wraps_japanese_where_it_may_break(gl_ctx, tmp_path, monkeypatch):
+    """The help's actions were wrapped by imgui, which breaks Japanese anywhere: in a narrow window "入力
+    （埋め込み）の表示" put "）" at the start of a line, "PNG" was cut in two. They now wrap by
+    i18n.linebreak, as the panel's other text does. ← / → (the tour's chapters) were missing from it."""
+    from imgui_bundle import imgui
+
+    from glviz.i18n.linebreak import NO_START
+    from glviz.ui import controls
+    from glviz.ui.app import GlvizApp
+    from glviz.ui.sections import help as help_section
+
+    rows = {controls.KEY_F: "f", controls.KEY_HOME: "home", controls.KEY_W: "w", controls.KEY_I: "i",
+            controls.KEY_SPACE: "space", controls.KEY_BACKSPACE: "backspace", controls.KEY_T: "t",
+            controls.KEY_RIGHT: "arrows", controls.KEY_LEFT: "arrows", controls.KEY_P: "p"}
+    size = (700, 2400)
+    fbo = gl_ctx.simple_framebuffer(size)
+    app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path, lang="ja")
+    try:
+        assert set(app.key_actions()) == set(rows) and set(rows.values()) <= set(help_section.ROWS)
+        drawn: list[str] = []
+        text_colored = imgui.text_colored
+        monkeypatch.setattr(imgui, "text_colored", lambda colour, text: (drawn.append(text),
+                                                                         text_colored(colour, text)))
+        monkeypatch.setattr(help_section, "header", lambda key: True)  # the help open
+        for _ in range(3):
+            app.frame(fbo, dt=0.016)
+        shown = [text for text in drawn if "埋め込み" in text and "入力" in text]
+        assert shown, "the help's row for I was not drawn"
+        for text in drawn:
+            for line in text.split("\n")[1:]:
+                assert line[:1] not in NO_START, text
+    finally:
+        app.release()
+        from glviz import i18n
+
+        i18n.set_language("en")
+

@@ -256,3 +256,31 @@ def test_the_help_lists_every_shortcut_and_wraps_japanese_where_it_may_break(gl_
 
         i18n.set_language("en")
 
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("width", [1280, 700])
+def test_the_legend_stays_in_the_panel(gl_ctx, tmp_path, width, lang):
+    """The three block colours shared a line whatever its width: at 700 px "aggregates" ran past the
+    panel's edge. Each now goes on the next line where it does not fit."""
+    from imgui_bundle import imgui
+
+    from glviz.ui.app import GlvizApp
+    from glviz.ui.sections import legend
+
+    size = (width, 1600)
+    fbo = gl_ctx.simple_framebuffer(size)
+    app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path, lang=lang)
+    try:
+        for _ in range(3):
+            app.frame(fbo, dt=0.016)
+        assert len(legend.kind_rects) == 3
+        right = width - imgui.get_style().window_padding.x + 1
+        for x0, _, x1, _ in legend.kind_rects:
+            assert app.viewport[2] <= x0 and x1 <= right, (legend.kind_rects, width)
+        if width == 1280:
+            assert len({round(r[1]) for r in legend.kind_rects}) == 1  # one line where there is room
+    finally:
+        app.release()
+        from glviz import i18n
+
+        i18n.set_language("en")

@@ -244,3 +244,25 @@ def test_the_scale_layout_is_built_after_the_first_frame_at_the_first_idle_momen
         busy.frame(fbo, dt=0.016)
     assert busy.tour._preparing is not None  # frames without an idle moment: after the first few
     busy.tour._preparing.join(timeout=60)
+
+
+def test_t_from_explore_into_the_scale_chapter_and_back(make_app, fbo):
+    """Left at the Scale chapter, T from free exploring showed the Scale scene while the Explore tab was
+    still drawn that frame: the model selector found no 'scale' among its models (ValueError caught by
+    the frame, "Something went wrong" in the panel)."""
+    from glviz.ui.controls import KEY_T
+
+    app = make_app()
+    frames(app, fbo)
+    ids = [c.id for c in app.tour.tour.chapters]
+    app.tour.goto(ids.index("scale"))
+    frames(app, fbo)
+    app.key(KEY_T, True)
+    app.key(KEY_T, False)
+    frames(app, fbo, 3)
+    assert not app.tour.touring and app.model_name == "nano"
+    app.key(KEY_T, True)
+    app.key(KEY_T, False)
+    frames(app, fbo, 3)
+    assert app.tour.touring and app.view.name == "scale"
+    assert app.frame_error is None and not app.messages

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from checkpoint_helpers import SMALL, checkpoint, click, frames, loaded  # tests/ui/checkpoint_helpers.py
+from checkpoint_helpers import SMALL, checkpoint, click, frames, loaded, settled  # tests/ui/
 
 from glviz.commands.model_input import DEFAULT_PROMPT
 from value_probe import gpu_cells
@@ -135,6 +135,26 @@ def test_a_typed_folder_that_is_no_checkpoint_is_browsed(app, fbo, folders):
     section._open_typed(app, str(folders["alpha"]))  # a checkpoint's folder still opens it
     loaded(app, fbo)
     assert _is_checkpoint_on_screen(app, folders["alpha"])
+
+
+def test_leaving_the_tour_goes_back_to_the_checkpoint(app, fbo, folders):
+    """T from a checkpoint shows the tour (on nano); T again went to nano, the checkpoint, its prompt and
+    generated tokens out of sight (only the selector still had it). It goes back to the checkpoint."""
+    app.open_checkpoint(folders["alpha"])
+    loaded(app, fbo)
+    app.generation.generate(2)
+    settled(app, fbo)
+    tokens = app.view.trace.tokens.tolist()
+    app.tour.toggle_mode()
+    frames(app, fbo, 3)
+    assert app.tour.touring and app.model_name == "nano"
+    app.tour.toggle_mode()
+    frames(app, fbo, 3)
+    assert not app.tour.touring and _is_checkpoint_on_screen(app, folders["alpha"])
+    assert app.view.trace.tokens.tolist() == tokens
+    app.tour.toggle_mode()  # asked for something else meanwhile: that one stays
+    app.switch_model("gpt2")
+    assert not app.tour.touring and app.models.requested == "gpt2"
 
 
 def test_cancel_stays_on_the_model(app, fbo, folders):

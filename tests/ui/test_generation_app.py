@@ -239,6 +239,23 @@ def test_generate_n_past_the_context_stops_there_without_an_error(app, fbo, smal
     assert app.view.trace.T == SMALL.block_size and controls.full and controls.error == ""
 
 
+def test_next_token_stays_where_it_was_clicked_while_nano_sorts(app, fbo):
+    """Each letter the model sorted added a row of chances above the Generate section: Next token moved down
+    a row after every click, and the next click at the same place missed it. The rows to come are kept
+    empty: the button stays put from the six letters to the end."""
+    controls = app.generation
+    controls.next_token()  # start from the six letters: T = 6
+    settled(app, fbo)
+    places = []
+    for _ in range(5):
+        places.append(app.panel.generation.rects["next"][1])
+        controls.next_token()
+        settled(app, fbo)
+    places.append(app.panel.generation.rects["next"][1])
+    assert app.view.trace.T == 11
+    assert max(places) - min(places) < 1, places
+
+
 def test_the_tour_puts_the_sorted_sequence_back(app, fbo):
     app.generation.restart()
     settled(app, fbo)

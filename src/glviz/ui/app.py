@@ -31,6 +31,7 @@ from glviz.ui.controls import Controls
 from glviz.ui.hovering import HoverTracker
 from glviz.ui.imgui_renderer import ImguiRenderer, install_clipboard
 from glviz.ui.letters import LettersInput
+from glviz.ui.message_line import MessageLine
 from glviz.ui.models import ModelSessions, ModelView, require_app_model
 from glviz.ui.panel import PANEL_SHARE, PANEL_WIDTH, Panel
 from glviz.ui.screenshots import pictures_dir, save_screenshot
@@ -63,8 +64,7 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         self.pixel_ratio = pixel_ratio
         self.screenshot_dir = Path(screenshot_dir) if screenshot_dir else pictures_dir()
         self.messages: list[str] = []
-        self.message_shown: str | None = None  # the line at the top of the panel (the latest message)
-        self._model_failures: list[str] = []  # messages that a model coming on screen makes old news
+        self.message_line = MessageLine()  # the line at the top of the panel (the latest message)
         self.quit_requested = False
         self.title_changed = True
         self.frame_error: str | None = None  # the last error caught inside a frame, once per kind
@@ -210,7 +210,7 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         from glviz.scene import SceneState
 
         if view is not self.shown:
-            self._withdraw_model_failures()
+            self.message_line.model_shown()
         self.shown = view
         self.scene = SceneState(view.layout)
         if reset_camera:
@@ -262,21 +262,17 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         slowed them starts now, while the learner reads, rather than with the next frame."""
         self.tour.prepare_when_idle()
 
-    def message(self, text: str, until_another_model: bool = False) -> None:
-        """Show `text` in the panel (the last few are kept). `until_another_model`: a failed open or build,
-        withdrawn once a model comes on screen (it said "the app stays on its model": once another is on
-        screen, a red line about the failure would read as this model's)."""
+    def message(self, text: str, until_another_model: bool = False, note: bool = False) -> None:
+        """Show `text` in the panel (the last few are kept): until the next one, or (`until_another_model`,
+        a failed open or build) until a model comes on screen, or (`note`) for a few seconds."""
         self.messages.append(text)
         del self.messages[:-MESSAGES_KEPT]
-        self.message_shown = text
-        if until_another_model:
-            self._model_failures = [*self._model_failures[-MESSAGES_KEPT:], text]
+        self.message_line.show(text, until_another_model, note)
         self.invalidate()
 
-    def _withdraw_model_failures(self) -> None:
-        if self.message_shown in self._model_failures:
-            self.message_shown = None
-        self._model_failures = []
+    @property
+    def message_shown(self) -> str | None:
+        return self.message_line.text
 
     def request_screenshot(self) -> None:
         """Save the next frame as a PNG (key P)."""
@@ -321,6 +317,7 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         self.hovering.update(self.controls.mouse, self.controls.dragging_scene)
 
     def _frame(self, fbo, dt: float) -> bool:
+        self.message_line.expire()
         self._update(dt)
         self._frames_left = max(self._frames_left - 1, 0)
         fb_w, fb_h = int(self.width * self.pixel_ratio), int(self.height * self.pixel_ratio)
@@ -368,7 +365,7 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         except OSError as exc:
             self.message(tr("screenshot.failed", reason=exc.strerror or exc, folder=self.screenshot_dir))
             return
-        self.message(tr("screenshot.saved", path=path))
+        self.message(tr("screenshot.saved", path=path), note=True)
 
     def release(self) -> None:
         """Save the tour's place; free GL resources and the imgui contexts (once: later calls do nothing)."""

@@ -212,6 +212,8 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
                 glfw.wait_events_timeout(0.05 if app.building or app.working else 0.5)
                 if app.working and app.background_frame_due():
                     app.invalidate(1)
+                if app.message_line.expire():  # a note's time is up: the panel without it
+                    app.invalidate()
                 if window.width <= 0 or window.height <= 0:
                     app.invalidate()
             if not gc.isenabled():  # started with the collector off (cli.main): on from the first frame

@@ -266,3 +266,32 @@ def test_t_from_explore_into_the_scale_chapter_and_back(make_app, fbo):
     frames(app, fbo, 3)
     assert app.tour.touring and app.view.name == "scale"
     assert app.frame_error is None and not app.messages
+
+
+def test_the_ends_of_chapters_and_of_the_tour_say_what_comes_next(make_app, fbo):
+    """At a chapter's end nothing said that Space goes on to the next chapter; at the tour's end Continue and
+    Skip did nothing, and nothing said so or where to go. A line under the text now says it, and at the
+    tour's end Continue and Skip are disabled."""
+    from glviz.i18n import tr
+
+    app = make_app()
+    frames(app, fbo)
+    player = app.tour.player
+    app.tour.seek(player.duration)
+    frames(app, fbo)
+    assert not player.playing and app.panel.tour.note == tr("panel.chapter_end")
+    app.tour.space()
+    frames(app, fbo)
+    assert player.chapter == 1
+    app.tour.goto(player.chapters - 1)
+    app.tour.seek(player.duration)
+    frames(app, fbo)
+    assert app.panel.tour.note == tr("panel.tour_end")
+    from checkpoint_helpers import click
+
+    click(app, fbo, app.panel.tour.control_rects["play"])  # disabled: still at the end, not playing
+    click(app, fbo, app.panel.tour.control_rects["skip"])
+    assert player.chapter == player.chapters - 1 and player.at_end and not player.playing
+    app.tour.goto(0)
+    frames(app, fbo)
+    assert app.panel.tour.note == ""

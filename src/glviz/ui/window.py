@@ -143,6 +143,20 @@ def use_bundled_glfw() -> None:
     os.environ["PYGLFW_LIBRARY"] = library
 
 
+def _quit_on_signals(app) -> None:
+    """SIGTERM (a session logging out) and SIGHUP (the terminal glviz was started from closed) end the loop
+    as Ctrl+Q does, so that the tour's place is saved: killed, the app lost what the learner did since the
+    last pause (Skip, the scrub bar, the chapters reached)."""
+    import signal
+
+    def quit_(signum, frame) -> None:
+        app.quit_requested = True
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), quit_)
+
+
 def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_options) -> int:
     """Open the window and run until it is closed; `app_options` go to GlvizApp (letters, screenshot_dir,
     lang, ...). GlvizError when there is no display."""
@@ -182,6 +196,7 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
         ctx=window.ctx, wnd=window, timer=timer,
     )
     app = config.app
+    _quit_on_signals(app)
     exit_after_first = bool(os.environ.get(FIRST_FRAME_ENV))
     frozen = False
     timer.start()

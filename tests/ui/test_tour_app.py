@@ -283,10 +283,17 @@ def test_the_ends_of_chapters_and_of_the_tour_say_what_comes_next(make_app, fbo)
     app.tour.space()
     frames(app, fbo)
     assert player.chapter == 1
+    app.set_language("ja")  # (where the text's easing scroll stopped 2 px short of its goal, for good)
     app.tour.goto(player.chapters - 1)
-    app.tour.seek(player.duration)
-    frames(app, fbo)
+    for _ in range(len(player.events.pauses) + 1):  # Skip to the end, as a learner would
+        app.tour.skip()
+        frames(app, fbo)
     assert app.panel.tour.note == tr("panel.tour_end")
+    drawn = 0
+    while app.needs_frame:  # the text scrolls its note into view, then the window rests
+        app.frame(fbo, dt=0.016)
+        drawn += 1
+        assert drawn < 200, "the panel kept asking for frames (a scroll that never arrived)"
     from checkpoint_helpers import click
 
     click(app, fbo, app.panel.tour.control_rects["play"])  # disabled: still at the end, not playing

@@ -180,9 +180,10 @@ class TourPanel:
         if self._scroll_to is not None:
             y = imgui.get_scroll_y()
             goal = min(self._scroll_to, imgui.get_scroll_max_y())
-            if abs(goal - y) < 1.0:
+            step = (goal - y) * SCROLL_EASE
+            if abs(step) < 1.0:  # (imgui keeps whole pixels: a smaller step would never get there)
                 self._scroll_to = None
-            imgui.set_scroll_y(y + (goal - y) * SCROLL_EASE if abs(goal - y) >= 1.0 else goal)
+            imgui.set_scroll_y(y + step if abs(step) >= 1.0 else goal)
 
     def _terms(self, app, layout, link: str | None) -> None:
         """A hovered term lights its blocks in 3D; a click flies to the first of them."""

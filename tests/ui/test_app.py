@@ -92,6 +92,27 @@ def test_p_saves_a_screenshot_and_says_where(app, fbo, tmp_path):
         assert np.asarray(image).std() > 5
 
 
+def test_notes_leave_the_panel_after_a_few_seconds_and_errors_stay(app, fbo):
+    """The panel's message line showed the latest message for good: a screenshot's path, or F's "hover a
+    block first" while a block was then hovered. Those notes now go after a few seconds; a failure stays
+    until the next message."""
+    from glviz.ui import message_line
+    from glviz.ui.controls import KEY_F, KEY_P
+
+    app.mouse_move(5, H - 5)  # nothing hovered
+    app.key(KEY_F, True)
+    app.frame(fbo, dt=0.016)
+    assert app.message_shown and app.message_shown == app.messages[-1]
+    app.key(KEY_P, True)
+    app.frame(fbo, dt=0.016)
+    assert app.message_shown == app.messages[-1] and "glviz-" in app.message_shown
+    app.message_line._until -= message_line.NOTE_S + 1  # its time is up
+    assert app.message_line.expire() and app.message_shown is None
+    app.message("a failure")
+    app.frame(fbo, dt=0.016)
+    assert app.message_shown == "a failure" and not app.message_line.expire()
+
+
 def test_minimised_window_draws_nothing_and_survives(app, fbo, gl_ctx):
     app.resize(0, 0)
     assert app.frame(fbo, dt=0.016) is False

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from checkpoint_helpers import checkpoint, click, frames, loaded
+from checkpoint_helpers import checkpoint, click, frames, loaded, settled
 
 TALL = (1280, 2000)  # every section of the panel in view
+W, H = 1280, 800  # the app fixture's window (tests/ui/conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +106,90 @@ def test_the_logit_lens_table(tall_app, tall_fbo):
     T = view.trace.T
     probs = view.trace["probs"][T - 1]
     np.testing.assert_array_equal(rows[-1].ids, np.argsort(-probs, kind="stable")[:3])
+    # Each chance as a percentage, as the next-token candidates write it: with two decimals a random
+    # model's 0.3% read "0.00" in every cell.
+    from glviz.formatting import percent
+
+    texts = app.panel.lens.cell_texts
+    assert [t.rsplit(" ", 1)[1] for t in texts[-1]] == [percent(probs[i]) for i in rows[-1].ids]
+    assert all(not t.endswith(" 0.00") for row in texts for t in row)
     app.panel.lens.position = 2
     frames(app, fbo)
     np.testing.assert_array_equal(app.panel.lens.drawn[-1].ids,
                                   np.argsort(-view.trace["probs"][2], kind="stable")[:3])
+
+
+def test_open_sections_stay_open_when_the_language_changes(tall_app, tall_fbo):
+    """The panel's sections were collapsing headers named by their titles: in another language each was a new
+    header, so switching the language closed every section the learner had opened (the heatmaps, the lens,
+    the tour's contents) and opened again the ones closed."""
+    from glviz import i18n
+
+    app, fbo = tall_app, tall_fbo
+    frames(app, fbo)
+    click(app, fbo, app.panel.attention.header)
+    click(app, fbo, app.panel.lens.header)
+    frames(app, fbo)
+    assert app.panel.attention.plot_rects and app.panel.lens.drawn
+    try:
+        app.set_language("ja")
+        app.panel.attention.plot_rects.clear()
+        app.panel.lens.drawn = []
+        frames(app, fbo)
+        assert app.panel.attention.plot_rects, "the heatmaps closed"
+        assert app.panel.lens.drawn, "the logit lens closed"
+    finally:
+        i18n.set_language("en")
+
+
+def test_the_key_labels_across_a_heatmap_do_not_overlap(tall_app, tall_fbo, monkeypatch):
+    """The tokens under the heatmap stand side by side: every n-th of at most 16 was shown, whatever their
+    width, so at 9 tokens of GPT-2 in the 400 px panel "·quick", "brown" and "·fox" ran into one another.
+    Now every n-th such that the widest fits its columns."""
+    app, fbo = tall_app, tall_fbo
+    # Labels as wide as GPT-2 words (the test tokenizer's pieces are a letter or two)
+    monkeypatch.setattr(app.prompt, "label", lambda weights, token: f"·word{token % 100:03d}")
+    for text in ("The quick brown fox jumps", "The quick brown fox jumps over the lazy dog, again"):
+        assert app.edit_prompt(text), app.prompt.error
+        settled(app, fbo)
+        if not app.panel.attention.plot_rects:
+            click(app, fbo, app.panel.attention.header)
+        frames(app, fbo)
+        labels = app.panel.attention.x_labels
+        assert len(labels) >= 2, labels
+        for (a, wa), (b, wb) in zip(labels, labels[1:], strict=False):
+            assert b - a >= (wa + wb) / 2, (app.view.trace.T, labels)
+
+
+def test_the_heatmap_stays_under_the_pointer_while_the_explanation_above_grows(app, fbo, tmp_path):
+    """Hovering a heatmap cell explains it in "How was this computed?" above the heatmaps: that section grew
+    by its formula and histogram (and changed height again between masked and other cells), so the heatmap
+    jumped from under the pointer. The panel now scrolls by what the heatmap moved; a tooltip by the
+    pointer gives the cell's chance, the explanation being above, out of view."""
+    from glviz.formatting import percent
+    from glviz.ui.attention import Cell
+
+    app.open_checkpoint(checkpoint(tmp_path / "small", seed=9))
+    loaded(app, fbo)
+    section = app.panel.attention
+    frames(app, fbo)
+    app.mouse_move(W - 100, H / 2)
+    for _ in range(10):  # the panel scrolled to its end: the section in view
+        app.scroll(0, -5)
+        frames(app, fbo)
+    click(app, fbo, section.header)
+    for _ in range(10):
+        app.scroll(0, -5)
+        frames(app, fbo)
+    assert 0 in section.plot_rects and section.plot_rects[0][3] < H, section.plot_rects
+    T = app.view.trace.T
+    before = section.plot_rects[0]
+    for row, col in ((T - 1, 1), (1, T - 1), (T - 2, 2)):  # a cell, a masked one, another
+        x, y = _cell_pixel(section.plot_rects[0], T, row, col)
+        app.mouse_move(x, y)
+        frames(app, fbo, 4)
+        assert section.plot_rects[0][1] == pytest.approx(before[1], abs=1), "the heatmap moved"
+        assert app.attention.hovered == Cell(0, 0, row, col)
+        p = percent(app.view.trace["layers.0.attn.probs"][0, row, col])
+        assert section.tooltip.endswith(p), section.tooltip
+

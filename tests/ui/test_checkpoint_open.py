@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from checkpoint_helpers import SMALL, checkpoint, click, frames, loaded  # tests/ui/checkpoint_helpers.py
+from checkpoint_helpers import SMALL, checkpoint, click, frames, loaded, settled  # tests/ui/
 
 from glviz.commands.model_input import DEFAULT_PROMPT
 from value_probe import gpu_cells
@@ -120,6 +120,43 @@ def test_an_empty_folder_says_why_its_list_is_empty(app, fbo, tmp_path):
     assert not section.browser.readable and section.browser.entries == []
 
 
+def test_a_typed_folder_that_is_no_checkpoint_is_browsed(app, fbo, folders):
+    """Typing a folder's path (and Enter or Open) said "checkpoint folder has no config.json" in the panel's
+    message line; a folder of checkpoints is a place to look in: the list goes there."""
+    section = app.panel.open
+    frames(app, fbo)
+    click(app, fbo, section.rects["header"])
+    messages = len(app.messages)
+    section._open_typed(app, str(folders["root"]))
+    frames(app, fbo)
+    assert section.browser.folder == folders["root"].resolve()
+    assert {"entry:alpha", "entry:beta"} <= section.rects.keys()
+    assert len(app.messages) == messages and app.loading is None and app.model_name == "nano"
+    section._open_typed(app, str(folders["alpha"]))  # a checkpoint's folder still opens it
+    loaded(app, fbo)
+    assert _is_checkpoint_on_screen(app, folders["alpha"])
+
+
+def test_leaving_the_tour_goes_back_to_the_checkpoint(app, fbo, folders):
+    """T from a checkpoint shows the tour (on nano); T again went to nano, the checkpoint, its prompt and
+    generated tokens out of sight (only the selector still had it). It goes back to the checkpoint."""
+    app.open_checkpoint(folders["alpha"])
+    loaded(app, fbo)
+    app.generation.generate(2)
+    settled(app, fbo)
+    tokens = app.view.trace.tokens.tolist()
+    app.tour.toggle_mode()
+    frames(app, fbo, 3)
+    assert app.tour.touring and app.model_name == "nano"
+    app.tour.toggle_mode()
+    frames(app, fbo, 3)
+    assert not app.tour.touring and _is_checkpoint_on_screen(app, folders["alpha"])
+    assert app.view.trace.tokens.tolist() == tokens
+    app.tour.toggle_mode()  # asked for something else meanwhile: that one stays
+    app.switch_model("gpt2")
+    assert not app.tour.touring and app.models.requested == "gpt2"
+
+
 def test_cancel_stays_on_the_model(app, fbo, folders):
     app.open_checkpoint(folders["alpha"])
     load = app.loading
@@ -155,6 +192,27 @@ def test_a_bad_checkpoint_shows_the_clis_line_and_keeps_the_model(app, fbo, fold
     assert app.models.requested == "nano"
     frames(app, fbo)
     assert app.panel.open is not None and app.messages[-1] == cli_line  # shown in the panel, the app lives
+
+
+def test_a_failed_open_is_no_longer_shown_once_a_checkpoint_opens(app, fbo, folders):
+    """The failure's line stayed at the top of the panel for good: over the next checkpoint, opened fine, it
+    read "glviz: error: ..." as if about that one. It goes when a model comes on screen; a screenshot's
+    line (not a failure) stays."""
+    app.open_checkpoint(folders["broken"])
+    loaded(app, fbo)
+    assert app.message_shown.startswith("glviz: error: ")
+    app.open_checkpoint(folders["alpha"])
+    loaded(app, fbo)
+    assert _is_checkpoint_on_screen(app, folders["alpha"]) and app.message_shown is None
+    app.panel.open._open_typed(app, str(folders["root"] / "nowhere"))  # typed, not found: the same
+    assert app.message_shown.startswith("glviz: error: ")
+    app.switch_model("nano", wait=True)
+    frames(app, fbo)
+    assert app.message_shown is None
+    app.message("a screenshot's line")
+    app.switch_model(app.models.checkpoint.name, wait=True)
+    frames(app, fbo)
+    assert app.message_shown == "a screenshot's line"
 
 
 def test_a_prompt_longer_than_the_context_is_refused_with_the_clis_line(app, fbo, folders):

@@ -60,6 +60,20 @@ def test_prompt_edits_retrace_and_show_chips_and_refusals_keep_the_model(ckpt_ap
     assert app.edit_prompt(text) and app.prompt.error == ""
 
 
+def test_a_long_prompt_wraps_in_its_box(ckpt_app, fbo):
+    """The prompt box did not wrap: a prompt longer than a line ran past its right edge, out of sight, and
+    the box's second line stayed empty. Now the text wraps at the box's width."""
+    from glviz.render.frame import read_pixels
+
+    app = ckpt_app
+    assert app.edit_prompt("WOMBAT MOW " * 4), app.prompt.error  # wider than the box, within the context
+    settled(app, fbo)
+    x0, y0, x1, y1 = (round(v) for v in app.panel.prompt.rect)
+    line = app.panel.prompt.rect[3] - app.panel.prompt.rect[1]
+    second_line = read_pixels(fbo)[y0 + round(line * 0.45): y0 + round(line * 0.7), x0 + 8: x1 - 20]
+    assert (second_line.max(axis=2) > 180).sum() > 50, "no text on the box's second line"
+
+
 def test_typing_in_the_prompt_box_retraces(ckpt_app, fbo, small):
     app = ckpt_app
     frames(app, fbo)
@@ -205,6 +219,41 @@ def test_nano_sorts_one_letter_at_a_time(app, fbo):
     app.set_input("BBBAAA")  # new letters: the whole sequence again
     frames(app, fbo)
     assert view.trace.T == 11 and view.layout.n_tokens == 11 and app.letters == "BBBAAA"
+
+
+def test_generate_n_past_the_context_stops_there_without_an_error(app, fbo, small):
+    """Generate N (20 by default) on nano sorts the letters to the end of its context, T = 11; that is the
+    sort done, not a failure: no "cannot generate" line in red (one showed, in English in either language).
+    A checkpoint's context filled the same way says so once, with the panel's own line."""
+    controls = app.generation
+    controls.next_token()  # the full sequence on screen: start from the six letters
+    settled(app, fbo)
+    controls.generate()
+    settled(app, fbo)
+    assert app.view.trace.T == 11 and app.prediction[0] == "ABBBCC"
+    assert controls.error == ""
+    app.open_checkpoint(small)
+    loaded(app, fbo)
+    controls.generate(SMALL.block_size)
+    settled(app, fbo)
+    assert app.view.trace.T == SMALL.block_size and controls.full and controls.error == ""
+
+
+def test_next_token_stays_where_it_was_clicked_while_nano_sorts(app, fbo):
+    """Each letter the model sorted added a row of chances above the Generate section: Next token moved down
+    a row after every click, and the next click at the same place missed it. The rows to come are kept
+    empty: the button stays put from the six letters to the end."""
+    controls = app.generation
+    controls.next_token()  # start from the six letters: T = 6
+    settled(app, fbo)
+    places = []
+    for _ in range(5):
+        places.append(app.panel.generation.rects["next"][1])
+        controls.next_token()
+        settled(app, fbo)
+    places.append(app.panel.generation.rects["next"][1])
+    assert app.view.trace.T == 11
+    assert max(places) - min(places) < 1, places
 
 
 def test_the_tour_puts_the_sorted_sequence_back(app, fbo):

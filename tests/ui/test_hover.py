@@ -301,3 +301,17 @@ def test_the_hovered_cells_place_and_block_speak_the_panels_language(nano):
         assert breadcrumb(embed) == "埋め込み / 入力埋め込み" and title(embed) == "入力埋め込み"
     finally:
         i18n.set_language("en")
+
+
+def test_no_plus_sign_stands_before_a_minus_in_a_written_computation(nano):
+    """Sums of products and of values wrote a negative term after + bare: "0.0207·0.1747 + −0.641·0.3038",
+    read as a typo. As every right operand already is (fmt_term), it is in parentheses: "+ (−0.641)·…"."""
+    layout, trace = nano
+    rng = np.random.default_rng(7)
+    seen = 0
+    for _, block, row, col in _cells_per_role(layout, rng, per_role=6):
+        info = explain(layout, block, row, col, trace)
+        for line in info.lines:
+            assert "+ −" not in line and "· −" not in line, (layout.blocks[block].name, line)
+            seen += "+ (−" in line
+    assert seen, "no negative term met: the check saw nothing"

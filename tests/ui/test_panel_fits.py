@@ -140,7 +140,7 @@ def test_the_logit_lens_shows_its_tokens_whole(gl_ctx, tmp_path, width):
 
     size = (width, 1400)
     fbo = gl_ctx.simple_framebuffer(size)
-    # A small model with GPT-2's vocabulary and no tokenizer: each token shows as its id, '#41107 0.15'.
+    # A small model with GPT-2's vocabulary and no tokenizer: each token shows as its id, '#41107 0.2%'.
     config = GPTConfig(n_layer=2, n_head=2, n_embd=24, vocab_size=50257, block_size=48, name="wide")
     app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path,
                    weights=checkpoint(tmp_path / "wide", config, tokenizer=None))
@@ -183,3 +183,104 @@ def test_fitted_cuts_a_line_to_a_width_keeping_its_end(gl_ctx, tmp_path):
             assert imgui.calc_text_size(line[: len(kept) + 1] + "…" + keep).x > 80.0  # no shorter than needed
     finally:
         app.release()
+
+
+def test_the_hover_tooltip_stays_inside_a_narrow_view(gl_ctx, tmp_path):
+    """Near the middle of a narrow window's view (700 px wide: a 300 px view) the tooltip flipped to the
+    left of the cursor by a fixed distance from the view's edge and went past the view's left edge: its
+    title, "入力埋め込み", read "力埋め込み". It now goes where it fits, else against the view's edge."""
+    from glviz.ui.app import GlvizApp
+    from glviz.ui.sections import overlays
+
+    size = (700, 600)
+    fbo = gl_ctx.simple_framebuffer(size)
+    app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path, lang="ja")
+    try:
+        for _ in range(3):
+            app.frame(fbo, dt=0.016)
+        view_width = app.viewport[2]
+        checked = 0
+        for x in range(int(view_width * 0.35), int(view_width * 0.7), 12):
+            for y in range(80, 560, 24):
+                app.mouse_move(x, y)
+                for _ in range(3):  # imgui sizes a window to its text a frame late; then it is placed
+                    app.frame(fbo, dt=0.016)
+                if app.hovering.cell is None:
+                    continue
+                x0, y0, x1, y1 = overlays.last_rect
+                assert 0 <= x0 and x1 <= view_width + 1, (x, y, overlays.last_rect, view_width)
+                assert 0 <= y0 and y1 <= size[1] + 1, (x, y, overlays.last_rect)
+                checked += 1
+        assert checked >= 5
+    finally:
+        app.release()
+        from glviz import i18n
+
+        i18n.set_language("en")
+
+
+def test_the_help_lists_every_shortcut_and_wraps_japanese_where_it_may_break(gl_ctx, tmp_path, monkeypatch):
+    """The help's actions were wrapped by imgui, which breaks Japanese anywhere: in a narrow window "入力
+    （埋め込み）の表示" put "）" at the start of a line, "PNG" was cut in two. They now wrap by
+    i18n.linebreak, as the panel's other text does. ← / → (the tour's chapters) were missing from it."""
+    from imgui_bundle import imgui
+
+    from glviz.i18n.linebreak import NO_START
+    from glviz.ui import controls
+    from glviz.ui.app import GlvizApp
+    from glviz.ui.sections import help as help_section
+
+    rows = {controls.KEY_F: "f", controls.KEY_HOME: "home", controls.KEY_W: "w", controls.KEY_I: "i",
+            controls.KEY_SPACE: "space", controls.KEY_BACKSPACE: "backspace", controls.KEY_T: "t",
+            controls.KEY_RIGHT: "arrows", controls.KEY_LEFT: "arrows", controls.KEY_P: "p"}
+    size = (700, 2400)
+    fbo = gl_ctx.simple_framebuffer(size)
+    app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path, lang="ja")
+    try:
+        assert set(app.key_actions()) == set(rows) and set(rows.values()) <= set(help_section.ROWS)
+        drawn: list[str] = []
+        text_colored = imgui.text_colored
+        monkeypatch.setattr(imgui, "text_colored", lambda colour, text: (drawn.append(text),
+                                                                         text_colored(colour, text)))
+        monkeypatch.setattr(help_section, "header", lambda key: True)  # the help open
+        for _ in range(3):
+            app.frame(fbo, dt=0.016)
+        shown = [text for text in drawn if "埋め込み" in text and "入力" in text]
+        assert shown, "the help's row for I was not drawn"
+        for text in drawn:
+            for line in text.split("\n")[1:]:
+                assert line[:1] not in NO_START, text
+    finally:
+        app.release()
+        from glviz import i18n
+
+        i18n.set_language("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("width", [1280, 700])
+def test_the_legend_stays_in_the_panel(gl_ctx, tmp_path, width, lang):
+    """The three block colours shared a line whatever its width: at 700 px "aggregates" ran past the
+    panel's edge. Each now goes on the next line where it does not fit."""
+    from imgui_bundle import imgui
+
+    from glviz.ui.app import GlvizApp
+    from glviz.ui.sections import legend
+
+    size = (width, 1600)
+    fbo = gl_ctx.simple_framebuffer(size)
+    app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path, lang=lang)
+    try:
+        for _ in range(3):
+            app.frame(fbo, dt=0.016)
+        assert len(legend.kind_rects) == 3
+        right = width - imgui.get_style().window_padding.x + 1
+        for x0, _, x1, _ in legend.kind_rects:
+            assert app.viewport[2] <= x0 and x1 <= right, (legend.kind_rects, width)
+        if width == 1280:
+            assert len({round(r[1]) for r in legend.kind_rects}) == 1  # one line where there is room
+    finally:
+        app.release()
+        from glviz import i18n
+
+        i18n.set_language("en")

@@ -244,3 +244,61 @@ def test_the_scale_layout_is_built_after_the_first_frame_at_the_first_idle_momen
         busy.frame(fbo, dt=0.016)
     assert busy.tour._preparing is not None  # frames without an idle moment: after the first few
     busy.tour._preparing.join(timeout=60)
+
+
+def test_t_from_explore_into_the_scale_chapter_and_back(make_app, fbo):
+    """Left at the Scale chapter, T from free exploring showed the Scale scene while the Explore tab was
+    still drawn that frame: the model selector found no 'scale' among its models (ValueError caught by
+    the frame, "Something went wrong" in the panel)."""
+    from glviz.ui.controls import KEY_T
+
+    app = make_app()
+    frames(app, fbo)
+    ids = [c.id for c in app.tour.tour.chapters]
+    app.tour.goto(ids.index("scale"))
+    frames(app, fbo)
+    app.key(KEY_T, True)
+    app.key(KEY_T, False)
+    frames(app, fbo, 3)
+    assert not app.tour.touring and app.model_name == "nano"
+    app.key(KEY_T, True)
+    app.key(KEY_T, False)
+    frames(app, fbo, 3)
+    assert app.tour.touring and app.view.name == "scale"
+    assert app.frame_error is None and not app.messages
+
+
+def test_the_ends_of_chapters_and_of_the_tour_say_what_comes_next(make_app, fbo):
+    """At a chapter's end nothing said that Space goes on to the next chapter; at the tour's end Continue and
+    Skip did nothing, and nothing said so or where to go. A line under the text now says it, and at the
+    tour's end Continue and Skip are disabled."""
+    from glviz.i18n import tr
+
+    app = make_app()
+    frames(app, fbo)
+    player = app.tour.player
+    app.tour.seek(player.duration)
+    frames(app, fbo)
+    assert not player.playing and app.panel.tour.note == tr("panel.chapter_end")
+    app.tour.space()
+    frames(app, fbo)
+    assert player.chapter == 1
+    app.set_language("ja")  # (where the text's easing scroll stopped 2 px short of its goal, for good)
+    app.tour.goto(player.chapters - 1)
+    for _ in range(len(player.events.pauses) + 1):  # Skip to the end, as a learner would
+        app.tour.skip()
+        frames(app, fbo)
+    assert app.panel.tour.note == tr("panel.tour_end")
+    drawn = 0
+    while app.needs_frame:  # the text scrolls its note into view, then the window rests
+        app.frame(fbo, dt=0.016)
+        drawn += 1
+        assert drawn < 200, "the panel kept asking for frames (a scroll that never arrived)"
+    from checkpoint_helpers import click
+
+    click(app, fbo, app.panel.tour.control_rects["play"])  # disabled: still at the end, not playing
+    click(app, fbo, app.panel.tour.control_rects["skip"])
+    assert player.chapter == player.chapters - 1 and player.at_end and not player.playing
+    app.tour.goto(0)
+    frames(app, fbo)
+    assert app.panel.tour.note == ""

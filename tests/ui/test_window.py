@@ -291,3 +291,43 @@ def test_the_tour_in_a_real_window(xvfb, app_process, tmp_path):
     saved = json.loads((tmp_path / "glviz" / "tour.json").read_text())
     assert saved["chapter"] == "embedding" and saved["touring"] is True
     assert saved["t"] < 1.0 and saved["furthest"]["embedding"] >= 1.0  # Backspace went back in the chapter
+
+
+def test_escape_does_not_close_the_window(xvfb, app_process, tmp_path):
+    """Escape closes a combo's list or leaves a text field in imgui; moderngl-window's default closed the
+    whole window on it, so a learner closing the speed list quit the app. Ctrl+Q quits."""
+    _xdotool(xvfb, "search", "--sync", "--name", "^glviz", timeout=60)
+    _xdotool(xvfb, "mousemove", "5", str(HEIGHT - 5))
+    deadline = time.monotonic() + 60
+    while x_screenshot(xvfb).std() < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    _settle(xvfb)
+    _xdotool(xvfb, "key", "Escape")
+    time.sleep(1.5)
+    assert app_process.poll() is None, "Escape closed the app"
+    subprocess.run(["xdotool", "key", "ctrl+q"], env={**os.environ, "DISPLAY": xvfb}, capture_output=True,
+                   timeout=30)
+    assert app_process.wait(timeout=20) == 0, (tmp_path / "glviz.log").read_text()
+
+
+def test_sigterm_and_sighup_save_the_tours_place(xvfb, app_process, tmp_path):
+    """Closing the terminal glviz was started from (SIGHUP), or a session logging out (SIGTERM), killed the
+    app: what the learner did since the tour's last pause (here Skip, which saves nothing by itself) was
+    lost. Both now end the app as Ctrl+Q does, saving the place."""
+    import json
+    import signal
+
+    _xdotool(xvfb, "search", "--sync", "--name", "^glviz", timeout=60)
+    _xdotool(xvfb, "mousemove", "5", str(HEIGHT - 5))
+    deadline = time.monotonic() + 60
+    while x_screenshot(xvfb).std() < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    before = _settle(xvfb)
+    # A first launch opens the tour; its Skip button, right of Continue and Back (tour_panel: PLAY_WIDTH).
+    _xdotool(xvfb, "mousemove", str(WIDTH - PANEL + 188), "100")
+    _xdotool(xvfb, "click", "1")
+    _changed(xvfb, before, (slice(130, 170), slice(WIDTH - PANEL, WIDTH)))  # the scrub bar moved
+    app_process.send_signal(signal.SIGTERM)
+    assert app_process.wait(timeout=20) == 0, (tmp_path / "glviz.log").read_text()
+    saved = json.loads((tmp_path / "glviz" / "tour.json").read_text())
+    assert saved["chapter"] == "overview" and saved["t"] > 0, saved

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from pathlib import Path
 
 import moderngl
@@ -30,6 +31,7 @@ from glviz.ui.controls import Controls
 from glviz.ui.hovering import HoverTracker
 from glviz.ui.imgui_renderer import ImguiRenderer, install_clipboard
 from glviz.ui.letters import LettersInput
+from glviz.ui.message_line import MessageLine
 from glviz.ui.models import ModelSessions, ModelView, require_app_model
 from glviz.ui.panel import PANEL_SHARE, PANEL_WIDTH, Panel
 from glviz.ui.screenshots import pictures_dir, save_screenshot
@@ -62,6 +64,7 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         self.pixel_ratio = pixel_ratio
         self.screenshot_dir = Path(screenshot_dir) if screenshot_dir else pictures_dir()
         self.messages: list[str] = []
+        self.message_line = MessageLine()  # the line at the top of the panel (the latest message)
         self.quit_requested = False
         self.title_changed = True
         self.frame_error: str | None = None  # the last error caught inside a frame, once per kind
@@ -88,7 +91,8 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         self.letters_input = LettersInput(on_traced=self._letters_traced)
         self.init_checkpoint_parts()
         self.letters_input.pending = letters
-        self.models = ModelSessions(ctx, self._activate, self.message, self._nano_weights)
+        self.models = ModelSessions(ctx, self._activate, partial(self.message, until_another_model=True),
+                                    self._nano_weights)
         self._frames_left = EXTRA_FRAMES
         self._screenshot_pending = False
         self._last_time = time.monotonic()
@@ -205,6 +209,8 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         """A model (or a tour's scene) comes on screen: a fresh scene, the overview, its input traced."""
         from glviz.scene import SceneState
 
+        if view is not self.shown:
+            self.message_line.model_shown()
         self.shown = view
         self.scene = SceneState(view.layout)
         if reset_camera:
@@ -256,11 +262,17 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         slowed them starts now, while the learner reads, rather than with the next frame."""
         self.tour.prepare_when_idle()
 
-    def message(self, text: str) -> None:
-        """Show `text` in the panel (the last few are kept)."""
+    def message(self, text: str, until_another_model: bool = False, note: bool = False) -> None:
+        """Show `text` in the panel (the last few are kept): until the next one, or (`until_another_model`,
+        a failed open or build) until a model comes on screen, or (`note`) for a few seconds."""
         self.messages.append(text)
         del self.messages[:-MESSAGES_KEPT]
+        self.message_line.show(text, until_another_model, note)
         self.invalidate()
+
+    @property
+    def message_shown(self) -> str | None:
+        return self.message_line.text
 
     def request_screenshot(self) -> None:
         """Save the next frame as a PNG (key P)."""
@@ -305,6 +317,7 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         self.hovering.update(self.controls.mouse, self.controls.dragging_scene)
 
     def _frame(self, fbo, dt: float) -> bool:
+        self.message_line.expire()
         self._update(dt)
         self._frames_left = max(self._frames_left - 1, 0)
         fb_w, fb_h = int(self.width * self.pixel_ratio), int(self.height * self.pixel_ratio)
@@ -352,7 +365,7 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         except OSError as exc:
             self.message(tr("screenshot.failed", reason=exc.strerror or exc, folder=self.screenshot_dir))
             return
-        self.message(tr("screenshot.saved", path=path))
+        self.message(tr("screenshot.saved", path=path), note=True)
 
     def release(self) -> None:
         """Save the tour's place; free GL resources and the imgui contexts (once: later calls do nothing)."""

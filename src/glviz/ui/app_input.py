@@ -75,7 +75,7 @@ class InputActions:
     def focus_hovered(self) -> None:
         """Fly to the hovered block (key F), or say how to pick one."""
         if self.hovering.cell is None:
-            self.message(tr("hover.focus_hint"))
+            self.message(tr("hover.focus_hint"), note=True)
         else:
             self.focus_block(self.hovering.cell[0])
 

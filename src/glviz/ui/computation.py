@@ -28,7 +28,10 @@ class Curve:
 
 def _terms(a: np.ndarray, b: np.ndarray, n: int = FIRST_TERMS) -> str:
     """"a0·b0 + a1·b1 + a2·b2 + … (N terms)"."""
-    terms = [f"{fmt(x)}·{fmt_term(y)}" for x, y in zip(a[:n], b[:n], strict=False)]
+    # A negative first factor after a + in parentheses, as fmt_term writes every right operand ("+ −0.64·…"
+    # read as a typo)
+    pairs = enumerate(zip(a[:n], b[:n], strict=False))
+    terms = [f"{fmt_term(x) if i else fmt(x)}·{fmt_term(y)}" for i, (x, y) in pairs]
     more = f" + … ({tr('hover.terms', n=len(a))})" if len(a) > n else ""
     return " + ".join(terms) + more
 
@@ -79,7 +82,7 @@ def _add(inputs, extra) -> list[str]:
 
 def _mean(inputs, extra) -> list[str]:
     x = inputs["x"]
-    shown = " + ".join(fmt(v) for v in x[:FIRST_TERMS])
+    shown = " + ".join(fmt_term(v) if i else fmt(v) for i, v in enumerate(x[:FIRST_TERMS]))
     return [f"= ({shown} + … {tr('hover.values', n=len(x))}) / {len(x)}", f"= {fmt(x.sum())} / {len(x)}"]
 
 

@@ -48,8 +48,8 @@ class Panel:
         imgui.begin("glviz##panel", None, WINDOW_FLAGS)
         try:
             self._title_line(app)
-            if app.messages:  # the latest message (screenshot path, refused input, …) where it is seen
-                wrapped(MESSAGE_COLOUR, app.messages[-1])
+            if app.message_shown:  # the latest message (screenshot path, refused input, …) where it is seen
+                wrapped(MESSAGE_COLOUR, app.message_shown)
             self._tabs(app)
         finally:
             imgui.end()
@@ -101,7 +101,8 @@ class Panel:
         if imgui.begin_tab_item(tr("panel.tab_explore") + "###explore", None, flags if not touring else 0)[0]:
             if touring and not forced:
                 app.tour.leave()
-            self.explore(app)
+            if not (touring and forced):  # (T just entered the tour, whose tab shows from the next frame:
+                self.explore(app)  # its scene, Scale's three models, is none of the selector's models)
             imgui.end_tab_item()
         imgui.end_tab_bar()
 

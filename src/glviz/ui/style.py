@@ -7,7 +7,7 @@ from pathlib import Path
 from imgui_bundle import imgui
 
 from glviz import fonts
-from glviz.i18n import tr_in
+from glviz.i18n import tr, tr_in
 from glviz.i18n.linebreak import wrap
 
 FONT_SIZE = 16.0
@@ -177,3 +177,10 @@ def wrapped(colour: tuple[float, float, float, float], line: str) -> None:
         return
     lines = wrap(line, lambda piece: imgui.calc_text_size(piece).x, width)
     imgui.text_colored(imgui.ImVec4(*colour), "\n".join(lines))
+
+
+def header(key: str, default_open: bool = False) -> bool:
+    """A collapsing header titled by the catalogue's `key`, its id the key itself: open or closed, it stays so
+    when the language changes (an id made of the title would be a new header, in its default state)."""
+    flags = imgui.TreeNodeFlags_.default_open if default_open else 0
+    return imgui.collapsing_header(f"{tr(key)}###{key}", flags)

@@ -37,6 +37,7 @@ class TourController:
         self._preparing: threading.Thread | None = None
         self._losses = None
         self._saved: TourState | None = None
+        self._explored: str | None = None  # the model explored before the tour took the view (not nano)
 
     # --- stages and frames ---------------------------------------------------------------------------------
     def _nano(self):
@@ -153,8 +154,10 @@ class TourController:
 
     # --- modes ---------------------------------------------------------------------------------------------
     def enter(self) -> None:
-        """Show the tour (on the nano model)."""
-        if self.app.models.current.name != TOUR_MODEL:
+        """Show the tour (on the nano model); leaving it goes back to the model explored before."""
+        current = self.app.models.current.name
+        if current != TOUR_MODEL:
+            self._explored = current
             self.app.switch_model(TOUR_MODEL)
         self.touring = True
         self._frame_key = None
@@ -166,6 +169,9 @@ class TourController:
         self.touring = False
         self.player.pause()
         app = self.app
+        back, self._explored = self._explored, None
+        if back is not None and back in app.models.views and app.models.requested == TOUR_MODEL:
+            app.models.switch(back)  # a checkpoint with its prompt and tokens, as the learner left it
         if app.shown is not app.models.current and app.models.current is not None:
             app._activate(app.models.current, reset_camera=False)  # off a tour's own scene
         if self.app.scene is not None:

@@ -257,7 +257,9 @@ class TraceWorker:
             if self._stop.is_set() or trace is not self.trace:
                 return
             if trace.T >= trace.config.block_size:
-                raise GlvizError("error.generate.context_full", context=trace.config.block_size, T=trace.T)
+                # The context is full: Generate N ends here, as it would after N (nano has sorted all six
+                # letters; a checkpoint's panel says its context is full). Not a failure to show in red.
+                return
             last = self.last if self.last is not None and self.last.trace is trace else _last_logits(trace)
             alone = step == 0 and self._prepare_done(trace.T + 1)
             self._prepare_ahead(trace.T + 1)

@@ -143,6 +143,20 @@ def use_bundled_glfw() -> None:
     os.environ["PYGLFW_LIBRARY"] = library
 
 
+def _quit_on_signals(app) -> None:
+    """SIGTERM (a session logging out) and SIGHUP (the terminal glviz was started from closed) end the loop
+    as Ctrl+Q does, so that the tour's place is saved: killed, the app lost what the learner did since the
+    last pause (Skip, the scrub bar, the chapters reached)."""
+    import signal
+
+    def quit_(signum, frame) -> None:
+        app.quit_requested = True
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), quit_)
+
+
 def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_options) -> int:
     """Open the window and run until it is closed; `app_options` go to GlvizApp (letters, screenshot_dir,
     lang, ...). GlvizError when there is no display."""
@@ -171,6 +185,9 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         preload.wait()  # the interpreter must not exit under a thread still inside an extension's import
         raise GlvizError("error.window.no_window", reason=reason) from None
+    # Escape closes an imgui popup or leaves a text field; moderngl-window's default of closing the whole
+    # window on it would end the app (Ctrl+Q quits).
+    window.exit_key = None
     activate_context(window=window)
     preload.wait()
     timer = Timer()
@@ -179,6 +196,7 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
         ctx=window.ctx, wnd=window, timer=timer,
     )
     app = config.app
+    _quit_on_signals(app)
     exit_after_first = bool(os.environ.get(FIRST_FRAME_ENV))
     frozen = False
     timer.start()
@@ -209,6 +227,8 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
                 glfw.wait_events_timeout(0.05 if app.building or app.working else 0.5)
                 if app.working and app.background_frame_due():
                     app.invalidate(1)
+                if app.message_line.expire():  # a note's time is up: the panel without it
+                    app.invalidate()
                 if window.width <= 0 or window.height <= 0:
                     app.invalidate()
             if not gc.isenabled():  # started with the collector off (cli.main): on from the first frame

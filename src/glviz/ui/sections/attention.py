@@ -4,17 +4,21 @@ hovered in 3D is marked here."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from imgui_bundle import imgui, implot
 
+from glviz.formatting import percent
 from glviz.i18n import tr
 from glviz.ui.attention import MAX_GRID_TOKENS, MAX_TOKENS, Cell, window
-from glviz.ui.style import beside, checkbox_width, dim, item_rect
+from glviz.ui.style import beside, checkbox_width, dim, header, item_rect
 
 PLOT_FLAGS = (implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select
               | implot.Flags_.no_mouse_text | implot.Flags_.equal)
 AXIS_FLAGS = implot.AxisFlags_.no_grid_lines | implot.AxisFlags_.lock | implot.AxisFlags_.no_highlight
-MAX_LABELS = 16  # token labels per axis (more would overlap: every n-th is shown)
+MAX_LABELS = 16  # token labels per axis at most (every n-th is shown); across, fewer where they are wide
+LABEL_GAP = 6.0  # pixels kept between two token labels across the plot
 GRID_COLUMNS = 3
 
 
@@ -35,14 +39,22 @@ class AttentionSection:
         self.plot_rects: dict[int, tuple[float, float, float, float]] = {}  # head -> plot area (tests)
         self.header: tuple[float, float, float, float] | None = None
         self.all_heads_rect: tuple[float, float, float, float] | None = None  # (tests)
+        self.x_labels: list[tuple[float, float]] = []  # (centre, width) in pixels of each key label (tests)
+        self._content_y: float | None = None  # where in the panel's content the section was last frame
+        self.tooltip = ""  # the hovered heatmap cell's (tests)
 
     def draw(self, app) -> None:
         view = app.view
         if view.trace is None:
             return
-        opened = imgui.collapsing_header(tr("attention.header"))
+        opened = header("attention.header")
         self.header = item_rect()
+        mouse = imgui.get_mouse_pos()
+        pointed = any(x0 <= mouse.x < x1 and y0 <= mouse.y < y1
+                      for x0, y0, x1, y1 in self.plot_rects.values())  # (where the plots were last frame)
+        shifted = self._keep_under_pointer(app, pointed)
         if not opened:
+            self.plot_rects.clear()
             return
         maps = app.attention
         config = view.config
@@ -66,8 +78,7 @@ class AttentionSection:
             dim(tr("attention.window", start=start, stop=stop - 1, T=T))
         labels = token_labels(app, view, start, stop)
         marked = maps.marked(app)
-        mouse = imgui.get_mouse_pos()
-        if any(x0 <= mouse.x < x1 and y0 <= mouse.y < y1 for x0, y0, x1, y1 in self.plot_rects.values()):
+        if pointed:
             marked = None  # the pointer's cell is the one lit: the 3D hover's mark would lag it by a frame
         self.plot_rects.clear()  # (where the plots were last frame: above)
         hovered = None
@@ -80,7 +91,26 @@ class AttentionSection:
         else:
             width = imgui.get_content_region_avail().x
             hovered = self._heatmap(probs, maps.layer, maps.head, start, stop, labels, width, marked)
-        maps.hover(app, hovered)
+        maps.hover(app, maps.hovered if shifted else hovered)
+        self.tooltip = ""
+        if hovered is not None and not shifted:  # the explanation above may be out of view: the chance here
+            q, k = hovered.row - start, hovered.col - start
+            self.tooltip = tr("attention.cell", query=hovered.row, q=labels[q], key=hovered.col, k=labels[k],
+                              p=percent(probs[hovered.head, hovered.row, hovered.col]))
+            imgui.set_tooltip(self.tooltip)
+
+    def _keep_under_pointer(self, app, pointed: bool) -> bool:
+        """The explanation above grows or shrinks with the cell a heatmap hover explains (a masked one is
+        two lines, another a formula and a histogram): the heatmap jumped from under the pointer. While the
+        pointer is on it, the panel scrolls by what the section moved, from the next frame; this frame's
+        hover (on a plot drawn elsewhere) is not taken. True when the section moved."""
+        content_y = self.header[1] + imgui.get_scroll_y()  # unchanged by scrolling, changed by what is above
+        moved = self._content_y is not None and pointed and abs(content_y - self._content_y) > 0.5
+        if moved:
+            imgui.set_scroll_y(imgui.get_scroll_y() + content_y - self._content_y)
+            app.invalidate()
+        self._content_y = content_y
+        return moved
 
     def _heatmap(self, probs, layer: int, head: int, start: int, stop: int, labels, width: float,
                  marked: Cell | None) -> Cell | None:
@@ -92,12 +122,15 @@ class AttentionSection:
         if implot.begin_plot(title, imgui.ImVec2(width, width), PLOT_FLAGS):
             implot.setup_axes("", "", AXIS_FLAGS, AXIS_FLAGS)
             implot.setup_axes_limits(0, n, 0, n, imgui.Cond_.always)
-            self._ticks(labels, n)
+            self._ticks(labels, n, width)
             implot.push_colormap(implot.Colormap_.viridis)
             implot.plot_heatmap(f"h{head}", values, 0.0, 1.0, "", implot.Point(0, 0), implot.Point(n, n))
             implot.pop_colormap()
             lo, size = implot.get_plot_pos(), implot.get_plot_size()
             self.plot_rects[head] = (lo.x, lo.y, lo.x + size.x, lo.y + size.y)
+            if labels is not None:
+                self.x_labels = [(lo.x + (i + 0.5) * size.x / n, imgui.calc_text_size(labels[i]).x)
+                                 for i in self._shown_x]
             if implot.is_plot_hovered():
                 mouse = implot.get_plot_mouse_pos()
                 col, row = int(mouse.x), n - 1 - int(mouse.y)
@@ -113,17 +146,26 @@ class AttentionSection:
             implot.end_plot()
         return hovered
 
-    @staticmethod
-    def _ticks(labels, n: int) -> None:
+    _shown_x: list[int] = []
+
+    def _ticks(self, labels, n: int, width: float) -> None:
         if labels is None:
             implot.setup_axis_ticks(implot.ImAxis_.x1, [], [])
             implot.setup_axis_ticks(implot.ImAxis_.y1, [], [])
             return
         step = max(1, -(-n // MAX_LABELS))
         shown = list(range(0, n, step))
-        names = [labels[i] for i in shown]
-        implot.setup_axis_ticks(implot.ImAxis_.x1, [i + 0.5 for i in shown], names)
-        implot.setup_axis_ticks(implot.ImAxis_.y1, [n - 1 - i + 0.5 for i in shown], names)
+        implot.setup_axis_ticks(implot.ImAxis_.y1, [n - 1 - i + 0.5 for i in shown],
+                                [labels[i] for i in shown])
+        # Across, the labels stand side by side: every n-th, so that the widest fits its columns (at 9
+        # tokens in a 400 px panel, "·quick", "brown" and "·fox" ran into one another). The plot is the
+        # width less the query labels beside it and implot's paddings.
+        widest = max(imgui.calc_text_size(label).x for label in labels)
+        column = max(width - widest - 30.0, 1.0) / n
+        step = max(step, math.ceil((widest + LABEL_GAP) / column))
+        self._shown_x = list(range(0, n, step))
+        implot.setup_axis_ticks(implot.ImAxis_.x1, [i + 0.5 for i in self._shown_x],
+                                [labels[i] for i in self._shown_x])
 
 
 def _outline(x: int, y: int) -> None:

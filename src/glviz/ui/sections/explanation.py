@@ -11,14 +11,14 @@ from imgui_bundle import imgui, implot
 from glviz.i18n import tr
 from glviz.i18n.labels import path
 from glviz.ui.hover import HoverInfo, fmt
-from glviz.ui.style import ACCENT_COLOUR, DIM_COLOUR, ERROR_COLOUR, KIND_COLOURS, WHITE, dim, text
+from glviz.ui.style import ACCENT_COLOUR, DIM_COLOUR, ERROR_COLOUR, KIND_COLOURS, WHITE, dim, header, text
 
 PLOT_FLAGS = implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select
 
 
 def draw(info: HoverInfo | None) -> None:
     """The section, under a collapsing header."""
-    if not imgui.collapsing_header(tr("explain.header"), imgui.TreeNodeFlags_.default_open):
+    if not header("explain.header", default_open=True):
         return
     if info is None:
         dim(tr("explain.hint"))

@@ -17,6 +17,7 @@ from glviz.ui.style import (
     button_width,
     dim,
     fitted,
+    header,
     item_rect,
     text,
     wrapped,
@@ -39,7 +40,7 @@ class GenerationSection:
         controls = app.generation
         if controls.view is None:
             return
-        if not imgui.collapsing_header(tr("generate.header"), imgui.TreeNodeFlags_.default_open):
+        if not header("generate.header", default_open=True):
             return
         nano = controls.nano
         if nano:

@@ -6,9 +6,10 @@ from imgui_bundle import imgui
 
 from glviz.i18n import tr
 from glviz.render.palette import KIND_COLORS, VALUE_NEGATIVE, VALUE_POSITIVE, VALUE_ZERO
-from glviz.ui.style import DIM_COLOUR
+from glviz.ui.style import DIM_COLOUR, item_rect
 
 SWATCH = 12.0  # pixels
+kind_rects: list[tuple[float, float, float, float]] = []  # where each kind and its name were drawn (tests)
 
 
 def draw() -> None:
@@ -19,9 +20,12 @@ def draw() -> None:
 
 def _kinds() -> None:
     draw_list = imgui.get_window_draw_list()
+    kind_rects.clear()
     for i, key in enumerate(("legend.weights", "legend.intermediates", "legend.aggregates")):
-        if i:
+        if i:  # beside the one before where it fits (in a narrow panel "aggregates" ran past its edge)
             imgui.same_line(0, 14)
+            if imgui.get_content_region_avail().x < SWATCH + 6 + imgui.calc_text_size(tr(key)).x:
+                imgui.new_line()
         at = imgui.get_cursor_screen_pos()
         top = at.y + (imgui.get_text_line_height() - SWATCH) / 2
         colour = imgui.get_color_u32(imgui.ImVec4(*KIND_COLORS[i], 1.0))
@@ -30,6 +34,7 @@ def _kinds() -> None:
         imgui.dummy(imgui.ImVec2(SWATCH + 2, imgui.get_text_line_height()))
         imgui.same_line(0, 4)
         imgui.text(tr(key))
+        kind_rects.append((at.x, at.y, *item_rect()[2:]))
 
 
 def _values() -> None:

@@ -14,6 +14,7 @@ from glviz.ui.style import (
     WHITE,
     beside,
     dim,
+    header,
     item_rect,
     text,
     wrapped,
@@ -31,7 +32,7 @@ class LettersField:
 
     def draw(self, app) -> None:
         """The section, under a collapsing header."""
-        if not imgui.collapsing_header(tr("letters.header"), imgui.TreeNodeFlags_.default_open):
+        if not header("letters.header", default_open=True):
             return
         if self._synced_to != app.letters:  # the app's input changed (Randomize, CLI): show it
             self.buffer = app.letters
@@ -87,6 +88,12 @@ def _prediction(letters_in: str, letters: str, probs) -> tuple[float, float, flo
             imgui.push_style_color(imgui.Col_.plot_histogram, imgui.ImVec4(*LETTER_COLOURS[j]))
             imgui.progress_bar(float(probs[k, j]), imgui.ImVec2(bar_width, 0), f"{letter} {probs[k, j]:.2f}")
             imgui.pop_style_color()
+    # The rows still to come while Generate steps through the sort: empty, as high as the others, so that
+    # what is below (Next token) stays where it was clicked (it moved down a row with each letter).
+    for k in range(probs.shape[0], len(expected)):
+        imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), f"{k + 1}:")
+        imgui.same_line()
+        imgui.dummy(imgui.ImVec2(1, imgui.get_frame_height()))
     return verdict_rect
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
+from glviz.formatting import percent
 from glviz.i18n import tr
 from glviz.model.logit_lens import lens_sources, logit_lens
-from glviz.ui.style import dim, fitted, item_rect
+from glviz.ui.style import dim, fitted, header, item_rect
 
 TOP = 3
 STAGE_WIDTH = 70.0  # the table's first column: embedding, layer 0, ...
-TOKEN_WIDTH = 90.0  # a token column: '#50256 0.00', or a token's text (cut to fit) and its chance
+TOKEN_WIDTH = 90.0  # a token column: '#50256 0.3%', or a token's text (cut to fit) and its chance
 
 
 class LogitLensSection:
@@ -23,6 +24,7 @@ class LogitLensSection:
         self.header: tuple[float, float, float, float] | None = None  # where drawn (tests)
         self.drawn: list = []  # the rows drawn last
         self.cell_rects: list[list[tuple[float, float, float, float]]] = []  # each row's token cells (tests)
+        self.cell_texts: list[list[str]] = []  # and their text (tests)
 
     def rows(self, view):
         """The lens rows of the chosen position, from the trace's published values; None while missing."""
@@ -40,7 +42,7 @@ class LogitLensSection:
         view = app.view
         if view.trace is None or view.weights is None:
             return
-        opened = imgui.collapsing_header(tr("lens.header"))
+        opened = header("lens.header")
         self.header = item_rect()
         if not opened:
             return
@@ -63,25 +65,29 @@ class LogitLensSection:
                 imgui.table_setup_column(f"#{k + 1}")
             imgui.table_headers_row()
             self.drawn = rows
-            self.cell_rects = []
+            self.cell_rects, self.cell_texts = [], []
             for row in rows:
                 imgui.table_next_row()
                 imgui.table_next_column()
                 imgui.text(tr("lens.embedding") if row.stage == "embed" else tr("lens.layer", i=row.stage))
-                cells = []
+                cells, texts = [], []
                 for token, p in zip(row.ids.tolist()[:top], row.probs.tolist()[:top], strict=True):
                     imgui.table_next_column()
-                    imgui.text(f"{_label(app, view, token)} {p:.2f}")
+                    # A percentage as the candidates show it (with two decimals, 0.3% read 0.00)
+                    chance = percent(p)
+                    texts.append(f"{_label(app, view, token, chance)} {chance}")
+                    imgui.text(texts[-1])
                     cells.append(item_rect())
                 self.cell_rects.append(cells)
+                self.cell_texts.append(texts)
             imgui.end_table()
 
 
-def _label(app, view, token: int) -> str:
+def _label(app, view, token: int, chance: str) -> str:
     if view.name == "nano":
         from glviz.model.sort_task import LETTERS
 
         return LETTERS[token]
     # Cut to what a column of TOKEN_WIDTH shows beside the chance (and the cell's padding).
-    room = TOKEN_WIDTH - 2 * imgui.get_style().cell_padding.x - imgui.calc_text_size(" 0.00").x
+    room = TOKEN_WIDTH - 2 * imgui.get_style().cell_padding.x - imgui.calc_text_size(f" {chance}").x
     return fitted(app.prompt.label(view.weights, token), room)

@@ -7,7 +7,7 @@ from imgui_bundle import imgui
 
 from glviz.i18n import tr
 from glviz.ui.checkpoint_browser import CheckpointBrowser
-from glviz.ui.style import ACCENT_COLOUR, GOOD_COLOUR, dim, item_rect, text
+from glviz.ui.style import ACCENT_COLOUR, GOOD_COLOUR, dim, header, item_rect, text
 
 LIST_HEIGHT = 160.0
 
@@ -27,7 +27,7 @@ class OpenCheckpoint:
             if app.view.name == self._opening:  # opened: the section closes, as a dialog would
                 imgui.set_next_item_open(False)
             self._opening = None  # (failed: it stays open beside the message, to pick another)
-        opened = imgui.collapsing_header(tr("open.header"))
+        opened = header("open.header")
         self._note("header")
         if not opened:
             return
@@ -85,14 +85,21 @@ class OpenCheckpoint:
         self._opening = app.models.requested
 
     def _open_typed(self, app, text_typed: str) -> None:
-        """A typed path or a cached model's name, resolved as `--weights` is."""
-        from glviz.errors import GlvizError
-        from glviz.model.hf_cache import resolve_weights
+        """A typed path or a cached model's name, resolved as `--weights` is; a folder that is not a
+        checkpoint is browsed (the list shows what is in it) rather than refused."""
+        from pathlib import Path
 
+        from glviz.errors import GlvizError
+        from glviz.model.hf_cache import is_checkpoint, resolve_weights
+
+        folder = Path(text_typed).expanduser()
+        if folder.is_dir() and not is_checkpoint(folder):
+            self.browser.enter(folder.resolve())
+            return
         try:
             self._open(app, resolve_weights(text_typed))
         except GlvizError as exc:
-            app.message(tr("checkpoint.failed", error=exc))
+            app.message(tr("checkpoint.failed", error=exc), until_another_model=True)
 
     def _note(self, key: str) -> None:
         self.rects[key] = item_rect()

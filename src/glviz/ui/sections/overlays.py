@@ -11,7 +11,9 @@ from glviz.ui.hovering import SectionMark
 from glviz.ui.style import DIM_COLOUR, KIND_COLOURS, SECTION_COLOUR
 
 READABLE_EM_PX = 12.0  # a 3D label at least this high (its em, in pixels) is framed only: it reads as it is
-TOOLTIP_FLIP_PX = (300, 90)  # near the view's right/bottom edge the tooltip goes left of/above the cursor
+TOOLTIP_FLIP_PX = (300, 90)  # the tooltip's size until it is first drawn; its note wraps within this width
+TOOLTIP_GAP = (18, 18, 14, 10)  # pixels from the cursor: right of it, below it, left of it, above it
+last_rect = [0.0, 0.0, 0.0, 0.0]  # where the tooltip was drawn last (x0, y0, x1, y1): its size places it
 
 
 def breadcrumb(info: HoverInfo) -> str:
@@ -59,12 +61,7 @@ def tooltip(info: HoverInfo | None, x: float, y: float, bounds: tuple[float, flo
     flags = (imgui.WindowFlags_.no_decoration | imgui.WindowFlags_.no_inputs
              | imgui.WindowFlags_.always_auto_resize | imgui.WindowFlags_.no_saved_settings
              | imgui.WindowFlags_.no_focus_on_appearing | imgui.WindowFlags_.no_nav)
-    # Keep it inside the view: flip to the left/top of the cursor near the right/bottom edge.
-    pivot_x = 1.0 if x > bounds[0] - TOOLTIP_FLIP_PX[0] else 0.0
-    pivot_y = 1.0 if y > bounds[1] - TOOLTIP_FLIP_PX[1] else 0.0
-    offset_x = -14 if pivot_x else 18
-    offset_y = -10 if pivot_y else 18
-    imgui.set_next_window_pos(imgui.ImVec2(x + offset_x, y + offset_y), 0, imgui.ImVec2(pivot_x, pivot_y))
+    imgui.set_next_window_pos(imgui.ImVec2(*tooltip_place(x, y, bounds)))
     imgui.set_next_window_bg_alpha(0.88)
     imgui.begin("##hover-tooltip", None, flags)
     imgui.text_colored(imgui.ImVec4(*KIND_COLOURS.get(info.kind, DIM_COLOUR)), title(info))
@@ -79,4 +76,26 @@ def tooltip(info: HoverInfo | None, x: float, y: float, bounds: tuple[float, flo
             imgui.push_text_wrap_pos(imgui.get_cursor_pos_x() + TOOLTIP_FLIP_PX[0] - 60)
             imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), info.note)
             imgui.pop_text_wrap_pos()
+    pos, size = imgui.get_window_pos(), imgui.get_window_size()
+    last_rect[:] = [pos.x, pos.y, pos.x + size.x, pos.y + size.y]
     imgui.end()
+
+
+def tooltip_place(x: float, y: float, bounds: tuple[float, float]) -> tuple[float, float]:
+    """The tooltip's top-left corner: right of and below the cursor, else left of / above it where that
+    side has the room, else against the view's edge. (Flipped by a fixed distance from the edge, in a
+    narrow window it went past the view's left edge, its start cut off.)"""
+    w, h = last_rect[2] - last_rect[0], last_rect[3] - last_rect[1]
+    if w <= 0:
+        w, h = TOOLTIP_FLIP_PX
+    right, below, left, above = TOOLTIP_GAP
+    return _side(x, right, left, w, bounds[0]), _side(y, below, above, h, bounds[1])
+
+
+def _side(at: float, after: float, before: float, size: float, limit: float) -> float:
+    """Along one axis: after the cursor where it fits, else before it, else against the view's far edge."""
+    if at + after + size <= limit:
+        return at + after
+    if at - before - size >= 0:
+        return at - before - size
+    return max(0.0, limit - size)

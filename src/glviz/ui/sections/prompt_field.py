@@ -7,7 +7,7 @@ from __future__ import annotations
 from imgui_bundle import imgui
 
 from glviz.i18n import tr
-from glviz.ui.style import ACCENT_COLOUR, ERROR_COLOUR, dim, item_rect, wrapped
+from glviz.ui.style import ACCENT_COLOUR, ERROR_COLOUR, dim, header, item_rect, wrapped
 
 CHIPS_HEIGHT = 120.0  # the chips' scrolling area, logical pixels
 CHIP_GAP = 4.0
@@ -28,13 +28,15 @@ class PromptField:
 
     def draw(self, app) -> None:
         view = app.view
-        if not imgui.collapsing_header(tr("prompt.header"), imgui.TreeNodeFlags_.default_open):
+        if not header("prompt.header", default_open=True):
             return
         if self._synced_to != (view.name, view.prompt):
             self.buffer = view.prompt
             self._synced_to = (view.name, view.prompt)
         dim(tr("prompt.label") if view.weights.tokenizer is not None else tr("prompt.label_ids"))
-        changed, typed = imgui.input_text_multiline("##prompt", self.buffer, imgui.ImVec2(-1, 54))
+        # Wrapped at the box's width: a long prompt ran past its right edge, out of sight.
+        changed, typed = imgui.input_text_multiline("##prompt", self.buffer, imgui.ImVec2(-1, 54),
+                                                    imgui.InputTextFlags_.word_wrap)
         self.rect = item_rect()
         if changed:
             self.buffer = typed

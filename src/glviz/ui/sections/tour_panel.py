@@ -31,6 +31,7 @@ class TourPanel:
         self._paragraph_shown = (-1, -1)  # (chapter, paragraph) scrolled to last
         self._link_ids: dict[tuple, np.ndarray] = {}
         self.control_rects: dict[str, tuple[float, float, float, float]] = {}  # where each was drawn (tests)
+        self.note = ""  # the line under the current paragraph: what Space does now (tests)
 
     def draw(self, app) -> None:
         tour = app.tour
@@ -60,16 +61,21 @@ class TourPanel:
     def _controls(self, app, tour) -> None:
         player = tour.player
         label = tr("tour.pause") if player.playing else tr("tour.continue")
+        the_end = player.at_end and player.chapter + 1 >= player.chapters and not player.playing
+        imgui.begin_disabled(the_end)  # (nothing to continue to: the note under the text says where to go)
         if imgui.button(f"{label}##play", imgui.ImVec2(PLAY_WIDTH, 0)):
             tour.space()
+        imgui.end_disabled()
         self.control_rects["play"] = style.item_rect()
         style.beside(style.button_width(tr("tour.back")))
         if imgui.button(tr("tour.back")):
             tour.back()
         self.control_rects["back"] = style.item_rect()
         style.beside(style.button_width(tr("tour.skip")))
+        imgui.begin_disabled(the_end)
         if imgui.button(tr("tour.skip")):
             tour.skip()
+        imgui.end_disabled()
         self.control_rects["skip"] = style.item_rect()
         style.beside(SPEED_WIDTH)
         imgui.set_next_item_width(SPEED_WIDTH)
@@ -123,7 +129,7 @@ class TourPanel:
         hovered_link = None
         hovered_block = app.hovering.cell[0] if app.hovering.cell is not None else None
         layout = app.scene.layout
-        target_y = None
+        target_y = note_bottom = None
         for i, paragraph in enumerate(events.paragraphs):
             top = imgui.get_cursor_screen_pos()
             if i == current:
@@ -140,11 +146,29 @@ class TourPanel:
                 imgui.get_window_draw_list().add_rect(
                     imgui.ImVec2(top.x - 4, top.y - 3), imgui.ImVec2(top.x + width + 4, bottom),
                     imgui.get_color_u32(imgui.ImVec4(0.35, 0.6, 0.95, 0.9)), 5.0, 1.5)
-                if player.at_pause:
-                    style.text(style.ACCENT_COLOUR, tr("tour.press_space"))
+                note = self._note(player)
+                if note:
+                    style.wrapped(style.ACCENT_COLOUR, note)
+                if note != self.note and note and not player.at_pause:  # a chapter's end: its note in view
+                    note_bottom = imgui.get_cursor_pos_y()
+                self.note = note
         self._follow_paragraph(player.chapter, current, target_y)
+        if note_bottom is not None:  # (below the paragraph it follows: scrolled to from the next frame)
+            self._scroll_to = max(self._scroll_to or 0.0, note_bottom - imgui.get_window_height() + 8.0)
+        if self._scroll_to is not None:  # the scroll eases over frames: draw them, paused or not
+            app.invalidate(1)
         self._terms(app, layout, hovered_link)
         imgui.end_child()
+
+    @staticmethod
+    def _note(player) -> str:
+        """What Space does now: continue past a pause, or (at a chapter's end, where nothing said it) go to
+        the next chapter; at the tour's end, where Continue does nothing, where to go from there."""
+        if player.at_pause:
+            return tr("tour.press_space")
+        if player.playing or not player.at_end:
+            return ""
+        return tr("panel.chapter_end") if player.chapter + 1 < player.chapters else tr("panel.tour_end")
 
     def _follow_paragraph(self, chapter: int, current: int, target_y: float | None) -> None:
         """Scroll smoothly to keep the current paragraph near the top of the text."""
@@ -156,9 +180,10 @@ class TourPanel:
         if self._scroll_to is not None:
             y = imgui.get_scroll_y()
             goal = min(self._scroll_to, imgui.get_scroll_max_y())
-            if abs(goal - y) < 1.0:
+            step = (goal - y) * SCROLL_EASE
+            if abs(step) < 1.0:  # (imgui keeps whole pixels: a smaller step would never get there)
                 self._scroll_to = None
-            imgui.set_scroll_y(y + (goal - y) * SCROLL_EASE if abs(goal - y) >= 1.0 else goal)
+            imgui.set_scroll_y(y + step if abs(step) >= 1.0 else goal)
 
     def _terms(self, app, layout, link: str | None) -> None:
         """A hovered term lights its blocks in 3D; a click flies to the first of them."""
@@ -195,7 +220,7 @@ class TourPanel:
     contents_open = False
 
     def _contents(self, tour) -> None:
-        self.contents_open = imgui.collapsing_header(tr("tour.contents"))
+        self.contents_open = style.header("tour.contents")
         if not self.contents_open:
             return
         player = tour.player

@@ -1,0 +1,40 @@
+"""The line at the top of the panel: the app's latest message, until it is withdrawn or its time is up.
+
+A failed open or build is withdrawn once another model comes on screen (a red line about the failure would
+read as that model's); a note (a screenshot's path, a hint) goes after a few seconds; the rest stay until
+the next message.
+"""
+
+from __future__ import annotations
+
+import time
+
+NOTE_S = 8.0  # how long a note stays
+
+
+class MessageLine:
+    """What the panel's message line shows."""
+
+    def __init__(self) -> None:
+        self.text: str | None = None
+        self._until: float | None = None  # time.monotonic() when a note goes
+        self._failures: list[str] = []  # failed opens and builds shown since a model came on screen
+
+    def show(self, text: str, until_another_model: bool = False, note: bool = False) -> None:
+        self.text = text
+        self._until = time.monotonic() + NOTE_S if note else None
+        if until_another_model:
+            self._failures = [*self._failures[-20:], text]
+
+    def model_shown(self) -> None:
+        """Another model is on screen: a failure to open or build one is old news."""
+        if self.text in self._failures:
+            self.text = self._until = None
+        self._failures = []
+
+    def expire(self) -> bool:
+        """Clear a note whose time is up; whether it did (the panel is to be drawn again)."""
+        if self._until is None or time.monotonic() < self._until:
+            return False
+        self.text = self._until = None
+        return True

@@ -59,6 +59,10 @@ def test_the_projection_and_the_residual_are_the_traces(stage):
     proj = stacked @ np.asarray(weights["layers.0.attn.wproj"], np.float64) + weights["layers.0.attn.bproj"]
     assert quotes(values["b0"], weights["layers.0.attn.bproj"][0])
     assert quotes(values["a0"], proj[t, 0]) and quotes(values["a0_term"], proj[t, 0])
+    # Σ, the products added up, is quoted too, so that b[0] + Σ = a0 can be checked by the learner.
+    products = stacked[t] @ np.asarray(weights["layers.0.attn.wproj"], np.float64)[:, 0]
+    assert quotes(values["s0"], products)
+    assert abs(value_of(values["b0"]) + value_of(values["s0"]) - value_of(values["a0"])) <= 1.5e-3
     resid = np.asarray(trace["embed"], np.float64) + proj
     assert quotes(values["e0"], trace["embed"][t, 0]) and quotes(values["r0"], resid[t, 0])
     np.testing.assert_allclose(trace["layers.0.attn.proj"], proj, atol=1e-5)

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from quoted import paragraph_start, played, quotes  # tests/walkthrough/quoted.py
+from quoted import paragraph_start, played, quotes, value_of  # tests/walkthrough/quoted.py
 
 from glviz.walkthrough.chapters.mlp import CHAPTER, FOLLOW, LAYER
 from glviz.walkthrough.frame import ALL
@@ -53,6 +53,12 @@ def test_the_numbers_quoted_are_the_traces(stage):
     assert quotes(values["neg"], fc[t, bottom]) and quotes(values["gneg"], gelu[t, bottom])
     assert quotes(values["bp0"], w[P + "mlp.bproj"][0]) and quotes(values["mp0"], proj[t, 0])
     assert quotes(values["mp0_term"], proj[t, 0])
+    # Σ, each dot product's terms added up, is quoted too: bias + Σ = the cell, checkable by the learner.
+    sums = ((values["sfc0"], ln[t] @ np.asarray(w[P + "mlp.wfc"], np.float64)[:, 0], "bfc0", "fc0"),
+            (values["sp0"], gelu[t] @ np.asarray(w[P + "mlp.wproj"], np.float64)[:, 0], "bp0", "mp0"))
+    for quoted, products, bias, cell in sums:
+        assert quotes(quoted, products)
+        assert abs(value_of(values[bias]) + value_of(quoted) - value_of(values[cell])) <= 1.5e-3
     assert quotes(values["r1"], stage.trace[P + "resid1"][t, 0]) and quotes(values["r2"], resid[t, 0])
     for name, mine in (("ln2.out", ln), ("mlp.fc", fc), ("mlp.gelu", gelu), ("mlp.proj", proj),
                        ("resid2", resid)):

@@ -39,11 +39,13 @@ def values(stage: Stage) -> dict[str, str]:
                    last=weights[-1])
     terms = " + ".join(f"{number(p)} × {number_term(x)}" for p, x in zip(probs, v, strict=True))
     proj = float(trace[P + "proj"][t, 0])
+    heads = np.asarray(trace[P + "heads"][:, t, :], dtype=np.float64).reshape(-1)  # (C,) the stacked column
+    products = float(heads @ np.asarray(trace.weights[P + "wproj"][:, 0], dtype=np.float64))  # Σ w·x
     return {
         "t": str(t), "letter": letters(stage)[t], "A": str(config.head_size), "H": str(config.n_head),
         "C": str(config.n_embd), "weights": listed, "terms": terms,
         "h0": number(trace[P + "heads"][HEAD, t, 0]),
-        "b0": number(trace.weights[P + "bproj"][0]), "a0": number(proj),
+        "b0": number(trace.weights[P + "bproj"][0]), "a0": number(proj), "s0": number_term(products),
         "e0": number(trace["embed"][t, 0]), "a0_term": number_term(proj),
         "r0": number(trace[LAYER + "resid1"][t, 0]),
     }

@@ -36,12 +36,16 @@ def values(stage: Stage) -> dict[str, str]:
     fc, gelu = (np.asarray(trace[M + name][t], dtype=np.float64) for name in ("fc", "gelu"))
     top, bottom = int(fc.argmax()), int(fc.argmin())
     out = float(trace[M + "proj"][t, 0])
+    ln = np.asarray(trace[P + "ln2.out"][t], dtype=np.float64)  # (C,) the normalised column
+    fc_sum = float(ln @ np.asarray(trace.weights[M + "wfc"][:, 0], dtype=np.float64))  # Σ w·x of fc's cell 0
+    proj_sum = float(gelu @ np.asarray(trace.weights[M + "wproj"][:, 0], dtype=np.float64))  # and of proj's
     return {
         "t": str(t), "C": str(config.n_embd), "F": str(4 * config.n_embd),
-        "bfc0": number(trace.weights[M + "bfc"][0]), "fc0": number(fc[0]),
+        "bfc0": number(trace.weights[M + "bfc"][0]), "fc0": number(fc[0]), "sfc0": number_term(fc_sum),
         "pos": number(fc[top]), "gpos": number(gelu[top]),
         "neg": number(fc[bottom]), "gneg": number(gelu[bottom]),
         "bp0": number(trace.weights[M + "bproj"][0]), "mp0": number(out), "mp0_term": number_term(out),
+        "sp0": number_term(proj_sum),
         "r1": number(trace[P + "resid1"][t, 0]), "r2": number(trace[P + "resid2"][t, 0]),
     }
 

@@ -106,6 +106,19 @@ def test_english_help_is_as_it_was_and_defaults_are_filled(monkeypatch) -> None:
     assert "最適化のステップ数（既定：2000）" in train
 
 
+def test_building_the_parser_and_the_version_read_no_catalogue() -> None:
+    """Start-up stays cheap: help texts are looked up only when help is shown."""
+    code = ("import sys\nfrom glviz import i18n\nfrom glviz.cli import COMMANDS, build_parser, main\n"
+            "for command in COMMANDS: build_parser(command)\n"
+            "assert i18n.catalogue.cache_info().currsize == 0\n"
+            "del sys.modules['glviz.i18n']\n"
+            "try: main(['--version'])\nexcept SystemExit: pass\n"
+            "assert 'glviz.i18n' not in sys.modules, 'the version imported the catalogue'\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"glviz {glviz.__version__}\n"
+
+
 @pytest.mark.parametrize(("argv", "lang"), [
     (["render", "--lang", "ja", "--help"], "ja"),
     (["render", "--lang=ja", "-h"], "ja"),

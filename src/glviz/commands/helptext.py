@@ -28,28 +28,27 @@ class HelpText(str):
         return tr_in(lang, str(self), **self.values)
 
 
-def rendered(text, lang: str):
-    """`text` in `lang` where it is a HelpText; anything else (argparse's own text, None) as it is."""
-    return text.text(lang) if isinstance(text, HelpText) else text
-
-
 class HelpFormatter(argparse.HelpFormatter):
     """argparse's formatter, speaking `lang` (None: the locale's language, asked when help is shown)."""
 
     lang: str | None = None
 
-    def language(self) -> str:
+    def rendered(self, text):
+        """`text` in the formatter's language where it is a HelpText; anything else (argparse's own text, the
+        version) as it is, without asking the locale (`glviz --version` reads no catalogue)."""
+        if not isinstance(text, HelpText):
+            return text
         if self.lang is None:
             from glviz.i18n import system_language
 
             self.lang = system_language()
-        return self.lang
+        return text.text(self.lang)
 
     def _get_help_string(self, action: argparse.Action) -> str:
-        return rendered(action.help, self.language())
+        return self.rendered(action.help)
 
     def _format_text(self, text: str) -> str:  # a description
-        return super()._format_text(rendered(text, self.language()))
+        return super()._format_text(self.rendered(text))
 
     def _split_lines(self, text: str, width: int) -> list[str]:
         if not _has_wide(text):
@@ -63,6 +62,9 @@ class HelpFormatter(argparse.HelpFormatter):
 
 
 def _has_wide(text: str) -> bool:
+    """Whether `text` holds a double-width (CJK) character; ASCII text imports nothing (`--version`)."""
+    if all(ord(ch) < 0x2E80 for ch in text):  # below the first CJK block
+        return False
     from glviz.i18n.linebreak import is_cjk
 
     return any(is_cjk(ch) for ch in text)

@@ -14,33 +14,51 @@ import os
 import re
 import sys
 
+from glviz.commands.helptext import HelpFormatter, HelpText
 from glviz.errors import GlvizError
 from glviz.model.blas import quiet_idle_threads
 
-# command name -> (module under glviz.commands, one-line help)
-COMMANDS: dict[str, tuple[str, str]] = {
-    "app": ("app", "open the desktop application (the default)"),
-    "render": ("render", "render the 3D scene offscreen to a PNG"),
-    "trace": ("trace", "run the forward pass and write every intermediate to .npz"),
-    "generate": ("generate", "generate tokens (sort letters with the nano model, or continue a prompt)"),
-    "train-sort": ("train_sort", "train the nano model on the letter-sorting task"),
-    "bench": ("bench", "measure speed and memory (forward, render, app, gpt2, tour)"),
-    "chapters": ("chapters", "list the tour's chapters: id, title, duration in seconds"),
-    "record": ("record", "record the tour (a chapter or all of it) as an MP4 or GIF video"),
+# command name -> (module under glviz.commands, one-line help: a catalogue key, i18n/*/cli.txt)
+COMMANDS: dict[str, tuple[str, HelpText]] = {
+    "app": ("app", HelpText("cli.command.app")),
+    "render": ("render", HelpText("cli.command.render")),
+    "trace": ("trace", HelpText("cli.command.trace")),
+    "generate": ("generate", HelpText("cli.command.generate")),
+    "train-sort": ("train_sort", HelpText("cli.command.train_sort")),
+    "bench": ("bench", HelpText("cli.command.bench")),
+    "chapters": ("chapters", HelpText("cli.command.chapters")),
+    "record": ("record", HelpText("cli.command.record")),
 }
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse with our one-line error format and exit status 2, and values that start with a minus sign
     taken as values where they can be: `--size -5x5`, `--temperature -inf`, `--tokens -1,2` reach the
-    command's own check, which names them (argparse took them for options: 'expected one argument')."""
+    command's own check, which names them (argparse took them for options: 'expected one argument').
+    Its help speaks `lang` (None: the locale's language), texts from the catalogue (commands.helptext)."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, add_help: bool = True, **kwargs) -> None:
+        self.lang: str | None = None
+        self.commands: dict[str, _Parser] = {}  # the subcommands' parsers, by name
+        super().__init__(*args, add_help=False, formatter_class=HelpFormatter, **kwargs)
+        if add_help:  # argparse's own -h, with its help from the catalogue
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                              help=HelpText("cli.option.help"))
         # argparse's own pattern (before Python 3.13) knows only -5 and -.5; none of glviz's options looks
         # like a number, so anything that starts like one is a value.
         self._negative_number_matcher = re.compile(r"-\.?(\d|inf|nan)", re.IGNORECASE)
         self._given: list[str] = []
+
+    def speak(self, lang: str | None) -> None:
+        """Show help (and this module's hint on errors) in `lang`, here and in every subcommand."""
+        self.lang = lang
+        for parser in self.commands.values():
+            parser.speak(lang)
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        formatter = super()._get_formatter()
+        formatter.lang = self.lang
+        return formatter
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
         self._given = list(sys.argv[1:] if args is None else args)
@@ -51,25 +69,53 @@ class _Parser(argparse.ArgumentParser):
         for option in missing.group(1).split("/") if missing else ():
             at = self._given.index(option) + 1 if option in self._given else len(self._given)
             if at < len(self._given) and re.match(r"-[^-]", self._given[at]):  # `--prompt -hello`
+                from glviz.i18n import system_language, tr_in
+
                 value = self._given[at]
-                message += f"; a value that starts with - is written {option}={value} ({value})"
+                lang = self.lang or system_language()
+                message += f"; {tr_in(lang, 'cli.hint.dash_value', option=option, value=value)}"
                 break
         sys.stderr.write(f"glviz: error: {message}\n")
         raise SystemExit(2)
 
 
-def build_parser(command: str | None) -> argparse.ArgumentParser:
-    """The parser; only `command`'s options are added, from its own module."""
+def build_parser(command: str | None, lang: str | None = None) -> _Parser:
+    """The parser; only `command`'s options are added, from its own module. Its help speaks `lang` (None:
+    the locale's language)."""
     from glviz import __version__
 
-    parser = _Parser(prog="glviz", description="See every number a GPT computes to produce one token.")
-    parser.add_argument("--version", action="version", version=f"glviz {__version__}")
+    parser = _Parser(prog="glviz", description=HelpText("cli.description"))
+    parser.add_argument("--version", action="version", version=f"glviz {__version__}",
+                        help=HelpText("cli.option.version"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        parser.commands[name] = p = sub.add_parser(name, help=help_text, description=help_text)
         if name == command:
             importlib.import_module(f"glviz.commands.{module}").add_arguments(p)
+    parser.speak(lang)
     return parser
+
+
+def lang_given(argv: list[str], parser: _Parser, command: str | None) -> str | None:
+    """The language `--lang` asks for in `argv` (`--lang ja`, `--lang=ja`; the last one counts), where
+    `command` has that option and the value names a language; else None. Help is shown while argv is
+    parsed, before the option's own value is known: `glviz render --lang ja --help` speaks Japanese."""
+    option = parser.commands[command]._option_string_actions.get("--lang") if command else None
+    if option is None:
+        return None
+    lang = None
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg[len("--lang="):]
+        else:
+            continue
+        if value in option.choices:
+            lang = value
+    return lang
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,7 +143,9 @@ def _run(argv: list[str] | None) -> int:
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["app", *argv]
     command = argv[0] if argv[0] in COMMANDS else None
-    args = build_parser(command).parse_args(argv)  # argv starts with a command unless it asks for help
+    parser = build_parser(command)
+    parser.speak(lang_given(argv, parser, command))  # help in the command's language
+    args = parser.parse_args(argv)  # argv starts with a command unless it asks for help
     module = importlib.import_module(f"glviz.commands.{COMMANDS[args.command][0]}")
     if args.command != "app":  # the window turns it on after its first frame (ui.window.run_app)
         gc.enable()
@@ -117,7 +165,10 @@ def _run(argv: list[str] | None) -> int:
         sys.stderr.write(f"glviz: error: {exc.text(language_asked(args))}\n")
         return 2
     except KeyboardInterrupt:
-        sys.stderr.write("glviz: interrupted\n")
+        from glviz.commands.options import language_asked
+        from glviz.i18n import tr_in
+
+        sys.stderr.write(f"glviz: {tr_in(language_asked(args), 'cli.interrupted')}\n")
         return 130
     finally:
         sys.stdout = stdout

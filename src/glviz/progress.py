@@ -10,12 +10,14 @@ BAR = 30
 
 
 class ProgressBar:
-    """`update(done)` redraws `label [####....] done/total  ETA` at most every `interval_s` seconds."""
+    """`update(done)` redraws `label [####....] done/total  ETA` at most every `interval_s` seconds; `eta`
+    is that last part's text, `{seconds}` the seconds left (the caller's language: i18n's cli.record.eta)."""
 
-    def __init__(self, total: int, label: str = "", stream: TextIO | None = None, interval_s: float = 0.2
-                 ) -> None:
+    def __init__(self, total: int, label: str = "", stream: TextIO | None = None, interval_s: float = 0.2,
+                 eta: str = "ETA {seconds} s") -> None:
         self.total = max(int(total), 1)
         self.label = label
+        self.eta = eta
         self.stream = stream or sys.stderr
         self.interval_s = interval_s
         self.start = time.perf_counter()
@@ -30,8 +32,9 @@ class ProgressBar:
         filled = int(round(share * BAR))
         elapsed = now - self.start
         eta = elapsed / share - elapsed if share > 0 else 0.0
+        eta_text = self.eta.format(seconds=f"{eta:4.0f}")
         self.stream.write(f"\r{self.label}[{'#' * filled}{'.' * (BAR - filled)}] {done}/{self.total}  "
-                          f"ETA {eta:4.0f} s {extra}  ")
+                          f"{eta_text} {extra}  ")
         self.stream.flush()
 
     def close(self) -> None:

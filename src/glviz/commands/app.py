@@ -7,20 +7,16 @@ import argparse
 import os
 import sys
 
-from glviz.commands.options import add_lang_argument, parse_size
+from glviz.commands.helptext import HelpText
+from glviz.commands.options import add_lang_argument, add_letters_argument, parse_size
 from glviz.model.config import APP_MODELS
-from glviz.model.sort_task import DEFAULT_LETTERS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", choices=APP_MODELS, default="nano", help="first model (default: nano)")
-    parser.add_argument("--input", default=DEFAULT_LETTERS, metavar="LETTERS",
-                        help=f"six letters of A/B/C for the nano model (default: {DEFAULT_LETTERS})")
-    parser.add_argument("--weights", metavar="PATH|NAME",
-                        help="a GPT-2 checkpoint to open: a Hugging Face folder (config.json + "
-                             "model.safetensors), our .npz, or a model name in the local Hugging Face cache "
-                             "(e.g. gpt2); nothing is downloaded")
-    parser.add_argument("--size", default="1280x800", metavar="WxH", help="window size (default: 1280x800)")
+    parser.add_argument("--model", choices=APP_MODELS, default="nano", help=HelpText("cli.app.model"))
+    add_letters_argument(parser)
+    parser.add_argument("--weights", metavar="PATH|NAME", help=HelpText("cli.app.weights"))
+    parser.add_argument("--size", default="1280x800", metavar="WxH", help=HelpText("cli.app.size"))
     add_lang_argument(parser)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
+from glviz.commands.helptext import HelpText
 from glviz.errors import GlvizError
 
 TARGETS = ("forward", "render", "app", "gpt2", "tour")
@@ -12,9 +13,9 @@ TARGETS = ("forward", "render", "app", "gpt2", "tour")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", nargs="?", choices=(*TARGETS, "all"), default="all",
-                        help="what to measure (default: all)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object on the last line")
-    parser.add_argument("--runs", type=int, default=5, help="measured runs per number (median is reported)")
+                        help=HelpText("cli.bench.target"))
+    parser.add_argument("--json", action="store_true", help=HelpText("cli.bench.json"))
+    parser.add_argument("--runs", type=int, default=5, help=HelpText("cli.bench.runs"))
 
 
 def run(args: argparse.Namespace) -> int:

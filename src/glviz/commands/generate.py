@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from glviz.commands.helptext import HelpText
 from glviz.commands.model_input import (
     add_input_arguments,
     add_model_arguments,
@@ -13,6 +14,7 @@ from glviz.commands.model_input import (
     model_from_args,
     require_sort_model,
 )
+from glviz.commands.options import language_asked
 from glviz.errors import GlvizError
 
 DEFAULT_NEW_TOKENS = 20
@@ -21,23 +23,13 @@ DEFAULT_NEW_TOKENS = 20
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
     add_input_arguments(parser)
-    parser.add_argument(
-        "--max-new-tokens",
-        type=int,
-        metavar="N",
-        help=f"tokens to generate after --prompt/--tokens (default {DEFAULT_NEW_TOKENS})",
-    )
-    parser.add_argument("--ids", action="store_true", help="print the generated token ids, not text")
-    parser.add_argument(
-        "--temperature", type=float, metavar="T", help="sample at this temperature (default greedy)"
-    )
-    parser.add_argument("--top-k", type=int, metavar="K", help="sample among the K most likely tokens")
-    parser.add_argument(
-        "--top-p", type=float, metavar="P", help="sample among the most likely tokens up to mass P"
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, metavar="S", help="random seed for sampling (default 0)"
-    )
+    parser.add_argument("--max-new-tokens", type=int, metavar="N",
+                        help=HelpText("cli.generate.max_new_tokens", n=DEFAULT_NEW_TOKENS))
+    parser.add_argument("--ids", action="store_true", help=HelpText("cli.generate.ids"))
+    parser.add_argument("--temperature", type=float, metavar="T", help=HelpText("cli.generate.temperature"))
+    parser.add_argument("--top-k", type=int, metavar="K", help=HelpText("cli.generate.top_k"))
+    parser.add_argument("--top-p", type=float, metavar="P", help=HelpText("cli.generate.top_p"))
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help=HelpText("cli.generate.seed"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,13 +48,14 @@ def run(args: argparse.Namespace) -> int:
         require_sort_model(weights)
         print(format_letters(greedy_sort(weights, letters[None, :])[0]))
         return 0
+    from glviz.i18n import tr_in
     from glviz.model.generate import generate_stream
 
     weights, tokens = model_and_tokens(args)
+    lang = language_asked(args)
     notes = []  # written once every option is known to be good: a mistake is the only line on stderr
     if args.weights is None and args.model not in (None, "nano"):
-        notes.append(f"{args.model} has random weights (no checkpoint), so the output is noise; give "
-                     "--weights for a trained one")
+        notes.append(tr_in(lang, "cli.generate.note.random", model=args.model))
     max_new = DEFAULT_NEW_TOKENS if args.max_new_tokens is None else args.max_new_tokens
     context = weights.config.block_size
     if is_sort_model(weights) and max_new > context + 1 - len(tokens):
@@ -71,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         max_new = context + 1 - len(tokens)
         if max_new <= 0:
             raise GlvizError("error.generate.sort_context", context=context, n=len(tokens))
-        notes.append(f"stopped after {max_new} new tokens: the sort model's context is {context} tokens")
+        notes.append(tr_in(lang, "cli.generate.note.stopped", n=max_new, context=context))
     # generate_stream checks the tokens and every option before it returns
     stream = generate_stream(weights, tokens, max_new, temperature=args.temperature, top_k=args.top_k,
                              top_p=args.top_p, seed=args.seed)

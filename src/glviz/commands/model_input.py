@@ -6,6 +6,7 @@ import argparse
 
 import numpy as np
 
+from glviz.commands.helptext import HelpText
 from glviz.errors import GlvizError
 from glviz.model.sort_task import LETTERS
 from glviz.model.weights import Weights, load_model
@@ -16,27 +17,16 @@ DEFAULT_PROMPT = "The quick brown fox jumps over the lazy dog"  # what a checkpo
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """--model NAME | --weights PATH."""
     group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--model",
-        metavar="NAME",
-        help="nano (the shipped sort model, default) or a preset name for random weights (e.g. gpt2)",
-    )
-    group.add_argument(
-        "--weights",
-        metavar="PATH",
-        help="our .npz file, a Hugging Face GPT-2 folder (config.json + model.safetensors), or the name of a "
-        "GPT-2 model in the local Hugging Face cache (e.g. gpt2)",
-    )
+    group.add_argument("--model", metavar="NAME", help=HelpText("cli.model.model"))
+    group.add_argument("--weights", metavar="PATH", help=HelpText("cli.model.weights"))
 
 
 def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     """--input LETTERS | --tokens IDS | --prompt TEXT (one is required)."""
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument(
-        "--input", metavar="LETTERS", help="6 letters of A/B/C for the nano sort model, e.g. CBABBC"
-    )
-    group.add_argument("--tokens", metavar="IDS", help="token ids separated by commas, e.g. 1,2,3")
-    group.add_argument("--prompt", metavar="TEXT", help="text, encoded with the checkpoint's tokenizer")
+    group.add_argument("--input", metavar="LETTERS", help=HelpText("cli.model.input"))
+    group.add_argument("--tokens", metavar="IDS", help=HelpText("cli.model.tokens"))
+    group.add_argument("--prompt", metavar="TEXT", help=HelpText("cli.model.prompt"))
 
 
 def model_from_args(args: argparse.Namespace) -> Weights:

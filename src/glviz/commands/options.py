@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 
+from glviz.commands.helptext import HelpText
 from glviz.errors import GlvizError, Text, one_of
 
 _OUTPUT = Text("error.words.output")  # what check_output calls the file when no option is named
@@ -75,8 +76,15 @@ def add_lang_argument(parser) -> None:
     """--lang en|ja (default: the locale's language)."""
     from glviz.i18n import LANGUAGES
 
-    parser.add_argument("--lang", choices=LANGUAGES, default=None,
-                        help="language of the text: en or ja (default: the system's locale)")
+    parser.add_argument("--lang", choices=LANGUAGES, default=None, help=HelpText("cli.option.lang"))
+
+
+def add_letters_argument(parser) -> None:
+    """--input LETTERS for the nano model, DEFAULT_LETTERS by default (the app's and the recording's)."""
+    from glviz.model.sort_task import DEFAULT_LETTERS
+
+    parser.add_argument("--input", default=DEFAULT_LETTERS, metavar="LETTERS",
+                        help=HelpText("cli.option.letters"))
 
 
 def language_asked(args) -> str:

@@ -10,9 +10,15 @@ from pathlib import Path
 
 import numpy as np
 
-from glviz.commands.options import add_lang_argument, check_output, language_of, parse_size
+from glviz.commands.helptext import HelpText
+from glviz.commands.options import (
+    add_lang_argument,
+    add_letters_argument,
+    check_output,
+    language_of,
+    parse_size,
+)
 from glviz.errors import GlvizError
-from glviz.model.sort_task import DEFAULT_LETTERS
 
 BAR_PX = 6  # the progress bar's height at 720 lines
 BAR_COLOUR = (70, 130, 230)
@@ -21,18 +27,16 @@ PAUSE_COLOUR = (235, 180, 40)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--chapter", default="all", metavar="ID",
-                        help="a chapter id (see `glviz chapters`) or all (default: all)")
-    parser.add_argument("--out", required=True, metavar="FILE", help="the video: .mp4 or .gif")
-    parser.add_argument("--fps", type=int, default=30, metavar="N", help="frames per second (default 30)")
-    parser.add_argument("--size", default="1280x720", metavar="WxH", help="video size (default 1280x720)")
-    parser.add_argument("--input", default=DEFAULT_LETTERS, metavar="LETTERS",
-                        help=f"six letters of A/B/C for the nano model (default: {DEFAULT_LETTERS})")
+    parser.add_argument("--chapter", default="all", metavar="ID", help=HelpText("cli.record.chapter"))
+    parser.add_argument("--out", required=True, metavar="FILE", help=HelpText("cli.record.out"))
+    parser.add_argument("--fps", type=int, default=30, metavar="N", help=HelpText("cli.record.fps"))
+    parser.add_argument("--size", default="1280x720", metavar="WxH", help=HelpText("cli.record.size"))
+    add_letters_argument(parser)
     parser.add_argument("--from", dest="start", type=float, default=None, metavar="S",
-                        help="with one --chapter: start this many seconds into it (a short clip)")
+                        help=HelpText("cli.record.from"))
     parser.add_argument("--to", dest="end", type=float, default=None, metavar="S",
-                        help="with one --chapter: stop this many seconds into it")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+                        help=HelpText("cli.record.to"))
+    parser.add_argument("--quiet", action="store_true", help=HelpText("cli.option.quiet"))
     add_lang_argument(parser)
 
 
@@ -97,8 +101,10 @@ def run(args: argparse.Namespace) -> int:
             raise GlvizError("error.record.span", start=f"{span[0]:g}", end=f"{span[1]:g}")
     lang = language_of(args)
     stats = record(out, indices, size, args.fps, args.input, lang, progress=not args.quiet, span=span)
-    print(f"wrote {out} ({stats['frames']} frames, {stats['seconds']:.1f} s of video at {args.fps} fps, "
-          f"{size[0]}x{size[1]}; {stats['frames_per_s']:.1f} frames/s written)")
+    from glviz.i18n import tr_in
+
+    print(tr_in(lang, "cli.record.wrote", out=out, frames=stats["frames"], seconds=f"{stats['seconds']:.1f}",
+                fps=args.fps, width=size[0], height=size[1], rate=f"{stats['frames_per_s']:.1f}"))
     return 0
 
 
@@ -134,10 +140,12 @@ def record(out: Path, indices: list[int], size: tuple[int, int], fps: int, lette
 
 def _write_frames(out: Path, view, plan: list[tuple[int, int]], total: int, size: tuple[int, int], fps: int,
                   lang: str, first: float, progress: bool) -> dict:
+    from glviz.i18n import tr_in
     from glviz.progress import ProgressBar
     from glviz.video import VideoWriter
 
-    bar = ProgressBar(total, "recording ") if progress else None
+    label, eta = tr_in(lang, "cli.record.progress") + " ", tr_in(lang, "cli.record.eta")
+    bar = ProgressBar(total, label, eta=eta) if progress else None
     start = time.perf_counter()
     done = 0
     writer = None

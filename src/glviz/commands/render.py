@@ -4,35 +4,27 @@ from __future__ import annotations
 
 import argparse
 
+from glviz.commands.helptext import HelpText
 from glviz.commands.model_input import default_tokens
-from glviz.commands.options import add_lang_argument, check_output, parse_size
+from glviz.commands.options import add_lang_argument, check_output, language_asked, parse_size
 from glviz.errors import GlvizError
 from glviz.model.config import APP_MODELS
 from glviz.model.sort_task import DEFAULT_LETTERS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", choices=APP_MODELS,
-                        help="which model's layout to draw (default: nano, with its trained values)")
-    parser.add_argument("--weights", metavar="PATH",
-                        help="a weights file, a Hugging Face GPT-2 folder or a cached model's name "
-                             "(e.g. gpt2): draw its layout with real values")
+    parser.add_argument("--model", choices=APP_MODELS, help=HelpText("cli.render.model"))
+    parser.add_argument("--weights", metavar="PATH", help=HelpText("cli.render.weights"))
     inputs = parser.add_mutually_exclusive_group()
     inputs.add_argument("--input", metavar="LETTERS",
-                        help=f"nano: six letters of A/B/C to sort (default: {DEFAULT_LETTERS})")
-    inputs.add_argument("--tokens", metavar="IDS",
-                        help="token ids to trace and draw, e.g. 464,2068 (nano or --weights)")
-    inputs.add_argument("--prompt", metavar="TEXT",
-                        help="text to trace and draw, encoded with the checkpoint's tokenizer (--weights)")
-    parser.add_argument("--view", default="overview", metavar="VIEW",
-                        help="overview (the top of the model up close), whole (every layer and the output), "
-                             "input, or a block name like layers.0.attn.h1.q (default: overview)")
-    parser.add_argument("--size", default="1280x720", metavar="WxH", help="image size (default: 1280x720)")
-    parser.add_argument("--out", required=True, metavar="PNG", help="where to write the image")
-    parser.add_argument("--chapter", metavar="ID",
-                        help="a chapter of the tour (see `glviz chapters`), drawn at --at")
-    parser.add_argument("--at", type=float, default=0.0, metavar="FRACTION",
-                        help="with --chapter: how far into the chapter, 0 (start) to 1 (end) (default 0)")
+                        help=HelpText("cli.render.input", letters=DEFAULT_LETTERS))
+    inputs.add_argument("--tokens", metavar="IDS", help=HelpText("cli.render.tokens"))
+    inputs.add_argument("--prompt", metavar="TEXT", help=HelpText("cli.render.prompt"))
+    parser.add_argument("--view", default="overview", metavar="VIEW", help=HelpText("cli.render.view"))
+    parser.add_argument("--size", default="1280x720", metavar="WxH", help=HelpText("cli.render.size"))
+    parser.add_argument("--out", required=True, metavar="PNG", help=HelpText("cli.render.out"))
+    parser.add_argument("--chapter", metavar="ID", help=HelpText("cli.render.chapter"))
+    parser.add_argument("--at", type=float, default=0.0, metavar="FRACTION", help=HelpText("cli.render.at"))
     add_lang_argument(parser)
 
 
@@ -126,5 +118,8 @@ def run(args: argparse.Namespace) -> int:
         save_png(pixels, out)
     except OSError as exc:
         raise GlvizError("error.write.image", reason=exc.strerror, path=out) from None
-    print(f"wrote {out} ({size[0]}x{size[1]}, {layout.config.name}, {len(layout.blocks)} blocks)")
+    from glviz.i18n import tr_in
+
+    print(tr_in(language_asked(args), "cli.render.wrote", out=out, width=size[0], height=size[1],
+                model=layout.config.name, blocks=len(layout.blocks)))
     return 0

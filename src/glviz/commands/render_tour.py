@@ -46,5 +46,8 @@ def render_chapter(args: argparse.Namespace, size: tuple[int, int], out: Path) -
         save_png(pixels, out)
     except OSError as exc:
         raise GlvizError("error.write.image", reason=exc.strerror, path=out) from None
-    print(f"wrote {out} ({size[0]}x{size[1]}, chapter {args.chapter} at {t:.1f} s)")
+    from glviz.i18n import tr_in
+
+    print(tr_in(lang, "cli.render.wrote_chapter", out=out, width=size[0], height=size[1],
+                chapter=args.chapter, seconds=f"{t:.1f}"))
     return 0

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 
+from glviz.commands.helptext import HelpText
 from glviz.commands.model_input import (
     add_input_arguments,
     add_model_arguments,
@@ -14,16 +15,17 @@ from glviz.commands.model_input import (
     model_from_args,
     require_sort_model,
 )
-from glviz.commands.options import check_output
+from glviz.commands.options import check_output, language_asked
 from glviz.errors import GlvizError
+from glviz.i18n import tr_in
 from glviz.model.forward import Trace
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
     add_input_arguments(parser)
-    parser.add_argument("--float64", action="store_true", help="compute in float64 (default float32)")
-    parser.add_argument("--out", metavar="FILE.npz", required=True, help="where to write the trace")
+    parser.add_argument("--float64", action="store_true", help=HelpText("cli.trace.float64"))
+    parser.add_argument("--out", metavar="FILE.npz", required=True, help=HelpText("cli.trace.out"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,5 +47,6 @@ def run(args: argparse.Namespace) -> int:
             np.savez(f, **values, config=np.array(json.dumps(weights.config.to_dict())))
     except OSError as exc:
         raise GlvizError("error.write.trace", reason=exc.strerror, path=out) from None
-    print(f"wrote {len(values)} arrays for {trace.T} tokens ({trace.dtype}) to {out}")
+    print(tr_in(language_asked(args), "cli.trace.wrote", arrays=len(values), tokens=trace.T,
+                dtype=trace.dtype, out=out))
     return 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from glviz.commands.options import check_output
+from glviz.commands.helptext import HelpText
+from glviz.commands.options import check_output, language_asked
 from glviz.errors import GlvizError
 from glviz.model.train import TrainSettings
 
@@ -13,13 +14,12 @@ DEFAULTS = TrainSettings()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", required=True, metavar="FILE.npz",
-                        help="where to write the trained weights (e.g. models/nano-sort.npz)")
+    parser.add_argument("--out", required=True, metavar="FILE.npz", help=HelpText("cli.train.out"))
     parser.add_argument("--steps", type=int, default=DEFAULTS.steps, metavar="N",
-                        help=f"optimisation steps (default {DEFAULTS.steps})")
+                        help=HelpText("cli.train.steps"))
     parser.add_argument("--seed", type=int, default=DEFAULTS.seed, metavar="S",
-                        help=f"random seed for initialisation and batches (default {DEFAULTS.seed})")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+                        help=HelpText("cli.train.seed"))
+    parser.add_argument("--quiet", action="store_true", help=HelpText("cli.option.quiet"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
+    from glviz.i18n import tr_in
     from glviz.model.config import PRESETS
     from glviz.model.sort_task import TRAIN_LOSSES, all_inputs, sort_accuracy, training_batch
     from glviz.model.train import cross_entropy, forward, to_weights, train_sort
@@ -38,9 +39,10 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise GlvizError("error.options.seed", seed=args.seed)
 
+    lang = language_asked(args)
     config = PRESETS["nano"]
     settings = dataclasses.replace(DEFAULTS, steps=args.steps, seed=args.seed)
-    result = train_sort(config, settings, progress=not args.quiet)
+    result = train_sort(config, settings, progress=not args.quiet, lang=lang)
 
     inputs = all_inputs()  # (729, 6)
     tokens, targets, mask = training_batch(inputs)  # (729, 11) each
@@ -54,8 +56,8 @@ def run(args: argparse.Namespace) -> int:
 
     accuracy = sort_accuracy(weights, inputs)
     n_inputs = len(inputs)
-    print(f"trained {settings.steps} steps (seed {settings.seed}) in {result.seconds:.1f} s; "
-          f"loss over all inputs {final_loss:.3g}; wrote {out}")
-    print(f"accuracy: {int(np.round(accuracy * n_inputs))}/{n_inputs} inputs sorted correctly "
-          f"({100 * accuracy:.2f}%)")
+    print(tr_in(lang, "cli.train.trained", steps=settings.steps, seed=settings.seed,
+                seconds=f"{result.seconds:.1f}", loss=f"{final_loss:.3g}", out=out))
+    print(tr_in(lang, "cli.train.accuracy", correct=int(np.round(accuracy * n_inputs)), total=n_inputs,
+                percent=f"{100 * accuracy:.2f}"))
     return 0

@@ -275,10 +275,15 @@ def clip_grads(grads: Params, max_norm: float) -> float:
 
 
 class ProgressBar:
-    """One carriage-return line on stderr: step, loss and ETA."""
+    """One carriage-return line on stderr: step, loss and ETA, in `lang` (the catalogue's
+    cli.train.progress)."""
 
-    def __init__(self, total: int, stream: TextIO | None = None, interval_s: float = 0.2) -> None:
+    def __init__(self, total: int, stream: TextIO | None = None, interval_s: float = 0.2, lang: str = "en"
+                 ) -> None:
+        from glviz.i18n import tr_in
+
         self.total, self.stream, self.interval_s = total, stream or sys.stderr, interval_s
+        self.line = tr_in(lang, "cli.train.progress")  # filled by str.format at each redraw
         self.start = time.perf_counter()
         self.last_draw = -math.inf
 
@@ -293,8 +298,10 @@ class ProgressBar:
         width = 30
         filled = int(width * step / self.total)
         bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\rstep {step:>{len(str(self.total))}}/{self.total} [{bar}] loss {loss:<9.3g} "
-                          f"elapsed {_format_seconds(elapsed)} eta {_format_seconds(eta)} ")
+        line = self.line.format(step=f"{step:>{len(str(self.total))}}", total=self.total, bar=bar,
+                                loss=f"{loss:<9.3g}", elapsed=_format_seconds(elapsed),
+                                eta=_format_seconds(eta))
+        self.stream.write(f"\r{line} ")
         self.stream.flush()
 
     def close(self) -> None:
@@ -318,12 +325,13 @@ class TrainResult:
 
 
 def train(config: GPTConfig, tokens: np.ndarray, targets: np.ndarray, mask: np.ndarray,
-          settings: TrainSettings, dtype=np.float32, progress: bool = False) -> TrainResult:
-    """Train from scratch on a fixed data set (rows sampled with replacement); same seed, same weights."""
+          settings: TrainSettings, dtype=np.float32, progress: bool = False, lang: str = "en") -> TrainResult:
+    """Train from scratch on a fixed data set (rows sampled with replacement); same seed, same weights.
+    `progress`: a progress bar on stderr, in `lang`."""
     rng = np.random.default_rng(settings.seed)
     params = init_params(config, seed=settings.seed, dtype=dtype)
     optimizer = AdamW(params, weight_decay=settings.weight_decay)
-    bar = ProgressBar(settings.steps) if progress else None
+    bar = ProgressBar(settings.steps, lang=lang) if progress else None
     losses: list[float] = []
     start = time.perf_counter()
     try:
@@ -341,12 +349,13 @@ def train(config: GPTConfig, tokens: np.ndarray, targets: np.ndarray, mask: np.n
     return TrainResult(params=params, losses=losses, seconds=time.perf_counter() - start)
 
 
-def train_sort(config: GPTConfig, settings: TrainSettings, progress: bool = False) -> TrainResult:
+def train_sort(config: GPTConfig, settings: TrainSettings, progress: bool = False, lang: str = "en"
+               ) -> TrainResult:
     """Train a model on the letter-sorting task over all 729 inputs."""
     from glviz.model.sort_task import all_inputs, training_batch
 
     tokens, targets, mask = training_batch(all_inputs())  # (729, 11) each
-    return train(config, tokens, targets, mask, settings, progress=progress)
+    return train(config, tokens, targets, mask, settings, progress=progress, lang=lang)
 
 
 def to_weights(params: Params, config: GPTConfig) -> Weights:

@@ -307,3 +307,31 @@ def test_the_first_frame_goes_without_the_labels_mipmaps_and_the_next_has_them(g
         assert app.view.renderer.marks.atlas_texture is texture  # shared: one atlas, one set of mipmaps
     finally:
         app.release()
+
+
+
+def test_keys_typed_faster_than_frames_all_reach_the_field_before_the_window_idles(app, fbo):
+    """A typist (or xdotool) sends press, character and release for each letter before the next frame.
+    imgui takes queued input over several frames (its trickle queue), so the window keeps drawing until the
+    queue is empty: the field shows every letter, not a prefix that waits for the next event."""
+    from checkpoint_helpers import click  # tests/ui/
+
+    section = app.panel.open
+    app.frame(fbo, dt=0.016)
+    app.frame(fbo, dt=0.016)
+    click(app, fbo, section.rects["header"])  # open the section: its path field has nothing to compute
+    click(app, fbo, section.rects["path"])
+    for _ in range(30):
+        if not app.needs_frame:
+            break
+        app.frame(fbo, dt=0.016)
+    for char in "abcabcab":
+        key = ord(char.upper())  # glfw's key codes for letters are their upper-case ASCII codes
+        app.key(key, True, 0)
+        app.char(ord(char))
+        app.key(key, False, 0)
+    for _ in range(100):  # what the window's loop does: draw while a frame is needed, then sleep
+        if not app.needs_frame:
+            break
+        app.frame(fbo, dt=0.016)
+    assert section.path == "abcabcab"

@@ -329,6 +329,10 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         io.display_framebuffer_scale = imgui.ImVec2(self.pixel_ratio, self.pixel_ratio)
         io.delta_time = max(dt, 1e-4)
         imgui.new_frame()
+        if len(imgui.get_current_context().input_events_queue):
+            # imgui takes queued input a few events a frame (its trickle queue: a key's press, character and
+            # release over frames), so keys typed faster than frames wait here: draw until they are all in.
+            self.invalidate(1)
         try:
             self._draw_panel()
         finally:

@@ -76,6 +76,7 @@ class OpenCheckpoint:
         dim(tr("open.hint"))
         imgui.set_next_item_width(-80)
         entered, self.path = imgui.input_text("##path", self.path, imgui.InputTextFlags_.enter_returns_true)
+        self._note("path")
         imgui.same_line()
         if (imgui.button(tr("open.open")) or entered) and self.path.strip():
             self._open_typed(app, self.path.strip())

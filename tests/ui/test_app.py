@@ -113,6 +113,30 @@ def test_notes_leave_the_panel_after_a_few_seconds_and_errors_stay(app, fbo):
     assert app.message_shown == "a failure" and not app.message_line.expire()
 
 
+def test_a_message_on_screen_follows_a_language_switch(app, fbo, tmp_path):
+    """A failed open's line, shown in English, reads in Japanese once the panel is switched (and back): it
+    is kept as catalogue text with its error, not as the English words of the moment it was shown."""
+    app.frame(fbo, dt=0.016)
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "ckpt" / "config.json").write_text("{}")  # a checkpoint's name, with nothing in it
+    (tmp_path / "ckpt" / "model.safetensors").write_bytes(b"")
+    app.panel.open._open_typed(app, str(tmp_path / "ckpt"))  # what typing the path and Enter do
+    for _ in range(50):
+        if app.loading is None and app.message_shown:
+            break
+        app.frame(fbo, dt=0.016)
+    english = app.message_shown
+    assert english.startswith("glviz: error: ") and str(tmp_path) in english
+    app.set_language("ja")
+    app.frame(fbo, dt=0.016)
+    japanese = app.message_shown
+    assert japanese.startswith("glviz: error: ") and str(tmp_path) in japanese and japanese != english
+    assert english.isascii() and not japanese.isascii()  # (the path is ASCII: the words are Japanese)
+    app.set_language("en")
+    app.frame(fbo, dt=0.016)
+    assert app.message_shown == english and app.messages[-1] == english  # the log keeps what was written
+
+
 def test_minimised_window_draws_nothing_and_survives(app, fbo, gl_ctx):
     app.resize(0, 0)
     assert app.frame(fbo, dt=0.016) is False

@@ -19,8 +19,7 @@ import moderngl
 from imgui_bundle import imgui, implot
 
 from glviz import i18n
-from glviz.errors import GlvizError
-from glviz.i18n import tr
+from glviz.errors import GlvizError, Text
 from glviz.model.config import APP_MODELS
 from glviz.model.sort_task import DEFAULT_LETTERS
 from glviz.ui.app_checkpoint import CheckpointActions
@@ -202,7 +201,7 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
             from glviz.model.config import PRESETS
             from glviz.model.weights import random_weights
 
-            self.message(tr("models.nano_missing", reason=exc))
+            self.message(Text("models.nano_missing", reason=exc))
             return random_weights(PRESETS["nano"], seed=0, std=0.3)
 
     def _activate(self, view: ModelView, reset_camera: bool = True) -> None:
@@ -262,10 +261,11 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         slowed them starts now, while the learner reads, rather than with the next frame."""
         self.tour.prepare_when_idle()
 
-    def message(self, text: str, until_another_model: bool = False, note: bool = False) -> None:
-        """Show `text` in the panel (the last few are kept): until the next one, or (`until_another_model`,
-        a failed open or build) until a model comes on screen, or (`note`) for a few seconds."""
-        self.messages.append(text)
+    def message(self, text: str | Text, until_another_model: bool = False, note: bool = False) -> None:
+        """Show `text` in the panel (the last few are kept, as written then): until the next one, or
+        (`until_another_model`, a failed open or build) until a model comes on screen, or (`note`) for a few
+        seconds. Catalogue text (`Text`) follows the panel's language while it is shown."""
+        self.messages.append(str(text))
         del self.messages[:-MESSAGES_KEPT]
         self.message_line.show(text, until_another_model, note)
         self.invalidate()
@@ -296,7 +296,7 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         if text != self.frame_error:  # a bug that repeats every frame is reported (and logged) once
             log.exception("error inside a frame")
             self.frame_error = text
-            self.message(tr("app.frame_error", error=text))
+            self.message(Text("app.frame_error", error=text))
 
     def _update(self, dt: float) -> None:
         """The state changes of one frame, before anything is drawn."""
@@ -367,9 +367,9 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         try:
             path = save_screenshot(fbo, width, height, self.screenshot_dir)
         except OSError as exc:
-            self.message(tr("screenshot.failed", reason=exc.strerror or exc, folder=self.screenshot_dir))
+            self.message(Text("screenshot.failed", reason=exc.strerror or exc, folder=self.screenshot_dir))
             return
-        self.message(tr("screenshot.saved", path=path), note=True)
+        self.message(Text("screenshot.saved", path=path), note=True)
 
     def release(self) -> None:
         """Save the tour's place; free GL resources and the imgui contexts (once: later calls do nothing)."""

@@ -3,7 +3,7 @@ asks for (Controls routes the events; CameraControl moves the camera)."""
 
 from __future__ import annotations
 
-from glviz.i18n import tr
+from glviz.errors import Text
 from glviz.ui import controls
 
 
@@ -75,7 +75,7 @@ class InputActions:
     def focus_hovered(self) -> None:
         """Fly to the hovered block (key F), or say how to pick one."""
         if self.hovering.cell is None:
-            self.message(tr("hover.focus_hint"), note=True)
+            self.message(Text("hover.focus_hint"), note=True)
         else:
             self.focus_block(self.hovering.cell[0])
 

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from glviz.errors import GlvizError
+from glviz.errors import GlvizError, Text
 from glviz.i18n import tr
 from glviz.model.config import APP_MODELS, DISPLAY_NAMES, PRESETS, param_count
 from glviz.ui.loading import CheckpointLoad, checkpoint_key, is_checkpoint_key
@@ -158,12 +158,12 @@ class ModelSessions:
         self._build = None
         view = None
         if "error" in build.result:
-            self._on_message(tr("models.build_failed", name=build.name, error=build.result["error"]))
+            self._on_message(Text("models.build_failed", name=build.name, error=build.result["error"]))
         else:
             try:
                 view = self._make_view(build.name, build.result["layout"])
             except Exception as exc:  # GL objects of a huge layout can fail (memory, texture sizes)
-                self._on_message(tr("models.build_failed", name=build.name, error=exc))
+                self._on_message(Text("models.build_failed", name=build.name, error=exc))
         if view is None and self.requested == build.name:  # failed: stay where we are, do not retry
             self.requested = self.current.name if self.current is not None else None
         if view is not None and self.requested == build.name:
@@ -220,7 +220,7 @@ class ModelSessions:
             except Exception as exc:  # GL objects (memory, texture sizes)
                 error = exc
         if error is not None:
-            self._on_message(tr("checkpoint.failed", error=error))
+            self._on_message(Text("checkpoint.failed", error=error))
             self.requested = self.current.name if self.current is not None else None
             return False
         old = self.checkpoint

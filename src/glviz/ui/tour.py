@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from glviz import i18n
-from glviz.i18n import tr
+from glviz.errors import Text
 from glviz.walkthrough.playback import Player
 from glviz.walkthrough.script import Stage
 from glviz.walkthrough.stages import scale_layout, scale_stage, stage_values
@@ -250,7 +250,7 @@ class TourController:
         state (None on a first launch or when it could not be read)."""
         state, problem = (None, None) if self.state_path is None else load_state(self.state_path)
         if problem:
-            self.app.message(tr("tour.state_unreadable", reason=problem))
+            self.app.message(Text("tour.state_unreadable", reason=problem))
         if state is None:
             if first_launch_tour:
                 self.enter()
@@ -281,6 +281,6 @@ class TourController:
             return
         problem = save_state(self.state_path, state)
         if problem:
-            self.app.message(tr("tour.state_unwritable", reason=problem))
+            self.app.message(Text("tour.state_unwritable", reason=problem))
             self.state_path = None  # say it once, not at every pause
         self._saved = state

@@ -90,7 +90,7 @@ class OpenCheckpoint:
         checkpoint is browsed (the list shows what is in it) rather than refused."""
         from pathlib import Path
 
-        from glviz.errors import GlvizError
+        from glviz.errors import GlvizError, Text
         from glviz.model.hf_cache import is_checkpoint, resolve_weights
 
         folder = Path(text_typed).expanduser()
@@ -100,7 +100,7 @@ class OpenCheckpoint:
         try:
             self._open(app, resolve_weights(text_typed))
         except GlvizError as exc:
-            app.message(tr("checkpoint.failed", error=exc), until_another_model=True)
+            app.message(Text("checkpoint.failed", error=exc), until_another_model=True)
 
     def _note(self, key: str) -> None:
         self.rects[key] = item_rect()

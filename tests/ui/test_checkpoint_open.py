@@ -157,6 +157,18 @@ def test_leaving_the_tour_goes_back_to_the_checkpoint(app, fbo, folders):
     assert not app.tour.touring and app.models.requested == "gpt2"
 
 
+def test_stepping_nano_from_the_tour_stays_on_nano(app, fbo, folders):
+    """Next token on nano with the tour on screen is free exploring on nano: it went back to the checkpoint
+    explored before the tour, stepping nano's letters out of sight (T = 11: back to the six letters)."""
+    app.open_checkpoint(folders["alpha"])
+    loaded(app, fbo)
+    app.tour.toggle_mode()
+    frames(app, fbo, 3)
+    app.generation.next_token()
+    settled(app, fbo)
+    assert not app.tour.touring and app.model_name == "nano" and app.view.trace.T == 6  # the six letters
+
+
 def test_cancel_stays_on_the_model(app, fbo, folders):
     app.open_checkpoint(folders["alpha"])
     load = app.loading

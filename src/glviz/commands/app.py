@@ -14,7 +14,7 @@ from glviz.model.config import APP_MODELS
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", choices=APP_MODELS, default="nano", help=HelpText("cli.app.model"))
-    add_letters_argument(parser)
+    add_letters_argument(parser, remembered=True)
     parser.add_argument("--weights", metavar="PATH|NAME", help=HelpText("cli.app.weights"))
     parser.add_argument("--size", default="1280x800", metavar="WxH", help=HelpText("cli.app.size"))
     add_lang_argument(parser)
@@ -24,7 +24,8 @@ def run(args: argparse.Namespace) -> int:
     from glviz.model.sort_task import parse_letters
 
     size = parse_size(args.size, minimum=64)
-    parse_letters(args.input)  # a bad --input is a one-line error before any window opens
+    if args.input is not None:
+        parse_letters(args.input)  # a bad --input is a one-line error before any window opens
     weights = None
     if args.weights is not None:
         from glviz.model.hf_cache import resolve_weights

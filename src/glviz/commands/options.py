@@ -79,12 +79,13 @@ def add_lang_argument(parser) -> None:
     parser.add_argument("--lang", choices=LANGUAGES, default=None, help=HelpText("cli.option.lang"))
 
 
-def add_letters_argument(parser) -> None:
-    """--input LETTERS for the nano model, DEFAULT_LETTERS by default (the app's and the recording's)."""
+def add_letters_argument(parser, remembered: bool = False) -> None:
+    """--input LETTERS for the nano model, DEFAULT_LETTERS by default (the recording's). `remembered` (the
+    app's): None when not given, so that the letters of the last launch can come back."""
     from glviz.model.sort_task import DEFAULT_LETTERS
 
-    parser.add_argument("--input", default=DEFAULT_LETTERS, metavar="LETTERS",
-                        help=HelpText("cli.option.letters"))
+    parser.add_argument("--input", default=None if remembered else DEFAULT_LETTERS, metavar="LETTERS",
+                        help=HelpText("cli.app.letters" if remembered else "cli.option.letters"))
 
 
 def language_asked(args) -> str:

@@ -25,6 +25,7 @@ from glviz.model.sort_task import DEFAULT_LETTERS
 from glviz.ui.app_checkpoint import CheckpointActions
 from glviz.ui.app_input import InputActions
 from glviz.ui.app_letters import LetterActions
+from glviz.ui.app_session import SessionActions
 from glviz.ui.camera_control import MAX_ZOOM_OUT, WHOLE_ZOOM_OUT, CameraControl
 from glviz.ui.controls import Controls
 from glviz.ui.hovering import HoverTracker
@@ -44,16 +45,18 @@ EXTRA_FRAMES = 3  # imgui settles a layout change over a couple of frames
 MESSAGES_KEPT = 20
 
 
-class GlvizApp(CheckpointActions, LetterActions, InputActions):
+class GlvizApp(CheckpointActions, LetterActions, InputActions, SessionActions):
     """Everything the application does, independent of the window: state, input handling, drawing."""
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int] = (1280, 800), pixel_ratio: float = 1.0,
-                 model: str = "nano", letters: str = DEFAULT_LETTERS, clipboard=None,
+                 model: str = "nano", letters: str | None = None, clipboard=None,
                  screenshot_dir: str | Path | None = None, state_path: str | Path | None = None,
                  tour: bool = False, lang: str | None = None, weights: str | Path | None = None) -> None:
-        """`state_path`: where the tour keeps the learner's place (None: nowhere); `tour`: open the tour on a
-        first launch (no saved place); `lang`: "en" or "ja" (default: the saved choice, else the locale);
-        `weights`: a checkpoint folder (or .npz) to open in the background at start."""
+        """`state_path`: where the tour keeps the learner's place, and beside it what they explored (None:
+        nowhere); `tour`: open the tour on a first launch (no saved place); `lang`: "en" or "ja" (default: the
+        saved choice, else the locale); `weights`: a checkpoint folder (or .npz) to open in the background at
+        start. `letters` (None: the last launch's, else the default), `model` other than nano and `weights`
+        win over the saved session's letters and model (ui/app_session.py)."""
         from glviz.model.config import get_preset
 
         get_preset(model)  # GlvizError for an unknown name before anything is built
@@ -97,12 +100,15 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         self._last_time = time.monotonic()
 
         self.tour = TourController(self, Path(state_path) if state_path else None)
+        unreadable = self.read_session(self.tour.state_path, letters, model, weights)
 
         self.resize(*size)
         self.models.open_first(model)
         saved = self.tour.restore(first_launch_tour=tour and model == "nano" and weights is None)
         self.set_language(lang or (saved.lang if saved is not None and saved.lang else None)
                           or i18n.system_language())
+        if unreadable:
+            self.message(Text("session.unreadable", reason=unreadable))
         if weights is not None:
             self.open_checkpoint(weights)
 
@@ -182,6 +188,7 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
     def switch_model(self, name: str, wait: bool = False) -> None:
         """Show another model; the first selection of a big one builds its layout in the background. The
         tour plays on nano: another model means free exploring."""
+        self.forget_explored()
         if name != "nano" and self.tour.touring:
             self.tour.leave()
         self.models.switch(name, wait=wait)
@@ -310,6 +317,8 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         if self.tracing.poll():
             self.invalidate()
         self.keep_tour_on_sorted_letters()
+        if self.explore_pending is not None and self.frames_drawn and not self.tour.touring:
+            self.resume_explored()  # the first frame is out: the model explored at the last launch
         if self.camera.update(dt):
             self.invalidate(1)
         if self.tour.update(dt):
@@ -353,6 +362,7 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
             self._screenshot_pending = False
             self._save_screenshot(fbo if fbo is not None else self.ctx.fbo, fb_w, fb_h)
         self.frame_drawn()
+        self.keep_session()
         return True
 
     def _draw_panel(self) -> None:
@@ -372,10 +382,12 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions):
         self.message(Text("screenshot.saved", path=path), note=True)
 
     def release(self) -> None:
-        """Save the tour's place; free GL resources and the imgui contexts (once: later calls do nothing)."""
+        """Save the tour's place and the session; free GL resources and the imgui contexts (once: later calls
+        do nothing)."""
         if self.imgui_context is None:
             return
         self.tour.save()
+        self.save_session()
         self.tour.release()
         self.models.release()
         self.imgui_renderer.release()

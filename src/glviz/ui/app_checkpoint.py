@@ -73,6 +73,7 @@ class CheckpointActions:
         """Load a checkpoint in the background and show it when done, traced on `tokens` (token ids; default:
         the default prompt). The panel shows the progress; errors appear as the CLI's one line and the app
         stays where it is."""
+        self.forget_explored()
         if self.tour.touring:
             self.tour.leave()
         self.models.open_checkpoint(path, tokens)

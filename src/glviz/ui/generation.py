@@ -119,6 +119,7 @@ class GenerationControls:
         self.app.invalidate()
 
     def _leave_tour(self) -> None:
-        """The tour plays on the sorted letters at T = 11: stepping through them is free exploring."""
+        """The tour plays on the sorted letters at T = 11: stepping through them is free exploring, on nano
+        (not the model explored before the tour)."""
         if self.app.tour.touring:
-            self.app.tour.leave()
+            self.app.tour.leave(go_back=False)

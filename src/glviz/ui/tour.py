@@ -164,12 +164,22 @@ class TourController:
         self.app.cameras.following = True
         self.app.invalidate()
 
-    def leave(self) -> None:
-        """Free exploring: the tour pauses where it is and its layer leaves the scene."""
+    @property
+    def explored(self) -> str | None:
+        """The model explored before the tour took the view (not nano), that leaving it goes back to."""
+        return self._explored
+
+    def leave(self, go_back: bool = True) -> None:
+        """Free exploring: the tour pauses where it is and its layer leaves the scene. Back on the model
+        explored before (or, once the frame is out, the one saved at the last launch), unless not `go_back`
+        (stepping through nano's letters: the learner stays on nano)."""
         self.touring = False
         self.player.pause()
         app = self.app
         back, self._explored = self._explored, None
+        if not go_back:
+            back = None
+            app.forget_explored()
         if back is not None and back in app.models.views and app.models.requested == TOUR_MODEL:
             app.models.switch(back)  # a checkpoint with its prompt and tokens, as the learner left it
         if app.shown is not app.models.current and app.models.current is not None:
@@ -281,6 +291,7 @@ class TourController:
             return
         problem = save_state(self.state_path, state)
         if problem:
-            self.app.message(Text("tour.state_unwritable", reason=problem))
+            if not self.app.session_unwritable:  # else the session beside it said it of the same folder
+                self.app.message(Text("tour.state_unwritable", reason=problem))
             self.state_path = None  # say it once, not at every pause
         self._saved = state

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from glviz.i18n import LANGUAGES
+from glviz.state_files import read_state_text, write_state_text
 
 VERSION = 1
 
@@ -37,14 +38,9 @@ def state_path(environ=None, home: Path | None = None) -> Path:
 
 def load_state(path: Path) -> tuple[TourState | None, str | None]:
     """(state, None); (None, None) when there is no file (first launch); (None, why) when it is unusable."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, None
-    except OSError as exc:
-        return None, f"{exc.strerror or exc} ({path})"
-    except UnicodeDecodeError as exc:
-        return None, f"{exc.reason} ({path})"
+    text, problem = read_state_text(path)
+    if text is None:
+        return None, problem
     try:
         data = json.loads(text)
         if not isinstance(data, dict) or data.get("version") != VERSION:
@@ -66,11 +62,4 @@ def load_state(path: Path) -> tuple[TourState | None, str | None]:
 
 def save_state(path: Path, state: TourState) -> str | None:
     """Write the state (atomically: a crash never leaves half a file); the reason when it cannot."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps({"version": VERSION, **asdict(state)}, indent=1), encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        return f"{exc.strerror or exc} ({path})"
-    return None
+    return write_state_text(path, json.dumps({"version": VERSION, **asdict(state)}, indent=1))

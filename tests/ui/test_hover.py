@@ -315,3 +315,64 @@ def test_no_plus_sign_stands_before_a_minus_in_a_written_computation(nano):
             assert "+ −" not in line and "· −" not in line, (layout.blocks[block].name, line)
             seen += "+ (−" in line
     assert seen, "no negative term met: the check saw nothing"
+
+
+def test_a_vocabulary_index_says_which_token_it_stands_for(nano, tmp_path):
+    """wte's rows, the logits and the probabilities have one cell per token of the vocabulary: the hover
+    says which (nano's letter; a checkpoint's token text from its own tokenizer), and a token cell of a
+    checkpoint says its text beside its id."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "model"))
+    from helpers import TINY, varied_weights, write_checkpoint  # tests/model/helpers.py
+
+    from glviz.model.weights import load_weights
+
+    layout, trace = nano
+    for name in ("wte", "probs"):
+        b = layout.by_name[name]
+        v = dict(cell_indices(layout.blocks[b], 1, 1))["v"]
+        assert explain(layout, b, 1, 1, trace).note == f"v={v} is the letter {'ABC'[v]}"
+
+    weights = load_weights(write_checkpoint(tmp_path / "ckpt", varied_weights(TINY)))
+    tokenizer = weights.tokenizer
+    ids = tokenizer.encode(" the model")
+
+    def shown(token: int) -> str:  # as a chip shows it: a leading space as ·
+        text = tokenizer.decode([token])
+        return "·" + text[1:] if text.startswith(" ") else text
+
+    checkpoint_trace = Trace(weights, np.asarray(ids))
+    small = build_layout(weights.config, n_tokens=len(ids))
+    tokens = small.by_name["tokens"]
+    first = explain(small, tokens, 0, 0, checkpoint_trace).note
+    assert first == f"token id {ids[0]} ({shown(ids[0])}) at position t=0"
+    b = small.by_name["wte"]
+    block = small.blocks[b]
+    row, col = next((r, c) for r in range(block.rows) for c in range(block.cols)
+                    if dict(cell_indices(block, r, c)).get("v") == ids[1])
+    assert explain(small, b, row, col, checkpoint_trace).note == f"v={ids[1]} is the token {shown(ids[1])}"
+
+
+def test_a_token_that_is_part_of_a_character_shows_its_bytes_with_a_visible_space(tmp_path):
+    """GPT-2 has tokens such as 'Ġãģ': a space and the first bytes of a Japanese character, which decode to
+    ' \\ufffd'. They show as the vocabulary spells them, but with the leading space written · as in every
+    other chip ('·ãģ'), not 'Ġ'."""
+    import json
+
+    from tokenizers.pre_tokenizers import ByteLevel
+
+    from glviz.model.tokenizer import Tokenizer
+    from glviz.ui.prompt import token_label
+
+    alphabet = sorted(ByteLevel.alphabet())  # the 256 characters byte-level BPE spells bytes with
+    vocab = {ch: i for i, ch in enumerate(alphabet)}
+    vocab["Ġæ"] = len(vocab)  # a space and the first byte of 日 (e6 97 a5)
+    (tmp_path / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+    (tmp_path / "merges.txt").write_text("#version: 0.2\nĠ æ\n", encoding="utf-8")
+    tokenizer = Tokenizer.from_vocab_merges(tmp_path / "vocab.json", tmp_path / "merges.txt")
+    ids = tokenizer.encode(" 日")
+    assert ids[0] == vocab["Ġæ"] and tokenizer.decode([ids[0]]) == " \ufffd"
+    assert token_label(tokenizer, ids[0]) == "·æ"
+    assert token_label(tokenizer, vocab["a"]) == "a" and token_label(tokenizer, vocab["Ġ"]) == "·"

@@ -300,7 +300,9 @@ def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: B
     info.value = float(block_cells(b, trace, (row, row + 1), (col, col + 1))[0, 0])
     info.stats = stats
     if b.role == "tokens" or b.name == "tokens":
-        info.note = _token_note(layout, info.indices, info.value)
+        info.note = _token_note(layout, info.indices, info.value, trace.weights.tokenizer)
+    elif not info.note and _index_value(info.indices, "v") is not None:  # wte's rows, logits, probabilities
+        info.note = _vocabulary_note(layout, _index_value(info.indices, "v"), trace.weights.tokenizer)
     if dependency is None:
         return info
     inputs = deps.gather_inputs(dependency, layout, trace)
@@ -312,6 +314,18 @@ def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: B
         info.note = _masked_note(info.indices)
         info.lines = []
     return info
+
+
+def _vocabulary_note(layout: Layout, v: int, tokenizer=None) -> str:
+    """Which token a cell's v index stands for: nano's letter, a checkpoint's token text (none without a
+    tokenizer: the index is all there is)."""
+    if layout.config.vocab_size == 3:
+        return tr("hover.vocab_letter", v=v, letter=LETTERS[v]) if 0 <= v < len(LETTERS) else ""
+    if tokenizer is None:
+        return ""
+    from glviz.ui.prompt import token_label
+
+    return tr("hover.vocab_token", v=v, text=token_label(tokenizer, v))
 
 
 WORD_FORMULAS = ("input", "weight", "masked", "masked_softmax")  # deps.FORMULAS said in words: translated
@@ -329,10 +343,15 @@ def _index_value(indices: list[tuple[str, int]], name: str) -> int | None:
     return next((i for n, i in indices if n == name), None)
 
 
-def _token_note(layout: Layout, indices: list[tuple[str, int]], value: float) -> str:
-    """A token cell in words: its id, its letter on nano, and where it came from."""
+def _token_note(layout: Layout, indices: list[tuple[str, int]], value: float, tokenizer=None) -> str:
+    """A token cell in words: its id (and text, with a tokenizer), its letter on nano, and where it came
+    from."""
     token, t = int(round(value)), _index_value(indices, "t")
     if layout.config.vocab_size != 3:  # nano's vocabulary is the letters A, B, C
+        if tokenizer is not None:
+            from glviz.ui.prompt import token_label
+
+            return tr("hover.token_id_text", token=token, text=token_label(tokenizer, token), t=t)
         return tr("hover.token_id", token=token, t=t)
     letter = LETTERS[token] if 0 <= token < len(LETTERS) else "?"
     if t is not None and t >= N_LETTERS:

@@ -78,15 +78,24 @@ class PromptInput:
         key = int(token)
         text = self._labels.get(key)
         if text is None:
-            text = tokenizer.decode([int(token)])
-            if "\ufffd" in text:  # part of a character: its bytes as the vocabulary spells them
-                text = tokenizer.piece(int(token)) or text
-            # An id past a smaller tokenizer's vocabulary decodes to nothing: its number tells such ids apart
-            text = token_text(text) if text or tokenizer.piece(key) else f"#{key}"
+            text = token_label(tokenizer, key)
             if len(self._labels) >= CHIP_CACHE:
                 self._labels.clear()
             self._labels[key] = text
         return text
+
+
+def token_label(tokenizer, token: int) -> str:
+    """A token id as text to read on its own (chips, candidates, the hover): its decoded text made readable,
+    its bytes as the vocabulary spells them where it is part of a character ("·ãģ": the leading Ġ, a space,
+    shown as the other tokens show it), or "#id" for an id the tokenizer does not know."""
+    key = int(token)
+    text = tokenizer.decode([key])
+    if "\ufffd" in text:  # part of a character: its bytes as the vocabulary spells them
+        piece = tokenizer.piece(key)
+        text = " " + piece[1:] if piece.startswith("Ġ") else piece or text
+    # An id past a smaller tokenizer's vocabulary decodes to nothing: its number tells such ids apart
+    return token_text(text) if text or tokenizer.piece(key) else f"#{key}"
 
 
 def token_text(text: str) -> str:

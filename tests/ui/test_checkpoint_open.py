@@ -303,3 +303,16 @@ def test_config_json_of_another_model_type_is_refused(app, fbo, tmp_path):
     loaded(app, fbo)
     assert "model_type must be gpt2" in app.messages[-1] and app.model_name == "nano"
     assert np.isfinite(app.view.trace["probs"]).all()
+
+
+def test_a_load_says_it_is_opening_the_file_until_it_knows_how_many_tensors(folders):
+    """Before the file's header is read the count of tensors is unknown: the line said '0 of ? tensors'."""
+    from glviz.ui.loading import CheckpointLoad
+    from glviz.ui.sections.open_checkpoint import progress_label
+
+    load = CheckpointLoad("alpha", folders["alpha"])  # not started: nothing read yet
+    assert progress_label(load) == "Loading alpha: opening the file"
+    load.done, load.total = 3, 10
+    assert progress_label(load) == "Loading alpha: 3 of 10 tensors"
+    load.tracing = True
+    assert progress_label(load) == "Loading alpha: tracing the prompt"

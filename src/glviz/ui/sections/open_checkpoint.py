@@ -111,12 +111,18 @@ def progress(app) -> None:
     load = app.loading
     if load is None:
         return
-    if load.tracing:
-        label = tr("open.tracing", name=load.name)
-    else:
-        label = tr("open.loading", name=load.name, done=load.done, total=load.total or "?")
-    text(ACCENT_COLOUR, label)
+    text(ACCENT_COLOUR, progress_label(load))
     imgui.progress_bar(load.fraction, imgui.ImVec2(-90, 0))
     imgui.same_line()
     if imgui.button(tr("open.cancel")):
         app.cancel_load()
+
+
+def progress_label(load) -> str:
+    """What a load in progress is doing: opening the file (its count of tensors not known yet), reading
+    tensors, or tracing the prompt."""
+    if load.tracing:
+        return tr("open.tracing", name=load.name)
+    if not load.total:  # the file's header not read yet: no count to give
+        return tr("open.opening", name=load.name)
+    return tr("open.loading", name=load.name, done=load.done, total=load.total)

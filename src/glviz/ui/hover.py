@@ -299,10 +299,11 @@ def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: B
         return info
     info.value = float(block_cells(b, trace, (row, row + 1), (col, col + 1))[0, 0])
     info.stats = stats
+    tokenizer = getattr(getattr(trace, "weights", None), "tokenizer", None)  # (a checkpoint's, if it has one)
     if b.role == "tokens" or b.name == "tokens":
-        info.note = _token_note(layout, info.indices, info.value, trace.weights.tokenizer)
+        info.note = _token_note(layout, info.indices, info.value, tokenizer)
     elif not info.note and _index_value(info.indices, "v") is not None:  # wte's rows, logits, probabilities
-        info.note = _vocabulary_note(layout, _index_value(info.indices, "v"), trace.weights.tokenizer)
+        info.note = _vocabulary_note(layout, _index_value(info.indices, "v"), tokenizer)
     if dependency is None:
         return info
     inputs = deps.gather_inputs(dependency, layout, trace)

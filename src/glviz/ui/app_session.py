@@ -59,7 +59,7 @@ class SessionActions:
             if not path.exists():
                 self.message(Text("session.checkpoint_missing", path=path), until_another_model=True)
                 return
-            self.models.open_checkpoint(path, saved.tokens, failure="session.checkpoint_failed")
+            self.models.open_checkpoint(path, saved.tokens, restored=True)
             self.invalidate()
         elif saved.model in APP_MODELS and saved.model != "nano":
             self.switch_model(saved.model)

@@ -35,7 +35,7 @@ class CheckpointLoad:
     total: int = 0  # tensors in the file (0 until known)
     tracing: bool = False  # the tensors are read; the prompt is being traced
     tokens: object = None  # the prompt's token ids to trace (default: DEFAULT_PROMPT, see default_tokens)
-    failure: str = "checkpoint.failed"  # the catalogue key of the message when it fails ({error}, {path})
+    restored: bool = False  # the last launch's checkpoint, brought back (its failure is said so)
     result: dict = field(default_factory=dict)
     cancelled: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None

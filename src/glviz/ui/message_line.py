@@ -21,7 +21,7 @@ class MessageLine:
     def __init__(self) -> None:
         self.message: str | Text | None = None
         self._until: float | None = None  # time.monotonic() when a note goes
-        self._failures: list[str | Text] = []  # failed opens and builds shown since a model came on screen
+        self._until_model = False  # the message is a failed open or build: it goes when a model is shown
 
     @property
     def text(self) -> str | None:
@@ -31,14 +31,13 @@ class MessageLine:
     def show(self, text: str | Text, until_another_model: bool = False, note: bool = False) -> None:
         self.message = text
         self._until = time.monotonic() + NOTE_S if note else None
-        if until_another_model:
-            self._failures = [*self._failures[-20:], text]
+        self._until_model = until_another_model
 
     def model_shown(self) -> None:
         """Another model is on screen: a failure to open or build one is old news."""
-        if any(self.message is failure for failure in self._failures):
+        if self._until_model:
             self.message = self._until = None
-        self._failures = []
+            self._until_model = False
 
     def expire(self) -> bool:
         """Clear a note whose time is up; whether it did (the panel is to be drawn again)."""

@@ -177,10 +177,10 @@ class ModelSessions:
         return self._build is not None
 
     # --- checkpoints ---------------------------------------------------------------------------------------
-    def open_checkpoint(self, path: str | Path, tokens=None, failure: str = "checkpoint.failed") -> None:
+    def open_checkpoint(self, path: str | Path, tokens=None, restored: bool = False) -> None:
         """Load the checkpoint at `path` in the background and show it when done (unless the user asks for
         something else first), traced on `tokens` (default: the default prompt). The one already open is
-        shown at once. `failure`: the catalogue key of the message if it fails ({error}, {path})."""
+        shown at once. `restored`: the last launch's checkpoint, whose failure the message says is that."""
         key = checkpoint_key(path)
         self.requested = key
         if key in self.views:
@@ -190,7 +190,7 @@ class ModelSessions:
         if self._load is not None and self._load.key == key:
             return
         self._cancel_load()
-        self._load = CheckpointLoad(key, Path(path).expanduser(), tokens=tokens, failure=failure).start()
+        self._load = CheckpointLoad(key, Path(path).expanduser(), tokens=tokens, restored=restored).start()
 
     def cancel_load(self) -> None:
         """The Cancel button: stop the load, stay on the model on screen."""
@@ -220,7 +220,7 @@ class ModelSessions:
             except Exception as exc:  # GL objects (memory, texture sizes)
                 error = exc
         if error is not None:
-            if load.failure == "session.checkpoint_failed":  # the last launch's checkpoint, brought back
+            if load.restored:
                 self._on_message(Text("session.checkpoint_failed", error=error, path=load.path))
             else:
                 self._on_message(Text("checkpoint.failed", error=error))

@@ -31,10 +31,6 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
 
 def model_from_args(args: argparse.Namespace) -> Weights:
     """The weights that --model / --weights name (a path, or a model's name in the Hugging Face cache)."""
-    if args.weights is not None and args.model is None:
-        from glviz.model.hf_cache import resolve_weights
-
-        return load_model(None, resolve_weights(args.weights))
     return load_model(args.model, args.weights)
 
 

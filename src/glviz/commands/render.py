@@ -51,10 +51,9 @@ def load_scene_data(model: str | None, weights_path: str | None, letters: str | 
 
         weights = load_nano()
     else:
-        from glviz.model.hf_cache import resolve_weights
-        from glviz.model.weights import load_weights
+        from glviz.model.weights import load_model
 
-        weights = load_weights(resolve_weights(weights_path))  # a path, or a model's name in the cache
+        weights = load_model(None, weights_path)  # a path, or a model's name in the cache
     if letters is not None or (tokens is None and prompt is None and is_sort_model(weights)):
         from glviz.model.sort_task import nano_sequence, parse_letters
 

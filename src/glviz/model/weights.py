@@ -380,12 +380,15 @@ def load_weights(path: str | Path, progress: Callable[[int, int], None] | None =
 
 
 def load_model(name: str | None = None, weights_path: str | Path | None = None) -> Weights:
-    """What the CLI's `--model NAME` / `--weights PATH` mean: a weights file or folder, the shipped nano sort
-    model ("nano", also the default), or random weights shaped like another preset (e.g. "gpt2")."""
+    """What the CLI's `--model NAME` / `--weights PATH` mean: a weights file or folder (or a model's name in
+    the Hugging Face cache), the shipped nano sort model ("nano", also the default), or random weights shaped
+    like another preset (e.g. "gpt2")."""
     if weights_path is not None:
         if name is not None:
             raise GlvizError("error.options.model_and_weights", model=name, weights=weights_path)
-        return load_weights(weights_path)
+        from glviz.model.hf_cache import resolve_weights
+
+        return load_weights(resolve_weights(str(weights_path)))
     name = name or "nano"
     if name == "nano":
         return _load_nano()

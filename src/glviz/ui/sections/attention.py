@@ -42,6 +42,7 @@ class AttentionSection:
         self.x_labels: list[tuple[float, float]] = []  # (centre, width) in pixels of each key label (tests)
         self._content_y: float | None = None  # where in the panel's content the section was last frame
         self.tooltip = ""  # the hovered heatmap cell's (tests)
+        self._shown_x: list[int] = []  # the key positions labelled across the last heatmap drawn
 
     def draw(self, app) -> None:
         view = app.view
@@ -145,8 +146,6 @@ class AttentionSection:
                 implot.annotation(0.5, n - 0.5, white, imgui.ImVec2(4, 4), False, f"h{head}")
             implot.end_plot()
         return hovered
-
-    _shown_x: list[int] = []
 
     def _ticks(self, labels, n: int, width: float) -> None:
         if labels is None:

@@ -10,7 +10,7 @@ flat in ivec4 v_levels;  // the block's values (values.glsl)
 flat in ivec4 v_run;     // how they are laid out (values.glsl)
 flat in vec3 v_kind_color;
 flat in ivec4 v_where;   // rows, cols of the block; column, row of the cell
-flat in vec2 v_look;
+flat in vec3 v_look;  // 1/value scale, opacity, 1: the rim's colour all over (ghost_plan.RimBar)
 
 out vec4 f_color;
 
@@ -30,7 +30,7 @@ void main() {
         if (!isinf(v) && !isnan(v)) color = mix(color, diverging(v * v_look.x), disc);
     }
     vec2 e = min(v_local, 1.0 - v_local) * across;  // pixels to the edge
-    float rim = 1.0 - smoothstep(0.6, 1.6, min(e.x, e.y));
+    float rim = max(1.0 - smoothstep(0.6, 1.6, min(e.x, e.y)), v_look.z);
     color = mix(color, kind_color * 0.45, rim);
     f_color = vec4(color, v_look.y);
 }

@@ -13,7 +13,7 @@ layout(std140) uniform Camera {
 };
 
 uniform vec4 u_group[6];   // (start.xyz, start size), (start step.xyz, end size), (end.xyz, progress),
-                           // (end step.xyz, opacity), (block, row0, col0, count), (drow, dcol, -, stagger)
+                           // (end step.xyz, opacity), (block, row0, col0, count), (drow, dcol, rim bar, stagger)
 uniform ivec4 u_info[4];   // its block's 4 texels of u_info (blocks.vert)
 uniform float u_inv_scale; // its block's 1/value scale
 #include "colors.glsl"
@@ -23,7 +23,7 @@ flat out ivec4 v_levels;      // where the block's values are (values.glsl)
 flat out ivec4 v_run;         // how its values are laid out (values.glsl)
 flat out vec3 v_kind_color;  // (looked up here: per pixel, a varying index into an array costs a gather)
 flat out ivec4 v_where;       // rows, cols of the block; column, row of the cell
-flat out vec2 v_look;         // 1/value scale, opacity
+flat out vec3 v_look;         // 1/value scale, opacity, 1 in a bar of rims (ghost_plan.RimBar)
 
 void main() {
     int ghost = gl_VertexID >> 2;
@@ -53,5 +53,5 @@ void main() {
     v_run = ivec4(info1.w, info2.w, info3.xy);
     v_kind_color = KIND_COLORS[info0.z];
     v_where = ivec4(info0.x, info0.y, col, row);
-    v_look = vec2(inv_scale, t3.w);
+    v_look = vec3(inv_scale, t3.w, t5.z);
 }

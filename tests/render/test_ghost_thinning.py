@@ -5,6 +5,8 @@ account of where each ghost is), and the pictures against every ghost drawn."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -14,9 +16,10 @@ from .test_tour_vocabulary import thinned_and_whole
 
 
 def _staggered_row(progress: float, count: int = 301, size: float = 2.0) -> GhostGroup:
-    """`count` ghosts leaving a column one after another (stagger 0.5) for a row: steps 0.04 - 0.05."""
+    """`count` ghosts leaving a column one after another (stagger 0.5) for a row: steps 0.04 - 0.05. Slightly
+    translucent, so that only the overlap rule thins them (opaque rows may keep fewer: further below)."""
     return GhostGroup(0, 0, 0, 0, 1, count, (-2.0, -3.0, 0.5), (0.0, -0.04, 0.0), (-2.0, -1.5, 0.5),
-                      (0.05, 0.0, 0.0), progress, size, size, stagger=0.5)
+                      (0.05, 0.0, 0.0), progress, size, size, opacity=0.9, stagger=0.5)
 
 
 @pytest.mark.parametrize("progress", [0.0, 0.3, 0.62, 0.95, 1.0])
@@ -66,3 +69,25 @@ def test_opaque_rows_of_ghosts_are_thinned_further_and_look_the_same(offscreen, 
         assert changed.sum() == 0
     else:  # ghosts in flight move up as well as along: a pixel at the ragged edge may come or go
         assert changed.sum() <= 0.02 * ink.sum()
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_a_straight_opaque_row_of_rims_is_drawn_as_a_bar_with_the_same_pixels(offscreen, monkeypatch, axis):
+    from glviz.render.ghost_plan import RimBar, thinned
+
+    values = np.linspace(-2.0, 2.0, 3001)
+    step = tuple(0.004 if k == axis else 0.0 for k in range(3))  # 0.05 px: a pixel shows a rim but in ghost 0
+    row = GhostGroup(0, 0, 0, 0, 1, 3001, (-2.0, -3.0, 0.5), step, (-4.0, -4.5, 0.5), step, 1.0, 0.2, 0.2)
+    parts = thinned(row, px_per_unit=12.5)
+    assert not isinstance(parts[0], RimBar) and parts[0].count == 1 and parts[0].col0 == 0  # ghost 0 whole
+    cells = np.concatenate([part.col0 + part.dcol * np.arange(part.count) for part in parts[1:]])
+    assert all(isinstance(part, RimBar) for part in parts[1:]) and cells[0] == 1 and cells[-1] == 3000
+    assert np.diff(cells).max() * 0.004 < 0.2  # neighbours overlap: no gap in the bar
+    # A diagonal row, a translucent one and one of ghosts a pixel apart are not bars.
+    for other in (replace(row, end_step=(0.004, 0.004, 0.0)), replace(row, opacity=0.9),
+                  replace(row, start_step=(0.08, 0.0, 0.0), end_step=(0.08, 0.0, 0.0))):
+        assert not any(isinstance(part, RimBar) for part in thinned(other, px_per_unit=12.5))
+    images, drawn = thinned_and_whole(offscreen, monkeypatch, row, values)  # (about 12.5 px a unit)
+    assert drawn[1] == 3001 and drawn[0] < 3001 // 30  # overlapping rims a few pixels apart
+    ink = (images[1] < 200).any(axis=2)
+    assert ink.sum() > 300 and (np.abs(images[0] - images[1]) > 8).any(axis=2).sum() == 0

@@ -232,9 +232,10 @@ def test_labels_follow_their_moved_block(big):
 
 def _row_of_ghosts(count: int, size: float, progress: float = 1.0, stagger: float = 0.0) -> GhostGroup:
     """`count` ghosts of a 1 x count block's cells flying from one row of places to another, each `size`
-    wide on steps of 0.04 - 0.05 (from afar, the Scale chapter's rows overlap like this)."""
+    wide on steps of 0.04 - 0.05 (from afar, the Scale chapter's rows overlap like this); slightly
+    translucent, so that only the overlap rule thins them (opaque rows: test_ghost_thinning.py)."""
     return GhostGroup(0, 0, 0, 0, 1, count, (-2.0, -3.0, 0.5), (0.04, 0.0, 0.0), (-2.0, -1.5, 0.5),
-                      (0.05, 0.0, 0.0), progress, size, size, stagger=stagger)
+                      (0.05, 0.0, 0.0), progress, size, size, opacity=0.9, stagger=stagger)
 
 
 @pytest.mark.parametrize("progress", [0.0, 0.4, 1.0])
@@ -295,6 +296,7 @@ def thinned_and_whole(offscreen, monkeypatch, row: GhostGroup, values: np.ndarra
         if overlap is not None:
             monkeypatch.setattr(ghost_plan, "GHOST_OVERLAP", overlap)
             monkeypatch.setattr(ghost_plan, "FLAT_GHOST_OVERLAP", overlap)
+            monkeypatch.setattr(ghost_plan, "BAR_STEP", 0.0)
         frame = tour(layout)
         frame.ghosts.append(row)
         images.append(render(offscreen, layout, frame, cells)[2].astype(int))

@@ -14,7 +14,7 @@ import numpy as np
 from glviz.render.block_plan import block_rows
 from glviz.render.blocks import UNIT_PAGES, UNIT_VALUES
 from glviz.render.chunks import QuadDraw
-from glviz.render.ghost_plan import drawn_groups, visible_ghost_ranges
+from glviz.render.ghost_plan import RimBar, drawn_groups, visible_ghost_ranges
 from glviz.render.palette import shader_defines
 from glviz.resources import read_shader, with_defines
 
@@ -25,10 +25,10 @@ GROUP_TEXELS = 6
 def group_texels(groups) -> tuple[np.ndarray, int]:
     """(G, 6, 4) float32 of the groups as ghosts.vert takes them (u_group), and the number of ghosts."""
     out = np.zeros((len(groups), GROUP_TEXELS, 4), dtype=np.float32)
-    for k, g in enumerate(groups):
+    for k, g in enumerate(groups):  # (a ghost is counted in its own group's draw)
         out[k] = ((*g.start, g.start_size), (*g.start_step, g.end_size), (*g.end, g.progress),
                   (*g.end_step, g.opacity), (g.block, g.row0, g.col0, g.count),
-                  (g.drow, g.dcol, 0.0, g.stagger))  # (a ghost is counted in its own group's draw)
+                  (g.drow, g.dcol, float(isinstance(g, RimBar)), g.stagger))
     return out, sum(g.count for g in groups)
 
 

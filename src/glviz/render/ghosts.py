@@ -19,6 +19,9 @@ from glviz.render.palette import shader_defines
 from glviz.resources import read_shader, with_defines
 
 MAX_GROUPS = 256  # groups drawn a frame (each its own draw)
+# Up to this many ghosts a frame are drawn as they are: thinning and culling them (ghost_plan, ~0.5 ms of
+# Python for a dot product's five groups) would cost more than the vertices they save.
+PLANNED_GHOSTS = 2048
 GROUP_TEXELS = 6
 
 
@@ -83,20 +86,21 @@ class GhostRenderer:
         self.paged = paged
 
     def set_groups(self, groups) -> None:
-        """The ghosts of this frame (at most MAX_GROUPS groups)."""
-        self._groups = [g for g in list(groups)[:MAX_GROUPS] if g.count > 0]
+        """The ghosts of this frame (at most MAX_GROUPS groups; those with no ghost or opacity left out)."""
+        self._groups = [g for g in list(groups)[:MAX_GROUPS] if g.count > 0 and g.opacity > 0]
 
     def draw(self, view_projection: np.ndarray | None = None, pixel_scale: float = 0.0) -> int:
         """Draw the ghosts (blended, so that they can fade); returns the draw calls. Seen by
-        `view_projection` (pixel_scale: as for ChunkCuller), only those that may be in view, rows of
-        overlapping ghosts thinned where they are under a pixel apart (ghost_plan); else all of them.
+        `view_projection` (pixel_scale: as for ChunkCuller), more than PLANNED_GHOSTS of them: only those
+        that may be in view, rows of overlapping ghosts thinned where they are under a pixel apart
+        (ghost_plan); else all of them.
         A group is a draw with its place and its block's data as uniforms: software GL shades a vertex that
         looks them up in textures (a search for its group, a dozen fetches) several times more slowly."""
         blocks = self.blocks
         if not self._groups or blocks.box is None:
             return 0
         groups, ranges = self._groups, None
-        if view_projection is not None:
+        if view_projection is not None and sum(g.count for g in groups) > PLANNED_GHOSTS:
             groups = drawn_groups(groups, view_projection, pixel_scale)
             ranges = visible_ghost_ranges(groups, view_projection)
         data, self.count = group_texels(groups)

@@ -40,6 +40,7 @@ class Panel:
         self.tour = TourPanel()
         self._mode_drawn: bool | None = None  # the tab shown last (the T key can change it)
         self.language_rects: dict[str, tuple[float, float, float, float]] = {}  # lang -> where drawn (tests)
+        self.cancel_rect: tuple[float, float, float, float] | None = None  # a load's Cancel (tests)
 
     def draw(self, app, x: float, width: float, height: float) -> None:
         """The panel as one fixed window at (x, 0) of size (width, height) in logical pixels."""
@@ -96,6 +97,7 @@ class Panel:
         if imgui.begin_tab_item(tr("panel.tab_tour") + "###tour", None, flags if touring else 0)[0]:
             if not touring and not forced:
                 app.tour.enter()
+            self.cancel_rect = open_checkpoint.progress(app)  # a checkpoint loading beside the tour
             self.tour.draw(app)
             imgui.end_tab_item()
         if imgui.begin_tab_item(tr("panel.tab_explore") + "###explore", None, flags if not touring else 0)[0]:
@@ -110,7 +112,8 @@ class Panel:
         """Free exploration: the model (or a checkpoint to open), its input, the hovered cell, generation,
         attention heatmaps, the logit lens, the legend and the help."""
         model_picker.draw(app)
-        open_checkpoint.progress(app)  # a load in progress: its bar and Cancel, under the model it replaces
+        # A load in progress: its bar and Cancel, under the model it replaces.
+        self.cancel_rect = open_checkpoint.progress(app)
         self.open.draw(app)
         if app.has_input:
             self.letters.draw(app)

@@ -10,11 +10,12 @@ from imgui_bundle import imgui
 
 from glviz import i18n
 from glviz.i18n import LANGUAGES, tr
-from glviz.ui.sections import explanation, help, legend, model_picker, open_checkpoint, overlays
+from glviz.ui.sections import explanation, help, legend, open_checkpoint, overlays
 from glviz.ui.sections.attention import AttentionSection
 from glviz.ui.sections.generation import GenerationSection
 from glviz.ui.sections.letters_field import LettersField
 from glviz.ui.sections.logit_lens import LogitLensSection
+from glviz.ui.sections.model_picker import ModelPicker
 from glviz.ui.sections.open_checkpoint import OpenCheckpoint
 from glviz.ui.sections.prompt_field import PromptField
 from glviz.ui.sections.tour_panel import TourPanel
@@ -31,6 +32,7 @@ class Panel:
     """Draws the side panel for a GlvizApp each frame."""
 
     def __init__(self) -> None:
+        self.picker = ModelPicker()
         self.letters = LettersField()
         self.open = OpenCheckpoint()
         self.prompt = PromptField()
@@ -111,7 +113,7 @@ class Panel:
     def explore(self, app) -> None:
         """Free exploration: the model (or a checkpoint to open), its input, the hovered cell, generation,
         attention heatmaps, the logit lens, the legend and the help."""
-        model_picker.draw(app)
+        self.picker.draw(app)
         # A load in progress: its bar and Cancel, under the model it replaces.
         self.cancel_rect = open_checkpoint.progress(app)
         self.open.draw(app)

@@ -284,3 +284,50 @@ def test_the_legend_stays_in_the_panel(gl_ctx, tmp_path, width, lang):
         from glviz import i18n
 
         i18n.set_language("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("width", [1280, 700])
+def test_the_model_selector_shows_the_chosen_model_whole(gl_ctx, tmp_path, width, lang):
+    """The closed selector's text was cut at its arrow: at 700 px "nano (sort) · パラメータ数 85.7" lost "k
+    [1]" (in English "[1]"), and a checkpoint with a long name lost its size. It now shows the whole label or
+    its short form (without the key, which the list shows), beside its label or on the line under it; a
+    checkpoint's name too long for any of those is cut with "…", its size kept."""
+    from checkpoint_helpers import checkpoint, frames, loaded
+    from imgui_bundle import imgui
+
+    from glviz.model.config import param_count
+    from glviz.ui.app import GlvizApp
+    from glviz.ui.sections.model_picker import _choice_label, _short_label
+
+    size = (width, 600)
+    fbo = gl_ctx.simple_framebuffer(size)
+    folder = checkpoint(tmp_path / "a-checkpoint-folder-with-a-name-longer-than-any-panel-is-wide")
+    app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path, lang=lang)
+    try:
+        for model in ("nano", "gpt3", "checkpoint"):
+            if model == "checkpoint":
+                app.open_checkpoint(folder)
+                loaded(app, fbo)
+            else:
+                app.switch_model(model, wait=True)
+            frames(app, fbo, 3)  # imgui shows the scroll bar from the third frame
+            picker = app.panel.picker
+            x0, _, x1, _ = picker.rect
+            assert app.viewport[2] <= x0 and x1 <= width - imgui.get_style().window_padding.x + 1, picker.rect
+            room = x1 - x0 - 2 * imgui.get_style().frame_padding.x - imgui.get_frame_height()
+            assert imgui.calc_text_size(picker.preview).x <= room, (model, picker.preview, room)
+            choices = app.model_choices()
+            i = [name for name, _, _ in choices].index(app.model_name)
+            whole = (_choice_label(choices[i], i), _short_label(choices[i]))
+            if model != "checkpoint":
+                assert picker.preview in whole, picker.preview
+            else:  # cut, its size kept
+                size_text = _short_label(("", "", param_count(app.config)))  # " · 23.3k params"
+                assert "…" in picker.preview and picker.preview.endswith(size_text), picker.preview
+                assert picker.preview.startswith("a-checkpoint")
+    finally:
+        app.release()
+        from glviz import i18n
+
+        i18n.set_language("en")

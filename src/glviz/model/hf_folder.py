@@ -18,7 +18,8 @@ import numpy as np
 
 from glviz.errors import GlvizError
 from glviz.model.config import GPTConfig, require_layers_stored
-from glviz.model.weights import Weights, _make_config, _split_qkv, validate, weight_shapes
+from glviz.model.config_file import make_config
+from glviz.model.weights import Weights, split_qkv, validate, weight_shapes
 
 Progress = Callable[[int, int], None]  # (tensors read, tensors in the file)
 
@@ -80,7 +81,7 @@ def _hf_config(directory: Path) -> GPTConfig:
                              path=path)
     fields["name"] = directory.name or "gpt2"
     try:
-        return _make_config(path, **fields)
+        return make_config(path, **fields)
     except GlvizError as exc:
         # Name the Hugging Face key, not ours, where they differ.
         raise _hf_names(exc) from None
@@ -188,7 +189,7 @@ def load_hf(directory: Path, progress: Progress | None = None) -> Weights:
         raise GlvizError("error.hf.lacks_tensor", key=hf_names[missing[0]], path=st_path)
     for i in range(config.n_layer):
         p = f"layers.{i}.attn."
-        _split_qkv(found, i, found.pop(p + "c_attn.weight"), found.pop(p + "c_attn.bias"))
+        split_qkv(found, i, found.pop(p + "c_attn.weight"), found.pop(p + "c_attn.bias"))
     from glviz.model.tokenizer import load_tokenizer
 
     return validate(Weights(config, found, load_tokenizer(directory)), st_path)

@@ -1,5 +1,6 @@
-"""Model weights by canonical name: random initialisation, our .npz format, Hugging Face GPT-2 checkpoints
-(read and written by hf_folder.py).
+"""Model weights by canonical name: the Weights container, the names and shapes a config gives, random
+initialisation, validation, and the entry points that read and write files: our .npz (npz_file.py) and
+Hugging Face GPT-2 folders (hf_folder.py), whose configs are checked by config_file.py.
 
 Canonical names and layouts are fixed in docs/CONTRACTS.md: every matrix is (in, out) so that y = x @ W + b.
 The query, key and value matrices of a layer are stored as column views of one (C, 3C) array (and their biases
@@ -8,8 +9,6 @@ of one (3C,) array) so that the forward pass can run them as a single GEMM witho
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import math
 import zipfile
 from collections.abc import Callable
@@ -18,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from glviz.errors import GlvizError, Text
-from glviz.model.config import SIZE_FIELDS, GPTConfig, get_preset, param_count, require_layers_stored
+from glviz.errors import GlvizError
+from glviz.model.config import GPTConfig, get_preset, param_count
 
 if TYPE_CHECKING:
     from glviz.model.tokenizer import Tokenizer
@@ -188,7 +187,7 @@ def weight_shapes(config: GPTConfig) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def _split_qkv(tensors: dict[str, np.ndarray], layer: int, w: np.ndarray, b: np.ndarray) -> None:
+def split_qkv(tensors: dict[str, np.ndarray], layer: int, w: np.ndarray, b: np.ndarray) -> None:
     """Store a fused (C, 3C) query|key|value matrix and (3C,) bias as column views (no copy)."""
     C = w.shape[0]
     p = f"layers.{layer}.attn."
@@ -219,7 +218,7 @@ def random_weights(config: GPTConfig, seed: int = 0, std: float = 0.02) -> Weigh
         p = f"layers.{i}."
         tensors[p + "ln1.gamma"] = np.ones(C, np.float32)
         tensors[p + "ln1.beta"] = np.zeros(C, np.float32)
-        _split_qkv(tensors, i, normal((C, 3 * C), std), np.zeros(3 * C, np.float32))
+        split_qkv(tensors, i, normal((C, 3 * C), std), np.zeros(3 * C, np.float32))
         tensors[p + "attn.wproj"] = normal((C, C), proj_std)
         tensors[p + "attn.bproj"] = np.zeros(C, np.float32)
         tensors[p + "ln2.gamma"] = np.ones(C, np.float32)
@@ -261,90 +260,14 @@ def validate(weights: Weights, source: Path | str = "<memory>") -> Weights:
     return weights
 
 
-# ---- our .npz ----
+# ---- entry points ----
 
 
 def save_npz(weights: Weights, path: str | Path, extra: dict[str, np.ndarray] | None = None) -> None:
-    """Write every stored tensor by canonical name, plus key `config` = JSON of the config, plus `extra`
-    arrays (e.g. `train.losses`, the training loss per step; loading weights ignores them)."""
-    arrays = {name: np.ascontiguousarray(a, dtype=np.float32) for name, a in weights.tensors.items()}
-    arrays["config"] = np.array(json.dumps(weights.config.to_dict()))
-    arrays.update(extra or {})
-    with open(path, "wb") as f:  # the name as given (np.savez would add .npz to a path ending otherwise)
-        np.savez(f, **arrays)
+    """Write our .npz (see glviz.model.npz_file.save_npz)."""
+    from glviz.model.npz_file import save_npz as save
 
-
-def _load_npz(path: Path, progress: Callable[[int, int], None] | None = None) -> Weights:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if "config" not in data.files:
-                raise GlvizError("error.npz.no_config", path=path)
-            try:
-                config_dict = json.loads(str(data["config"]))
-            except json.JSONDecodeError:
-                raise GlvizError("error.npz.config_json", path=path) from None
-            if not isinstance(config_dict, dict):
-                raise GlvizError("error.npz.config_object", path=path)
-            config = _config_from_dict(config_dict, path)
-            require_layers_stored(config, len(data.files), Text("error.npz.config"), path)
-            tensors = {}
-            shapes = weight_shapes(config)
-            for done, name in enumerate(shapes):
-                if progress is not None:
-                    progress(done, len(shapes))
-                if name not in data.files:
-                    raise GlvizError("error.weights.tensor_missing", name=name, source=path)
-                tensors[name] = np.asarray(data[name], dtype=np.float32)
-    except GlvizError:  # a ValueError too, already phrased for the user
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
-        raise GlvizError("error.npz.unreadable", path=path) from None
-    for i in range(config.n_layer):
-        p = f"layers.{i}.attn."
-        try:
-            w = np.concatenate([tensors[p + n] for n in ("wq", "wk", "wv")], axis=1)
-            b = np.concatenate([tensors[p + n] for n in ("bq", "bk", "bv")])
-        except ValueError:
-            break  # shapes disagree: validate() names the tensor
-        _split_qkv(tensors, i, w, b)
-    return validate(Weights(config, tensors), path)
-
-
-def _config_from_dict(data: dict, source: Path) -> GPTConfig:
-    for field in SIZE_FIELDS:
-        if field not in data:
-            raise GlvizError("error.config.field_missing", file="config", field=field, source=source)
-    known = {f.name for f in dataclasses.fields(GPTConfig)}
-    return _make_config(source, **{k: data[k] for k in data if k in known})
-
-
-def _make_config(source: Path, **fields: object) -> GPTConfig:
-    """GPTConfig(**fields), with the checks GPTConfig does and the file named in the message."""
-    for field in SIZE_FIELDS:
-        value = fields.get(field)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise GlvizError("error.config.field_positive", file="config", field=field, value=repr(value),
-                             source=source)
-    if fields["n_embd"] % fields["n_head"]:  # type: ignore[operator]
-        raise GlvizError("error.config.field_divisible", n_embd=fields["n_embd"], n_head=fields["n_head"],
-                         source=source)
-    eps = fields.get("layer_norm_eps", 1e-5)
-    if not isinstance(eps, (int, float)) or isinstance(eps, bool) or not eps > 0 or not math.isfinite(eps):
-        raise GlvizError("error.config.field_number", file="config", field="layer_norm_eps", value=repr(eps),
-                         source=source)
-    if not isinstance(fields.get("tied_head", True), bool):
-        raise GlvizError("error.config.field_bool", file="config", field="tied_head",
-                         value=repr(fields["tied_head"]), source=source)
-    if not isinstance(fields.get("name", ""), str):
-        raise GlvizError("error.config.field_string", file="config", field="name", value=repr(fields["name"]),
-                         source=source)
-    try:
-        return GPTConfig(**fields)  # type: ignore[arg-type]
-    except GlvizError as exc:
-        raise GlvizError("error.config.in_source", error=exc, source=source) from None
-
-
-# ---- entry points ----
+    save(weights, path, extra)
 
 
 def save_hf(weights: Weights, directory: str | Path) -> Path:
@@ -375,7 +298,9 @@ def load_weights(path: str | Path, progress: Callable[[int, int], None] | None =
 
         return load_hf(path, progress)
     if path.is_file() and (path.suffix == ".npz" or zipfile.is_zipfile(path)):  # not a FIFO: it could block
-        return _load_npz(path, progress)
+        from glviz.model.npz_file import load_npz
+
+        return load_npz(path, progress)
     raise GlvizError("error.weights.kind", path=path)
 
 

@@ -78,6 +78,14 @@ def interpolate_pose(a: Pose, b: Pose, t: float) -> Pose:
                 a.elevation + (b.elevation - a.elevation) * t, distance)
 
 
+def held_pose(pose: Pose) -> Pose:
+    """`pose` as an OrbitCamera holds it (azimuth in [0, 360), elevation and distance within their limits):
+    two poses that put a camera in the same place are then equal."""
+    return Pose(tuple(float(v) for v in pose.target), float(pose.azimuth) % 360.0,
+                float(np.clip(pose.elevation, -ELEVATION_LIMIT, ELEVATION_LIMIT)),
+                max(float(pose.distance), MIN_DISTANCE))
+
+
 class OrbitCamera:
     """Orbit camera with pan, rotate, zoom toward a point and smooth fly-to between poses."""
 
@@ -99,10 +107,14 @@ class OrbitCamera:
     def set_pose(self, pose: Pose) -> None:
         """Jump to `pose` (cancels a flight)."""
         self._flight = None
-        self.target = np.asarray(pose.target, dtype=np.float64).copy()
-        self.azimuth = float(pose.azimuth) % 360.0
-        self.elevation = float(np.clip(pose.elevation, -ELEVATION_LIMIT, ELEVATION_LIMIT))
-        self.distance = max(float(pose.distance), MIN_DISTANCE)
+        pose = held_pose(pose)
+        self.target = np.asarray(pose.target, dtype=np.float64)
+        self.azimuth, self.elevation, self.distance = pose.azimuth, pose.elevation, pose.distance
+
+    @property
+    def destination(self) -> Pose:
+        """Where the camera ends up unless moved: a flight's end, else where it is (as `pose` gives it)."""
+        return held_pose(self._flight[1]) if self._flight is not None else self.pose
 
     def fly_to(self, pose: Pose, duration: float = 0.8) -> None:
         """Move smoothly to `pose` over `duration` seconds, advanced by `update(dt)`."""

@@ -95,8 +95,10 @@ class CheckpointActions:
 
     # --- following the trace -------------------------------------------------------------------------------
     def relayout(self, view) -> None:
-        """The view's layout changed (another T): a fresh scene for it, the camera where the user put it."""
+        """The view's layout changed (another T): a fresh scene for it, the camera where the user put it, or,
+        still on a named view (the overview, Home, W, I), that view of the new layout."""
         self._activate(view, reset_camera=False)
+        self.cameras.layout_changed(view.layout, self.aspect)
 
     def _letters_traced(self, view, trace) -> None:
         """New nano letters: the trace (T = 11) is shown at once and becomes the worker's."""

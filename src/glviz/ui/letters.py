@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glviz.errors import GlvizError
-from glviz.i18n import tr
+from glviz.errors import GlvizError, Text
 from glviz.model.sort_task import DEFAULT_LETTERS, LETTERS, N_LETTERS
 
 
@@ -16,9 +15,15 @@ class LettersInput:
 
     def __init__(self, on_traced) -> None:
         self.letters = ""
-        self.error = ""  # why the text typed last was refused, shown under the field
+        self.refusal: Text | None = None  # why the text typed last was refused: catalogue text, written
+        # in the panel's language when shown, so that a language switch rewrites it
         self.pending = DEFAULT_LETTERS  # letters asked for before the nano view exists
         self._on_traced = on_traced
+
+    @property
+    def error(self) -> str:
+        """Why the text typed last was refused, in the current language ("" when it was taken)."""
+        return "" if self.refusal is None else str(self.refusal)
 
     def set(self, nano, text: str) -> bool:
         """Trace the nano view on six letters; invalid text is refused with a message and nothing changes.
@@ -32,10 +37,10 @@ class LettersInput:
         try:
             inputs = parse_letters(text)
         except GlvizError as exc:
-            self.error = tr("letters.refused", reason=exc)
+            self.refusal = Text("letters.refused", reason=exc)
             return False
         letters = format_letters(inputs)
-        self.error = ""
+        self.refusal = None
         full = nano.trace is not None and nano.trace.T == nano.config.block_size
         if full and letters == self.letters:
             return True
@@ -50,15 +55,15 @@ class LettersInput:
         stripped = text.strip()
         bad = sorted({ch for ch in stripped.upper() if ch not in LETTERS})
         if bad:
-            self.error = tr("letters.only_abc", chars=repr("".join(bad)))
+            self.refusal = Text("letters.only_abc", chars=repr("".join(bad)))
         elif len(stripped) != N_LETTERS:
-            self.error = tr("letters.count", n=N_LETTERS, so_far=len(stripped))
+            self.refusal = Text("letters.count", n=N_LETTERS, so_far=len(stripped))
         else:
             self.set(nano, stripped)
 
     def refuse(self, char: str) -> None:
         """A character the letters field did not take (it only takes A, B and C)."""
-        self.error = tr("letters.only_abc", chars=repr(char))
+        self.refusal = Text("letters.only_abc", chars=repr(char))
 
     def randomize(self, nano, rng: np.random.Generator | None = None) -> None:
         """Trace six random letters."""

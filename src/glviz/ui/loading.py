@@ -36,6 +36,7 @@ class CheckpointLoad:
     tracing: bool = False  # the tensors are read; the prompt is being traced
     tokens: object = None  # the prompt's token ids to trace (default: DEFAULT_PROMPT, see default_tokens)
     restored: bool = False  # the last launch's checkpoint, brought back (its failure is said so)
+    beside_tour: bool = False  # the tour took the screen meanwhile: the load goes on and is kept, not shown
     result: dict = field(default_factory=dict)
     cancelled: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None

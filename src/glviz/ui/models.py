@@ -6,7 +6,9 @@ finishes after the user moved on is kept for later, not shown.
 
 A checkpoint opened from disk (ui/loading.py) is one more view beside the presets, named after its folder;
 one is kept at a time. Its load runs in the background too, and any later request (another checkpoint, a
-preset, Cancel) stops it: a load finishes on screen only if it is still the last thing asked for.
+preset, Cancel) stops it: a load finishes on screen only if it is still the last thing asked for. The tour
+is the exception: entering it (key T) lets the load go on beside it, kept when done, not shown, until the
+learner leaves the tour (`load_beside_tour`, `bring_load_back`).
 """
 
 from __future__ import annotations
@@ -130,7 +132,8 @@ class ModelSessions:
         if not (is_checkpoint_key(name) and name in self.views):
             require_app_model(name)
         self.requested = name
-        self._cancel_load()
+        if self._load is not None and not self._load.beside_tour:
+            self._cancel_load()
         if self.current is not None and name == self.current.name:
             return
         if name in self.views:
@@ -192,6 +195,20 @@ class ModelSessions:
         self._cancel_load()
         self._load = CheckpointLoad(key, Path(path).expanduser(), tokens=tokens, restored=restored).start()
 
+    def load_beside_tour(self) -> CheckpointLoad | None:
+        """The tour takes the screen (key T) while a checkpoint loads: the load goes on, and when it is done
+        its view is kept, not shown (the tour goes back to it); the load, or None when none runs."""
+        if self._load is not None:
+            self._load.beside_tour = True
+        return self._load
+
+    def bring_load_back(self) -> None:
+        """Leaving the tour while the load kept beside it runs: it is what is asked for again, shown when
+        done."""
+        if self._load is not None and self._load.beside_tour:
+            self._load.beside_tour = False
+            self.requested = self._load.key
+
     def cancel_load(self) -> None:
         """The Cancel button: stop the load, stay on the model on screen."""
         if self._load is not None:
@@ -210,7 +227,8 @@ class ModelSessions:
         if not load.finished:
             return True
         self._load = None
-        if self.requested != load.key:
+        beside = load.beside_tour and self.requested != load.key
+        if self.requested != load.key and not beside:
             return False
         error = load.result.get("error")
         view = None
@@ -224,12 +242,16 @@ class ModelSessions:
                 self._on_message(Text("session.checkpoint_failed", error=error, path=load.path))
             else:
                 self._on_message(Text("checkpoint.failed", error=error))
-            self.requested = self.current.name if self.current is not None else None
+            if not beside:
+                self.requested = self.current.name if self.current is not None else None
             return False
         old = self.checkpoint
         self.views[view.name] = view
-        self._show(view)
-        if old is not None and old is not view:
+        if beside:  # the tour is on screen: it stays, and says where the checkpoint is
+            self._on_message(Text("checkpoint.ready_beside_tour", name=load.name))
+        else:
+            self._show(view)
+        if old is not None and old is not view and old is not self.current:
             self._release_view(old)
         return False
 

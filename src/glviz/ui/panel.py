@@ -10,11 +10,12 @@ from imgui_bundle import imgui
 
 from glviz import i18n
 from glviz.i18n import LANGUAGES, tr
-from glviz.ui.sections import explanation, help, legend, model_picker, open_checkpoint, overlays
+from glviz.ui.sections import explanation, help, legend, open_checkpoint, overlays
 from glviz.ui.sections.attention import AttentionSection
 from glviz.ui.sections.generation import GenerationSection
 from glviz.ui.sections.letters_field import LettersField
 from glviz.ui.sections.logit_lens import LogitLensSection
+from glviz.ui.sections.model_picker import ModelPicker
 from glviz.ui.sections.open_checkpoint import OpenCheckpoint
 from glviz.ui.sections.prompt_field import PromptField
 from glviz.ui.sections.tour_panel import TourPanel
@@ -31,6 +32,7 @@ class Panel:
     """Draws the side panel for a GlvizApp each frame."""
 
     def __init__(self) -> None:
+        self.picker = ModelPicker()
         self.letters = LettersField()
         self.open = OpenCheckpoint()
         self.prompt = PromptField()
@@ -40,6 +42,7 @@ class Panel:
         self.tour = TourPanel()
         self._mode_drawn: bool | None = None  # the tab shown last (the T key can change it)
         self.language_rects: dict[str, tuple[float, float, float, float]] = {}  # lang -> where drawn (tests)
+        self.cancel_rect: tuple[float, float, float, float] | None = None  # a load's Cancel (tests)
 
     def draw(self, app, x: float, width: float, height: float) -> None:
         """The panel as one fixed window at (x, 0) of size (width, height) in logical pixels."""
@@ -96,6 +99,7 @@ class Panel:
         if imgui.begin_tab_item(tr("panel.tab_tour") + "###tour", None, flags if touring else 0)[0]:
             if not touring and not forced:
                 app.tour.enter()
+            self.cancel_rect = open_checkpoint.progress(app)  # a checkpoint loading beside the tour
             self.tour.draw(app)
             imgui.end_tab_item()
         if imgui.begin_tab_item(tr("panel.tab_explore") + "###explore", None, flags if not touring else 0)[0]:
@@ -109,8 +113,9 @@ class Panel:
     def explore(self, app) -> None:
         """Free exploration: the model (or a checkpoint to open), its input, the hovered cell, generation,
         attention heatmaps, the logit lens, the legend and the help."""
-        model_picker.draw(app)
-        open_checkpoint.progress(app)  # a load in progress: its bar and Cancel, under the model it replaces
+        self.picker.draw(app)
+        # A load in progress: its bar and Cancel, under the model it replaces.
+        self.cancel_rect = open_checkpoint.progress(app)
         self.open.draw(app)
         if app.has_input:
             self.letters.draw(app)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glviz.errors import GlvizError
-from glviz.i18n import tr
+from glviz.errors import GlvizError, Text
 
 CHIP_CACHE = 4096  # decoded token labels kept (per app)
 
@@ -41,7 +40,7 @@ class PromptInput:
     refused (the model keeps what it showed)."""
 
     def __init__(self) -> None:
-        self.error = ""
+        self.refusal: Text | None = None  # kept as catalogue text: it is written in the language shown
         self._labels: dict[int, str] = {}  # token -> chip text, for the tokenizer `_labels_of`
         self._labels_of = None
 
@@ -51,15 +50,20 @@ class PromptInput:
         try:
             tokens = encode_prompt(view.weights, text)
         except GlvizError as exc:
-            self.error = tr("prompt.refused", reason=exc)
+            self.refusal = Text("prompt.refused", reason=exc)
             return False
-        self.error = ""
+        self.refusal = None
         worker = view.worker
         trace = worker.trace
         if trace is not None and worker.generated == 0 and np.array_equal(trace.tokens, tokens):
             return True
         worker.retrace(tokens)
         return True
+
+    @property
+    def error(self) -> str:
+        """Why the text typed last was refused, in the panel's language of the moment ("" if it was taken)."""
+        return "" if self.refusal is None else str(self.refusal)
 
     def chip_text(self, weights, token: int) -> str:
         """A token as its chip and the candidate list write it: "text id", or the id alone without a

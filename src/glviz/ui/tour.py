@@ -154,10 +154,15 @@ class TourController:
 
     # --- modes ---------------------------------------------------------------------------------------------
     def enter(self) -> None:
-        """Show the tour (on the nano model); leaving it goes back to the model explored before."""
+        """Show the tour (on the nano model); leaving it goes back to the model explored before. A checkpoint
+        being opened goes on loading beside the tour (its bar in the tour's tab); leaving it goes there."""
         current = self.app.models.current.name
-        if current != TOUR_MODEL:
+        load = self.app.models.load_beside_tour()
+        if load is not None:
+            self._explored = load.key
+        elif current != TOUR_MODEL:
             self._explored = current
+        if current != TOUR_MODEL or load is not None:
             self.app.switch_model(TOUR_MODEL)
         self.touring = True
         self._frame_key = None
@@ -177,6 +182,13 @@ class TourController:
         self.player.pause()
         app = self.app
         back, self._explored = self._explored, None
+        load = app.models.loading
+        if load is not None and load.beside_tour:
+            if go_back and back == load.key:
+                app.models.bring_load_back()  # shown when done, as if the tour had not come between
+            else:  # the learner asked to stay on nano: the load stops, and the panel says so
+                app.models.cancel_load()
+                app.message(Text("checkpoint.load_stopped", name=load.name))
         if not go_back:
             back = None
             app.forget_explored()

@@ -2,7 +2,8 @@
 
 The UI thread only asks (`retrace`, `generate`, `stop`, `ensure`) and reads what is published: `trace` (the
 latest Trace; its `snapshot()` and `peek()` never wait), `last` (the next-token logits at its last position),
-`error` and `busy`. Nothing here waits for the worker except `wait()`, for tests and benchmarks.
+`error` (written in the language of the moment it is read) and `busy`. Nothing here waits for the worker
+except `wait()`, for tests and benchmarks.
 The newest request wins: a retrace drops what was queued and stops a generation after its current step.
 """
 
@@ -91,7 +92,9 @@ class TraceWorker:
         self._warm_asked = False
         self.trace = None
         self.last: LastLogits | None = None
-        self.error = ""  # why the last request failed (one line), "" otherwise
+        # Why the last request failed: a GlvizError, kept as catalogue text so that it is written in the
+        # panel's language when shown (a bug's line, Python's words, as a string); None otherwise.
+        self.failure: GlvizError | str | None = None
         self.generated = 0  # tokens appended since the trace was made
         self._tracer = tracer or full_trace
         self._jobs: deque = deque()
@@ -108,6 +111,12 @@ class TraceWorker:
     def busy(self) -> bool:
         """A request is queued or running."""
         return self._running or bool(self._jobs)
+
+    @property
+    def error(self) -> str:
+        """Why the last request failed (one line, in the current language), "" otherwise."""
+        failure = self.failure
+        return "" if failure is None else str(failure)
 
     @property
     def generating(self) -> bool:
@@ -218,10 +227,10 @@ class TraceWorker:
             try:
                 getattr(self, "_" + job[0])(*job[1:])
             except GlvizError as exc:
-                self.error = str(exc)
+                self.failure = exc
             except Exception as exc:  # a bug must not kill the thread: the panel shows it, the log has it all
                 logging.getLogger("glviz").exception("trace worker: %s", job[0])
-                self.error = f"{type(exc).__name__}: {exc}"
+                self.failure = f"{type(exc).__name__}: {exc}"
             finally:
                 with self._wake:
                     self._running = False
@@ -240,7 +249,7 @@ class TraceWorker:
         self.weights.column_major_projections()
 
     def _use(self, trace) -> None:
-        self.error = ""
+        self.failure = None
         self.generated = 0
         self._rng = None  # a new sequence: sampling starts again from the seed
         self.last = _last_logits(trace)
@@ -252,7 +261,7 @@ class TraceWorker:
             return
         if self._rng is None or self._rng_seed != sampling.seed:
             self._rng, self._rng_seed = np.random.default_rng(sampling.seed), sampling.seed
-        self.error = ""
+        self.failure = None
         for step in range(n):
             if self._stop.is_set() or trace is not self.trace:
                 return

@@ -49,6 +49,7 @@ def prepare_layout(config, T: int):
     Pure data: the trace worker runs it on a thread of its own while it computes the token."""
     from glviz.layout.blocks import cell_order
     from glviz.layout.build import build_layout
+    from glviz.layout.framing import card_area
     from glviz.render.block_plan import block_plan
     from glviz.render.label_sets import label_atlas, layout_plan
 
@@ -56,6 +57,7 @@ def prepare_layout(config, T: int):
     block_plan(layout)
     layout_plan(layout, label_atlas())
     cell_order(layout)  # the block renderer's state reads it in the first frame
+    card_area(layout)  # with the bounds it reads: the overview a camera left on it follows (camera_control)
     return layout
 
 

@@ -106,16 +106,21 @@ class OpenCheckpoint:
         self.rects[key] = item_rect()
 
 
-def progress(app) -> None:
-    """The load in progress: what, how far (tensors read, then tracing the prompt), and Cancel."""
+def progress(app) -> tuple[float, float, float, float] | None:
+    """The load in progress: what, how far (tensors read, then tracing the prompt), and Cancel; going on
+    beside the tour, when it will show. Returns where Cancel was drawn (None: no load)."""
     load = app.loading
     if load is None:
-        return
+        return None
     text(ACCENT_COLOUR, progress_label(load))
     imgui.progress_bar(load.fraction, imgui.ImVec2(-90, 0))
     imgui.same_line()
     if imgui.button(tr("open.cancel")):
         app.cancel_load()
+    cancel = item_rect()
+    if load.beside_tour:
+        dim(tr("open.beside_tour"))
+    return cancel
 
 
 def progress_label(load) -> str:

@@ -3,9 +3,10 @@ random full-size GPT-2 small checkpoint and growing its trace through the app's 
 
 - open_to_first_frame_s: from `app.open_checkpoint(folder, 16 tokens)` to the end of the first frame drawn
   with the checkpoint's values (read, traced, laid out, uploaded, drawn; meanwhile the window's loop looks
-  every 50 ms and draws the progress bar every 0.25 s, as ui/window.py does).
+  every 50 ms and draws the progress bar every 0.25 s, as ui/window.py does, and the load's end wakes it).
 - append_token_t128_s / append_token_t1024_s: Next token pressed until the frame that shows it is drawn
-  (the worker's append, the layout for the new T, the value upload, one frame), ending at T. Each press
+  (the worker's append, the layout for the new T, the value upload, one frame), ending at T; the frame is
+  drawn when the worker is done, as the window is woken then (ui/wakeup.py). Each press
   comes READ_S after the frame before, as a user reads the token before asking for the next (the app
   prepares the next token's layout meanwhile: trace_worker.prepare_next); Generate N is not measured.
 - peak_rss_t1024_mb: the peak memory of that process, which ends with a trace at T = 1024.
@@ -40,7 +41,13 @@ def _open(app, fbo, directory: str, tokens: np.ndarray) -> float:
     app.open_checkpoint(directory, tokens=tokens)
     _frame(app, fbo)  # the frame of the click
     while True:
-        time.sleep(FRAME_S)  # as the window's loop: it waits for events up to 50 ms, then asks
+        # As the window's loop: it waits for events up to 50 ms, then asks; the load's end wakes it
+        # (ui/wakeup.py).
+        load = app.loading
+        if load is not None:
+            load.ended.wait(FRAME_S)
+        else:
+            time.sleep(FRAME_S)
         if not app.background_frame_due():
             continue
         _frame(app, fbo)

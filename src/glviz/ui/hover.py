@@ -19,6 +19,7 @@ from glviz.i18n import tr
 from glviz.layout.blocks import Block, Kind, Layout, block_cells, block_values
 from glviz.model.sort_task import LETTERS, N_LETTERS
 from glviz.ui.computation import Curve, computation_curve, computation_lines, op_name
+from glviz.ui.wakeup import wake
 
 HISTOGRAM_BINS = 32
 STATS_CHUNK = 1 << 20  # values per piece: the statistics of a big block take no copy of it in float64
@@ -190,6 +191,7 @@ class HoverExplainer:
                     self._stats[block] = stats
                 self._running.discard(block)
                 self._arrived = True
+        wake()  # the tooltip shows them now, not at the window's next look
 
     def computing(self, block: int) -> bool:
         """Whether a thread is computing the block's statistics now."""

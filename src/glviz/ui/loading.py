@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from glviz.ui.wakeup import wake
+
 CHECKPOINT_PREFIX = "checkpoint:"  # a checkpoint view's name: the prefix and its folder
 
 
@@ -40,6 +42,7 @@ class CheckpointLoad:
     result: dict = field(default_factory=dict)
     cancelled: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
+    ended: threading.Event = field(default_factory=threading.Event)  # the result (or error) is in
 
     @property
     def name(self) -> str:
@@ -53,7 +56,8 @@ class CheckpointLoad:
 
     @property
     def finished(self) -> bool:
-        return self.thread is not None and not self.thread.is_alive()
+        """The result (or its error) is in: set before the window is woken for it (ui/wakeup.py)."""
+        return self.ended.is_set()
 
     def cancel(self) -> None:
         """Stop at the next tensor; the result is thrown away."""
@@ -107,3 +111,6 @@ class CheckpointLoad:
             pass
         except Exception as exc:  # GlvizError: the CLI's line; anything else: reported the same way
             self.result["error"] = exc
+        finally:
+            self.ended.set()
+            wake()  # the window takes the model now, not at its next look

@@ -23,6 +23,7 @@ from glviz.errors import GlvizError
 from glviz.model.blas import blas_threads
 from glviz.model.generate import next_token_distribution
 from glviz.model.stages import head_matrix
+from glviz.ui.wakeup import wake
 
 TOP_CANDIDATES = 10
 # A token's step is matrix-vector products (memory-bound). Beside other work (the window drawing the token
@@ -235,6 +236,7 @@ class TraceWorker:
                 with self._wake:
                     self._running = False
                     self._wake.notify_all()
+                wake()  # the window shows the result (or the failure) now, not at its next look
 
     def _retrace(self, tokens: np.ndarray) -> None:
         trace = self._tracer(self.weights, tokens)
@@ -279,6 +281,7 @@ class TraceWorker:
                 return
             self.generated += 1
             self.last = last
+            wake()  # each token is shown as it comes
 
     def _prepare_ahead(self, T: int) -> None:
         """Start prepare(T) on a thread of its own (once per T; what was made for older T is let go)."""

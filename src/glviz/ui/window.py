@@ -197,6 +197,9 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
     )
     app = config.app
     _quit_on_signals(app)
+    from glviz.ui import wakeup
+
+    wakeup.set_waker(glfw.post_empty_event)  # background work wakes the loop when it has news
     exit_after_first = bool(os.environ.get(FIRST_FRAME_ENV))
     frozen = False
     timer.start()
@@ -223,7 +226,7 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
                     app.first_idle()
                 # Idle: sleep until an event arrives (briefly while a model builds, a checkpoint loads or a
                 # trace grows in the background: a frame then polls what it made; drawing every frame would
-                # take the CPU the work needs).
+                # take the CPU the work needs). Background work that has news wakes it at once (ui/wakeup.py).
                 glfw.wait_events_timeout(0.05 if app.building or app.working else 0.5)
                 if app.working and app.background_frame_due():
                     app.invalidate(1)
@@ -234,6 +237,7 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
             if not gc.isenabled():  # started with the collector off (cli.main): on from the first frame
                 gc.enable()
     finally:
+        wakeup.set_waker(None)  # before glfw ends: a thread finishing later has nothing to wake
         app.release()
         window.destroy()
     return 0

@@ -65,6 +65,18 @@ def test_every_linked_term_lights_at_least_one_block(stage, lang):
                         assert run.link.split(":", 1)[1] in chapter_ids, (chapter.id, key, run.link)
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(("chapter_id", "key"), [("self_attention", "heads"), ("attention_output", "heads")])
+def test_the_number_of_heads_is_the_models(chapter_id, key, lang):
+    """How many heads there are, and which, is read from the model: no count or head number is written in."""
+    import re
+
+    text = load_text(chapter_id, lang).paragraphs[key]
+    assert "{H}" in text
+    words = re.sub(r"\{\w+\}|\(block:[^)]*\)|1 つ", "", text)  # 1 つ: "one each", not a head
+    assert not re.search(r"\d", words), words
+
+
 def test_the_numbers_quoted_follow_the_input():
     first, second = nano_stage("CBABBC"), nano_stage("AACCBA")
     for chapter in CHAPTERS:

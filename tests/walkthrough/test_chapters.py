@@ -66,6 +66,17 @@ def test_every_linked_term_lights_at_least_one_block(stage, lang):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.id)
+def test_playback_stops_on_every_paragraph_before_the_next_one(stages, chapter, lang):
+    """A paragraph that only played its animation before the next one began was gone before a learner had
+    read it, and the picture it described was gone from the pause that followed."""
+    events = tour_on(stages[lang]).events(CHAPTERS.index(chapter), lang)
+    paragraphs = events.paragraphs
+    for here, after in zip(paragraphs, paragraphs[1:], strict=False):
+        assert any(here.start - 1e-4 <= p.start < after.start - 1e-4 for p in events.pauses), here.key
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize(("chapter_id", "key"), [("self_attention", "heads"), ("attention_output", "heads")])
 def test_the_number_of_heads_is_the_models(chapter_id, key, lang):
     """How many heads there are, and which, is read from the model: no count or head number is written in."""

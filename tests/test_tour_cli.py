@@ -115,7 +115,7 @@ def test_a_recorded_clip_follows_the_chapter_time(tmp_path, gl_ctx):
     from glviz.render.tour_view import TourView
 
     out = tmp_path / "clip.gif"
-    result = glviz("record", "--chapter", "embedding", "--from", "40", "--to", "56", "--fps", "1",
+    result = glviz("record", "--chapter", "embedding", "--from", "44.5", "--to", "60.5", "--fps", "1",
                    "--size", "320x180", "--lang", "en", "--quiet", "--out", str(out))
     assert result.returncode == 0, result.stderr
     with Image.open(out) as image:
@@ -126,7 +126,7 @@ def test_a_recorded_clip_follows_the_chapter_time(tmp_path, gl_ctx):
     assert len(frames) == 16
     view = TourView((320, 180), "CBABBC", "en", ctx=gl_ctx)
     index = view.index("embedding")
-    early, late = (view.render(index, t).astype(np.float32) for t in (40.0, 55.0))
+    early, late = (view.render(index, t).astype(np.float32) for t in (44.5, 59.5))
     view.release()
     scene = slice(24, 165)  # below the title strip, above the progress bar
 

@@ -65,6 +65,29 @@ def test_every_linked_term_lights_at_least_one_block(stage, lang):
                         assert run.link.split(":", 1)[1] in chapter_ids, (chapter.id, key, run.link)
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.id)
+def test_playback_stops_on_every_paragraph_before_the_next_one(stages, chapter, lang):
+    """A paragraph that only played its animation before the next one began was gone before a learner had
+    read it, and the picture it described was gone from the pause that followed."""
+    events = tour_on(stages[lang]).events(CHAPTERS.index(chapter), lang)
+    paragraphs = events.paragraphs
+    for here, after in zip(paragraphs, paragraphs[1:], strict=False):
+        assert any(here.start - 1e-4 <= p.start < after.start - 1e-4 for p in events.pauses), here.key
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(("chapter_id", "key"), [("self_attention", "heads"), ("attention_output", "heads")])
+def test_the_number_of_heads_is_the_models(chapter_id, key, lang):
+    """How many heads there are, and which, is read from the model: no count or head number is written in."""
+    import re
+
+    text = load_text(chapter_id, lang).paragraphs[key]
+    assert "{H}" in text
+    words = re.sub(r"\{\w+\}|\(block:[^)]*\)|1 つ", "", text)  # 1 つ: "one each", not a head
+    assert not re.search(r"\d", words), words
+
+
 def test_the_numbers_quoted_follow_the_input():
     first, second = nano_stage("CBABBC"), nano_stage("AACCBA")
     for chapter in CHAPTERS:

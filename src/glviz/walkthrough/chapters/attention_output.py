@@ -123,13 +123,14 @@ def script(s: Script) -> None:
     s.para("weights")
     out = s.step(2.5, ease_out)
     pair = s.step(3.0)
+    s.pause()  # the weighted columns are read while they stand apart, before they merge
     s.para("sum")
     merge = s.step(2.5, ease_out)
     s.camera(g.sum_view, out)
     s.glow([v], out)
     s.glow([probs], out, 0.4)
     down = (0.0, -cell, 0.0)
-    hold = pair.end - out.end
+    hold = merge.start - out.end  # through the pause
     text = 0.8 * cell
     for k in range(t + 1):
         size, alpha = float(g.sizes[k]), float(g.alphas[k])
@@ -140,11 +141,12 @@ def script(s: Script) -> None:
         s.ghosts(probs, (t, k), (0, 1), 1, out, to=g.above[k], hold=hold)
         s.ghosts(probs, (t, k), (0, 1), 1, merge, origin=g.above[k], origin_step=down, to=g.into,
                  to_size=0.3 * cell)
-        if pair.active:
-            s.mark(g.weights[k], g.above[k] + (0.0, 1.3 * cell, 0.0), text, pair, centred=True)
-            s.mark("×", g.place[k] + (0.0, 1.25 * cell, 0.0), text, pair, centred=True)
+        if pair.started and not merge.started:
+            s.mark(g.weights[k], g.above[k] + (0.0, 1.3 * cell, 0.0), text, pair, until=merge, centred=True)
+            s.mark("×", g.place[k] + (0.0, 1.25 * cell, 0.0), text, pair, until=merge, centred=True)
             if k:
-                s.mark("+", g.place[k] + (-2.0 * cell, -7.5 * cell, 0.0), 1.5 * text, pair, centred=True)
+                s.mark("+", g.place[k] + (-2.0 * cell, -7.5 * cell, 0.0), 1.5 * text, pair, until=merge,
+                       centred=True)
     s.light(probs, (t, t + 1), (0, t + 1), lit, until=merge)
     s.light(v, (0, A), (0, t + 1), lit, until=merge)
     s.compute_cells(heads, *s.cells_of_column(heads, t), merge.part(0.5, 1.0))

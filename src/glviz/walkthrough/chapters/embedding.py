@@ -88,6 +88,7 @@ def script(s: Script) -> None:
     s.compute_cells("tok_emb", *g.columns["tok_emb"], fly.part(0.7, 1.0))
     s.glow(["wte"], fly.part(0.6, 1.0), 0.0)
     s.glow(["tok_emb"], fly.part(0.6, 1.0))
+    s.pause()  # the lookup is read beside the copied column, before the position's copy starts
 
     s.para("position")
     st = s.step(1.2)

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from glviz.layout.build import LAYERS_PER_COLUMN
 from glviz.layout.framing import network_bounds
 from glviz.model.config import PRESETS, param_count
 from glviz.walkthrough import poses
@@ -31,6 +32,10 @@ def values(stage: Stage) -> dict[str, str]:
         out[f"{name}_layers"] = str(config.n_layer)
         out[f"{name}_heads"] = str(config.n_head)
         out[f"{name}_context"] = f"{config.block_size:,}"
+        out[f"{name}_vocab"] = f"{config.vocab_size:,}"
+    gpt3_layers = PRESETS["gpt3"].n_layer  # drawn LAYERS_PER_COLUMN to a column (layout/build.py)
+    out["gpt3_columns"] = str(-(-gpt3_layers // LAYERS_PER_COLUMN))
+    out["layers_per_column"] = str(min(gpt3_layers, LAYERS_PER_COLUMN))
     out["gpt3_over_nano"] = f"{param_count(PRESETS['gpt3']) / param_count(PRESETS['nano']):,.0f}"
     out["value"] = _short(stage.trace["layers.0.attn.q"][0, FOLLOW, 0])  # the nano cell followed: q[h0, t, 0]
     return out

@@ -128,3 +128,14 @@ def test_the_animation_shows_the_quoted_numbers_and_computes_every_position(play
     marks = zip(last.marks.texts, last.marks.positions, strict=True)
     letters = sorted((p[0], t) for t, p in marks if len(t) == 1)
     assert "".join(t for _, t in letters) == values["sorted"], "the answer under positions 5 to 10"
+
+
+def test_the_overview_quotes_the_first_letters_chance_as_this_chapter_does(stage):
+    """Chapter 1 and chapter 10 speak of the same probability (position 5's letter): the same words."""
+    from glviz.walkthrough.chapters import overview
+
+    first = overview.values(stage)["first"]
+    ours = CHAPTER.values(stage)
+    assert overview.values(stage)["first_p"] == ours[f"p_{first.lower()}"]
+    probs = np.asarray(stage.trace["probs"][FOLLOW], np.float64)
+    assert overview.values(stage)["first_p"] == chance(probs.max(), probs.sum() - probs.max())

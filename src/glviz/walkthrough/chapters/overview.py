@@ -5,11 +5,11 @@ from __future__ import annotations
 from functools import partial
 from types import SimpleNamespace
 
-from glviz.formatting import percent
 from glviz.model.config import param_count
 from glviz.model.sort_task import LETTERS, N_LETTERS
 from glviz.walkthrough import poses
 from glviz.walkthrough.chapters import Chapter
+from glviz.walkthrough.chapters.ch_c_common import chances
 from glviz.walkthrough.chapters.common import (
     EMBEDDING,
     aggregate_blocks,
@@ -37,7 +37,7 @@ def values(stage: Stage) -> dict[str, str]:
         "input_spaced": spaced(sequence[:N_LETTERS]),
         "ids_spaced": spaced("".join(str(t) for t in tokens(stage)[:N_LETTERS])),
         "first": predicted[0],
-        "first_p": percent(probs[0].max()),
+        "first_p": chances(probs[0])[int(probs[0].argmax())],  # as the Output chapter writes it
         "layers": str(config.n_layer),
         "C": str(config.n_embd),
     }
@@ -71,12 +71,13 @@ def _geometry(s: Script) -> SimpleNamespace:
     g.probs_view = s.frame_blocks(["probs", "probs.*"], margin=2.2)
     column = N_LETTERS - 1
     g.probs_column = s.column("probs", column)
-    predicted, chances = predictions(s.stage)
+    predicted, distributions = predictions(s.stage)
     right = s.cell_centre(probs, 0, config.block_size - 1)[0] + 1.5
     g.chances = []
+    texts = chances(distributions[0])  # as the Output chapter writes them
     for v in range(config.vocab_size):
         cell = s.cell_centre(probs, v, column)
-        g.chances.append((f"{LETTERS[v]}: {percent(chances[0, v])}", (right, cell[1] - 0.35, cell[2])))
+        g.chances.append((f"{LETTERS[v]}: {texts[v]}", (right, cell[1] - 0.35, cell[2])))
     g.predicted = (predicted[0], s.cell_centre(probs, config.vocab_size - 1, column) + (0.0, -2.2, 0.0))
     return g
 

@@ -1,0 +1,58 @@
+"""The Generate section's sampling fields, driven as the window drives them (mouse presses with their
+modifiers, typed characters, Enter), headless on EGL: Ctrl+click on a slider types its value."""
+
+from __future__ import annotations
+
+import pytest
+from checkpoint_helpers import frames  # tests/ui/
+from test_generation_app import ckpt_app, small  # noqa: F401 (fixtures: a checkpoint opened in the app)
+
+from glviz.ui.controls import LEFT
+from glviz.ui.imgui_renderer import MOD_CONTROL
+
+KEY_ENTER, KEY_A, KEY_LEFT_CONTROL = 257, 65, 341  # glfw key codes
+
+
+@pytest.fixture
+def sampling_app(ckpt_app, fbo):  # noqa: F811 (the fixture imported above)
+    ckpt_app.generation.greedy = False  # the sampling fields show
+    frames(ckpt_app, fbo, 3)
+    return ckpt_app
+
+
+def _type_into(app, fbo, field: str, text: str, mods: int = 0) -> None:
+    """Click the field (a slider: with Ctrl, as Ctrl+click), select what it holds, type `text`, Enter."""
+    x0, y0, x1, y1 = app.panel.generation.rects[field]
+    x, y = x0 + 20, (y0 + y1) / 2  # the field's left end: clear of an integer's - and + buttons
+    app.mouse_move(x, y)
+    frames(app, fbo, 1)
+    if mods & MOD_CONTROL:
+        app.key(KEY_LEFT_CONTROL, True, 0)  # X11 reports Ctrl's own press without Ctrl held
+    app.mouse_press(x, y, LEFT, mods)
+    frames(app, fbo, 2)  # (imgui takes a button that follows a modifier's change a frame later)
+    app.mouse_release(x, y, LEFT, mods)
+    if mods & MOD_CONTROL:
+        app.key(KEY_LEFT_CONTROL, False, MOD_CONTROL)
+    frames(app, fbo, 2)
+    app.key(KEY_LEFT_CONTROL, True, 0)  # Ctrl+A: select what the field holds
+    app.key(KEY_A, True, MOD_CONTROL)
+    app.key(KEY_A, False, MOD_CONTROL)
+    app.key(KEY_LEFT_CONTROL, False, MOD_CONTROL)
+    frames(app, fbo, 2)
+    for ch in text:
+        app.char(ord(ch))
+    frames(app, fbo, 1)
+    app.key(KEY_ENTER, True)
+    app.key(KEY_ENTER, False)
+    frames(app, fbo, 2)
+
+
+def test_ctrl_click_on_a_slider_types_its_value(sampling_app, fbo):
+    """The window's mouse press carries Ctrl, but imgui was only told of modifiers with keys: a Ctrl+click
+    on the temperature moved the slider to the pointer, and the digits typed went nowhere."""
+    app = sampling_app
+    controls = app.generation
+    _type_into(app, fbo, "temperature", "0.35", MOD_CONTROL)
+    assert controls.temperature == pytest.approx(0.35)
+    _type_into(app, fbo, "top_p", "0.8", MOD_CONTROL)
+    assert controls.top_p == pytest.approx(0.8)

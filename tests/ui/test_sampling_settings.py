@@ -1,12 +1,16 @@
 """The Generate section's sampling fields, driven as the window drives them (mouse presses with their
-modifiers, typed characters, Enter), headless on EGL: Ctrl+click on a slider types its value."""
+modifiers, typed characters, Enter), headless on EGL: Ctrl+click on a slider types its value, and a value
+that means nothing (a negative temperature, a top-p of 0, NaN, a negative seed) is refused with a line in
+the panel's language while the setting keeps its value."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from checkpoint_helpers import frames  # tests/ui/
+from checkpoint_helpers import frames, settled  # tests/ui/
 from test_generation_app import ckpt_app, small  # noqa: F401 (fixtures: a checkpoint opened in the app)
 
+from glviz import i18n
 from glviz.ui.controls import LEFT
 from glviz.ui.imgui_renderer import MOD_CONTROL
 
@@ -17,7 +21,8 @@ KEY_ENTER, KEY_A, KEY_LEFT_CONTROL = 257, 65, 341  # glfw key codes
 def sampling_app(ckpt_app, fbo):  # noqa: F811 (the fixture imported above)
     ckpt_app.generation.greedy = False  # the sampling fields show
     frames(ckpt_app, fbo, 3)
-    return ckpt_app
+    yield ckpt_app
+    i18n.set_language("en")
 
 
 def _type_into(app, fbo, field: str, text: str, mods: int = 0) -> None:
@@ -56,3 +61,36 @@ def test_ctrl_click_on_a_slider_types_its_value(sampling_app, fbo):
     assert controls.temperature == pytest.approx(0.35)
     _type_into(app, fbo, "top_p", "0.8", MOD_CONTROL)
     assert controls.top_p == pytest.approx(0.8)
+    assert controls.refusal is None
+
+
+@pytest.mark.parametrize(("field", "typed", "mods"), [
+    ("temperature", "-1", MOD_CONTROL), ("temperature", "nan", MOD_CONTROL), ("top_p", "0", MOD_CONTROL),
+    ("top_p", "1.5", MOD_CONTROL), ("seed", "-3", 0), ("top_k", "-2", 0)])
+def test_a_setting_that_means_nothing_is_refused_and_said_in_the_panels_language(sampling_app, fbo, field,
+                                                                                 typed, mods):
+    """A negative temperature sampled the least likely tokens; a top-p of 0 or a NaN made the candidates NaN
+    and the worker fail; a negative seed or top-k became 0 without a word."""
+    app = sampling_app
+    controls = app.generation
+    before = getattr(controls, field)
+    _type_into(app, fbo, field, typed, mods)
+    assert getattr(controls, field) == before
+    refusal = controls.refusal
+    assert refusal is not None and refusal.key == f"generate.refused_{field}"
+    english, japanese = refusal.text("en"), refusal.text("ja")
+    shown = typed.replace("-", "−").replace("nan", "NaN")
+    assert shown in english and shown in japanese and english != japanese
+    i18n.set_language("ja")
+    frames(app, fbo, 1)
+    assert str(controls.refusal) == japanese  # the panel writes it in the language it speaks now
+    # Generation goes on with the kept settings, and the candidates are probabilities.
+    ids, probs = controls.candidates()
+    assert np.all(np.isfinite(probs)) and probs[0] > 0 and len(ids) == len(probs)
+    T = app.view.trace.T
+    controls.generate(2)
+    settled(app, fbo)
+    assert app.view.trace.T == T + 2 and controls.error == ""
+    _type_into(app, fbo, field, "1", mods)  # a value that means something is taken, and the line goes
+    assert getattr(controls, field) == 1 and controls.refusal is None
+

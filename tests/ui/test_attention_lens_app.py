@@ -193,3 +193,32 @@ def test_the_heatmap_stays_under_the_pointer_while_the_explanation_above_grows(a
         p = percent(app.view.trace["layers.0.attn.probs"][0, row, col])
         assert section.tooltip.endswith(p), section.tooltip
 
+
+
+def test_a_heatmap_cells_tooltip_names_its_tokens_whole(tall_app, tall_fbo, tmp_path):
+    """The axes cut a token's text to 8 characters, and the tooltip quoted the cut text: a cell of
+    "·Kazakhstan" said '"·Kazakhs"', a token of its own to a learner. The axes now mark the cut with "…",
+    and the tooltip names the tokens whole."""
+    from tokenizers import ByteLevelBPETokenizer
+
+    from glviz.ui.sections.attention import token_labels
+
+    app, fbo = tall_app, tall_fbo
+    folder = checkpoint(tmp_path / "long-words", seed=3)
+    bpe = ByteLevelBPETokenizer()  # a real tokenizer whose words are single long tokens
+    bpe.train_from_iterator([" Kazakhstan and Uzbekistan"] * 20, vocab_size=300, min_frequency=1,
+                            show_progress=False)
+    bpe.save(str(folder / "tokenizer.json"))
+    app.open_checkpoint(folder)
+    loaded(app, fbo)
+    assert app.edit_prompt(" Kazakhstan and Uzbekistan"), app.prompt.error
+    settled(app, fbo)
+    view = app.view
+    assert [app.prompt.label(view.weights, t) for t in view.trace.tokens] == ["·Kazakhstan", "·and",
+                                                                              "·Uzbekistan"]
+    assert token_labels(app, view, 0, 3) == ["·Kazakh…", "·and", "·Uzbeki…"]
+    click(app, fbo, app.panel.attention.header)
+    frames(app, fbo)
+    app.mouse_move(*_cell_pixel(app.panel.attention.plot_rects[0], 3, 2, 0))
+    frames(app, fbo, 2)
+    assert app.panel.attention.tooltip.startswith('query 2 "·Uzbekistan", key 0 "·Kazakhstan": ')

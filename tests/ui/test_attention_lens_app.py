@@ -222,3 +222,29 @@ def test_a_heatmap_cells_tooltip_names_its_tokens_whole(tall_app, tall_fbo, tmp_
     app.mouse_move(*_cell_pixel(app.panel.attention.plot_rects[0], 3, 2, 0))
     frames(app, fbo, 2)
     assert app.panel.attention.tooltip.startswith('query 2 "·Uzbekistan", key 0 "·Kazakhstan": ')
+
+
+def test_another_layer_and_head_can_be_chosen_after_hovering_a_heatmap(tall_app, tall_fbo):
+    """Hovering a heatmap cell hovers it in 3D, and that hover stays while the pointer is in the panel; the
+    section followed the 3D hover to its layer and head every frame, so the sliders snapped back to them.
+    It follows a new 3D hover once, and the learner's choice stands."""
+    app, fbo = tall_app, tall_fbo
+    frames(app, fbo)
+    click(app, fbo, app.panel.attention.header)
+    frames(app, fbo)
+    section, maps = app.panel.attention, app.attention
+    T = app.view.trace.T
+    app.mouse_move(*_cell_pixel(section.plot_rects[0], T, T - 1, 1))
+    frames(app, fbo, 4)  # (the explanation above grows by the cell's: the section moves down, once)
+    assert app.hovering.cell is not None and (maps.layer, maps.head) == (0, 0)
+    for slider in ("layer", "head"):  # a click at a slider's right end: its last value
+        x0, y0, x1, y1 = section.slider_rects[slider]
+        click(app, fbo, (x0 + 100, y0, x0 + 116, y1))  # (the rect runs on under the label)
+        frames(app, fbo, 2)
+    assert (maps.layer, maps.head) == (1, 1)
+    assert app.hovering.cell is not None  # the 3D hover stayed: it no longer pulls the section back
+    assert set(section.plot_rects) == {1}
+    other = app.view.layout.by_name["layers.0.attn.h1.probs"]  # a new hover in 3D is still followed
+    app.hovering.set((other, 3, 2))
+    frames(app, fbo, 2)
+    assert (maps.layer, maps.head) == (0, 1)

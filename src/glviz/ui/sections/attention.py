@@ -45,6 +45,7 @@ class AttentionSection:
         self.plot_rects: dict[int, tuple[float, float, float, float]] = {}  # head -> plot area (tests)
         self.header: tuple[float, float, float, float] | None = None
         self.all_heads_rect: tuple[float, float, float, float] | None = None  # (tests)
+        self.slider_rects: dict[str, tuple[float, float, float, float]] = {}  # layer, head (tests)
         self.x_labels: list[tuple[float, float]] = []  # (centre, width) in pixels of each key label (tests)
         self._content_y: float | None = None  # where in the panel's content the section was last frame
         self.tooltip = ""  # the hovered heatmap cell's (tests)
@@ -67,6 +68,7 @@ class AttentionSection:
         config = view.config
         imgui.set_next_item_width(120)
         maps.layer = imgui.slider_int(tr("attention.layer"), maps.layer, 0, config.n_layer - 1)[1]
+        self.slider_rects["layer"] = item_rect()
         all_heads = tr("attention.all_heads")
         beside(checkbox_width(all_heads))  # (the next line in a narrow window's panel)
         maps.grid = imgui.checkbox(all_heads, maps.grid)[1]
@@ -74,6 +76,7 @@ class AttentionSection:
         if not maps.grid:
             imgui.set_next_item_width(120)
             maps.head = imgui.slider_int(tr("attention.head"), maps.head, 0, config.n_head - 1)[1]
+            self.slider_rects["head"] = item_rect()
         probs = maps.probs(view)
         if probs is None:
             self.plot_rects.clear()

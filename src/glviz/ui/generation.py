@@ -57,8 +57,12 @@ class GenerationControls:
             kept = _shown(getattr(self, name))
             self.refusal = Text(f"generate.refused_{name}", value=_shown(value), kept=kept)
             return False
-        # (+ 0.0: a typed −0 is 0)
-        setattr(self, name, float(value) + 0.0 if name in ("temperature", "top_p") else int(value))
+        if name in ("temperature", "top_p"):
+            # imgui's float is a float32: 0.7 comes as 0.699999988. The decimal it stands for is what the
+            # panel shows and what `glviz generate --temperature 0.7` takes; + 0.0: a typed −0 is 0.
+            setattr(self, name, float(str(np.float32(value))) + 0.0)
+        else:
+            setattr(self, name, int(value))
         self.refusal = None
         return True
 

@@ -193,3 +193,58 @@ def test_the_heatmap_stays_under_the_pointer_while_the_explanation_above_grows(a
         p = percent(app.view.trace["layers.0.attn.probs"][0, row, col])
         assert section.tooltip.endswith(p), section.tooltip
 
+
+
+def test_a_heatmap_cells_tooltip_names_its_tokens_whole(tall_app, tall_fbo, tmp_path):
+    """The axes cut a token's text to 8 characters, and the tooltip quoted the cut text: a cell of
+    "·Kazakhstan" said '"·Kazakhs"', a token of its own to a learner. The axes now mark the cut with "…",
+    and the tooltip names the tokens whole."""
+    from tokenizers import ByteLevelBPETokenizer
+
+    from glviz.ui.sections.attention import token_labels
+
+    app, fbo = tall_app, tall_fbo
+    folder = checkpoint(tmp_path / "long-words", seed=3)
+    bpe = ByteLevelBPETokenizer()  # a real tokenizer whose words are single long tokens
+    bpe.train_from_iterator([" Kazakhstan and Uzbekistan"] * 20, vocab_size=300, min_frequency=1,
+                            show_progress=False)
+    bpe.save(str(folder / "tokenizer.json"))
+    app.open_checkpoint(folder)
+    loaded(app, fbo)
+    assert app.edit_prompt(" Kazakhstan and Uzbekistan"), app.prompt.error
+    settled(app, fbo)
+    view = app.view
+    assert [app.prompt.label(view.weights, t) for t in view.trace.tokens] == ["·Kazakhstan", "·and",
+                                                                              "·Uzbekistan"]
+    assert token_labels(app, view, 0, 3) == ["·Kazakh…", "·and", "·Uzbeki…"]
+    click(app, fbo, app.panel.attention.header)
+    frames(app, fbo)
+    app.mouse_move(*_cell_pixel(app.panel.attention.plot_rects[0], 3, 2, 0))
+    frames(app, fbo, 2)
+    assert app.panel.attention.tooltip.startswith('query 2 "·Uzbekistan", key 0 "·Kazakhstan": ')
+
+
+def test_another_layer_and_head_can_be_chosen_after_hovering_a_heatmap(tall_app, tall_fbo):
+    """Hovering a heatmap cell hovers it in 3D, and that hover stays while the pointer is in the panel; the
+    section followed the 3D hover to its layer and head every frame, so the sliders snapped back to them.
+    It follows a new 3D hover once, and the learner's choice stands."""
+    app, fbo = tall_app, tall_fbo
+    frames(app, fbo)
+    click(app, fbo, app.panel.attention.header)
+    frames(app, fbo)
+    section, maps = app.panel.attention, app.attention
+    T = app.view.trace.T
+    app.mouse_move(*_cell_pixel(section.plot_rects[0], T, T - 1, 1))
+    frames(app, fbo, 4)  # (the explanation above grows by the cell's: the section moves down, once)
+    assert app.hovering.cell is not None and (maps.layer, maps.head) == (0, 0)
+    for slider in ("layer", "head"):  # a click at a slider's right end: its last value
+        x0, y0, x1, y1 = section.slider_rects[slider]
+        click(app, fbo, (x0 + 100, y0, x0 + 116, y1))  # (the rect runs on under the label)
+        frames(app, fbo, 2)
+    assert (maps.layer, maps.head) == (1, 1)
+    assert app.hovering.cell is not None  # the 3D hover stayed: it no longer pulls the section back
+    assert set(section.plot_rects) == {1}
+    other = app.view.layout.by_name["layers.0.attn.h1.probs"]  # a new hover in 3D is still followed
+    app.hovering.set((other, 3, 2))
+    frames(app, fbo, 2)
+    assert (maps.layer, maps.head) == (0, 1)

@@ -25,8 +25,12 @@ def hub_dir() -> Path:
 
 
 def is_checkpoint(folder: Path) -> bool:
-    """Whether `folder` holds config.json and model.safetensors (what `load_weights` opens)."""
-    return (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
+    """Whether `folder` holds config.json and model.safetensors (what `load_weights` opens); False for a
+    folder that may not be searched (Path.is_file raises PermissionError there)."""
+    try:
+        return (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
+    except OSError:
+        return False
 
 
 def is_gpt2(folder: Path) -> bool:

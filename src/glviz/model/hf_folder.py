@@ -47,6 +47,8 @@ def _hf_config(directory: Path) -> GPTConfig:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise GlvizError("error.hf.config_json", path=path) from None
+    except OSError as exc:  # no permission to read it, say
+        raise GlvizError("error.weights.unreadable", reason=exc.strerror, path=path) from None
     if not isinstance(data, dict):
         raise GlvizError("error.hf.config_object", path=path)
     model_type = data.get("model_type", "gpt2")
@@ -147,6 +149,10 @@ def load_hf(directory: Path, progress: Progress | None = None) -> Weights:
         raise GlvizError("error.hf.no_safetensors", path=directory)
     if st_path.stat().st_size == 0:
         raise GlvizError("error.hf.empty", path=st_path)
+    try:
+        st_path.open("rb").close()  # safetensors says "No such file or directory" of a file it may not read
+    except OSError as exc:
+        raise GlvizError("error.weights.unreadable", reason=exc.strerror, path=st_path) from None
     found: dict[str, np.ndarray] = {}
     lm_head: np.ndarray | None = None
     try:

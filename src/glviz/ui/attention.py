@@ -55,6 +55,7 @@ class AttentionMaps:
         self.head = 0
         self.grid = False  # all heads of the layer
         self.hovered: Cell | None = None  # the heatmap cell under the mouse this frame
+        self._followed: Cell | None = None  # the 3D hover the section last went to (it goes once)
         self._asked: tuple | None = None  # (trace id, name) asked of the worker, once
 
     def probs(self, view) -> np.ndarray | None:
@@ -87,10 +88,12 @@ class AttentionMaps:
 
     def marked(self, app) -> Cell | None:
         """The heatmap cell to mark: the 3D hovered cell when it is an attention probability. The section
-        follows it to its layer (and head, showing one)."""
+        follows a new one to its layer (and head, showing one), once: the hover stays while the pointer is
+        in the panel, and following it every frame undid the learner's choice of another layer or head."""
         cell = cell_of_block(app.scene.layout, app.hovering.cell) if app.scene is not None else None
-        if cell is not None and cell != self.hovered:
+        if cell is not None and cell != self.hovered and cell != self._followed:
             self.layer = cell.layer
             if not self.grid:
                 self.head = cell.head
+        self._followed = cell
         return cell

@@ -23,26 +23,29 @@ class Entry:
     folder: bool
 
 
-def list_folder(folder: Path) -> list[Entry]:
-    """Sub-folders (not hidden) and .npz files of `folder`, sorted by name; [] when it cannot be read."""
-    entries = []
+def list_folder(folder: Path) -> tuple[list[Entry], int]:
+    """Sub-folders (not hidden) and .npz files of `folder`, sorted by name, the first MAX_ENTRIES of them,
+    and how many there are in all; ([], 0) when it cannot be read."""
     try:
-        children = sorted(folder.iterdir(), key=lambda p: p.name.lower())
+        with os.scandir(folder) as listing:  # (its entries know their type: no stat each, in a huge folder)
+            children = sorted(listing, key=lambda child: child.name.lower())
     except OSError:
-        return []
+        return [], 0
+    entries, total = [], 0
     for child in children:
         if child.name.startswith("."):
             continue
         try:
-            if child.is_dir():
-                entries.append(Entry(child.name, child, is_checkpoint(child), True))
-            elif child.suffix == ".npz" and child.is_file():
-                entries.append(Entry(child.name, child, True, False))
+            folder_child = child.is_dir()
+            if not folder_child and not (child.name.endswith(".npz") and child.is_file()):
+                continue
         except OSError:
             continue
-        if len(entries) >= MAX_ENTRIES:
-            break
-    return entries
+        total += 1
+        if len(entries) < MAX_ENTRIES:  # (the rest are counted, so that the list can say it is cut)
+            path = Path(child.path)
+            entries.append(Entry(child.name, path, not folder_child or is_checkpoint(path), folder_child))
+    return entries, total
 
 
 class CheckpointBrowser:
@@ -51,14 +54,23 @@ class CheckpointBrowser:
     def __init__(self, folder: Path | None = None, hub: Path | None = None) -> None:
         self.hub = hub
         self.folder = Path(folder) if folder is not None else Path.home()
-        self._entries: list[Entry] | None = None
+        self._entries: tuple[list[Entry], int] | None = None  # the listing and its count before the cut
         self._cached: list[tuple[str, Path]] | None = None
+
+    def _listing(self) -> tuple[list[Entry], int]:
+        if self._entries is None:  # (names it may read but not search are no use: nothing in it opens)
+            self._entries = list_folder(self.folder) if self.readable else ([], 0)
+        return self._entries
 
     @property
     def entries(self) -> list[Entry]:
-        if self._entries is None:
-            self._entries = list_folder(self.folder)
-        return self._entries
+        """What the list shows (at most MAX_ENTRIES)."""
+        return self._listing()[0]
+
+    @property
+    def total(self) -> int:
+        """How many entries the folder has, shown or not."""
+        return self._listing()[1]
 
     @property
     def cached(self) -> list[tuple[str, Path]]:
@@ -70,7 +82,13 @@ class CheckpointBrowser:
     @property
     def readable(self) -> bool:
         """Whether the folder browsed can be listed (an empty listing otherwise says nothing about it)."""
-        return os.access(self.folder, os.R_OK | os.X_OK)
+        # Read (its names) and searched (what they are). As the effective user, who opens the files.
+        return os.access(self.folder, os.R_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids)
+
+    @property
+    def gone(self) -> bool:
+        """The folder browsed is no longer there (deleted or renamed since it was entered)."""
+        return not _is_dir(self.folder)
 
     @property
     def here_openable(self) -> bool:
@@ -82,7 +100,20 @@ class CheckpointBrowser:
         self._entries = None
 
     def up(self) -> None:
-        self.enter(self.folder.parent)
+        """To the parent folder; from a folder that is gone, to the nearest one still there."""
+        parent = self.folder.parent
+        while parent != parent.parent and not _is_dir(parent):
+            parent = parent.parent
+        self.enter(parent)
 
     def refresh(self) -> None:
         self._entries = self._cached = None
+
+
+def _is_dir(path: Path) -> bool:
+    """Whether `path` is a folder; True where a folder on the way may not be searched (it may be there: the
+    list says it cannot be read, rather than that it is gone)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return True

@@ -145,7 +145,7 @@ def _gelu(inputs, extra) -> list[str]:
     x = inputs["x"]
     if extra.get("approximate") == "tanh":
         inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)
-        return [f"x = {fmt(x)}", f"= 0.5·{fmt(x)}·(1 + tanh({fmt(inner)}))"]
+        return [f"x = {fmt(x)}", f"= 0.5·{fmt_term(x)}·(1 + tanh({fmt(inner)}))"]
     phi = 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
     return [f"x = {fmt(x)},  Φ(x) = {fmt(phi)}", f"= {fmt(x)} · {fmt_term(phi)}"]
 

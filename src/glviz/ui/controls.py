@@ -11,7 +11,7 @@ import time
 
 from imgui_bundle import imgui
 
-from glviz.ui.imgui_renderer import MOD_CONTROL, MOD_SHIFT, feed_char, feed_key
+from glviz.ui.imgui_renderer import MOD_CONTROL, MOD_SHIFT, feed_char, feed_key, feed_modifiers
 
 # Mouse buttons as moderngl-window numbers them.
 LEFT, RIGHT, MIDDLE = 1, 2, 3
@@ -67,7 +67,9 @@ class Controls:
             self.drag_owner = "ui" if over_ui else "scene"
             self.drag_mode = "pan" if button == LEFT and not mods & MOD_SHIFT else "rotate"
         if button in _IMGUI_BUTTON:
-            # imgui sees scene clicks too, as clicks on empty space: that ends typing in a text field.
+            # imgui sees scene clicks too, as clicks on empty space: that ends typing in a text field. The
+            # modifiers held go first: Ctrl+click on a slider types its value.
+            feed_modifiers(mods)
             imgui.get_io().add_mouse_button_event(_IMGUI_BUTTON[button], True)
         if self.drag_owner == "scene" and button == LEFT:
             now = time.monotonic()
@@ -87,6 +89,7 @@ class Controls:
         # which can be far from where the button went up; that jump must not pan the scene.
         self.mouse_move(x, y)
         if button in _IMGUI_BUTTON:
+            feed_modifiers(mods)
             imgui.get_io().add_mouse_button_event(_IMGUI_BUTTON[button], False)
         self.app.invalidate()
 

@@ -7,11 +7,30 @@ sort one letter at a time: from the six letters (T = 6) up to the context (T = 1
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from glviz.errors import Text
+from glviz.formatting import fmt
 from glviz.ui.trace_worker import Sampling, candidates
 
 MAX_N = 1024
+SETTINGS = ("temperature", "top_k", "top_p", "seed")
+
+
+def _acceptable(name: str, value: float | int) -> bool:
+    """Whether a sampling setting means something (what `glviz generate` accepts; top-k 0 is off)."""
+    if name == "temperature":
+        return math.isfinite(value) and value >= 0
+    if name == "top_p":
+        return 0 < value <= 1  # (NaN fails both)
+    return value >= 0  # top_k (0: off), seed
+
+
+def _shown(value: float | int) -> str:
+    """A setting as the refusal writes it: a float to 4 digits (NaN, ∞), an integer whole; minus signs."""
+    return fmt(value) if isinstance(value, float) else str(value).replace("-", "−")
 
 
 class GenerationControls:
@@ -26,6 +45,26 @@ class GenerationControls:
         self.seed = 0
         self.n = 20
         self._candidates: tuple | None = None  # (LastLogits, Sampling, result) of the last ones asked for
+        # Why the last value typed into a sampling field was not taken (catalogue text: written in the
+        # language shown); None once a value is taken.
+        self.refusal: Text | None = None
+
+    def set(self, name: str, value: float | int) -> bool:
+        """A sampling setting from the panel (`SETTINGS`): taken when it means something, else refused (a
+        negative temperature would pick the least likely tokens, a top-p of 0 or a NaN none at all) and the
+        setting keeps its value. Whether it was taken."""
+        if not _acceptable(name, value):
+            kept = _shown(getattr(self, name))
+            self.refusal = Text(f"generate.refused_{name}", value=_shown(value), kept=kept)
+            return False
+        if name in ("temperature", "top_p"):
+            # imgui's float is a float32: 0.7 comes as 0.699999988. The decimal it stands for is what the
+            # panel shows and what `glviz generate --temperature 0.7` takes; + 0.0: a typed −0 is 0.
+            setattr(self, name, float(str(np.float32(value))) + 0.0)
+        else:
+            setattr(self, name, int(value))
+        self.refusal = None
+        return True
 
     # --- state ---------------------------------------------------------------------------------------------
     @property

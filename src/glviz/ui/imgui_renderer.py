@@ -263,16 +263,29 @@ def glfw_key_map() -> dict[int, imgui.Key]:
 MOD_SHIFT, MOD_CONTROL, MOD_ALT, MOD_SUPER = 0x1, 0x2, 0x4, 0x8
 
 
-def feed_key(glfw_key: int, down: bool, mods: int) -> None:
-    """Pass one glfw key event to imgui, modifiers first (imgui reads Ctrl+C as mod_ctrl + c)."""
+# glfw's modifier keys (KEY_LEFT_SHIFT ... KEY_RIGHT_SUPER) and their bits: glfw is imported only to map keys
+_MODIFIER_KEYS = {340: MOD_SHIFT, 344: MOD_SHIFT, 341: MOD_CONTROL, 345: MOD_CONTROL, 342: MOD_ALT,
+                  346: MOD_ALT, 343: MOD_SUPER, 347: MOD_SUPER}
+
+
+def feed_modifiers(mods: int) -> None:
+    """Tell imgui which modifiers are held (glfw bits): it reads Ctrl+C as mod_ctrl + c, and Ctrl+click on a
+    slider as mod_ctrl held at the click (to type its value)."""
     io = imgui.get_io()
     io.add_key_event(imgui.Key.mod_ctrl, bool(mods & MOD_CONTROL))
     io.add_key_event(imgui.Key.mod_shift, bool(mods & MOD_SHIFT))
     io.add_key_event(imgui.Key.mod_alt, bool(mods & MOD_ALT))
     io.add_key_event(imgui.Key.mod_super, bool(mods & MOD_SUPER))
+
+
+def feed_key(glfw_key: int, down: bool, mods: int) -> None:
+    """Pass one glfw key event to imgui, modifiers first. On X11 a modifier key's own event carries the
+    state from before it (Ctrl's press: Ctrl not held), so its own bit is taken from the event."""
+    bit = _MODIFIER_KEYS.get(glfw_key, 0)
+    feed_modifiers(mods | bit if down else mods & ~bit)
     key = glfw_key_map().get(glfw_key)
     if key is not None:
-        io.add_key_event(key, down)
+        imgui.get_io().add_key_event(key, down)
 
 
 def feed_char(codepoint: int) -> None:

@@ -22,14 +22,20 @@ LABEL_GAP = 6.0  # pixels kept between two token labels across the plot
 GRID_COLUMNS = 3
 
 
-def token_labels(app, view, start: int, stop: int) -> list[str]:
-    """Short labels of positions start..stop: nano letters, decoded tokens, or ids."""
+LABEL_CHARS = 8  # a token's label on a heatmap's axis: longer ones are cut, with "…" to say so
+
+
+def token_labels(app, view, start: int, stop: int, cut: bool = True) -> list[str]:
+    """Labels of positions start..stop: nano letters, decoded tokens, or ids; cut short for an axis."""
     tokens = view.trace.tokens[start:stop].tolist()
     if view.name == "nano":
         from glviz.model.sort_task import LETTERS
 
         return [LETTERS[t] for t in tokens]
-    return [app.prompt.label(view.weights, t)[:8] for t in tokens]
+    labels = [app.prompt.label(view.weights, t) for t in tokens]
+    if not cut:
+        return labels
+    return [label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…" for label in labels]
 
 
 class AttentionSection:
@@ -39,6 +45,7 @@ class AttentionSection:
         self.plot_rects: dict[int, tuple[float, float, float, float]] = {}  # head -> plot area (tests)
         self.header: tuple[float, float, float, float] | None = None
         self.all_heads_rect: tuple[float, float, float, float] | None = None  # (tests)
+        self.slider_rects: dict[str, tuple[float, float, float, float]] = {}  # layer, head (tests)
         self.x_labels: list[tuple[float, float]] = []  # (centre, width) in pixels of each key label (tests)
         self._content_y: float | None = None  # where in the panel's content the section was last frame
         self.tooltip = ""  # the hovered heatmap cell's (tests)
@@ -61,6 +68,7 @@ class AttentionSection:
         config = view.config
         imgui.set_next_item_width(120)
         maps.layer = imgui.slider_int(tr("attention.layer"), maps.layer, 0, config.n_layer - 1)[1]
+        self.slider_rects["layer"] = item_rect()
         all_heads = tr("attention.all_heads")
         beside(checkbox_width(all_heads))  # (the next line in a narrow window's panel)
         maps.grid = imgui.checkbox(all_heads, maps.grid)[1]
@@ -68,6 +76,7 @@ class AttentionSection:
         if not maps.grid:
             imgui.set_next_item_width(120)
             maps.head = imgui.slider_int(tr("attention.head"), maps.head, 0, config.n_head - 1)[1]
+            self.slider_rects["head"] = item_rect()
         probs = maps.probs(view)
         if probs is None:
             self.plot_rects.clear()
@@ -95,8 +104,9 @@ class AttentionSection:
         maps.hover(app, maps.hovered if shifted else hovered)
         self.tooltip = ""
         if hovered is not None and not shifted:  # the explanation above may be out of view: the chance here
-            q, k = hovered.row - start, hovered.col - start
-            self.tooltip = tr("attention.cell", query=hovered.row, q=labels[q], key=hovered.col, k=labels[k],
+            # The tokens whole: the axes' labels are cut ("·Canad" read as a token of its own)
+            (q,), (k,) = (token_labels(app, view, t, t + 1, cut=False) for t in (hovered.row, hovered.col))
+            self.tooltip = tr("attention.cell", query=hovered.row, q=q, key=hovered.col, k=k,
                               p=percent(probs[hovered.head, hovered.row, hovered.col]))
             imgui.set_tooltip(self.tooltip)
 

@@ -109,15 +109,22 @@ class GenerationSection:
                 imgui.text(labels[key])
             label = f"##{key}" if stacked else labels[key]
             imgui.set_next_item_width(width)
+            # A slider's value may be typed (Ctrl+click): anything, a negative or NaN too, refused by set()
             if key == "temperature":
-                controls.temperature = imgui.slider_float(label, controls.temperature, 0.0, 2.0, "%.2f")[1]
+                changed, value = imgui.slider_float(label, controls.temperature, 0.0, 2.0, "%.2f")
             elif key == "top_k":
-                controls.top_k = max(0, imgui.input_int(label, controls.top_k, 1, 10)[1])
+                changed, value = imgui.input_int(label, controls.top_k, 1, 10)
             elif key == "top_p":
-                controls.top_p = imgui.slider_float(label, controls.top_p, 0.05, 1.0, "%.2f")[1]
+                changed, value = imgui.slider_float(label, controls.top_p, 0.05, 1.0, "%.2f")
             else:
-                controls.seed = max(0, imgui.input_int(label, controls.seed)[1])
+                changed, value = imgui.input_int(label, controls.seed)
             self.rects[key] = item_rect()
+            if imgui.is_item_activated():  # a field taken up again: the refusal of an earlier value is old
+                controls.refusal = None
+            if changed:
+                controls.set(key, value)
+        if controls.refusal is not None:
+            wrapped(ERROR_COLOUR, str(controls.refusal))
 
     def _candidates(self, app, controls, nano: bool) -> None:
         found = controls.candidates()

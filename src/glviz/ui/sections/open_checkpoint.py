@@ -20,6 +20,7 @@ class OpenCheckpoint:
         self.path = ""
         self._opening: str | None = None  # the model asked for here, until it is shown or given up
         self.rects: dict[str, tuple[float, float, float, float]] = {}  # item -> where drawn (tests)
+        self.why_empty: str | None = None  # the catalogue key of what an empty list says (tests)
 
     def draw(self, app) -> None:
         self.rects.clear()
@@ -45,6 +46,7 @@ class OpenCheckpoint:
         dim(str(browser.folder))
         if imgui.button(tr("open.up")):
             browser.up()
+        self._note("up")
         imgui.same_line()
         if imgui.button(tr("open.refresh")):
             browser.refresh()
@@ -54,7 +56,9 @@ class OpenCheckpoint:
                 self._open(app, browser.folder)
         imgui.begin_child("##files", imgui.ImVec2(-1, LIST_HEIGHT), imgui.ChildFlags_.borders)
         if not browser.entries:  # say why the list is empty, rather than leave a blank box
-            dim(tr("open.empty") if browser.readable else tr("open.unreadable"))
+            readable = "open.empty" if browser.readable else "open.unreadable"
+            self.why_empty = "open.gone" if browser.gone else readable
+            dim(tr(self.why_empty))
             self._note("empty")
         for entry in browser.entries:
             label = entry.name + ("/" if entry.folder else "")
@@ -73,6 +77,9 @@ class OpenCheckpoint:
             elif entry.openable and entry.folder and imgui.is_item_clicked(imgui.MouseButton_.right):
                 browser.enter(entry.path)
         imgui.end_child()
+        if browser.total > len(browser.entries):  # a folder of thousands: the rest are reached by typing
+            dim(tr("open.cut", shown=len(browser.entries), total=browser.total))
+            self._note("cut")
         dim(tr("open.hint"))
         imgui.set_next_item_width(-80)
         entered, self.path = imgui.input_text("##path", self.path, imgui.InputTextFlags_.enter_returns_true)
@@ -94,7 +101,11 @@ class OpenCheckpoint:
         from glviz.model.hf_cache import is_checkpoint, resolve_weights
 
         folder = Path(text_typed).expanduser()
-        if folder.is_dir() and not is_checkpoint(folder):
+        try:
+            browse = folder.is_dir() and not is_checkpoint(folder)
+        except OSError:  # a folder on the way that may not be searched: load_weights says so in one line
+            browse = False
+        if browse:
             self.browser.enter(folder.resolve())
             return
         try:

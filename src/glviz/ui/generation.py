@@ -19,6 +19,18 @@ MAX_N = 1024
 SETTINGS = ("temperature", "top_k", "top_p", "seed")
 
 
+def _refusal(name: str, value: str, kept: str) -> Text:
+    """Why a value typed for setting `name` is not taken (each key written out: tests/test_errors.py checks
+    every Text names one catalogue key with the values its text takes)."""
+    if name == "temperature":
+        return Text("generate.refused_temperature", value=value, kept=kept)
+    if name == "top_k":
+        return Text("generate.refused_top_k", value=value, kept=kept)
+    if name == "top_p":
+        return Text("generate.refused_top_p", value=value, kept=kept)
+    return Text("generate.refused_seed", value=value, kept=kept)
+
+
 def _acceptable(name: str, value: float | int) -> bool:
     """Whether a sampling setting means something (what `glviz generate` accepts; top-k 0 is off)."""
     if name == "temperature":
@@ -55,7 +67,7 @@ class GenerationControls:
         setting keeps its value. Whether it was taken."""
         if not _acceptable(name, value):
             kept = _shown(getattr(self, name))
-            self.refusal = Text(f"generate.refused_{name}", value=_shown(value), kept=kept)
+            self.refusal = _refusal(name, _shown(value), kept)
             return False
         if name in ("temperature", "top_p"):
             # imgui's float is a float32: 0.7 comes as 0.699999988. The decimal it stands for is what the

@@ -15,6 +15,7 @@ from glviz.ui.controls import LEFT
 from glviz.ui.imgui_renderer import MOD_CONTROL
 
 KEY_ENTER, KEY_A, KEY_LEFT_CONTROL = 257, 65, 341  # glfw key codes
+_GLFW_KEYS = {".": 46, "-": 45, "+": 61, "e": 69}  # (letters and digits: their upper-case ASCII code)
 
 
 @pytest.fixture
@@ -44,9 +45,12 @@ def _type_into(app, fbo, field: str, text: str, mods: int = 0) -> None:
     app.key(KEY_A, False, MOD_CONTROL)
     app.key(KEY_LEFT_CONTROL, False, MOD_CONTROL)
     frames(app, fbo, 2)
-    for ch in text:
+    for ch in text:  # as a window sends a typed character: its key (no modifier held), then the character
+        key = _GLFW_KEYS.get(ch, ord(ch.upper()))
+        app.key(key, True, 0)
         app.char(ord(ch))
-    frames(app, fbo, 1)
+        app.key(key, False, 0)
+    frames(app, fbo, 3 * len(text))  # (imgui takes one change of a key a frame)
     app.key(KEY_ENTER, True)
     app.key(KEY_ENTER, False)
     frames(app, fbo, 2)

@@ -216,7 +216,7 @@ def test_hover_drag_wheel_keys_in_a_real_window(xvfb, app_process, tmp_path):
     refused = _settle(xvfb)
     assert np.abs(refused[panel].astype(int) - typed[panel].astype(int)).sum() > 500, "no refusal message"
     _xdotool(xvfb, "key", "ctrl+a", "ctrl+v")
-    pasted = _settle(xvfb)
+    pasted = _changed(xvfb, refused, panel)  # the refusal goes (a busy machine may show the old frame first)
     _xdotool(xvfb, "mousemove", "5", str(HEIGHT - 5))
     _xdotool(xvfb, "click", "1")  # a click in the view ends typing, so keys are shortcuts again
     assert np.abs(pasted[output].astype(int) - typed[output].astype(int)).sum() < 500, "paste did not restore"

@@ -280,9 +280,12 @@ def feed_modifiers(mods: int) -> None:
 
 def feed_key(glfw_key: int, down: bool, mods: int) -> None:
     """Pass one glfw key event to imgui, modifiers first. On X11 a modifier key's own event carries the
-    state from before it (Ctrl's press: Ctrl not held), so its own bit is taken from the event."""
+    state from before it: Ctrl's press says Ctrl is not held, so its own bit is set from the event (a
+    Ctrl+click then finds Ctrl held). Its release says Ctrl is held, and is passed so: the next event
+    clears it. Clearing it at once broke xdotool's fast ctrl+v now and then (the window test's paste
+    failed 3 times in 4): Ctrl's release, queued right after V's press, came before the frame that read V."""
     bit = _MODIFIER_KEYS.get(glfw_key, 0)
-    feed_modifiers(mods | bit if down else mods & ~bit)
+    feed_modifiers(mods | bit if down else mods)
     key = glfw_key_map().get(glfw_key)
     if key is not None:
         imgui.get_io().add_key_event(key, down)

@@ -4,7 +4,26 @@ line where it does not fit; the logit lens shows as many token columns as fit wh
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
+
+
+@contextmanager
+def _app(gl_ctx, tmp_path, size: tuple[int, int], **options) -> Iterator[tuple[object, object]]:
+    """(a headless GlvizApp of `size` with `options`, a framebuffer of that size); released afterwards, the
+    language put back to English (an app in Japanese sets it for the process)."""
+    from glviz import i18n
+    from glviz.ui.app import GlvizApp
+
+    fbo = gl_ctx.simple_framebuffer(size)
+    app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path, **options)
+    try:
+        yield app, fbo
+    finally:
+        app.release()
+        i18n.set_language("en")
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
@@ -189,13 +208,10 @@ def test_the_hover_tooltip_stays_inside_a_narrow_view(gl_ctx, tmp_path):
     """Near the middle of a narrow window's view (700 px wide: a 300 px view) the tooltip flipped to the
     left of the cursor by a fixed distance from the view's edge and went past the view's left edge: its
     title, "入力埋め込み", read "力埋め込み". It now goes where it fits, else against the view's edge."""
-    from glviz.ui.app import GlvizApp
     from glviz.ui.sections import overlays
 
     size = (700, 600)
-    fbo = gl_ctx.simple_framebuffer(size)
-    app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path, lang="ja")
-    try:
+    with _app(gl_ctx, tmp_path, size, lang="ja") as (app, fbo):
         for _ in range(3):
             app.frame(fbo, dt=0.016)
         view_width = app.viewport[2]
@@ -212,11 +228,6 @@ def test_the_hover_tooltip_stays_inside_a_narrow_view(gl_ctx, tmp_path):
                 assert 0 <= y0 and y1 <= size[1] + 1, (x, y, overlays.last_rect)
                 checked += 1
         assert checked >= 5
-    finally:
-        app.release()
-        from glviz import i18n
-
-        i18n.set_language("en")
 
 
 def test_the_help_lists_every_shortcut_and_wraps_japanese_where_it_may_break(gl_ctx, tmp_path, monkeypatch):
@@ -227,16 +238,12 @@ def test_the_help_lists_every_shortcut_and_wraps_japanese_where_it_may_break(gl_
 
     from glviz.i18n.linebreak import NO_START
     from glviz.ui import controls
-    from glviz.ui.app import GlvizApp
     from glviz.ui.sections import help as help_section
 
     rows = {controls.KEY_F: "f", controls.KEY_HOME: "home", controls.KEY_W: "w", controls.KEY_I: "i",
             controls.KEY_SPACE: "space", controls.KEY_BACKSPACE: "backspace", controls.KEY_T: "t",
             controls.KEY_RIGHT: "arrows", controls.KEY_LEFT: "arrows", controls.KEY_P: "p"}
-    size = (700, 2400)
-    fbo = gl_ctx.simple_framebuffer(size)
-    app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path, lang="ja")
-    try:
+    with _app(gl_ctx, tmp_path, (700, 2400), lang="ja") as (app, fbo):
         assert set(app.key_actions()) == set(rows) and set(rows.values()) <= set(help_section.ROWS)
         drawn: list[str] = []
         text_colored = imgui.text_colored
@@ -250,11 +257,6 @@ def test_the_help_lists_every_shortcut_and_wraps_japanese_where_it_may_break(gl_
         for text in drawn:
             for line in text.split("\n")[1:]:
                 assert line[:1] not in NO_START, text
-    finally:
-        app.release()
-        from glviz import i18n
-
-        i18n.set_language("en")
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
@@ -264,13 +266,9 @@ def test_the_legend_stays_in_the_panel(gl_ctx, tmp_path, width, lang):
     panel's edge. Each now goes on the next line where it does not fit."""
     from imgui_bundle import imgui
 
-    from glviz.ui.app import GlvizApp
     from glviz.ui.sections import legend
 
-    size = (width, 1600)
-    fbo = gl_ctx.simple_framebuffer(size)
-    app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path, lang=lang)
-    try:
+    with _app(gl_ctx, tmp_path, (width, 1600), lang=lang) as (app, fbo):
         for _ in range(3):
             app.frame(fbo, dt=0.016)
         assert len(legend.kind_rects) == 3
@@ -279,11 +277,6 @@ def test_the_legend_stays_in_the_panel(gl_ctx, tmp_path, width, lang):
             assert app.viewport[2] <= x0 and x1 <= right, (legend.kind_rects, width)
         if width == 1280:
             assert len({round(r[1]) for r in legend.kind_rects}) == 1  # one line where there is room
-    finally:
-        app.release()
-        from glviz import i18n
-
-        i18n.set_language("en")
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
@@ -297,14 +290,10 @@ def test_the_model_selector_shows_the_chosen_model_whole(gl_ctx, tmp_path, width
     from imgui_bundle import imgui
 
     from glviz.model.config import param_count
-    from glviz.ui.app import GlvizApp
     from glviz.ui.sections.model_picker import _choice_label, _short_label
 
-    size = (width, 600)
-    fbo = gl_ctx.simple_framebuffer(size)
     folder = checkpoint(tmp_path / "a-checkpoint-folder-with-a-name-longer-than-any-panel-is-wide")
-    app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path, lang=lang)
-    try:
+    with _app(gl_ctx, tmp_path, (width, 600), lang=lang) as (app, fbo):
         for model in ("nano", "gpt3", "checkpoint"):
             if model == "checkpoint":
                 app.open_checkpoint(folder)
@@ -326,8 +315,3 @@ def test_the_model_selector_shows_the_chosen_model_whole(gl_ctx, tmp_path, width
                 size_text = _short_label(("", "", param_count(app.config)))  # " · 23.3k params"
                 assert "…" in picker.preview and picker.preview.endswith(size_text), picker.preview
                 assert picker.preview.startswith("a-checkpoint")
-    finally:
-        app.release()
-        from glviz import i18n
-
-        i18n.set_language("en")

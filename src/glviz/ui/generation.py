@@ -7,12 +7,11 @@ sort one letter at a time: from the six letters (T = 6) up to the context (T = 1
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from glviz.errors import Text
+from glviz.errors import GlvizError, Text
 from glviz.formatting import fmt
+from glviz.model.generate import check_sampling
 from glviz.ui.trace_worker import Sampling, candidates
 
 MAX_N = 1024
@@ -32,12 +31,13 @@ def _refusal(name: str, value: str, kept: str) -> Text:
 
 
 def _acceptable(name: str, value: float | int) -> bool:
-    """Whether a sampling setting means something (what `glviz generate` accepts; top-k 0 is off)."""
-    if name == "temperature":
-        return math.isfinite(value) and value >= 0
-    if name == "top_p":
-        return 0 < value <= 1  # (NaN fails both)
-    return value >= 0  # top_k (0: off), seed
+    """Whether a sampling setting means something: what `glviz generate` accepts (model.generate's
+    check_sampling), the panel's top-k 0 being off (None there)."""
+    try:
+        check_sampling(**{name: (value or None) if name == "top_k" else value})
+    except GlvizError:
+        return False
+    return True
 
 
 def _shown(value: float | int) -> str:

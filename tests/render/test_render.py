@@ -296,6 +296,20 @@ def test_opaque_ranges_come_nearest_first():
     assert culler.visible_ranges(vp, 500.0, nearest_first=True) == [(8, 1), (6, 1), (4, 1), (2, 1), (0, 1)]
 
 
+def test_nearest_first_orders_chunks_not_runs_of_them():
+    from glviz.render.camera import OrbitCamera, Pose
+    from glviz.render.chunks import ChunkCuller
+
+    # Six unit blocks, one chunk each, all in view (one run of consecutive chunks), at depths that do not
+    # follow their order: a run drawn whole would draw the far chunks 1 and 3 before the nearer 2 and 4.
+    # Chunks next to each other in both orders (4, 5) share a draw.
+    z = np.array([-3.0, -9.0, -2.0, -8.0, -1.0, -1.5])
+    mins = np.c_[np.arange(6) * 1.5 - 4.0, np.zeros(6), z]
+    culler = ChunkCuller(mins, mins + 1.0, chunks=6)
+    vp = OrbitCamera(Pose((0.0, 0.5, -5.0), 0.0, 0.0, 40.0)).view_projection(1.0).astype(np.float64)
+    assert culler.visible_ranges(vp, 500.0) == [(0, 6)]  # draw order: one draw
+    assert culler.visible_ranges(vp, 500.0, nearest_first=True) == [(4, 2), (2, 1), (0, 1), (3, 1), (1, 1)]
+
 @pytest.mark.parametrize("n_ranges", [1, 2, 3, 4])
 def test_every_range_lit_in_a_block_is_washed(offscreen, n_ranges):
     # One or two ranges in a block are drawn by the decorated program, more by the hovered one (blocks.vert):

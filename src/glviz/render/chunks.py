@@ -171,9 +171,9 @@ class ChunkCuller:
 
         `pixel_scale` = projection scale * viewport height / 2: pixels per world unit at unit depth.
         `outside` reuses a frustum test of the same boxes (`outside(view_projection)`). `force` lists chunks
-        drawn whatever their boxes say (their items have moved out of them). `nearest_first`: the ranges
-        in the order of their nearest chunk's depth, for opaque draws (software GL then skips the shading
-        of what nearer blocks already hide: a tour frame of stacked heads shaded 1.7x the pixels it showed).
+        drawn whatever their boxes say (their items have moved out of them). `nearest_first`: chunk by chunk
+        in the order of their nearest depth, for opaque draws (software GL then skips the shading of what
+        nearer blocks already hide: a tour frame of stacked heads shaded 1.7x the pixels it showed).
         """
         m = np.asarray(view_projection, dtype=np.float64)
         key = (m.tobytes(), pixel_scale, min_px, None if force is None else np.asarray(force).tobytes(),
@@ -200,13 +200,15 @@ class ChunkCuller:
         visible = np.flatnonzero(~skip)
         if not len(visible):
             return []
+        if nearest_first:
+            # Chunk by chunk, nearest first; a chunk that follows its predecessor in this order and in the
+            # instances too joins its draw. (Whole runs of consecutive chunks sorted by their nearest one
+            # drew a far chunk of a run before the near chunks of the next: the Overview's stacked heads
+            # at 87.6 s shaded 855K pixels for 447K shown, 17 against 11 ms a frame.)
+            visible = visible[np.argsort(near_w[visible], kind="stable")]
         # Merge runs of consecutive visible chunks into single draws.
-        breaks = np.flatnonzero(np.diff(visible) > 1)
+        breaks = np.flatnonzero(np.diff(visible) != 1)
         run_first = visible[np.concatenate([[0], breaks + 1])]
         run_last = visible[np.concatenate([breaks, [len(visible) - 1]])]
         firsts, counts = self.first[run_first], self.last[run_last] - self.first[run_first]
-        if nearest_first:
-            near = np.minimum.reduceat(near_w[visible], np.concatenate([[0], breaks + 1]))  # (runs,)
-            order = np.argsort(near, kind="stable")
-            firsts, counts = firsts[order], counts[order]
         return [(int(f), int(c)) for f, c in zip(firsts, counts, strict=True) if c > 0]

@@ -76,3 +76,19 @@ def test_a_folder_with_more_entries_than_the_list_shows_says_how_many(app, fbo, 
     section.browser.refresh()
     frames(app, fbo)
     assert "cut" not in section.rects
+
+
+def test_a_name_cut_at_the_list_s_edge_is_shown_whole_on_hover(app, fbo, tmp_path):
+    """Folders often differ only at the end of a long name (a training run's date, a step); the list cut
+    them at its edge with no way to read the rest."""
+    long = "gpt2-finetuned-on-my-notes-learning-rate-3e-4-warmup-200-batch-16-run-2026-11-30-step-120000"
+    (tmp_path / long).mkdir()
+    (tmp_path / "short").mkdir()
+    _browse(app, fbo, tmp_path)
+    section = app.panel.open
+    for name, whole in ((long, long + "/"), ("short", None)):
+        x0, y0, x1, y1 = section.rects[f"entry:{name}"]
+        assert x1 > x0 and y1 > y0
+        app.mouse_move((x0 + x1) / 2, (y0 + y1) / 2)
+        frames(app, fbo)
+        assert section.tooltip == whole

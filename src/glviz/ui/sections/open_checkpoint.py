@@ -21,9 +21,11 @@ class OpenCheckpoint:
         self._opening: str | None = None  # the model asked for here, until it is shown or given up
         self.rects: dict[str, tuple[float, float, float, float]] = {}  # item -> where drawn (tests)
         self.why_empty: str | None = None  # the catalogue key of what an empty list says (tests)
+        self.tooltip: str | None = None  # the whole name shown over a cut one this frame (tests)
 
     def draw(self, app) -> None:
         self.rects.clear()
+        self.tooltip = None
         if self._opening is not None and app.loading is None:
             if app.view.name == self._opening:  # opened: the section closes, as a dialog would
                 imgui.set_next_item_open(False)
@@ -37,8 +39,10 @@ class OpenCheckpoint:
         if cached:
             dim(tr("open.cached"))
             for name, folder in cached:
+                room = imgui.get_content_region_avail().x
                 if imgui.selectable(f"{name}##cached", False)[0]:
                     self._open(app, folder)
+                self._whole_if_cut(name, room)
                 self._note(f"cached:{name}")
         else:
             dim(tr("open.no_cache"))
@@ -62,12 +66,14 @@ class OpenCheckpoint:
             self._note("empty")
         for entry in browser.entries:
             label = entry.name + ("/" if entry.folder else "")
+            room = imgui.get_content_region_avail().x
             if entry.openable:
                 imgui.push_style_color(imgui.Col_.text, imgui.ImVec4(*GOOD_COLOUR))
             clicked = imgui.selectable(f"{label}##{entry.name}", False,
                                        imgui.SelectableFlags_.allow_double_click)[0]
             if entry.openable:
                 imgui.pop_style_color()
+            self._whole_if_cut(label, room)
             self._note(f"entry:{entry.name}")
             if clicked:
                 if entry.openable:
@@ -87,6 +93,13 @@ class OpenCheckpoint:
         imgui.same_line()
         if (imgui.button(tr("open.open")) or entered) and self.path.strip():
             self._open_typed(app, self.path.strip())
+
+    def _whole_if_cut(self, label: str, room: float) -> None:
+        """A tooltip with the whole of the last item's `label` when it is wider than the `room` it had (the
+        list's edge cuts it: long folder names often differ only at their end)."""
+        if imgui.is_item_hovered() and imgui.calc_text_size(label).x > room:
+            imgui.set_tooltip(label)
+            self.tooltip = label
 
     def _open(self, app, path) -> None:
         app.open_checkpoint(path)

@@ -8,6 +8,8 @@
 // Which pass this program draws, fixed when it is compiled (render/blocks.py prepends `#define PASS n`), so
 // that each program holds only its own work: software GL runs every side of a branch.
 #include "passes.glsl"
+// The programs of opaque blocks that are not hovered: lit ranges (two at most), the reveal, or both.
+#define UNHOVERED (PASS == PASS_DECORATED || PASS == PASS_LIT || PASS == PASS_REVEALED)
 #if PASS == PASS_GLOW
 // The glow writes no depth and is drawn a little behind its block's face (render/blocks.py), so testing
 // depth before shading changes nothing but the cost: the inside of its quad, hidden by the face, is not
@@ -74,24 +76,26 @@ vec3 decorate(vec3 color, vec2 g, vec2 px, ivec2 cell, float cell_px, float orde
               bool hovered_block) {
     color = mix(color, vec3(1.0), LIGHTEN * tint);
     float outline = 0.0;
-#if PASS == PASS_DECORATED
+#if PASS == PASS_DECORATED || PASS == PASS_LIT
     // At most two ranges (blocks.vert sends blocks with more to the hovered program), unrolled: a loop
     // costs software GL more than its body, even when it runs once.
     if (v_ranges.y > 0) light(color, outline, v_range0, g, px);
     if (v_ranges.y > 1) light(color, outline, v_range1, g, px);
-#else
+#elif PASS != PASS_REVEALED  // (its blocks have no range lit)
     for (int i = v_ranges.x; i < v_ranges.x + v_ranges.y; ++i) {
         light(color, outline, u_range_rc[i], g, px);
     }
 #endif
     color = mix(color, ACCENT, outline);
+#if PASS != PASS_LIT  // (its blocks have every cell computed and none being computed)
     if (v_reveal.z >= 0.0 && abs(order_index - v_reveal.z) < 0.5) {
         // The cell being computed: a dark ring (a spot of several pixels when cells are small).
         vec2 e = min(fract(g), 1.0 - fract(g)) * px;
         float ring = 1.0 - smoothstep(1.5, 2.5, min(e.x, e.y));
         color = mix(color, HOVER_RING, max(ring, 1.0 - smoothstep(2.0, 6.0, cell_px)));
     }
-#if PASS != PASS_DECORATED  // (its blocks are never hovered: the hover's work is not run for them)
+#endif
+#if !UNHOVERED  // (their blocks are never hovered: the hover's work is not run for them)
     if (hovered_block) {
         if (cell == u_hover.zy) {
             vec2 e = min(fract(g), 1.0 - fract(g)) * px;
@@ -177,9 +181,9 @@ void main() {
     vec2 px = 1.0 / max(fwidth(g), vec2(1e-7));
     float cell_px = min(px.x, px.y);
     ivec2 cell = clamp(ivec2(floor(g)), ivec2(0), ivec2(cols - 1, rows - 1));  // (col, row)
-#if PASS == PASS_PLAIN
-    // Blocks with every cell computed, no range lit and not hovered (blocks.vert sends the others to the
-    // decorated and hovered programs).
+#if PASS == PASS_PLAIN || PASS == PASS_LIT
+    // Blocks with every cell computed (blocks.vert sends the others to the revealed, decorated and hovered
+    // programs).
     bool computed = true;
     float order_index = 0.0;
 #else
@@ -209,7 +213,7 @@ void main() {
     // Highlights: the hovered cell's block and the walkthrough's highlight get a neutral lightening and a
     // cyan frame; dependency ranges a light cyan wash with a cyan outline; the hovered cell a dark ring.
     float tint = v_state.x;
-#if PASS == PASS_DECORATED
+#if UNHOVERED
     bool hovered_block = false;  // (the hovered block has its own program)
 #else
     bool hovered_block = block == u_hover.x;

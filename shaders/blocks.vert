@@ -5,11 +5,11 @@
 //                4-vertex instances, and from afar the front face is all that shows.
 //  u_walls == 1: the four side walls, instanced (instance = gl_InstanceID + u_first), only for the chunks
 //                where a block's thickness covers a pixel.
-// and in six passes (passes.glsl, one program each): opaque blocks with nothing to decorate but a
-// highlight; opaque blocks lit or partly computed by the tour; the hovered block (the three opaque programs
-// each collapse the others' blocks); faded blocks, flat and blended; translucent blocks, blended; the glow
-// around focused blocks, blended. Per-block data is fetched from textures by block number (the instance's
-// id in u_order).
+// and in eight passes (passes.glsl, one program each): opaque blocks with nothing to decorate but a
+// highlight; opaque blocks lit by ranges, partly computed by the tour, or both; the hovered block (the
+// five opaque programs each collapse the others' blocks); faded blocks, flat and blended; translucent
+// blocks, blended; the glow around focused blocks, blended. Per-block data is fetched from textures by
+// block number (the instance's id in u_order).
 
 layout(std140) uniform Camera {
     mat4 u_view_proj;
@@ -85,11 +85,10 @@ bool none_computed(vec4 s1, vec4 s2) {
     return s2.y <= s2.x && s1.w < 0.0;
 }
 
-// Whether the block wants the decorated program: lit by a range, or partly computed (or being computed) by
-// the tour. (A highlight alone is drawn by the plain program, and so is a block with no cell computed yet;
-// the hovered block has a program of its own.)
-bool decorated(vec4 s1, vec4 s2, float cells, ivec2 ranges) {
-    return ranges.y != 0 || (!none_computed(s1, s2) && (s1.w >= 0.0 || s2.x > 0.0 || s2.y < cells));
+// Whether the tour has computed part of the block (or is computing one of its cells): the reveal's work.
+// (A highlight alone is drawn by the plain program, and so is a block with no cell computed yet.)
+bool partly_computed(vec4 s1, vec4 s2, float cells) {
+    return !none_computed(s1, s2) && (s1.w >= 0.0 || s2.x > 0.0 || s2.y < cells);
 }
 
 void collapse() {
@@ -146,12 +145,19 @@ void main() {
     // The hovered block, and a block with more than two ranges lit (rare), are drawn by the program that
     // loops over ranges and knows the hover.
     bool looped = hovered_block || ranges.y > 2;
+    // The other opaque blocks by what they show besides their values: ranges lit, the reveal, both or
+    // neither, each drawn by a program that holds only that work.
+    bool lit = ranges.y != 0;
+    bool partly = partly_computed(s1, s2, float(i0.x) * float(i0.y));
 #if PASS == PASS_PLAIN
-    bool fancy = u_walls == 0 && (looped || decorated(s1, s2, float(i0.x) * float(i0.y), ranges));
+    bool fancy = u_walls == 0 && (looped || lit || partly);
     hidden = hidden || opacity < u_opaque_from || fancy;  // (walls are plain for every block)
 #elif PASS == PASS_DECORATED
-    bool fancy = !looped && decorated(s1, s2, float(i0.x) * float(i0.y), ranges);
-    hidden = hidden || opacity < u_opaque_from || !fancy;
+    hidden = hidden || opacity < u_opaque_from || looped || !lit || !partly;
+#elif PASS == PASS_LIT
+    hidden = hidden || opacity < u_opaque_from || looped || !lit || partly;
+#elif PASS == PASS_REVEALED
+    hidden = hidden || opacity < u_opaque_from || looped || lit || !partly;
 #elif PASS == PASS_HOVERED
     hidden = hidden || opacity < u_opaque_from || !looped;
 #elif PASS == PASS_TRANSLUCENT

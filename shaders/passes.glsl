@@ -5,5 +5,7 @@
 #define PASS_TRANSLUCENT 1  // blocks the tour fades, with their cells, blended
 #define PASS_GLOW 2         // the halo around focused blocks
 #define PASS_FADED 3        // blocks faded out of play, flat, blended
-#define PASS_DECORATED 4    // opaque, not hovered: one or two ranges lit, or partly computed (the tour)
+#define PASS_DECORATED 4    // opaque, not hovered: one or two ranges lit and partly computed (the tour)
 #define PASS_HOVERED 5      // opaque: the hovered block, blocks with more ranges lit (a loop, the hover)
+#define PASS_LIT 6          // opaque, not hovered: one or two ranges lit, every cell computed
+#define PASS_REVEALED 7     // opaque, not hovered: no range lit, partly computed (the tour's reveal)

@@ -11,10 +11,18 @@ from glviz.layout.blocks import Block, Kind, Layout
 from glviz.layout.build import build_layout
 from glviz.model.config import PRESETS
 from glviz.render.camera import OrbitCamera, Pose
-from glviz.render.palette import GLOW_COLOR, HOVER_RING, KIND_COLORS, VALUE_NEGATIVE, VALUE_POSITIVE
+from glviz.render.palette import (
+    DEPENDENCY_WASH,
+    GLOW_COLOR,
+    HIGHLIGHT_ACCENT,
+    HOVER_RING,
+    KIND_COLORS,
+    VALUE_NEGATIVE,
+    VALUE_POSITIVE,
+)
 from glviz.render.picking import pick
 from glviz.scene import SceneState
-from glviz.walkthrough.frame import ALL, GhostGroup, TourFrame
+from glviz.walkthrough.frame import ALL, CellRange, GhostGroup, TourFrame
 
 from .conftest import renderer_on
 
@@ -104,6 +112,39 @@ def test_a_half_revealed_block_shows_values_exactly_up_to_its_sweep(offscreen):
     frame.reveal[0] = (0.0, ALL, -1.0)
     _, _, everything = render(offscreen, layout, frame, values)
     np.testing.assert_allclose(everything[pixel(cam, (3.5, -1.0, 1.0))], rgb(VALUE_NEGATIVE), atol=6)
+
+
+def test_revealed_lit_and_both_each_show_their_own_decorations(offscreen):
+    """Three blocks, one partly computed, one with a cell lit, one both: each is drawn by its own program
+    (blocks.vert: revealed, lit, decorated), and each shows its values up to the sweep, its ring and its
+    wash, and nothing of the others' decorations."""
+    blocks = [Block(f"x{i}", f"X{i}", Kind.INTERMEDIATE, 3, 4, ("C", "T"), (4.5 * i, -1.5, 0.0), (4, 3, 1),
+                    f"x{i}") for i in range(3)]
+    layout = layout_of(*blocks)
+    values = {i: np.full((3, 4), -2.0, dtype=np.float32) for i in range(3)}
+    frame = tour(layout)
+    frame.reveal[0] = frame.reveal[2] = (0.0, 5.0, 5.0)  # cells 0..4 computed (column by column), 5 now
+    frame.ranges = [CellRange(1, (0, 1), (0, 1)), CellRange(2, (0, 1), (0, 1))]  # the top-left cell
+    cam = OrbitCamera(Pose((6.5, 0.0, 0.0), 0.0, 0.0, 22.0))
+    _, _, image = render(offscreen, layout, frame, values, cam)
+    negative = rgb(VALUE_NEGATIVE)
+    washed = negative + DEPENDENCY_WASH * (rgb(HIGHLIGHT_ACCENT) - negative)
+    for block, (revealed, lit) in enumerate(((True, False), (False, True), (True, True))):
+        for row in range(3):
+            for col in range(4):
+                index = col * 3 + row
+                r, c = pixel(cam, (4.5 * block + col + 0.5, 1.5 - row - 0.5, 1.0))
+                assert 0 <= r < SIZE[1] and 0 <= c < SIZE[0]
+                where = (block, row, col)
+                if revealed and index == 5:
+                    ring = image[r - 5: r + 6, c - 5: c + 6].reshape(-1, 3).astype(int)
+                    assert (np.abs(ring - rgb(HOVER_RING)).max(axis=1) < 40).sum() >= 6, where
+                elif revealed and index > 5:
+                    np.testing.assert_allclose(image[r, c], light(1), atol=5, err_msg=where)
+                elif lit and index == 0:
+                    np.testing.assert_allclose(image[r, c], washed, atol=6, err_msg=where)
+                else:
+                    np.testing.assert_allclose(image[r, c], negative, atol=6, err_msg=where)
 
 
 def test_a_block_with_no_cell_computed_yet_shows_only_its_kind_colour(offscreen):

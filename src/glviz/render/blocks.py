@@ -48,8 +48,9 @@ from glviz.scene import HIDDEN_BELOW, MAX_DEPENDENCY_RANGES
 from glviz.walkthrough.frame import at_rest
 
 MIN_WALL_PX = 0.5  # walls are drawn for chunks whose blocks' thickness reaches this many pixels
-PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED, PASS_HOVERED = range(6)  # passes.glsl
-PASSES = (PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED, PASS_HOVERED)
+PASSES = tuple(range(8))  # passes.glsl
+(PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED, PASS_HOVERED, PASS_LIT,
+ PASS_REVEALED) = PASSES
 OPAQUE_FROM = 0.995  # blocks at least this opaque are drawn in the opaque pass
 UNIT_VALUES, UNIT_PAGES = 4, 6  # texture units of the values and page tables
 GLOW_PX = 14.0  # how far a focused block's glow reaches, in pixels
@@ -75,12 +76,11 @@ class BlockRenderer:
         self._levels_version = -1  # the version of levels.info written into box and info
         self.uploaded_state: StateCopy | None = None  # the per-block state as on the GPU
         self.translucent = self.glowing = False  # whether the blended passes have anything to draw
-        # Whether the decorated program has blocks to draw: by their state (the tour's reveal), by the ranges
-        # lit (the hover's dependencies, the tour's).
-        self.state_decorates = self.hover_decorates = False
-        # The chunks holding them (the decorated program draws only those): by state, by ranges; and the
-        # hovered block's (the hovered program's).
-        self._decorated_chunks = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        # The blocks with decorations: partly computed by the tour (its reveal), lit by one or two ranges
+        # (the hover's dependencies, the tour's); the passes that draw them and the chunks holding their
+        # blocks (None: to be worked out again); the hovered block's chunks (the hovered program's).
+        self._partly = self._lit = np.zeros(0, np.int64)
+        self._decoration: list[tuple[int, np.ndarray]] | None = []
         self._hovered_chunks = np.zeros(0, np.int64)
         self.moved = np.zeros(0, np.int64)  # blocks away from their place (their labels follow)
         self.forced_chunks = np.zeros(0, np.int64)  # chunks holding moved blocks: always drawn
@@ -120,6 +120,7 @@ class BlockRenderer:
         self.levels.set_layout(layout)
         self._write_blocks()
         self._scene_id = None
+        self._decoration = None  # (the chunks are the new layout's)
 
     def _texture(self, texels: int, components: int, dtype: str, data: np.ndarray | None = None):
         tex = self.ctx.texture((ATLAS_WIDTH, texture_rows(texels)), components, None if data is None else
@@ -179,10 +180,10 @@ class BlockRenderer:
         self.glowing = bool((drawn & (highlight > 0.01)).any())
         partly = (reveal[:, 0] > 0) | (reveal[:, 1] < layout_cells(self.layout)) | (reveal[:, 2] >= 0)
         none_computed = (reveal[:, 1] <= reveal[:, 0]) & (reveal[:, 2] < 0)  # kind colour only: plain too
-        # (A highlight alone, or nothing computed yet: the plain program draws it; blocks.vert's decorated.)
-        decorated = np.flatnonzero(drawn & partly & ~none_computed)
-        self.state_decorates = bool(len(decorated))
-        self._decorated_chunks = (self._chunks_of(decorated), self._decorated_chunks[1])
+        # (A highlight alone, or nothing computed yet: the plain program draws it; blocks.vert's
+        # partly_computed.)
+        self._partly = np.flatnonzero(drawn & partly & ~none_computed)
+        self._decoration = None
         moved = (offset[:, 0] != 0) | (offset[:, 1] != 0) | (offset[:, 2] != 0) | (scale != 1.0)
         moved = self.moved = np.flatnonzero(moved)
         # The wall culler has the block culler's chunks (block_plan), so one list serves both.
@@ -193,10 +194,10 @@ class BlockRenderer:
         the tour lights."""
         raw, lit_blocks, counts = hover_block(hovered, dependencies, lit)
         self.hover_ubo.write(raw)
-        self.hover_decorates = bool(len(lit_blocks))
-        # The decorated program unrolls a block's two ranges; blocks with more go to the hovered program,
-        # which loops.
-        self._decorated_chunks = (self._decorated_chunks[0], self._chunks_of(lit_blocks))
+        # The lit and decorated programs unroll a block's two ranges; blocks with more go to the hovered
+        # program, which loops.
+        self._lit = lit_blocks[counts <= 2]
+        self._decoration = None
         looped = [*lit_blocks[counts > 2].tolist(), *([] if hovered is None else [hovered[0]])]
         self._hovered_chunks = self._chunks_of(np.array(looped, np.int64))
         self._hover = hover_key(hovered, dependencies, lit)  # what the block holds (sync_scene compares)
@@ -243,9 +244,8 @@ class BlockRenderer:
         self.levels.bind(UNIT_VALUES, UNIT_PAGES)
         self.hover_ubo.bind_to_uniform_block(1)
         calls = self._pass(PASS_OPAQUE, ranges, walls)
-        if self.state_decorates or self.hover_decorates:
-            decorated = np.union1d(*self._decorated_chunks)
-            calls += self._pass(PASS_DECORATED, self._ranges_in(ranges, decorated), [])
+        for which, chunks in self._decoration_passes():
+            calls += self._pass(which, self._ranges_in(ranges, chunks), [])
         if len(self._hovered_chunks):
             calls += self._pass(PASS_HOVERED, self._ranges_in(ranges, self._hovered_chunks), [])
         if self.translucent or self.glowing:
@@ -286,6 +286,21 @@ class BlockRenderer:
             self.levels.stream(blocks, view_projection, pixel_scale)
         if self._levels_version != self.levels.version:
             self._write_blocks()
+
+    def _decoration_passes(self) -> list[tuple[int, np.ndarray]]:
+        """(pass, chunks) for the blocks partly computed only, lit only, and both: each of their programs
+        holds only that work (software GL runs every side of a branch; a lit range and the reveal's ring
+        cost 1 - 2 ms of the tour's busiest frames), and draws only the chunks holding its blocks."""
+        if self._decoration is None:
+            lit, partly = self._lit, self._partly
+            size = max(int(lit.max(initial=-1)), int(partly.max(initial=-1))) + 1
+            is_lit, is_partly = np.zeros(size, bool), np.zeros(size, bool)
+            is_lit[lit], is_partly[partly] = True, True
+            groups = ((PASS_REVEALED, is_partly & ~is_lit), (PASS_LIT, is_lit & ~is_partly),
+                      (PASS_DECORATED, is_lit & is_partly))
+            self._decoration = [(which, chunks) for which, mask in groups
+                                if len(chunks := self._chunks_of(np.flatnonzero(mask)))]
+        return self._decoration
 
     def _chunks_of(self, blocks: np.ndarray) -> np.ndarray:
         """The chunks (of the block culler) holding these blocks, sorted (none before a layout)."""

@@ -82,8 +82,11 @@ def test_the_next_tokens_layout_is_prepared_while_idle_and_its_step_then_has_two
     monkeypatch.setattr(trace_worker, "blas_threads", spy)
     worker.adopt(Trace(weights, np.arange(7) % 300, capacity=32))
     worker.wait(60)
+    assert worker.prepare_due()  # (the app finishes the frame on the GPU first: ui/tracing.after_frame)
     worker.prepare_next()  # what the app asks once a frame has shown T = 7
     assert worker.prepared(8, wait=10) == "made for 8" and calls == [8]
+    worker.wait(60)  # the model's copies, asked for with it
+    assert not worker.prepare_due()
     worker.prepare_next()  # asked again for the same T: made once
     worker.generate(2, Sampling())
     worker.wait(60)

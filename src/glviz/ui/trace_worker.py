@@ -180,6 +180,17 @@ class TraceWorker:
         if trace.T < trace.config.block_size:
             self._prepare_ahead(trace.T + 1)
 
+    def prepare_due(self) -> bool:
+        """Whether prepare_next would start work now: the layout of one more token not asked for yet, or the
+        model's copies."""
+        trace = self.trace
+        if trace is None:
+            return False
+        if not self._warm_asked and self.weights.head_columns(make=False) is None:
+            return True
+        return (self._prepare is not None and trace.T < trace.config.block_size
+                and trace.T + 1 not in self._prepared)
+
     def prepared(self, T: int, wait: float = 0.0):
         """What `prepare(T)` made for a generated token, if it is ready within `wait` seconds; None when
         nothing was prepared for T, or it failed, or it is not ready (the caller makes it itself)."""

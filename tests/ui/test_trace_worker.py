@@ -43,7 +43,7 @@ def test_a_generated_tokens_layout_is_prepared_beside_its_step_and_taken():
     calls = []
 
     def spy(T):
-        calls.append((T, threading.current_thread().name))
+        calls.append((T, threading.current_thread().name, threading.get_ident()))
         return f"made for {T}"
 
     worker = TraceWorker(weights, prepare=spy)
@@ -51,7 +51,9 @@ def test_a_generated_tokens_layout_is_prepared_beside_its_step_and_taken():
     worker.generate(2, Sampling())
     worker.wait(60)
     assert worker.error == "" and worker.trace.T == 9
-    assert [T for T, _ in calls] == [8, 9] and all(name == "glviz-prepare" for _, name in calls)
+    assert [T for T, _, _ in calls] == [8, 9]
+    assert all(name.startswith("glviz-prepare") for _, name, _ in calls)
+    assert len({ident for _, _, ident in calls}) == 1  # one thread, kept: a new one's start would wait
     assert worker.prepared(9, wait=10) == "made for 9" and worker.prepared(10) is None
     worker.close()
 

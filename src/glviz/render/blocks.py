@@ -118,7 +118,9 @@ class BlockRenderer:
         self.order_tex.write(pad_rows(plan.ids[:, None], total, 1).tobytes())
         self.uploaded_state = None
         self.levels.set_layout(layout)
-        self._write_blocks()
+        # The per-id rows are written by the next draw (stream), once: a new token's values, uploaded after
+        # the layout, change them again before it (GPT-2: block_rows 0.7 ms a time).
+        self._levels_version = -1
         self._scene_id = None
         self._decoration = None  # (the chunks are the new layout's)
 

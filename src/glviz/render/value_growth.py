@@ -4,9 +4,15 @@ The blocks of a group are interleaved (value_order.py), so the cells that positi
 of them are one contiguous range of each level's region: they are read from every block (views of the
 trace), stacked, written with one assignment and folded into the tiles with one vectorised reduction. A
 block's pool pages get the new cells only where they are resident (the rest streams in when wanted).
+A token that adds the same positions to every block of a small group of a trace's blocks (the heads of every
+layer, the rows of statistics) reads them a trace value at a time: one slice for a layer's twelve heads
+(value_sources.group_parts), not a view per block.
 """
 
 from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
 
 import numpy as np
 
@@ -20,15 +26,73 @@ from glviz.render.value_order import (
     stacked_tile_extremes,
     tile_extremes,
 )
-from glviz.render.value_store import PAGE, Slot, ValueStore, _cells_of, capacity
+from glviz.render.value_sources import Part, TraceSource, group_parts
+from glviz.render.value_store import PAGE, Group, Slot, ValueStore, _cells_of, capacity
 
 STACK_CELLS = 1 << 22  # cells stacked at once (more: a block at a time, read through its view)
+_PARTS: weakref.WeakKeyDictionary[Group, list[Part] | None] = weakref.WeakKeyDictionary()  # per group
 
 
 def grow(store: ValueStore, changes: dict[str, tuple[int, int]]) -> None:
     """Positions (start, stop) of each source name in `changes` have values now (Trace.changed_since)."""
-    grow_slots(store, [(store.slots[n], start, stop) for name, (start, stop) in changes.items()
-                       for n in store.by_source.get(name, ())])
+    todo = [(store.slots[n], start, stop) for name, (start, stop) in changes.items()
+            for n in store.by_source.get(name, ())]
+    if isinstance(store.source, TraceSource):
+        todo = _grow_whole_groups(store, todo)
+    grow_slots(store, todo)
+
+
+def _grow_whole_groups(store: ValueStore, todo: list[tuple[Slot, int, int]]) -> list[tuple[Slot, int, int]]:
+    """Write the small groups of which every block gains the same positions, a trace value at a time;
+    returns the rest of `todo` (for grow_slots: new blocks, big ones, a re-pack, missing values)."""
+    by_group: dict[int, list[tuple[Slot, int, int]]] = {}
+    for item in todo:
+        by_group.setdefault(id(item[0].group), []).append(item)
+    rest = []
+    for items in by_group.values():
+        if not _grow_whole_group(store, items):
+            rest += items
+    return rest
+
+
+def _grow_whole_group(store: ValueStore, items: list[tuple[Slot, int, int]]) -> bool:
+    """Positions start..stop of every block of one small group (items: each block once, the same start and
+    stop), read by group_parts; False where that does not apply (nothing was written)."""
+    first, start, stop = items[0]
+    group = first.group
+    if group is None or not group.small or len(items) != len(group.slots):
+        return False
+    if group not in _PARTS:
+        _PARTS[group] = group_parts([slot.block for slot in group.slots])
+    parts = _PARTS[group]
+    if parts is None or any(s != start or e != stop for _, s, e in items):
+        return False
+    if not all(slot.inv_scale and slot.n == first.n for slot in group.slots):
+        return False  # a block seen for the first time sets its colour scale (grow_slots)
+    views = store.source.stacked(parts)
+    if views is None:
+        return False
+    axis = 1 if first.axis == 1 else 0  # of a block's (rows, cols)
+    lengths = {view.shape[1 + axis] for view in views}
+    if len(lengths) != 1:
+        return False
+    start, stop = min(start, first.n), min(stop, lengths.pop())
+    if stop > first.cap:
+        return False  # a re-pack first (grow_slots)
+    if stop <= start:
+        return True
+
+    def cells_of(rect: tuple[int, int, int, int]) -> np.ndarray:
+        r0, r1, c0, c1 = rect
+        cells = np.empty((len(group.slots), r1 - r0, c1 - c0), np.float32)
+        for part, view in zip(parts, views, strict=True):
+            cells[part.places] = view[:, r0:r1, c0:c1]
+        return cells
+
+    for slot in group.slots:
+        slot.n = max(slot.n, stop)
+    _write_cells(store, group.slots, np.arange(len(group.slots))[:, None, None], start, stop, cells_of)
+    return True
 
 
 def grow_slots(store: ValueStore, todo: list[tuple[Slot, int, int]]) -> None:
@@ -81,20 +145,34 @@ def _write_positions(store: ValueStore, slots: list[Slot], values: list[np.ndarr
                      stop: int) -> None:
     by_place = sorted(range(len(slots)), key=lambda i: slots[i].place)  # a whole group: one range per line
     slots, values = [slots[i] for i in by_place], [values[i] for i in by_place]
-    first, group = slots[0], slots[0].group
+    group = slots[0].group
     for slot, v in zip(slots, values, strict=True):
         if not slot.inv_scale:
             store.set_scale(slot, v)
         slot.n = max(slot.n, stop)
-    places = np.array([slot.place for slot in slots])[:, None, None]
+
+    def cells_of(rect: tuple[int, int, int, int]) -> np.ndarray | list[np.ndarray]:
+        r0, r1, c0, c1 = rect
+        cells = [v[r0:r1, c0:c1] for v in values]
+        # (k, h, w), once for level 0 and the tiles; a big block alone is read through its view
+        return np.stack(cells) if group.small or len(cells) > 1 else cells
+
+    _write_cells(store, slots, np.array([slot.place for slot in slots])[:, None, None], start, stop, cells_of)
+    if not group.small:
+        _pool_positions(store, slots, values, start, stop)
+
+
+def _write_cells(store: ValueStore, slots: list[Slot], places: np.ndarray, start: int, stop: int,
+                 cells_of: Callable[[tuple[int, int, int, int]], np.ndarray | list[np.ndarray]]) -> None:
+    """Level 0 (small groups) and the tiles of the cells that positions start..stop add to `slots` (of one
+    group, in place order; `places` theirs, (k, 1, 1)), each rectangle's cells (k, h, w) from `cells_of`."""
+    first, group = slots[0], slots[0].group
     whole = len(slots) == len(group.slots) and bool((places.ravel() == np.arange(len(slots))).all())
     rows, cols = first.shape(stop)
     for r0, r1, c0, c1 in _new_cells(first.axis, rows, cols, start, stop):
         if r1 <= r0 or c1 <= c0:
             continue
-        cells = [v[r0:r1, c0:c1] for v in values]
-        if group.small or len(cells) > 1:
-            cells = np.stack(cells)  # (k, h, w), once for level 0 and the tiles
+        cells = cells_of((r0, r1, c0, c1))
         if group.small and not (whole and _write_line(store, first, (r0, r1, c0, c1), stop - start, cells)):
             rr, cc = np.meshgrid(np.arange(r0, r1), np.arange(c0, c1), indexing="ij")
             index = store.index(first, 0, rr, cc, places)
@@ -102,8 +180,6 @@ def _write_positions(store: ValueStore, slots: list[Slot], values: list[np.ndarr
             store.dirty.append((int(index.min()), int(index.max()) + 1))
         if group.levels:
             _merge_tiles(store, first, places, 1, r0, c0, cells)
-    if not group.small:
-        _pool_positions(store, slots, values, start, stop)
 
 
 def _write_line(store: ValueStore, first: Slot, rect: tuple[int, int, int, int], new: int,

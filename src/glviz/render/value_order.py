@@ -154,8 +154,12 @@ def _line_extremes(v: np.ndarray, lead: int, tile: int) -> np.ndarray:
         padded = np.full((k, t * tile), NO_VALUE, np.float32)
         padded[:, lead:lead + n] = v
         v = padded
-    lines = v.reshape(k, t, tile)
-    hi, lo = np.fmax.reduce(lines, axis=2), np.fmin.reduce(lines, axis=2)
+    # Copied tile-major, (tile, k, t), so that each reduction is `tile` elementwise passes over whole rows:
+    # reducing the 16 cells of every tile along the last axis instead runs numpy's inner loop once per
+    # tile, 2 - 5 times slower for a token's cells (GPT-2: 1,307 blocks' new column or row every token).
+    lines = np.empty((tile, k, t), np.float32)
+    lines.transpose(1, 2, 0)[...] = v.reshape(k, t, tile)
+    hi, lo = np.fmax.reduce(lines, axis=0), np.fmin.reduce(lines, axis=0)
     return np.where(hi >= -lo, hi, lo)
 
 

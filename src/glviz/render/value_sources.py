@@ -7,6 +7,8 @@ so the render thread never waits for the worker that computes the trace; it is r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from glviz.layout.blocks import Block, Kind, block_cells, block_values, part_of
@@ -123,6 +125,74 @@ class TraceSource(BlockSource):
 
     def version(self) -> int:
         return int(getattr(self.view, "version", 0))
+
+    def stacked(self, parts: list[Part]) -> list[np.ndarray] | None:
+        """Each part's blocks' values as one (count, rows, cols) view (stacked_part), each trace value read
+        once; None when one is missing or does not have the parts' shape (then read block by block)."""
+        views = []
+        for part in parts:
+            tensor = self.reader.get(part.source)
+            view = None if tensor is None else stacked_part(np.asarray(tensor), part)
+            if view is None:
+                return None
+            views.append(view)
+        return views
+
+
+@dataclass(frozen=True)
+class Part:
+    """Blocks of a group cut from one trace value: by consecutive leading indices `index` (a layer's heads),
+    or the whole value (index None: one block); `places` are theirs in the group (a slice: a layer's heads
+    lie every few places, among its other per-head values)."""
+
+    source: str
+    places: slice
+    index: slice | None
+    transpose: bool
+
+
+def group_parts(blocks: list[Block]) -> list[Part] | None:
+    """How blocks (a group's, in place order) are read a trace value at a time: blocks cut from one value by
+    consecutive leading indices at evenly spaced places make one Part. None where a block is read otherwise
+    (merged blocks, weights, other selections): such a group is read block by block."""
+    parts: list[Part] = []
+    runs: dict[tuple[str, bool], list[list[int]]] = {}  # per value: runs of [first place, step, count, index]
+    for place, block in enumerate(blocks):
+        select = block.select
+        if block.stack or block.kind == Kind.WEIGHT:
+            return None
+        if select == ():
+            parts.append(Part(block.source, slice(place, place + 1), None, block.transpose))
+            continue
+        if len(select) != 1 or not isinstance(select[0], int | np.integer) or select[0] < 0:
+            return None
+        i, key = int(select[0]), (block.source, block.transpose)
+        run = runs[key][-1] if key in runs else None
+        if run is not None and run[3] + run[2] == i and (run[2] == 1 or place == run[0] + run[1] * run[2]):
+            run[1], run[2] = place - run[0] if run[2] == 1 else run[1], run[2] + 1
+        else:
+            runs.setdefault(key, []).append([place, 1, 1, i])
+    for (source, transpose), found in runs.items():
+        for first, step, count, i in found:
+            parts.append(Part(source, slice(first, first + step * (count - 1) + 1, step), slice(i, i + count),
+                              transpose))
+    return parts
+
+
+def stacked_part(tensor: np.ndarray, part: Part) -> np.ndarray | None:
+    """(count, rows, cols): what part_of gives each block of `part`, stacked, as a view of `tensor`; None
+    where the value does not hold the part's blocks."""
+    batch = tensor[None] if part.index is None else tensor[part.index]
+    count = len(range(*part.places.indices(1 << 62)))
+    if batch.shape[0] != count:
+        return None
+    if batch.ndim == 1:
+        return batch.reshape(count, 1, 1)
+    if batch.ndim == 2:
+        return batch[:, :, None] if part.transpose else batch[:, None, :]
+    if batch.ndim == 3:
+        return batch.swapaxes(1, 2) if part.transpose else batch
+    return None
 
 
 class ArraySource(BlockSource):

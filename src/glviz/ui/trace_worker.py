@@ -14,7 +14,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,6 +89,9 @@ class TraceWorker:
         self.weights = weights
         self._prepare = prepare if prepare is not None else _layout_preparer(weights)
         self._prepared: dict[int, Future] = {}
+        # One thread for the prepares, kept: starting a thread waits until it runs, and it ran at once and
+        # kept the interpreter for a switch interval (5 ms), at the end of the frame that showed a token.
+        self._preparer: ThreadPoolExecutor | None = None
         self._prepared_lock = threading.Lock()  # asked ahead by the worker (a step) and the UI (prepare_next)
         self._warm_asked = False
         self.trace = None
@@ -180,6 +183,17 @@ class TraceWorker:
         if trace.T < trace.config.block_size:
             self._prepare_ahead(trace.T + 1)
 
+    def prepare_due(self) -> bool:
+        """Whether prepare_next would start work now: the layout of one more token not asked for yet, or the
+        model's copies."""
+        trace = self.trace
+        if trace is None:
+            return False
+        if not self._warm_asked and self.weights.head_columns(make=False) is None:
+            return True
+        return (self._prepare is not None and trace.T < trace.config.block_size
+                and trace.T + 1 not in self._prepared)
+
     def prepared(self, T: int, wait: float = 0.0):
         """What `prepare(T)` made for a generated token, if it is ready within `wait` seconds; None when
         nothing was prepared for T, or it failed, or it is not ready (the caller makes it itself)."""
@@ -203,6 +217,9 @@ class TraceWorker:
             self._jobs.clear()
             self._stop.set()
             self._wake.notify_all()
+        with self._prepared_lock:
+            if self._preparer is not None:
+                self._preparer.shutdown(wait=False, cancel_futures=True)
 
     def _submit(self, job: tuple, replace: bool = False) -> None:
         with self._wake:
@@ -284,14 +301,14 @@ class TraceWorker:
             wake()  # each token is shown as it comes
 
     def _prepare_ahead(self, T: int) -> None:
-        """Start prepare(T) on a thread of its own (once per T; what was made for older T is let go)."""
+        """Start prepare(T) on the prepare thread (once per T; what was made for older T is let go)."""
         with self._prepared_lock:
-            if self._prepare is None or T in self._prepared:
+            if self._prepare is None or T in self._prepared or self._closed:
                 return
-            future: Future = Future()
+            if self._preparer is None:
+                self._preparer = ThreadPoolExecutor(1, thread_name_prefix="glviz-prepare")
+            future = self._preparer.submit(_beside_a_step, self._prepare, T)
             self._prepared = {t: f for t, f in self._prepared.items() if t >= T - 1} | {T: future}
-        threading.Thread(target=_fulfil, args=(future, self._prepare, T), daemon=True,
-                         name="glviz-prepare").start()
 
     def _prepare_done(self, T: int) -> bool:
         """Nothing is (or will be) preparing T beside the step: it was made, or there is nothing to make."""
@@ -308,15 +325,14 @@ class TraceWorker:
 PREPARE_SWITCH_S = 0.0005  # the interpreter's switch interval while a prepare runs beside a step
 
 
-def _fulfil(future: Future, function: Callable[[int], object], T: int) -> None:
+def _beside_a_step(function: Callable[[int], object], T: int) -> object:
     # The step hands the interpreter back and forth between BLAS calls; with the default interval (5 ms) it
-    # would wait that long for the prepare thread each time, which would serialise the two.
+    # would wait that long for the prepare thread each time, which would serialise the two. (A failure is
+    # kept in the future: the window's thread then makes it itself.)
     interval = sys.getswitchinterval()
     sys.setswitchinterval(min(interval, PREPARE_SWITCH_S))
     try:
-        future.set_result(function(T))
-    except Exception as exc:  # the window's thread makes it itself
-        future.set_exception(exc)
+        return function(T)
     finally:
         sys.setswitchinterval(interval)
 

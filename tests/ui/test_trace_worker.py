@@ -51,10 +51,12 @@ def test_a_generated_tokens_layout_is_prepared_beside_its_step_and_taken():
     worker.generate(2, Sampling())
     worker.wait(60)
     assert worker.error == "" and worker.trace.T == 9
+    # (The worker idle does not mean the prepare thread has run its last job: it runs them in order, so the
+    # last one's result waited for means every call was made.)
+    assert worker.prepared(9, wait=10) == "made for 9" and worker.prepared(10) is None
     assert [T for T, _, _ in calls] == [8, 9]
     assert all(name.startswith("glviz-prepare") for _, name, _ in calls)
     assert len({ident for _, _, ident in calls}) == 1  # one thread, kept: a new one's start would wait
-    assert worker.prepared(9, wait=10) == "made for 9" and worker.prepared(10) is None
     worker.close()
 
     worker = TraceWorker(weights)  # the app's: the layout for T + 1
@@ -92,11 +94,14 @@ def test_the_next_tokens_layout_is_prepared_while_idle_and_its_step_then_has_two
     worker.prepare_next()  # asked again for the same T: made once
     worker.generate(2, Sampling())
     worker.wait(60)
-    assert worker.error == "" and worker.trace.T == 9 and calls == [8, 9]
+    # (The prepares run on their own thread, in order: waiting for the last one's result waits for all.)
+    assert worker.error == "" and worker.trace.T == 9 and worker.prepared(9, wait=10) == "made for 9"
+    assert calls == [8, 9]
     # The first token's layout was made: it runs alone; the second runs beside the prepare of its layout.
     assert threads == [trace_worker.ALONE_BLAS_THREADS, trace_worker.STEP_BLAS_THREADS]
     worker.generate(1, Sampling())  # pressed before the layout of T = 10 was asked for: one thread
     worker.wait(60)
+    assert worker.prepared(10, wait=10) == "made for 10"
     worker.close()
     assert threads[-1] == trace_worker.STEP_BLAS_THREADS and calls == [8, 9, 10]
 

@@ -48,6 +48,16 @@ def _along(place, step, i: float) -> tuple[float, float, float]:
     return (float(place[0] + i * step[0]), float(place[1] + i * step[1]), float(place[2] + i * step[2]))
 
 
+def _turn(group) -> tuple[float, float, float]:
+    """end_step - start_step: how the step between a row's ghosts changes from its start to its end."""
+    return _along(group.end_step, group.start_step, -1.0)
+
+
+def _step_at(group, p: float) -> tuple[float, float, float]:
+    """The step between neighbouring ghosts of a row at progress p (0: the start's step, 1: the end's)."""
+    return _along(group.start_step, _turn(group), p)
+
+
 def _stagger_line(group) -> tuple[float, float]:
     """(P, K): ghost i's progress is clip(P - i·K, 0, 1) (walkthrough.frame.ghost_progress)."""
     if group.stagger <= 0 or group.count <= 1:
@@ -100,8 +110,8 @@ def _sizes_and_step(group) -> tuple[float, float, float]:
     P, K = _stagger_line(group)
     span = [min(max(P - i * K, 0.0), 1.0) for i in (0, group.count - 1)]
     sizes = [group.start_size + (group.end_size - group.start_size) * p for p in span]
-    turn = _along(group.end_step, group.start_step, -1.0)  # end_step - start_step
-    step = max(math.hypot(*_along(group.start_step, turn, p)) for p in span)
+    turn = _turn(group)
+    step = max(math.hypot(*_step_at(group, p)) for p in span)
     if K > 0 and span[1] < 1.0 and span[0] > 0.0:  # some in flight
         path = _along(group.end, group.start, -1.0)
         longest = max(math.hypot(*path), math.hypot(*_along(path, turn, group.count - 1)))
@@ -154,7 +164,7 @@ def _rim_bar(group, size: float, step: float, px_per_unit: float) -> list | None
     n = group.count
     if group.opacity < 1.0 or group.stagger > 0 or n < 4 or step * px_per_unit > RIM_GHOST_PX:
         return None
-    along = _along(group.start_step, _along(group.end_step, group.start_step, -1.0), float(group.progress))
+    along = _step_at(group, float(group.progress))
     if along[2] != 0.0 or (along[0] != 0.0) == (along[1] != 0.0):  # not along x or y: a staircase edge
         return None
     every = int(BAR_STEP * size / step)

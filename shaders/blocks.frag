@@ -197,7 +197,8 @@ void main() {
     // magnitude, so that a far matrix reads as a heat map of its structure. Small cells are filled whole, so
     // that a value still reads as a spot of colour; discs in their cell's background appear as cells grow
     // big enough to show the difference.
-    float v = has_values && computed ? cell_value(v_levels, v_run, rows, cols, cell, cell_px) : none_value();
+    float v = has_values && computed ? cell_value(v_levels, v_run, rows, cols, cell, crossfade_px(g, cell_px))
+                                         : none_value();
     bool shown = !isinf(v) && !isnan(v);
     // The disc's edge antialiased over 1.5 pixels: smoothstep(R - aa, R + aa, r) with aa = 0.75 / cell_px.
     float edge_t = clamp((length(fract(g) - 0.5) - DISC_RADIUS) * cell_px * (1.0 / 1.5) + 0.5, 0.0, 1.0);

@@ -10,6 +10,10 @@ uniform isampler2D u_pages;       // R32I, 4096 wide: per page (4096 cells) of a
 #endif
 
 const float LEVEL0_PX = 0.5;  // full cells from this many pixels a cell on (streaming.LEVEL0_PX)
+// Between LEVEL0_PX and twice it, cells pass from their tile's value to their own one by one, each at a zoom
+// of its own (crossfade_px): the two levels cross-fade as the camera closes in, where switching all at once
+// made a block jump from saturated tiles (their largest values) to a pale stipple of cells. From
+// 2 * LEVEL0_PX (a pixel a cell) every cell shows its own value.
 const int TILE = 16;          // value_order.TILE
 const int TILE_LOG2 = 4;
 
@@ -36,14 +40,22 @@ float value_at(int t) {
     return texelFetch(u_values, ivec3(t & 4095, (t >> 12) & 1023, t >> 22), 0).r;
 }
 
-// The value shown for `cell` (col, row) of a rows x cols block whose cells are `cell_px` pixels wide: its own
-// value where cells are at least LEVEL0_PX pixels and present, else its tile's (the largest magnitude), the
-// 256 x 256 tile's when 16 x 16 tiles are smaller than LEVEL0_PX too; NaN where there is none. (A block of
-// one tile has no tiles: its cells show at any size.)
+// The value shown for `cell` (col, row) of a rows x cols block whose cells count for `cell_px` pixels
+// (crossfade_px): its own value where that is at least LEVEL0_PX and the cell is present, else its tile's
+// (the largest magnitude), the 256 x 256 tile's when 16 x 16 tiles are smaller than LEVEL0_PX too; NaN where
+// there is none. (A block of one tile has no tiles: its cells show at any size.)
 // levels: resident offset of every cell, of the tiles, of the big tiles, page-table offset (-1: none);
 // run: storage order, lines holding values, blocks interleaved with it, its place among them.
 float none_value() {
     return uintBitsToFloat(0x7fc00000u);
+}
+
+// The pixels a cell counts for when its level is chosen: cell_px scaled by 0.5 .. 1 (a cell at g, in cells:
+// floor(g) is the cell), so that it shows its own value from LEVEL0_PX .. 2 * LEVEL0_PX pixels on. The
+// factors are spread evenly over the cells without clumps (the R2 low-discrepancy sequence: a dot product
+// and a fract, cheap for software GL), and are the same for a cell in every frame.
+float crossfade_px(vec2 g, float cell_px) {
+    return cell_px * (1.0 - 0.5 * fract(dot(floor(g), vec2(0.7548776662, 0.5698402910))));
 }
 
 float cell_value(ivec4 levels, ivec4 run, int rows, int cols, ivec2 cell, float cell_px) {

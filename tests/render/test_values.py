@@ -154,6 +154,26 @@ def test_a_close_weight_block_shows_its_cells(offscreen):
     assert offscreen.frame.blocks.levels.pool.used > 0  # the cells came through the pool
 
 
+def test_zooming_in_cross_fades_the_tiles_into_the_cells(offscreen):
+    """Between half a pixel and a pixel a cell, cells pass from their tile's largest value to their own one
+    by one: the share of the left half showing +1 (every tile's largest value there; 2 cells in 256) falls
+    step by step as the camera closes in, instead of all at once at half a pixel."""
+    layout, values = show_big_block(offscreen)
+    fov = OrbitCamera(Pose((0.0, 0.0, 0.0), 0.0, 0.0, 1.0)).fov_y
+    strong_share = []
+    for cell_px in (0.45, 0.6, 0.75, 0.9, 1.05):
+        distance = SIZE[1] / 2 / np.tan(np.radians(fov) / 2) / cell_px
+        camera = OrbitCamera(Pose((COLS / 4, ROWS / 2, 0.0), 0.0, 0.0, distance))
+        image = draw(offscreen, layout, camera)
+        strong = np.abs(image - rgb(VALUE_POSITIVE)).max(axis=2) < 24
+        strong_share.append(strong.mean())
+    assert strong_share[0] > 0.85, strong_share  # tiles only
+    assert strong_share[-1] < 0.05, strong_share  # cells only: about 2 in 256 are +1
+    assert 0.2 < strong_share[2] < 0.8, strong_share  # half way: some of each
+    steps = np.diff(strong_share)
+    assert (steps < -0.05).all(), strong_share  # step by step
+
+
 def test_a_ghost_of_a_big_blocks_cell_shows_the_cells_own_value(offscreen):
     """A ghost of a paged block's weak cell, in a tile whose largest value is +1: the cell's own grey, read
     from its page as the block's programs read it, not the tile's purple."""

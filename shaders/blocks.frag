@@ -50,6 +50,10 @@ flat in ivec2 v_ranges;  // the lit ranges of this block: first index, how many 
 flat in ivec4 v_range0;  // the first two of them (row0, row1, col0, col1)
 flat in ivec4 v_range1;
 flat in vec4 v_edge;    // the block edge's colour and width in pixels (blocks.vert)
+flat in vec3 v_side;    // a side wall's colour (blocks.vert)
+#if PASS == PASS_FADED
+flat in vec3 v_faded;   // a faded block's face colour (blocks.vert)
+#endif
 uniform int u_walls;    // drawing the side walls (blocks.vert)
 
 out vec4 f_color;
@@ -163,16 +167,14 @@ void main() {
     if (d <= 0.0 || a < 0.01) discard;
     f_color = vec4(GLOW_COLOR, a);
 #else
-    // The side walls (their own draw) show the block's thickness in a shaded kind colour: an x wall has
-    // v_local.x at 0 or 1, a y wall v_local.y.
-    vec3 side = kind_color * (abs(v_local.x - 0.5) > abs(v_local.y - 0.5) ? 0.70 : 0.82);
-    bool has_values = (v_levels.x >= 0 || v_levels.y >= 0 || v_levels.w >= 0) && v_run.y > 0;
+    // The side walls (their own draw) show the block's thickness in a shaded kind colour (blocks.vert).
+    vec3 side = v_side;
 #if PASS == PASS_FADED
     // A block faded out of play (opacity under 0.5): its average colour is all that reads. Its own
     // program stops here, which keeps the blended passes (the depth test cannot thin them out) cheap.
-    vec3 faded = has_values ? mix(mix(kind_color, vec3(1.0), 0.3), diverging(v_state.z), 0.25) : cell_bg;
-    f_color = finish(u_walls == 1 ? side : faded);
+    f_color = finish(u_walls == 1 ? side : v_faded);  // (v_faded: blocks.vert, once a vertex)
 #else
+    bool has_values = (v_levels.x >= 0 || v_levels.y >= 0 || v_levels.w >= 0) && v_run.y > 0;
     // Straight-line code from here: software GL runs both sides of every branch and pays extra for the
     // masks, so the work below is computed for every pixel and combined by selects.
     vec2 g = vec2(v_local.x * float(cols), (1.0 - v_local.y) * float(rows));  // x: column, y: row

@@ -61,6 +61,11 @@ flat out ivec4 v_range0;      // its first two ranges (row0, row1, col0, col1): 
 flat out ivec4 v_range1;
 flat out vec4 v_edge;         // the block edge's colour and width in pixels: wider, and cyan or warm,
                               // as the block is hovered or highlighted
+flat out vec3 v_side;         // a side wall's colour: the kind colour shaded as the wall faces x or y
+#if PASS == PASS_FADED
+flat out vec3 v_faded;        // a faded block's face colour (worked out here, once a vertex: software GL
+                              // would work it out for every pixel of its blended layers)
+#endif
 
 const int ATLAS_WIDTH_LOG2 = 12;  // textures are 4096 texels wide
 
@@ -195,6 +200,16 @@ void main() {
     // Per block, not per pixel: the frame's colour and width follow the highlight (and the hover).
     float tint = hovered_block ? max(highlight, 1.0) : highlight;
     v_edge = vec4(mix(v_kind_color * 0.55, hovered_block ? ACCENT : GLOW_COLOR, tint), mix(1.1, 3.0, tint));
+    // A wall triangle's colour comes from its last vertex (GL's provoking vertex), which is one of corners
+    // 3, 4, 7 (x = y) for the y walls and 2, 5, 6 (x != y) for the x walls (block_programs.WALL_INDICES):
+    // a flat colour, not one worked out for every pixel from v_local.
+    v_side = v_kind_color * (corner.x != corner.y ? 0.70 : 0.82);
+#if PASS == PASS_FADED
+    // Its average colour is all that reads: the kind colour lightened, tinted by the block's mean value.
+    bool has_values = (i1.x >= 0 || i2.x >= 0 || i2.z >= 0) && i2.w > 0;
+    v_faded = has_values ? mix(mix(v_kind_color, vec3(1.0), 0.3), diverging(f1.w), 0.25)
+                         : mix(v_kind_color, vec3(1.0), 0.5);
+#endif
     v_range0 = u_range_rc[min(ranges.x, 15)];
     v_range1 = u_range_rc[min(ranges.x + 1, 15)];
 }

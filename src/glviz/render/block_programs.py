@@ -12,7 +12,9 @@ from glviz.render.palette import shader_defines
 from glviz.resources import read_shader, with_define, with_defines
 
 # Unit cube corners and the four side walls (the front face is drawn separately, see blocks.vert),
-# wound counter-clockwise seen from outside.
+# wound counter-clockwise seen from outside. Each triangle's last corner (GL's provoking vertex, whose flat
+# outputs the triangle takes) tells its wall's axis: x = y for the y walls (4; 3, 7), x != y for the x walls
+# (2, 6; 5), so that blocks.vert shades a wall once a vertex.
 CUBE_CORNERS = np.array([[x, y, z] for z in (0, 1) for y in (0, 1) for x in (0, 1)], dtype=np.float32)
 WALL_INDICES = np.array([
     0, 1, 4, 1, 5, 4,  # -y

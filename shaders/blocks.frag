@@ -1,4 +1,5 @@
 #version 330 core
+#extension GL_ARB_shading_language_420pack : require  // values.glsl's samplers, bound by layout
 // Draws the cells of a block on its front and back faces: value discs, a cell grid with coarser lines every
 // 16, 256 and 4096 cells, block edges, kind colour, highlights. Everything is antialiased with fwidth; cells
 // smaller than a pixel show their tile's value (values.glsl: levels of detail of values). Cells the tour has

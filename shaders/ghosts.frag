@@ -1,4 +1,5 @@
 #version 330 core
+#extension GL_ARB_shading_language_420pack : require  // values.glsl's samplers, bound by layout
 // A ghost cell: the cell's kind colour with its value's disc, as the block draws it, with a thin dark rim so
 // that it stands out from the blocks it flies over.
 

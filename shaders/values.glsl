@@ -3,8 +3,12 @@
 // the resident runs, a big one its 16 x 16 tiles (and 256 x 256 tiles) there, and its cells in pages of the
 // pool, present where the camera wanted them (render/streaming.py). Both are in one texture array, so a
 // value costs two fetches at most (software GL runs every path of a branch): its page and its value.
-uniform sampler2DArray u_values;  // R32F, 4096 x 1024 x layers: texel t at (t % 4096, t / 4096 % 1024, t / 2^22)
-uniform isampler2D u_pages;       // R32I, 4096 wide: per page (4096 cells) of a big block, its row or -1
+// Buffer textures (render/buffer_texture.py: software GL fetches from them at about half the cost of a 2-D
+// texture's), on the units the programs are compiled with (UNIT_VALUES, UNIT_PAGES: render/blocks.py): moderngl
+// cannot set a samplerBuffer uniform. The shaders including this enable GL_ARB_shading_language_420pack.
+layout(binding = UNIT_VALUES) uniform samplerBuffer u_values;  // R32F: texel t
+layout(binding = UNIT_PAGES) uniform isamplerBuffer u_pages;   // R32I: per page (4096 cells) of a big block,
+                                                                // its row of u_values or -1
 #ifndef PAGES
 #define PAGES 1  // programs for layouts without paged blocks define it 0 (render/block_programs.py)
 #endif
@@ -37,7 +41,7 @@ int line_of(ivec2 cell, int order) {
 }
 
 float value_at(int t) {
-    return texelFetch(u_values, ivec3(t & 4095, (t >> 12) & 1023, t >> 22), 0).r;
+    return texelFetch(u_values, t).r;
 }
 
 // The value shown for `cell` (col, row) of a rows x cols block whose cells count for `cell_px` pixels
@@ -75,7 +79,7 @@ float cell_value(ivec4 levels, ivec4 run, int rows, int cols, ivec2 cell, float 
     int entry = levels.w >= 0 ? levels.w + (i >> 12) : 0;  // (a block without pages reads entry 0, unused)
     // Fetched for every pixel and selected, not fetched in a branch: software GL runs the branch anyway, and
     // its masks cost more (the GPT-2 close view 0.4 - 1.1 ms, paired).
-    int page_row = texelFetch(u_pages, ivec2(entry & 4095, entry >> 12), 0).r;
+    int page_row = texelFetch(u_pages, entry).r;
     int page = fine && levels.w >= 0 ? page_row : -1;
     bool found = page >= 0 || offset >= 0;
     t = page >= 0 ? page * 4096 + (i & 4095) : max(t, 0);

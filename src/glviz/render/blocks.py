@@ -43,7 +43,7 @@ from glviz.render.chunks import (
     pad_rows,
     texture_rows,
 )
-from glviz.render.values import ValueLevels
+from glviz.render.values import UNIT_PAGES, UNIT_VALUES, ValueLevels
 from glviz.scene import HIDDEN_BELOW, MAX_DEPENDENCY_RANGES
 from glviz.walkthrough.frame import at_rest
 
@@ -52,7 +52,6 @@ PASSES = tuple(range(8))  # passes.glsl
 (PASS_OPAQUE, PASS_TRANSLUCENT, PASS_GLOW, PASS_FADED, PASS_DECORATED, PASS_HOVERED, PASS_LIT,
  PASS_REVEALED) = PASSES
 OPAQUE_FROM = 0.995  # blocks at least this opaque are drawn in the opaque pass
-UNIT_VALUES, UNIT_PAGES = 4, 6  # texture units of the values and page tables
 GLOW_PX = 14.0  # how far a focused block's glow reaches, in pixels
 GLOW_DEPTH_OFFSET = (1.0, 4.0)  # glPolygonOffset (factor, units) of the glow, behind its block's face
 
@@ -63,8 +62,7 @@ class BlockRenderer:
         self.ctx = ctx
         # One program per pass, the pass fixed when compiled: software GL runs every side of a branch, so a
         # faded block drawn flat costs only what its own program holds (block_programs).
-        samplers = {"u_order": 0, "u_box": 1, "u_info": 2, "u_state": 3, "u_values": UNIT_VALUES,
-                    "u_pages": UNIT_PAGES}
+        samplers = {"u_order": 0, "u_box": 1, "u_info": 2, "u_state": 3}  # (values.glsl's: by layout)
         constants = dict(u_glow_px=GLOW_PX, u_hidden_below=HIDDEN_BELOW,  # the cut picking uses too
                          u_opaque_from=OPAQUE_FROM, u_stack_px=STACK_LOD_PX, u_stack_thin_px=STACK_THIN_PX)
         self.gl = BlockPrograms(ctx, PASSES, samplers, constants)

@@ -12,10 +12,10 @@ import time
 import numpy as np
 
 from glviz.render.block_plan import block_rows
-from glviz.render.blocks import UNIT_PAGES, UNIT_VALUES
 from glviz.render.chunks import QuadDraw
 from glviz.render.ghost_plan import RimBar, drawn_groups, visible_ghost_ranges
 from glviz.render.palette import shader_defines
+from glviz.render.values import UNIT_PAGES, UNIT_VALUES, unit_defines
 from glviz.resources import read_shader, with_defines
 
 MAX_GROUPS = 256  # groups drawn a frame (each its own draw)
@@ -75,12 +75,10 @@ class GhostRenderer:
             return
         self.release()
         colours = shader_defines()  # compiled in (render/palette.py)
-        fragment = with_defines(read_shader("ghosts.frag"), {**colours, "PAGES": int(paged)})
+        defines = {**colours, **unit_defines(), "PAGES": int(paged)}
+        fragment = with_defines(read_shader("ghosts.frag"), defines)
         self.program = self.ctx.program(vertex_shader=with_defines(read_shader("ghosts.vert"), colours),
                                         fragment_shader=fragment)
-        for name, unit in (("u_values", UNIT_VALUES), ("u_pages", UNIT_PAGES)):
-            if name in self.program:  # a sampler the compiler found unused is absent
-                self.program[name] = unit
         self.program["Camera"].binding = 0
         self.quads = QuadDraw(self.ctx, self.program)  # 4 vertices a ghost
         self.paged = paged

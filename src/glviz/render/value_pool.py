@@ -1,14 +1,14 @@
-"""The GL side of the value stores: one texture array of values, and the page table.
+"""The GL side of the value stores: one buffer texture of values, and one of the page table.
 
-- values (R32F texture array, 4096 x 1024 x layers, texel t at (t % 4096, t / 4096 % 1024, t / 2^22)):
-  its first layers hold every store's resident run (small blocks' cells, coarse levels), one after the
-  other from whole rows, rewritten where the stores changed; the layers after them are the pool: pages of
+- values (R32F buffer texture, texel t; render/buffer_texture.py): its first layers (LAYER_PAGES rows of
+  ATLAS_WIDTH texels each) hold every store's resident run (small blocks' cells, coarse levels), one after
+  the other from whole rows, rewritten where the stores changed; the layers after them are the pool: pages of
   PAGE cells, one per row, given to the pages wanted and taken back least recently wanted first, within a
   budget. One texture, so that a cell costs the fragment shader two fetches at most (software GL fetches
   on every path of a branch): its page-table entry and its value. It grows by layers as needed (software
-  GL commits a texture's memory when it is made, so it is never made bigger than used); when the resident
+  GL commits a buffer's memory when it is made, so it is never made bigger than used); when the resident
   runs need more layers, the pool's pages are given back (they stream in again).
-- pages (R32I, 4096 wide): every store's page table the same way: per page of a pooled block, the global
+- pages (R32I buffer texture): every store's page table the same way: per page of a pooled block, the global
   row of the values texture holding it, -1.
 """
 
@@ -17,10 +17,11 @@ from __future__ import annotations
 import numpy as np
 
 from glviz.arrays import unique
+from glviz.render.buffer_texture import BufferTexture, max_texels
 from glviz.render.chunks import ATLAS_WIDTH, texture_rows
 from glviz.render.value_store import PAGE
 
-LAYER_PAGES = 1024  # pool pages per texture layer (16 MB)
+LAYER_PAGES = 1024  # pool pages per layer (16 MB): the unit the values texture grows by
 
 
 def _texture_rows_of(ranges: list[tuple[int, int]], base: int) -> np.ndarray:
@@ -54,13 +55,14 @@ def _run_bases(sizes: list[int]) -> tuple[list[int], int]:
     return bases, texture_rows(max(at, 1))
 
 class RunTexture:
-    """Several flat runs (numpy arrays) side by side in one ATLAS_WIDTH-wide single-channel texture, each
-    from a whole row; re-made when the runs no longer fit, else only the rows that changed are written."""
+    """Several flat runs (numpy arrays) one after the other in one single-channel buffer texture, each from
+    a whole row of ATLAS_WIDTH texels; re-made when the runs no longer fit, else only the rows that changed
+    are written."""
 
     def __init__(self, ctx, dtype: str) -> None:
         self.ctx = ctx
         self.dtype = dtype
-        self.texture = None
+        self.texture: BufferTexture | None = None
         self.bases: list[int] = []
         self.sizes: list[int] = []
 
@@ -68,7 +70,7 @@ class RunTexture:
         """Upload what changed; returns each run's base (first texel)."""
         sizes = [len(r) for r in runs]
         bases, rows = _run_bases(sizes)
-        if self.texture is None or self.texture.height < rows or sizes != self.sizes:
+        if self.texture is None or self.texture.texels < rows * ATLAS_WIDTH or sizes != self.sizes:
             self._remake(runs, bases, rows)
         else:
             for run, base, ranges in zip(runs, bases, dirty, strict=True):
@@ -78,30 +80,33 @@ class RunTexture:
         return bases
 
     def _remake(self, runs, bases, rows) -> None:
-        if self.texture is None or self.texture.height < rows:
+        if self.texture is None or self.texture.texels < rows * ATLAS_WIDTH:
             if self.texture is not None:
                 self.texture.release()
-            height = texture_rows(int(rows * 1.25) * ATLAS_WIDTH)  # room to grow without remaking
-            height = min(height, int(self.ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384)))
-            self.texture = self.ctx.texture((ATLAS_WIDTH, max(height, rows)), 1, dtype=self.dtype)
-            self.texture.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
+            texels = texture_rows(int(rows * 1.25) * ATLAS_WIDTH) * ATLAS_WIDTH  # room to grow
+            self.texture = BufferTexture(self.ctx, min(texels, max_texels(self.ctx)), self.dtype)
         for run, base in zip(runs, bases, strict=True):
             if len(run):
                 self._write_rows(run, base, base // ATLAS_WIDTH, texture_rows(len(run)))
 
     def _write_rows(self, run: np.ndarray, base: int, first: int, count: int) -> None:
-        """Write texture rows first..first+count of the run placed at `base` (zero past its end)."""
-        a = first * ATLAS_WIDTH - base
-        out = np.zeros(count * ATLAS_WIDTH, dtype=run.dtype)
-        piece = run[max(a, 0): a + len(out)]
-        out[max(-a, 0): max(-a, 0) + len(piece)] = piece
-        self.texture.write(out.tobytes(), viewport=(0, first, ATLAS_WIDTH, count))
+        """Write rows first..first+count of the run placed at `base` (zero past its end)."""
+        self.texture.write(_rows_of(run, base, first, count), first * ATLAS_WIDTH)
 
     def release(self) -> None:
         if self.texture is not None:
             self.texture.release()
             self.texture = None
         self.sizes = []
+
+
+def _rows_of(run: np.ndarray, base: int, first: int, count: int) -> np.ndarray:
+    """Rows first..first+count (of ATLAS_WIDTH texels) of a run placed at texel `base`, zero outside it."""
+    a = first * ATLAS_WIDTH - base
+    out = np.zeros(count * ATLAS_WIDTH, dtype=run.dtype)
+    piece = run[max(a, 0): a + len(out)]
+    out[max(-a, 0): max(-a, 0) + len(piece)] = piece
+    return out
 
 
 def _whole(run: np.ndarray, base: int) -> np.ndarray:
@@ -111,7 +116,7 @@ def _whole(run: np.ndarray, base: int) -> np.ndarray:
 
 
 class PagePool:
-    """The values texture array: `resident_layers` layers of resident runs, then the pool's pages (row
+    """The values texture: `resident_layers` layers of resident runs, then the pool's pages (row
     resident_layers * LAYER_PAGES + p is pool page p), which virtual page (owner) each holds and when it
     was last wanted; at most `max_pages` pool pages."""
 
@@ -149,7 +154,7 @@ class PagePool:
         dropped = False
         # A remake when the runs need more layers, or more rows than a single short layer has.
         if (self.texture is None or layers > self.resident_layers
-                or (layers == 1 and rows > self.texture.size[1])):
+                or (layers == 1 and rows * PAGE > self.texture.texels)):
             dropped = self.used > 0
             self._make(layers + layers // 4, 0, rows)  # room to grow a quarter without remaking
             changed = [_whole(run, base) for run, base in zip(runs, bases, strict=True)]
@@ -167,11 +172,11 @@ class PagePool:
         """Up to `count` pool pages for new content: free ones, then new ones (growing the texture within
         the budget), then the least recently wanted (stamp < protect). Returns (pages, their evicted
         virtual pages, -1 where the page was free)."""
-        usable = min(self.capacity, self.max_pages)  # a texture layer may hold more than the budget
+        usable = min(self.capacity, self.page_limit)  # a layer may hold more than the budget
         free = np.flatnonzero(self.owner[:usable] < 0)
-        if len(free) < count and self.capacity < self.max_pages:
-            self._grow(min(self.max_pages, max(2 * self.capacity, self.capacity + count - len(free))))
-            usable = min(self.capacity, self.max_pages)
+        if len(free) < count and self.capacity < self.page_limit:
+            self._grow(min(self.page_limit, max(2 * self.capacity, self.capacity + count - len(free))))
+            usable = min(self.capacity, self.page_limit)
             free = np.flatnonzero(self.owner[:usable] < 0)
         pages = free[:count]
         if len(pages) < count:
@@ -181,25 +186,29 @@ class PagePool:
         evicted = self.owner[pages].copy()
         return pages, evicted
 
+    @property
+    def page_limit(self) -> int:
+        """The most pool pages: the budget's, and what the values texture may hold after the resident
+        layers (GL_MAX_TEXTURE_BUFFER_SIZE)."""
+        return min(self.max_pages, max_texels(self.ctx) // PAGE - self.first_row)
+
     def _grow(self, pages: int) -> None:
         capacity = -(-pages // LAYER_PAGES) * LAYER_PAGES
+        capacity = min(capacity, max_texels(self.ctx) // PAGE - self.first_row)  # whole layers but the last
         if capacity > self.capacity:
             self._make(self.resident_layers, capacity, keep=True)
 
     def _make(self, resident_layers: int, capacity: int, rows: int = LAYER_PAGES, keep: bool = False) -> None:
-        """(Re)make the texture; `keep`: with what the old one holds (same resident layers; a read-back,
-        a few times at most), else every pool page is free. Without pool pages and with one layer of
+        """(Re)make the texture; `keep`: with what the old one holds (same resident layers; a copy on the
+        GPU, a few times at most), else every pool page is free. Without pool pages and with one layer of
         resident runs needing `rows` rows, the layer is only as tall as a power of two above them (a model
         without weights, or nano, then takes kilobytes, not 16 MB)."""
-        layers = resident_layers + capacity // LAYER_PAGES
-        height = LAYER_PAGES
-        if layers == 1 and capacity == 0:
-            height = min(LAYER_PAGES, max(16, 1 << (max(rows, 1) - 1).bit_length()))
-        texture = self.ctx.texture_array((PAGE, height, layers), 1, dtype="f4")
-        texture.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
+        rows_made = resident_layers * LAYER_PAGES + capacity
+        if resident_layers == 1 and capacity == 0:
+            rows_made = min(LAYER_PAGES, max(16, 1 << (max(rows, 1) - 1).bit_length()))
+        texture = BufferTexture(self.ctx, rows_made * PAGE, "f4")
         if keep and self.texture is not None:
-            old_height, old_layers = self.texture.size[1], self.texture.size[2]
-            texture.write(self.texture.read(), viewport=(0, 0, 0, PAGE, old_height, old_layers))
+            texture.copy_from(self.texture, min(self.texture.texels, texture.texels))
             self.owner = np.concatenate([self.owner, np.full(capacity - self.capacity, -1, np.int64)])
             self.stamp = np.concatenate([self.stamp, np.zeros(capacity - self.capacity, np.int64)])
         else:
@@ -211,35 +220,20 @@ class PagePool:
 
     def _write_rows(self, run: np.ndarray, base: int, first: int, count: int) -> None:
         """Write global rows first..first+count of the run placed at texel `base` (zero past its end)."""
-        a = first * ATLAS_WIDTH - base
-        out = np.zeros(count * ATLAS_WIDTH, dtype=np.float32)
-        piece = run[max(a, 0): a + len(out)]
-        out[max(-a, 0): max(-a, 0) + len(piece)] = piece
-        self._write_global_rows(first, out.reshape(count, ATLAS_WIDTH))
-
-    def _write_global_rows(self, first: int, rows: np.ndarray) -> None:
-        """Write (k, PAGE) rows from global row `first` on, split at layer boundaries."""
-        done = 0
-        while done < len(rows):
-            row = first + done
-            count = min(len(rows) - done, LAYER_PAGES - row % LAYER_PAGES)
-            self.texture.write(np.ascontiguousarray(rows[done:done + count]).tobytes(),
-                               viewport=(0, row % LAYER_PAGES, row // LAYER_PAGES, PAGE, count, 1))
-            done += count
+        self.texture.write(_rows_of(run.astype(np.float32, copy=False), base, first, count), first * PAGE)
 
     def write_pages(self, pages: np.ndarray, data: np.ndarray) -> None:
-        """Write data (k, PAGE) into pool pages (k,), one call per run of consecutive pages in a layer."""
+        """Write data (k, PAGE) into pool pages (k,), one call per run of consecutive pages."""
         order = np.argsort(pages, kind="stable")
         pages, data = pages[order] + self.first_row, data[order]
-        breaks = np.flatnonzero((np.diff(pages) != 1) | (np.diff(pages // LAYER_PAGES) != 0)) + 1
+        breaks = np.flatnonzero(np.diff(pages) != 1) + 1
         for run in np.split(np.arange(len(pages)), breaks):
             if len(run):
-                self._write_global_rows(int(pages[run[0]]), data[run])
+                self.texture.write(data[run[0]: run[-1] + 1], int(pages[run[0]]) * PAGE)
 
     def write_at(self, row: int, offset: int, values: np.ndarray) -> None:
         """Write values into global row `row` from `offset` on."""
-        self.texture.write(np.ascontiguousarray(values, dtype=np.float32).tobytes(),
-                           viewport=(offset, row % LAYER_PAGES, row // LAYER_PAGES, len(values), 1, 1))
+        self.texture.write(values, row * PAGE + offset)
 
     def release(self) -> None:
         if self.texture is not None:

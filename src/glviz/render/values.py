@@ -28,7 +28,17 @@ OWNER_SHIFT = 40  # a pool page's owner: store << OWNER_SHIFT | page-table index
 LOOK_EVERY = 4  # while the view keeps changing and nothing is missing, the wanted pages are looked for
 # again every few frames (GPT-2's overview: 2.3 ms a look), and at once when the view stops
 
-__all__ = ["BlockValues", "ValueLevels", "VALUE_BUDGET_BYTES", "UPLOAD_TEXELS", "LEVEL0_PX", "value_scale"]
+UNIT_VALUES, UNIT_PAGES = 4, 6  # texture units of the values and the page table (values.glsl)
+
+
+def unit_defines() -> dict[str, int]:
+    """The #defines giving values.glsl its texture units (its samplers are bound by layout: moderngl cannot
+    set a samplerBuffer uniform)."""
+    return {"UNIT_VALUES": UNIT_VALUES, "UNIT_PAGES": UNIT_PAGES}
+
+
+__all__ = ["UNIT_VALUES", "UNIT_PAGES", "unit_defines", "BlockValues", "ValueLevels", "VALUE_BUDGET_BYTES",
+           "UPLOAD_TEXELS", "LEVEL0_PX", "value_scale"]
 
 
 def prepare_weight_store(layout: Layout, weights) -> ValueStore:
@@ -165,7 +175,7 @@ class ValueLevels:
 
     def fixed_bytes(self) -> int:
         """Bytes of the resident layers and the page table (what is not pool)."""
-        table = self.table.texture.width * self.table.texture.height * 4 if self.table.texture else 0
+        table = self.table.texture.nbytes if self.table.texture else 0
         return self.pool.resident_layers * LAYER_PAGES * PAGE * 4 + table
 
     @property

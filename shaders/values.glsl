@@ -24,9 +24,9 @@ const int TILE_LOG2 = 4;
 // Where cell (col, row) sits in a run: order 0 row by row, 1 column by column, 2 shells (square blocks), the
 // block being number `place` of `count` whose runs are interleaved (value_order.storage_index).
 int run_index(ivec2 cell, int rows, int cols, int order, int count, int place) {
-    // Both forms worked out and one selected: software GL runs both anyway, and an early return in a branch
-    // cost it more (the GPT-2 close view 0.7 - 1 ms, paired). Rows (0) and columns (1) are one formula with
-    // the axes swapped.
+    // Both forms worked out and one selected: software GL runs both anyway (an early return in a branch
+    // measured 0.7 - 1 ms slower in the GPT-2 close view once, the same within 0.3 ms with buffer textures
+    // and each pair's order alternated). Rows (0) and columns (1) are one formula with the axes swapped.
     int k = max(cell.x, cell.y);
     int shell = k * k * count + place * (2 * k + 1) + (cell.x > cell.y ? cell.y : k + cell.x);
     bool by_cols = order == 1;
@@ -77,8 +77,9 @@ float cell_value(ivec4 levels, ivec4 run, int rows, int cols, ivec2 cell, float 
     // A pooled cell where its page is there (the block's own run, not interleaved) instead.
     int i = run_index(cell, rows, cols, run.x, 1, 0);
     int entry = levels.w >= 0 ? levels.w + (i >> 12) : 0;  // (a block without pages reads entry 0, unused)
-    // Fetched for every pixel and selected, not fetched in a branch: software GL runs the branch anyway, and
-    // its masks cost more (the GPT-2 close view 0.4 - 1.1 ms, paired).
+    // Fetched for every pixel and selected, not fetched in a branch: software GL runs the branch anyway
+    // (0.4 - 1.1 ms slower in the GPT-2 close view once; the same within 0.1 ms with buffer textures and
+    // each pair's order alternated).
     int page_row = texelFetch(u_pages, entry).r;
     int page = fine && levels.w >= 0 ? page_row : -1;
     bool found = page >= 0 || offset >= 0;

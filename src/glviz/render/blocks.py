@@ -41,6 +41,7 @@ from glviz.render.chunks import (
     ATLAS_WIDTH,
     ChunkCuller,
     pad_rows,
+    ranges_within,
     texture_rows,
 )
 from glviz.render.values import UNIT_PAGES, UNIT_VALUES, ValueLevels
@@ -313,18 +314,9 @@ class BlockRenderer:
         """The parts of the visible instance `ranges` in these chunks (holding the decorated blocks, or the
         hovered one), and the slabs' (a slab follows its first member's state): the decorated and hovered
         programs' vertices are not spent on the rest."""
-        n = len(self.order)
-        spans = [(int(self.culler.starts[c]), int(self.culler.ends[c])) for c in chunks.tolist()]
-        out = []
-        for first, count in ranges:
-            if first >= n:  # slabs
-                out.append((first, count))
-                continue
-            for lo, hi in spans:
-                a, b = max(first, lo), min(first + count, hi)
-                if a < b:
-                    out.append((a, b - a))
-        return out
+        if not len(chunks):
+            return [(first, count) for first, count in ranges if first >= len(self.order)]
+        return ranges_within(ranges, self.culler.starts[chunks], self.culler.ends[chunks], len(self.order))
 
     def _pass(self, which: int, ranges, walls) -> int:
         ctx = self.ctx

@@ -68,6 +68,29 @@ class QuadDraw:
         self.ibo = self.vao = None
 
 
+def ranges_within(ranges: list[tuple[int, int]], starts: np.ndarray, ends: np.ndarray, n: int
+                  ) -> list[tuple[int, int]]:
+    """The parts of instance `ranges` (first, count; in drawing order) inside the spans [starts, ends)
+    (sorted, disjoint), each range's parts in order of their first instance; ranges from `n` on (the slabs,
+    after the blocks) whole. Vectorised: a loop over ranges times spans took 2.7 ms of a tour frame with 24
+    ranges and 57 chunks."""
+    if not ranges:
+        return []
+    r = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
+    firsts, lasts = r[:, 0], r[:, 0] + r[:, 1]
+    slab = firsts >= n
+    lo = np.where(slab, 0, np.searchsorted(ends, firsts, side="right"))  # the first span ending after it
+    hi = np.where(slab, 1, np.searchsorted(starts, lasts, side="left"))  # past the last span starting in it
+    counts = np.maximum(hi - lo, 0)
+    which = np.repeat(np.arange(len(r)), counts)  # per part: its range
+    span = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
+    whole = slab[which]
+    a = np.where(whole, firsts[which], np.maximum(firsts[which], starts[np.where(whole, 0, span)]))
+    b = np.where(whole, lasts[which], np.minimum(lasts[which], ends[np.where(whole, 0, span)]))
+    keep = a < b
+    return list(zip(a[keep].tolist(), (b - a)[keep].tolist(), strict=True))
+
+
 def morton_order(centres: np.ndarray) -> np.ndarray:
     """Indices sorting points (N, 3) along a Z-order curve, so contiguous runs are spatially compact.
 

@@ -1,4 +1,5 @@
 #version 330 core
+#extension GL_ARB_shading_language_420pack : require  // u_state's unit, by layout
 // Data-flow arrows: ribbon triangles tessellated once per layout. A vertex follows the blocks at its arrow's
 // ends where the tour moved them (blended by its place along the arrow); the arrow's opacity comes from a
 // small per-arrow texture.
@@ -11,7 +12,8 @@ layout(std140) uniform Camera {
 };
 
 uniform sampler2D u_opacity;  // per arrow: (opacity, kind: 0 values, 1 weights)
-uniform sampler2D u_state;    // the blocks' state (blocks.vert): texel 3b + 1 holds block b's offset
+// The blocks' state (blocks.vert: a buffer texture on unit 3): texel 3b + 1 holds block b's offset.
+layout(binding = 3) uniform samplerBuffer u_state;
 
 in vec3 in_position;
 in float in_across;  // -1 .. 1 across the ribbon
@@ -33,8 +35,8 @@ void main() {
         gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
         return;
     }
-    vec3 a = texelFetch(u_state, texel(3 * int(in_start) + 1), 0).xyz;
-    vec3 b = texelFetch(u_state, texel(3 * int(in_end) + 1), 0).xyz;
+    vec3 a = texelFetch(u_state, 3 * int(in_start) + 1).xyz;
+    vec3 b = texelFetch(u_state, 3 * int(in_end) + 1).xyz;
     gl_Position = u_view_proj * vec4(in_position + mix(a, b, in_along), 1.0);
     v_across = in_across;
     v_look = look;

@@ -1,4 +1,5 @@
 #version 330 core
+#extension GL_ARB_shading_language_420pack : require  // the buffer textures' units, by layout
 // A block is a unit cube scaled to its box, drawn in two batches:
 //  u_walls == 0: the front face of every block as one indexed, non-instanced draw (4 vertices per block,
 //                instance = gl_VertexID / 4): software GL shades vertices far faster in big batches than in
@@ -8,8 +9,9 @@
 // and in eight passes (passes.glsl, one program each): opaque blocks with nothing to decorate but a
 // highlight; opaque blocks lit by ranges, partly computed by the tour, or both; the hovered block (the
 // five opaque programs each collapse the others' blocks); faded blocks, flat and blended; translucent
-// blocks, blended; the glow around focused blocks, blended. Per-block data is fetched from textures by
-// block number (the instance's id in u_order).
+// blocks, blended; the glow around focused blocks, blended. Per-block data is fetched from buffer textures
+// (render/buffer_texture.py: software GL fetches from them at about half a 2-D texture's cost) by block
+// number (the instance's id in u_order), on the units given here (moderngl cannot set their uniforms).
 
 layout(std140) uniform Camera {
     mat4 u_view_proj;
@@ -18,15 +20,17 @@ layout(std140) uniform Camera {
     vec4 u_params;    // x: projection scale cot(fov/2), y: smallest block drawn (pixels)
 };
 
-uniform isampler2D u_order;   // per instance: the id it draws (a block, or N + s for the slab of stack s)
-uniform sampler2D u_box;      // per id 2 texels: (min.xyz, 1/value scale), (size.xyz, mean value / scale)
-uniform isampler2D u_info;    // per id 4 texels: (rows, cols, kind, block whose state it follows),
-                              // (offset of every cell or -1, level of detail, a slab's member size, order),
-                              // (offset of the tiles, of the big tiles, of the page table, lines filled),
-                              // (blocks interleaved with it, its place among them, a slab's member
-                              // thickness, 0): values.glsl
-uniform sampler2D u_state;    // per block 3 texels: (highlight, opacity, scale, cell order),
-                              // (offset.xyz, cell being computed or -1), (first, end of the cells computed)
+// Per instance: the id it draws (a block, or N + s for the slab of stack s).
+layout(binding = 0) uniform isamplerBuffer u_order;
+// Per id 2 texels: (min.xyz, 1/value scale), (size.xyz, mean value / scale).
+layout(binding = 1) uniform samplerBuffer u_box;
+// Per id 4 texels: (rows, cols, kind, block whose state it follows), (offset of every cell or -1, level of
+// detail, a slab's member size, order), (offset of the tiles, of the big tiles, of the page table, lines
+// filled), (blocks interleaved with it, its place among them, a slab's member thickness, 0): values.glsl.
+layout(binding = 2) uniform isamplerBuffer u_info;
+// Per block 3 texels: (highlight, opacity, scale, cell order), (offset.xyz, cell being computed or -1),
+// (first, end of the cells computed).
+layout(binding = 3) uniform samplerBuffer u_state;
 uniform int u_first;          // walls: instance number of this draw's first instance
 uniform int u_walls;
 const float FADED_BELOW = 0.5;  // blocks fainter than this are drawn flat, by the faded program
@@ -67,12 +71,6 @@ flat out vec3 v_faded;        // a faded block's face colour (worked out here, o
                               // would work it out for every pixel of its blended layers)
 #endif
 
-const int ATLAS_WIDTH_LOG2 = 12;  // textures are 4096 texels wide
-
-ivec2 texel(int i) {
-    return ivec2(i & ((1 << ATLAS_WIDTH_LOG2) - 1), i >> ATLAS_WIDTH_LOG2);
-}
-
 // The ranges lit in `block`: the first index and how many (render/blocks.py sorts the ranges by block, so a
 // block's are consecutive). Worked out once a vertex so that a pixel visits only its own block's ranges: a
 // loop over every range lit made the tour's frames with several lit columns 12 ms slower on software GL.
@@ -110,16 +108,16 @@ void main() {
         inst = gl_InstanceID + u_first;
         corner = in_corner;
     }
-    int id = texelFetch(u_order, texel(inst), 0).r;
-    vec4 f0 = texelFetch(u_box, texel(2 * id), 0);
-    vec4 f1 = texelFetch(u_box, texel(2 * id + 1), 0);
-    ivec4 i0 = texelFetch(u_info, texel(4 * id), 0);
-    ivec4 i1 = texelFetch(u_info, texel(4 * id + 1), 0);
-    ivec4 i2 = texelFetch(u_info, texel(4 * id + 2), 0);
-    ivec4 i3 = texelFetch(u_info, texel(4 * id + 3), 0);
-    vec4 s0 = texelFetch(u_state, texel(3 * i0.w), 0);
-    vec4 s1 = texelFetch(u_state, texel(3 * i0.w + 1), 0);
-    vec4 s2 = texelFetch(u_state, texel(3 * i0.w + 2), 0);
+    int id = texelFetch(u_order, inst).r;
+    vec4 f0 = texelFetch(u_box, 2 * id);
+    vec4 f1 = texelFetch(u_box, 2 * id + 1);
+    ivec4 i0 = texelFetch(u_info, 4 * id);
+    ivec4 i1 = texelFetch(u_info, 4 * id + 1);
+    ivec4 i2 = texelFetch(u_info, 4 * id + 2);
+    ivec4 i3 = texelFetch(u_info, 4 * id + 3);
+    vec4 s0 = texelFetch(u_state, 3 * i0.w);
+    vec4 s1 = texelFetch(u_state, 3 * i0.w + 1);
+    vec4 s2 = texelFetch(u_state, 3 * i0.w + 2);
     float highlight = s0.x, opacity = s0.y, scale = s0.z;
     bool moved = scale != 1.0 || any(notEqual(s1.xyz, vec3(0.0)));
 

@@ -1,4 +1,5 @@
 #version 330 core
+#extension GL_ARB_shading_language_420pack : require  // u_state's and u_box's units
 // Labels: one quad per glyph, upright, in the x-y plane facing +z like the blocks (or turned about y), drawn
 // as 4 vertices a glyph of one indexed draw (glyph = gl_VertexID / 4: software GL shades big vertex batches
 // far faster than 4-vertex instances). Glyph and label data are fetched from textures by glyph number.
@@ -17,8 +18,10 @@ uniform sampler2D u_glyphs;  // per glyph: (label, x0 em, atlas cell or -1 for a
 uniform sampler2D u_labels;  // per label 4 texels: (origin.xyz, em height in world units), (rgba),
                              // (cos, sin of the azimuth, cos, sin of the elevation of the camera it faces),
                              // (the block it belongs to or -1, 0, 0, 0)
-uniform sampler2D u_state;   // the blocks' state (blocks.vert): (highlight, opacity, scale, order), (offset)
-uniform sampler2D u_box;     // the blocks' (min.xyz, _), (size.xyz, _)
+// The blocks' state (blocks.vert: buffer textures on units 3 and 1): (highlight, opacity, scale, order),
+// (offset), and their (min.xyz, _), (size.xyz, _).
+layout(binding = 3) uniform samplerBuffer u_state;
+layout(binding = 1) uniform samplerBuffer u_box;
 uniform sampler2D u_ink;     // per atlas cell: the part of it its glyph's quad covers (sdf_font.ink_boxes)
 uniform int u_follow;        // labels of blocks move, scale and fade with their block
 uniform vec4 u_cell;         // cell width em, cell top above the baseline em, atlas cell size in uv (x, y)
@@ -44,10 +47,10 @@ void main() {
     int block = int(texelFetch(u_labels, texel(4 * label + 3), 0).x);
     if (u_follow == 1 && block >= 0) {
         // Where the tour moved the block: the label keeps its place relative to the block's centre.
-        vec4 s0 = texelFetch(u_state, texel(3 * block), 0);
-        vec4 s1 = texelFetch(u_state, texel(3 * block + 1), 0);
-        vec3 centre = texelFetch(u_box, texel(2 * block), 0).xyz
-                      + 0.5 * texelFetch(u_box, texel(2 * block + 1), 0).xyz;
+        vec4 s0 = texelFetch(u_state, 3 * block);
+        vec4 s1 = texelFetch(u_state, 3 * block + 1);
+        vec3 centre = texelFetch(u_box, 2 * block).xyz
+                      + 0.5 * texelFetch(u_box, 2 * block + 1).xyz;
         origin.xyz = centre + s1.xyz + (origin.xyz - centre) * s0.z;
         origin.w *= s0.z;
         color.a *= s0.y;

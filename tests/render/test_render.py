@@ -206,7 +206,7 @@ def test_render_only_presets_allocate_no_cell_data(offscreen, gl_ctx):
     # Per-block textures only: a few bytes per block, nothing per cell (GPT-2 has ~10^8 cells).
     blocks = offscreen.frame.blocks
     textures = (blocks.order_tex, blocks.box, blocks.info, blocks.state)
-    per_block_bytes = sum(t.width * t.height * t.components * 4 for t in textures)
+    per_block_bytes = sum(t.nbytes for t in textures)
     assert per_block_bytes < 200 * len(layout.blocks) + 4 * 4096 * 16
     assert (image.reshape(-1, 3).min(axis=1) < 200).sum() > 100  # something was drawn
     assert gl_ctx.error == "GL_NO_ERROR"

@@ -99,7 +99,6 @@ class ArrowRenderer:
         self.program = ctx.program(vertex_shader=read_shader("arrows.vert"),
                                    fragment_shader=read_shader("arrows.frag"))
         self.program["u_opacity"] = 8
-        self.program["u_state"] = 3
         self.program["Camera"].binding = 0
         self.program["u_colors"].value = [DATA_COLOR, WEIGHT_COLOR]
         self.vbo = self.vao = self.opacity_tex = None

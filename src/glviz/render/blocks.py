@@ -37,6 +37,7 @@ from glviz.render.block_state import (
     hover_key,
     layout_cells,
 )
+from glviz.render.buffer_texture import BufferTexture
 from glviz.render.chunks import (
     ATLAS_WIDTH,
     ChunkCuller,
@@ -63,7 +64,7 @@ class BlockRenderer:
         self.ctx = ctx
         # One program per pass, the pass fixed when compiled: software GL runs every side of a branch, so a
         # faded block drawn flat costs only what its own program holds (block_programs).
-        samplers = {"u_order": 0, "u_box": 1, "u_info": 2, "u_state": 3}  # (values.glsl's: by layout)
+        samplers: dict[str, int] = {}  # (all buffer textures, bound by layout: blocks.vert, values.glsl)
         constants = dict(u_glow_px=GLOW_PX, u_hidden_below=HIDDEN_BELOW,  # the cut picking uses too
                          u_opaque_from=OPAQUE_FROM, u_stack_px=STACK_LOD_PX, u_stack_thin_px=STACK_THIN_PX)
         self.gl = BlockPrograms(ctx, PASSES, samplers, constants)
@@ -114,7 +115,7 @@ class BlockRenderer:
             self.info = self._texture(INFO_TEXELS * total, 4, "i4")
             self.state = self._texture(STATE_TEXELS * n, 4, "f4")
             self._counts = (n, total)
-        self.order_tex.write(pad_rows(plan.ids[:, None], total, 1).tobytes())
+        self.order_tex.write(pad_rows(plan.ids[:, None], total, 1))
         self.uploaded_state = None
         self.levels.set_layout(layout)
         # The per-id rows are written by the next draw (stream), once: a new token's values, uploaded after
@@ -123,19 +124,18 @@ class BlockRenderer:
         self._scene_id = None
         self._decoration = None  # (the chunks are the new layout's)
 
-    def _texture(self, texels: int, components: int, dtype: str, data: np.ndarray | None = None):
-        tex = self.ctx.texture((ATLAS_WIDTH, texture_rows(texels)), components, None if data is None else
-                               data.tobytes(), dtype=dtype)
-        tex.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
-        return tex
+    def _texture(self, texels: int, components: int, dtype: str) -> BufferTexture:
+        """A per-id table for blocks.vert: a buffer texture (software GL shades every vertex with ten fetches
+        from these: from a buffer texture each costs about half a 2-D texture's)."""
+        return BufferTexture(self.ctx, texture_rows(texels) * ATLAS_WIDTH, dtype, components)
 
     def _write_blocks(self) -> None:
         """Upload the per-id rows (block_plan.block_rows) into the box and info textures."""
         f, i = block_rows(self.layout, self.stacks, self.levels.info)
         self.gl.use(paged=bool((i[:, 2, 2] >= 0).any()))  # programs with the page lookup where it is needed
         n_ids = len(f)
-        self.box.write(pad_rows(f.reshape(-1, 4), 2 * n_ids, 4).tobytes())
-        self.info.write(pad_rows(i.reshape(-1, 4), INFO_TEXELS * n_ids, 4).tobytes())
+        self.box.write(pad_rows(f.reshape(-1, 4), 2 * n_ids, 4))
+        self.info.write(pad_rows(i.reshape(-1, 4), INFO_TEXELS * n_ids, 4))
         self._levels_version = self.levels.version
 
     # --- values ---------------------------------------------------------------------------------------------
@@ -174,7 +174,7 @@ class BlockRenderer:
             return  # the flags below follow from the inputs: unchanged too
         else:
             for row in copy.update(inputs).tolist():
-                self.state.write(copy.row(row), viewport=(0, row, ATLAS_WIDTH, 1))
+                self.state.write(copy.row(row), at=row * ATLAS_WIDTH)
         highlight, opacity, scale, order, offset, reveal = copy.inputs
         drawn = opacity >= HIDDEN_BELOW
         self.translucent = bool((drawn & (opacity < OPAQUE_FROM)).any())

@@ -19,7 +19,8 @@ import numpy as np
 
 GL_TEXTURE_BUFFER = 0x8C2A
 GL_TEXTURE0 = 0x84C0
-FORMATS = {"f4": 0x822E, "i4": 0x8235}  # GL_R32F, GL_R32I
+# (dtype, components) -> internal format: R32F, R32I, RGBA32F, RGBA32I
+FORMATS = {("f4", 1): 0x822E, ("i4", 1): 0x8235, ("f4", 4): 0x8814, ("i4", 4): 0x8D82}
 _FUNCTIONS = {  # name: argument types (all return nothing)
     "glGenTextures": (ctypes.c_int, ctypes.POINTER(ctypes.c_uint)),
     "glDeleteTextures": (ctypes.c_int, ctypes.POINTER(ctypes.c_uint)),
@@ -55,34 +56,42 @@ def max_texels(ctx) -> int:
 
 
 class BufferTexture:
-    """`texels` single-channel texels ("f4" or "i4") in a GL buffer, zero until written, seen by shaders as
-    a buffer texture."""
+    """`texels` texels of 1 or 4 components ("f4" or "i4") in a GL buffer, zero until written, seen by
+    shaders as a buffer texture."""
 
-    def __init__(self, ctx, texels: int, dtype: str = "f4") -> None:
-        self.ctx, self.dtype, self.texels = ctx, dtype, max(1, int(texels))
-        self.buffer = ctx.buffer(reserve=self.texels * 4)
+    def __init__(self, ctx, texels: int, dtype: str = "f4", components: int = 1) -> None:
+        self.ctx, self.dtype, self.components = ctx, dtype, components
+        self.texels = max(1, int(texels))
+        self.buffer = ctx.buffer(reserve=self.nbytes)
         gl = _gl(ctx)
         name = ctypes.c_uint(0)
         gl["glGenTextures"](1, ctypes.byref(name))
         self.name = name.value
         gl["glActiveTexture"](GL_TEXTURE0 + ctx.default_texture_unit)  # the unit moderngl itself works on
         gl["glBindTexture"](GL_TEXTURE_BUFFER, self.name)
-        gl["glTexBuffer"](GL_TEXTURE_BUFFER, FORMATS[dtype], self.buffer.glo)
+        gl["glTexBuffer"](GL_TEXTURE_BUFFER, FORMATS[dtype, components], self.buffer.glo)
 
     @property
     def nbytes(self) -> int:
-        return self.texels * 4
+        return self.texels * self.components * 4
 
-    def write(self, values: np.ndarray, at: int = 0) -> None:
-        """Write `values` from texel `at` on."""
-        data = np.ascontiguousarray(values, dtype=self.dtype)
-        if data.size:
-            self.buffer.write(data.tobytes(), offset=int(at) * 4)
+    @property
+    def mglo(self):
+        """The buffer's moderngl object (InvalidObject once released)."""
+        return self.buffer.mglo
+
+    def write(self, values: np.ndarray | bytes, at: int = 0) -> None:
+        """Write `values` (an array of this dtype, or its bytes) from texel `at` on."""
+        if not isinstance(values, bytes):
+            values = np.ascontiguousarray(values, dtype=self.dtype).tobytes()
+        data = values
+        if data:
+            self.buffer.write(data, offset=int(at) * self.components * 4)
 
     def copy_from(self, other: BufferTexture, texels: int) -> None:
         """Copy the first `texels` texels of `other` to the start of this one (GPU to GPU)."""
         if texels > 0:
-            self.ctx.copy_buffer(self.buffer, other.buffer, size=int(texels) * 4)
+            self.ctx.copy_buffer(self.buffer, other.buffer, size=int(texels) * self.components * 4)
 
     def read(self) -> bytes:
         """Every texel, as bytes."""

@@ -53,8 +53,8 @@ class LabelRenderer:
                                      fragment_shader=with_define(fragment, "TEXT_SIZE", size))
                          for size in (TEXT_BOXES, TEXT_SMALL, TEXT_LARGE)]
         h, w = self.atlas.image.shape
-        units = (("u_glyphs", 5), ("u_labels", 6), ("u_atlas", 7), ("u_state", 3), ("u_box", 1),
-                 ("u_ink", UNIT_INK))
+        # (u_state and u_box, the blocks' buffer textures on units 3 and 1, are bound by layout: text.vert.)
+        units = (("u_glyphs", 5), ("u_labels", 6), ("u_atlas", 7), ("u_ink", UNIT_INK))
         constants = {**dict(units), "u_min_px": MIN_LABEL_PX, "u_max_px": MAX_LABEL_PX,
                      "u_large_px": LARGE_TEXT_PX,
                      "u_cell": (CELL / FONT_PX, PAD / FONT_PX + self.atlas.ascent, CELL / w, CELL / h)}

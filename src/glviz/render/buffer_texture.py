@@ -1,12 +1,13 @@
-"""Buffer textures (GL_TEXTURE_BUFFER): a flat array of single-channel texels in a GL buffer, which shaders
-read with `texelFetch(samplerBuffer, i)`.
+"""Buffer textures (GL_TEXTURE_BUFFER): a flat array of texels (1 or 4 components) in a GL buffer, which
+shaders read with `texelFetch(samplerBuffer, i)`.
 
 Software GL (Mesa's llvmpipe) fetches a texel from a buffer texture at about half the cost of one from a 2-D
 or array texture, which must work out a row, a layer and a level first: the values and the page table that
-every block pixel reads are buffer textures (the GPT-2 close view 15.8 -> 14.1 ms). moderngl has no object
-for them, so the texture is made and bound here with GL calls of its own, through the loader moderngl's
-context uses; and moderngl cannot set a samplerBuffer uniform, so the shaders give its unit with
-`layout(binding = n)` (GL_ARB_shading_language_420pack: values.glsl).
+every block pixel reads, and the per-block tables every block vertex reads, are buffer textures (the GPT-2
+close view 15.8 -> 14.1 ms, the GPT-3 overview 26 -> 22 - 24 ms). moderngl has no object for them, so the
+texture is made and bound here with GL calls of its own, through the loader moderngl's context uses (its
+glcontext object, else the system's libGL); and moderngl cannot set a samplerBuffer uniform, so the shaders
+give its unit with `layout(binding = n)` (GL_ARB_shading_language_420pack).
 """
 
 from __future__ import annotations
@@ -34,8 +35,7 @@ _calls: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per context: 
 def _gl(ctx) -> dict:
     """The GL functions above for `ctx`, loaded once: by moderngl's own loader (glcontext), else from the
     system's libGL."""
-    key = ctx
-    if key not in _calls:
+    if ctx not in _calls:
         load = getattr(getattr(ctx.mglo, "_context", None), "load_opengl_function", None)
         library = None if load is not None else ctypes.CDLL(ctypes.util.find_library("GL") or "libGL.so.1")
         calls = {}
@@ -46,8 +46,8 @@ def _gl(ctx) -> dict:
                 function = getattr(library, name)
                 function.argtypes, function.restype = list(argtypes), None
                 calls[name] = function
-        _calls[key] = calls
-    return _calls[key]
+        _calls[ctx] = calls
+    return _calls[ctx]
 
 
 def max_texels(ctx) -> int:
@@ -84,9 +84,8 @@ class BufferTexture:
         """Write `values` (an array of this dtype, or its bytes) from texel `at` on."""
         if not isinstance(values, bytes):
             values = np.ascontiguousarray(values, dtype=self.dtype).tobytes()
-        data = values
-        if data:
-            self.buffer.write(data, offset=int(at) * self.components * 4)
+        if values:
+            self.buffer.write(values, offset=int(at) * self.components * 4)
 
     def copy_from(self, other: BufferTexture, texels: int) -> None:
         """Copy the first `texels` texels of `other` to the start of this one (GPU to GPU)."""

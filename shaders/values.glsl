@@ -1,11 +1,12 @@
 // Cell values at levels of detail (render/values.py), shared by blocks.frag and ghosts.frag.
 // A block's cells are one run in a storage order (render/value_order.py); a small block has every cell in
 // the resident runs, a big one its 16 x 16 tiles (and 256 x 256 tiles) there, and its cells in pages of the
-// pool, present where the camera wanted them (render/streaming.py). Both are in one texture array, so a
+// pool, present where the camera wanted them (render/streaming.py). Both are in one buffer texture, so a
 // value costs two fetches at most (software GL runs every path of a branch): its page and its value.
 // Buffer textures (render/buffer_texture.py: software GL fetches from them at about half the cost of a 2-D
-// texture's), on the units the programs are compiled with (UNIT_VALUES, UNIT_PAGES: render/blocks.py): moderngl
-// cannot set a samplerBuffer uniform. The shaders including this enable GL_ARB_shading_language_420pack.
+// texture's), on the units the programs are compiled with (UNIT_VALUES, UNIT_PAGES: render/values.py), as
+// moderngl cannot set a samplerBuffer uniform. The shaders including this enable
+// GL_ARB_shading_language_420pack.
 layout(binding = UNIT_VALUES) uniform samplerBuffer u_values;  // R32F: texel t
 layout(binding = UNIT_PAGES) uniform isamplerBuffer u_pages;   // R32I: per page (4096 cells) of a big block,
                                                                 // its row of u_values or -1

@@ -30,8 +30,8 @@ class BlockPrograms:
     pass is drawn (`of(pass)`: a first frame draws few passes, and each program took ~2 ms of start-up to
     compile), and the uniforms every program keeps (`constants`, set on each as it is compiled)."""
 
-    def __init__(self, ctx, passes: tuple[int, ...], samplers: dict[str, int], constants: dict) -> None:
-        self.ctx, self.passes, self.samplers, self.constants = ctx, passes, samplers, dict(constants)
+    def __init__(self, ctx, passes: tuple[int, ...], constants: dict) -> None:
+        self.ctx, self.passes, self.constants = ctx, passes, dict(constants)
         self.walls_buffers = (ctx.buffer(CUBE_CORNERS.tobytes()), ctx.buffer(WALL_INDICES.tobytes()))
         self._compiled: dict[int, list] = {}  # pass -> [program, walls vertex array, front vertex array]
         self._sources: tuple[str, str] | None = None
@@ -58,9 +58,6 @@ class BlockPrograms:
             vertex, fragment = self._sources
             program = self.ctx.program(vertex_shader=with_define(vertex, "PASS", which),
                                        fragment_shader=with_define(fragment, "PASS", which))
-            for name, unit in self.samplers.items():
-                if name in program:  # a sampler the compiler found unused is absent
-                    program[name] = unit
             program["Camera"].binding = 0
             if "Hover" in program:
                 program["Hover"].binding = 1

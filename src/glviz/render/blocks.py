@@ -64,10 +64,10 @@ class BlockRenderer:
         self.ctx = ctx
         # One program per pass, the pass fixed when compiled: software GL runs every side of a branch, so a
         # faded block drawn flat costs only what its own program holds (block_programs).
-        samplers: dict[str, int] = {}  # (all buffer textures, bound by layout: blocks.vert, values.glsl)
         constants = dict(u_glow_px=GLOW_PX, u_hidden_below=HIDDEN_BELOW,  # the cut picking uses too
                          u_opaque_from=OPAQUE_FROM, u_stack_px=STACK_LOD_PX, u_stack_thin_px=STACK_THIN_PX)
-        self.gl = BlockPrograms(ctx, PASSES, samplers, constants)
+        # (Their samplers are buffer textures, bound by layout: blocks.vert, values.glsl.)
+        self.gl = BlockPrograms(ctx, PASSES, constants)
         self.hover_ubo = ctx.buffer(reserve=HOVER_UBO_BYTES)
         self.layout: Layout | None = None
         self.order_tex = self.box = self.info = self.state = None
@@ -314,8 +314,6 @@ class BlockRenderer:
         """The parts of the visible instance `ranges` in these chunks (holding the decorated blocks, or the
         hovered one), and the slabs' (a slab follows its first member's state): the decorated and hovered
         programs' vertices are not spent on the rest."""
-        if not len(chunks):
-            return [(first, count) for first, count in ranges if first >= len(self.order)]
         return ranges_within(ranges, self.culler.starts[chunks], self.culler.ends[chunks], len(self.order))
 
     def _pass(self, which: int, ranges, walls) -> int:

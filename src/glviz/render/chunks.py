@@ -74,6 +74,8 @@ def ranges_within(ranges: list[tuple[int, int]], starts: np.ndarray, ends: np.nd
     (sorted, disjoint), each range's parts in order of their first instance; ranges from `n` on (the slabs,
     after the blocks) whole. Vectorised: a loop over ranges times spans took 2.7 ms of a tour frame with 24
     ranges and 57 chunks."""
+    if not len(starts):  # no span: the slabs only
+        return [(first, count) for first, count in ranges if first >= n]
     if not ranges:
         return []
     r = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)

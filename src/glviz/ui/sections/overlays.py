@@ -41,6 +41,7 @@ def section_labels(marks: list[SectionMark], info: HoverInfo | None,
         corner = imgui.ImVec2(vx + 20 + size.x, vy + 16 + size.y)
         draw.add_rect_filled(imgui.ImVec2(vx + 8, vy + 8), corner, plate, 4.0)
         draw.add_text(imgui.ImVec2(vx + 14, vy + 12), ink, crumb)
+    plates = []  # (x0, y0, x1, y1) of each plate to draw, and its mark
     for mark in marks:
         x0, y0, x1, y1 = mark.box
         if x1 < vx or x0 >= vx + vw or y1 < vy or y0 >= vy + vh or mark.em_px >= MAX_LABEL_PX:
@@ -50,8 +51,26 @@ def section_labels(marks: list[SectionMark], info: HoverInfo | None,
             continue
         size = imgui.calc_text_size(mark.text)
         x, y = mark.x, y0 - 5  # the plate sits on the frame's top edge, its text from the label's start
-        draw.add_rect_filled(imgui.ImVec2(x - 4, y - size.y - 6), imgui.ImVec2(x + size.x + 4, y), plate, 4.0)
-        draw.add_text(imgui.ImVec2(x, y - size.y - 3), ink, mark.text)
+        plates.append(((x - 4, y - size.y - 6, x + size.x + 4, y), mark))
+    for (px0, py0, px1, py1), (_, mark) in zip(apart([box for box, _ in plates]), plates, strict=True):
+        draw.add_rect_filled(imgui.ImVec2(px0, py0), imgui.ImVec2(px1, py1), plate, 4.0)
+        draw.add_text(imgui.ImVec2(px0 + 4, py0 + 3), ink, mark.text)
+
+
+def apart(boxes: list[tuple[float, float, float, float]], gap: float = 4.0) -> list[tuple[float, ...]]:
+    """The plates' boxes (x0, y0, x1, y1) moved right, each past those before it that it would cover (the
+    path's labels of nested sections can sit close: a head's plate would hide its layer's)."""
+    placed: list[tuple[float, ...]] = []
+    for x0, y0, x1, y1 in boxes:
+        moved = True
+        while moved:
+            moved = False
+            for a0, b0, a1, b1 in placed:
+                if x0 < a1 + gap and a0 < x1 + gap and y0 < b1 and b0 < y1:  # covers (or touches) one placed
+                    x0, x1 = a1 + gap, x1 + (a1 + gap - x0)
+                    moved = True
+        placed.append((x0, y0, x1, y1))
+    return placed
 
 
 def tooltip(info: HoverInfo | None, x: float, y: float, bounds: tuple[float, float]) -> None:

@@ -24,7 +24,8 @@ from glviz.ui.style import (
 )
 
 BAR_COLOUR = (0.45, 0.6, 1.0, 1.0)
-LABEL_WIDTH = 110.0
+# Window pixels to where a candidate's bar starts: a word of about 8 letters and its id; one letter for nano.
+LABEL_WIDTH, LETTER_LABEL_WIDTH = 136.0, 40.0
 SETTING_WIDTH, MIN_SETTING_WIDTH = 150.0, 90.0  # sampling's fields, beside their labels
 N_WIDTH = 60.0  # the N of Generate N: room for "1024"
 
@@ -133,18 +134,21 @@ class GenerationSection:
             return
         ids, probs = found
         text(ACCENT_COLOUR, tr("generate.candidates", t=app.view.trace.T))
-        bar = max(imgui.get_content_region_avail().x - LABEL_WIDTH - 8, 40.0)
+        start = LETTER_LABEL_WIDTH if nano else LABEL_WIDTH
+        bar = max(imgui.get_content_region_avail().x - start - 8, 40.0)
         self.candidate_rects = []
         for token, p in zip(ids.tolist(), probs.tolist(), strict=True):
+            room = start - imgui.get_cursor_pos_x() - 8  # the label's start to a gap before the bar
             if nano:
                 label, colour = LETTERS[token], LETTER_COLOURS[token % 3]
             else:  # the token's text cut to the room before the bar, its id kept whole
                 piece = app.prompt.label(app.view.weights, token)
                 chip = app.prompt.chip_text(app.view.weights, token)
-                label, colour = fitted(piece, LABEL_WIDTH - 6, chip[len(piece):]), BAR_COLOUR
+                label, colour = fitted(piece, room, chip[len(piece):]), BAR_COLOUR
+            imgui.align_text_to_frame_padding()  # on the bar's text line
             imgui.text(label)
             label_rect = item_rect()
-            imgui.same_line(LABEL_WIDTH)
+            imgui.same_line(start)
             imgui.push_style_color(imgui.Col_.plot_histogram, imgui.ImVec4(*colour))
             imgui.progress_bar(float(p), imgui.ImVec2(bar, 0), percent(p))  # 0.002%, not 0.000
             imgui.pop_style_color()

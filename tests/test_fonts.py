@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import numpy as np
@@ -19,6 +20,25 @@ def test_roboto_styles_and_the_japanese_font_are_installed():
     assert japanese is not None and japanese.suffix == ".otf" and japanese.stat().st_size > 1_000_000
     with pytest.raises(ValueError, match="bold, italic"):
         fonts.roboto("light")
+
+
+def test_roboto_is_found_without_loading_imgui_bundle():
+    # A command that draws no panel (render, record) needs Roboto's file, not imgui-bundle's extension.
+    code = ("import sys; from glviz import fonts; p = fonts.font_path(); "
+            "print(p is not None and p.is_file(), 'imgui_bundle' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "False"]
+
+
+def test_a_missing_imgui_bundle_leaves_no_roboto():
+    fonts._roboto.cache_clear()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setitem(sys.modules, "imgui_bundle", None)  # absent
+            assert fonts.font_path() is None
+    finally:
+        fonts._roboto.cache_clear()
+    assert fonts.font_path() is not None
 
 
 def test_a_missing_japanese_package_is_none():

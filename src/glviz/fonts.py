@@ -11,6 +11,7 @@ fontTools is not a dependency.
 
 from __future__ import annotations
 
+import importlib.util
 import mmap
 import struct
 from functools import cache
@@ -31,11 +32,15 @@ def roboto(style: str = "regular") -> Path | None:
 
 @cache
 def _roboto(name: str) -> Path | None:
+    # The package's folder, found without importing it: a command that draws no panel (render, record)
+    # would otherwise load imgui-bundle's extension for a file name (0.15 - 0.2 s).
     try:
-        import imgui_bundle
-    except ImportError:
+        spec = importlib.util.find_spec("imgui_bundle")
+    except (ImportError, ValueError):
         return None
-    root = Path(imgui_bundle.__file__).parent
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    root = Path(next(iter(spec.submodule_search_locations)))
     shipped = root / "assets/fonts/Roboto" / name
     if shipped.is_file():
         return shipped

@@ -11,7 +11,8 @@
 // five opaque programs each collapse the others' blocks); faded blocks, flat and blended; translucent
 // blocks, blended; the glow around focused blocks, blended. Per-block data is fetched from buffer textures
 // (render/buffer_texture.py: software GL fetches from them at about half a 2-D texture's cost) by block
-// number (the instance's id in u_order), on the units given here (moderngl cannot set their uniforms).
+// number (the instance's id in u_order), on the units of render/texture_units.py, compiled in as UNIT_*
+// (moderngl cannot set their uniforms).
 
 layout(std140) uniform Camera {
     mat4 u_view_proj;
@@ -21,16 +22,16 @@ layout(std140) uniform Camera {
 };
 
 // Per instance: the id it draws (a block, or N + s for the slab of stack s).
-layout(binding = 0) uniform isamplerBuffer u_order;
+layout(binding = UNIT_ORDER) uniform isamplerBuffer u_order;
 // Per id 2 texels: (min.xyz, 1/value scale), (size.xyz, mean value / scale).
-layout(binding = 1) uniform samplerBuffer u_box;
+layout(binding = UNIT_BOX) uniform samplerBuffer u_box;
 // Per id 4 texels: (rows, cols, kind, block whose state it follows), (offset of every cell or -1, level of
 // detail, a slab's member size, order), (offset of the tiles, of the big tiles, of the page table, lines
 // filled), (blocks interleaved with it, its place among them, a slab's member thickness, 0): values.glsl.
-layout(binding = 2) uniform isamplerBuffer u_info;
+layout(binding = UNIT_INFO) uniform isamplerBuffer u_info;
 // Per block 3 texels: (highlight, opacity, scale, cell order), (offset.xyz, cell being computed or -1),
 // (first, end of the cells computed).
-layout(binding = 3) uniform samplerBuffer u_state;
+layout(binding = UNIT_STATE) uniform samplerBuffer u_state;
 uniform int u_first;          // walls: instance number of this draw's first instance
 uniform int u_walls;
 const float FADED_BELOW = 0.5;  // blocks fainter than this are drawn flat, by the faded program

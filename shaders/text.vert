@@ -18,10 +18,10 @@ uniform sampler2D u_glyphs;  // per glyph: (label, x0 em, atlas cell or -1 for a
 uniform sampler2D u_labels;  // per label 4 texels: (origin.xyz, em height in world units), (rgba),
                              // (cos, sin of the azimuth, cos, sin of the elevation of the camera it faces),
                              // (the block it belongs to or -1, 0, 0, 0)
-// The blocks' state (blocks.vert: buffer textures on units 3 and 1): (highlight, opacity, scale, order),
+// The blocks' state (blocks.vert: buffer textures, bound by layout): (highlight, opacity, scale, order),
 // (offset), and their (min.xyz, _), (size.xyz, _).
-layout(binding = 3) uniform samplerBuffer u_state;
-layout(binding = 1) uniform samplerBuffer u_box;
+layout(binding = UNIT_STATE) uniform samplerBuffer u_state;
+layout(binding = UNIT_BOX) uniform samplerBuffer u_box;
 uniform sampler2D u_ink;     // per atlas cell: the part of it its glyph's quad covers (sdf_font.ink_boxes)
 uniform int u_follow;        // labels of blocks move, scale and fade with their block
 uniform vec4 u_cell;         // cell width em, cell top above the baseline em, atlas cell size in uv (x, y)

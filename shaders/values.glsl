@@ -4,7 +4,7 @@
 // pool, present where the camera wanted them (render/streaming.py). Both are in one buffer texture, so a
 // value costs two fetches at most (software GL runs every path of a branch): its page and its value.
 // Buffer textures (render/buffer_texture.py: software GL fetches from them at about half the cost of a 2-D
-// texture's), on the units the programs are compiled with (UNIT_VALUES, UNIT_PAGES: render/values.py), as
+// texture's), on the units the programs are compiled with (UNIT_VALUES, UNIT_PAGES: render/texture_units.py), as
 // moderngl cannot set a samplerBuffer uniform. The shaders including this enable
 // GL_ARB_shading_language_420pack.
 layout(binding = UNIT_VALUES) uniform samplerBuffer u_values;  // R32F: texel t

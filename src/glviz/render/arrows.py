@@ -13,8 +13,10 @@ import numpy as np
 
 from glviz.layout.arrows import Arrow, build_arrows
 from glviz.layout.blocks import Kind
+from glviz.render import texture_units as units
 from glviz.render.chunks import ATLAS_WIDTH, pad_rows, texture_rows
-from glviz.resources import read_shader
+from glviz.render.texture_units import unit_defines
+from glviz.resources import read_shader, with_defines
 
 DATA_COLOR = (0.20, 0.62, 0.26)  # values: green, as the intermediate blocks
 WEIGHT_COLOR = (0.22, 0.36, 0.78)  # weights: blue
@@ -96,9 +98,9 @@ class ArrowRenderer:
 
     def __init__(self, ctx) -> None:
         self.ctx = ctx
-        self.program = ctx.program(vertex_shader=read_shader("arrows.vert"),
+        self.program = ctx.program(vertex_shader=with_defines(read_shader("arrows.vert"), unit_defines()),
                                    fragment_shader=read_shader("arrows.frag"))
-        self.program["u_opacity"] = 8
+        self.program["u_opacity"] = units.OPACITY
         self.program["Camera"].binding = 0
         self.program["u_colors"].value = [DATA_COLOR, WEIGHT_COLOR]
         self.vbo = self.vao = self.opacity_tex = None
@@ -180,8 +182,8 @@ class ArrowRenderer:
             self._runs = shown_runs(self._opacity, self._starts)
         ctx = self.ctx
         t0 = time.thread_time()
-        self.opacity_tex.use(8)
-        blocks.state.use(3)
+        self.opacity_tex.use(units.OPACITY)
+        blocks.state.use(units.STATE)
         ctx.enable(ctx.BLEND)
         ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
         ctx.disable(ctx.CULL_FACE)

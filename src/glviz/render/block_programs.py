@@ -9,7 +9,7 @@ import numpy as np
 
 from glviz.render.chunks import quad_indices
 from glviz.render.palette import shader_defines
-from glviz.render.values import unit_defines
+from glviz.render.texture_units import unit_defines
 from glviz.resources import read_shader, with_define, with_defines
 
 # Unit cube corners and the four side walls (the front face is drawn separately, see blocks.vert),
@@ -46,7 +46,7 @@ class BlockPrograms:
             return
         self._release_programs()
         colours = shader_defines()  # compiled in (render/palette.py)
-        vertex = with_defines(read_shader("blocks.vert"), colours)
+        vertex = with_defines(read_shader("blocks.vert"), {**colours, **unit_defines()})
         fragment = with_defines(with_define(read_shader("blocks.frag"), "PAGES", int(paged)),
                                 {**colours, **unit_defines()})
         self._sources = (vertex, fragment)

@@ -27,6 +27,7 @@ import numpy as np
 from glviz.arrays import unique
 from glviz.layout import blocks as layout_blocks
 from glviz.layout.blocks import Layout
+from glviz.render import texture_units as units
 from glviz.render.block_plan import INFO_TEXELS, STACK_LOD_PX, STACK_THIN_PX, block_plan, block_rows
 from glviz.render.block_programs import BlockPrograms
 from glviz.render.block_state import (
@@ -45,7 +46,7 @@ from glviz.render.chunks import (
     ranges_within,
     texture_rows,
 )
-from glviz.render.values import UNIT_PAGES, UNIT_VALUES, ValueLevels
+from glviz.render.values import ValueLevels
 from glviz.scene import HIDDEN_BELOW, MAX_DEPENDENCY_RANGES
 from glviz.walkthrough.frame import at_rest
 
@@ -240,9 +241,10 @@ class BlockRenderer:
         if not ranges:
             self.driver_seconds += time.thread_time() - t0
             return 0
-        for unit, tex in enumerate((self.order_tex, self.box, self.info, self.state)):
+        for unit, tex in ((units.ORDER, self.order_tex), (units.BOX, self.box), (units.INFO, self.info),
+                          (units.STATE, self.state)):
             tex.use(unit)
-        self.levels.bind(UNIT_VALUES, UNIT_PAGES)
+        self.levels.bind(units.VALUES, units.PAGES)
         self.hover_ubo.bind_to_uniform_block(1)
         calls = self._pass(PASS_OPAQUE, ranges, walls)
         for which, chunks in self._decoration_passes():

@@ -11,11 +11,12 @@ import time
 
 import numpy as np
 
+from glviz.render import texture_units
 from glviz.render.block_plan import block_rows
 from glviz.render.chunks import QuadDraw
 from glviz.render.ghost_plan import RimBar, drawn_groups, visible_ghost_ranges
 from glviz.render.palette import shader_defines
-from glviz.render.values import UNIT_PAGES, UNIT_VALUES, unit_defines
+from glviz.render.texture_units import unit_defines
 from glviz.resources import read_shader, with_defines
 
 MAX_GROUPS = 256  # groups drawn a frame (each its own draw)
@@ -108,7 +109,7 @@ class GhostRenderer:
         ctx = self.ctx
         t0 = time.thread_time()
         self._use(bool(blocks.gl.paged))
-        blocks.levels.bind(UNIT_VALUES, UNIT_PAGES)
+        blocks.levels.bind(texture_units.VALUES, texture_units.PAGES)
         ctx.enable(ctx.BLEND)
         ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
         ctx.disable(ctx.CULL_FACE)

@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from glviz.arrays import unique
+from glviz.render import texture_units as units
 from glviz.render.chunks import (
     ATLAS_WIDTH,
     ChunkCuller,
@@ -21,7 +22,8 @@ from glviz.render.chunks import (
 )
 from glviz.render.label_sets import LABEL_TEXELS, LabelPlan, LabelSet, label_atlas, layout_plan, plan_labels
 from glviz.render.sdf_font import CELL, FONT_PX, PAD, FontAtlas, ink_boxes
-from glviz.resources import read_shader, with_define
+from glviz.render.texture_units import unit_defines
+from glviz.resources import read_shader, with_define, with_defines
 
 MIN_LABEL_PX = 6.0  # labels whose em height is smaller than this on screen are hidden
 MAX_LABEL_PX = 140.0  # and those larger than this fade out: too big to read, and costly to draw
@@ -30,7 +32,6 @@ TEXT_SMALL, TEXT_LARGE, TEXT_BOXES = 0, 1, 2  # the three text programs (text.fr
 # 30 texels an em then fall at most 1.5 to a pixel, which one sample reads as crisply as four (the tour's
 # formulas, ~20 - 30 px an em, were four samples a pixel: 1 - 3 ms of its closest frames).
 LARGE_TEXT_PX = 20.0
-UNIT_INK = 9  # texture unit of the glyphs' ink boxes (1, 3: the blocks' boxes and state; 5 - 7: the labels')
 
 
 class LabelRenderer:
@@ -48,14 +49,16 @@ class LabelRenderer:
         # small text (several samples a pixel) and large text (one): software GL would run every path for
         # every pixel of one program, and a card box filling a fifth of the view cost 9 ms with the small
         # text's four samples.
-        vertex, fragment = read_shader("text.vert"), read_shader("text.frag")
+        vertex = with_defines(read_shader("text.vert"), unit_defines())
+        fragment = read_shader("text.frag")
         self.programs = [ctx.program(vertex_shader=with_define(vertex, "TEXT_SIZE", size),
                                      fragment_shader=with_define(fragment, "TEXT_SIZE", size))
                          for size in (TEXT_BOXES, TEXT_SMALL, TEXT_LARGE)]
         h, w = self.atlas.image.shape
-        # (u_state and u_box, the blocks' buffer textures on units 3 and 1, are bound by layout: text.vert.)
-        units = (("u_glyphs", 5), ("u_labels", 6), ("u_atlas", 7), ("u_ink", UNIT_INK))
-        constants = {**dict(units), "u_min_px": MIN_LABEL_PX, "u_max_px": MAX_LABEL_PX,
+        # (u_state and u_box, the blocks' buffer textures, are bound by layout: text.vert.)
+        samplers = {"u_glyphs": units.GLYPHS, "u_labels": units.LABELS, "u_atlas": units.ATLAS,
+                    "u_ink": units.INK}
+        constants = {**samplers, "u_min_px": MIN_LABEL_PX, "u_max_px": MAX_LABEL_PX,
                      "u_large_px": LARGE_TEXT_PX,
                      "u_cell": (CELL / FONT_PX, PAD / FONT_PX + self.atlas.ascent, CELL / w, CELL / h)}
         for program in self.programs:
@@ -190,15 +193,15 @@ class LabelRenderer:
         fbo = ctx.fbo
         if fbo is not None:
             fbo.depth_mask = False
-        self.glyphs.use(5)
-        self.labels.use(6)
-        self.atlas_texture.use(7)
-        self.ink_texture.use(UNIT_INK)
+        self.glyphs.use(units.GLYPHS)
+        self.labels.use(units.LABELS)
+        self.atlas_texture.use(units.ATLAS)
+        self.ink_texture.use(units.INK)
         for program in self.programs:
             program["u_follow"].value = int(follow)
         if follow:
-            blocks.state.use(3)
-            blocks.box.use(1)
+            blocks.state.use(units.STATE)
+            blocks.box.use(units.BOX)
         boxes = [(first, min(first + count, self.boxes) - first)
                  for first, count in ranges if first < self.boxes]
         for quads, drawn in zip(self.quads, (boxes, ranges, large), strict=True):  # boxes, small, large text

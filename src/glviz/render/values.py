@@ -28,16 +28,7 @@ OWNER_SHIFT = 40  # a pool page's owner: store << OWNER_SHIFT | page-table index
 LOOK_EVERY = 4  # while the view keeps changing and nothing is missing, the wanted pages are looked for
 # again every few frames (GPT-2's overview: 2.3 ms a look), and at once when the view stops
 
-UNIT_VALUES, UNIT_PAGES = 4, 6  # texture units of the values and the page table (values.glsl)
-
-
-def unit_defines() -> dict[str, int]:
-    """The #defines giving values.glsl its texture units (its samplers are bound by layout: moderngl cannot
-    set a samplerBuffer uniform)."""
-    return {"UNIT_VALUES": UNIT_VALUES, "UNIT_PAGES": UNIT_PAGES}
-
-
-__all__ = ["UNIT_VALUES", "UNIT_PAGES", "unit_defines", "BlockValues", "ValueLevels", "VALUE_BUDGET_BYTES",
+__all__ = ["BlockValues", "ValueLevels", "VALUE_BUDGET_BYTES",
            "UPLOAD_TEXELS", "LEVEL0_PX", "value_scale"]
 
 

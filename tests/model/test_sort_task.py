@@ -49,6 +49,22 @@ def test_sort_accuracy_counts_failures(nano):
     assert sort_accuracy(random_weights(PRESETS["nano"], seed=1), inputs) < 0.5
 
 
+def test_greedy_sort_with_its_cache_equals_decoding_every_prefix_afresh():
+    # Random weights: the letters chosen are not the sorted ones, so this checks the decoding, not the task.
+    from glviz.model.forward import logits
+    from glviz.model.weights import random_weights
+
+    weights = random_weights(PRESETS["nano"], seed=3)
+    inputs = all_inputs()[::9]  # (81, 6)
+    sequence = inputs
+    for _ in range(6):  # each next letter from the whole prefix, recomputed
+        last = logits(weights, sequence, last_only=True)[:, -1, :]  # (81, 3)
+        sequence = np.concatenate([sequence, np.argmax(last, axis=-1)[:, None]], axis=1)
+    expected = sequence[:, 6:]
+    assert (expected != np.sort(inputs, axis=1)).any()
+    np.testing.assert_array_equal(greedy_sort(weights, inputs), expected)
+
+
 def test_all_inputs_are_every_combination_once():
     inputs = all_inputs()
     assert inputs.shape == (729, 6) and inputs.dtype == np.int64

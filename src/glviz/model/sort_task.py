@@ -59,15 +59,18 @@ def training_batch(inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def greedy_sort(weights: Weights, inputs: np.ndarray) -> np.ndarray:
-    """Sort a batch of inputs by greedy decoding with the model: (B, 6) -> (B, 6) int64."""
-    from glviz.model.forward import logits
+    """Sort a batch of inputs by greedy decoding with the model: (B, 6) -> (B, 6) int64. Each step runs
+    only the new position against a key/value cache (the app asks at every change of the letters)."""
+    from glviz.model.kv import KVCache
 
-    sequence = np.asarray(inputs, dtype=np.int64).reshape(-1, N_LETTERS)  # (B, 6)
+    new = np.asarray(inputs, dtype=np.int64).reshape(-1, N_LETTERS)  # (B, 6): the first step's tokens
+    cache = KVCache(weights, batch=new.shape[0])
+    outputs = []
     for _ in range(N_LETTERS):
-        last = logits(weights, sequence, last_only=True)[:, -1, :]  # (B, V)
-        next_token = np.argmax(last, axis=-1).astype(np.int64)  # (B,)
-        sequence = np.concatenate([sequence, next_token[:, None]], axis=1)
-    return sequence[:, N_LETTERS:]
+        last = cache.step(new, last_only=True)[:, -1, :]  # (B, V)
+        new = np.argmax(last, axis=-1).astype(np.int64)[:, None]  # (B, 1)
+        outputs.append(new)
+    return np.concatenate(outputs, axis=1)
 
 
 def nano_sequence(weights: Weights, inputs6) -> np.ndarray:

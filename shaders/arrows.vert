@@ -12,7 +12,7 @@ layout(std140) uniform Camera {
 };
 
 uniform sampler2D u_opacity;  // per arrow: (opacity, kind: 0 values, 1 weights)
-// The blocks' state (blocks.vert: a buffer texture on unit 3): texel 3b + 1 holds block b's offset.
+// The blocks' state (blocks.vert: a buffer texture, bound by layout): texel 3b + 1 holds block b's offset.
 layout(binding = UNIT_STATE) uniform samplerBuffer u_state;
 
 in vec3 in_position;

@@ -4,8 +4,8 @@
 // pool, present where the camera wanted them (render/streaming.py). Both are in one buffer texture, so a
 // value costs two fetches at most (software GL runs every path of a branch): its page and its value.
 // Buffer textures (render/buffer_texture.py: software GL fetches from them at about half the cost of a 2-D
-// texture's), on the units the programs are compiled with (UNIT_VALUES, UNIT_PAGES: render/texture_units.py), as
-// moderngl cannot set a samplerBuffer uniform. The shaders including this enable
+// texture's), on the units the programs are compiled with (UNIT_VALUES, UNIT_PAGES from
+// render/texture_units.py), as moderngl cannot set a samplerBuffer uniform. The shaders including this enable
 // GL_ARB_shading_language_420pack.
 layout(binding = UNIT_VALUES) uniform samplerBuffer u_values;  // R32F: texel t
 layout(binding = UNIT_PAGES) uniform isamplerBuffer u_pages;   // R32I: per page (4096 cells) of a big block,

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from glviz.render import texture_units
+from glviz.render import texture_units as units
 from glviz.render.block_plan import block_rows
 from glviz.render.chunks import QuadDraw
 from glviz.render.ghost_plan import RimBar, drawn_groups, visible_ghost_ranges
@@ -109,7 +109,7 @@ class GhostRenderer:
         ctx = self.ctx
         t0 = time.thread_time()
         self._use(bool(blocks.gl.paged))
-        blocks.levels.bind(texture_units.VALUES, texture_units.PAGES)
+        blocks.levels.bind(units.VALUES, units.PAGES)
         ctx.enable(ctx.BLEND)
         ctx.blend_func = ctx.SRC_ALPHA, ctx.ONE_MINUS_SRC_ALPHA
         ctx.disable(ctx.CULL_FACE)

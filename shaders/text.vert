@@ -1,8 +1,9 @@
 #version 330 core
-#extension GL_ARB_shading_language_420pack : require  // u_state's and u_box's units
+#extension GL_ARB_shading_language_420pack : require  // the buffer textures' units, by layout
 // Labels: one quad per glyph, upright, in the x-y plane facing +z like the blocks (or turned about y), drawn
 // as 4 vertices a glyph of one indexed draw (glyph = gl_VertexID / 4: software GL shades big vertex batches
-// far faster than 4-vertex instances). Glyph and label data are fetched from textures by glyph number.
+// far faster than 4-vertex instances). Glyph and label data are fetched from buffer textures by glyph
+// number (software GL fetches from them at about half a 2-D texture's cost: render/buffer_texture.py).
 // Labels smaller than u_min_px are collapsed. Three programs draw them (TEXT_SIZE, text.frag): boxes, small
 // text and large text; each collapses the others' glyphs, so a glyph is drawn by exactly one.
 
@@ -13,16 +14,17 @@ layout(std140) uniform Camera {
     vec4 u_params;    // x: projection scale cot(fov/2)
 };
 
-uniform sampler2D u_glyphs;  // per glyph: (label, x0 em, atlas cell or -1 for a box,
-                             //            box height em or the label's text width em)
-uniform sampler2D u_labels;  // per label 4 texels: (origin.xyz, em height in world units), (rgba),
-                             // (cos, sin of the azimuth, cos, sin of the elevation of the camera it faces),
-                             // (the block it belongs to or -1, 0, 0, 0)
-// The blocks' state (blocks.vert: buffer textures, bound by layout): (highlight, opacity, scale, order),
-// (offset), and their (min.xyz, _), (size.xyz, _).
+// Per glyph: (label, x0 em, atlas cell or -1 for a box, box height em or the label's text width em).
+layout(binding = UNIT_GLYPHS) uniform samplerBuffer u_glyphs;
+// Per label 4 texels: (origin.xyz, em height in world units), (rgba), (cos, sin of the azimuth, cos, sin of
+// the elevation of the camera it faces), (the block it belongs to or -1, 0, 0, 0).
+layout(binding = UNIT_LABELS) uniform samplerBuffer u_labels;
+// The blocks' state (blocks.vert): (highlight, opacity, scale, order), (offset), and their (min.xyz, _),
+// (size.xyz, _).
 layout(binding = UNIT_STATE) uniform samplerBuffer u_state;
 layout(binding = UNIT_BOX) uniform samplerBuffer u_box;
-uniform sampler2D u_ink;     // per atlas cell: the part of it its glyph's quad covers (sdf_font.ink_boxes)
+// Per atlas cell: the part of it its glyph's quad covers (sdf_font.ink_boxes).
+layout(binding = UNIT_INK) uniform samplerBuffer u_ink;
 uniform int u_follow;        // labels of blocks move, scale and fade with their block
 uniform vec4 u_cell;         // cell width em, cell top above the baseline em, atlas cell size in uv (x, y)
 uniform float u_min_px;      // em height on screen below which a label is hidden
@@ -33,18 +35,14 @@ uniform float u_large_px;    // em height on screen from which a label is large 
 out vec2 v_uv;
 out vec4 v_color;
 
-ivec2 texel(int i) {
-    return ivec2(i & 4095, i >> 12);
-}
-
 void main() {
     vec2 in_corner = vec2(gl_VertexID & 1, (gl_VertexID >> 1) & 1);  // 0..1
-    vec4 glyph = texelFetch(u_glyphs, texel(gl_VertexID >> 2), 0);
+    vec4 glyph = texelFetch(u_glyphs, gl_VertexID >> 2);
     int label = int(glyph.x);
-    vec4 origin = texelFetch(u_labels, texel(4 * label), 0);
-    vec4 color = texelFetch(u_labels, texel(4 * label + 1), 0);
-    vec4 turn = texelFetch(u_labels, texel(4 * label + 2), 0);
-    int block = int(texelFetch(u_labels, texel(4 * label + 3), 0).x);
+    vec4 origin = texelFetch(u_labels, 4 * label);
+    vec4 color = texelFetch(u_labels, 4 * label + 1);
+    vec4 turn = texelFetch(u_labels, 4 * label + 2);
+    int block = int(texelFetch(u_labels, 4 * label + 3).x);
     if (u_follow == 1 && block >= 0) {
         // Where the tour moved the block: the label keeps its place relative to the block's centre.
         vec4 s0 = texelFetch(u_state, 3 * block);
@@ -87,7 +85,7 @@ void main() {
         // that stay empty), and stops 1/28 of a cell short of the cell's edges at most, so filtering
         // never reaches the neighbouring glyphs of the atlas (the glyphs keep PAD texels of margin).
         int cell = int(glyph.z);
-        vec4 ink = texelFetch(u_ink, texel(cell), 0);
+        vec4 ink = texelFetch(u_ink, cell);
         vec2 t = mix(ink.xy, ink.zw, in_corner);
         local = vec2(glyph.y + t.x * u_cell.x, u_cell.y + (t.y - 1.0) * u_cell.x);
         vec2 cell_origin = vec2(float(cell % 16), float(cell / 16));

@@ -13,11 +13,11 @@ import numpy as np
 
 from glviz.arrays import unique
 from glviz.render import texture_units as units
+from glviz.render.buffer_texture import BufferTexture
 from glviz.render.chunks import (
     ATLAS_WIDTH,
     ChunkCuller,
     QuadDraw,
-    pad_rows,
     texture_rows,
 )
 from glviz.render.label_sets import LABEL_TEXELS, LabelPlan, LabelSet, label_atlas, layout_plan, plan_labels
@@ -55,10 +55,9 @@ class LabelRenderer:
                                      fragment_shader=with_define(fragment, "TEXT_SIZE", size))
                          for size in (TEXT_BOXES, TEXT_SMALL, TEXT_LARGE)]
         h, w = self.atlas.image.shape
-        # (u_state and u_box, the blocks' buffer textures, are bound by layout: text.vert.)
-        samplers = {"u_glyphs": units.GLYPHS, "u_labels": units.LABELS, "u_atlas": units.ATLAS,
-                    "u_ink": units.INK}
-        constants = {**samplers, "u_min_px": MIN_LABEL_PX, "u_max_px": MAX_LABEL_PX,
+        # (The glyphs', labels' and ink boxes' tables and the blocks' are buffer textures, bound by layout:
+        # text.vert.)
+        constants = {"u_atlas": units.ATLAS, "u_min_px": MIN_LABEL_PX, "u_max_px": MAX_LABEL_PX,
                      "u_large_px": LARGE_TEXT_PX,
                      "u_cell": (CELL / FONT_PX, PAD / FONT_PX + self.atlas.ascent, CELL / w, CELL / h)}
         for program in self.programs:
@@ -72,9 +71,8 @@ class LabelRenderer:
         else:
             # Each glyph's quad cut to its ink (sdf_font.ink_boxes): half the pixels of a whole cell to shade.
             ink = ink_boxes(self.atlas)
-            self.ink_texture = ctx.texture((ATLAS_WIDTH, texture_rows(len(ink))), 4,
-                                           pad_rows(ink, len(ink), 4).tobytes(), dtype="f4")
-            self.ink_texture.filter = (ctx.NEAREST, ctx.NEAREST)
+            self.ink_texture = BufferTexture(ctx, len(ink), "f4", 4)
+            self.ink_texture.write(ink)
             self.atlas_texture = ctx.texture((w, h), 1, self.atlas.image.tobytes(), dtype="f4")
             self.atlas_texture.filter = (ctx.LINEAR, ctx.LINEAR)
             self.atlas_texture.repeat_x = self.atlas_texture.repeat_y = False
@@ -132,20 +130,19 @@ class LabelRenderer:
         self.labels = self._fill(self.labels, plan.per_label, LABEL_TEXELS * len(plan.label_block))
         self.glyphs = self._fill(self.glyphs, plan.glyphs, self.count)
 
-    def _fill(self, texture, data: np.ndarray | None, texels: int):
-        """`texture` holding `data` ((texels, 4) float32), made anew only when its size changes (no data:
-        freed, None)."""
+    def _fill(self, texture: BufferTexture | None, data: np.ndarray | None, texels: int):
+        """`texture` holding `data` ((texels, 4) float32), made anew only when its room (whole rows of
+        ATLAS_WIDTH texels: a layout for one more token keeps it) changes (no data: freed, None)."""
         if data is None:
             if texture is not None:
                 texture.release()
             return None
-        size = (ATLAS_WIDTH, texture_rows(texels))
-        if texture is None or texture.size != size:
+        room = texture_rows(texels) * ATLAS_WIDTH
+        if texture is None or texture.texels != room:
             if texture is not None:
                 texture.release()
-            texture = self.ctx.texture(size, 4, dtype="f4")
-            texture.filter = (self.ctx.NEAREST, self.ctx.NEAREST)
-        texture.write(pad_rows(data, texels, 4).tobytes())
+            texture = BufferTexture(self.ctx, room, "f4", 4)
+        texture.write(data[:texels])
         return texture
 
     def release(self) -> None:

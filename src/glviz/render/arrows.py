@@ -15,7 +15,6 @@ from glviz.layout.arrows import Arrow, build_arrows
 from glviz.layout.blocks import Kind
 from glviz.render import texture_units as units
 from glviz.render.chunks import ATLAS_WIDTH, pad_rows, texture_rows
-from glviz.render.texture_units import unit_defines
 from glviz.resources import read_shader, with_defines
 
 DATA_COLOR = (0.20, 0.62, 0.26)  # values: green, as the intermediate blocks
@@ -98,8 +97,8 @@ class ArrowRenderer:
 
     def __init__(self, ctx) -> None:
         self.ctx = ctx
-        self.program = ctx.program(vertex_shader=with_defines(read_shader("arrows.vert"), unit_defines()),
-                                   fragment_shader=read_shader("arrows.frag"))
+        vertex = with_defines(read_shader("arrows.vert"), units.unit_defines())
+        self.program = ctx.program(vertex_shader=vertex, fragment_shader=read_shader("arrows.frag"))
         self.program["u_opacity"] = units.OPACITY
         self.program["Camera"].binding = 0
         self.program["u_colors"].value = [DATA_COLOR, WEIGHT_COLOR]

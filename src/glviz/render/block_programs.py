@@ -45,10 +45,9 @@ class BlockPrograms:
         if paged == self.paged:
             return
         self._release_programs()
-        colours = shader_defines()  # compiled in (render/palette.py)
-        vertex = with_defines(read_shader("blocks.vert"), {**colours, **unit_defines()})
-        fragment = with_defines(with_define(read_shader("blocks.frag"), "PAGES", int(paged)),
-                                {**colours, **unit_defines()})
+        defines = {**shader_defines(), **unit_defines()}  # colours (render/palette.py), texture units
+        vertex = with_defines(read_shader("blocks.vert"), defines)
+        fragment = with_defines(with_define(read_shader("blocks.frag"), "PAGES", int(paged)), defines)
         self._sources = (vertex, fragment)
         self.paged = paged
 

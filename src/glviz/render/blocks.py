@@ -42,7 +42,6 @@ from glviz.render.buffer_texture import BufferTexture
 from glviz.render.chunks import (
     ATLAS_WIDTH,
     ChunkCuller,
-    pad_rows,
     ranges_within,
     texture_rows,
 )
@@ -116,7 +115,7 @@ class BlockRenderer:
             self.info = self._texture(INFO_TEXELS * total, 4, "i4")
             self.state = self._texture(STATE_TEXELS * n, 4, "f4")
             self._counts = (n, total)
-        self.order_tex.write(pad_rows(plan.ids[:, None], total, 1))
+        self.order_tex.write(plan.ids)  # (buffer textures: no padding rows, unlike a 2-D texture)
         self.uploaded_state = None
         self.levels.set_layout(layout)
         # The per-id rows are written by the next draw (stream), once: a new token's values, uploaded after
@@ -134,9 +133,8 @@ class BlockRenderer:
         """Upload the per-id rows (block_plan.block_rows) into the box and info textures."""
         f, i = block_rows(self.layout, self.stacks, self.levels.info)
         self.gl.use(paged=bool((i[:, 2, 2] >= 0).any()))  # programs with the page lookup where it is needed
-        n_ids = len(f)
-        self.box.write(pad_rows(f.reshape(-1, 4), 2 * n_ids, 4))
-        self.info.write(pad_rows(i.reshape(-1, 4), INFO_TEXELS * n_ids, 4))
+        self.box.write(f.reshape(-1, 4))  # (2 per id, 4)
+        self.info.write(i.reshape(-1, 4))  # (INFO_TEXELS per id, 4)
         self._levels_version = self.levels.version
 
     # --- values ---------------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from glviz.render.block_plan import block_rows
 from glviz.render.chunks import QuadDraw
 from glviz.render.ghost_plan import RimBar, drawn_groups, visible_ghost_ranges
 from glviz.render.palette import shader_defines
-from glviz.render.texture_units import unit_defines
 from glviz.resources import read_shader, with_defines
 
 MAX_GROUPS = 256  # groups drawn a frame (each its own draw)
@@ -76,7 +75,7 @@ class GhostRenderer:
             return
         self.release()
         colours = shader_defines()  # compiled in (render/palette.py)
-        defines = {**colours, **unit_defines(), "PAGES": int(paged)}
+        defines = {**colours, **units.unit_defines(), "PAGES": int(paged)}
         fragment = with_defines(read_shader("ghosts.frag"), defines)
         self.program = self.ctx.program(vertex_shader=with_defines(read_shader("ghosts.vert"), colours),
                                         fragment_shader=fragment)

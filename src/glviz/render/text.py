@@ -22,7 +22,6 @@ from glviz.render.chunks import (
 )
 from glviz.render.label_sets import LABEL_TEXELS, LabelPlan, LabelSet, label_atlas, layout_plan, plan_labels
 from glviz.render.sdf_font import CELL, FONT_PX, PAD, FontAtlas, ink_boxes
-from glviz.render.texture_units import unit_defines
 from glviz.resources import read_shader, with_define, with_defines
 
 MIN_LABEL_PX = 6.0  # labels whose em height is smaller than this on screen are hidden
@@ -49,7 +48,7 @@ class LabelRenderer:
         # small text (several samples a pixel) and large text (one): software GL would run every path for
         # every pixel of one program, and a card box filling a fifth of the view cost 9 ms with the small
         # text's four samples.
-        vertex = with_defines(read_shader("text.vert"), unit_defines())
+        vertex = with_defines(read_shader("text.vert"), units.unit_defines())
         fragment = read_shader("text.frag")
         self.programs = [ctx.program(vertex_shader=with_define(vertex, "TEXT_SIZE", size),
                                      fragment_shader=with_define(fragment, "TEXT_SIZE", size))

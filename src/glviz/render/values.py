@@ -28,8 +28,7 @@ OWNER_SHIFT = 40  # a pool page's owner: store << OWNER_SHIFT | page-table index
 LOOK_EVERY = 4  # while the view keeps changing and nothing is missing, the wanted pages are looked for
 # again every few frames (GPT-2's overview: 2.3 ms a look), and at once when the view stops
 
-__all__ = ["BlockValues", "ValueLevels", "VALUE_BUDGET_BYTES",
-           "UPLOAD_TEXELS", "LEVEL0_PX", "value_scale"]
+__all__ = ["BlockValues", "ValueLevels", "VALUE_BUDGET_BYTES", "UPLOAD_TEXELS", "LEVEL0_PX", "value_scale"]
 
 
 def prepare_weight_store(layout: Layout, weights) -> ValueStore:

@@ -286,6 +286,28 @@ def test_hovering_a_chip_lights_its_column_in_the_token_blocks_in_view(ckpt_app,
     assert all(r.cols != (t, t + 1) or r.block not in lit for r in app.scene.dependencies)
 
 
+def test_a_chip_that_holds_part_of_a_character_names_the_character(ckpt_app, fbo):
+    """The test tokenizer knows no Japanese: 日 (E6 97 A5 in UTF-8) becomes three one-byte tokens. Each chip
+    shows its byte in hex, and hovering one says which character the bytes belong to."""
+    from glviz.i18n import tr
+
+    app = ckpt_app
+    assert app.edit_prompt("a 日")
+    settled(app, fbo)
+    frames(app, fbo)
+    labels = [app.prompt.label(app.view.weights, k) for k in app.view.trace.tokens]
+    assert labels[-3:] == ["<E6>", "<97>", "<A5>"]  # (the space is a token of its own here)
+    x0, y0, x1, y1 = app.panel.prompt.chip_rects[len(labels) - 2]
+    app.mouse_move((x0 + x1) / 2, (y0 + y1) / 2)
+    frames(app, fbo, 2)
+    line = app.panel.prompt.chip_line
+    assert "日" in line and "<97>" in line and line != tr("prompt.chip_hint")
+    x0, y0, x1, y1 = app.panel.prompt.chip_rects[0]  # "a": a whole character
+    app.mouse_move((x0 + x1) / 2, (y0 + y1) / 2)
+    frames(app, fbo, 2)
+    assert app.panel.prompt.chip_line == tr("prompt.chip", t=0, id=int(app.view.trace.tokens[0]))
+
+
 def test_values_let_go_before_they_were_shown_are_computed_once_the_view_is_still(ckpt_app, fbo):
     """A trace whose attention matrices were dropped (as at long prompts) first shows those blocks without
     values; once the view has been still a moment the worker computes them and the GPU holds the trace's

@@ -355,24 +355,27 @@ def test_a_vocabulary_index_says_which_token_it_stands_for(nano, tmp_path):
     assert explain(small, b, row, col, checkpoint_trace).note == f"v={ids[1]} is the token {shown(ids[1])}"
 
 
-def test_a_token_that_is_part_of_a_character_shows_its_bytes_with_a_visible_space(tmp_path):
-    """GPT-2 has tokens such as 'Ġãģ': a space and the first bytes of a Japanese character, which decode to
-    ' \\ufffd'. They show as the vocabulary spells them, but with the leading space written · as in every
-    other chip ('·ãģ'), not 'Ġ'."""
+def test_a_token_that_is_part_of_a_character_shows_its_bytes_in_hex_and_names_the_character(tmp_path):
+    """GPT-2 splits many Japanese characters into tokens of one or two bytes each, which decode to '\ufffd'.
+    Such a token shows its bytes in hex (日 is E6 97 A5 and 本 is E6 9C AC in UTF-8), a leading space
+    written · as in every other chip; hovering its chip names the character its bytes belong to."""
     import json
 
     from tokenizers.pre_tokenizers import ByteLevel
 
     from glviz.model.tokenizer import Tokenizer
-    from glviz.ui.prompt import token_label
+    from glviz.ui.prompt import split_characters, token_label
 
     alphabet = sorted(ByteLevel.alphabet())  # the 256 characters byte-level BPE spells bytes with
     vocab = {ch: i for i, ch in enumerate(alphabet)}
     vocab["Ġæ"] = len(vocab)  # a space and the first byte of 日 (e6 97 a5)
+    vocab["æľ"] = len(vocab)  # the first two bytes of 本 (e6 9c ac): 0x9c is spelled ľ (U+013E)
     (tmp_path / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
-    (tmp_path / "merges.txt").write_text("#version: 0.2\nĠ æ\n", encoding="utf-8")
+    (tmp_path / "merges.txt").write_text("#version: 0.2\nĠ æ\næ ľ\n", encoding="utf-8")
     tokenizer = Tokenizer.from_vocab_merges(tmp_path / "vocab.json", tmp_path / "merges.txt")
-    ids = tokenizer.encode(" 日")
+    ids = tokenizer.encode(" 日本a")
     assert ids[0] == vocab["Ġæ"] and tokenizer.decode([ids[0]]) == " \ufffd"
-    assert token_label(tokenizer, ids[0]) == "·æ"
+    assert [token_label(tokenizer, i) for i in ids] == ["·<E6>", "<97>", "<A5>", "<E6 9C>", "<AC>", "a"]
+    assert [split_characters(tokenizer, ids, t) for t in range(len(ids))] == ["日"] * 3 + ["本"] * 2 + [""]
+    assert split_characters(tokenizer, ids[:2], 1) == "\ufffd"  # the character's last byte not there yet
     assert token_label(tokenizer, vocab["a"]) == "a" and token_label(tokenizer, vocab["Ġ"]) == "·"

@@ -58,9 +58,32 @@ class Tokenizer:
         return str(self._backend.decode([int(i) for i in ids]))  # type: ignore[attr-defined]
 
     def piece(self, token: int) -> str:
-        """The token as the vocabulary spells it (byte-level BPE: "Ġthe", "âĢ"): what to show for a token
-        whose bytes are not text on their own ("" if the id is unknown)."""
+        """The token as the vocabulary spells it (byte-level BPE: "Ġthe", "âĢ"; "" if the id is unknown)."""
         return str(self._backend.id_to_token(int(token)) or "")  # type: ignore[attr-defined]
+
+    def token_bytes(self, token: int) -> bytes | None:
+        """The bytes a token stands for ("Ġæ" -> b" \xe6", the start of " 日"), or None where its spelling
+        is not byte-level BPE's (or the id is unknown)."""
+        piece = self.piece(token)
+        table = _byte_of_letter()
+        if not piece or any(letter not in table for letter in piece):
+            return None
+        return bytes(table[letter] for letter in piece)
+
+
+def _byte_of_letter() -> dict[str, int]:
+    """Byte-level BPE's alphabet read backwards: each byte is spelled by one printable letter, itself where
+    the byte is a printable Latin-1 character, else by the letters from U+0100 on, in byte order (GPT-2's
+    convention, which every byte-level vocabulary uses)."""
+    global _BYTE_OF_LETTER
+    if _BYTE_OF_LETTER is None:
+        printable = [*range(ord("!"), ord("~") + 1), *range(0xA1, 0xAC + 1), *range(0xAE, 0xFF + 1)]
+        others = [b for b in range(256) if b not in printable]
+        _BYTE_OF_LETTER = {chr(b): b for b in printable} | {chr(0x100 + k): b for k, b in enumerate(others)}
+    return _BYTE_OF_LETTER
+
+
+_BYTE_OF_LETTER: dict[str, int] | None = None
 
 
 def load_tokenizer(directory: str | Path) -> Tokenizer | None:

@@ -91,15 +91,56 @@ class PromptInput:
 
 def token_label(tokenizer, token: int) -> str:
     """A token id as text to read on its own (chips, candidates, the hover): its decoded text made readable,
-    its bytes as the vocabulary spells them where it is part of a character ("·ãģ": the leading Ġ, a space,
-    shown as the other tokens show it), or "#id" for an id the tokenizer does not know."""
+    with the bytes of a character split across tokens in hex ("·<E6>": a space and the first byte of 日),
+    or "#id" for an id the tokenizer does not know."""
     key = int(token)
     text = tokenizer.decode([key])
-    if "\ufffd" in text:  # part of a character: its bytes as the vocabulary spells them
-        piece = tokenizer.piece(key)
-        text = " " + piece[1:] if piece.startswith("Ġ") else piece or text
+    if "\ufffd" in text:  # part of a character: its bytes
+        data = tokenizer.token_bytes(key)
+        text = readable_bytes(data) if data is not None else tokenizer.piece(key) or text
     # An id past a smaller tokenizer's vocabulary decodes to nothing: its number tells such ids apart
     return token_text(text) if text or tokenizer.piece(key) else f"#{key}"
+
+
+def readable_bytes(data: bytes) -> str:
+    """UTF-8 bytes as text, where the bytes that are no whole character are written in hex, a run of them
+    in one pair of brackets: b" \xe6\x97" -> " <E6 97>"."""
+    out: list[str] = []
+    loose: list[str] = []
+    for letter in data.decode("utf-8", errors="surrogateescape"):
+        if "\udc80" <= letter <= "\udcff":  # a byte that is no character: surrogateescape keeps it so
+            loose.append(f"{ord(letter) - 0xDC00:02X}")
+            continue
+        if loose:
+            out.append(f"<{' '.join(loose)}>")
+            loose = []
+        out.append(letter)
+    if loose:
+        out.append(f"<{' '.join(loose)}>")
+    return "".join(out)
+
+
+def split_characters(tokenizer, tokens: np.ndarray, t: int) -> str:
+    """The characters that token t holds only some bytes of ("日" for each of the three tokens " \xe6",
+    "\x97", "\xa5"), or "" when its bytes are whole characters (or the tokenizer does not spell bytes)."""
+    before, after = max(0, t - 3), min(len(tokens), t + 4)  # a character has 4 bytes at most, a token 1+
+    spans = [tokenizer.token_bytes(int(k)) for k in tokens[before:after]]
+    if any(part is None for part in spans):
+        return ""
+    own = spans[t - before]
+    try:
+        own.decode("utf-8")
+        return ""  # whole characters
+    except UnicodeDecodeError:
+        pass
+    data = b"".join(spans)
+    start = len(b"".join(spans[: t - before]))
+    stop = start + len(own)
+    while start > 0 and data[start] & 0xC0 == 0x80:  # a continuation byte (10xxxxxx): back to its lead
+        start -= 1
+    while stop < len(data) and data[stop] & 0xC0 == 0x80:
+        stop += 1
+    return data[start:stop].decode("utf-8", errors="replace").strip()
 
 
 def token_text(text: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from imgui_bundle import imgui
 
 from glviz.i18n import tr
+from glviz.ui.prompt import split_characters
 from glviz.ui.style import ACCENT_COLOUR, ERROR_COLOUR, dim, header, item_rect, wrapped
 
 CHIPS_HEIGHT = 120.0  # the chips' scrolling area, logical pixels
@@ -25,6 +26,7 @@ class PromptField:
         self.rect: tuple[float, float, float, float] | None = None
         self.chip_rects: dict[int, tuple[float, float, float, float]] = {}  # t -> where drawn (tests)
         self.hovered: int | None = None
+        self.chip_line = ""  # what the line under the chips says about the hovered one (tests)
 
     def draw(self, app) -> None:
         view = app.view
@@ -81,9 +83,16 @@ class PromptField:
             app.light_token(hovered)
         self.hovered = hovered
         if hovered is not None:
-            wrapped(ACCENT_COLOUR, tr("prompt.chip", t=hovered, id=int(tokens[hovered])))
+            tokenizer = view.weights.tokenizer
+            split = split_characters(tokenizer, tokens, hovered) if tokenizer is not None else ""
+            line = "prompt.chip_split" if split else "prompt.chip"
+            token = int(tokens[hovered])
+            label = app.prompt.label(view.weights, token)
+            self.chip_line = tr(line, t=hovered, id=token, chars=split, label=label)
+            wrapped(ACCENT_COLOUR, self.chip_line)
         else:
-            dim(tr("prompt.chip_hint"))  # wrapped: the Japanese line is wider than the panel
+            self.chip_line = tr("prompt.chip_hint")
+            dim(self.chip_line)  # wrapped: the Japanese line is wider than the panel
 
 
 def _break_lines(app, view, tokens, width: float) -> list[list[tuple[int, str, float]]]:

@@ -359,3 +359,47 @@ def test_keys_typed_faster_than_frames_all_reach_the_field_before_the_window_idl
             break
         app.frame(fbo, dt=0.016)
     assert section.path == "abcabcab"
+
+
+def test_a_blocks_histogram_has_its_own_axes_from_its_first_frame(app, fbo):
+    """implot's auto-fit fitted a plot's axes a frame late: hovering another block showed its histogram on
+    the last block's axes until a next frame, which the app does not draw while nothing moves. The panel's
+    first frame after the hover is now the same picture as once everything has settled."""
+    from glviz.render.camera import block_pose
+    from glviz.ui.sections.explanation import PLOT_RECTS
+
+    layout = app.view.layout
+
+    def histogram() -> np.ndarray:
+        x0, y0, x1, y1 = (round(v) for v in PLOT_RECTS["histogram"])
+        image = np.frombuffer(fbo.read(components=3), np.uint8).reshape(H, W, 3)[::-1]  # rows from the top
+        return image[y0:y1, x0:x1].copy()
+
+    def hover(name: str) -> np.ndarray:
+        index = layout.by_name[name]
+        block = layout.blocks[index]
+        app.camera.set_pose(block_pose(layout, index, aspect=app.aspect))
+        app.mouse_move(*pixel_of(app, index, block.rows // 2, block.cols // 2))
+        app.frame(fbo, dt=0.016)
+        assert app.hover is not None and app.hover.block == index and app.hover.stats is not None, name
+        return histogram()
+
+    hover("layers.0.attn.h0.probs")  # values in 0..1, many of them 0
+    for _ in range(3):
+        app.frame(fbo, dt=0.016)
+    first = hover("layers.0.mlp.wfc")  # weights around 0, both signs
+    for _ in range(3):
+        app.frame(fbo, dt=0.016)
+    settled = histogram()
+    assert first.shape == settled.shape and first.size > 0
+    assert np.array_equal(first, settled), int((first != settled).any(axis=2).sum())
+
+
+def test_data_limits_frame_the_data_with_a_margin():
+    from glviz.ui.widgets.plot_limits import data_limits
+
+    assert data_limits(np.array([0.0, 10.0]), np.array([-1.0, 1.0, np.nan])) == (-0.5, 10.5, -1.1, 1.1)
+    lo_x, hi_x, lo_y, hi_y = data_limits(np.array([1.0, 100.0]), np.array([0.01, 1.0, 0.0]), log_y=True)
+    assert (lo_x, hi_x) == (1.0 - 4.95, 100.0 + 4.95)
+    assert lo_y == pytest.approx(10 ** -2.1) and hi_y == pytest.approx(10 ** 0.1)  # 2 decades, 5 % each side
+    assert data_limits(np.array([np.inf]), np.array([1.0])) is None

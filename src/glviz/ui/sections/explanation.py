@@ -12,7 +12,9 @@ from glviz.i18n import tr
 from glviz.i18n.labels import path
 from glviz.ui.hover import HoverInfo, fmt
 from glviz.ui.style import ACCENT_COLOUR, DIM_COLOUR, ERROR_COLOUR, KIND_COLOURS, WHITE, dim, header, text
+from glviz.ui.widgets.plot_limits import set_limits
 
+PLOT_RECTS: dict[str, tuple[float, float, float, float]] = {}  # where the last frame drew each plot (tests)
 PLOT_FLAGS = implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select
 
 
@@ -64,7 +66,8 @@ def draw(info: HoverInfo | None) -> None:
 def _curve(info: HoverInfo) -> None:
     curve = info.curve
     if implot.begin_plot(f"{curve.title}##curve", imgui.ImVec2(-1, 150), PLOT_FLAGS):
-        implot.setup_axes("x", curve.title, implot.AxisFlags_.auto_fit, implot.AxisFlags_.auto_fit)
+        implot.setup_axes("x", curve.title)
+        set_limits(np.append(curve.xs, curve.point[0]), np.append(curve.ys, curve.point[1]))
         implot.plot_line(curve.title, curve.xs, curve.ys)
         marker = implot.Spec()
         marker.marker = implot.Marker_.circle
@@ -83,8 +86,12 @@ def _stats(info: HoverInfo) -> None:
     if not math.isfinite(s.min):
         return
     if implot.begin_plot("##histogram", imgui.ImVec2(-1, 120), PLOT_FLAGS):
-        implot.setup_axes("", "", implot.AxisFlags_.auto_fit, implot.AxisFlags_.auto_fit)
+        implot.setup_axes("", "")
+        half = s.bin_width / 2
+        set_limits(np.array([s.centres[0] - half, s.centres[-1] + half]), np.append(s.counts, 0.0))
         implot.plot_bars("values", s.centres, s.counts, s.bin_width)
+        pos, size = implot.get_plot_pos(), implot.get_plot_size()
+        PLOT_RECTS["histogram"] = (pos.x, pos.y, pos.x + size.x, pos.y + size.y)
         if info.value is not None and math.isfinite(info.value):
             implot.plot_inf_lines("this cell", np.array([float(info.value)]))
         implot.end_plot()

@@ -9,6 +9,7 @@ import numpy as np
 from imgui_bundle import imgui, implot
 
 from glviz.model.ops import gelu
+from glviz.ui.widgets.plot_limits import set_limits
 
 PLOT_FLAGS = implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select
 CURVE = imgui.ImVec4(0.35, 0.6, 0.95, 1.0)
@@ -61,7 +62,8 @@ def draw(stage, frame, t: float) -> None:
     lo, hi = min(-3.0, float(x.min()) - 0.25), max(3.0, float(x.max()) + 0.25)
     xs, ys = curve(layout.config.activation, lo, hi)
     if implot.begin_plot("##gelu", imgui.ImVec2(-1, 170), PLOT_FLAGS):
-        implot.setup_axes("x", "gelu(x)", implot.AxisFlags_.auto_fit, implot.AxisFlags_.auto_fit)
+        implot.setup_axes("x", "gelu(x)")
+        set_limits(xs, ys)
         implot.plot_line("gelu", xs, ys, implot.Spec(line_color=CURVE, line_weight=2.0))
         if done:
             implot.plot_scatter("cells", x[:done], y[:done],

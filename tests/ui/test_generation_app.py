@@ -308,6 +308,40 @@ def test_a_chip_that_holds_part_of_a_character_names_the_character(ckpt_app, fbo
     assert app.panel.prompt.chip_line == tr("prompt.chip", t=0, id=int(app.view.trace.tokens[0]))
 
 
+def test_a_character_the_panel_font_cannot_draw_is_spelled_in_bytes(app, fbo, tmp_path):
+    """GPT-2 has whole tokens for some emoji (" 🙂" is 'ĠðŁĻĤ' in its vocabulary); the panel's fonts have no
+    glyph for them, and imgui drew a '?' box. The chip spells its bytes (🙂 is F0 9F 99 82 in UTF-8) and
+    hovering it says why; Japanese, which the merged font draws, stays text."""
+    import json
+
+    from tokenizers.pre_tokenizers import ByteLevel
+
+    from glviz.i18n import tr
+    from glviz.ui.style import can_draw
+
+    assert can_draw("A") and can_draw("日") and not can_draw("🙂")  # the app's own fonts
+    folder = checkpoint(tmp_path / "emoji", tokenizer=None)
+    vocab = {letter: i for i, letter in enumerate(sorted(ByteLevel.alphabet()))}
+    merges = [("Ġ", "ð"), ("Ġð", "Ł"), ("ĠðŁ", "Ļ"), ("ĠðŁĻ", "Ĥ")]  # a space, then F0 9F 99 82
+    for a, b in merges:
+        vocab[a + b] = len(vocab)
+    (folder / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+    (folder / "merges.txt").write_text("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in merges), "utf-8")
+    app.open_checkpoint(folder)
+    loaded(app, fbo)
+    assert app.edit_prompt("a 🙂")
+    settled(app, fbo)
+    tokens = app.view.trace.tokens
+    assert tokens.tolist() == [vocab["a"], vocab["ĠðŁĻĤ"]]
+    assert [app.prompt.label(app.view.weights, k) for k in tokens] == ["a", "·<F0 9F 99 82>"]
+    frames(app, fbo)
+    x0, y0, x1, y1 = app.panel.prompt.chip_rects[1]
+    app.mouse_move((x0 + x1) / 2, (y0 + y1) / 2)
+    frames(app, fbo, 2)
+    expected = tr("prompt.chip_undrawn", t=1, id=int(tokens[1]), label="·<F0 9F 99 82>")
+    assert app.panel.prompt.chip_line == expected
+
+
 def test_values_let_go_before_they_were_shown_are_computed_once_the_view_is_still(ckpt_app, fbo):
     """A trace whose attention matrices were dropped (as at long prompts) first shows those blocks without
     values; once the view has been still a moment the worker computes them and the GPU holds the trace's

@@ -17,11 +17,13 @@ class CheckpointActions:
     def init_checkpoint_parts(self) -> None:
         from glviz.ui.attention import AttentionMaps
         from glviz.ui.generation import GenerationControls
-        from glviz.ui.prompt import PromptInput
+        from glviz.ui.prompt import PromptInput, set_drawable
+        from glviz.ui.style import can_draw
         from glviz.ui.tracing import Tracing
 
         self.tracing = Tracing(self)
         self.generation = GenerationControls(self)
+        set_drawable(can_draw)  # the chips' font
         self.prompt = PromptInput()
         self.attention = AttentionMaps()
         self._lit_token: tuple | None = None  # (t, camera pose, layout) of the chip lit in the scene

@@ -3,11 +3,28 @@ where it has none) and traced in the background; its tokens as chips, each light
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from glviz.errors import GlvizError, Text
 
 CHIP_CACHE = 4096  # decoded token labels kept (per app)
+
+# Whether the panel's font draws a character (set by the app once its fonts are loaded; None: all are drawn).
+# An emoji, or Japanese when its font is missing, would show as imgui's "?" box: labels spell it in bytes.
+_drawable: Callable[[str], bool] | None = None
+
+
+def set_drawable(test: Callable[[str], bool] | None) -> None:
+    """Tell the labels which characters the panel's font draws (the others are spelled as bytes in hex)."""
+    global _drawable
+    _drawable = test
+
+
+def drawn(letter: str) -> bool:
+    """Whether the panel can draw `letter` (white space is written as the labels write it)."""
+    return _drawable is None or letter.isspace() or _drawable(letter)
 
 
 def encode_prompt(weights, text: str) -> np.ndarray:
@@ -91,25 +108,31 @@ class PromptInput:
 
 def token_label(tokenizer, token: int) -> str:
     """A token id as text to read on its own (chips, candidates, the hover): its decoded text made readable,
-    with the bytes of a character split across tokens in hex ("·<E6>": a space and the first byte of 日),
-    or "#id" for an id the tokenizer does not know."""
+    with the bytes of a character split across tokens in hex ("·<E6>": a space and the first byte of 日), as
+    those of a character the panel's font cannot draw ("<F0 9F 99 82>"), or "#id" for an id the tokenizer
+    does not know."""
     key = int(token)
     text = tokenizer.decode([key])
     if "\ufffd" in text:  # part of a character: its bytes
         data = tokenizer.token_bytes(key)
         text = readable_bytes(data) if data is not None else tokenizer.piece(key) or text
+    elif not all(drawn(letter) for letter in text):
+        text = readable_bytes(text.encode("utf-8"))
     # An id past a smaller tokenizer's vocabulary decodes to nothing: its number tells such ids apart
     return token_text(text) if text or tokenizer.piece(key) else f"#{key}"
 
 
 def readable_bytes(data: bytes) -> str:
-    """UTF-8 bytes as text, where the bytes that are no whole character are written in hex, a run of them
-    in one pair of brackets: b" \xe6\x97" -> " <E6 97>"."""
+    """UTF-8 bytes as text, where the bytes that are no whole character, or a character the panel cannot
+    draw, are written in hex, a run of them in one pair of brackets: b" \xe6\x97" -> " <E6 97>"."""
     out: list[str] = []
     loose: list[str] = []
     for letter in data.decode("utf-8", errors="surrogateescape"):
         if "\udc80" <= letter <= "\udcff":  # a byte that is no character: surrogateescape keeps it so
             loose.append(f"{ord(letter) - 0xDC00:02X}")
+            continue
+        if not drawn(letter):
+            loose += [f"{byte:02X}" for byte in letter.encode("utf-8")]
             continue
         if loose:
             out.append(f"<{' '.join(loose)}>")

@@ -106,6 +106,11 @@ def font(style: str = "regular") -> imgui.ImFont:
     return loaded[index] if index < len(loaded) else imgui.get_font()
 
 
+def can_draw(letter: str) -> bool:
+    """Whether the panel's regular font has a glyph for `letter` (True without an imgui context)."""
+    return imgui.get_current_context() is None or font("regular").is_glyph_in_font(ord(letter))
+
+
 def japanese_available() -> bool:
     """Whether the Japanese font is installed and readable (its cmap has kana and kanji)."""
     path = fonts.japanese()

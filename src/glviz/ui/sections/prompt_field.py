@@ -7,7 +7,7 @@ from __future__ import annotations
 from imgui_bundle import imgui
 
 from glviz.i18n import tr
-from glviz.ui.prompt import split_characters
+from glviz.ui.prompt import drawn, readable_bytes, split_characters
 from glviz.ui.style import ACCENT_COLOUR, ERROR_COLOUR, dim, header, item_rect, wrapped
 
 CHIPS_HEIGHT = 120.0  # the chips' scrolling area, logical pixels
@@ -84,9 +84,15 @@ class PromptField:
         self.hovered = hovered
         if hovered is not None:
             tokenizer = view.weights.tokenizer
-            split = split_characters(tokenizer, tokens, hovered) if tokenizer is not None else ""
-            line = "prompt.chip_split" if split else "prompt.chip"
             token = int(tokens[hovered])
+            split = split_characters(tokenizer, tokens, hovered) if tokenizer is not None else ""
+            if split:  # some bytes of a character
+                line = "prompt.chip_split"
+                split = split if all(drawn(letter) for letter in split) else readable_bytes(split.encode())
+            elif tokenizer is not None and not all(drawn(letter) for letter in tokenizer.decode([token])):
+                line = "prompt.chip_undrawn"  # written in bytes: the font has no glyph for it
+            else:
+                line = "prompt.chip"
             label = app.prompt.label(view.weights, token)
             self.chip_line = tr(line, t=hovered, id=token, chars=split, label=label)
             wrapped(ACCENT_COLOUR, self.chip_line)

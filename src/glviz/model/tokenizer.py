@@ -62,7 +62,7 @@ class Tokenizer:
         return str(self._backend.id_to_token(int(token)) or "")  # type: ignore[attr-defined]
 
     def token_bytes(self, token: int) -> bytes | None:
-        """The bytes a token stands for ("Ġæ" -> b" \xe6", the start of " 日"), or None where its spelling
+        """The bytes a token stands for ("Ġæ" -> b" \\xe6", the start of " 日"), or None where its spelling
         is not byte-level BPE's (or the id is unknown)."""
         piece = self.piece(token)
         table = _byte_of_letter()

@@ -124,7 +124,7 @@ def token_label(tokenizer, token: int) -> str:
 
 def readable_bytes(data: bytes) -> str:
     """UTF-8 bytes as text, where the bytes that are no whole character, or a character the panel cannot
-    draw, are written in hex, a run of them in one pair of brackets: b" \xe6\x97" -> " <E6 97>"."""
+    draw, are written in hex, a run of them in one pair of brackets: b" \\xe6\\x97" -> " <E6 97>"."""
     out: list[str] = []
     loose: list[str] = []
     for letter in data.decode("utf-8", errors="surrogateescape"):
@@ -144,8 +144,8 @@ def readable_bytes(data: bytes) -> str:
 
 
 def split_characters(tokenizer, tokens: np.ndarray, t: int) -> str:
-    """The characters that token t holds only some bytes of ("日" for each of the three tokens " \xe6",
-    "\x97", "\xa5"), or "" when its bytes are whole characters (or the tokenizer does not spell bytes)."""
+    """The characters that token t holds only some bytes of ("日" for each of the three tokens " \\xe6",
+    "\\x97", "\\xa5"), or "" when its bytes are whole characters (or the tokenizer does not spell bytes)."""
     before, after = max(0, t - 3), min(len(tokens), t + 4)  # a character has 4 bytes at most, a token 1+
     spans = [tokenizer.token_bytes(int(k)) for k in tokens[before:after]]
     if any(part is None for part in spans):

@@ -103,6 +103,22 @@ def test_the_panel_lists_folders_and_cached_checkpoints_and_opens_them(app, fbo,
     assert sum(v.is_checkpoint for v in app.models.views.values()) == 1  # the one opened before is freed
 
 
+def test_the_file_list_starts_beside_the_checkpoint_on_screen(app, fbo, folders, tmp_path):
+    """Opened first with a checkpoint on screen, the list shows the folder holding it (its neighbours),
+    not the home folder; a folder the learner went to is kept."""
+    section = app.panel.open
+    assert section.browser.folder == Path.home() and not app.view.is_checkpoint
+    app.open_checkpoint(folders["alpha"])
+    loaded(app, fbo)
+    click(app, fbo, section.rects["header"])
+    frames(app, fbo)
+    assert section.browser.folder.resolve() == folders["root"].resolve()
+    assert {"entry:alpha", "entry:beta"} <= section.rects.keys()
+    section.browser.enter(tmp_path)
+    frames(app, fbo)  # the section open, the checkpoint still on screen
+    assert section.browser.folder == tmp_path and "header" in section.rects  # not sent back
+
+
 def test_an_empty_folder_says_why_its_list_is_empty(app, fbo, tmp_path):
     (tmp_path / ".hidden").mkdir()
     (tmp_path / "notes.txt").write_text("not a checkpoint")

@@ -54,6 +54,7 @@ class CheckpointBrowser:
     def __init__(self, folder: Path | None = None, hub: Path | None = None) -> None:
         self.hub = hub
         self.folder = Path(folder) if folder is not None else Path.home()
+        self.moved = folder is not None  # a folder was given or entered (not the home folder by default)
         self._entries: tuple[list[Entry], int] | None = None  # the listing and its count before the cut
         self._cached: list[tuple[str, Path]] | None = None
 
@@ -97,7 +98,14 @@ class CheckpointBrowser:
 
     def enter(self, folder: Path) -> None:
         self.folder = Path(folder)
+        self.moved = True
         self._entries = None
+
+    def start_beside(self, checkpoint: Path) -> None:
+        """Until the list has moved from the home folder: to the folder holding `checkpoint` (the one on
+        screen), where its neighbours most likely are, as a file dialog opens where it was last used."""
+        if not self.moved and _is_dir(Path(checkpoint).parent):
+            self.enter(Path(checkpoint).parent)
 
     def up(self) -> None:
         """To the parent folder; from a folder that is gone, to the nearest one still there."""

@@ -1,5 +1,6 @@
 """"Open checkpoint…": the GPT-2 checkpoints of the Hugging Face cache by name, a file list from the home
-folder (folders to browse, checkpoints to open), a path to type; the load's progress bar and Cancel."""
+folder, or from the folder of the checkpoint on screen (folders to browse, checkpoints to open), a path to
+type; the load's progress bar and Cancel."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ class OpenCheckpoint:
         if not opened:
             return
         browser = self.browser
+        if app.view.is_checkpoint:
+            browser.start_beside(app.view.path)
         cached = browser.cached
         if cached:
             dim(tr("open.cached"))

@@ -97,6 +97,25 @@ def test_record_at_the_smallest_sizes_it_accepts(tmp_path, size):
     assert read_video(out) == (1, size)
 
 
+def test_the_title_strip_sits_at_the_top_right_and_the_bar_along_the_bottom():
+    """Blocks' titles sit at their top-left, where the strip covered one in many frames: it is drawn in the
+    top-right corner, inside the margin, and the progress bar fills the bottom rows up to the share done."""
+    from glviz.commands.record import compose
+
+    frame = np.full((360, 640, 3), 200, np.uint8)
+    strip = np.zeros((30, 90, 4), np.uint8)
+    strip[..., :3], strip[..., 3] = 10, 255  # opaque and dark
+    out = compose(frame.copy(), strip, 0.5, [])
+    changed = np.nonzero((out != 200).any(axis=2))
+    top = changed[0] < 300
+    rows, cols = changed[0][top], changed[1][top]
+    margin = 360 // 60
+    assert (rows.min(), rows.max()) == (margin, margin + 29)
+    assert (cols.min(), cols.max()) == (640 - margin - 90, 640 - margin - 1)
+    bar = out[-1]
+    assert (bar[:320] != 200).all(axis=1).all() and not np.array_equal(bar[0], bar[-1])
+
+
 def test_record_refuses_a_clip_that_starts_after_the_chapter(tmp_path):
     """It used to write a one-frame video of the chapter's end and say nothing."""
     out = tmp_path / "clip.gif"

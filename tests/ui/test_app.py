@@ -363,8 +363,8 @@ def test_keys_typed_faster_than_frames_all_reach_the_field_before_the_window_idl
 
 def test_a_blocks_histogram_has_its_own_axes_from_its_first_frame(app, fbo):
     """implot's auto-fit fitted a plot's axes a frame late: hovering another block showed its histogram on
-    the last block's axes until a next frame, which the app does not draw while nothing moves. The panel's
-    first frame after the hover is now the same picture as once everything has settled."""
+    the last block's axes for a frame (a flash on GPT-2, whose frames are slow). The panel's first frame
+    after the hover is now the same picture as once everything has settled."""
     from glviz.render.camera import block_pose
     from glviz.ui.sections.explanation import PLOT_RECTS
 

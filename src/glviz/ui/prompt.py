@@ -113,11 +113,10 @@ def token_label(tokenizer, token: int) -> str:
     does not know."""
     key = int(token)
     text = tokenizer.decode([key])
-    if "\ufffd" in text:  # part of a character: its bytes
-        data = tokenizer.token_bytes(key)
-        text = readable_bytes(data) if data is not None else tokenizer.piece(key) or text
-    elif not all(drawn(letter) for letter in text):
-        text = readable_bytes(text.encode("utf-8"))
+    # Part of a character: its bytes, from the vocabulary (decoding lost them); else the text's own
+    # (readable_bytes leaves whole characters the panel draws as they are).
+    data = tokenizer.token_bytes(key) if "\ufffd" in text else text.encode("utf-8")
+    text = readable_bytes(data) if data is not None else tokenizer.piece(key) or text
     # An id past a smaller tokenizer's vocabulary decodes to nothing: its number tells such ids apart
     return token_text(text) if text or tokenizer.piece(key) else f"#{key}"
 

@@ -86,9 +86,8 @@ class PromptField:
             tokenizer = view.weights.tokenizer
             token = int(tokens[hovered])
             split = split_characters(tokenizer, tokens, hovered) if tokenizer is not None else ""
-            if split:  # some bytes of a character
-                line = "prompt.chip_split"
-                split = split if all(drawn(letter) for letter in split) else readable_bytes(split.encode())
+            if split:  # some bytes of a character (in hex too where the panel cannot draw it)
+                line, split = "prompt.chip_split", readable_bytes(split.encode("utf-8"))
             elif tokenizer is not None and not all(drawn(letter) for letter in tokenizer.decode([token])):
                 line = "prompt.chip_undrawn"  # written in bytes: the font has no glyph for it
             else:

@@ -59,3 +59,27 @@ def app(gl_ctx, fbo, tmp_path):
     application.frame(fbo, dt=0.016)
     yield application
     application.release()
+
+
+@pytest.fixture
+def make_app(gl_ctx, tmp_path):
+    """Make headless GlvizApps on the tour (first launch: a state file of their own under tmp_path), any
+    option overridden; released, and the language put back to English, after the test."""
+    from glviz.ui.app import GlvizApp
+
+    made = []
+
+    def make(**options):
+        options.setdefault("state_path", tmp_path / "config" / "glviz" / "tour.json")
+        options.setdefault("tour", True)
+        options.setdefault("lang", "en")
+        app = GlvizApp(gl_ctx, size=(W, H), screenshot_dir=tmp_path, **options)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        app.release()
+    from glviz import i18n
+
+    i18n.set_language("en")

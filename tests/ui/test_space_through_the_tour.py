@@ -12,30 +12,6 @@ W, H = 1280, 800
 STEP_S = 2.5  # seconds of tour time a frame (playback stops at every pause whatever the step)
 
 
-@pytest.fixture
-def app_in(gl_ctx, tmp_path):
-    from glviz import i18n
-    from glviz.ui.app import GlvizApp
-
-    made = []
-
-    def make(lang: str):
-        app = GlvizApp(gl_ctx, size=(W, H), screenshot_dir=tmp_path, tour=True, lang=lang,
-                       state_path=tmp_path / lang / "tour.json")
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        app.release()
-    i18n.set_language("en")
-
-
-@pytest.fixture(scope="module")
-def fbo(gl_ctx):
-    return gl_ctx.simple_framebuffer((W, H))
-
-
 def picture(app, fbo) -> str:
     """A digest of the 3D view's pixels (the panel left out: its text changes without the scene moving)."""
     from glviz.render.frame import read_pixels
@@ -44,11 +20,11 @@ def picture(app, fbo) -> str:
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
-def test_space_alone_plays_every_chapter_to_the_end_of_the_tour(app_in, fbo, lang):
+def test_space_alone_plays_every_chapter_to_the_end_of_the_tour(make_app, fbo, lang):
     from glviz.i18n import tr
     from glviz.ui.controls import KEY_SPACE
 
-    app = app_in(lang)
+    app = make_app(lang=lang)
     app.frame(fbo, dt=0.016)
     player = app.tour.player
     assert player.chapter == 0 and player.t == 0.0 and not player.playing

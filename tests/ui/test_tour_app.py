@@ -11,33 +11,6 @@ import pytest
 W, H = 1280, 800
 
 
-@pytest.fixture
-def make_app(gl_ctx, tmp_path):
-    from glviz.ui.app import GlvizApp
-
-    made = []
-
-    def make(**options):
-        options.setdefault("state_path", tmp_path / "config" / "glviz" / "tour.json")
-        options.setdefault("tour", True)
-        options.setdefault("lang", "en")
-        app = GlvizApp(gl_ctx, size=(W, H), screenshot_dir=tmp_path, **options)
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        app.release()
-    from glviz import i18n
-
-    i18n.set_language("en")
-
-
-@pytest.fixture(scope="module")
-def fbo(gl_ctx):
-    return gl_ctx.simple_framebuffer((W, H))
-
-
 def frames(app, fbo, n: int = 2, dt: float = 0.016) -> None:
     for _ in range(n):
         app.frame(fbo, dt=dt)

@@ -114,15 +114,16 @@ def _short(x) -> str:
     return fmt_short(float(x))
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.id)
-def test_a_frame_depends_on_its_time_only(stage, chapter):
-    tour = tour_on(stage)
+def test_a_frame_depends_on_its_time_only(stages, chapter, lang):
+    tour = tour_on(stages[lang])
     index = tour.index_of(chapter.id)
-    duration = tour.events(index, "en").duration
+    duration = tour.events(index, lang).duration
     times = np.linspace(0.0, duration, 9)
-    direct = [tour.frame(index, t, "en") for t in times]
+    direct = [tour.frame(index, t, lang) for t in times]
     for t, frame in zip(times[::-1], direct[::-1], strict=True):  # backwards, after everything else
-        again = tour.frame(index, t, "en")
+        again = tour.frame(index, t, lang)
         for name in ("opacity", "highlight", "offset", "scale", "reveal"):
             np.testing.assert_array_equal(getattr(again, name), getattr(frame, name), err_msg=(t, name))
         assert again.camera == frame.camera and again.paragraph == frame.paragraph

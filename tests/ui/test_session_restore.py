@@ -8,11 +8,9 @@ import json
 
 import pytest
 from checkpoint_helpers import checkpoint, frames, loaded, settled, until  # tests/ui/
-from test_tour_app import make_app  # noqa: F401 (a fixture: GlvizApps as `glviz app` makes them)
 
 from glviz.ui.session_state import CHECKPOINT, SessionState, load_session, save_session
 
-W, H = 1280, 800
 TOKENS = [17, 3, 250, 99, 42, 7, 300]  # ids of the small checkpoints' vocabulary (320), not a default prompt
 
 
@@ -22,11 +20,6 @@ def folders(tmp_path_factory):
     bad = checkpoint(root / "broken", seed=3)
     (bad / "model.safetensors").write_bytes((bad / "model.safetensors").read_bytes()[:200])  # cut short
     return {"alpha": checkpoint(root / "alpha", seed=1), "broken": bad}
-
-
-@pytest.fixture(scope="module")
-def fbo(gl_ctx):
-    return gl_ctx.simple_framebuffer((W, H))
 
 
 @pytest.fixture

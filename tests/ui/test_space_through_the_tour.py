@@ -8,6 +8,8 @@ import hashlib
 
 import pytest
 
+from glviz.i18n import LANGUAGES
+
 W, H = 1280, 800
 STEP_S = 2.5  # seconds of tour time a frame (playback stops at every pause whatever the step)
 
@@ -19,7 +21,7 @@ def picture(app, fbo) -> str:
     return hashlib.sha1(read_pixels(fbo, (0, 0, int(app.viewport[2]), H)).tobytes()).hexdigest()
 
 
-@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_space_alone_plays_every_chapter_to_the_end_of_the_tour(make_app, fbo, lang):
     from glviz.i18n import tr
     from glviz.ui.controls import KEY_SPACE

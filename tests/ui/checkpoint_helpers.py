@@ -60,3 +60,17 @@ def click(app, fbo, rect: tuple[float, float, float, float]) -> None:
     app.frame(fbo, dt=0.016)
     app.mouse_release(x, y, LEFT)
     app.frame(fbo, dt=0.016)
+
+
+def quick_clicks(app, fbo, rect: tuple[float, float, float, float], n: int = 2) -> None:
+    """n left clicks at one spot, 32 ms apart: a double- (n = 2) or triple-click to imgui (within its 0.3 s
+    and 6 px)."""
+    click(app, fbo, rect)
+    from glviz.ui.controls import LEFT
+
+    x, y = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
+    for _ in range(n - 1):
+        app.mouse_press(x, y, LEFT)
+        app.frame(fbo, dt=0.016)
+        app.mouse_release(x, y, LEFT)
+        app.frame(fbo, dt=0.016)

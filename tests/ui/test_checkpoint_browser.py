@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 
-from checkpoint_helpers import SMALL, checkpoint, click, frames, loaded  # tests/ui/
+from checkpoint_helpers import SMALL, checkpoint, click, frames, loaded, quick_clicks  # tests/ui/
 
 from glviz.ui.checkpoint_browser import MAX_ENTRIES
 from permissions import as_a_user, open_folder  # tests/
@@ -92,3 +92,30 @@ def test_a_name_cut_at_the_list_s_edge_is_shown_whole_on_hover(app, fbo, tmp_pat
         app.mouse_move((x0 + x1) / 2, (y0 + y1) / 2)
         frames(app, fbo)
         assert section.tooltip == whole
+
+
+def test_a_double_or_triple_click_acts_once_on_the_entry_under_it(app, fbo, tmp_path):
+    """One click opens an entry; learners used to file managers double-click. The first click entered the
+    folder (or started a load, whose bar pushes the list down) and the second landed on whatever entry was
+    now under the mouse: a folder of the new list was entered, or another checkpoint was opened."""
+    for name in ("a", "b", "c"):
+        for child in ("1", "2", "3"):
+            (tmp_path / "root" / name / f"{name}{child}").mkdir(parents=True)
+    _browse(app, fbo, tmp_path / "root")
+    section = app.panel.open
+    quick_clicks(app, fbo, section.rects["entry:b"])  # in b, its second entry would be under the mouse
+    frames(app, fbo)
+    assert section.browser.folder == tmp_path / "root" / "b"
+    section.browser.enter(tmp_path / "root")
+    frames(app, fbo)
+    quick_clicks(app, fbo, section.rects["entry:c"], 3)
+    frames(app, fbo)
+    assert section.browser.folder == tmp_path / "root" / "c"
+    for name in ("alpha", "beta", "gamma"):  # three checkpoints: the bar pushes gamma's row under beta's
+        checkpoint(tmp_path / "models" / name, SMALL, seed=len(name))
+    section.browser.enter(tmp_path / "models")
+    app.frame(fbo, dt=0.5)  # half a second later: a new run of clicks, where gamma's row is c's
+    quick_clicks(app, fbo, section.rects["entry:gamma"])
+    assert app.models.requested.endswith("gamma"), app.models.requested
+    loaded(app, fbo)
+    assert app.view.path == tmp_path / "models" / "gamma"

@@ -43,7 +43,7 @@ class OpenCheckpoint:
             dim(tr("open.cached"))
             for name, folder in cached:
                 room = imgui.get_content_region_avail().x
-                if imgui.selectable(f"{name}##cached", False)[0]:
+                if _chosen(f"{name}##cached"):
                     self._open(app, folder)
                 self._whole_if_cut(name, room)
                 self._note(f"cached:{name}")
@@ -72,8 +72,7 @@ class OpenCheckpoint:
             room = imgui.get_content_region_avail().x
             if entry.openable:
                 imgui.push_style_color(imgui.Col_.text, imgui.ImVec4(*GOOD_COLOUR))
-            clicked = imgui.selectable(f"{label}##{entry.name}", False,
-                                       imgui.SelectableFlags_.allow_double_click)[0]
+            clicked = _chosen(f"{label}##{entry.name}")
             if entry.openable:
                 imgui.pop_style_color()
             self._whole_if_cut(label, room)
@@ -131,6 +130,15 @@ class OpenCheckpoint:
 
     def _note(self, key: str) -> None:
         self.rects[key] = item_rect()
+
+
+def _chosen(label: str) -> bool:
+    """A list entry clicked, once: the later clicks of a double- or triple-click (learners used to file
+    managers double-click) are not further choices. The first click has acted already, entering a folder or
+    starting a load whose progress bar pushes the list down, so the next would land on whatever entry is then
+    under the mouse. (imgui counts the clicks of a run: the last one's count is 1 for a single click.)"""
+    clicked = imgui.selectable(label, False, imgui.SelectableFlags_.allow_double_click)[0]
+    return clicked and imgui.get_io().mouse_clicked_last_count[0] < 2
 
 
 def progress(app) -> tuple[float, float, float, float] | None:

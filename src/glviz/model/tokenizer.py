@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -71,19 +72,14 @@ class Tokenizer:
         return bytes(table[letter] for letter in piece)
 
 
+@functools.cache
 def _byte_of_letter() -> dict[str, int]:
     """Byte-level BPE's alphabet read backwards: each byte is spelled by one printable letter, itself where
     the byte is a printable Latin-1 character, else by the letters from U+0100 on, in byte order (GPT-2's
     convention, which every byte-level vocabulary uses)."""
-    global _BYTE_OF_LETTER
-    if _BYTE_OF_LETTER is None:
-        printable = [*range(ord("!"), ord("~") + 1), *range(0xA1, 0xAC + 1), *range(0xAE, 0xFF + 1)]
-        others = [b for b in range(256) if b not in printable]
-        _BYTE_OF_LETTER = {chr(b): b for b in printable} | {chr(0x100 + k): b for k, b in enumerate(others)}
-    return _BYTE_OF_LETTER
-
-
-_BYTE_OF_LETTER: dict[str, int] | None = None
+    printable = [*range(ord("!"), ord("~") + 1), *range(0xA1, 0xAC + 1), *range(0xAE, 0xFF + 1)]
+    others = [b for b in range(256) if b not in printable]
+    return {chr(b): b for b in printable} | {chr(0x100 + k): b for k, b in enumerate(others)}
 
 
 def load_tokenizer(directory: str | Path) -> Tokenizer | None:

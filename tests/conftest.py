@@ -10,6 +10,11 @@ import shutil
 
 import pytest
 
+from glviz.ui import imgui_native
+
+# The suite draws with imgui-bundle as the app does: its native imgui and implot alone (ui/imgui_native.py).
+imgui_native.install()
+
 
 def missing(what: str) -> None:
     """Skip locally, fail on CI: a missing EGL or Xvfb there is a broken machine, not an optional feature."""

@@ -36,6 +36,10 @@ class Controls:
         self.drag_owner: str | None = None  # "scene" or "ui" for the press that started the drag
         self.drag_mode: str | None = None  # "pan" or "rotate"
         self._last_click = (0.0, 0.0, 0.0)  # time, x, y of the last left press in the scene
+        # (time, x, y) of the last press of a run of clicks whose first press came while a popup was open,
+        # and the button whose press was kept from imgui (its release is kept too)
+        self._popup_run: tuple[float, float, float] | None = None
+        self._kept_from_imgui: int | None = None
 
     @property
     def dragging_scene(self) -> bool:
@@ -66,7 +70,9 @@ class Controls:
             over_ui = not self.app.in_viewport(x, y) or imgui.get_io().want_capture_mouse
             self.drag_owner = "ui" if over_ui else "scene"
             self.drag_mode = "pan" if button == LEFT and not mods & MOD_SHIFT else "rotate"
-        if button in _IMGUI_BUTTON:
+        if button in _IMGUI_BUTTON and self._follows_popup_click(x, y):
+            self._kept_from_imgui = button
+        elif button in _IMGUI_BUTTON:
             # imgui sees scene clicks too, as clicks on empty space: that ends typing in a text field. The
             # modifiers held go first: Ctrl+click on a slider types its value.
             feed_modifiers(mods)
@@ -88,10 +94,27 @@ class Controls:
         # Moved only after the drag ended: glfw reports where the pointer is when the release is handled,
         # which can be far from where the button went up; that jump must not pan the scene.
         self.mouse_move(x, y)
-        if button in _IMGUI_BUTTON:
+        if button == self._kept_from_imgui:
+            self._kept_from_imgui = None
+        elif button in _IMGUI_BUTTON:
             feed_modifiers(mods)
             imgui.get_io().add_mouse_button_event(_IMGUI_BUTTON[button], False)
         self.app.invalidate()
+
+    def _follows_popup_click(self, x: float, y: float) -> bool:
+        """Whether this press is the second (or third) click of a run whose first click came while a popup
+        was open: that click chose from the list (the model selector's) and closed it, so a double-click's
+        later clicks would land on whatever lies beneath (they opened "Open checkpoint…"). They go nowhere."""
+        io = imgui.get_io()
+        now = time.monotonic()
+        run = self._popup_run
+        follows = (run is not None and now - run[0] <= io.mouse_double_click_time
+                   and abs(x - run[1]) <= io.mouse_double_click_max_dist
+                   and abs(y - run[2]) <= io.mouse_double_click_max_dist)
+        any_popup = imgui.PopupFlags_.any_popup_id | imgui.PopupFlags_.any_popup_level
+        popup_open = imgui.is_popup_open("", any_popup)
+        self._popup_run = (now, x, y) if follows or popup_open else None
+        return follows
 
     def scroll(self, dx: float, dy: float) -> None:
         """The wheel zooms toward the point under the cursor in the view, and scrolls the panel over it."""

@@ -24,6 +24,7 @@ class ModelPicker:
 
     def __init__(self) -> None:
         self.rect: tuple[float, float, float, float] | None = None
+        self.choice_rects: dict[str, tuple[float, float, float, float]] = {}  # the open list's rows, by model
         self.preview = ""  # the chosen model as the closed selector shows it
 
     def draw(self, app) -> None:
@@ -43,7 +44,9 @@ class ModelPicker:
         if imgui.begin_combo("##model", self.preview):
             for i, choice in enumerate(choices):
                 selected = i == current
-                if imgui.selectable(_choice_label(choice, i), selected)[0] and not selected:
+                chosen = imgui.selectable(_choice_label(choice, i), selected)[0]
+                self.choice_rects[choice[0]] = item_rect()
+                if chosen and not selected:
                     app.switch_model(choice[0])
             imgui.end_combo()
         self.rect = item_rect()

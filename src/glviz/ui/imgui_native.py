@@ -24,7 +24,10 @@ def install() -> bool:
     imgui-bundle version), nothing is left behind and the full package is imported later, as usual."""
     if PACKAGE in sys.modules:
         return False
-    spec = importlib.util.find_spec(PACKAGE)
+    try:
+        spec = importlib.util.find_spec(PACKAGE)
+    except (ImportError, ValueError):
+        return False
     if spec is None or not spec.submodule_search_locations:
         return False
     package = types.ModuleType(PACKAGE, "imgui-bundle's native imgui and implot (glviz.ui.imgui_native)")

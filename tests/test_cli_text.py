@@ -200,14 +200,15 @@ def test_progress_bars_speak_the_language_they_are_given() -> None:
     import io
 
     from glviz.i18n import tr_in
-    from glviz.model.train import ProgressBar as TrainBar
     from glviz.progress import ProgressBar
+    from glviz.progress import TrainingBar as TrainBar
 
     stream = io.StringIO()
     bar = ProgressBar(10, tr_in("ja", "cli.record.progress") + " ", stream=stream, interval_s=0.0,
                       eta=tr_in("ja", "cli.record.eta"))
+    bar.update(4)  # (the time left is shown from the second update: a pace)
     bar.update(5)
-    assert stream.getvalue().startswith("\r録画中 [###############...............] 5/10  残り ")
+    assert stream.getvalue().split("\r")[-1].startswith("録画中 [###############...............] 5/10  残り ")
     stream = io.StringIO()
     TrainBar(200, stream=stream, interval_s=0.0, lang="ja").update(7, 1.5)
     assert stream.getvalue().startswith("\rステップ   7/200 [#-----------------------------] 損失 1.5 ")

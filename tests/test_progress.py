@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from glviz.progress import ProgressBar
+from glviz.progress import ProgressBar, TrainingBar
 
 
 class Clock:
@@ -47,3 +47,15 @@ def test_the_estimate_is_drawn_in_the_callers_words():
         clock.now += 1.0
         bar.update(done)
     assert _etas(stream.getvalue())[-1] == "残り 1 秒"
+
+
+def test_training_reads_its_time_left_from_the_pace_too():
+    clock, stream = Clock(), io.StringIO()
+    bar = TrainingBar(100, stream=stream, interval_s=0.0, clock=clock)
+    clock.now += 5.0  # a slow first step
+    bar.update(1, 2.0)
+    clock.now += 0.5
+    bar.update(11, 1.0)  # 10 steps in 0.5 s: 89 left, 4.45 s
+    first, second = stream.getvalue().split("\r")[1:]
+    assert "elapsed 0:05 eta -:--" in first
+    assert "elapsed 0:06 eta 0:04" in second

@@ -1,7 +1,8 @@
-"""A one-line progress bar on stderr for long commands (recording, training)."""
+"""One-line progress bars on stderr for long commands: recording a video, training the nano model."""
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -10,13 +11,30 @@ from typing import TextIO
 BAR = 30
 
 
+class Pace:
+    """The seconds left in a run of `total` steps, from the pace since the first step was reported, not
+    since the start: the first step also pays for setting up (a GL context, the first frame's programs), and
+    counting it made a recording's first line read "ETA 234 s" for a 20-second job."""
+
+    def __init__(self, total: int, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.total = total
+        self.clock = clock
+        self._first: tuple[float, int] | None = None  # (time, steps done) at the first report
+
+    def left(self, done: int, now: float) -> float | None:
+        """Seconds left after `done` steps at time `now`; None until a second report gives a pace."""
+        if self._first is None:
+            self._first = (now, done)
+        t0, done0 = self._first
+        if done <= done0 or now <= t0:
+            return None
+        return (now - t0) / (done - done0) * max(self.total - done, 0)
+
+
 class ProgressBar:
     """`update(done)` redraws `label [####....] done/total  ETA` at most every `interval_s` seconds; `eta`
-    is that last part's text, `{seconds}` the seconds left (the caller's language: i18n's cli.record.eta).
-
-    The time left is estimated from the pace since the first update, not since the start: the first step
-    also pays for setting up (a GL context, the first frame's programs), and counting it made a recording's
-    first line read "ETA 234 s" for a 20-second job. Until a second update there is no estimate."""
+    is that last part's text, `{seconds}` the seconds left (the caller's language: i18n's cli.record.eta),
+    left blank until there is a pace (Pace)."""
 
     def __init__(self, total: int, label: str = "", stream: TextIO | None = None, interval_s: float = 0.2,
                  eta: str = "ETA {seconds} s", clock: Callable[[], float] = time.perf_counter) -> None:
@@ -25,24 +43,20 @@ class ProgressBar:
         self.eta = eta
         self.stream = stream or sys.stderr
         self.interval_s = interval_s
-        self.clock = clock
-        self._last = 0.0
-        self._first: tuple[float, int] | None = None  # (time, done) at the first update: the pace's origin
+        self.pace = Pace(self.total, clock)
+        self._last = -math.inf
 
     def update(self, done: int, extra: str = "") -> None:
-        now = self.clock()
-        if self._first is None:
-            self._first = (now, done)
+        now = self.pace.clock()
+        left = self.pace.left(done, now)
         if now - self._last < self.interval_s and done < self.total:
             return
         self._last = now
-        share = min(done / self.total, 1.0)
-        filled = int(round(share * BAR))
-        t0, done0 = self._first
-        if done > done0 and now > t0:
-            eta_text = self.eta.format(seconds=f"{(now - t0) / (done - done0) * (self.total - done):4.0f}")
-        else:  # no pace yet: the room the estimate will take
+        filled = int(round(min(done / self.total, 1.0) * BAR))
+        if left is None:  # no pace yet: the room the estimate will take
             eta_text = " " * len(self.eta.format(seconds="   0"))
+        else:
+            eta_text = self.eta.format(seconds=f"{left:4.0f}")
         self.stream.write(f"\r{self.label}[{'#' * filled}{'.' * (BAR - filled)}] {done}/{self.total}  "
                           f"{eta_text} {extra}  ")
         self.stream.flush()
@@ -52,3 +66,43 @@ class ProgressBar:
         short (Ctrl+C, a full disk) shows how far it got."""
         self.stream.write("\n")
         self.stream.flush()
+
+
+class TrainingBar:
+    """Training's line: step, loss, time elapsed and left, in `lang` (the catalogue's cli.train.progress);
+    the time left reads "-:--" until there is a pace (Pace)."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, interval_s: float = 0.2, lang: str = "en",
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        from glviz.i18n import tr_in
+
+        self.total, self.stream, self.interval_s = total, stream or sys.stderr, interval_s
+        self.line = tr_in(lang, "cli.train.progress")  # filled by str.format at each redraw
+        self.pace = Pace(total, clock)
+        self.start = clock()
+        self.last_draw = -math.inf
+
+    def update(self, step: int, loss: float) -> None:
+        """Redraw the line after `step` steps, at most every interval_s (always at the last step)."""
+        now = self.pace.clock()
+        left = self.pace.left(step, now)
+        if step < self.total and now - self.last_draw < self.interval_s:
+            return
+        self.last_draw = now
+        filled = int(BAR * step / self.total)
+        line = self.line.format(step=f"{step:>{len(str(self.total))}}", total=self.total,
+                                bar="#" * filled + "-" * (BAR - filled), loss=f"{loss:<9.3g}",
+                                elapsed=_minutes(now - self.start),
+                                eta="-:--" if left is None else _minutes(left))
+        self.stream.write(f"\r{line} ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """End the line."""
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def _minutes(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{secs:02d}"

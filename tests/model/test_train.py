@@ -14,7 +14,6 @@ from glviz.model.forward import logits as product_logits
 from glviz.model.sort_task import all_inputs, training_batch
 from glviz.model.train import (
     AdamW,
-    ProgressBar,
     TrainSettings,
     cross_entropy,
     forward,
@@ -25,6 +24,7 @@ from glviz.model.train import (
     train_sort,
 )
 from glviz.model.weights import load_weights, weight_shapes
+from glviz.progress import TrainingBar
 
 CASES = [(activation, tied) for activation in ("gelu", "gelu_new") for tied in (True, False)]
 
@@ -152,7 +152,7 @@ def test_same_seed_same_weights_other_seed_other_weights():
 
 def test_progress_bar_shows_step_loss_and_eta_on_one_line():
     stream = io.StringIO()
-    bar = ProgressBar(200, stream=stream, interval_s=0.0)
+    bar = TrainingBar(200, stream=stream, interval_s=0.0)
     bar.update(50, 0.25)
     bar.update(200, 0.125)
     bar.close()

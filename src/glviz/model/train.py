@@ -8,10 +8,9 @@ y = x @ W + b. A tied head has no `lm_head` entry: the head is `wte`, and its gr
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +26,7 @@ from glviz.model.ops import (
     split_heads,
 )
 from glviz.model.weights import weight_shapes
+from glviz.progress import TrainingBar
 
 if TYPE_CHECKING:
     from glviz.model.weights import Weights
@@ -274,47 +274,6 @@ def clip_grads(grads: Params, max_norm: float) -> float:
     return norm
 
 
-class ProgressBar:
-    """One carriage-return line on stderr: step, loss and ETA, in `lang` (the catalogue's
-    cli.train.progress)."""
-
-    def __init__(self, total: int, stream: TextIO | None = None, interval_s: float = 0.2, lang: str = "en"
-                 ) -> None:
-        from glviz.i18n import tr_in
-
-        self.total, self.stream, self.interval_s = total, stream or sys.stderr, interval_s
-        self.line = tr_in(lang, "cli.train.progress")  # filled by str.format at each redraw
-        self.start = time.perf_counter()
-        self.last_draw = -math.inf
-
-    def update(self, step: int, loss: float) -> None:
-        """Redraw the line after `step` steps, at most every interval_s (always at the last step)."""
-        now = time.perf_counter()
-        if step < self.total and now - self.last_draw < self.interval_s:
-            return
-        self.last_draw = now
-        elapsed = now - self.start
-        eta = elapsed / step * (self.total - step) if step else 0.0
-        width = 30
-        filled = int(width * step / self.total)
-        bar = "#" * filled + "-" * (width - filled)
-        line = self.line.format(step=f"{step:>{len(str(self.total))}}", total=self.total, bar=bar,
-                                loss=f"{loss:<9.3g}", elapsed=_format_seconds(elapsed),
-                                eta=_format_seconds(eta))
-        self.stream.write(f"\r{line} ")
-        self.stream.flush()
-
-    def close(self) -> None:
-        """End the line."""
-        self.stream.write("\n")
-        self.stream.flush()
-
-
-def _format_seconds(seconds: float) -> str:
-    minutes, secs = divmod(int(round(seconds)), 60)
-    return f"{minutes}:{secs:02d}"
-
-
 @dataclass
 class TrainResult:
     """What a training run produced."""
@@ -331,7 +290,7 @@ def train(config: GPTConfig, tokens: np.ndarray, targets: np.ndarray, mask: np.n
     rng = np.random.default_rng(settings.seed)
     params = init_params(config, seed=settings.seed, dtype=dtype)
     optimizer = AdamW(params, weight_decay=settings.weight_decay)
-    bar = ProgressBar(settings.steps, lang=lang) if progress else None
+    bar = TrainingBar(settings.steps, lang=lang) if progress else None
     losses: list[float] = []
     start = time.perf_counter()
     try:

@@ -1,4 +1,4 @@
-"""The command line's progress bar (recording): its time left."""
+"""The command line's progress bars (recording, training): their time left."""
 
 from __future__ import annotations
 

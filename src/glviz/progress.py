@@ -31,27 +31,50 @@ class Pace:
         return (now - t0) / (done - done0) * max(self.total - done, 0)
 
 
-class ProgressBar:
+class _Line:
+    """What both bars share: one carriage-return line on `stream`, redrawn at most every `interval_s`
+    seconds (always at the last step), its time left from a Pace."""
+
+    def __init__(self, total: int, stream: TextIO | None, interval_s: float, clock: Callable[[], float]
+                 ) -> None:
+        self.total = total
+        self.stream = stream or sys.stderr
+        self.interval_s = interval_s
+        self.pace = Pace(total, clock)
+        self._last = -math.inf
+
+    def _due(self, done: int) -> tuple[float, float | None] | None:
+        """(now, seconds left or None) when the line is to be redrawn after `done` steps, else None."""
+        now = self.pace.clock()
+        left = self.pace.left(done, now)  # every report counts: the first one is the pace's origin
+        if done < self.total and now - self._last < self.interval_s:
+            return None
+        self._last = now
+        return now, left
+
+    def close(self) -> None:
+        """End the line, as the bar stands: the last update() of a finished run drew it full, and a run cut
+        short (Ctrl+C, a full disk) shows how far it got."""
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+class ProgressBar(_Line):
     """`update(done)` redraws `label [####....] done/total  ETA` at most every `interval_s` seconds; `eta`
     is that last part's text, `{seconds}` the seconds left (the caller's language: i18n's cli.record.eta),
     left blank until there is a pace (Pace)."""
 
     def __init__(self, total: int, label: str = "", stream: TextIO | None = None, interval_s: float = 0.2,
                  eta: str = "ETA {seconds} s", clock: Callable[[], float] = time.perf_counter) -> None:
-        self.total = max(int(total), 1)
+        super().__init__(max(int(total), 1), stream, interval_s, clock)
         self.label = label
         self.eta = eta
-        self.stream = stream or sys.stderr
-        self.interval_s = interval_s
-        self.pace = Pace(self.total, clock)
-        self._last = -math.inf
 
     def update(self, done: int, extra: str = "") -> None:
-        now = self.pace.clock()
-        left = self.pace.left(done, now)
-        if now - self._last < self.interval_s and done < self.total:
+        due = self._due(done)
+        if due is None:
             return
-        self._last = now
+        _, left = due
         filled = int(round(min(done / self.total, 1.0) * BAR))
         if left is None:  # no pace yet: the room the estimate will take
             eta_text = " " * len(self.eta.format(seconds="   0"))
@@ -61,14 +84,8 @@ class ProgressBar:
                           f"{eta_text} {extra}  ")
         self.stream.flush()
 
-    def close(self) -> None:
-        """End the line, as the bar stands: the last update() of a finished run drew it full, and a run cut
-        short (Ctrl+C, a full disk) shows how far it got."""
-        self.stream.write("\n")
-        self.stream.flush()
 
-
-class TrainingBar:
+class TrainingBar(_Line):
     """Training's line: step, loss, time elapsed and left, in `lang` (the catalogue's cli.train.progress);
     the time left reads "-:--" until there is a pace (Pace)."""
 
@@ -76,30 +93,22 @@ class TrainingBar:
                  clock: Callable[[], float] = time.perf_counter) -> None:
         from glviz.i18n import tr_in
 
-        self.total, self.stream, self.interval_s = total, stream or sys.stderr, interval_s
+        super().__init__(total, stream, interval_s, clock)
         self.line = tr_in(lang, "cli.train.progress")  # filled by str.format at each redraw
-        self.pace = Pace(total, clock)
         self.start = clock()
-        self.last_draw = -math.inf
 
     def update(self, step: int, loss: float) -> None:
         """Redraw the line after `step` steps, at most every interval_s (always at the last step)."""
-        now = self.pace.clock()
-        left = self.pace.left(step, now)
-        if step < self.total and now - self.last_draw < self.interval_s:
+        due = self._due(step)
+        if due is None:
             return
-        self.last_draw = now
+        now, left = due
         filled = int(BAR * step / self.total)
         line = self.line.format(step=f"{step:>{len(str(self.total))}}", total=self.total,
                                 bar="#" * filled + "-" * (BAR - filled), loss=f"{loss:<9.3g}",
                                 elapsed=_minutes(now - self.start),
                                 eta="-:--" if left is None else _minutes(left))
         self.stream.write(f"\r{line} ")
-        self.stream.flush()
-
-    def close(self) -> None:
-        """End the line."""
-        self.stream.write("\n")
         self.stream.flush()
 
 

@@ -9,8 +9,8 @@ per character set.
 
 from __future__ import annotations
 
-import hashlib
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,7 +216,10 @@ def load_atlas(extra_chars: str = "") -> FontAtlas:
     charset = atlas_charset(extra_chars)
     path, fallback = font_path(), fonts.japanese()
     settings = f"{path}|{fallback}|{charset}|{CELL}|{FONT_PX}|{PAD}|{SPREAD}|{OVERSAMPLE}|subpixel|basic|raw"
-    key = hashlib.sha1(settings.encode()).hexdigest()[:16]
+    # A name, not a guard: the file's own charset is checked on reading. zlib rather than hashlib, whose
+    # OpenSSL library took 20 ms of the app's start-up.
+    raw = settings.encode()
+    key = f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "glviz" / f"sdf-{key}.npz"
     atlas = _read_cached_atlas(cache, charset)
     if atlas is not None:

@@ -12,7 +12,7 @@ import threading
 
 # What the app imports on its way to the first frame, some of it on first use (the forward pass). Not numpy's
 # masked arrays, which `np.unique` imports on its first call: glviz.arrays.unique stands in for it.
-APP_MODULES = ("glviz.ui.app", "glviz.model.forward", "zipfile", "hashlib",
+APP_MODULES = ("glviz.ui.app", "glviz.model.forward", "zipfile",
                # and what the app imports as it makes its first view: the renderer, the nano model's file
                "glviz.render.frame", "glviz.ui.tracing", "glviz.ui.generation", "glviz.model.npz_file")
 

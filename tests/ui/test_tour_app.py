@@ -28,7 +28,8 @@ def view_pixels(app, fbo) -> np.ndarray:
     return read_pixels(fbo, (0, 0, int(app.viewport[2]), H))
 
 
-def test_first_launch_opens_chapter_one_and_space_plays_to_the_first_pause(make_app, fbo):
+def test_first_launch_opens_chapter_one_and_space_plays_to_the_next_pause(make_app, fbo):
+    from glviz.i18n import tr
     from glviz.ui.controls import KEY_SPACE
 
     app = make_app()
@@ -36,13 +37,16 @@ def test_first_launch_opens_chapter_one_and_space_plays_to_the_first_pause(make_
     player = app.tour.player
     assert app.tour.touring and player.chapter == 0 and player.t == 0.0 and not player.playing
     assert app.scene.tour is app.tour.frame  # the tour is the scene's base layer
-    first_pause = player.events.pauses[0]
+    # It opens on the welcome, waiting for Space (the panel says so under the paragraph).
+    welcome, tokens = player.events.pauses[:2]
+    assert welcome.start == 0.0 and player.at_pause
+    assert app.panel.tour.note == tr("tour.press_space")
     app.key(KEY_SPACE, True)
-    assert player.playing
-    frames(app, fbo, 200, dt=0.05)  # 10 s of play: stops at the first pause
-    assert player.t == first_pause.start and player.at_pause and not player.playing
+    assert player.t == welcome.end and player.playing
+    frames(app, fbo, 200, dt=0.05)  # 10 s of play: stops at the next pause
+    assert player.t == tokens.start and player.at_pause and not player.playing
     app.key(KEY_SPACE, True)
-    assert player.t == first_pause.end and player.playing
+    assert player.t == tokens.end and player.playing
     assert same_pose(app.camera.pose, app.tour.frame.camera) or app.camera.animating
 
 
@@ -274,4 +278,4 @@ def test_the_ends_of_chapters_and_of_the_tour_say_what_comes_next(make_app, fbo)
     assert player.chapter == player.chapters - 1 and player.at_end and not player.playing
     app.tour.goto(0)
     frames(app, fbo)
-    assert app.panel.tour.note == ""
+    assert app.panel.tour.note == tr("tour.press_space")  # the tour's end note gone: chapter 1 opens paused

@@ -88,12 +88,14 @@ def script(s: Script) -> None:
     s.hide_values(g.computed, start)
     s.camera(g.welcome, start)
 
+    # The tour opens on this pause. The flight to the top belongs to the tokens: after it, a break under the
+    # welcome asked for Space a second time with nothing new to read.
     s.para("welcome")
-    st = s.step(3.0)
-    s.camera(g.top, st)
     s.pause()
 
     s.para("tokens")
+    st = s.step(3.0)
+    s.camera(g.top, st)
     st = s.sweep(2.5)
     s.compute(["tokens"], st)
     s.glow(["tokens"], st.part(0.0, 0.2))

@@ -216,8 +216,8 @@ def load_atlas(extra_chars: str = "") -> FontAtlas:
     charset = atlas_charset(extra_chars)
     path, fallback = font_path(), fonts.japanese()
     settings = f"{path}|{fallback}|{charset}|{CELL}|{FONT_PX}|{PAD}|{SPREAD}|{OVERSAMPLE}|subpixel|basic|raw"
-    # A name, not a guard: the file's own charset is checked on reading. zlib rather than hashlib, whose
-    # OpenSSL library took 20 ms of the app's start-up.
+    # A name, not a guard: the file's own charset is checked on reading. zlib rather than hashlib, which
+    # loads OpenSSL's library as it is imported (5 - 7 ms of the app's start-up).
     raw = settings.encode()
     key = f"{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}"
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "glviz" / f"sdf-{key}.npz"

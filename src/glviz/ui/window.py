@@ -81,16 +81,26 @@ def _window_config_class():
             if action in (keys.ACTION_PRESS, keys.ACTION_RELEASE) or action == 2:  # 2: glfw REPEAT
                 self.app.key(key, action != keys.ACTION_RELEASE, _modifier_bits(modifiers, self.wnd._window))
 
+        # moderngl-window gives a button event the pointer's position when the event is handled (it asks glfw,
+        # which asks the X server), not where the button went down: after a slow frame that is where the
+        # pointer has gone since, and a drag's start landed at its end (it panned by nothing). The pointer's
+        # last reported move, handled in order with the buttons, is where the button went down.
+        pointer: tuple[float, float] | None = None
+
         def on_mouse_position_event(self, x: int, y: int, dx: int, dy: int) -> None:
+            self.pointer = (x, y)
             self.app.mouse_move(x, y)
 
         def on_mouse_drag_event(self, x: int, y: int, dx: int, dy: int) -> None:
+            self.pointer = (x, y)
             self.app.mouse_move(x, y)
 
         def on_mouse_press_event(self, x: int, y: int, button: int) -> None:
+            x, y = self.pointer or (x, y)
             self.app.mouse_press(x, y, button, _modifier_bits(self.wnd.modifiers))
 
         def on_mouse_release_event(self, x: int, y: int, button: int) -> None:
+            x, y = self.pointer or (x, y)
             self.app.mouse_release(x, y, button, _modifier_bits(self.wnd.modifiers))
 
         def on_mouse_scroll_event(self, x_offset: float, y_offset: float) -> None:

@@ -183,10 +183,10 @@ def test_hover_drag_wheel_keys_in_a_real_window(xvfb, app_process, tmp_path):
 
     # Hover a known cell: the highlight and the tooltip change the view, the explanation changes the panel.
     x, y, name = _known_cell()
-    _xdotool(xvfb, "mousemove", str(x), str(y))
-    hovered = _settle(xvfb)
-    assert app_process.poll() is None, (tmp_path / "glviz.log").read_text()
     near = (slice(max(y - 60, 0), y + 60), slice(max(x - 60, 0), x + 200))
+    _xdotool(xvfb, "mousemove", str(x), str(y))
+    hovered = _changed(xvfb, before, near)
+    assert app_process.poll() is None, (tmp_path / "glviz.log").read_text()
     assert np.abs(hovered[near].astype(int) - before[near].astype(int)).sum() > 2000, f"no hover over {name}"
     panel = (slice(0, HEIGHT), slice(WIDTH - PANEL, WIDTH))
     panel_change = np.abs(hovered[panel].astype(int) - before[panel].astype(int)).sum()
@@ -214,7 +214,7 @@ def test_hover_drag_wheel_keys_in_a_real_window(xvfb, app_process, tmp_path):
     # The wheel zooms.
     _xdotool(xvfb, "mousemove", str(x), str(y))
     _xdotool(xvfb, "click", "--repeat", "3", "4")
-    zoomed = _settle(xvfb)
+    zoomed = _changed(xvfb, panned, view)
     assert np.abs(zoomed[view].astype(int) - panned[view].astype(int)).sum() > 10000, "wheel did not zoom"
     assert zoomed[view].std() > 1, "the zoom lost the model"
     assert app_process.poll() is None, (tmp_path / "glviz.log").read_text()

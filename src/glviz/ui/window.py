@@ -71,6 +71,7 @@ def _window_config_class():
             self.app.frame(self.wnd.fbo)
 
         def on_resize(self, width: int, height: int) -> None:
+            self.pointer = None  # the window changed under the pointer: its last move may not be where it is
             self.app.resize(*self.wnd.size, pixel_ratio=self.wnd.pixel_ratio if self.wnd.width else None)
 
         def on_iconify(self, iconified: bool) -> None:
@@ -84,7 +85,8 @@ def _window_config_class():
         # moderngl-window gives a button event the pointer's position when the event is handled (it asks glfw,
         # which asks the X server), not where the button went down: after a slow frame that is where the
         # pointer has gone since, and a drag's start landed at its end (it panned by nothing). The pointer's
-        # last reported move, handled in order with the buttons, is where the button went down.
+        # last reported move, handled in order with the buttons, is where the button went down (until the
+        # window is resized: then it may be elsewhere in the window without having moved).
         pointer: tuple[float, float] | None = None
 
         def on_mouse_position_event(self, x: int, y: int, dx: int, dy: int) -> None:

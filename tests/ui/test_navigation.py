@@ -106,6 +106,28 @@ def test_zooming_out_stops_a_few_overviews_away(app):
     assert start < app.camera.distance <= max(MAX_ZOOM_OUT * start, WHOLE_ZOOM_OUT * whole) * 1.0001
 
 
+def test_a_flight_asked_for_after_an_idle_moment_still_flies(app, fbo):
+    """The window draws nothing while idle: the first frame after Home played that time at once and landed
+    the flight without showing it. imgui still gets the real time (its double clicks are timed by it)."""
+    import time
+
+    from imgui_bundle import imgui
+
+    from glviz.render.camera import overview_pose
+    from glviz.ui.controls import KEY_HOME
+
+    app.camera.pan(200, 100, H)
+    app.user_moved_camera()
+    app.frame(fbo, dt=0.016)
+    time.sleep(1.0)  # longer than the flight
+    app.key(KEY_HOME, True)
+    app.frame(fbo)
+    assert app.camera.animating, "the flight was over in its first frame"
+    assert imgui.get_io().delta_time >= 1.0
+    settle(app, fbo)
+    assert np.allclose(app.camera.pose.target, overview_pose(app.view.layout, aspect=app.aspect).target)
+
+
 def test_a_release_reported_elsewhere_does_not_pan(app):
     """glfw gives the pointer's current position with a button release; the jump there is not a drag."""
     from glviz.ui.controls import LEFT
@@ -163,7 +185,7 @@ def test_the_hover_follows_a_camera_move_without_mouse_motion(app, fbo):
     app.frame(fbo, dt=0.016)
     assert app.hover is not None and app.hover.block == block
     app.key(KEY_HOME, True)  # the overview has other blocks (or nothing) under that pixel
-    app.frame(fbo, dt=5.0)  # after a long idle the first frame lands the whole flight at once
+    app.frame(fbo, dt=5.0)  # a frame five seconds long lands the whole flight at once
     hit = app.hovering.pick_at(*app.controls.mouse)
     expected = None if hit is None else (hit.block, hit.row, hit.col)
     assert expected != (block, 3, 3)

@@ -50,6 +50,25 @@ def test_first_launch_opens_chapter_one_and_space_plays_to_the_next_pause(make_a
     assert same_pose(app.camera.pose, app.tour.frame.camera) or app.camera.animating
 
 
+def test_continue_after_reading_a_pause_plays_the_next_section_from_its_start(make_app, fbo):
+    """The window draws nothing while the learner reads a pause; the first frame after Space used to play all
+    that time at once (three seconds read skipped the three-second flight to the tokens)."""
+    import time
+
+    from glviz.ui.controls import KEY_SPACE
+
+    app = make_app()
+    frames(app, fbo)
+    player = app.tour.player
+    welcome = player.events.pauses[0]
+    time.sleep(1.0)  # reading the welcome: no frame drawn
+    app.key(KEY_SPACE, True)
+    app.frame(fbo)  # the window's frame: its time measured
+    assert player.playing and welcome.end < player.t < welcome.end + 0.5, player.t - welcome.end
+    landed = app.tour.tour.frame(player.chapter, welcome.end + 3.0, "en").camera  # where the flight ends
+    assert not same_pose(app.camera.pose, landed)
+
+
 def test_scrubbing_with_the_playback_controls_gives_the_same_picture(make_app, fbo):
     app = make_app()
     frames(app, fbo)

@@ -298,7 +298,7 @@ def test_the_tour_in_a_real_window(xvfb, app_process, tmp_path):
     third = _changed(xvfb, second, panel)
     assert np.abs(third[panel].astype(int) - second[panel]).sum() > 20000, "Right did not change chapter"
     _xdotool(xvfb, "key", "space")
-    time.sleep(1.2)  # inside the chapter's first step (its first pause comes at 2 s)
+    time.sleep(1.7)  # inside the chapter's first step (its first pause comes at 2 s), past Back's grace
     _xdotool(xvfb, "key", "BackSpace")  # back to the start of the section, playing again
     time.sleep(0.3)
     assert app_process.poll() is None, (tmp_path / "glviz.log").read_text()

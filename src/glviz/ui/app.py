@@ -43,6 +43,9 @@ log = logging.getLogger("glviz")
 BACKGROUND = (0.09, 0.09, 0.11)
 EXTRA_FRAMES = 3  # imgui settles a layout change over a couple of frames
 MESSAGES_KEPT = 20
+# The most a frame plays flights and the tour on by: the window sleeps while idle (a learner reading a pause),
+# and that time, played at once, skipped a flight or a section. imgui gets the real time (its double clicks).
+MAX_FRAME_DT = 0.1
 
 
 class GlvizApp(CheckpointActions, LetterActions, InputActions, SessionActions):
@@ -288,12 +291,13 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions, SessionActions):
     def frame(self, fbo: moderngl.Framebuffer | None = None, dt: float | None = None) -> bool:
         """Advance and draw one frame into `fbo` (default: the bound framebuffer); False if minimised.
 
-        An unexpected error inside the frame is logged and shown in the panel; the app lives on."""
+        `dt`: seconds since the last frame (default: measured, and flights and the tour advance by at most
+        MAX_FRAME_DT). An error inside the frame is logged and shown in the panel; the app lives on."""
         now = time.monotonic()
-        dt = now - self._last_time if dt is None else dt
+        elapsed = now - self._last_time if dt is None else dt
         self._last_time = now
         try:
-            return self._frame(fbo, dt)
+            return self._frame(fbo, min(elapsed, MAX_FRAME_DT) if dt is None else dt, elapsed)
         except Exception as exc:  # a bug must not close the window and lose the user's place
             self._report(exc)
             return True
@@ -325,7 +329,7 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions, SessionActions):
             self.invalidate(1)
         self.hovering.update(self.controls.mouse, self.controls.dragging_scene)
 
-    def _frame(self, fbo, dt: float) -> bool:
+    def _frame(self, fbo, dt: float, elapsed: float) -> bool:
         self.message_line.expire()
         self._update(dt)
         self._frames_left = max(self._frames_left - 1, 0)
@@ -336,7 +340,7 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions, SessionActions):
         io = imgui.get_io()
         io.display_size = imgui.ImVec2(float(self.width), float(self.height))
         io.display_framebuffer_scale = imgui.ImVec2(self.pixel_ratio, self.pixel_ratio)
-        io.delta_time = max(dt, 1e-4)
+        io.delta_time = max(elapsed, 1e-4)
         imgui.new_frame()
         if len(imgui.get_current_context().input_events_queue):
             # imgui takes queued input a few events a frame (its trickle queue: a key's press, character and

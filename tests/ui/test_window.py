@@ -204,8 +204,8 @@ def test_hover_drag_wheel_keys_in_a_real_window(xvfb, app_process, tmp_path):
         _xdotool(xvfb, "mousemove", "5", str(HEIGHT - 5))
     finally:
         app_process.send_signal(signal.SIGCONT)
-    panned = _changed(xvfb, hovered, (slice(0, HEIGHT), slice(0, WIDTH - PANEL)))
     view = (slice(0, HEIGHT), slice(0, WIDTH - PANEL))
+    panned = _changed(xvfb, hovered, view)
     assert np.abs(panned[view].astype(int) - before[view].astype(int)).sum() > 10000, "drag did not pan"
     dx, dy = _shift(before[view], panned[view])
     assert abs(dx - 60) <= 15 and abs(dy - 40) <= 15, f"a drag of (60, 40) px moved the model by {(dx, dy)}"

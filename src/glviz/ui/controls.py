@@ -91,8 +91,8 @@ class Controls:
         self.buttons.discard(button)
         if not self.buttons:
             self.drag_owner = self.drag_mode = None
-        # Moved only after the drag ended: glfw reports where the pointer is when the release is handled,
-        # which can be far from where the button went up; that jump must not pan the scene.
+        # Moved only after the drag ended: a release reported away from the pointer's last move (glfw's
+        # position when the event is handled; ui/window.py passes the last move instead) must not pan.
         self.mouse_move(x, y)
         if button == self._kept_from_imgui:
             self._kept_from_imgui = None

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from glviz.layout.blocks import cell_order
+
 MAX_DEPENDENCY_RANGES = 8  # hover ranges in the renderer's uniform block (and as many for the tour)
 HIDDEN_BELOW = 0.01  # blocks with a lower opacity are not drawn (blocks.vert gets it) and not picked
 # A block is seen from the front (+z) and a little from the side (block_pose: 8° azimuth, 5° elevation):
@@ -107,6 +109,18 @@ class SceneState:
         if self._boxes is None or self._boxes[0] is not frame:
             self._boxes = (frame, moved_boxes(self.layout, frame.offset, frame.scale))
         return self._boxes[1]
+
+    def tour_computed(self, block: int, row: int, col: int) -> bool:
+        """Whether the tour shows cell (row, col) of `block` computed (its value drawn), as blocks.frag
+        decides it; always True outside the tour."""
+        frame = self.tour
+        if frame is None:
+            return True
+        first, end, _ = (float(v) for v in frame.reveal[block])
+        rows, cols = (int(v) for v in self.layout.shapes[block])
+        by_column = cell_order(self.layout)[block] > 0.5
+        index = col * rows + row if by_column else row * cols + col  # the cell's place in the block's order
+        return first <= index < end
 
     @property
     def hidden(self) -> np.ndarray | None:

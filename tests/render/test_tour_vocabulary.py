@@ -114,6 +114,26 @@ def test_a_half_revealed_block_shows_values_exactly_up_to_its_sweep(offscreen):
     np.testing.assert_allclose(everything[pixel(cam, (3.5, -1.0, 1.0))], rgb(VALUE_NEGATIVE), atol=6)
 
 
+@pytest.mark.parametrize("dims, reveal", [(("C", "T"), (0.0, 5.0, -1.0)), (("T", "C"), (2.0, 7.0, -1.0))])
+def test_the_cells_the_hover_calls_computed_are_the_ones_drawn_with_values(offscreen, dims, reveal):
+    """The tooltip says a cell is not computed yet (SceneState.tour_computed) exactly where blocks.frag
+    draws it plain: column by column for tokens as columns, row by row otherwise, from `first` on."""
+    layout = layout_of(Block("x", "X", Kind.INTERMEDIATE, 3, 4, dims, (0.0, -1.5, 0.0), (4, 3, 1), "x"))
+    frame = tour(layout)
+    frame.reveal[0] = reveal
+    scene, cam, image = render(offscreen, layout, frame, {0: np.full((3, 4), -2.0, dtype=np.float32)})
+    said = {}
+    for row in range(3):
+        for col in range(4):
+            shown = image[pixel(cam, (col + 0.5, 1.5 - row - 0.5, 1.0))].astype(int)
+            drawn = np.abs(shown - rgb(VALUE_NEGATIVE)).max() <= 6
+            assert drawn or np.abs(shown - light(1)).max() <= 5, (row, col, shown)
+            said[row, col] = scene.tour_computed(0, row, col)
+            assert said[row, col] == drawn, (row, col)
+    assert 0 < sum(said.values()) < 12  # both kinds of cell were probed
+    assert SceneState(layout).tour_computed(0, 2, 3)  # outside the tour every cell is computed
+
+
 def test_revealed_lit_and_both_each_show_their_own_decorations(offscreen):
     """Three blocks, one partly computed, one with a cell lit, one both: each is drawn by its own program
     (blocks.vert: revealed, lit, decorated), and each shows its values up to the sweep, its ring and its

@@ -298,3 +298,26 @@ def test_the_ends_of_chapters_and_of_the_tour_say_what_comes_next(make_app, fbo)
     app.tour.goto(0)
     frames(app, fbo)
     assert app.panel.tour.note == tr("tour.press_space")  # the tour's end note gone: chapter 1 opens paused
+
+
+def test_the_tooltip_of_a_cell_the_tour_has_not_computed_yet_says_so(make_app, fbo):
+    """The tour draws a cell plain until it computes it; hovering it showed its value with no word why the
+    cell has none in the picture. The tooltip adds a line there, and only there."""
+    from glviz.ui.sections import overlays
+
+    app = make_app()
+    frames(app, fbo)
+    app.tour.goto(2)  # Embedding: the input embedding is computed during the chapter
+    embed = app.scene.layout.by_name["embed"]
+    heights = []
+    for t in (0.0, app.tour.player.duration):
+        app.tour.seek(t)
+        app.mouse_move(5, H - 5)  # in the view, over empty space
+        frames(app, fbo, 3)
+        app.hovering.set((embed, 0, 0))
+        frames(app, fbo, 2)
+        assert app.hovering.cell == (embed, 0, 0)
+        heights.append(overlays.last_rect[3] - overlays.last_rect[1])
+        heights.append(app.scene.tour_computed(embed, 0, 0))
+    assert heights[1] is False and heights[3] is True  # plain at the chapter's start, computed at its end
+    assert heights[0] > heights[2] + 10  # the line that says so, at the start only

@@ -375,7 +375,8 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions, SessionActions):
         if self.hovering.cell is not None:
             self.panel.draw_section_labels(self.hovering.section_labels(), self.hover, (vx, vy, vw, vh))
             if self.in_viewport(*self.controls.mouse) and self.controls.drag_owner is None:
-                self.panel.draw_tooltip(self.hover, *self.controls.mouse, (vx + vw, vy + vh))
+                pending = not self.scene.tour_computed(*self.hovering.cell)
+                self.panel.draw_tooltip(self.hover, *self.controls.mouse, (vx + vw, vy + vh), pending)
 
     def _save_screenshot(self, fbo: moderngl.Framebuffer, width: int, height: int) -> None:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
+from glviz.i18n import tr
 from glviz.i18n.labels import label, path
 from glviz.render.text import MAX_LABEL_PX
 from glviz.ui.hover import HoverInfo
@@ -73,8 +74,11 @@ def apart(boxes: list[tuple[float, float, float, float]], gap: float = 4.0) -> l
     return placed
 
 
-def tooltip(info: HoverInfo | None, x: float, y: float, bounds: tuple[float, float]) -> None:
-    """A small label by the cursor in the 3D view: block, indices, value (as on LLM Visualization)."""
+def tooltip(
+    info: HoverInfo | None, x: float, y: float, bounds: tuple[float, float], pending: bool = False
+) -> None:
+    """A small label by the cursor in the 3D view: block, indices, value (as on LLM Visualization).
+    `pending`: the tour has not computed the cell yet (it is drawn plain); the label says so."""
     if info is None:
         return
     flags = (imgui.WindowFlags_.no_decoration | imgui.WindowFlags_.no_inputs
@@ -91,10 +95,11 @@ def tooltip(info: HoverInfo | None, x: float, y: float, bounds: tuple[float, flo
             imgui.text(f"{info.formula} = {info.value_text}")
         else:
             imgui.text(info.value_text)
-        if info.note:
-            imgui.push_text_wrap_pos(imgui.get_cursor_pos_x() + TOOLTIP_FLIP_PX[0] - 60)
-            imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), info.note)
-            imgui.pop_text_wrap_pos()
+        imgui.push_text_wrap_pos(imgui.get_cursor_pos_x() + TOOLTIP_FLIP_PX[0] - 60)
+        for line in (info.note, tr("hover.tour_pending") if pending else ""):
+            if line:
+                imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), line)
+        imgui.pop_text_wrap_pos()
     pos, size = imgui.get_window_pos(), imgui.get_window_size()
     last_rect[:] = [pos.x, pos.y, pos.x + size.x, pos.y + size.y]
     imgui.end()

@@ -62,15 +62,24 @@ def click(app, fbo, rect: tuple[float, float, float, float]) -> None:
     app.frame(fbo, dt=0.016)
 
 
-def quick_clicks(app, fbo, rect: tuple[float, float, float, float], n: int = 2) -> None:
-    """n left clicks at one spot, 32 ms apart: a double- (n = 2) or triple-click to imgui (within its 0.3 s
-    and 6 px)."""
-    click(app, fbo, rect)
+def quick_clicks(app, fbo, rect: tuple[float, float, float, float], n: int = 2, stall: float = 0.0) -> None:
+    """n left clicks at one spot, a double- (n = 2) or triple-click, handed over as the window does
+    (ui/window.py): a frame after each event, then a poll whose events may have happened as early as the
+    poll before it (controls.events_since). imgui sees them 32 ms apart (within its 0.3 s and 6 px).
+    `stall`: seconds the frame after the first click takes besides its own (a busy machine), while the
+    next press waits."""
     from glviz.ui.controls import LEFT
 
     x, y = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
-    for _ in range(n - 1):
-        app.mouse_press(x, y, LEFT)
-        app.frame(fbo, dt=0.016)
-        app.mouse_release(x, y, LEFT)
-        app.frame(fbo, dt=0.016)
+    app.mouse_move(x, y)
+    app.frame(fbo, dt=0.016)
+    polled = time.monotonic()
+    for k in range(n):
+        for event in (app.mouse_press, app.mouse_release):
+            app.controls.events_since = polled
+            event(x, y, LEFT)
+            app.controls.events_since = None
+            polled = time.monotonic()
+            app.frame(fbo, dt=0.016)
+        if k == 0:
+            time.sleep(stall)

@@ -321,3 +321,24 @@ def test_the_tooltip_of_a_cell_the_tour_has_not_computed_yet_says_so(make_app, f
         computed.append(app.scene.tour_computed(embed, 0, 0))
     assert computed == [False, True]  # plain at the chapter's start, computed at its end
     assert heights[0] > heights[1] + 10  # the tooltip's line that says so, at the start only
+
+
+def test_a_click_on_explore_handed_over_with_its_move_switches_within_the_frames_the_app_draws(make_app, fbo):
+    """A click that comes with its move before the next frame (xdotool, a tap on a touch screen): imgui read
+    the move and the press in one frame, and a tab takes a press only under the pointer of the frame before.
+    The Explore tab lit up and the tour stayed; the press now waits a frame for its move."""
+    from glviz.ui.controls import LEFT
+
+    app = make_app()
+    frames(app, fbo, 3)
+    assert app.tour.touring
+    x0, y0, x1, y1 = app.panel.tab_rects["explore"]
+    x, y = (x0 + x1) / 2, (y0 + y1) / 2
+    app.mouse_move(x, y)  # one poll's events, then the window's loop: draw while a frame is needed
+    app.mouse_press(x, y, LEFT)
+    app.mouse_release(x, y, LEFT)
+    drawn = 0
+    while app.needs_frame and drawn < 30:
+        app.frame(fbo, dt=0.016)
+        drawn += 1
+    assert not app.tour.touring, f"still in the tour after the {drawn} frames the app asked for"

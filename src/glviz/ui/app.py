@@ -342,10 +342,13 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions, SessionActions):
         io.display_framebuffer_scale = imgui.ImVec2(self.pixel_ratio, self.pixel_ratio)
         io.delta_time = max(elapsed, 1e-4)
         imgui.new_frame()
+        self.controls.frame_started()
         if len(imgui.get_current_context().input_events_queue):
             # imgui takes queued input a few events a frame (its trickle queue: a key's press, character and
-            # release over frames), so keys typed faster than frames wait here: draw until they are all in.
-            self.invalidate(1)
+            # release over frames; a press that waited for its move, ui/controls.py), so input faster than
+            # frames waits here: draw until it is all in, and the frames that settle the last of it (a combo
+            # opens on the release, and its list shows a frame later).
+            self.invalidate()
         try:
             self._draw_panel()
         finally:

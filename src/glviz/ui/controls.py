@@ -40,6 +40,21 @@ class Controls:
         # and the button whose press was kept from imgui (its release is kept too)
         self._popup_run: tuple[float, float, float] | None = None
         self._kept_from_imgui: int | None = None
+        # The earliest moment the events being handled may have happened, where that is before their handling:
+        # the window sets it while it hands over the events that queued during a frame (ui/window.py). A
+        # double click's second press, handled after a slow frame, still follows the first one.
+        self.events_since: float | None = None
+        # imgui reads a move and a button in one frame when both queue before it, and a tab (or any item that
+        # allows overlap) takes a press only under the pointer of the frame before: a click that comes with
+        # its move (xdotool, a tap on a touch screen) lit the Explore tab and did nothing. Buttons that follow
+        # a move not yet read wait for the next frame (`frame_started`).
+        self._moved = False
+        self._waiting: list[tuple[int, bool, int]] = []  # (imgui button, down, modifiers)
+
+    def _gap_since(self, then: float, now: float) -> float:
+        """The shortest time that can lie between a press handled at `then` and the one handled `now`."""
+        earliest = now if self.events_since is None else min(self.events_since, now)
+        return earliest - then
 
     @property
     def dragging_scene(self) -> bool:
@@ -52,6 +67,7 @@ class Controls:
         dx, dy = x - self.mouse[0], y - self.mouse[1]
         self.mouse = (float(x), float(y))
         imgui.get_io().add_mouse_pos_event(float(x), float(y))
+        self._moved = self._moved or bool(dx or dy)
         if self.drag_owner == "scene" and self.buttons and (dx or dy):  # a still click keeps a flight going
             vw, vh = app.viewport[2], app.viewport[3]
             if self.drag_mode == "pan":
@@ -73,14 +89,12 @@ class Controls:
         if button in _IMGUI_BUTTON and self._follows_popup_click(x, y):
             self._kept_from_imgui = button
         elif button in _IMGUI_BUTTON:
-            # imgui sees scene clicks too, as clicks on empty space: that ends typing in a text field. The
-            # modifiers held go first: Ctrl+click on a slider types its value.
-            feed_modifiers(mods)
-            imgui.get_io().add_mouse_button_event(_IMGUI_BUTTON[button], True)
+            # imgui sees scene clicks too, as clicks on empty space: that ends typing in a text field.
+            self._button_to_imgui(_IMGUI_BUTTON[button], True, mods)
         if self.drag_owner == "scene" and button == LEFT:
             now = time.monotonic()
             t0, x0, y0 = self._last_click
-            if now - t0 < DOUBLE_CLICK_S and abs(x - x0) < 5 and abs(y - y0) < 5:
+            if self._gap_since(t0, now) < DOUBLE_CLICK_S and abs(x - x0) < 5 and abs(y - y0) < 5:
                 self.app.fly_to_block_under_cursor()
                 now = 0.0  # a third click starts a new pair
             self._last_click = (now, x, y)
@@ -97,9 +111,25 @@ class Controls:
         if button == self._kept_from_imgui:
             self._kept_from_imgui = None
         elif button in _IMGUI_BUTTON:
-            feed_modifiers(mods)
-            imgui.get_io().add_mouse_button_event(_IMGUI_BUTTON[button], False)
+            self._button_to_imgui(_IMGUI_BUTTON[button], False, mods)
         self.app.invalidate()
+
+    def _button_to_imgui(self, button: int, down: bool, mods: int) -> None:
+        """A button event for imgui, after the modifiers held (Ctrl+click on a slider types its value); it
+        waits for the next frame when a move imgui has not read yet came before it (see `_waiting`)."""
+        if self._moved or self._waiting:
+            self._waiting.append((button, down, mods))
+            return
+        feed_modifiers(mods)
+        imgui.get_io().add_mouse_button_event(button, down)
+
+    def frame_started(self) -> None:
+        """imgui read the queued input (its new frame): the buttons that waited for their move go in now."""
+        self._moved = False
+        waiting, self._waiting = self._waiting, []
+        for button, down, mods in waiting:
+            feed_modifiers(mods)
+            imgui.get_io().add_mouse_button_event(button, down)
 
     def _follows_popup_click(self, x: float, y: float) -> bool:
         """Whether this press is the second (or third) click of a run whose first click came while a popup
@@ -108,7 +138,7 @@ class Controls:
         io = imgui.get_io()
         now = time.monotonic()
         run = self._popup_run
-        follows = (run is not None and now - run[0] <= io.mouse_double_click_time
+        follows = (run is not None and self._gap_since(run[0], now) <= io.mouse_double_click_time
                    and abs(x - run[1]) <= io.mouse_double_click_max_dist
                    and abs(y - run[2]) <= io.mouse_double_click_max_dist)
         any_popup = imgui.PopupFlags_.any_popup_id | imgui.PopupFlags_.any_popup_level

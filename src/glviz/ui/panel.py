@@ -42,6 +42,7 @@ class Panel:
         self.tour = TourPanel()
         self._mode_drawn: bool | None = None  # the tab shown last (the T key can change it)
         self.language_rects: dict[str, tuple[float, float, float, float]] = {}  # lang -> where drawn (tests)
+        self.tab_rects: dict[str, tuple[float, float, float, float]] = {}  # "tour", "explore" -> where drawn
         self.cancel_rect: tuple[float, float, float, float] | None = None  # a load's Cancel (tests)
 
     def draw(self, app, x: float, width: float, height: float) -> None:
@@ -96,13 +97,18 @@ class Panel:
         if not imgui.begin_tab_bar("##mode"):
             return
         flags = imgui.TabItemFlags_.set_selected if forced else 0
-        if imgui.begin_tab_item(tr("panel.tab_tour") + "###tour", None, flags if touring else 0)[0]:
+        selected = imgui.begin_tab_item(tr("panel.tab_tour") + "###tour", None, flags if touring else 0)[0]
+        self.tab_rects["tour"] = item_rect()
+        if selected:
             if not touring and not forced:
                 app.tour.enter()
             self.cancel_rect = open_checkpoint.progress(app)  # a checkpoint loading beside the tour
             self.tour.draw(app)
             imgui.end_tab_item()
-        if imgui.begin_tab_item(tr("panel.tab_explore") + "###explore", None, flags if not touring else 0)[0]:
+        explore_flags = flags if not touring else 0
+        selected = imgui.begin_tab_item(tr("panel.tab_explore") + "###explore", None, explore_flags)[0]
+        self.tab_rects["explore"] = item_rect()
+        if selected:
             if touring and not forced:
                 app.tour.leave()
             if not (touring and forced):  # (T just entered the tour, whose tab shows from the next frame:

@@ -10,6 +10,7 @@ import gc
 import importlib.util
 import os
 import sys
+import time
 import warnings
 
 from glviz.errors import GlvizError
@@ -214,6 +215,7 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
     wakeup.set_waker(glfw.post_empty_event)  # background work wakes the loop when it has news
     exit_after_first = bool(os.environ.get(FIRST_FRAME_ENV))
     frozen = False
+    polled_at = time.monotonic()  # when the loop last took the events glfw had queued
     timer.start()
     try:
         while not window.is_closing and not app.quit_requested:
@@ -226,7 +228,11 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
                     sys.stdout.write(f"glviz: first frame after {process_age():.3f} s\n")
                     sys.stdout.flush()
                     break
+                # What this poll hands over queued during the frame: it may have happened as early as the
+                # last poll (a double click's second press after a slow frame is still a double click).
+                app.controls.events_since = polled_at
                 glfw.poll_events()
+                app.controls.events_since = None
             else:
                 if not frozen:
                     # The first idle moment: start-up's garbage (~1,300 objects) collected, then what start-up
@@ -239,13 +245,14 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
                 # Idle: sleep until an event arrives (briefly while a model builds, a checkpoint loads or a
                 # trace grows in the background: a frame then polls what it made; drawing every frame would
                 # take the CPU the work needs). Background work that has news wakes it at once (ui/wakeup.py).
-                glfw.wait_events_timeout(0.05 if app.building or app.working else 0.5)
+                glfw.wait_events_timeout(0.05 if app.building or app.working else 0.5)  # handled as they come
                 if app.working and app.background_frame_due():
                     app.invalidate(1)
                 if app.message_line.expire():  # a note's time is up: the panel without it
                     app.invalidate()
                 if window.width <= 0 or window.height <= 0:
                     app.invalidate()
+            polled_at = time.monotonic()
             if not gc.isenabled():  # started with the collector off (cli.main): on from the first frame
                 gc.enable()
     finally:

@@ -403,3 +403,34 @@ def test_data_limits_frame_the_data_with_a_margin():
     assert (lo_x, hi_x) == (1.0 - 4.95, 100.0 + 4.95)
     assert lo_y == pytest.approx(10 ** -2.1) and hi_y == pytest.approx(10 ** 0.1)  # 2 decades, 5 % each side
     assert data_limits(np.array([np.inf]), np.array([1.0])) is None
+
+
+def test_a_click_into_a_field_and_the_letters_typed_after_it_all_before_a_frame(app, fbo):
+    """The click comes with its move, so its press waits a frame for the move (ui/controls.py); the keys
+    typed right after it wait behind it and reach the field it focuses, not whatever had the keyboard."""
+    from checkpoint_helpers import click  # tests/ui/
+
+    from glviz.ui.controls import LEFT
+
+    section = app.panel.open
+    app.frame(fbo, dt=0.016)
+    app.frame(fbo, dt=0.016)
+    click(app, fbo, section.rects["header"])  # open the section: its path field has nothing to compute
+    for _ in range(30):
+        if not app.needs_frame:
+            break
+        app.frame(fbo, dt=0.016)
+    x0, y0, x1, y1 = section.rects["path"]
+    x, y = (x0 + x1) / 2, (y0 + y1) / 2
+    app.mouse_move(x, y)  # one poll: the move, the click and the letters
+    app.mouse_press(x, y, LEFT)
+    app.mouse_release(x, y, LEFT)
+    for char in "cab":
+        app.key(ord(char.upper()), True, 0)
+        app.char(ord(char))
+        app.key(ord(char.upper()), False, 0)
+    for _ in range(100):  # what the window's loop does: draw while a frame is needed, then sleep
+        if not app.needs_frame:
+            break
+        app.frame(fbo, dt=0.016)
+    assert section.path == "cab"

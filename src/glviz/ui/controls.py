@@ -46,10 +46,11 @@ class Controls:
         self.events_since: float | None = None
         # imgui reads a move and a button in one frame when both queue before it, and a tab (or any item that
         # allows overlap) takes a press only under the pointer of the frame before: a click that comes with
-        # its move (xdotool, a tap on a touch screen) lit the Explore tab and did nothing. Buttons that follow
-        # a move not yet read wait for the next frame (`frame_started`).
-        self._moved = False
-        self._waiting: list[tuple[int, bool, int]] = []  # (imgui button, down, modifiers)
+        # its move (xdotool, a tap on a touch screen) lit the Explore tab and did nothing. A button that
+        # follows a move not yet read waits for the next frame (`frame_started`), and the input after it
+        # waits behind it, in order (a key typed right after the click goes to the field it focuses).
+        self._moved = False  # a move went to imgui since its last frame started
+        self._waiting: list[tuple] = []  # (feed, args) for imgui at the next frame, in order
 
     def _gap_since(self, then: float, now: float) -> float:
         """The shortest time that can lie between a press handled at `then` and the one handled `now`."""
@@ -66,8 +67,8 @@ class Controls:
         app = self.app
         dx, dy = x - self.mouse[0], y - self.mouse[1]
         self.mouse = (float(x), float(y))
-        imgui.get_io().add_mouse_pos_event(float(x), float(y))
-        self._moved = self._moved or bool(dx or dy)
+        if dx or dy:
+            self._to_imgui(_feed_position, float(x), float(y))
         if self.drag_owner == "scene" and self.buttons and (dx or dy):  # a still click keeps a flight going
             vw, vh = app.viewport[2], app.viewport[3]
             if self.drag_mode == "pan":
@@ -115,21 +116,24 @@ class Controls:
         self.app.invalidate()
 
     def _button_to_imgui(self, button: int, down: bool, mods: int) -> None:
-        """A button event for imgui, after the modifiers held (Ctrl+click on a slider types its value); it
-        waits for the next frame when a move imgui has not read yet came before it (see `_waiting`)."""
-        if self._moved or self._waiting:
-            self._waiting.append((button, down, mods))
+        """A button event for imgui, after the modifiers held (Ctrl+click on a slider types its value)."""
+        self._to_imgui(_feed_button, button, down, mods)
+
+    def _to_imgui(self, feed, *args) -> None:
+        """Input for imgui now, or at the next frame: a button after a move imgui has not read yet, and
+        whatever comes behind input that waits (see `_waiting`)."""
+        if self._waiting or (feed is _feed_button and self._moved):
+            self._waiting.append((feed, args))
             return
-        feed_modifiers(mods)
-        imgui.get_io().add_mouse_button_event(button, down)
+        feed(*args)
+        self._moved = self._moved or feed is _feed_position
 
     def frame_started(self) -> None:
-        """imgui read the queued input (its new frame): the buttons that waited for their move go in now."""
-        self._moved = False
+        """imgui read the queued input (its new frame): what waited goes in now, in order."""
         waiting, self._waiting = self._waiting, []
-        for button, down, mods in waiting:
-            feed_modifiers(mods)
-            imgui.get_io().add_mouse_button_event(button, down)
+        self._moved = False
+        for feed, args in waiting:
+            self._to_imgui(feed, *args)
 
     def _follows_popup_click(self, x: float, y: float) -> bool:
         """Whether this press is the second (or third) click of a run whose first click came while a popup
@@ -151,7 +155,7 @@ class Controls:
         app = self.app
         x, y = self.mouse
         if not app.in_viewport(x, y) or imgui.get_io().want_capture_mouse:
-            imgui.get_io().add_mouse_wheel_event(float(dx), float(dy))
+            self._to_imgui(_feed_wheel, float(dx), float(dy))
         elif dy:
             factor = ZOOM_PER_WHEEL_STEP ** float(dy)
             # Zooming out stops a few overviews away: further out the model is a dot lost in the void.
@@ -164,7 +168,7 @@ class Controls:
     def key(self, key: int, down: bool, mods: int = 0) -> None:
         """A glfw key event; shortcuts apply unless a text field has the keyboard."""
         app = self.app
-        feed_key(key, down, mods)
+        self._to_imgui(feed_key, key, down, mods)
         app.invalidate()
         if down and key == KEY_Q and mods & MOD_CONTROL:  # quits even while typing in a text field
             app.quit_requested = True
@@ -178,5 +182,18 @@ class Controls:
 
     def char(self, codepoint: int) -> None:
         """A typed character, for the focused text field."""
-        feed_char(codepoint)
+        self._to_imgui(feed_char, codepoint)
         self.app.invalidate()
+
+
+def _feed_position(x: float, y: float) -> None:
+    imgui.get_io().add_mouse_pos_event(x, y)
+
+
+def _feed_button(button: int, down: bool, mods: int) -> None:
+    feed_modifiers(mods)
+    imgui.get_io().add_mouse_button_event(button, down)
+
+
+def _feed_wheel(dx: float, dy: float) -> None:
+    imgui.get_io().add_mouse_wheel_event(dx, dy)

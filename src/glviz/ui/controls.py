@@ -91,7 +91,7 @@ class Controls:
             self._kept_from_imgui = button
         elif button in _IMGUI_BUTTON:
             # imgui sees scene clicks too, as clicks on empty space: that ends typing in a text field.
-            self._button_to_imgui(_IMGUI_BUTTON[button], True, mods)
+            self._to_imgui(_feed_button, _IMGUI_BUTTON[button], True, mods)
         if self.drag_owner == "scene" and button == LEFT:
             now = time.monotonic()
             t0, x0, y0 = self._last_click
@@ -112,12 +112,8 @@ class Controls:
         if button == self._kept_from_imgui:
             self._kept_from_imgui = None
         elif button in _IMGUI_BUTTON:
-            self._button_to_imgui(_IMGUI_BUTTON[button], False, mods)
+            self._to_imgui(_feed_button, _IMGUI_BUTTON[button], False, mods)
         self.app.invalidate()
-
-    def _button_to_imgui(self, button: int, down: bool, mods: int) -> None:
-        """A button event for imgui, after the modifiers held (Ctrl+click on a slider types its value)."""
-        self._to_imgui(_feed_button, button, down, mods)
 
     def _to_imgui(self, feed, *args) -> None:
         """Input for imgui now, or at the next frame: a button after a move imgui has not read yet, and
@@ -191,7 +187,7 @@ def _feed_position(x: float, y: float) -> None:
 
 
 def _feed_button(button: int, down: bool, mods: int) -> None:
-    feed_modifiers(mods)
+    feed_modifiers(mods)  # the modifiers held go first: Ctrl+click on a slider types its value
     imgui.get_io().add_mouse_button_event(button, down)
 
 

@@ -100,3 +100,21 @@ def test_a_setting_that_means_nothing_is_refused_and_said_in_the_panels_language
     _type_into(app, fbo, field, "1", mods)  # a value that means something is taken, and the line goes
     assert getattr(controls, field) == 1 and controls.refusal is None
 
+
+
+def test_the_candidates_are_only_the_tokens_sampling_can_draw(sampling_app, fbo):
+    """With top-k 3 the list showed the three and seven more tokens at 0%, in no order that meant anything.
+    The candidates now are the three, with the model's probabilities renormalised over them (temperature 1),
+    computed here from the trace's own probabilities."""
+    app = sampling_app
+    controls = app.generation
+    _type_into(app, fbo, "top_k", "3")
+    assert controls.top_k == 3 and controls.refusal is None
+    T = app.view.trace.T
+    probs = np.asarray(app.view.trace.snapshot()["probs"], dtype=np.float64)[T - 1]  # (V,)
+    kept = np.argsort(-probs, kind="stable")[:3]
+    ids, shown = controls.candidates()
+    assert ids.tolist() == kept.tolist()
+    np.testing.assert_allclose(shown, probs[kept] / probs[kept].sum(), rtol=1e-4)
+    frames(app, fbo, 2)
+    assert len(app.panel.generation.candidate_rects) == 3  # one bar for each, none at 0%

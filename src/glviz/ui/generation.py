@@ -119,8 +119,9 @@ class GenerationControls:
         return "" if view is None else view.worker.error
 
     def candidates(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """The 10 most likely next tokens and their probabilities under the current settings, for the
-        position after the last one of the trace on screen; None while it is not known."""
+        """The 10 most likely next tokens and their probabilities under the current settings (fewer where
+        top-k or top-p leaves fewer that can be drawn), for the position after the last one of the trace on
+        screen; None while it is not known."""
         view = self.view
         last = None if view is None else view.worker.last
         if last is None or last.trace is not view.trace or last.T != view.trace.T:

@@ -61,11 +61,15 @@ class Sampling:
 
 def candidates(logits: np.ndarray, sampling: Sampling, k: int = TOP_CANDIDATES
                ) -> tuple[np.ndarray, np.ndarray]:
-    """The k most likely next tokens under `sampling`: (ids (k,), probabilities (k,)), most likely first."""
+    """The k most likely next tokens under `sampling`: (ids (<= k,), probabilities), most likely first.
+
+    Only tokens that can be drawn: with top-k 3, three (the others' probability is 0 after the cut, and a
+    list of them in arbitrary order at 0% would read as candidates)."""
     p = sampling.distribution(logits)  # (V,)
     k = min(k, p.size)
     top = np.argpartition(-p, k - 1)[:k]
     top = top[np.argsort(-p[top], kind="stable")]
+    top = top[p[top] > 0]
     return top.astype(np.int64), p[top]
 
 

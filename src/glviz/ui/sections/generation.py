@@ -1,6 +1,6 @@
 """Generation: Next token, Generate N, Stop; greedy or sampling (temperature, top-k, top-p, seed); the 10
-most likely next tokens with their probabilities as bars, before each step. On nano: the sort one letter at
-a time."""
+most likely next tokens (those the settings can draw) with their probabilities as bars, before each step. On
+nano: the sort one letter at a time."""
 
 from __future__ import annotations
 

@@ -95,6 +95,33 @@ def test_attention_let_go_at_long_prompts_is_computed_again_for_the_heatmap(tmp_
     worker.close()
 
 
+# ImPlot's Viridis colour map at 0 and at 1 (its first and last stops, as published with matplotlib's).
+VIRIDIS_0, VIRIDIS_1 = (68, 1, 84), (253, 231, 37)
+
+
+def test_the_heatmaps_colour_scale_reads_0_to_100_percent(tall_app, tall_fbo):
+    """Under the heatmap, a bar from 0% to 100% in the heatmap's colours: the first query's own key (100%,
+    the only key it sees) has the bar's right end colour and a masked cell (0%) its left end's."""
+    app, fbo = tall_app, tall_fbo
+    frames(app, fbo)
+    click(app, fbo, app.panel.attention.header)
+    frames(app, fbo, 3)
+    section = app.panel.attention
+    image = np.frombuffer(fbo.read(components=3), np.uint8).reshape(TALL[1], TALL[0], 3)[::-1].astype(int)
+
+    def at(x: float, y: float) -> np.ndarray:
+        return image[int(y), int(x)]
+
+    x0, y0, x1, y1 = section.scale_rect
+    middle = (y0 + y1) / 2
+    left, right = at(x0 + 1, middle), at(x1 - 2, middle)
+    assert np.abs(left - VIRIDIS_0).max() <= 12 and np.abs(right - VIRIDIS_1).max() <= 12, (left, right)
+    T = app.view.trace.T
+    own = at(*_cell_pixel(section.plot_rects[0], T, 0, 0))  # query 0, key 0: probability 1
+    masked = at(*_cell_pixel(section.plot_rects[0], T, 0, 1))  # query 0, key 1: after it, 0
+    assert np.abs(own - right).max() <= 12 and np.abs(masked - left).max() <= 12, (own, masked)
+
+
 def test_the_logit_lens_table(tall_app, tall_fbo):
     app, fbo = tall_app, tall_fbo
     frames(app, fbo)

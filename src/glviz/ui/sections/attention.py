@@ -12,7 +12,7 @@ from imgui_bundle import imgui, implot
 from glviz.formatting import percent
 from glviz.i18n import tr
 from glviz.ui.attention import MAX_GRID_TOKENS, MAX_TOKENS, Cell, window
-from glviz.ui.style import beside, checkbox_width, dim, header, item_rect
+from glviz.ui.style import DIM_COLOUR, beside, checkbox_width, dim, header, item_rect
 
 PLOT_FLAGS = (implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select
               | implot.Flags_.no_mouse_text | implot.Flags_.equal)
@@ -20,6 +20,7 @@ AXIS_FLAGS = implot.AxisFlags_.no_grid_lines | implot.AxisFlags_.lock | implot.A
 MAX_LABELS = 16  # token labels per axis at most (every n-th is shown); across, fewer where they are wide
 LABEL_GAP = 6.0  # pixels kept between two token labels across the plot
 GRID_COLUMNS = 3
+SCALE_STEPS = 16  # linear pieces of the colour scale under the heatmaps
 
 
 LABEL_CHARS = 8  # a token's label on a heatmap's axis: longer ones are cut, with "…" to say so
@@ -49,6 +50,7 @@ class AttentionSection:
         self.x_labels: list[tuple[float, float]] = []  # (centre, width) in pixels of each key label (tests)
         self._content_y: float | None = None  # where in the panel's content the section was last frame
         self.tooltip = ""  # the hovered heatmap cell's (tests)
+        self.scale_rect: tuple[float, float, float, float] | None = None  # the colour scale's bar (tests)
         self._shown_x: list[int] = []  # the key positions labelled across the last heatmap drawn
 
     def draw(self, app) -> None:
@@ -101,6 +103,7 @@ class AttentionSection:
         else:
             width = imgui.get_content_region_avail().x
             hovered = self._heatmap(probs, maps.layer, maps.head, start, stop, labels, width, marked)
+        self._scale()
         maps.hover(app, maps.hovered if shifted else hovered)
         self.tooltip = ""
         if hovered is not None and not shifted:  # the explanation above may be out of view: the chance here
@@ -109,6 +112,33 @@ class AttentionSection:
             self.tooltip = tr("attention.cell", query=hovered.row, q=q, key=hovered.col, k=k,
                               p=percent(probs[hovered.head, hovered.row, hovered.col]))
             imgui.set_tooltip(self.tooltip)
+
+    def _scale(self) -> None:
+        """Under the heatmaps: their colours from 0% to 100% (the colour map as implot draws them), and how
+        to read them (a learner saw yellow and purple squares with nothing to say what they meant)."""
+        height, line = 10.0, imgui.get_text_line_height()
+        left = imgui.get_cursor_screen_pos()
+        width = max(imgui.get_content_region_avail().x, 40.0)
+        top = left.y + (line - height) / 2
+        draw = imgui.get_window_draw_list()
+        colours = [imgui.get_color_u32(implot.sample_colormap(i / SCALE_STEPS, implot.Colormap_.viridis))
+                   for i in range(SCALE_STEPS + 1)]
+        for i in range(SCALE_STEPS):  # the map's own stops are 10: 16 linear pieces follow it closely
+            x0, x1 = left.x + width * i / SCALE_STEPS, left.x + width * (i + 1) / SCALE_STEPS
+            draw.add_rect_filled_multi_color(imgui.ImVec2(x0, top), imgui.ImVec2(x1, top + height),
+                                             colours[i], colours[i + 1], colours[i + 1], colours[i])
+        self.scale_rect = (left.x, top, left.x + width, top + height)
+        imgui.dummy(imgui.ImVec2(width, line))
+        x0 = left.x - imgui.get_window_pos().x
+        low, high, middle = percent(0.0), percent(1.0), tr("attention.scale")
+        grey = imgui.ImVec4(*DIM_COLOUR)
+        imgui.set_cursor_pos_x(x0)
+        imgui.text_colored(grey, low)
+        imgui.same_line(x0 + (width - imgui.calc_text_size(middle).x) / 2)
+        imgui.text_colored(grey, middle)
+        imgui.same_line(x0 + width - imgui.calc_text_size(high).x)
+        imgui.text_colored(grey, high)
+        dim(tr("attention.reading"))
 
     def _keep_under_pointer(self, app, pointed: bool) -> bool:
         """The explanation above grows or shrinks with the cell a heatmap hover explains (a masked one is

@@ -146,6 +146,34 @@ def test_the_logit_lens_table(tall_app, tall_fbo):
                                   np.argsort(-view.trace["probs"][2], kind="stable")[:3])
 
 
+def test_the_lens_names_its_positions_token_and_shows_a_cut_token_whole(tall_app, tall_fbo):
+    """The table cuts long tokens to their column ("·ur…") and said only "position 8": the line above names
+    the token at the position, and hovering a cell shows its token whole, with its id."""
+    app, fbo = tall_app, tall_fbo
+    frames(app, fbo)
+    click(app, fbo, app.panel.lens.header)
+    frames(app, fbo)
+    lens, view = app.panel.lens, app.view
+    tokenizer = view.weights.tokenizer
+
+    def spelled(token: int) -> str | None:  # as a chip writes it; None for part of a character
+        text = tokenizer.decode([token])
+        return None if "\ufffd" in text else text.replace(" ", "·")
+
+    T = view.trace.T
+    last = spelled(int(view.trace.tokens[T - 1]))
+    assert last is not None and f"{T - 1}" in lens.explanation and last in lens.explanation
+    cells = [(r, k) for r, row in enumerate(lens.drawn) for k in range(len(lens.cell_rects[r]))
+             if spelled(int(row.ids[k])) is not None]
+    assert cells
+    for r, k in cells[-2:]:
+        x0, y0, x1, y1 = lens.cell_rects[r][k]
+        app.mouse_move((x0 + x1) / 2, (y0 + y1) / 2)
+        frames(app, fbo)
+        token = int(lens.drawn[r].ids[k])
+        assert lens.tooltip.startswith(f"{spelled(token)} {token}:"), lens.tooltip
+
+
 def test_open_sections_stay_open_when_the_language_changes(tall_app, tall_fbo):
     """The panel's sections were collapsing headers named by their titles: in another language each was a new
     header, so switching the language closed every section the learner had opened (the heatmaps, the lens,

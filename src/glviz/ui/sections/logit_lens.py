@@ -8,6 +8,7 @@ from imgui_bundle import imgui
 from glviz.formatting import percent
 from glviz.i18n import tr
 from glviz.model.logit_lens import lens_sources, logit_lens
+from glviz.ui.sections.attention import token_labels
 from glviz.ui.style import dim, fitted, header, item_rect
 
 TOP = 3
@@ -25,6 +26,8 @@ class LogitLensSection:
         self.drawn: list = []  # the rows drawn last
         self.cell_rects: list[list[tuple[float, float, float, float]]] = []  # each row's token cells (tests)
         self.cell_texts: list[list[str]] = []  # and their text (tests)
+        self.tooltip = ""  # the hovered cell's: its token whole, with its id (tests)
+        self.explanation = ""  # the line above the table (tests)
 
     def rows(self, view):
         """The lens rows of the chosen position, from the trace's published values; None while missing."""
@@ -52,7 +55,9 @@ class LogitLensSection:
         changed, chosen = imgui.slider_int(tr("lens.position"), t, 0, T - 1)
         if changed:
             self.position = None if chosen == T - 1 else chosen
-        dim(tr("lens.explain", t=t))
+        (word,) = token_labels(app, view, t, t + 1, cut=False)  # which token the position holds
+        self.explanation = tr("lens.explain", t=t, token=word)
+        dim(self.explanation)
         if rows is None:
             dim(tr("attention.computing"))
             return
@@ -66,6 +71,7 @@ class LogitLensSection:
             imgui.table_headers_row()
             self.drawn = rows
             self.cell_rects, self.cell_texts = [], []
+            self.tooltip = ""
             for row in rows:
                 imgui.table_next_row()
                 imgui.table_next_column()
@@ -78,9 +84,21 @@ class LogitLensSection:
                     texts.append(f"{_label(app, view, token, chance)} {chance}")
                     imgui.text(texts[-1])
                     cells.append(item_rect())
+                    if imgui.is_item_hovered():  # the column cuts a long token: here it is whole
+                        self.tooltip = tr("lens.cell", token=_whole(app, view, token), p=chance)
+                        imgui.set_tooltip(self.tooltip)
                 self.cell_rects.append(cells)
                 self.cell_texts.append(texts)
             imgui.end_table()
+
+
+def _whole(app, view, token: int) -> str:
+    """A token as the candidates write it: its text and id (a nano letter)."""
+    if view.name == "nano":
+        from glviz.model.sort_task import LETTERS
+
+        return LETTERS[token]
+    return app.prompt.chip_text(view.weights, token)
 
 
 def _label(app, view, token: int, chance: str) -> str:

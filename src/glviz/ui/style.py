@@ -173,6 +173,17 @@ def dim(line: str) -> None:
     wrapped(DIM_COLOUR, line)
 
 
+def labels_under_bar(x0: float, width: float, low: str, middle: str, high: str) -> None:
+    """One line of dim labels under a bar that starts at window x `x0`: at its two ends and its middle."""
+    grey = imgui.ImVec4(*DIM_COLOUR)
+    imgui.set_cursor_pos_x(x0)
+    imgui.text_colored(grey, low)
+    imgui.same_line(x0 + (width - imgui.calc_text_size(middle).x) / 2)
+    imgui.text_colored(grey, middle)
+    imgui.same_line(x0 + width - imgui.calc_text_size(high).x)
+    imgui.text_colored(grey, high)
+
+
 def wrapped(colour: tuple[float, float, float, float], line: str) -> None:
     """Text in a colour, wrapped at the panel's edge where English and Japanese may break (i18n.linebreak:
     imgui's own wrap breaks only at spaces, and would run a Japanese sentence off the panel)."""

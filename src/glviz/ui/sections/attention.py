@@ -12,7 +12,7 @@ from imgui_bundle import imgui, implot
 from glviz.formatting import percent
 from glviz.i18n import tr
 from glviz.ui.attention import MAX_GRID_TOKENS, MAX_TOKENS, Cell, window
-from glviz.ui.style import DIM_COLOUR, beside, checkbox_width, dim, header, item_rect
+from glviz.ui.style import beside, checkbox_width, dim, header, item_rect, labels_under_bar
 
 PLOT_FLAGS = (implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select
               | implot.Flags_.no_mouse_text | implot.Flags_.equal)
@@ -129,15 +129,8 @@ class AttentionSection:
                                              colours[i], colours[i + 1], colours[i + 1], colours[i])
         self.scale_rect = (left.x, top, left.x + width, top + height)
         imgui.dummy(imgui.ImVec2(width, line))
-        x0 = left.x - imgui.get_window_pos().x
-        low, high, middle = percent(0.0), percent(1.0), tr("attention.scale")
-        grey = imgui.ImVec4(*DIM_COLOUR)
-        imgui.set_cursor_pos_x(x0)
-        imgui.text_colored(grey, low)
-        imgui.same_line(x0 + (width - imgui.calc_text_size(middle).x) / 2)
-        imgui.text_colored(grey, middle)
-        imgui.same_line(x0 + width - imgui.calc_text_size(high).x)
-        imgui.text_colored(grey, high)
+        labels_under_bar(left.x - imgui.get_window_pos().x, width, percent(0.0), tr("attention.scale"),
+                         percent(1.0))
         dim(tr("attention.reading"))
 
     def _keep_under_pointer(self, app, pointed: bool) -> bool:

@@ -6,7 +6,7 @@ from imgui_bundle import imgui
 
 from glviz.i18n import tr
 from glviz.render.palette import KIND_COLORS, VALUE_NEGATIVE, VALUE_POSITIVE, VALUE_ZERO
-from glviz.ui.style import DIM_COLOUR, item_rect
+from glviz.ui.style import DIM_COLOUR, item_rect, labels_under_bar
 
 SWATCH = 12.0  # pixels
 kind_rects: list[tuple[float, float, float, float]] = []  # where each kind and its name were drawn (tests)
@@ -55,12 +55,5 @@ def _values() -> None:
     draw_list.add_rect_filled_multi_color(imgui.ImVec2(middle, top), right, zero, positive, positive, zero)
     imgui.new_line()
     # Labels under the bar's ends and middle; full colour is each block's largest |value|.
-    dim = imgui.ImVec4(*DIM_COLOUR)
     x0 = left.x - imgui.get_window_pos().x
-    negative_text, positive_text = tr("legend.negative"), tr("legend.positive")
-    imgui.set_cursor_pos_x(x0)
-    imgui.text_colored(dim, negative_text)
-    imgui.same_line(x0 + width / 2 - imgui.calc_text_size("0").x / 2)
-    imgui.text_colored(dim, "0")
-    imgui.same_line(x0 + width - imgui.calc_text_size(positive_text).x)
-    imgui.text_colored(dim, positive_text)
+    labels_under_bar(x0, width, tr("legend.negative"), "0", tr("legend.positive"))

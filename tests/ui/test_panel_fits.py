@@ -230,6 +230,37 @@ def test_the_hover_tooltip_stays_inside_a_narrow_view(gl_ctx, tmp_path):
         assert checked >= 5
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_blocks_statistics_stay_in_the_panel(gl_ctx, tmp_path, lang):
+    """The statistics under a hovered cell's explanation were one unwrapped line each: a GPT-2 block's
+    ("layers.11.attn.h11.scores: 1,048,576 finite values (523,776 masked)") ran under the scroll bar and
+    off the panel. Here nano's in a 640 px window; every line now ends inside the panel."""
+    from camera_helpers import pixel_of  # tests/ui/
+    from imgui_bundle import imgui
+
+    from glviz.render.camera import block_pose
+    from glviz.ui.sections import explanation
+
+    size = (640, 700)
+    with _app(gl_ctx, tmp_path, size, lang=lang) as (app, fbo):
+        layout = app.view.layout
+        index = layout.by_name["layers.2.attn.h0.scores"]  # the front head
+        block = layout.blocks[index]
+        app.camera.set_pose(block_pose(layout, index, aspect=app.aspect))
+        app.mouse_move(*pixel_of(app, index, block.rows - 1, 0))
+        explanation.STATS_RECTS.clear()
+        for _ in range(3):  # imgui shows the scroll bar from the third frame
+            app.frame(fbo, dt=0.016)
+        assert app.hover is not None and app.hover.block == index and app.hover.stats is not None
+        assert app.hover.stats.finite < app.hover.stats.count  # its line names the masked ones
+        right = size[0] - imgui.get_style().scrollbar_size
+        rects = explanation.STATS_RECTS
+        assert set(rects) == {"count", "range", "moments"}
+        for name, (lo_x, _, hi_x, _) in rects.items():
+            assert app.viewport[2] <= lo_x and hi_x <= right, (name, rects, right)
+
+
+
 def test_the_help_lists_every_shortcut_and_wraps_japanese_where_it_may_break(gl_ctx, tmp_path, monkeypatch):
     """The help's actions were wrapped by imgui, which breaks Japanese anywhere: in a narrow window "入力
     （埋め込み）の表示" put "）" at the start of a line, "PNG" was cut in two. They now wrap by

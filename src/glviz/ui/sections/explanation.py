@@ -11,10 +11,22 @@ from imgui_bundle import imgui, implot
 from glviz.i18n import tr
 from glviz.i18n.labels import path
 from glviz.ui.hover import HoverInfo, fmt
-from glviz.ui.style import ACCENT_COLOUR, DIM_COLOUR, ERROR_COLOUR, KIND_COLOURS, WHITE, dim, header, text
+from glviz.ui.style import (
+    ACCENT_COLOUR,
+    DIM_COLOUR,
+    ERROR_COLOUR,
+    KIND_COLOURS,
+    WHITE,
+    dim,
+    header,
+    item_rect,
+    text,
+    wrapped,
+)
 from glviz.ui.widgets.plot_limits import set_limits
 
 PLOT_RECTS: dict[str, tuple[float, float, float, float]] = {}  # where the last frame drew each plot (tests)
+STATS_RECTS: dict[str, tuple[float, float, float, float]] = {}  # and each line of a block's statistics
 PLOT_FLAGS = implot.Flags_.no_legend | implot.Flags_.no_menus | implot.Flags_.no_box_select
 
 
@@ -80,9 +92,14 @@ def _curve(info: HoverInfo) -> None:
 def _stats(info: HoverInfo) -> None:
     s = info.stats
     imgui.separator()
-    imgui.text(f"{info.name}: {s.count_text}")
-    imgui.text(tr("explain.range", min=fmt(s.min), max=fmt(s.max)))
-    imgui.text(tr("explain.moments", mean=fmt(s.mean), std=fmt(s.std)))
+    # Wrapped: a GPT-2 block's line ("layers.11.attn.h11.scores: 1,048,576 finite values (523,776 masked)")
+    # is wider than the panel.
+    lines = {"count": f"{info.name}: {s.count_text}",
+             "range": tr("explain.range", min=fmt(s.min), max=fmt(s.max)),
+             "moments": tr("explain.moments", mean=fmt(s.mean), std=fmt(s.std))}
+    for key, line in lines.items():
+        wrapped(WHITE, line)
+        STATS_RECTS[key] = item_rect()
     if not math.isfinite(s.min):
         return
     if implot.begin_plot("##histogram", imgui.ImVec2(-1, 120), PLOT_FLAGS):

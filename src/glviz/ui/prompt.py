@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from glviz.errors import GlvizError, Text
+from glviz.model.sort_task import LETTERS
 
 CHIP_CACHE = 4096  # decoded token labels kept (per app)
 
@@ -81,6 +82,18 @@ class PromptInput:
     def error(self) -> str:
         """Why the text typed last was refused, in the panel's language of the moment ("" if it was taken)."""
         return "" if self.refusal is None else str(self.refusal)
+
+    def shown(self, view, token: int) -> str:
+        """A token as the panel's lists and axes write it: a nano letter, else as its chip (`label`)."""
+        if view.name == "nano":
+            return LETTERS[int(token)]
+        return self.label(view.weights, token)
+
+    def shown_with_id(self, view, token: int) -> str:
+        """A token with its id, as the candidates and tooltips write it: a nano letter, else `chip_text`."""
+        if view.name == "nano":
+            return LETTERS[int(token)]
+        return self.chip_text(view.weights, token)
 
     def chip_text(self, weights, token: int) -> str:
         """A token as its chip and the candidate list write it: "text id", or the id alone without a

@@ -28,12 +28,7 @@ LABEL_CHARS = 8  # a token's label on a heatmap's axis: longer ones are cut, wit
 
 def token_labels(app, view, start: int, stop: int, cut: bool = True) -> list[str]:
     """Labels of positions start..stop: nano letters, decoded tokens, or ids; cut short for an axis."""
-    tokens = view.trace.tokens[start:stop].tolist()
-    if view.name == "nano":
-        from glviz.model.sort_task import LETTERS
-
-        return [LETTERS[t] for t in tokens]
-    labels = [app.prompt.label(view.weights, t) for t in tokens]
+    labels = [app.prompt.shown(view, t) for t in view.trace.tokens[start:stop].tolist()]
     if not cut:
         return labels
     return [label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…" for label in labels]

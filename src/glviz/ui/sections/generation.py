@@ -8,7 +8,6 @@ from imgui_bundle import imgui
 
 from glviz.formatting import percent
 from glviz.i18n import tr
-from glviz.model.sort_task import LETTERS
 from glviz.ui.style import (
     ACCENT_COLOUR,
     ERROR_COLOUR,
@@ -139,12 +138,10 @@ class GenerationSection:
         self.candidate_rects = []
         for token, p in zip(ids.tolist(), probs.tolist(), strict=True):
             room = start - imgui.get_cursor_pos_x() - 8  # the label's start to a gap before the bar
-            if nano:
-                label, colour = LETTERS[token], LETTER_COLOURS[token % 3]
-            else:  # the token's text cut to the room before the bar, its id kept whole
-                piece = app.prompt.label(app.view.weights, token)
-                chip = app.prompt.chip_text(app.view.weights, token)
-                label, colour = fitted(piece, room, chip[len(piece):]), BAR_COLOUR
+            # The token's text cut to the room before the bar, its id kept whole.
+            piece, whole = app.prompt.shown(app.view, token), app.prompt.shown_with_id(app.view, token)
+            label = fitted(piece, room, whole[len(piece):])
+            colour = LETTER_COLOURS[token % 3] if nano else BAR_COLOUR
             imgui.align_text_to_frame_padding()  # on the bar's text line
             imgui.text(label)
             label_rect = item_rect()

@@ -85,27 +85,14 @@ class LogitLensSection:
                     imgui.text(texts[-1])
                     cells.append(item_rect())
                     if imgui.is_item_hovered():  # the column cuts a long token: here it is whole
-                        self.tooltip = tr("lens.cell", token=_whole(app, view, token), p=chance)
+                        self.tooltip = tr("lens.cell", token=app.prompt.shown_with_id(view, token), p=chance)
                         imgui.set_tooltip(self.tooltip)
                 self.cell_rects.append(cells)
                 self.cell_texts.append(texts)
             imgui.end_table()
 
 
-def _whole(app, view, token: int) -> str:
-    """A token as the candidates write it: its text and id (a nano letter)."""
-    if view.name == "nano":
-        from glviz.model.sort_task import LETTERS
-
-        return LETTERS[token]
-    return app.prompt.chip_text(view.weights, token)
-
-
 def _label(app, view, token: int, chance: str) -> str:
-    if view.name == "nano":
-        from glviz.model.sort_task import LETTERS
-
-        return LETTERS[token]
-    # Cut to what a column of TOKEN_WIDTH shows beside the chance (and the cell's padding).
+    """A token cut to what a column of TOKEN_WIDTH shows beside its chance (and the cell's padding)."""
     room = TOKEN_WIDTH - 2 * imgui.get_style().cell_padding.x - imgui.calc_text_size(f" {chance}").x
-    return fitted(app.prompt.label(view.weights, token), room)
+    return fitted(app.prompt.shown(view, token), room)

@@ -221,6 +221,20 @@ def test_nano_sorts_one_letter_at_a_time(app, fbo):
     assert view.trace.T == 11 and view.layout.n_tokens == 11 and app.letters == "BBBAAA"
 
 
+def test_nanos_tokens_are_letters_in_the_panels_lists(app, fbo):
+    """The heatmaps' axes, the lens's position and the candidates write nano's tokens as its letters (the
+    six typed, then the sorted ones), not as ids."""
+    from glviz.ui.sections.attention import token_labels
+
+    app.set_input("CBABBC")
+    frames(app, fbo)
+    view = app.view
+    assert view.trace.T == 11
+    assert token_labels(app, view, 0, 11) == list("CBABBC" + "ABBBC")
+    ids, _ = app.generation.candidates()
+    assert [app.prompt.shown_with_id(view, i) for i in ids.tolist()][0] == "C"  # the sixth sorted letter
+
+
 def test_generate_n_past_the_context_stops_there_without_an_error(app, fbo, small):
     """Generate N (20 by default) on nano sorts the letters to the end of its context, T = 11; that is the
     sort done, not a failure: no "cannot generate" line in red (one showed, in English in either language).

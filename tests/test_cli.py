@@ -116,6 +116,23 @@ def test_the_collector_is_on_again_after_a_command_and_blas_threads_sleep_when_i
     assert os.environ[name] == "20"
 
 
+def test_generate_leaves_blas_threads_spinning_and_a_child_drops_only_glvizs_setting(monkeypatch, capsys):
+    """`glviz generate` draws nothing: OpenBLAS keeps its own default (threads spin between a KV step's
+    calls). spinning_environment() is this environment less what glviz added, never the user's setting."""
+    from glviz.cli import main
+    from glviz.model.blas import IDLE_THREADS_ENV, spinning_environment
+
+    name, value = next(iter(IDLE_THREADS_ENV.items()))
+    monkeypatch.delenv(name, raising=False)
+    assert main(["generate", "--tokens", "1", "--max-new-tokens", "1"]) == 0
+    assert name not in os.environ
+    assert main(["chapters"]) == 0 and os.environ[name] == value
+    assert name not in spinning_environment()
+    monkeypatch.setenv(name, "20")  # the user's own
+    assert spinning_environment()[name] == "20"
+    capsys.readouterr()
+
+
 @pytest.mark.parametrize(("argv", "line"), [
     (["generate", "--tokens", "1", "--temperature", "-1"], "temperature must be a number >= 0 (-1.0)"),
     (["generate", "--tokens", "1", "--top-k", "0"], "top-k must be at least 1 (0)"),

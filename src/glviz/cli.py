@@ -125,15 +125,15 @@ def main(argv: list[str] | None = None) -> int:
     # app's first frame. The collector is off until the command starts, or until the app's first frame (the
     # window then freezes what start-up made at its first idle moment: ui/window.run_app).
     gc.disable()
-    quiet_idle_threads()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    quiet_idle_threads(argv[0] if argv else None)
     try:
         return _run(argv)
     finally:
         gc.enable()
 
 
-def _run(argv: list[str] | None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def _run(argv: list[str]) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         # A file name that is not UTF-8 reaches Python as lone surrogates; printing it back ("wrote ...")
         # raised UnicodeEncodeError under a UTF-8 locale after the work was done. Print its own bytes, and

@@ -7,9 +7,11 @@ order and `ROWS` says how each key is printed, so more can be added (the app's o
 the others.
 
 - kv_step_t1024_s: one KV-cache step (the logits of position 1024 given 1023 cached) - what `glviz generate`
-  does per token. Its floor, kv_floor_t1024_s, is the bytes of the weights the step reads (every matrix and
-  the head once) over the memory bandwidth measured around the steps (a 256 MiB matrix-vector
-  product, the fastest way found here to stream memory into arithmetic: 20-28 GB/s, numpy's sum 16).
+  does per token, measured in a child process that runs as `generate` does (OpenBLAS's threads spinning
+  between calls). Its floor, kv_floor_t1024_s, is the bytes of the weights the step reads (every matrix and
+  the head once) over the memory bandwidth measured around the steps in that process (a 256 MiB
+  matrix-vector product, the fastest way found here to stream memory into arithmetic: 20-28 GB/s, numpy's
+  sum 16).
 - trace_append_t128_s, trace_append_t1024_s: Trace.append of one token to a fully computed trace (every
   intermediate of the new position, the app's step before its GPU uploads).
 - trace_peak_rss_t1024_mb: peak memory of a fresh process that loads the checkpoint and grows a trace to 1024.
@@ -84,15 +86,17 @@ def bandwidth_product() -> tuple[Callable[[], object], int]:
     return lambda: matrix @ vector, matrix.nbytes
 
 
-def measure_kv_step(setup: Setup, T: int = 1024) -> dict[str, Any]:
+def kv_step_numbers(directory: str, runs: int, T: int = 1024) -> dict[str, Any]:
     """One cached step at position T (T - 1 positions in the cache), and its floor: the weights' bytes over
     the bandwidth, timed just before and after the steps (this machine's speed drifts within minutes; a
     product between every two steps would evict what a step finds in cache and slow it by half)."""
     from glviz.model.kv import KVCache
+    from glviz.model.weights import load_weights
 
-    config = setup.weights.config
+    weights = load_weights(directory)
+    config = weights.config
     tokens = _tokens(config, T)
-    cache = KVCache(setup.weights, capacity=T)
+    cache = KVCache(weights, capacity=T)
     cache.step(tokens[: T - 1], last_only=True)
 
     def step() -> None:
@@ -100,11 +104,30 @@ def measure_kv_step(setup: Setup, T: int = 1024) -> dict[str, Any]:
         cache.truncate(T - 1)
 
     product, nbytes = bandwidth_product()
-    steps, products = bracketed_seconds(step, product, max(setup.runs, 15))  # products before and after
+    steps, products = bracketed_seconds(step, product, max(runs, 15))  # products before and after
     seconds, bandwidth = statistics.median(steps), nbytes / statistics.median(products)
     floor = step_weight_bytes(config) / bandwidth
     return {"bandwidth_gbs": bandwidth / 1e9, f"kv_step_t{T}_s": seconds, f"kv_floor_t{T}_s": floor,
             f"kv_ratio_t{T}": seconds / floor}
+
+
+def measure_kv_step(setup: Setup, T: int = 1024) -> dict[str, Any]:
+    """`kv_step_numbers` in a child process that runs as `glviz generate` does, its BLAS threads spinning
+    between calls (model/blas.SPINNING_COMMANDS); this process's sleep at once, as the app's must."""
+    from glviz.model.blas import spinning_environment
+
+    return _in_child(kv_step_numbers, str(setup.directory), setup.runs, T, env=spinning_environment())
+
+
+def _in_child(function: Callable[..., dict[str, Any]], *args: object, env: dict[str, str] | None = None
+              ) -> dict[str, Any]:
+    """What this module's `function(*args)` returns (JSON values), run in a fresh Python process."""
+    name = function.__name__
+    code = f"import json; from glviz.bench.gpt2 import {name}; print(json.dumps({name}(*{args!r})))"
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900, env=env)
+    if child.returncode != 0:
+        raise RuntimeError(f"the benchmark's child process failed ({name}): {child.stderr.strip()}")
+    return json.loads(child.stdout.strip().splitlines()[-1])
 
 
 def measure_torch_kv_step(setup: Setup, T: int = 1024) -> dict[str, Any]:
@@ -168,12 +191,7 @@ def grown_trace_peak_rss(directory: str, T: int = 1024, prompt: int = 8, chunk: 
 
 def measure_peak_rss(setup: Setup, T: int = 1024) -> dict[str, Any]:
     """`grown_trace_peak_rss` in a child process, so that the peak is the trace's and not this process's."""
-    call = f"grown_trace_peak_rss({str(setup.directory)!r}, {T})"
-    code = f"import json; from glviz.bench.gpt2 import grown_trace_peak_rss; print(json.dumps({call}))"
-    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900)
-    if child.returncode != 0:
-        raise RuntimeError(f"the peak-memory child failed: {child.stderr.strip()}")
-    found = json.loads(child.stdout.strip().splitlines()[-1])
+    found = _in_child(grown_trace_peak_rss, str(setup.directory), T)
     return {f"trace_peak_rss_t{T}_mb": found["peak_rss_mb"]}
 
 

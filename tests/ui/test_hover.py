@@ -13,6 +13,7 @@ from glviz.layout.build import build_layout
 from glviz.model.config import PRESETS
 from glviz.model.forward import Trace
 from glviz.model.weights import random_weights
+from glviz.ui import block_stats as block_stats_module
 from glviz.ui import hover
 from glviz.ui.hover import HoverExplainer, block_stats, cell_indices, explain, fmt, shape_text
 
@@ -132,7 +133,7 @@ def test_statistics_count_only_the_finite_values_they_describe(nano):
     layout, trace = nano
     block = layout.by_name["layers.0.attn.h0.scores"]
     stats = HoverExplainer(layout, trace).stats(block)
-    assert stats.count_text == "66 finite values (55 masked)"  # 11·12/2 causal pairs of 11·11
+    assert stats.count_text == "66 values (55 masked)"  # 11·12/2 causal pairs of 11·11
     assert HoverExplainer(layout, trace).stats(layout.by_name["embed"]).count_text == "528 values"
 
 
@@ -165,7 +166,7 @@ def test_statistics_of_the_block(nano):
 def test_statistics_in_pieces_equal_numpy_on_a_transposed_view_with_masked_values(monkeypatch):
     """Several pieces (a small STATS_CHUNK), a transposed view, −∞ and NaN among the values: the same min,
     max, mean, std and histogram as numpy over the finite values in float64."""
-    monkeypatch.setattr(hover, "STATS_CHUNK", 64)
+    monkeypatch.setattr(block_stats_module, "STATS_CHUNK", 64)
     rng = np.random.default_rng(5)
     base = rng.standard_normal((300, 41)).astype(np.float32) * 3.0
     base[rng.random(base.shape) < 0.1] = -np.inf
@@ -176,7 +177,8 @@ def test_statistics_in_pieces_equal_numpy_on_a_transposed_view_with_masked_value
     assert (stats.min, stats.max) == (finite.min(), finite.max())
     assert stats.mean == pytest.approx(finite.mean(), rel=1e-12)
     assert stats.std == pytest.approx(finite.std(), rel=1e-12)
-    reference, _ = np.histogram(finite, bins=hover.HISTOGRAM_BINS, range=(finite.min(), finite.max()))
+    bins = block_stats_module.HISTOGRAM_BINS
+    reference, _ = np.histogram(finite, bins=bins, range=(finite.min(), finite.max()))
     assert np.abs(stats.counts - reference).max() <= 1  # a value on a bin edge may fall either side
     assert stats.counts.sum() == finite.size and stats.finite == finite.size and stats.count == values.size
 
@@ -199,6 +201,34 @@ def test_statistics_of_a_big_block_come_from_a_thread(nano, monkeypatch):
     assert not later.stats_pending and later.stats is not None
     assert (later.stats.mean, later.stats.std, later.stats.count) == (direct.mean, direct.std, direct.count)
     assert not explainer.poll()  # reported once
+
+
+@pytest.mark.parametrize("big_stats", [10**9, 100])  # computed at once, and on a thread
+def test_a_probabilities_blocks_statistics_leave_out_its_masked_cells(nano, monkeypatch, big_stats):
+    """The masked half of an attention probabilities block (keys after the query) is 0 by the mask: the
+    statistics describe the computed cells, as the scores' do. Expected: a causal softmax of the scores
+    block in float64, row by row."""
+    monkeypatch.setattr(hover, "BIG_STATS", big_stats)
+    layout, trace = nano
+    scores = block_values(layout.blocks[layout.by_name["layers.1.attn.h2.scores"]], trace).astype(np.float64)
+    kept = []
+    for t in range(scores.shape[0]):  # query t: keys 0..t
+        e = np.exp(scores[t, : t + 1] - scores[t, : t + 1].max())
+        kept.extend(e / e.sum())
+    kept = np.array(kept)
+    block = layout.by_name["layers.1.attn.h2.probs"]
+    explainer = HoverExplainer(layout, trace)
+    explainer.stats(block)
+    deadline = time.monotonic() + 20
+    while (stats := explainer.stats(block)) is None:
+        assert time.monotonic() < deadline, "the statistics never came"
+        time.sleep(0.01)
+    assert stats.count_text == "66 values (55 masked)" and stats.counts.sum() == kept.size == 66
+    assert stats.mean == pytest.approx(kept.mean(), rel=1e-5)
+    assert stats.std == pytest.approx(kept.std(), rel=1e-4)
+    assert stats.min == pytest.approx(kept.min(), abs=1e-7)
+    assert stats.max == pytest.approx(kept.max(), rel=1e-6)
+    assert np.isfinite(block_values(layout.blocks[block], trace)).all()  # the trace's own values untouched
 
 
 def test_render_only_models_show_block_shape_and_indices_but_no_value():
@@ -245,7 +275,7 @@ def test_the_explanation_speaks_japanese(nano):
         assert residual.note == "残差ストリーム（embed）＋ アテンションの出力（attn.proj）"
         token = explain(layout, layout.by_name["tokens"], 0, 1, trace).note
         assert token == "トークン 1 = B：入力（並べ替える 6 文字のうち 2 文字目）"
-        assert HoverExplainer(layout, trace).stats(scores).count_text == "有限の値 66 個（マスク 55 個）"
+        assert HoverExplainer(layout, trace).stats(scores).count_text == "値 66 個（マスク 55 個）"
         fc = explain(layout, layout.by_name["layers.0.mlp.fc"], 5, 3, trace)
         assert "… (48 項)" in fc.lines[0] and fc.matches
         assert explain(build_layout(PRESETS["gpt2"]), 0, 0, 0).value_text == "未計算"
@@ -268,7 +298,7 @@ def test_statistics_that_fail_on_their_thread_are_not_pending_nor_tried_again(na
     monkeypatch.setattr(hover, "BIG_STATS", 100)
     calls = []
 
-    def broken(values, bins=hover.HISTOGRAM_BINS):
+    def broken(values, bins=block_stats_module.HISTOGRAM_BINS):
         calls.append(1)
         raise MemoryError("no room")
 

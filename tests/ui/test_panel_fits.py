@@ -233,7 +233,7 @@ def test_the_hover_tooltip_stays_inside_a_narrow_view(gl_ctx, tmp_path):
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_a_blocks_statistics_stay_in_the_panel(gl_ctx, tmp_path, lang):
     """The statistics under a hovered cell's explanation were one unwrapped line each: a GPT-2 block's
-    ("layers.11.attn.h11.scores: 1,048,576 finite values (523,776 masked)") ran under the scroll bar and
+    ("layers.11.attn.h11.scores: 524,800 values (523,776 masked)") ran under the scroll bar and
     off the panel. Here nano's in a 640 px window; every line now ends inside the panel."""
     from camera_helpers import pixel_of  # tests/ui/
     from imgui_bundle import imgui

@@ -18,39 +18,15 @@ from glviz.formatting import fmt
 from glviz.i18n import tr
 from glviz.layout.blocks import Block, Kind, Layout, block_cells, block_values
 from glviz.model.sort_task import LETTERS, N_LETTERS
+from glviz.ui.block_stats import BlockStats, block_stats, unmasked
 from glviz.ui.computation import Curve, computation_curve, computation_lines, op_name
 from glviz.ui.wakeup import wake
 
-HISTOGRAM_BINS = 32
-STATS_CHUNK = 1 << 20  # values per piece: the statistics of a big block take no copy of it in float64
 BIG_STATS = 1 << 21  # blocks with more values than this get their statistics on a thread
 KIND_NAMES = {Kind.WEIGHT: "weight", Kind.INTERMEDIATE: "intermediate", Kind.AGGREGATE: "aggregate"}  # ids:
 # HoverInfo.kind is one of these; the panel shows tr("kind." + kind)
 # Index names per dimension: T -> t, C -> c; a repeated dimension (attention's T×T) gets a prime.
 INDEX_NAMES = {"T": "t", "C": "c", "A": "a", "4C": "m", "V": "v", "heads": "head", "H": "head"}
-
-
-@dataclass
-class BlockStats:
-    """Summary of one block's values, with a histogram (counts over HISTOGRAM_BINS equal bins)."""
-
-    count: int
-    min: float
-    max: float
-    mean: float
-    std: float
-    counts: np.ndarray  # (bins,) float64 (implot plots float64)
-    centres: np.ndarray  # (bins,) float64, bin centres
-    bin_width: float
-    finite: int = -1  # how many values are finite (min … histogram use only these); -1: all of them
-
-    @property
-    def count_text(self) -> str:
-        """"121 values", or "66 finite values (55 masked)" when the statistics leave some out."""
-        finite = self.count if self.finite < 0 else self.finite
-        if finite == self.count:
-            return tr("hover.values", n=f"{self.count:,}")
-        return tr("hover.finite_values", finite=f"{finite:,}", masked=f"{self.count - finite:,}")
 
 
 @dataclass
@@ -164,22 +140,23 @@ class HoverExplainer:
         with self._lock:
             if block in self._stats or block in self._running or block in self._failed:
                 return self._stats.get(block), block in self._running
-        values = block_values(self.layout.blocks[block], self.trace)
+        b = self.layout.blocks[block]
+        values = block_values(b, self.trace)
         if np.asarray(values).size <= BIG_STATS:
-            stats = block_stats(values)
+            stats = block_stats(unmasked(b, values))
             with self._lock:
                 self._stats[block] = stats
             return stats, False
         with self._lock:
             self._running.add(block)
             generation = self._generation
-        threading.Thread(target=self._compute, args=(block, values, generation), daemon=True,
+        threading.Thread(target=self._compute, args=(block, b, values, generation), daemon=True,
                          name="glviz-stats").start()
         return None, True
 
-    def _compute(self, block: int, values, generation: int) -> None:
+    def _compute(self, block: int, b: Block, values, generation: int) -> None:
         try:
-            stats = block_stats(values)
+            stats = block_stats(unmasked(b, values))  # (the copy a probabilities block needs: here too)
         except Exception:  # never left pending (the window would keep waking for it): no statistics
             logging.getLogger("glviz").exception("statistics of block %d", block)
             stats = None
@@ -223,55 +200,6 @@ class HoverExplainer:
             info = explain(self.layout, block, row, col, None)
             info.note = tr("hover.not_kept")
             return info
-
-
-def _pieces(values: np.ndarray):
-    """`values` in pieces of about STATS_CHUNK values (views along the first axis, whatever the strides)."""
-    values = np.asarray(values)
-    if values.ndim == 0:
-        values = values.reshape(1)
-    if not values.flags.c_contiguous and values.T.flags.c_contiguous:
-        values = values.T  # a transposed view (the token embedding as drawn): pieces along its memory
-    per_row = max(1, values.size // max(len(values), 1))
-    step = max(1, STATS_CHUNK // per_row)
-    for start in range(0, len(values), step):
-        yield values[start:start + step]
-
-
-def block_stats(values: np.ndarray, bins: int = HISTOGRAM_BINS) -> BlockStats:
-    """min, max, mean, std and a histogram of the finite values (masked attention scores are −∞).
-
-    Two passes over the block in pieces (sums in float64): GPT-2's token embedding (38.6 M values) took
-    seconds and 300 MB as one float64 copy."""
-    count = int(np.asarray(values).size)
-    finite, total, lo, hi = 0, 0.0, math.inf, -math.inf
-    pieces = []  # (piece, whether all of it is finite)
-    for piece in _pieces(values) if count else ():
-        p_lo, p_hi = piece.min(), piece.max()
-        whole = bool(np.isfinite(p_lo) and np.isfinite(p_hi))  # a NaN or an infinity shows in min or max
-        kept = piece if whole else piece[np.isfinite(piece)]
-        pieces.append((piece, whole))
-        if kept.size:
-            finite += int(kept.size)
-            total += float(np.add.reduce(kept, axis=None, dtype=np.float64))
-            lo, hi = min(lo, float(kept.min())), max(hi, float(kept.max()))
-    if finite == 0:
-        empty = np.zeros(bins)
-        return BlockStats(count, math.nan, math.nan, math.nan, math.nan, empty, empty, 1.0, 0)
-    mean = total / finite
-    top = hi if hi > lo else lo + 1e-6
-    counts, squares = np.zeros(bins, dtype=np.int64), 0.0
-    for piece, whole in pieces:
-        kept = (piece if whole else piece[np.isfinite(piece)]).astype(np.float64).ravel()
-        kept -= lo
-        bin_of = kept * (bins / (top - lo))  # equal bins over [lo, top], the last one closed
-        counts += np.bincount(np.minimum(bin_of.astype(np.int64), bins - 1), minlength=bins)
-        kept -= mean - lo  # centred on the mean
-        squares += float(np.dot(kept, kept))
-    edges = np.linspace(lo, top, bins + 1)
-    centres = (edges[:-1] + edges[1:]) / 2
-    return BlockStats(count, lo, hi, mean, math.sqrt(squares / finite), counts.astype(np.float64), centres,
-                      float(edges[1] - edges[0]), finite)
 
 
 def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: BlockStats | None = None

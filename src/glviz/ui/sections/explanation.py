@@ -92,7 +92,7 @@ def _curve(info: HoverInfo) -> None:
 def _stats(info: HoverInfo) -> None:
     s = info.stats
     imgui.separator()
-    # Wrapped: a GPT-2 block's line ("layers.11.attn.h11.scores: 1,048,576 finite values (523,776 masked)")
+    # Wrapped: a GPT-2 block's line ("layers.11.attn.h11.scores: 524,800 values (523,776 masked)")
     # is wider than the panel.
     lines = {"count": f"{info.name}: {s.count_text}",
              "range": tr("explain.range", min=fmt(s.min), max=fmt(s.max)),

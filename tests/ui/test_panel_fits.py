@@ -260,7 +260,6 @@ def test_a_blocks_statistics_stay_in_the_panel(gl_ctx, tmp_path, lang):
             assert app.viewport[2] <= lo_x and hi_x <= right, (name, rects, right)
 
 
-
 def test_the_help_lists_every_shortcut_and_wraps_japanese_where_it_may_break(gl_ctx, tmp_path, monkeypatch):
     """The help's actions were wrapped by imgui, which breaks Japanese anywhere: in a narrow window "入力
     （埋め込み）の表示" put "）" at the start of a line, "PNG" was cut in two. They now wrap by

@@ -53,6 +53,31 @@ def test_the_tour_controls_stay_in_the_panel_however_narrow(gl_ctx, tmp_path, wi
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("width", [1280, 520])
+def test_the_chapters_title_stays_left_of_the_next_chapter_arrow(gl_ctx, tmp_path, width, lang):
+    """At 520 px the title ran under the right arrow ("8/12 MLP（多層パーセプトロン）", "9/12 The transformer
+    stack"). A title that does not fit is cut short ("…"); where it fits it is whole."""
+    from glviz.i18n import tr
+
+    with _app(gl_ctx, tmp_path, (width, 500), tour=True, state_path=tmp_path / "state.json",
+              lang=lang) as (app, fbo):
+        panel = app.panel.tour
+        cut = 0
+        for chapter in range(len(app.tour.tour)):
+            app.tour.goto(chapter)
+            for _ in range(3):
+                app.frame(fbo, dt=0.016)
+            title, arrow = panel.header_rects["title"], panel.header_rects["next"]
+            assert title[2] <= arrow[0], (chapter, title, arrow)
+            whole = tr("tour.chapter", number=chapter + 1, count=len(app.tour.tour),
+                       title=app.tour.state().title)
+            shown = panel.title_shown
+            assert shown == whole or (shown.endswith("…") and whole.startswith(shown[:-1])), (shown, whole)
+            cut += shown != whole
+        assert (cut == 0) if width == 1280 else (cut > 0), cut
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
 @pytest.mark.parametrize("width", [1280, 640])
 def test_the_sorted_letters_verdict_stays_in_the_panel(gl_ctx, tmp_path, width, lang):
     """The verdict after the model's sorted letters ("correct") was squeezed against the panel's edge at

@@ -31,6 +31,8 @@ class TourPanel:
         self._paragraph_shown = (-1, -1)  # (chapter, paragraph) scrolled to last
         self._link_ids: dict[tuple, np.ndarray] = {}
         self.control_rects: dict[str, tuple[float, float, float, float]] = {}  # where each was drawn (tests)
+        self.header_rects: dict[str, tuple[float, float, float, float]] = {}  # the chapter's title, the arrow
+        self.title_shown = ""  # the chapter's title as drawn: cut short where the panel is narrow (tests)
         self.note = ""  # the line under the current paragraph: what Space does now (tests)
 
     def draw(self, app) -> None:
@@ -51,12 +53,22 @@ class TourPanel:
         if imgui.arrow_button("##previous-chapter", imgui.Dir.left):
             tour.goto(player.chapter - 1) if player.chapter > 0 else None
         imgui.same_line()
+        next_x = imgui.get_content_region_avail().x + imgui.get_cursor_pos_x() - 22  # the right arrow's place
+        title = tr("tour.chapter", number=player.chapter + 1, count=player.chapters, title=state.title)
         imgui.push_font(style.font("bold"), style.FONT_SIZE)
-        imgui.text(tr("tour.chapter", number=player.chapter + 1, count=player.chapters, title=state.title))
+        # Cut to the room before the right arrow (in a narrow window the title ran under it), whole in a
+        # tooltip.
+        room = next_x - imgui.get_cursor_pos_x() - imgui.get_style().item_inner_spacing.x
+        shown = style.fitted(title, room)
+        imgui.text(shown)
         imgui.pop_font()
-        imgui.same_line(imgui.get_content_region_avail().x + imgui.get_cursor_pos_x() - 22)
+        self.title_shown, self.header_rects["title"] = shown, style.item_rect()
+        if shown != title and imgui.is_item_hovered():
+            imgui.set_tooltip(title)
+        imgui.same_line(next_x)
         if imgui.arrow_button("##next-chapter", imgui.Dir.right) and player.chapter + 1 < player.chapters:
             tour.goto(player.chapter + 1)
+        self.header_rects["next"] = style.item_rect()
 
     def _controls(self, app, tour) -> None:
         player = tour.player

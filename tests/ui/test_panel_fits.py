@@ -370,3 +370,21 @@ def test_the_model_selector_shows_the_chosen_model_whole(gl_ctx, tmp_path, width
                 size_text = _short_label(("", "", param_count(app.config)))  # " · 23.3k params"
                 assert "…" in picker.preview and picker.preview.endswith(size_text), picker.preview
                 assert picker.preview.startswith("a-checkpoint")
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_short_checkpoint_name_is_shown_whole_rather_than_cut_for_its_size(gl_ctx, tmp_path, lang):
+    """At 520 px in Japanese the selector read "gpt… · パラメータ数 3.38M": the name, which says which
+    checkpoint is open, was cut to keep its size. Where the name fits alone it is shown whole."""
+    from checkpoint_helpers import checkpoint, frames, loaded
+    from imgui_bundle import imgui
+
+    with _app(gl_ctx, tmp_path, (520, 600), lang=lang) as (app, fbo):
+        app.open_checkpoint(checkpoint(tmp_path / "gpt2-tiny"))
+        loaded(app, fbo)
+        frames(app, fbo, 3)
+        picker = app.panel.picker
+        x0, _, x1, _ = picker.rect
+        room = x1 - x0 - 2 * imgui.get_style().frame_padding.x - imgui.get_frame_height()
+        assert picker.preview.startswith("gpt2-tiny"), picker.preview
+        assert imgui.calc_text_size(picker.preview).x <= room, (picker.preview, room)

@@ -65,7 +65,9 @@ class ModelPicker:
 
 def _placed(choice: tuple[str, str, int], i: int, beside: float, below: float) -> tuple[bool, str]:
     """(beside the label, text) of the closed selector: the first of the whole label and its short form that
-    fits `beside` the label, then `below` it; else the short form cut to `below` pixels."""
+    fits `beside` the label, then `below` it; else the name alone where it fits (at 520 px in Japanese
+    "gpt2-tiny" read "gpt… · パラメータ数 3.38M": the list shows the size), else the name cut short
+    before its size, else the short form cut to `below` pixels."""
     whole, short = _choice_label(choice, i), _short_label(choice)
     for room, on_label_line in ((beside, True), (below, False)):
         for text in (whole, short):
@@ -73,6 +75,8 @@ def _placed(choice: tuple[str, str, int], i: int, beside: float, below: float) -
                 return on_label_line, text
     tail = _short_label((choice[0], "", choice[2]))  # what the short form says after the name
     name = choice[1]
+    if short == name + tail and imgui.calc_text_size(name).x <= below:
+        return False, name
     if short == name + tail and imgui.calc_text_size(name[:1] + "…" + tail).x <= below:
         return False, fitted(name, below, tail)
     return False, fitted(short, below)

@@ -75,10 +75,11 @@ def _placed(choice: tuple[str, str, int], i: int, beside: float, below: float) -
                 return on_label_line, text
     tail = _short_label((choice[0], "", choice[2]))  # what the short form says after the name
     name = choice[1]
-    if short == name + tail and imgui.calc_text_size(name).x <= below:
-        return False, name
-    if short == name + tail and imgui.calc_text_size(name[:1] + "…" + tail).x <= below:
-        return False, fitted(name, below, tail)
+    if short == name + tail:
+        if imgui.calc_text_size(name).x <= below:
+            return False, name
+        if imgui.calc_text_size(name[:1] + "…" + tail).x <= below:
+            return False, fitted(name, below, tail)
     return False, fitted(short, below)
 
 

@@ -113,6 +113,24 @@ def test_cached_checkpoints_are_found_by_name(tmp_path: Path, monkeypatch: pytes
     assert load_weights(resolve_weights("gpt2")).config.n_embd == TINY.n_embd
 
 
+def test_a_cached_checkpoint_is_called_by_its_models_name_not_its_revision(tmp_path: Path) -> None:
+    from glviz.ui.loading import CheckpointLoad
+
+    files = write_checkpoint(tmp_path / "my-folder", varied_weights(TINY))
+    revision = "607a30d783dfa663caf39e06633721c8d4cfcd7e"  # what the cache names a snapshot by
+    snapshot = _cache_model(tmp_path / "hub", "openai-community/gpt2", files, revision=revision)
+    assert load_weights(snapshot).config.name == "openai-community/gpt2"  # the model card's title
+    assert load_weights(snapshot / "model.safetensors").config.name == "openai-community/gpt2"
+    assert CheckpointLoad("k", snapshot).name == "openai-community/gpt2"  # the model selector's
+    assert load_weights(files).config.name == "my-folder"  # a folder of one's own: its name
+    assert CheckpointLoad("k", files).name == "my-folder"
+    plain = tmp_path / "snapshots" / "mine"  # a folder that is only called so: its own name
+    plain.mkdir(parents=True)
+    for f in files.iterdir():
+        (plain / f.name).write_bytes(f.read_bytes())
+    assert load_weights(plain).config.name == "mine"
+
+
 def test_no_cache_is_an_empty_list(tmp_path: Path) -> None:
     assert cached_checkpoints(tmp_path / "nowhere") == []
 

@@ -65,6 +65,16 @@ def model_name(model_dir: Path) -> str:
     return model_dir.name.removeprefix("models--").replace("--", "/")
 
 
+def checkpoint_title(folder: Path) -> str:
+    """What to call the checkpoint in `folder`: the model's name where the folder is a snapshot in a Hugging
+    Face cache (`models--openai-community--gpt2/snapshots/<revision>` -> "openai-community/gpt2", not the
+    revision's 40 hex digits), else the folder's own name."""
+    snapshots = folder.parent
+    if snapshots.name == "snapshots" and snapshots.parent.name.startswith("models--"):
+        return model_name(snapshots.parent)
+    return folder.name
+
+
 def cached_checkpoints(hub: Path | None = None) -> list[tuple[str, Path]]:
     """(model name, snapshot folder) of every GPT-2 checkpoint in the cache, sorted by name."""
     hub = hub_dir() if hub is None else hub

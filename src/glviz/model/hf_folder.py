@@ -20,6 +20,7 @@ import numpy as np
 from glviz.errors import GlvizError
 from glviz.model.config import GPTConfig, require_layers_stored
 from glviz.model.config_file import make_config
+from glviz.model.hf_cache import checkpoint_title
 from glviz.model.weights import Weights, split_qkv, validate, weight_shapes
 
 Progress = Callable[[int, int], None]  # (tensors read, tensors in the file)
@@ -85,7 +86,7 @@ def _hf_config(directory: Path) -> GPTConfig:
         if value != plain and not (key == "n_inner" and value == 4 * fields["n_embd"] != 0):
             raise GlvizError("error.hf.field_value", field=key, expected=json.dumps(plain), value=repr(value),
                              path=path)
-    fields["name"] = directory.name or "gpt2"
+    fields["name"] = checkpoint_title(directory) or "gpt2"
     try:
         return make_config(path, **fields)
     except GlvizError as exc:

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from glviz.model.hf_cache import checkpoint_title
 from glviz.ui.wakeup import wake
 
 CHECKPOINT_PREFIX = "checkpoint:"  # a checkpoint view's name: the prefix and its folder
@@ -46,7 +47,7 @@ class CheckpointLoad:
 
     @property
     def name(self) -> str:
-        return self.path.name or str(self.path)
+        return checkpoint_title(self.path) or str(self.path)
 
     @property
     def fraction(self) -> float:

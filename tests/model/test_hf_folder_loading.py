@@ -106,6 +106,8 @@ def test_cached_checkpoints_are_found_by_name(tmp_path: Path, monkeypatch: pytes
     assert resolve_weights("gpt2") == a
     assert resolve_weights("tiny-gpt2") == b and resolve_weights("someone/tiny-gpt2") == b
     assert resolve_weights(str(files)) == files  # a path is a path
+    assert resolve_weights(str(hub / "models--someone--tiny-gpt2")) == b  # a model's folder: its snapshot
+    assert resolve_weights(str(hub / "models--bert-base")) == hub / "models--bert-base"  # not GPT-2: as is
     with pytest.raises(GlvizError, match=r"Hugging Face cache .*\(gpt2-xl\)$"):
         resolve_weights("gpt2-xl")
     with pytest.raises(GlvizError, match=r"Hugging Face cache .*\(a{300}\)$"):  # no path: the stat failed

@@ -90,14 +90,24 @@ def cached_checkpoints(hub: Path | None = None) -> list[tuple[str, Path]]:
     return found
 
 
+def _cached_model_snapshot(folder: Path) -> Path | None:
+    """The snapshot of a model's folder in the cache (`.../hub/models--gpt2`, which holds no config.json
+    itself) where it is a GPT-2 checkpoint; None for any other path."""
+    if not folder.name.startswith("models--") or is_checkpoint(folder) or not folder.is_dir():
+        return None
+    snapshot = _snapshot(folder)
+    return snapshot if snapshot is not None and is_gpt2(snapshot) else None
+
+
 def resolve_weights(text: str, hub: Path | None = None) -> Path:
-    """What `--weights` names: a path that exists, else a model in the cache by its name ("gpt2", or
-    "openai-community/gpt2"; a name without its organisation matches when only one model has it)."""
+    """What `--weights` names: a path that exists (a model's folder in the cache means its snapshot), else a
+    model in the cache by its name ("gpt2", or "openai-community/gpt2"; a name without its organisation
+    matches when only one model has it)."""
     path = Path(text).expanduser()
     unreadable = None
     try:
         if path.exists():
-            return path
+            return _cached_model_snapshot(path) or path
     except OSError as exc:  # not a path glviz can look at (a name too long, say): perhaps a model's name
         unreadable = exc
     hub = hub_dir() if hub is None else hub

@@ -137,14 +137,22 @@ def measure_torch_kv_step(setup: Setup, T: int = 1024) -> dict[str, Any]:
         import transformers
     except ImportError:
         return {}
+    import inspect
+    import warnings
+
     torch.set_num_threads(os.cpu_count() or 1)
+    transformers.logging.set_verbosity_error()  # no progress bar or advice among the bench's lines
+    transformers.logging.disable_progress_bar()
     model = transformers.GPT2LMHeadModel.from_pretrained(str(setup.directory)).eval()
-    ids = torch.tensor([_tokens(setup.weights.config, T)])
-    with torch.no_grad():
-        cache = model(ids[:, : T - 1], use_cache=True).past_key_values
+    # The cache's argument was `past_key_values` up to transformers 5.x, which calls it `cache`.
+    name = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+    ids = torch.from_numpy(_tokens(setup.weights.config, T)[None])  # (1, T)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        cache = getattr(model(ids[:, : T - 1], use_cache=True), name)
 
         def step() -> None:
-            model(ids[:, T - 1 :], past_key_values=cache, use_cache=True)
+            model(ids[:, T - 1 :], use_cache=True, **{name: cache})
             cache.crop(-1)  # back to T - 1 positions
 
         seconds, _ = median_seconds(step, runs=max(setup.runs, 15), warmup=2)

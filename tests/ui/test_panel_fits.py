@@ -285,6 +285,37 @@ def test_a_blocks_statistics_stay_in_the_panel(gl_ctx, tmp_path, lang):
             assert app.viewport[2] <= lo_x and hi_x <= right, (name, rects, right)
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_hovered_cells_breadcrumb_stays_in_the_view(gl_ctx, tmp_path, lang):
+    """The breadcrumb in the view's corner was one line: in a 720 px window "Transformer 0 / 自己注意機構 /
+    ヘッド 0 / アテンションのソフトマックス" ran under the panel. It now breaks after a " /" where it does not
+    fit, and stays one line where it does."""
+    from camera_helpers import pixel_of  # tests/ui/
+    from imgui_bundle import imgui
+
+    from glviz.render.camera import block_pose
+    from glviz.ui.sections import overlays
+
+    for width, lines in ((520, 2), (1600, 1)):
+        size = (width, 600)
+        with _app(gl_ctx, tmp_path, size, lang=lang) as (app, fbo):
+            layout = app.view.layout
+            index = layout.by_name["layers.2.attn.h0.probs"]
+            block = layout.blocks[index]
+            app.camera.set_pose(block_pose(layout, index, aspect=app.aspect))
+            app.mouse_move(*pixel_of(app, index, block.rows - 1, 0))
+            overlays.crumb_rect[:] = [0.0] * 4
+            for _ in range(2):
+                app.frame(fbo, dt=0.016)
+            assert app.hover is not None and app.hover.block == index
+            crumb = overlays.breadcrumb(app.hover)
+            assert crumb.count(" / ") == 3, crumb  # layer, self-attention, head, the block
+            x0, y0, x1, y1 = overlays.crumb_rect
+            assert 0 < x0 and x1 <= app.viewport[2], (width, overlays.crumb_rect, app.viewport)
+            shown = round((y1 - y0 - 8) / imgui.get_text_line_height())  # the plate: 4 px above and below
+            assert shown == lines if lines == 1 else shown >= lines, (width, shown)
+
+
 def test_the_help_lists_every_shortcut_and_wraps_japanese_where_it_may_break(gl_ctx, tmp_path, monkeypatch):
     """The help's actions were wrapped by imgui, which breaks Japanese anywhere: in a narrow window "入力
     （埋め込み）の表示" put "）" at the start of a line, "PNG" was cut in two. They now wrap by

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from imgui_bundle import imgui
 
 from glviz.i18n import tr
@@ -17,9 +19,28 @@ TOOLTIP_GAP = (18, 18, 14, 10)  # pixels from the cursor: right of it, below it,
 last_rect = [0.0, 0.0, 0.0, 0.0]  # where the tooltip was drawn last (x0, y0, x1, y1): its size places it
 
 
+CRUMB_JOIN = " / "
+crumb_rect = [0.0, 0.0, 0.0, 0.0]  # where the breadcrumb's plate was drawn last (x0, y0, x1, y1): tests
+
+
 def breadcrumb(info: HoverInfo) -> str:
     """Where the hovered cell is, in the current language: its section path and its block's label."""
-    return " / ".join(part for part in (path(info.section), label(info.label)) if part)
+    return CRUMB_JOIN.join(part for part in (path(info.section), label(info.label)) if part)
+
+
+def crumb_lines(crumb: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """The breadcrumb on as few lines as fit `width` (pixels, by `measure`), broken after a " /" so that
+    each part stays whole (a part wider than `width` alone gets a line of its own): in a narrow window
+    "Transformer 0 / 自己注意機構 / ヘッド 0 / アテンションのソフトマックス" ran under the panel."""
+    lines: list[str] = []
+    for part in crumb.split(CRUMB_JOIN):
+        if lines and measure(lines[-1] + CRUMB_JOIN + part) <= width:
+            lines[-1] += CRUMB_JOIN + part
+        else:
+            if lines:
+                lines[-1] += CRUMB_JOIN.rstrip()
+            lines.append(part)
+    return lines
 
 
 def title(info: HoverInfo) -> str:
@@ -37,11 +58,14 @@ def section_labels(marks: list[SectionMark], info: HoverInfo | None,
     plate = imgui.get_color_u32(imgui.ImVec4(0.12, 0.12, 0.16, 0.82))
     ink = imgui.get_color_u32(imgui.ImVec4(*SECTION_COLOUR))
     if info is not None:
-        crumb = breadcrumb(info)
-        size = imgui.calc_text_size(crumb)
-        corner = imgui.ImVec2(vx + 20 + size.x, vy + 16 + size.y)
-        draw.add_rect_filled(imgui.ImVec2(vx + 8, vy + 8), corner, plate, 4.0)
-        draw.add_text(imgui.ImVec2(vx + 14, vy + 12), ink, crumb)
+        # The plate is inset 8 px from the view's corner, its text 6 px inside the plate.
+        lines = crumb_lines(breadcrumb(info), vw - 28, lambda line: imgui.calc_text_size(line).x)
+        height = imgui.get_text_line_height()
+        right = vx + 20 + max(imgui.calc_text_size(line).x for line in lines)
+        crumb_rect[:] = [vx + 8, vy + 8, right, vy + 16 + height * len(lines)]
+        draw.add_rect_filled(imgui.ImVec2(vx + 8, vy + 8), imgui.ImVec2(*crumb_rect[2:]), plate, 4.0)
+        for i, line in enumerate(lines):
+            draw.add_text(imgui.ImVec2(vx + 14, vy + 12 + i * height), ink, line)
     plates = []  # (x0, y0, x1, y1) of each plate to draw, and its mark
     for mark in marks:
         x0, y0, x1, y1 = mark.box

@@ -306,7 +306,8 @@ def test_an_npz_and_a_checkpoint_without_tokenizer_show_token_ids(app, fbo, tmp_
     app.view.worker.wait()
     frames(app, fbo, 3)
     assert app.view.trace.tokens.tolist() == [5, 6, 7] and app.view.layout.n_tokens == 3
-    assert not app.edit_prompt("5, x") and "integer ids" in app.prompt.error
+    assert not app.edit_prompt("5, x") and "whole numbers separated by commas" in app.prompt.error
+    assert "--tokens" not in app.prompt.error  # the CLI's option, not in the panel
     assert not app.edit_prompt(f"{SMALL.vocab_size}") and "outside the vocabulary" in app.prompt.error
     assert app.view.trace.tokens.tolist() == [5, 6, 7]
 

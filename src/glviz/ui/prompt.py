@@ -37,7 +37,12 @@ def encode_prompt(weights, text: str) -> np.ndarray:
     if weights.tokenizer is None:
         if not text.strip():
             raise GlvizError("error.prompt.empty")
-        tokens = parse_token_list(text)
+        try:
+            tokens = parse_token_list(text)
+        except GlvizError as exc:  # the CLI's words name its --tokens option, which the panel has not
+            if exc.key != "error.tokens_option.format":
+                raise
+            raise GlvizError("error.prompt.ids_format", **exc.values) from None
     else:
         tokens = prompt_tokens(weights, text)
     context = weights.config.block_size

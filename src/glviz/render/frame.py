@@ -73,8 +73,9 @@ class FrameRenderer:
         self.blocks.levels.trace_grew(trace, snapshot)
 
     def missing_values(self) -> list[str]:
-        """Trace names whose blocks show no values yet (not computed, or dropped by the trace before they
-        were read: GPT-2's attention at T=1024). Compute them in the worker, then call trace_grew."""
+        """Trace names whose blocks show no values yet, or not at every position (not computed, or dropped
+        by the trace before they were read: GPT-2's attention at T=1024, or during a long generation).
+        Compute them in the worker, then call trace_grew."""
         return self.blocks.levels.missing()
 
     @property

@@ -19,7 +19,7 @@ from glviz.render.value_growth import grow, grow_slots
 from glviz.render.value_info import BlockValues, SlotTable
 from glviz.render.value_pool import LAYER_PAGES, PagePool, RunTexture
 from glviz.render.value_sources import ArraySource, TraceSource, WeightSource
-from glviz.render.value_store import PAGE, ValueStore, value_scale
+from glviz.render.value_store import PAGE, Slot, ValueStore, value_scale
 
 VALUE_BUDGET_BYTES = 512 << 20  # GPU memory for values: resident texture, page table and pool together
 UPLOAD_TEXELS = 2 << 20  # pool texels uploaded per frame at most (8 MB: a few ms on software GL)
@@ -132,17 +132,22 @@ class ValueLevels:
             changed = trace.changed_since(self._trace_version, upto=snapshot.version)
             self._trace_version = int(snapshot.version)
         grow(store, changed)
-        grow_slots(store, [(slot, 0, 1 << 30) for slot in store.slots.values()
-                           if not slot.inv_scale and slot.axis is not None])
+        # Values that had none, or not every position (dropped by the trace before the later ones were read),
+        # and are there now: read from where they stopped.
+        T = _positions_of(store)
+        grow_slots(store, [(slot, slot.n, 1 << 30) for slot in store.slots.values()
+                           if slot.axis is not None and _incomplete(slot, T)])
         self._sync()
 
     def missing(self) -> list[str]:
-        """Trace names whose blocks show no values (not computed yet, or dropped by the trace before they
-        were read): computing them (`trace[name]`, in the worker) and calling trace_grew shows them."""
+        """Trace names whose blocks show no values, or not at every position the layout shows (not computed
+        yet, or dropped by the trace before they were read: a long generation lets attention go while it
+        grows): computing them (`trace[name]`, in the worker) and calling trace_grew shows them."""
         store = self.stores[ACTIVATIONS]
         if store is None or not isinstance(store.source, TraceSource):
             return []
-        names = {name for slot in store.slots.values() if not slot.inv_scale
+        T = _positions_of(store)
+        names = {name for slot in store.slots.values() if _incomplete(slot, T)
                  for name in (slot.block.stack or (slot.block.source,))}
         return sorted(names)
 
@@ -359,3 +364,13 @@ class ValueLevels:
         self.table.release()
         self.pool.release()
         self.stores = [None, None]
+
+
+def _positions_of(store: ValueStore) -> int:
+    """The positions of the trace (or the snapshot of it) that an activation store shows."""
+    return int(getattr(store.source.view, "T", 0))
+
+
+def _incomplete(slot: Slot, T: int) -> bool:
+    """Whether a block of the trace shows no values, or fewer of its T positions than there are."""
+    return not slot.inv_scale or (slot.axis is not None and slot.n < T)

@@ -111,11 +111,31 @@ class Tracing:
         trace = worker.trace
         snapshot = trace.snapshot()  # a new object whenever the trace publishes (a new token, a value kept)
         if view.shown is snapshot:
-            if view.missing and not worker.busy:
-                ask_for_missing(view, view.missing)
+            self.fill_missing()
             return False
         self.show(view, trace, snapshot)
         return True
+
+    def fill_missing(self) -> None:
+        """Ask the idle worker for what the view on screen shows nowhere (the hovered cell's value first):
+        each frame, and at the window's idle looks, since no frame is drawn while nothing changes."""
+        view = self.app.models.current
+        worker = None if view is None else view.worker
+        if worker is None or worker.trace is None or worker.busy or view.shown is not worker.trace.snapshot():
+            return
+        wanted = self._hovered_not_kept(view) + view.missing
+        if wanted:
+            ask_for_missing(view, wanted)
+
+    def _hovered_not_kept(self, view) -> list[str]:
+        """The trace names of the hovered block that its trace let go (at a long prompt): asked for first,
+        so that the cell's explanation comes back (its block may still show every value from before)."""
+        info = self.app.hovering.info
+        if info is None or view.shown is None or info.block >= len(view.layout.blocks):
+            return []
+        block = view.layout.blocks[info.block]
+        names = block.stack or (block.source,)
+        return [name for name in names if name in view.trace and not view.shown.computed(name)]
 
     def show(self, view, trace, snapshot) -> None:
         """Put `snapshot` of `trace` on screen in `view`: the layout for its T, its values, its hover."""

@@ -248,6 +248,7 @@ def run_app(model: str = "nano", size: tuple[int, int] = (1280, 800), **app_opti
                 glfw.wait_events_timeout(0.05 if app.building or app.working else 0.5)  # handled as they come
                 if app.working and app.background_frame_due():
                     app.invalidate(1)
+                app.tracing.fill_missing()  # values shown nowhere: computed once the view is still
                 if app.message_line.expire():  # a note's time is up: the panel without it
                     app.invalidate()
                 if window.width <= 0 or window.height <= 0:

@@ -47,7 +47,7 @@ def draw(info: HoverInfo | None) -> None:
     imgui.text(f"{tr('explain.cell')}   {info.index_text}")
     if not info.computed:
         imgui.text(f"{tr('explain.value')}  {info.value_text}")
-        dim(tr("explain.not_computed"))
+        dim(info.note or tr("explain.not_computed"))  # (a note: the trace let the value go, for a while)
         if info.formula:
             imgui.text(f"{tr('explain.formula')}  {info.formula}")
         imgui.pop_text_wrap_pos()

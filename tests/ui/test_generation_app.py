@@ -459,6 +459,7 @@ def test_a_hovered_cell_whose_value_was_let_go_says_so_and_comes_back_first(ckpt
     info = app.hover
     assert info is not None and info.block == index and (info.row, info.col) == (T - 1, 0)
     assert not info.computed and info.note == tr("hover.not_kept")
+    assert info.value_text == tr("hover.not_in_memory") != tr("hover.not_computed")
     deadline = time.monotonic() + 30
     while not app.hover.computed:
         assert time.monotonic() < deadline, "the hovered value never came back"

@@ -52,11 +52,14 @@ class HoverInfo:
     stats: BlockStats | None = None
     stats_pending: bool = False  # the block's statistics are being computed (a big block)
     note: str = ""  # what the value means in words (a token's letter, a masked score, a residual's operands)
+    kept: bool = True  # False: the trace let the value go for now (a long prompt's attention, its logits)
 
     @property
     def value_text(self) -> str:
-        """The value as shown, or "not computed"."""
-        return tr("hover.not_computed") if self.value is None else fmt(self.value)
+        """The value as shown, or "not computed" ("not in memory now" for a value let go)."""
+        if self.value is not None:
+            return fmt(self.value)
+        return tr("hover.not_computed") if self.kept else tr("hover.not_in_memory")
 
     @property
     def index_text(self) -> str:
@@ -198,7 +201,7 @@ class HoverExplainer:
             return info
         except KeyError:
             info = explain(self.layout, block, row, col, None)
-            info.note = tr("hover.not_kept")
+            info.note, info.kept = tr("hover.not_kept"), False
             return info
 
 

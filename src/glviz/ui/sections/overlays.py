@@ -124,6 +124,8 @@ def tooltip(
             if line:
                 imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), line)
         imgui.pop_text_wrap_pos()
+    elif not info.kept:  # let go by the trace for now: it says so rather than show nothing
+        imgui.text_colored(imgui.ImVec4(*DIM_COLOUR), info.value_text)
     pos, size = imgui.get_window_pos(), imgui.get_window_size()
     last_rect[:] = [pos.x, pos.y, pos.x + size.x, pos.y + size.y]
     imgui.end()

@@ -107,12 +107,21 @@ def test_cached_checkpoints_are_found_by_name(tmp_path: Path, monkeypatch: pytes
     assert resolve_weights("tiny-gpt2") == b and resolve_weights("someone/tiny-gpt2") == b
     assert resolve_weights(str(files)) == files  # a path is a path
     assert resolve_weights(str(hub / "models--someone--tiny-gpt2")) == b  # a model's folder: its snapshot
-    assert resolve_weights(str(hub / "models--bert-base")) == hub / "models--bert-base"  # not GPT-2: as is
+    assert resolve_weights(str(hub / "models--bert-base")) == bert  # loading it says what it is
     with pytest.raises(GlvizError, match=r"Hugging Face cache .*\(gpt2-xl\)$"):
         resolve_weights("gpt2-xl")
     with pytest.raises(GlvizError, match=r"Hugging Face cache .*\(a{300}\)$"):  # no path: the stat failed
         resolve_weights("a" * 300)
     assert load_weights(resolve_weights("gpt2")).config.n_embd == TINY.n_embd
+    # A cached model that is not a checkpoint glviz reads is named all the same, and loading says why.
+    assert resolve_weights("bert-base") == bert
+    with pytest.raises(GlvizError, match="model_type must be gpt2"):
+        load_weights(resolve_weights("bert-base"))
+    old = _cache_model(hub, "someone/old-gpt2", files)
+    (old / "model.safetensors").rename(old / "pytorch_model.bin")  # an older cache: no safetensors
+    assert [name for name, _ in cached_checkpoints(hub)] == ["gpt2", "someone/tiny-gpt2"]  # not listed
+    with pytest.raises(GlvizError, match=r"no model\.safetensors"):
+        load_weights(resolve_weights("old-gpt2"))
 
 
 def test_a_cached_checkpoint_is_called_by_its_models_name_not_its_revision(tmp_path: Path) -> None:

@@ -77,6 +77,11 @@ def checkpoint_title(folder: Path) -> str:
 
 def cached_checkpoints(hub: Path | None = None) -> list[tuple[str, Path]]:
     """(model name, snapshot folder) of every GPT-2 checkpoint in the cache, sorted by name."""
+    return [(name, snapshot) for name, snapshot in _cached_models(hub) if is_gpt2(snapshot)]
+
+
+def _cached_models(hub: Path | None = None) -> list[tuple[str, Path]]:
+    """(model name, snapshot folder) of every model in the cache that has a snapshot, sorted by name."""
     hub = hub_dir() if hub is None else hub
     try:
         model_dirs = sorted(p for p in hub.iterdir() if p.name.startswith("models--") and p.is_dir())
@@ -85,18 +90,17 @@ def cached_checkpoints(hub: Path | None = None) -> list[tuple[str, Path]]:
     found = []
     for model_dir in model_dirs:
         snapshot = _snapshot(model_dir)
-        if snapshot is not None and is_gpt2(snapshot):
+        if snapshot is not None:
             found.append((model_name(model_dir), snapshot))
     return found
 
 
 def _cached_model_snapshot(folder: Path) -> Path | None:
     """The snapshot of a model's folder in the cache (`.../hub/models--gpt2`, which holds no config.json
-    itself) where it is a GPT-2 checkpoint; None for any other path."""
+    itself); None for any other path."""
     if not folder.name.startswith("models--") or is_checkpoint(folder) or not folder.is_dir():
         return None
-    snapshot = _snapshot(folder)
-    return snapshot if snapshot is not None and is_gpt2(snapshot) else None
+    return _snapshot(folder)
 
 
 def resolve_weights(text: str, hub: Path | None = None) -> Path:
@@ -111,14 +115,16 @@ def resolve_weights(text: str, hub: Path | None = None) -> Path:
     except OSError as exc:  # not a path glviz can look at (a name too long, say): perhaps a model's name
         unreadable = exc
     hub = hub_dir() if hub is None else hub
-    cached = cached_checkpoints(hub)
-    exact = [folder for name, folder in cached if name == text]
-    short = [folder for name, folder in cached if name.rsplit("/", 1)[-1] == text]
-    if exact or len(short) == 1:
-        return (exact or short)[0]
-    if len(short) > 1:
-        names = ", ".join(name for name, _ in cached if name.rsplit("/", 1)[-1] == text)
-        raise GlvizError("error.cache.ambiguous", text=text, names=names)
+    # The GPT-2 checkpoints first; then any cached model of that name, so that loading it says what it
+    # lacks (an older cache holds pytorch_model.bin and no model.safetensors) rather than "not found".
+    for cached in (cached_checkpoints(hub), _cached_models(hub)):
+        exact = [folder for name, folder in cached if name == text]
+        short = [folder for name, folder in cached if name.rsplit("/", 1)[-1] == text]
+        if exact or len(short) == 1:
+            return (exact or short)[0]
+        if len(short) > 1:
+            names = ", ".join(name for name, _ in cached if name.rsplit("/", 1)[-1] == text)
+            raise GlvizError("error.cache.ambiguous", text=text, names=names)
     if unreadable is not None and (path.is_absolute() or len(path.parts) > 2):  # a path, not "org/name"
         raise GlvizError("error.weights.unreadable", reason=unreadable.strerror, path=path)
     raise GlvizError("error.cache.not_found", hub=hub, text=text)

@@ -312,6 +312,21 @@ def test_an_npz_and_a_checkpoint_without_tokenizer_show_token_ids(app, fbo, tmp_
     assert app.view.trace.tokens.tolist() == [5, 6, 7]
 
 
+@pytest.mark.parametrize("vocab", [3, 320, 50257])
+def test_the_prompt_asks_for_ids_in_the_models_range_with_an_example_from_it(vocab):
+    """Without a tokenizer the prompt box asked for ids "e.g. 464, 2068" whatever the model: nano's .npz
+    (three tokens) opened as a checkpoint was offered ids it refuses. It now says the range and takes its
+    example from it."""
+    import re
+
+    from glviz.ui.sections.prompt_field import ids_label
+
+    text = ids_label(vocab)
+    assert f"from 0 to {vocab - 1} " in text
+    example = [int(i) for i in re.search(r"e\.g\. ([\d, ]+):$", text).group(1).split(",")]
+    assert example and all(0 <= i < vocab for i in example), (text, example)
+
+
 def test_config_json_of_another_model_type_is_refused(app, fbo, tmp_path):
     folder = checkpoint(tmp_path / "bert")
     config = json.loads((folder / "config.json").read_text())

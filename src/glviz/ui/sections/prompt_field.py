@@ -35,7 +35,7 @@ class PromptField:
         if self._synced_to != (view.name, view.prompt):
             self.buffer = view.prompt
             self._synced_to = (view.name, view.prompt)
-        dim(tr("prompt.label") if view.weights.tokenizer is not None else tr("prompt.label_ids"))
+        dim(tr("prompt.label") if view.weights.tokenizer is not None else ids_label(view.config.vocab_size))
         # Wrapped at the box's width: a long prompt ran past its right edge, out of sight.
         changed, typed = imgui.input_text_multiline("##prompt", self.buffer, imgui.ImVec2(-1, 54),
                                                     imgui.InputTextFlags_.word_wrap)
@@ -115,3 +115,10 @@ def _break_lines(app, view, tokens, width: float) -> list[list[tuple[int, str, f
         used += (CHIP_GAP if lines[-1] else 0.0) + w
         lines[-1].append((t, label, w))
     return lines
+
+
+def ids_label(vocab_size: int) -> str:
+    """What the prompt box asks for without a tokenizer: ids in the model's range, with an example from it
+    (GPT-2's "The quick" where the vocabulary has those ids; a vocabulary of three, nano's, got "464")."""
+    example = [464, 2068] if vocab_size > 2068 else list(range(min(vocab_size, 3)))
+    return tr("prompt.label_ids", last=vocab_size - 1, example=", ".join(map(str, example)))

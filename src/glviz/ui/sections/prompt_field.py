@@ -118,7 +118,8 @@ def _break_lines(app, view, tokens, width: float) -> list[list[tuple[int, str, f
 
 
 def ids_label(vocab_size: int) -> str:
-    """What the prompt box asks for without a tokenizer: ids in the model's range, with an example from it
-    (GPT-2's "The quick" where the vocabulary has those ids; a vocabulary of three, nano's, got "464")."""
+    """What the prompt box asks for without a tokenizer: ids in the model's range and an example from it
+    (GPT-2's "The quick", 464 and 2068, where the vocabulary has those ids, else its first ids: nano's
+    vocabulary of three was offered 464)."""
     example = [464, 2068] if vocab_size > 2068 else list(range(min(vocab_size, 3)))
     return tr("prompt.label_ids", last=vocab_size - 1, example=", ".join(map(str, example)))

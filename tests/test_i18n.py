@@ -101,7 +101,7 @@ def test_tr_speaks_the_current_language_and_falls_back_to_english(monkeypatch):
 
 def keys_used() -> tuple[set[str], set[str]]:
     """Keys the code passes to tr/tr_in as literals, and the prefixes of keys it builds (f"help.{row}")."""
-    call = re.compile(r"""\btr(?:_in)?\((?:[^,()]+,\s*)?(f?)(["'])([^"']+)\2""")
+    call = re.compile(r"""\btr(?:_count)?(?:_in)?\((?:[^,()]+,\s*)?(f?)(["'])([^"']+)\2""")
     literal, prefixes = set(), set()
     for path in SOURCES.rglob("*.py"):
         for is_f, _, key in call.findall(path.read_text(encoding="utf-8")):
@@ -122,3 +122,15 @@ def test_every_key_the_code_asks_for_exists():
     assert sorted(literal - en.keys()) == []
     for prefix in prefixes:
         assert any(key.startswith(prefix) for key in en), prefix
+
+
+def test_a_count_of_one_reads_in_the_singular():
+    """A one-token prompt read "1 tokens (0 generated)"; lines that count take their `.one` form for one,
+    in both languages, and the plural otherwise."""
+    from glviz.i18n import tr_count_in
+
+    assert tr_count_in("en", "prompt.tokens", 1, T=1, generated=0) == "1 token (0 generated)"
+    assert tr_count_in("en", "prompt.tokens", 2, T=2, generated=0) == "2 tokens (0 generated)"
+    assert tr_count_in("ja", "prompt.tokens", 1, T=1, generated=0).startswith("1 トークン")
+    assert tr_count_in("en", "cli.trace.wrote", 1, arrays=3, tokens=1, dtype="float32", out="t.npz") == (
+        "wrote 3 arrays for 1 token (float32) to t.npz")

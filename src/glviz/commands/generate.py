@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         require_sort_model(weights)
         print(format_letters(greedy_sort(weights, letters[None, :])[0]))
         return 0
-    from glviz.i18n import tr_in
+    from glviz.i18n import tr_count_in, tr_in
     from glviz.model.generate import generate_stream
 
     weights, tokens = model_and_tokens(args)
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         max_new = context + 1 - len(tokens)
         if max_new <= 0:
             raise GlvizError("error.generate.sort_context", context=context, n=len(tokens))
-        notes.append(tr_in(lang, "cli.generate.note.stopped", n=max_new, context=context))
+        notes.append(tr_count_in(lang, "cli.generate.note.stopped", max_new, n=max_new, context=context))
     # generate_stream checks the tokens and every option before it returns
     stream = generate_stream(weights, tokens, max_new, temperature=args.temperature, top_k=args.top_k,
                              top_p=args.top_p, seed=args.seed)

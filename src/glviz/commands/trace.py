@@ -17,7 +17,7 @@ from glviz.commands.model_input import (
 )
 from glviz.commands.options import check_output, language_asked
 from glviz.errors import GlvizError
-from glviz.i18n import tr_in
+from glviz.i18n import tr_count_in
 from glviz.model.forward import Trace
 
 
@@ -47,6 +47,6 @@ def run(args: argparse.Namespace) -> int:
             np.savez(f, **values, config=np.array(json.dumps(weights.config.to_dict())))
     except OSError as exc:
         raise GlvizError("error.write.trace", reason=exc.strerror, path=out) from None
-    print(tr_in(language_asked(args), "cli.trace.wrote", arrays=len(values), tokens=trace.T,
-                dtype=trace.dtype, out=out))
+    print(tr_count_in(language_asked(args), "cli.trace.wrote", trace.T, arrays=len(values), tokens=trace.T,
+                      dtype=trace.dtype, out=out))
     return 0

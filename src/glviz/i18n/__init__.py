@@ -94,6 +94,19 @@ def tr_in(lang: str, key: str, /, **values) -> str:
     return text.format(**values) if values else text
 
 
+def tr_count(key: str, count: int, /, **values) -> str:
+    """`tr` of a line that counts something: its `.one` form for a count of one where the catalogue has
+    one ("1 token", not "1 tokens")."""
+    return tr_count_in(_current, key, count, **values)
+
+
+def tr_count_in(lang: str, key: str, count: int, /, **values) -> str:
+    """`tr_in` of a line that counts something (see tr_count)."""
+    if count == 1 and key + ".one" in catalogue(DEFAULT_LANGUAGE):
+        key += ".one"
+    return tr_in(lang, key, **values)
+
+
 def has(key: str, lang: str | None = None) -> bool:
     """Whether `key` exists in the catalogue of `lang` (default: the current language)."""
     return key in catalogue(lang or _current)

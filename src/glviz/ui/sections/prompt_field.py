@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
-from glviz.i18n import tr
+from glviz.i18n import tr, tr_count
 from glviz.ui.prompt import drawn, readable_bytes, split_characters
 from glviz.ui.style import ACCENT_COLOUR, ERROR_COLOUR, dim, header, item_rect, wrapped
 
@@ -52,7 +52,8 @@ class PromptField:
         tokens = trace.tokens
         generated = min(view.worker.generated, len(tokens)) if view.worker is not None else 0
         state = tr("prompt.tracing") if view.worker is not None and view.worker.tracing else ""
-        dim(tr("prompt.tokens", T=len(tokens), generated=generated) + ("  " + state if state else ""))
+        count = tr_count("prompt.tokens", len(tokens), T=len(tokens), generated=generated)  # "1 token"
+        dim(count + ("  " + state if state else ""))
         self._chips(app, view, tokens, len(tokens) - generated)
 
     def _chips(self, app, view, tokens, prompt_length: int) -> None:

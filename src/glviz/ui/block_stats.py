@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glviz.i18n import tr
+from glviz.i18n import tr, tr_count
 from glviz.layout.blocks import Block
 
 HISTOGRAM_BINS = 32
@@ -34,7 +34,7 @@ class BlockStats:
         """"121 values", or "66 values (55 masked)" when the statistics leave the masked cells out."""
         finite = self.count if self.finite < 0 else self.finite
         if finite == self.count:
-            return tr("hover.values", n=f"{self.count:,}")
+            return tr_count("hover.values", self.count, n=f"{self.count:,}")  # a one-token prompt: 1 value
         return tr("hover.unmasked_values", kept=f"{finite:,}", masked=f"{self.count - finite:,}")
 
 

@@ -127,17 +127,15 @@ def test_every_key_the_code_asks_for_exists():
 def test_a_count_of_one_reads_in_the_singular():
     """A one-token prompt read "1 tokens (0 generated)"; lines that count take their `.one` form for one,
     in both languages, and the plural otherwise."""
+    import numpy as np
+
     from glviz.i18n import tr_count_in
+    from glviz.ui.block_stats import block_stats
 
     assert tr_count_in("en", "prompt.tokens", 1, T=1, generated=0) == "1 token (0 generated)"
     assert tr_count_in("en", "prompt.tokens", 2, T=2, generated=0) == "2 tokens (0 generated)"
     assert tr_count_in("ja", "prompt.tokens", 1, T=1, generated=0).startswith("1 トークン")
     assert tr_count_in("en", "cli.trace.wrote", 1, arrays=3, tokens=1, dtype="float32", out="t.npz") == (
         "wrote 3 arrays for 1 token (float32) to t.npz")
-
-    import numpy as np
-
-    from glviz.ui.block_stats import block_stats
-
     one = block_stats(np.array([[0.5]], np.float32))  # a one-token prompt's 1 x 1 attention block
     assert one.count_text == "1 value" and block_stats(np.ones((2, 2), np.float32)).count_text == "4 values"

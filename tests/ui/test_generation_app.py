@@ -383,13 +383,17 @@ def test_values_let_go_before_they_were_shown_are_computed_once_the_view_is_stil
 
 
 
-def test_values_let_go_while_generating_are_shown_at_every_position_once_the_view_is_still(ckpt_app, fbo):
+def test_values_let_go_while_generating_are_shown_at_every_position_once_the_view_is_still(ckpt_app, fbo,
+                                                                                           monkeypatch):
     """Generating a thousand tokens on a small checkpoint, the trace let its attention matrices go as the
     logits grew (its memory budget), and the blocks kept showing the positions read before that: a corner
     of values in a plain block, and hovering beyond it said "not computed". Those blocks now count as
     missing, and once the view is still the worker computes them and the GPU holds every position."""
+    from glviz.ui import tracing
+
     app = ckpt_app
     view = app.view
+    monkeypatch.setattr(tracing, "FILL_AFTER_S", 3600.0)  # nothing asked for until the view is "still"
     view.worker.trace.keep_bytes = 1  # every attention matrix let go once computed, as at long prompts
     T0 = view.trace.T
     app.generation.generate(6)
@@ -401,6 +405,7 @@ def test_values_let_go_while_generating_are_shown_at_every_position_once_the_vie
     assert set(names) <= set(view.missing), view.missing
     blocks = [view.layout.by_name[f"layers.{i}.attn.h{h}.{m}"] for i in range(SMALL.n_layer)
               for h in range(SMALL.n_head) for m in ("scores", "probs")]
+    monkeypatch.setattr(tracing, "FILL_AFTER_S", 0.2)  # still now
     deadline = time.monotonic() + 60
     while view.missing:
         assert time.monotonic() < deadline, f"never shown at every position: {view.missing}"
@@ -413,18 +418,23 @@ def test_values_let_go_while_generating_are_shown_at_every_position_once_the_vie
         np.testing.assert_allclose(gpu_cells(view.renderer, index), expected, atol=1e-5, err_msg=block.name)
 
 
-def test_values_shown_nowhere_are_asked_for_at_the_windows_idle_looks_without_a_frame(ckpt_app, fbo):
+def test_values_shown_nowhere_are_asked_for_at_the_windows_idle_looks_without_a_frame(ckpt_app, fbo,
+                                                                                       monkeypatch):
     """The window draws no frame while nothing changes, and the asking was done in frames only: after a
     long generation the blocks it left incomplete stayed so until the mouse moved. The window's idle look
     (`Tracing.fill_missing`, ui/window.py) asks, and the worker computes the value, with no frame drawn."""
+    from glviz.ui import tracing
+
     app = ckpt_app
     view = app.view
+    monkeypatch.setattr(tracing, "FILL_AFTER_S", 3600.0)  # the frames below ask for nothing
     view.worker.trace.keep_bytes = 1
     app.generation.generate(2)
     settled(app, fbo)
     trace = view.trace
     assert view.missing and not view.asked
     first = view.missing[0]
+    monkeypatch.setattr(tracing, "FILL_AFTER_S", 0.2)  # still now
     deadline = time.monotonic() + 10
     while not view.asked:  # as the window's loop between its waits for events: no frame
         assert time.monotonic() < deadline, "nothing was asked"
@@ -435,7 +445,7 @@ def test_values_shown_nowhere_are_asked_for_at_the_windows_idle_looks_without_a_
     assert trace.peek(first) is not None  # computed again, for every position, and kept
 
 
-def test_a_hovered_cell_whose_value_was_let_go_says_so_and_comes_back_first(ckpt_app, fbo):
+def test_a_hovered_cell_whose_value_was_let_go_says_so_and_comes_back_first(ckpt_app, fbo, monkeypatch):
     """Hovering a cell of an attention block the trace let go (here every one: a budget of one byte) said
     "Values are not computed for this model", which is not so. The panel now says the value is not in
     memory now, and the worker computes the hovered block first, so that its explanation comes back."""
@@ -443,9 +453,11 @@ def test_a_hovered_cell_whose_value_was_let_go_says_so_and_comes_back_first(ckpt
 
     from glviz.i18n import tr
     from glviz.render.camera import block_pose
+    from glviz.ui import tracing
 
     app = ckpt_app
     view = app.view
+    monkeypatch.setattr(tracing, "FILL_AFTER_S", 3600.0)  # nothing asked for until the cell is hovered
     view.worker.trace.keep_bytes = 1
     app.generation.generate(3)
     settled(app, fbo)
@@ -460,6 +472,8 @@ def test_a_hovered_cell_whose_value_was_let_go_says_so_and_comes_back_first(ckpt
     assert info is not None and info.block == index and (info.row, info.col) == (T - 1, 0)
     assert not info.computed and info.note == tr("hover.not_kept")
     assert info.value_text == tr("hover.not_in_memory") != tr("hover.not_computed")
+    assert not view.asked
+    monkeypatch.setattr(tracing, "FILL_AFTER_S", 0.2)  # still now
     deadline = time.monotonic() + 30
     while not app.hover.computed:
         assert time.monotonic() < deadline, "the hovered value never came back"

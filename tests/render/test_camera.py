@@ -168,6 +168,30 @@ def test_overview_shows_the_whole_small_model_and_input_pose_the_embeddings():
     assert abs(clip[1] / clip[3]) > 1
 
 
+@pytest.mark.parametrize("T", [9, 200])
+def test_input_pose_of_a_gpt2_checkpoint_shows_its_tokens_cells_and_the_near_part_of_its_tables(T):
+    """Key I on a GPT-2 checkpoint (2 layers, C = 64, GPT-2's vocabulary) framed the token table whole, 50,257
+    columns: every cell, the prompt's too, fell below a pixel and the view showed an outline. The tables
+    are now cut to the width the activations leave, so the input blocks fill the view, the tables beside."""
+    from dataclasses import replace
+
+    layout = build_layout(replace(PRESETS["gpt2"], n_layer=2, n_embd=64, n_head=4), n_tokens=T)
+    viewport = (1280, 720)
+    camera = OrbitCamera(input_pose(layout, aspect=viewport[0] / viewport[1]))
+    for name in ("tokens", "tok_emb", "embed", "pos_emb"):
+        i = layout.by_name[name]
+        box = ndc_of_box(camera, layout.mins[i], layout.maxs[i], viewport[0] / viewport[1])
+        assert np.abs(box[:, :2]).max() <= 1.0, name  # whole in view
+        lo = layout.mins[i]
+        cell = np.linalg.norm(project(camera, lo, viewport) - project(camera, lo + (1, 0, 0), viewport))
+        assert cell >= (1.0 if T == 200 else 4.0), (name, cell)  # a cell is pixels wide, not a speck
+    for name in ("wte", "wpe"):  # the tables' near ends are in view, beside the activations
+        i = layout.by_name[name]
+        near = layout.maxs[i] if name == "wte" else layout.mins[i]
+        x, _ = project(camera, (near[0], (layout.mins[i][1] + layout.maxs[i][1]) / 2, 1.0), viewport)
+        assert 0 <= x <= viewport[0], (name, x)
+
+
 def test_overview_of_gpt3_fills_the_width_with_all_columns():
     layout = build_layout(PRESETS["gpt3"])
     lo, hi = network_bounds(layout)

@@ -169,3 +169,29 @@ def section_text_box(section, width: float) -> tuple[np.ndarray, np.ndarray]:
     start = np.asarray(section.position, dtype=np.float64)
     return (start + (0.0, -TEXT_BELOW_EM * section.height, 0.0),
             start + (width, TEXT_ABOVE_EM * section.height, 0.0))
+
+
+TABLES = ("wte", "wpe")  # the embedding tables: as wide as the vocabulary and the context
+
+
+def input_box(layout, aspect: float = 16 / 9) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi) of what the input view frames: the tokens, the token and position embeddings and the input
+    embedding, the section label above them, and the embedding tables beside them up to the width the view
+    has room for at the activations' height (at least a little of each beside a long prompt). GPT-2's token
+    table is 50,257 columns wide: framed whole, every cell (the prompt's too) fell below a pixel."""
+    found = [layout.by_name[n] for n in INPUT_BLOCKS if n in layout.by_name and n not in TABLES]
+    tables = [layout.by_name[n] for n in TABLES if n in layout.by_name]
+    if found:
+        lo = np.array(layout.mins[found].min(axis=0), dtype=np.float64)
+        hi = np.array(layout.maxs[found].max(axis=0), dtype=np.float64)
+        if tables:
+            width = hi[0] - lo[0]
+            side = max((1.3 * aspect * (hi[1] - lo[1]) - width) / 2, 0.15 * width)
+            lo[0] = min(lo[0], max(layout.mins[tables, 0].min(), lo[0] - side))
+            hi[0] = max(hi[0], min(layout.maxs[tables, 0].max(), hi[0] + side))
+            lo[2], hi[2] = min(lo[2], layout.mins[tables, 2].min()), max(hi[2], layout.maxs[tables, 2].max())
+    else:  # no named input blocks: the top tenth of the model
+        lo, hi = (np.array(v, dtype=np.float64) for v in layout.bounds)
+        lo[1] = hi[1] - (hi[1] - lo[1]) * 0.1
+    hi[1] += 0.2 * (hi[1] - lo[1])  # the section label above ("Embedding")
+    return lo, hi

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from glviz.layout.framing import (
-    INPUT_BLOCKS,
     OVERVIEW_AZIMUTH,
     OVERVIEW_ELEVATION,
     card_corners,
     first_heads_bottom,
+    input_box,
     model_top,
     network_bounds,
     overview_box,
@@ -366,15 +366,9 @@ def whole_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:
 
 
 def input_pose(layout, aspect: float = DEFAULT_ASPECT) -> Pose:
-    """The input: token indices, embedding tables and the input embedding at the top of the model."""
-    found = [layout.by_name[n] for n in INPUT_BLOCKS if n in layout.by_name]
-    if found:
-        lo, hi = layout.mins[found].min(axis=0), layout.maxs[found].max(axis=0)
-    else:  # no named input blocks: the top tenth of the model
-        lo, hi = layout.bounds
-        lo = np.array([lo[0], hi[1] - (hi[1] - lo[1]) * 0.1, lo[2]])
-    hi = np.array(hi, dtype=np.float64)
-    hi[1] += 0.2 * (hi[1] - lo[1])  # the section label above ("Embedding")
+    """The input: token indices, embedding tables and the input embedding at the top of the model (a table
+    wider than the view has room for is shown by its near part: layout.framing.input_box)."""
+    lo, hi = input_box(layout, aspect)
     return fit_pose(lo, hi, azimuth=-12.0, elevation=8.0, margin=1.15, aspect=aspect)
 
 

@@ -241,6 +241,21 @@ def test_render_only_models_show_block_shape_and_indices_but_no_value():
     assert info.lines == [] and info.stats is None
 
 
+def test_a_cell_without_a_value_says_why():
+    """A render-only model computes no values; a value the trace let go is back in a moment. The panel's
+    line said the first for both, then (for a moment) a render-only residual block's note about its
+    operands instead of either."""
+    from glviz.i18n import tr
+    from glviz.ui.sections.explanation import no_value_line
+
+    layout = build_layout(PRESETS["gpt2"])
+    residual = explain(layout, layout.by_name["layers.3.resid1"], 100, 5)
+    assert residual.note  # what its operands are: not why it has no value
+    assert no_value_line(residual) == tr("explain.not_computed")
+    residual.note, residual.kept = tr("hover.not_kept"), False  # as the explainer marks a value let go
+    assert no_value_line(residual) == tr("hover.not_kept")
+
+
 def test_numbers_have_four_significant_digits():
     assert fmt(3.14159265) == "3.142"
     assert fmt(-0.000123456) == "−0.0001235"

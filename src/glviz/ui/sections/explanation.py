@@ -47,7 +47,7 @@ def draw(info: HoverInfo | None) -> None:
     imgui.text(f"{tr('explain.cell')}   {info.index_text}")
     if not info.computed:
         imgui.text(f"{tr('explain.value')}  {info.value_text}")
-        dim(info.note or tr("explain.not_computed"))  # (a note: the trace let the value go, for a while)
+        dim(no_value_line(info))
         if info.formula:
             imgui.text(f"{tr('explain.formula')}  {info.formula}")
         imgui.pop_text_wrap_pos()
@@ -112,3 +112,9 @@ def _stats(info: HoverInfo) -> None:
         if info.value is not None and math.isfinite(info.value):
             implot.plot_inf_lines("this cell", np.array([float(info.value)]))
         implot.end_plot()
+
+
+def no_value_line(info: HoverInfo) -> str:
+    """Why a cell shows no value: the trace let it go for now (its note says so), else the model computes
+    none (render-only: a residual block's note about its operands is not the reason)."""
+    return tr("explain.not_computed") if info.kept else info.note

@@ -77,7 +77,11 @@ def checkpoint_title(folder: Path) -> str:
 
 def cached_checkpoints(hub: Path | None = None) -> list[tuple[str, Path]]:
     """(model name, snapshot folder) of every GPT-2 checkpoint in the cache, sorted by name."""
-    return [(name, snapshot) for name, snapshot in _cached_models(hub) if is_gpt2(snapshot)]
+    return _gpt2_among(_cached_models(hub))
+
+
+def _gpt2_among(models: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    return [(name, snapshot) for name, snapshot in models if is_gpt2(snapshot)]
 
 
 def _cached_models(hub: Path | None = None) -> list[tuple[str, Path]]:
@@ -117,7 +121,8 @@ def resolve_weights(text: str, hub: Path | None = None) -> Path:
     hub = hub_dir() if hub is None else hub
     # The GPT-2 checkpoints first; then any cached model of that name, so that loading it says what it
     # lacks (an older cache holds pytorch_model.bin and no model.safetensors) rather than "not found".
-    for cached in (cached_checkpoints(hub), _cached_models(hub)):
+    models = _cached_models(hub)  # the cache read once for both
+    for cached in (_gpt2_among(models), models):
         exact = [folder for name, folder in cached if name == text]
         short = [folder for name, folder in cached if name.rsplit("/", 1)[-1] == text]
         if exact or len(short) == 1:

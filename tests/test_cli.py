@@ -40,16 +40,29 @@ def test_generate_with_a_preset_says_its_weights_are_random(capsys: pytest.Captu
 
 
 def test_generate_with_the_shipped_model_gives_no_note(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["generate", "--tokens", "0,1,2,0,1,2", "--max-new-tokens", "3"]) == 0
+    assert main(["generate", "--tokens", "0,1,2,0,1,2", "--max-new-tokens", "3", "--ids"]) == 0
     out = capsys.readouterr()
     assert out.out.split() == ["0", "0", "1"] and out.err == ""
+
+
+def test_the_sort_model_reads_and_writes_letters(capsys: pytest.CaptureFixture[str]) -> None:
+    """The sort model's tokens are the letters A, B, C: its output is printed as letters (ids with --ids), and
+    --prompt takes letters, in either case, with spaces or commas between them."""
+    assert main(["generate", "--tokens", "0,1,2,0,1,2", "--max-new-tokens", "3"]) == 0
+    assert capsys.readouterr().out == "AAB\n"
+    assert main(["generate", "--prompt", "c b a, b b c", "--max-new-tokens", "6"]) == 0
+    out = capsys.readouterr()
+    assert out.out == "ABBBCC\n" and out.err == ""
+    assert main(["generate", "--prompt", "cbxbbc"]) == 2
+    assert capsys.readouterr().err == (
+        "glviz: error: the sort model reads only the letters A, B, C, not 'x' ('cbxbbc')\n")
 
 
 def test_nano_generation_stops_at_the_end_of_its_context(capsys: pytest.CaptureFixture[str]) -> None:
     """6 letters + 6 sorted ones: the last prediction is made at position 11 of 11; nothing past it."""
     assert main(["generate", "--tokens", "2,1,0,2,1,0", "--max-new-tokens", "10"]) == 0
     out = capsys.readouterr()
-    assert out.out.split() == ["0", "0", "1", "1", "2", "2"]
+    assert out.out == "AABBCC\n"
     assert "stopped after 6 new tokens" in out.err
     assert main(["generate", "--tokens", ",".join(["0"] * 12), "--max-new-tokens", "1"]) == 2
     assert capsys.readouterr().err == "glviz: error: the sort model reads at most 11 tokens (12 tokens)\n"

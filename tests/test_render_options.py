@@ -62,7 +62,7 @@ def test_options_that_cannot_apply_are_refused(tmp_path: Path, checkpoint: Path,
     assert "--tokens needs values" in _error(capsys, tmp_path, "--model", "gpt2-xl", "--tokens", "1")
     assert "--input letters are for the nano sort model" in _error(
         capsys, tmp_path, "--weights", ckpt, "--input", "CBABBC")
-    assert "no tokenizer" in _error(capsys, tmp_path, "--prompt", "hi")  # nano has none
+    assert "reads only the letters A, B, C, not 'h' ('hi')" in _error(capsys, tmp_path, "--prompt", "hi")
     assert "outside the vocabulary 0..2 (7)" in _error(capsys, tmp_path, "--tokens", "1,7")
     assert "more tokens than the model's context of 16 (17 tokens)" in _error(
         capsys, tmp_path, "--weights", ckpt, "--tokens", ",".join(["1"] * 17))

@@ -295,7 +295,7 @@ def test_the_last_thing_asked_for_wins_across_loads_and_switches(app, fbo, folde
     assert app.model_name == "gpt3"
 
 
-def test_an_npz_and_a_checkpoint_without_tokenizer_show_token_ids(app, fbo, tmp_path):
+def test_a_checkpoint_without_tokenizer_shows_token_ids(app, fbo, tmp_path):
     folder = checkpoint(tmp_path / "ids-only", tokenizer=None)
     app.open_checkpoint(folder)
     loaded(app, fbo)
@@ -310,6 +310,38 @@ def test_an_npz_and_a_checkpoint_without_tokenizer_show_token_ids(app, fbo, tmp_
     assert "--tokens" not in app.prompt.error  # the CLI's option, not in the panel
     assert not app.edit_prompt(f"{SMALL.vocab_size}") and "outside the vocabulary" in app.prompt.error
     assert app.view.trace.tokens.tolist() == [5, 6, 7]
+
+
+def test_a_sort_model_opened_as_a_checkpoint_reads_letters(app, fbo, tmp_path):
+    """A model of the sort task (train-sort's .npz: vocabulary A, B, C, no tokenizer) opened as a checkpoint
+    showed ids: eight of them as its prompt ("0, 1, 2, 0, ..."), chips "2", "1", candidates "0". It now
+    reads as letters: six to sort, letter chips and candidates, letters typed, and a refusal that names the
+    letter it cannot read."""
+    import shutil
+
+    from glviz.resources import model_path
+    from glviz.ui.sections.prompt_field import prompt_label
+
+    path = tmp_path / "mine.npz"
+    shutil.copy(model_path("nano-sort.npz"), path)  # (what `glviz train-sort --out mine.npz` writes)
+    app.open_checkpoint(path)
+    loaded(app, fbo)
+    view = app.view
+    assert view.is_checkpoint and view.prompt == "CBABBC"
+    assert view.trace.tokens.tolist() == [2, 1, 0, 1, 1, 2]  # A, B, C = 0, 1, 2
+    assert prompt_label(view.weights).startswith("Letters from A, B, C")
+    assert [app.prompt.label(view.weights, t) for t in range(3)] == ["A", "B", "C"]
+    ids, _ = app.generation.candidates()
+    assert app.prompt.label(view.weights, ids[0]) == "A"  # the first of CBABBC sorted
+    app.generation.generate(10)
+    settled(app, fbo)
+    assert app.view.trace.tokens.tolist() == [2, 1, 0, 1, 1, 2, 0, 1, 1, 1, 2]  # ...then A B B B C: full
+    assert not app.edit_prompt("cbad") and "not 'd' ('cbad')" in app.prompt.error
+    assert app.view.trace.T == 11  # the model stays as it was
+    assert app.edit_prompt("c b, a")
+    app.view.worker.wait()
+    frames(app, fbo, 3)
+    assert app.view.trace.tokens.tolist() == [2, 1, 0] and app.view.layout.n_tokens == 3
 
 
 @pytest.mark.parametrize("vocab", [3, 320, 50257])

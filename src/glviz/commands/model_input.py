@@ -8,7 +8,7 @@ import numpy as np
 
 from glviz.commands.helptext import HelpText
 from glviz.errors import GlvizError
-from glviz.model.sort_task import LETTERS
+from glviz.model.sort_task import DEFAULT_LETTERS, LETTERS, parse_letters
 from glviz.model.weights import Weights, load_model
 
 DEFAULT_PROMPT = "The quick brown fox jumps over the lazy dog"  # what a checkpoint shows until told otherwise
@@ -91,7 +91,10 @@ def model_and_tokens(args: argparse.Namespace) -> tuple[Weights, np.ndarray]:
 
 
 def default_tokens(weights: Weights) -> np.ndarray:
-    """DEFAULT_PROMPT in the model's tokens (cut to its context), or ids 0..7 without a usable tokenizer."""
+    """DEFAULT_PROMPT in the model's tokens (cut to its context), a sort model's six letters to sort, or ids
+    0..7 without a usable tokenizer."""
+    if is_sort_model(weights) and weights.config.block_size >= len(DEFAULT_LETTERS):
+        return parse_letters(DEFAULT_LETTERS)  # (6,) int64
     if weights.tokenizer is not None:
         try:
             tokens = weights.tokenizer.encode(DEFAULT_PROMPT)  # (T,) int64

@@ -13,6 +13,7 @@ import numpy as np
 from glviz.errors import GlvizError, Text
 from glviz.model.config import require_layers_stored
 from glviz.model.config_file import config_from_dict
+from glviz.model.sort_task import LETTERS, LetterTokenizer
 from glviz.model.weights import Weights, split_qkv, validate, weight_shapes
 
 
@@ -60,4 +61,6 @@ def load_npz(path: Path, progress: Callable[[int, int], None] | None = None) -> 
         except ValueError:
             break  # shapes disagree: validate() names the tensor
         split_qkv(tensors, i, w, b)
-    return validate(Weights(config, tensors), path)
+    # A vocabulary of three is the sort task's (train-sort writes no tokenizer): its tokens read as letters
+    tokenizer = LetterTokenizer() if config.vocab_size == len(LETTERS) else None
+    return validate(Weights(config, tensors, tokenizer), path)

@@ -34,6 +34,39 @@ def format_letters(tokens) -> str:
     return "".join(LETTERS[int(t)] for t in np.asarray(tokens).reshape(-1))
 
 
+class LetterTokenizer:
+    """The sort task's tokens as text: A, B, C = 0, 1, 2, one letter each (any case; spaces and commas
+    between them are skipped). The interface of model/tokenizer.Tokenizer, so that a sort model opened as a
+    checkpoint reads as letters in the prompt, its chips and every token list."""
+
+    source = None  # (no file: the vocabulary is the task's)
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of token ids: 3."""
+        return len(LETTERS)
+
+    def encode(self, text: str) -> np.ndarray:
+        """Token ids of `text`, (T,) int64; GlvizError naming the first character that is not a letter."""
+        letters = [ch for ch in text if not ch.isspace() and ch != ","]
+        wrong = next((ch for ch in letters if ch.upper() not in LETTERS), None)
+        if wrong is not None:  # (as typed: "not 'H'" for an h read wrong)
+            raise GlvizError("error.letters.prompt", letter=repr(wrong), text=repr(text))
+        return np.array([LETTERS.index(ch.upper()) for ch in letters], dtype=np.int64)
+
+    def decode(self, ids) -> str:
+        """The letters of token ids ("?" for an id beyond C)."""
+        return "".join(LETTERS[int(i)] if 0 <= int(i) < len(LETTERS) else "?" for i in ids)
+
+    def piece(self, token: int) -> str:
+        """The token's letter ("" if the id is unknown)."""
+        return LETTERS[int(token)] if 0 <= int(token) < len(LETTERS) else ""
+
+    def token_bytes(self, token: int) -> bytes | None:
+        """The letter's byte, or None for an unknown id."""
+        return self.piece(token).encode("ascii") or None
+
+
 def all_inputs() -> np.ndarray:
     """Every possible input, (729, 6) int64, in lexicographic order (AAAAAA first)."""
     return np.array(list(itertools.product(range(len(LETTERS)), repeat=N_LETTERS)), dtype=np.int64)

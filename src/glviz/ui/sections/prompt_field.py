@@ -35,7 +35,7 @@ class PromptField:
         if self._synced_to != (view.name, view.prompt):
             self.buffer = view.prompt
             self._synced_to = (view.name, view.prompt)
-        dim(tr("prompt.label") if view.weights.tokenizer is not None else ids_label(view.config.vocab_size))
+        dim(prompt_label(view.weights))
         # Wrapped at the box's width: a long prompt ran past its right edge, out of sight.
         changed, typed = imgui.input_text_multiline("##prompt", self.buffer, imgui.ImVec2(-1, 54),
                                                     imgui.InputTextFlags_.word_wrap)
@@ -116,6 +116,15 @@ def _break_lines(app, view, tokens, width: float) -> list[list[tuple[int, str, f
         used += (CHIP_GAP if lines[-1] else 0.0) + w
         lines[-1].append((t, label, w))
     return lines
+
+
+def prompt_label(weights) -> str:
+    """What the prompt box asks for: text for a tokenizer, letters for a sort model, else ids."""
+    from glviz.model.sort_task import LetterTokenizer
+
+    if isinstance(weights.tokenizer, LetterTokenizer):
+        return tr("prompt.label_letters")
+    return tr("prompt.label") if weights.tokenizer is not None else ids_label(weights.config.vocab_size)
 
 
 def ids_label(vocab_size: int) -> str:

@@ -267,3 +267,24 @@ def test_text_drawn_with_one_sample_is_as_legible_as_larger_text_shrunk(gl_ctx, 
     assert small.sum() > 20
     assert np.abs(small - shrunk).mean() < 0.06
     assert np.corrcoef(small.ravel(), shrunk.ravel())[0, 1] > 0.95
+
+
+def test_a_long_model_name_does_not_shrink_the_card_lines(atlas):
+    """A cached model is called by its name ("openai-community/gpt2"): set at the title's size it made the
+    card wide, and the card's width sets the size of every line, so C, T, layers and parameters came out at
+    two thirds of their size. The title now gives way first (down to the lines' size)."""
+    import dataclasses
+
+    from glviz.render.label_sets import model_card
+
+    def card_of(name: str):
+        config = dataclasses.replace(PRESETS["gpt2"], n_layer=2, n_embd=64, n_head=4, name=name)
+        return model_card(build_layout(config, n_tokens=9), atlas)  # two boxes, the title, three lines
+
+    short, long = card_of("gpt2"), card_of("openai-community/gpt2")
+    assert long.texts[2] == "openai-community/gpt2"
+    for line in (3, 4, 5):
+        assert long.em[line] >= 0.95 * short.em[line], (line, long.em[line], short.em[line])
+    assert long.em[2] >= long.em[3]  # the title is never smaller than the lines
+    title_width = atlas.text_width(long.texts[2]) * long.em[2]
+    assert title_width <= long.box[1, 0] * long.em[1]  # and it fits on the card

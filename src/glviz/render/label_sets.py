@@ -212,13 +212,17 @@ def model_card(layout, atlas: FontAtlas) -> LabelSet:
     title = DISPLAY_NAMES.get(cfg.name, cfg.name)
     ink = (0.15, 0.18, 0.30, 1.0)
     small = 0.66
-    lines = [(title, 1.0, (0.08, 0.10, 0.20, 1.0)),
-             (tr("card.sizes", C=cfg.n_embd, T=layout.n_tokens or cfg.block_size), small, ink),
-             (tr("card.layers", layers=cfg.n_layer, heads=cfg.n_head), small, ink),
-             (tr("card.parameters", params=f"{param_count(cfg):,}"), small, ink)]
-    text_w = max(atlas.text_width(t) * s for t, s, _ in lines)
+    body = [(tr("card.sizes", C=cfg.n_embd, T=layout.n_tokens or cfg.block_size), small, ink),
+            (tr("card.layers", layers=cfg.n_layer, heads=cfg.n_head), small, ink),
+            (tr("card.parameters", params=f"{param_count(cfg):,}"), small, ink)]
+    body_w = max(atlas.text_width(t) * s for t, s, _ in body)
+    # A long name ("openai-community/gpt2") is set smaller, down to the lines' size, before it widens the
+    # card: the card's width sets every line's size, and a wide title left the others unreadable.
+    title_scale = max(small, min(1.0, body_w / max(atlas.text_width(title), 1e-6)))
+    lines = [(title, title_scale, (0.08, 0.10, 0.20, 1.0)), *body]
+    text_w = max(body_w, atlas.text_width(title) * title_scale)
     card_w = text_w + 1.2
-    card_h = 0.3 + 1.0 + sum(small * 1.3 for _, s, _ in lines if s < 1) + 0.45
+    card_h = 0.3 + title_scale + len(body) * small * 1.3 + 0.45
     em = min(max_w / card_w, max_h / card_h)  # the card's size follows the model's, not its text's
     left = centre_x - card_w * em / 2
     top = bottom + card_h * em
@@ -230,8 +234,8 @@ def model_card(layout, atlas: FontAtlas) -> LabelSet:
     colors = [CARD_BORDER, CARD_COLOR]
     boxes = [(card_w + 2 * border, card_h + 2 * border), (card_w, card_h)]
     y = top - 0.3 * em
-    for text, scale, color in lines:
-        y -= scale * em * 1.3 if scale < 1 else em
+    for i, (text, scale, color) in enumerate(lines):
+        y -= scale * em * (1.3 if i else 1.0)
         tw = atlas.text_width(text) * scale * em
         texts.append(text)
         origins.append((centre_x - tw / 2, y, z))

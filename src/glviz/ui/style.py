@@ -195,8 +195,19 @@ def wrapped(colour: tuple[float, float, float, float], line: str) -> None:
     imgui.text_colored(imgui.ImVec4(*colour), "\n".join(lines))
 
 
+shown_headers: dict[str, tuple[str, float, tuple]] = {}  # key -> (title drawn, its width, header rect)
+
+
 def header(key: str, default_open: bool = False) -> bool:
     """A collapsing header titled by the catalogue's `key`, its id the key itself: open or closed, it stays so
     when the language changes (an id made of the title would be a new header, in its default state)."""
     flags = imgui.TreeNodeFlags_.default_open if default_open else 0
-    return imgui.collapsing_header(f"{tr(key)}###{key}", flags)
+    title = tr(key)
+    # In a narrow panel the title is cut with '…' (imgui clips it mid-letter otherwise), whole in a tooltip.
+    padding = imgui.get_style().frame_padding.x
+    shown = fitted(title, imgui.get_content_region_avail().x - imgui.get_font_size() - 3 * padding)
+    opened = imgui.collapsing_header(f"{shown}###{key}", flags)
+    shown_headers[key] = (shown, imgui.calc_text_size(shown).x, item_rect())
+    if shown != title and imgui.is_item_hovered():
+        imgui.set_tooltip(title)
+    return opened

@@ -14,6 +14,7 @@ from glviz.ui.style import (
     LETTER_COLOURS,
     beside,
     button_width,
+    checkbox_width,
     dim,
     fitted,
     header,
@@ -89,9 +90,11 @@ class GenerationSection:
     def _settings(self, controls) -> None:
         if imgui.radio_button(tr("generate.greedy"), controls.greedy):
             controls.greedy = True
-        imgui.same_line()
+        self.rects["greedy"] = item_rect()
+        beside(checkbox_width(tr("generate.sample")))  # (a radio button is a checkbox's size)
         if imgui.radio_button(tr("generate.sample"), not controls.greedy):
             controls.greedy = False
+        self.rects["sample"] = item_rect()
         if controls.greedy:
             return
         # The fields narrow to leave room for their labels beside them (in a narrow window's panel the

@@ -60,7 +60,12 @@ class PromptField:
         width = imgui.get_content_region_avail().x - 12
         key = (view.name, tokens.tobytes(), round(width))
         if self._lines is None or self._lines[0] != key:
-            self._lines = (key, _break_lines(app, view, tokens, width))
+            lines = _break_lines(app, view, tokens, width)
+            style = imgui.get_style()
+            tall = len(lines) * imgui.get_frame_height_with_spacing() - style.item_spacing.y
+            if tall > CHIPS_HEIGHT - 2 * style.window_padding.y:  # it scrolls: its bar takes room
+                lines = _break_lines(app, view, tokens, width - style.scrollbar_size)
+            self._lines = (key, lines)
         lines = self._lines[1]
         self.chip_rects.clear()
         hovered = None

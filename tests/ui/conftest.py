@@ -83,3 +83,21 @@ def make_app(gl_ctx, tmp_path):
     from glviz import i18n
 
     i18n.set_language("en")
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """A small random GPT-2 checkpoint with a tokenizer (checkpoint_helpers.SMALL), one per module."""
+    from checkpoint_helpers import checkpoint
+
+    return checkpoint(tmp_path_factory.mktemp("ckpt") / "small", seed=5)
+
+
+@pytest.fixture
+def ckpt_app(app, fbo, small):
+    """The headless app with `small` opened and loaded."""
+    from checkpoint_helpers import loaded
+
+    app.open_checkpoint(small)
+    loaded(app, fbo)
+    return app

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from checkpoint_helpers import frames, settled  # tests/ui/
-from test_generation_app import ckpt_app, small  # noqa: F401 (fixtures: a checkpoint opened in the app)
 
 from glviz import i18n
 from glviz.ui.controls import LEFT

@@ -195,7 +195,7 @@ def wrapped(colour: tuple[float, float, float, float], line: str) -> None:
     imgui.text_colored(imgui.ImVec4(*colour), "\n".join(lines))
 
 
-shown_headers: dict[str, tuple[str, float, tuple]] = {}  # key -> (title drawn, its width, header rect)
+shown_headers: dict[str, tuple[str, float, tuple]] = {}  # (tests) key -> (title drawn, width, rect)
 
 
 def header(key: str, default_open: bool = False) -> bool:

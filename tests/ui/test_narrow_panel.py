@@ -1,6 +1,7 @@
 """The panel in a window 420 px wide (the panel then gets about 190 px), as a learner found it: section
 titles clipped mid-letter by imgui ("How was this comput"), a chip cut under the chips' scroll bar, and
-"Sample" (「サンプリング」) running past the panel's edge."""
+"Sample" (「サンプリング」) running past the panel's edge; and the heatmaps' "All heads" at 600 px (more in
+test_panel_fits.py)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,28 @@ def test_the_chips_and_the_sampling_choice_stay_in_the_panel(gl_ctx, tmp_path, s
     finally:
         app.release()
         i18n.set_language("en")
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_heatmaps_all_heads_choice_stays_in_the_panel(gl_ctx, tmp_path, lang):
+    """"All heads" beside the layer's slider: at 640 px in Japanese its label ran under the scroll bar. Here
+    the window is tall enough for the panel to need no scroll bar (its header can be clicked), and
+    narrower."""
+    from checkpoint_helpers import checkpoint, click, frames, loaded
+    from imgui_bundle import imgui
+
+    from glviz.ui.app import GlvizApp
+
+    size = (600, 1400)
+    fbo = gl_ctx.simple_framebuffer(size)
+    app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path, weights=checkpoint(tmp_path / "small"),
+                   lang=lang)
+    try:
+        loaded(app, fbo)
+        frames(app, fbo)
+        click(app, fbo, app.panel.attention.header)
+        frames(app, fbo, 3)
+        lo_x, _, hi_x, _ = rect = app.panel.attention.all_heads_rect
+        assert app.viewport[2] <= lo_x and hi_x <= size[0] - imgui.get_style().window_padding.x, rect
+    finally:
+        app.release()

@@ -148,31 +148,6 @@ def test_generates_buttons_stay_in_the_panel(gl_ctx, tmp_path, width, lang):
         app.release()
 
 
-@pytest.mark.parametrize("lang", ["en", "ja"])
-def test_the_heatmaps_all_heads_choice_stays_in_the_panel(gl_ctx, tmp_path, lang):
-    """"All heads" beside the layer's slider: at 640 px in Japanese its label ran under the scroll bar. Here
-    the window is tall enough for the panel to need no scroll bar (its header can be clicked), and
-    narrower."""
-    from checkpoint_helpers import checkpoint, click, frames, loaded
-    from imgui_bundle import imgui
-
-    from glviz.ui.app import GlvizApp
-
-    size = (600, 1400)
-    fbo = gl_ctx.simple_framebuffer(size)
-    app = GlvizApp(gl_ctx, size=size, screenshot_dir=tmp_path, weights=checkpoint(tmp_path / "small"),
-                   lang=lang)
-    try:
-        loaded(app, fbo)
-        frames(app, fbo)
-        click(app, fbo, app.panel.attention.header)
-        frames(app, fbo, 3)
-        lo_x, _, hi_x, _ = rect = app.panel.attention.all_heads_rect
-        assert app.viewport[2] <= lo_x and hi_x <= size[0] - imgui.get_style().window_padding.x, rect
-    finally:
-        app.release()
-
-
 @pytest.mark.parametrize("width", [1280, 600])
 def test_the_logit_lens_shows_its_tokens_whole(gl_ctx, tmp_path, width):
     """The lens's token columns: at 640 px all three were cut (a token and its chance overran its cell into

@@ -101,3 +101,19 @@ def ckpt_app(app, fbo, small):
     app.open_checkpoint(small)
     loaded(app, fbo)
     return app
+
+
+@pytest.fixture(scope="module")
+def nano():
+    """The nano layout and a trace of random (non-trivial) weights on an 11-token sequence (hover tests)."""
+    import numpy as np
+
+    from glviz.layout.build import build_layout
+    from glviz.model.config import PRESETS
+    from glviz.model.forward import Trace
+    from glviz.model.weights import random_weights
+
+    config = PRESETS["nano"]
+    weights = random_weights(config, seed=3, std=0.3)
+    tokens = np.array([2, 1, 0, 1, 1, 2, 0, 1, 1, 1, 2])
+    return build_layout(config), Trace(weights, tokens)

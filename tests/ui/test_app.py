@@ -10,21 +10,6 @@ from camera_helpers import pixel_of
 W, H = 1280, 800  # the app fixture's window (conftest.py)
 
 
-def _click_letters_field(app, fbo) -> None:
-    """Click the letters field (the first widget under "Input and output"), so that it takes the keyboard."""
-    from glviz.ui.controls import LEFT
-
-    app.frame(fbo, dt=0.016)  # the Explore tab is drawn from the second frame on
-    x0, y0, x1, y1 = app.panel.letters.rect
-    field = ((x0 + x1) / 2, (y0 + y1) / 2)
-    app.mouse_move(*field)
-    app.frame(fbo, dt=0.016)
-    app.mouse_press(*field, LEFT)
-    app.frame(fbo, dt=0.016)
-    app.mouse_release(*field, LEFT)
-    app.frame(fbo, dt=0.016)
-
-
 def test_hovering_every_block_kind_explains_it_in_the_panel(app, fbo, gl_ctx):
     """Each role's cell is hovered through picking, and the panel (curve and histogram included) is drawn."""
     from glviz.render.camera import block_pose
@@ -259,19 +244,6 @@ def test_new_input_re_explains_the_hovered_cell_even_from_the_panel(app, fbo):
     assert app.hover.value == expected and app.hover.matches
 
 
-def test_while_typing_keys_are_text_but_ctrl_q_still_quits(app, fbo):
-    from imgui_bundle import imgui
-
-    from glviz.ui.controls import KEY_1, KEY_Q, MOD_CONTROL
-
-    _click_letters_field(app, fbo)
-    assert imgui.get_io().want_text_input
-    app.key(KEY_1 + 1, True)  # "2" goes to the text field, not to the model switch
-    assert app.model_name == "nano" and app.building is None
-    app.key(KEY_Q, True, MOD_CONTROL)
-    assert app.quit_requested
-
-
 @pytest.mark.parametrize("width", [300, 500, 700, 60, 1])
 def test_the_panel_shrinks_so_that_a_3d_view_remains(gl_ctx, tmp_path, width):
     from glviz.ui.app import GlvizApp
@@ -299,24 +271,6 @@ def test_the_panel_shows_a_value_colour_legend_in_the_shader_colours(app, fbo):
         assert (distance < 6).sum() >= 8, rgb
 
 
-def test_the_letters_field_refuses_other_characters_as_they_are_typed(app, fbo):
-    """Only a/b/c/A/B/C go into the field (upper-cased), at most 6; a refused character is named."""
-    _click_letters_field(app, fbo)
-    before = app.letters
-    for char in "ab":  # the click selected all: the first letter replaces the text
-        app.char(ord(char))
-        app.frame(fbo, dt=0.016)
-    app.char(ord("x"))
-    app.frame(fbo, dt=0.016)
-    assert app.panel.letters.buffer == "AB"
-    assert "'x'" in app.input_error and app.letters == before
-    for char in "cabca":  # the seventh letter does not fit
-        app.char(ord(char))
-        app.frame(fbo, dt=0.016)
-    assert app.panel.letters.buffer == "ABCABC"
-    assert app.letters == "ABCABC" and app.input_error == ""
-
-
 def test_the_first_frame_goes_without_the_labels_mipmaps_and_the_next_has_them(gl_ctx, fbo, tmp_path):
     from glviz.ui.app import GlvizApp
 
@@ -331,34 +285,6 @@ def test_the_first_frame_goes_without_the_labels_mipmaps_and_the_next_has_them(g
         assert app.view.renderer.marks.atlas_texture is texture  # shared: one atlas, one set of mipmaps
     finally:
         app.release()
-
-
-
-def test_keys_typed_faster_than_frames_all_reach_the_field_before_the_window_idles(app, fbo):
-    """A typist (or xdotool) sends press, character and release for each letter before the next frame.
-    imgui takes queued input over several frames (its trickle queue), so the window keeps drawing until the
-    queue is empty: the field shows every letter, not a prefix that waits for the next event."""
-    from checkpoint_helpers import click  # tests/ui/
-
-    section = app.panel.open
-    app.frame(fbo, dt=0.016)
-    app.frame(fbo, dt=0.016)
-    click(app, fbo, section.rects["header"])  # open the section: its path field has nothing to compute
-    click(app, fbo, section.rects["path"])
-    for _ in range(30):
-        if not app.needs_frame:
-            break
-        app.frame(fbo, dt=0.016)
-    for char in "abcabcab":
-        key = ord(char.upper())  # glfw's key codes for letters are their upper-case ASCII codes
-        app.key(key, True, 0)
-        app.char(ord(char))
-        app.key(key, False, 0)
-    for _ in range(100):  # what the window's loop does: draw while a frame is needed, then sleep
-        if not app.needs_frame:
-            break
-        app.frame(fbo, dt=0.016)
-    assert section.path == "abcabcab"
 
 
 def test_a_blocks_histogram_has_its_own_axes_from_its_first_frame(app, fbo):
@@ -403,34 +329,3 @@ def test_data_limits_frame_the_data_with_a_margin():
     assert (lo_x, hi_x) == (1.0 - 4.95, 100.0 + 4.95)
     assert lo_y == pytest.approx(10 ** -2.1) and hi_y == pytest.approx(10 ** 0.1)  # 2 decades, 5 % each side
     assert data_limits(np.array([np.inf]), np.array([1.0])) is None
-
-
-def test_a_click_into_a_field_and_the_letters_typed_after_it_all_before_a_frame(app, fbo):
-    """The click comes with its move, so its press waits a frame for the move (ui/controls.py); the keys
-    typed right after it wait behind it and reach the field it focuses, not whatever had the keyboard."""
-    from checkpoint_helpers import click  # tests/ui/
-
-    from glviz.ui.controls import LEFT
-
-    section = app.panel.open
-    app.frame(fbo, dt=0.016)
-    app.frame(fbo, dt=0.016)
-    click(app, fbo, section.rects["header"])  # open the section: its path field has nothing to compute
-    for _ in range(30):
-        if not app.needs_frame:
-            break
-        app.frame(fbo, dt=0.016)
-    x0, y0, x1, y1 = section.rects["path"]
-    x, y = (x0 + x1) / 2, (y0 + y1) / 2
-    app.mouse_move(x, y)  # one poll: the move, the click and the letters
-    app.mouse_press(x, y, LEFT)
-    app.mouse_release(x, y, LEFT)
-    for char in "cab":
-        app.key(ord(char.upper()), True, 0)
-        app.char(ord(char))
-        app.key(ord(char.upper()), False, 0)
-    for _ in range(100):  # what the window's loop does: draw while a frame is needed, then sleep
-        if not app.needs_frame:
-            break
-        app.frame(fbo, dt=0.016)
-    assert section.path == "cab"

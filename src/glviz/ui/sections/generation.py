@@ -10,6 +10,7 @@ from glviz.formatting import percent
 from glviz.i18n import tr
 from glviz.ui.style import (
     ACCENT_COLOUR,
+    DIM_COLOUR,
     ERROR_COLOUR,
     LETTER_COLOURS,
     beside,
@@ -36,6 +37,7 @@ class GenerationSection:
     def __init__(self) -> None:
         self.rects: dict[str, tuple[float, float, float, float]] = {}  # button -> where drawn (tests)
         self.candidate_rects: list = []  # each candidate's label rect and where its bar starts (tests)
+        self.full_line = ""  # what the section says of a full context (tests)
 
     def draw(self, app) -> None:
         controls = app.generation
@@ -52,8 +54,17 @@ class GenerationSection:
         self._settings(controls)
         if controls.error:
             wrapped(ERROR_COLOUR, tr("generate.refused", reason=controls.error))
+        self.full_line = ""
         if controls.full and not nano:
-            wrapped(ERROR_COLOUR, tr("generate.context_full", n=app.view.config.block_size))
+            from glviz.model.sort_task import LetterTokenizer
+
+            n = app.view.config.block_size
+            if isinstance(app.view.weights.tokenizer, LetterTokenizer):  # a sort model: its task is done
+                self.full_line = tr("generate.sort_full", n=n)
+                wrapped(DIM_COLOUR, self.full_line)
+            else:
+                self.full_line = tr("generate.context_full", n=n)
+                wrapped(ERROR_COLOUR, self.full_line)
         self._candidates(app, controls, nano)
 
     def _button(self, key: str, label: str, enabled: bool = True) -> bool:

@@ -1,4 +1,5 @@
-"""Fixtures for the ui tests: a fresh imgui context per test (the EGL context is in tests/conftest.py)."""
+"""Fixtures for the ui tests: a fresh imgui context per test, the headless app, a small checkpoint opened in
+it, nano's trace for the hover tests (the EGL context is in tests/conftest.py)."""
 
 from __future__ import annotations
 

@@ -337,7 +337,7 @@ def test_a_sort_model_opened_as_a_checkpoint_reads_letters(app, fbo, tmp_path):
     settled(app, fbo)
     assert app.view.trace.tokens.tolist() == [2, 1, 0, 1, 1, 2, 0, 1, 1, 1, 2]  # ...then A B B B C: full
     frames(app, fbo, 2)  # a full context is the task's end here, said as such, not as a failure in red
-    assert app.panel.generation.full_line.startswith("The context of 11 tokens is full: the model has written")
+    assert app.panel.generation.full_line.startswith("The context of 11 tokens is full: the model has")
     assert not app.edit_prompt("cbad") and "not 'd' ('cbad')" in app.prompt.error
     assert app.view.trace.T == 11  # the model stays as it was
     assert app.edit_prompt("c b, a")

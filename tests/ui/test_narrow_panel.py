@@ -6,14 +6,9 @@ test_panel_fits.py)."""
 from __future__ import annotations
 
 import pytest
-from checkpoint_helpers import checkpoint, frames, loaded  # tests/ui/
+from checkpoint_helpers import frames, loaded  # tests/ui/ (the `small` checkpoint: conftest.py)
 
 SIZE = (420, 700)
-
-
-@pytest.fixture(scope="module")
-def small(tmp_path_factory):
-    return checkpoint(tmp_path_factory.mktemp("narrow") / "small")
 
 
 def _app(gl_ctx, tmp_path, size, **options):

@@ -60,6 +60,11 @@ class Block:
     stack: tuple[str, ...] = ()  # merged blocks: these sources, each read with `select`/`transpose`, stacked
     # along rows in equal parts (e.g. wq|wk|wv of one head); `source` is then stack[0]
 
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Every weight or trace name the block shows: its stack's, or its one source."""
+        return self.stack or (self.source,)
+
 
 @dataclass(slots=True)
 class Section:

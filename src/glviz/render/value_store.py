@@ -191,7 +191,7 @@ class ValueStore:
             made = self._make(block)
             if made is not None:
                 self.slots[block.name] = made
-                for name in block.stack or (block.source,):
+                for name in block.sources:
                     self.by_source.setdefault(name, []).append(block.name)
                 fresh.append(made)
         if fresh or grown:

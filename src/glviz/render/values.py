@@ -148,7 +148,7 @@ class ValueLevels:
             return []
         T = _positions_of(store)
         names = {name for slot in store.slots.values() if _incomplete(slot, T)
-                 for name in (slot.block.stack or (slot.block.source,))}
+                 for name in slot.block.sources}
         return sorted(names)
 
     def set_arrays(self, arrays: dict[int, np.ndarray]) -> None:

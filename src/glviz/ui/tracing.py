@@ -134,8 +134,7 @@ class Tracing:
         if info is None or view.shown is None or info.block >= len(view.layout.blocks):
             return []
         block = view.layout.blocks[info.block]
-        names = block.stack or (block.source,)
-        return [name for name in names if name in view.trace and not view.shown.computed(name)]
+        return [name for name in block.sources if name in view.trace and not view.shown.computed(name)]
 
     def show(self, view, trace, snapshot) -> None:
         """Put `snapshot` of `trace` on screen in `view`: the layout for its T, its values, its hover."""

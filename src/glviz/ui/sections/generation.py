@@ -56,10 +56,10 @@ class GenerationSection:
             wrapped(ERROR_COLOUR, tr("generate.refused", reason=controls.error))
         self.full_line = ""
         if controls.full and not nano:
-            from glviz.model.sort_task import LetterTokenizer
+            from glviz.commands.model_input import is_sort_model
 
             n = app.view.config.block_size
-            if isinstance(app.view.weights.tokenizer, LetterTokenizer):  # a sort model: its task is done
+            if is_sort_model(app.view.weights):  # its task is done (`glviz generate` stops there too)
                 self.full_line = tr("generate.sort_full", n=n)
                 wrapped(DIM_COLOUR, self.full_line)
             else:

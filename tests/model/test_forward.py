@@ -12,6 +12,7 @@ import pytest
 from glviz.errors import GlvizError
 from glviz.model.config import GPTConfig
 from glviz.model.forward import Trace, erf, gelu, logits, trace_names
+from glviz.model.ops import layer_norm_vector
 from glviz.model.weights import Weights, random_weights
 
 
@@ -276,6 +277,20 @@ def test_gelu_over_its_whole_range(activation: str, dtype: type) -> None:
         got = gelu(x.copy(), activation)
     assert got.dtype == dtype
     tol = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layer_norm_of_one_vector_matches_the_reference(dtype: type) -> None:
+    # The KV step's form (model/kv.run_one_position): one (C,) vector, its statistics as Python floats.
+    rng = np.random.default_rng(3)
+    x = (5.0 + 3.0 * rng.standard_normal(96)).astype(dtype)
+    gamma = (1.0 + 0.3 * rng.standard_normal(96)).astype(dtype)
+    beta = (0.2 * rng.standard_normal(96)).astype(dtype)
+    expected = _ref_layer_norm([x.astype(np.float64).tolist()], gamma, beta, 1e-5)[0][0]
+    got = layer_norm_vector(x, gamma, beta, 1e-5)
+    assert got.dtype == dtype and got.shape == (96,)
+    tol = 2e-6 if dtype == np.float32 else 1e-13
     np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "gelu_grad",
     "gelu_rows",
     "layer_norm",
+    "layer_norm_vector",
     "linear",
     "merge_heads",
     "softmax",
@@ -108,6 +109,16 @@ def layer_norm(
     return out, mean, std
 
 
+def layer_norm_vector(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
+    """`layer_norm` of one (C,) vector, its mean and std as Python floats: 6 numpy calls, not 10 (a KV
+    step normalises 25 vectors). The same numbers as `layer_norm` to float32 rounding."""
+    out = x - float(np.add.reduce(x)) / x.shape[0]  # centred
+    out *= 1.0 / math.sqrt(float(_sum_of_squares(out, None)) / x.shape[0] + eps)
+    out *= gamma
+    out += beta
+    return out
+
+
 def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """x @ w + b over the last axis of x, as one 2-D GEMM (into `out` if given)."""
     lead = x.shape[:-1]
@@ -178,10 +189,10 @@ def softmax(
 
     probs = exp(x - max) / expsum, exactly 0 where x = -inf.
     """
-    peak = np.max(scores, axis=-1, out=peak)  # (...,)
+    peak = np.maximum.reduce(scores, axis=-1, out=peak)  # (...,); np.max and np.sum, less their Python
     probs = np.subtract(scores, peak[..., None], out=probs)
     np.exp(probs, out=probs)
-    expsum = np.sum(probs, axis=-1, out=expsum)  # (...,)
+    expsum = np.add.reduce(probs, axis=-1, out=expsum)  # (...,) wrappers: a KV step calls this 12 times
     probs *= (1.0 / expsum)[..., None]  # a multiply streams faster than a divide
     return probs, peak, expsum
 

@@ -115,7 +115,7 @@ def run_one_position(weights: Weights, token: int, cache: KVCache) -> np.ndarray
     `run_positions`'s arithmetic on (C,) vectors, in fewer numpy calls, for generation's hot loop: heads are
     free reshapes of the q|k|v vector, the key and value go straight into the cache, and 1/sqrt(A) scales
     the query (A values, not the position's scores; exact for A a power of four). GPT-2 small at T = 1024:
-    0.4 - 1.4 ms less of a 24 - 29 ms step (docs/SPEED.md, 2026-12-03 from 10:08).
+    0.5 - 1.2 ms less of a 25 - 27 ms step (docs/SPEED.md, 2026-12-03 from 10:08).
     """
     c = weights.config
     H, A, eps = c.n_head, c.head_size, c.layer_norm_eps

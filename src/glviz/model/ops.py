@@ -189,10 +189,11 @@ def softmax(
 
     probs = exp(x - max) / expsum, exactly 0 where x = -inf.
     """
-    peak = np.maximum.reduce(scores, axis=-1, out=peak)  # (...,); np.max and np.sum, less their Python
+    # np.max and np.sum without their Python wrappers (the same numbers): a KV step calls this 12 times.
+    peak = np.maximum.reduce(scores, axis=-1, out=peak)  # (...,)
     probs = np.subtract(scores, peak[..., None], out=probs)
     np.exp(probs, out=probs)
-    expsum = np.add.reduce(probs, axis=-1, out=expsum)  # (...,) wrappers: a KV step calls this 12 times
+    expsum = np.add.reduce(probs, axis=-1, out=expsum)  # (...,)
     probs *= (1.0 / expsum)[..., None]  # a multiply streams faster than a divide
     return probs, peak, expsum
 

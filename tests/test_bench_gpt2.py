@@ -51,7 +51,8 @@ def test_the_kv_step_is_measured_in_a_child_that_runs_as_generate_does(tmp_path:
     config = GPTConfig(n_layer=2, n_head=2, n_embd=16, vocab_size=64, block_size=32)
     directory = write_checkpoint(tmp_path / "ckpt", config, seed=1)
     found = measure_kv_step(Setup(directory, None, runs=1), T=8)
-    assert set(found) == {"bandwidth_gbs", "kv_step_t8_s", "kv_floor_t8_s", "kv_ratio_t8"}
+    assert set(found) == {"bandwidth_gbs", "kv_step_t8_s", "kv_floor_t8_s", "kv_ratio_t8", "kv_processes"}
+    assert found["kv_processes"] == 1  # as generate runs it: a model this small is not split
     assert found["bandwidth_gbs"] > 0 and found["kv_step_t8_s"] > 0
     assert found["kv_floor_t8_s"] * found["bandwidth_gbs"] * 1e9 == pytest.approx(step_weight_bytes(config))
     assert found["kv_ratio_t8"] == pytest.approx(found["kv_step_t8_s"] / found["kv_floor_t8_s"])

@@ -15,6 +15,7 @@ from glviz.cli import main
 from glviz.model.config import GPTConfig
 from glviz.model.generate import generate
 from glviz.model.weights import random_weights, save_npz
+from glviz_process import read_ids, start_glviz
 
 
 def test_version_prints_the_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,16 +88,9 @@ def test_generate_streams_tokens_and_ctrl_c_keeps_them(tmp_path: Path) -> None:
     save_npz(weights, tmp_path / "long.npz")
     argv = ["generate", "--weights", str(tmp_path / "long.npz"), "--tokens", "1,2,3", "--ids",
             "--max-new-tokens", "99990"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "glviz", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a shell starts it
-    )
+    proc = start_glviz(argv)
     try:
-        printed = b""
-        while printed.count(b" ") < 20:  # at least 21 ids, read while the process is still generating
-            chunk = os.read(proc.stdout.fileno(), 4096)
-            assert chunk, proc.stderr.read()
-            printed += chunk
+        printed = read_ids(proc, 21)  # read while the process is still generating
         assert proc.poll() is None
         proc.send_signal(signal.SIGINT)
         rest, err = proc.communicate(timeout=60)

@@ -7,11 +7,12 @@ order and `ROWS` says how each key is printed, so more can be added (the app's o
 the others.
 
 - kv_step_t1024_s: one KV-cache step (the logits of position 1024 given 1023 cached) - what `glviz generate`
-  does per token, measured in a child process that runs as `generate` does (OpenBLAS's threads spinning
-  between calls). Its floor, kv_floor_t1024_s, is the bytes of the weights the step reads (every matrix and
-  the head once) over the memory bandwidth measured around the steps in that process (a 256 MiB
-  matrix-vector product, the fastest way found here to stream memory into arithmetic: 20-28 GB/s, numpy's
-  sum 16).
+  does per token, measured in a child process that runs as `generate` does (the step split among
+  processes, model/kv_split.py, where it can be: kv_processes says how many ran it). Its floor,
+  kv_floor_t1024_s, is the bytes of the weights the step reads (every matrix and the head once) over the
+  memory bandwidth measured before and after the steps in that process, with no helper alive (a 256 MiB
+  matrix-vector product on every BLAS thread, the fastest way found here to stream memory into arithmetic:
+  24-45 GB/s, numpy's sum 16).
 - trace_append_t128_s, trace_append_t1024_s: Trace.append of one token to a fully computed trace (every
   intermediate of the new position, the app's step before its GPU uploads).
 - trace_peak_rss_t1024_mb: peak memory of a fresh process that loads the checkpoint and grows a trace to 1024.
@@ -39,7 +40,6 @@ from typing import Any
 import numpy as np
 
 from glviz.bench.common import machine_description, median_seconds, print_result, print_table, requested_runs
-from glviz.bench.forward import bracketed_seconds
 from glviz.bench.gpt2_app import measure_app
 from glviz.bench.gpt2_view import ROWS as VIEW_ROWS
 from glviz.bench.gpt2_view import measure_view
@@ -86,7 +86,7 @@ def bandwidth_product() -> tuple[Callable[[], object], int]:
     return lambda: matrix @ vector, matrix.nbytes
 
 
-def kv_step_numbers(directory: str, runs: int, T: int = 1024) -> dict[str, Any]:
+def kv_step_numbers(directory: str, runs: int, T: int = 1024, split: bool = True) -> dict[str, Any]:
     """One cached step at position T (T - 1 positions in the cache), and its floor: the weights' bytes over
     the bandwidth, timed just before and after the steps (this machine's speed drifts within minutes; a
     product between every two steps would evict what a step finds in cache and slow it by half)."""
@@ -96,7 +96,7 @@ def kv_step_numbers(directory: str, runs: int, T: int = 1024) -> dict[str, Any]:
     weights = load_weights(directory)
     config = weights.config
     tokens = _tokens(config, T)
-    cache = KVCache(weights, capacity=T)
+    cache = KVCache(weights, capacity=T, split=split)  # as `glviz generate` runs it (split=False: in one)
     cache.step(tokens[: T - 1], last_only=True)
 
     def step() -> None:
@@ -104,11 +104,16 @@ def kv_step_numbers(directory: str, runs: int, T: int = 1024) -> dict[str, Any]:
         cache.truncate(T - 1)
 
     product, nbytes = bandwidth_product()
-    steps, products = bracketed_seconds(step, product, max(runs, 15))  # products before and after
+    n = max(runs, 15)
+    products = median_seconds(product, runs=(n + 1) // 2, warmup=1)[1]
+    steps = median_seconds(step, runs=n, warmup=1)[1]  # the first step starts the split's helpers
+    processes = cache.processes
+    cache.close()  # the helpers spin on their cores while they live: the products run without them
+    products += median_seconds(product, runs=(n + 1) // 2, warmup=0)[1]
     seconds, bandwidth = statistics.median(steps), nbytes / statistics.median(products)
     floor = step_weight_bytes(config) / bandwidth
     return {"bandwidth_gbs": bandwidth / 1e9, f"kv_step_t{T}_s": seconds, f"kv_floor_t{T}_s": floor,
-            f"kv_ratio_t{T}": seconds / floor}
+            f"kv_ratio_t{T}": seconds / floor, "kv_processes": processes}
 
 
 def measure_kv_step(setup: Setup, T: int = 1024) -> dict[str, Any]:
@@ -218,6 +223,7 @@ ROWS: dict[str, tuple[str, str, str]] = {
     "kv_step_t1024_s": ("KV-cache logits step, T=1024", "{:.4f} s", "<= 1.5x the floor"),
     "kv_floor_t1024_s": ("  floor: weight bytes / bandwidth", "{:.4f} s", ""),
     "kv_ratio_t1024": ("  ratio to the floor", "{:.2f}", "<= 1.5"),
+    "kv_processes": ("  processes that ran the step", "{}", ""),
     "torch_kv_step_t1024_s": ("  PyTorch's cached step, same checkpoint", "{:.4f} s", "slower than ours"),
     "trace_append_t128_s": ("Trace.append one token, T=128", "{:.4f} s", ""),
     "trace_append_t128_max_s": ("  slowest of the runs", "{:.4f} s", ""),

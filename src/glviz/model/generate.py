@@ -81,21 +81,25 @@ def generate_stream(
     # Temperature 0 is the greedy limit, whatever top_k and top_p say.
     sampling = temperature != 0 and (temperature is not None or top_k is not None or top_p is not None)
     rng = np.random.default_rng(seed)
-    cache = KVCache(weights, capacity=len(prompt) + max(max_new_tokens - 1, 0))
+    # One position a token, split among processes where that pays (model/kv_split.py).
+    cache = KVCache(weights, capacity=len(prompt) + max(max_new_tokens - 1, 0), split=True)
 
     def tokens_one_by_one() -> Iterator[int]:
         if max_new_tokens == 0:
             return
-        last = cache.step(prompt, last_only=True)[-1]  # (V,)
-        for k in range(max_new_tokens):
-            if sampling:
-                p = next_token_distribution(last, temperature or 1.0, top_k, top_p)  # (V,)
-                token = int(rng.choice(p.size, p=p))
-            else:
-                token = int(np.argmax(last))
-            yield token
-            if k + 1 < max_new_tokens:
-                last = cache.step([token], last_only=True)[-1]
+        try:
+            last = cache.step(prompt, last_only=True)[-1]  # (V,)
+            for k in range(max_new_tokens):
+                if sampling:
+                    p = next_token_distribution(last, temperature or 1.0, top_k, top_p)  # (V,)
+                    token = int(rng.choice(p.size, p=p))
+                else:
+                    token = int(np.argmax(last))
+                yield token
+                if k + 1 < max_new_tokens:
+                    last = cache.step([token], last_only=True)[-1]
+        finally:  # done, interrupted or dropped: the split's helpers end here
+            cache.close()
 
     return tokens_one_by_one()
 

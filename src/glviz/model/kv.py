@@ -9,9 +9,11 @@ of the earlier ones. A step of one position of one sequence (generation's every 
 from __future__ import annotations
 
 import math
+import mmap
 
 import numpy as np
 
+from glviz.model.kv_split import HelperGone, SplitStep
 from glviz.model.ops import (
     causal_scores,
     gelu,
@@ -34,15 +36,26 @@ class KVCache:
     step's q·k and p·v then read them in BLAS's faster form (GPT-2 small at T=1024, the 12 layers' scores
     3.8 -> 2.6 ms, weighted sums 3.0 -> 2.7 ms). `extend` hands them out as (B, H, length, A) views."""
 
-    def __init__(self, weights: Weights, capacity: int | None = None, batch: int = 1) -> None:
+    def __init__(self, weights: Weights, capacity: int | None = None, batch: int = 1,
+                 split: bool | int = False) -> None:
+        """`split` (True, or a number of processes): run one-position steps split among processes
+        (model/kv_split.py; its helpers start at the first such step and end with `close`)."""
         c = weights.config
         self.weights = weights
         weights.column_major_projections()  # the faster form of a step's products (once per weights)
         self.capacity = min(capacity or c.block_size, c.block_size)
-        dtype = weights["wte"].dtype
+        dtype = np.dtype(weights["wte"].dtype)
         shape = (c.n_layer, batch, c.n_head, c.head_size, self.capacity)  # (L, B, H, A, capacity)
-        self.keys = np.empty(shape, dtype)
-        self.values = np.empty(shape, dtype)
+        self._split_wanted: bool | int = split if batch == 1 else False
+        self._split: SplitStep | None = None
+        if self._split_wanted:  # in memory that forked helpers share, each writing its heads
+            n = int(np.prod(shape))
+            self._memory = mmap.mmap(-1, 2 * n * dtype.itemsize)
+            self.keys = np.frombuffer(self._memory, dtype, n, 0).reshape(shape)
+            self.values = np.frombuffer(self._memory, dtype, n, n * dtype.itemsize).reshape(shape)
+        else:
+            self.keys = np.empty(shape, dtype)
+            self.values = np.empty(shape, dtype)
         self.length = 0  # positions cached
 
     def step(self, tokens: np.ndarray | list[int], *, last_only: bool = False) -> np.ndarray:
@@ -56,11 +69,51 @@ class KVCache:
         if self.length + batch.shape[1] > self.capacity:
             raise ValueError(f"the cache holds {self.capacity} positions ({self.length} + {batch.shape[1]})")
         if batch.shape == (1, 1):  # one new position of one sequence: what generation does per token
-            out = run_one_position(self.weights, int(batch[0, 0]), self)[None, None]  # (1, 1, V)
+            out = self._one_position(int(batch[0, 0]))[None, None]  # (1, 1, V)
         else:
+            self._end_split()  # its helpers' copies of the cache would miss these positions
             out = run_positions(self.weights, batch, self, last_only=last_only)
         self.length += batch.shape[1]
         return out[0] if single else out
+
+    def _one_position(self, token: int) -> np.ndarray:
+        """Logits (V,) of one token at the next position: split among processes where asked and possible
+        (in one process if a helper fails), else `run_one_position`."""
+        if self._split is None and self._split_wanted:
+            processes = None if self._split_wanted is True else int(self._split_wanted)
+            self._split = SplitStep.start(self.weights, self.keys, self.values, processes)
+            if self._split is None:  # it cannot run here: not asked again
+                self._split_wanted = False
+        if self._split is not None:
+            try:
+                return self._split.step(token, self.length)
+            except HelperGone:
+                self.close()  # this position again, in one process
+            except BaseException:
+                self.close()  # Ctrl+C mid-step: the helpers are out of step with this process
+                raise
+        return run_one_position(self.weights, token, self)
+
+    @property
+    def processes(self) -> int:
+        """How many processes run its one-position steps now."""
+        return self._split.n if self._split is not None else 1
+
+    @property
+    def helpers(self) -> list[int]:
+        """Process ids of the split's helpers now alive (none before the first one-position step)."""
+        return list(self._split.helpers) if self._split is not None else []
+
+    def close(self) -> None:
+        """End the split's helper processes, if any, for good: later steps run in this process."""
+        self._split_wanted = False
+        self._end_split()
+
+    def _end_split(self) -> None:
+        """End the helpers; a later one-position step starts them again if the split is still wanted."""
+        if self._split is not None:
+            self._split.close()
+            self._split = None
 
     def truncate(self, length: int) -> None:
         """Forget the positions from `length` on (the cached ones before it stay valid)."""

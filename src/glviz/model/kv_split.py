@@ -1,0 +1,284 @@
+"""A KV cache's one-position step split among processes, one per core: generation's every token.
+
+One position's step is a chain of matrix-vector products and an attention over the cache: memory-bound work
+that numpy runs on one core except inside BLAS, and OpenBLAS runs a layer's twelve small attention products
+on one thread. Forked helpers take a share of everything instead: of the heads (their q|k|v columns, their
+keys and values, their rows of the output projection), of the MLP's hidden units and of the vocabulary. Each
+process streams a contiguous copy of its share of every matrix on its own core; after the attention and after
+the MLP they add their partial outputs through shared memory, every process summing the same numbers in the
+same order, so each keeps the same residual stream. GPT-2 small at T = 1024 on two cores: 21 - 22 against
+24 - 26 ms a step (docs/SPEED.md).
+
+The processes wait for each other by spinning on counters in shared memory (a sleeping process takes tens of
+microseconds to wake, and a step waits 25 times): helpers use their cores fully while they live. Linux on
+x86-64 only (fork, and stores seen in program order); elsewhere, or with one core, `SplitStep.start` returns
+None and the cache runs the step in one process.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import mmap
+import os
+import platform
+import signal
+import sys
+
+import numpy as np
+
+from glviz.model.blas import blas_threads
+from glviz.model.ops import gelu, layer_norm_vector, softmax
+from glviz.model.weights import Weights
+
+MAX_PROCESSES = 8
+MIN_BYTES = 32 << 20  # smaller models' steps take well under a millisecond: a helper would not pay
+CHECK_EVERY = 1 << 14  # spins between checks that the other processes are still there
+_PR_SET_PDEATHSIG = 1
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new work (Linux's MemAvailable), or None where unknown."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def usable_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _shares(n: int, parts: int) -> list[slice]:
+    bounds = np.linspace(0, n, parts + 1).round().astype(int)
+    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+class HelperGone(RuntimeError):
+    """A helper process stopped answering (it died, or the parent went away)."""
+
+
+class _Channel:
+    """The shared memory of a split step: a command, one counter per process, double-buffered partial
+    outputs (N, 4C) and the logits."""
+
+    def __init__(self, processes: int, n_embd: int, vocab: int) -> None:
+        self.n, self.width = processes, 4 * n_embd
+        ints = 8 + processes
+        size = 8 * ints + 4 * (2 * processes * self.width + vocab)
+        self.memory = mmap.mmap(-1, size)  # MAP_SHARED: forked processes see each other's writes
+        self.ints = np.frombuffer(self.memory, np.int64, ints, 0)  # 0 step, 1 token, 2 position, 3 stop
+        self.done = self.ints[8:]  # (N,) each process's count of exchanges (and steps) finished
+        offset = 8 * ints
+        self.parts = np.frombuffer(self.memory, np.float32, 2 * processes * self.width, offset).reshape(
+            2, processes, self.width)
+        self.logits = np.frombuffer(self.memory, np.float32, vocab, offset + self.parts.nbytes)
+
+
+class _Share:
+    """One process's contiguous copies of its share of every matrix, and views of its heads in the cache."""
+
+    def __init__(self, weights: Weights, keys: np.ndarray, values: np.ndarray, me: int, processes: int
+                 ) -> None:
+        c = weights.config
+        C, A = c.n_embd, c.head_size
+        heads = _shares(c.n_head, processes)[me]
+        hidden = _shares(4 * C, processes)[me]
+        self.vocab = _shares(c.vocab_size, processes)[me]
+        channels = np.arange(heads.start * A, heads.stop * A)
+        qkv_columns = np.concatenate([channels, channels + C, channels + 2 * C])
+        self.layers = []
+        for i in range(c.n_layer):
+            p = f"layers.{i}."
+            wqkv, bqkv = weights.qkv(i)
+            self.layers.append((
+                weights[p + "ln1.gamma"], weights[p + "ln1.beta"],
+                np.ascontiguousarray(wqkv[:, qkv_columns]), bqkv[qkv_columns].copy(),  # (C, 3 h A), (3 h A,)
+                np.asfortranarray(weights[p + "attn.wproj"][channels]),  # (h A, C)
+                weights[p + "ln2.gamma"], weights[p + "ln2.beta"],
+                np.ascontiguousarray(weights[p + "mlp.wfc"][:, hidden]),  # (C, 4C share)
+                weights[p + "mlp.bfc"][hidden].copy(),
+                np.asfortranarray(weights[p + "mlp.wproj"][hidden]),  # (4C share, C)
+            ))
+        self.head = np.ascontiguousarray(weights.head_columns()[:, self.vocab])  # (C, V share)
+        # Its heads' keys and values: read from a private copy (on huge pages, unlike shared memory: the
+        # attention reads them faster), new positions written to both, so the shared cache stays whole.
+        self.shared = keys[:, 0, heads], values[:, 0, heads]  # (L, h, A, capacity) views
+        self.keys, self.values = self.shared[0].copy(), self.shared[1].copy()
+
+
+class SplitStep:
+    """One-position steps of a one-sequence KV cache whose keys and values are in shared memory, run by
+    this process and N - 1 forked helpers. `close()` ends the helpers."""
+
+    def __init__(self, weights: Weights, keys: np.ndarray, values: np.ndarray, processes: int) -> None:
+        c = weights.config
+        self.weights, self.n = weights, processes
+        self.channel = _Channel(processes, c.n_embd, c.vocab_size)
+        self.exchanges = 0
+        self.parent = os.getpid()
+        self.helpers: list[int] = []
+        self._blas = None
+        try:
+            for me in range(1, processes):
+                pid = os.fork()
+                if pid == 0:
+                    self._helper(weights, keys, values, me)  # never returns
+                self.helpers.append(pid)
+            self.share = _Share(weights, keys, values, 0, processes)
+        except BaseException:  # no fork, no memory for the copies, Ctrl+C: no helper is left behind
+            self.close()
+            raise
+        # This process's BLAS on one thread too while the helpers live: each core has its process.
+        self._blas = blas_threads(1)
+        self._blas.__enter__()
+
+    @staticmethod
+    def start(weights: Weights, keys: np.ndarray, values: np.ndarray, processes: int | None = None
+              ) -> SplitStep | None:
+        """A split step over `processes`, or None where it cannot run (one core, not Linux on x86-64).
+        By default: the usable cores (at most one per head, and 8), for weights of at least MIN_BYTES
+        when the memory available holds their shares' copies besides (else None)."""
+        n = min(processes or usable_cores(), weights.config.n_head, MAX_PROCESSES)
+        if n < 2 or not sys.platform.startswith("linux") or platform.machine() not in ("x86_64", "AMD64"):
+            return None
+        if processes is None:
+            size = sum(a.nbytes for a in weights.tensors.values())
+            if size < MIN_BYTES or (available_memory() or 0) < 2 * size:
+                return None
+        try:
+            return SplitStep(weights, keys, values, n)
+        except (OSError, MemoryError):  # the step runs in one process instead
+            return None
+
+    def step(self, token: int, position: int) -> np.ndarray:
+        """Logits (V,) of `token` at `position`; every process writes its heads' key and value there."""
+        ints = self.channel.ints
+        ints[1], ints[2] = token, position
+        ints[0] += 1  # the helpers start
+        self._run(0, self.share, token, position)
+        self._wait_all(int(self.exchanges))  # the helpers' logits are written
+        return self.channel.logits.copy()
+
+    def close(self) -> None:
+        """Stop the helpers and wait for them (a helper in the middle of a step stops too)."""
+        if not self.helpers:
+            return
+        self.channel.ints[3] = 1
+        for pid in self.helpers:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+        self.helpers = []
+        if self._blas is not None:
+            self._blas.__exit__(None, None, None)
+            self._blas = None
+
+    def __del__(self) -> None:
+        if os.getpid() == getattr(self, "parent", None):
+            self.close()
+
+    # ---- the work of every process
+
+    def _run(self, me: int, share: _Share, token: int, pos: int) -> None:
+        w, c = self.weights, self.weights.config
+        A, eps = c.head_size, c.layer_norm_eps
+        x = w["wte"][token] + w["wpe"][pos]  # (C,), the same in every process
+        for i, (g1, b1, wqkv, bqkv, wproj, g2, b2, wfc, bfc, wmproj) in enumerate(share.layers):
+            p = f"layers.{i}."
+            h = layer_norm_vector(x, g1, b1, eps)
+            qkv = h @ wqkv
+            qkv += bqkv
+            q, k, v = qkv.reshape(3, -1, A)  # (h, A) each: this process's heads
+            keys, values = share.keys[i], share.values[i]  # (h, A, capacity)
+            keys[..., pos] = share.shared[0][i, ..., pos] = k
+            values[..., pos] = share.shared[1][i, ..., pos] = v
+            q = q * (1.0 / math.sqrt(A))
+            scores = np.matmul(q[:, None, :], keys[..., : pos + 1])  # (h, 1, pos + 1)
+            probs, _, _ = softmax(scores, probs=scores)
+            heads = np.matmul(probs, np.swapaxes(values[..., : pos + 1], -1, -2))  # (h, 1, A)
+            y = self._sum(me, heads.reshape(-1) @ wproj)  # (C,) all heads' projection
+            y += w[p + "attn.bproj"]
+            x += y
+            h = layer_norm_vector(x, g2, b2, eps)
+            f = h @ wfc
+            f += bfc
+            f = gelu(f, c.activation, out=f)
+            y = self._sum(me, f @ wmproj)  # (C,) all hidden units' projection
+            y += w[p + "mlp.bproj"]
+            x += y
+        x = layer_norm_vector(x, w["ln_f.gamma"], w["ln_f.beta"], eps)
+        np.matmul(x, share.head, out=self.channel.logits[share.vocab])
+        self.exchanges += 1
+        self.channel.done[me] = self.exchanges
+
+    def _sum(self, me: int, partial: np.ndarray) -> np.ndarray:
+        """Every process's `partial` (C,) added in process order (the same sum in each)."""
+        self.exchanges += 1
+        parts = self.channel.parts[self.exchanges % 2, :, : partial.shape[0]]  # (N, C)
+        parts[me] = partial
+        self.channel.done[me] = self.exchanges
+        self._wait_all(self.exchanges)
+        return np.add.reduce(parts, axis=0)
+
+    def _wait_all(self, count: int) -> None:
+        done, ints, spins = self.channel.done, self.channel.ints, 0
+        while done.min() < count:
+            spins += 1
+            if spins % CHECK_EVERY == 0:
+                if ints[3]:
+                    raise HelperGone("the split step was closed")
+                self._check_others()
+
+    def _check_others(self) -> None:
+        if os.getpid() != self.parent:
+            if os.getppid() != self.parent:
+                raise HelperGone("the parent process is gone")
+            return
+        for pid in self.helpers:
+            if os.waitpid(pid, os.WNOHANG) != (0, 0):
+                raise HelperGone(f"helper {pid} stopped")
+
+    def _helper(self, weights: Weights, keys: np.ndarray, values: np.ndarray, me: int) -> None:
+        """A forked helper's life: run steps as the parent asks, until it closes or goes away."""
+        code = 0
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
+            _die_with_parent()
+            quiet = os.open(os.devnull, os.O_RDWR)  # the parent's pipes close when the parent ends
+            for fd in (0, 1, 2):
+                os.dup2(quiet, fd)
+            share = _Share(weights, keys, values, me, self.n)
+            ints, seen, spins = self.channel.ints, 0, 0
+            with blas_threads(1):
+                while not ints[3]:
+                    if ints[0] == seen:
+                        spins += 1
+                        if spins % CHECK_EVERY == 0 and os.getppid() != self.parent:
+                            break
+                        continue
+                    seen = int(ints[0])
+                    self._run(me, share, int(ints[1]), int(ints[2]))
+        except HelperGone:
+            pass
+        except BaseException:  # noqa: BLE001 - a helper must never return into the parent's code
+            code = 1
+        os._exit(code)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent ends (a helper must not spin on alone)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass

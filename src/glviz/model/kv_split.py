@@ -99,10 +99,12 @@ class _Share:
         for i in range(c.n_layer):
             p = f"layers.{i}."
             wqkv, bqkv = weights.qkv(i)
+            # Each in the order one thread streams fastest here (docs/SPEED.md): the projections' shares
+            # (h A, C) row-major and (4C share, C) column-major.
             self.layers.append((
                 weights[p + "ln1.gamma"], weights[p + "ln1.beta"],
                 np.ascontiguousarray(wqkv[:, qkv_columns]), bqkv[qkv_columns].copy(),  # (C, 3 h A), (3 h A,)
-                np.asfortranarray(weights[p + "attn.wproj"][channels]),  # (h A, C)
+                np.ascontiguousarray(weights[p + "attn.wproj"][channels]),  # (h A, C)
                 weights[p + "ln2.gamma"], weights[p + "ln2.beta"],
                 np.ascontiguousarray(weights[p + "mlp.wfc"][:, hidden]),  # (C, 4C share)
                 weights[p + "mlp.bfc"][hidden].copy(),

@@ -6,8 +6,8 @@ on one thread. Forked helpers take a share of everything instead: of the heads (
 keys and values, their rows of the output projection), of the MLP's hidden units and of the vocabulary. Each
 process streams a contiguous copy of its share of every matrix on its own core; after the attention and after
 the MLP they add their partial outputs through shared memory, every process summing the same numbers in the
-same order, so each keeps the same residual stream. GPT-2 small at T = 1024 on two cores: 21 - 22 against
-24 - 26 ms a step (docs/SPEED.md).
+same order, so each keeps the same residual stream. GPT-2 small at T = 1024 on two cores: a step of 18 - 26
+ms (median 23) against 24 - 28 (27) in one process (docs/SPEED.md, 2026-12-03 from 10:08).
 
 The processes wait for each other by spinning on counters in shared memory (a sleeping process takes tens of
 microseconds to wake, and a step waits 25 times): helpers use their cores fully while they live. Linux on

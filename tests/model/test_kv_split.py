@@ -17,8 +17,8 @@ import pytest
 from glviz.model.config import GPTConfig
 from glviz.model.forward import KVCache
 from glviz.model.generate import generate
-from glviz.model.kv_split import MIN_BYTES, usable_cores
-from glviz.model.weights import save_npz
+from glviz.model.kv_split import MIN_BYTES, MIN_STEPS, SPLIT_FROM, usable_cores, worth_splitting
+from glviz.model.weights import Weights, save_npz
 from glviz_process import read_ids, start_glviz  # tests/
 
 from .helpers import varied_weights
@@ -94,12 +94,32 @@ def test_a_step_whose_helper_died_runs_in_this_process() -> None:
         split.close()
 
 
-def test_by_default_small_models_run_in_one_process() -> None:
+def _wide() -> tuple[GPTConfig, Weights]:
+    """48 MB of weights, past MIN_BYTES."""
+    config = GPTConfig(n_layer=1, n_head=4, n_embd=256, vocab_size=40_000, block_size=4096, name="wide")
+    weights = varied_weights(config, seed=4)
+    assert sum(a.nbytes for a in weights.tensors.values()) >= MIN_BYTES
+    return config, weights
+
+
+def test_by_default_small_models_and_short_contexts_run_in_one_process() -> None:
     assert sum(a.nbytes for a in WEIGHTS.tensors.values()) < MIN_BYTES
     cache = KVCache(WEIGHTS, split=True)
     cache.step(TOKENS[:3])
     cache.step(TOKENS[3:4])
     assert cache.processes == 1 and cache.helpers == []
+    config, weights = _wide()
+    tokens = np.random.default_rng(3).integers(0, config.vocab_size, SPLIT_FROM + 2)
+    cache = KVCache(weights, split=True)
+    try:
+        cache.step(tokens[: SPLIT_FROM - 1])
+        cache.step(tokens[SPLIT_FROM - 1 : SPLIT_FROM])  # at SPLIT_FROM - 1 cached positions: one process
+        assert cache.processes == 1
+        cache.step(tokens[SPLIT_FROM : SPLIT_FROM + 1])
+        assert cache.processes == min(usable_cores(), config.n_head, 8)
+    finally:
+        cache.close()
+    assert not worth_splitting(SPLIT_FROM + MIN_STEPS - 1) and worth_splitting(SPLIT_FROM + MIN_STEPS)
 
 
 def test_helpers_end_when_their_process_ends_without_closing(tmp_path: Path) -> None:
@@ -121,17 +141,15 @@ def test_helpers_end_when_their_process_ends_without_closing(tmp_path: Path) -> 
 
 
 @pytest.mark.skipif(usable_cores() < 2, reason="the split needs two cores")
-def test_generate_splits_a_large_model_and_ctrl_c_ends_its_helpers(tmp_path: Path) -> None:
-    # 48 MB of weights, past MIN_BYTES: `glviz generate` splits its steps by default.
-    config = GPTConfig(n_layer=1, n_head=4, n_embd=256, vocab_size=40_000, block_size=4096, name="wide")
-    weights = varied_weights(config, seed=4)
-    assert sum(a.nbytes for a in weights.tensors.values()) >= MIN_BYTES
+def test_generate_splits_a_long_generation_and_ctrl_c_ends_its_helpers(tmp_path: Path) -> None:
+    # A model past MIN_BYTES and 4,000 new tokens: `glviz generate` splits its steps from SPLIT_FROM on.
+    config, weights = _wide()
     save_npz(weights, tmp_path / "wide.npz")
     argv = ["generate", "--weights", str(tmp_path / "wide.npz"), "--tokens", "1,2,3", "--ids",
             "--max-new-tokens", "4000"]
     proc = start_glviz(argv)
     try:
-        printed = read_ids(proc, 21)
+        printed = read_ids(proc, SPLIT_FROM + 20)  # 3 + 520 positions cached: the split runs
         with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as children:
             helpers = [int(pid) for pid in children.read().split()]
         assert len(helpers) == min(usable_cores(), config.n_head, 8) - 1

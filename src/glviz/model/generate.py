@@ -8,6 +8,7 @@ import numpy as np
 
 from glviz.errors import GlvizError
 from glviz.model.kv import KVCache
+from glviz.model.kv_split import worth_splitting
 from glviz.model.tokens import check_tokens
 from glviz.model.weights import Weights
 
@@ -81,8 +82,9 @@ def generate_stream(
     # Temperature 0 is the greedy limit, whatever top_k and top_p say.
     sampling = temperature != 0 and (temperature is not None or top_k is not None or top_p is not None)
     rng = np.random.default_rng(seed)
-    # One position a token, split among processes where that pays (model/kv_split.py).
-    cache = KVCache(weights, capacity=len(prompt) + max(max_new_tokens - 1, 0), split=True)
+    # One position a token; in a long generation, split among processes where that pays (model/kv_split.py).
+    positions = len(prompt) + max(max_new_tokens - 1, 0)
+    cache = KVCache(weights, capacity=positions, split=worth_splitting(positions))
 
     def tokens_one_by_one() -> Iterator[int]:
         if max_new_tokens == 0:

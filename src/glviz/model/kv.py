@@ -13,7 +13,7 @@ import mmap
 
 import numpy as np
 
-from glviz.model.kv_split import HelperGone, SplitStep
+from glviz.model.kv_split import SPLIT_FROM, HelperGone, SplitStep
 from glviz.model.ops import (
     causal_scores,
     gelu,
@@ -39,7 +39,8 @@ class KVCache:
     def __init__(self, weights: Weights, capacity: int | None = None, batch: int = 1,
                  split: bool | int = False) -> None:
         """`split` (True, or a number of processes): run one-position steps split among processes
-        (model/kv_split.py; its helpers start at the first such step and end with `close`)."""
+        (model/kv_split.py; its helpers start at the first such step, with True once SPLIT_FROM positions
+        are cached, and end with `close`)."""
         c = weights.config
         self.weights = weights
         weights.column_major_projections()  # the faster form of a step's products (once per weights)
@@ -79,7 +80,8 @@ class KVCache:
     def _one_position(self, token: int) -> np.ndarray:
         """Logits (V,) of one token at the next position: split among processes where asked and possible
         (in one process if a helper fails), else `run_one_position`."""
-        if self._split is None and self._split_wanted:
+        if self._split is None and self._split_wanted and (self._split_wanted is not True
+                                                            or self.length >= SPLIT_FROM):
             processes = None if self._split_wanted is True else int(self._split_wanted)
             self._split = SplitStep.start(self.weights, self.keys, self.values, processes)
             if self._split is None:  # it cannot run here: not asked again

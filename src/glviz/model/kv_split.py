@@ -12,7 +12,8 @@ ms (median 23) against 24 - 28 (27) in one process (docs/SPEED.md, 2026-12-03 fr
 The processes wait for each other by spinning on counters in shared memory (a sleeping process takes tens of
 microseconds to wake, and a step waits 25 times): helpers use their cores fully while they live. Linux on
 x86-64 only (fork, and stores seen in program order); elsewhere, or with one core, `SplitStep.start` returns
-None and the cache runs the step in one process.
+None and the cache runs the step in one process. Starting the helpers costs a fraction of a second and
+the gain grows with the cache, so by default only long generations split, from SPLIT_FROM positions on.
 """
 
 from __future__ import annotations
@@ -33,8 +34,18 @@ from glviz.model.weights import Weights
 
 MAX_PROCESSES = 8
 MIN_BYTES = 32 << 20  # smaller models' steps take well under a millisecond: a helper would not pay
+# What the split gains is mostly the attention over the cache (GPT-2 small: 2 - 3.5 ms a step at 1,024
+# positions, nothing measurable under 256), and starting it costs 0.25 - 0.6 s (forks, the shares' copies):
+# by default it starts at SPLIT_FROM cached positions, for a generation with MIN_STEPS steps from there.
+SPLIT_FROM = 512
+MIN_STEPS = 256
 CHECK_EVERY = 1 << 14  # spins between checks that the other processes are still there
 _PR_SET_PDEATHSIG = 1
+
+
+def worth_splitting(positions: int) -> bool:
+    """Whether a generation that runs `positions` positions in all runs enough of them past SPLIT_FROM."""
+    return positions >= SPLIT_FROM + MIN_STEPS
 
 
 def available_memory() -> int | None:

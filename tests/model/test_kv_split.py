@@ -3,6 +3,7 @@ one process, helpers that end with their cache, a failed helper, Ctrl+C or their
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -16,7 +17,7 @@ import pytest
 
 from glviz.model.config import GPTConfig
 from glviz.model.forward import KVCache
-from glviz.model.generate import generate
+from glviz.model.generate import generate_stream
 from glviz.model.kv_split import MIN_BYTES, MIN_STEPS, SPLIT_FROM, usable_cores, worth_splitting
 from glviz.model.weights import Weights, save_npz
 from glviz_process import read_ids, start_glviz  # tests/
@@ -160,4 +161,8 @@ def test_generate_splits_a_long_generation_and_ctrl_c_ends_its_helpers(tmp_path:
     assert proc.returncode == 130 and err.decode() == "glviz: interrupted\n"
     assert _wait_gone(helpers, 5.0)
     ids = [int(t) for t in (printed + rest).decode().split()]
-    assert ids == generate(weights, [1, 2, 3], len(ids)).tolist()
+    stream = generate_stream(weights, [1, 2, 3], 4000)  # split as the command's was, from the same position
+    try:
+        assert ids == list(itertools.islice(stream, len(ids)))
+    finally:
+        stream.close()

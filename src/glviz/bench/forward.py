@@ -55,12 +55,16 @@ def square_gemm() -> tuple[Callable[[], None], int]:
 
 
 def bracketed_seconds(
-    trace: Callable[[], object], product: Callable[[], object], runs: int
+    trace: Callable[[], object], product: Callable[[], object], runs: int,
+    after_traces: Callable[[], object] | None = None,
 ) -> tuple[list[float], list[float]]:
     """Wall times of `runs` traces in a row (after a warm-up), and of products timed half before and half
-    after them: a shared machine's speed drifts, and the rate that sets the floor must be the traces'."""
+    after them: a shared machine's speed drifts, and the rate that sets the floor must be the traces'.
+    `after_traces` runs between the traces and the second half (untimed)."""
     product_times = median_seconds(product, runs=(runs + 1) // 2, warmup=1)[1]
     trace_times = median_seconds(trace, runs=runs, warmup=1)[1]
+    if after_traces is not None:
+        after_traces()
     product_times += median_seconds(product, runs=(runs + 1) // 2, warmup=0)[1]
     return trace_times, product_times
 

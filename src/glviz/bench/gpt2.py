@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from glviz.bench.common import machine_description, median_seconds, print_result, print_table, requested_runs
+from glviz.bench.forward import bracketed_seconds
 from glviz.bench.gpt2_app import measure_app
 from glviz.bench.gpt2_view import ROWS as VIEW_ROWS
 from glviz.bench.gpt2_view import measure_view
@@ -103,13 +104,16 @@ def kv_step_numbers(directory: str, runs: int, T: int = 1024, split: bool = True
         cache.step(tokens[T - 1 :], last_only=True)
         cache.truncate(T - 1)
 
+    processes = 1
+
+    def end_split() -> None:  # the helpers spin on their cores while they live: the products run without them
+        nonlocal processes
+        processes = cache.processes
+        cache.close()
+
     product, nbytes = bandwidth_product()
-    n = max(runs, 15)
-    products = median_seconds(product, runs=(n + 1) // 2, warmup=1)[1]
-    steps = median_seconds(step, runs=n, warmup=1)[1]  # the first step starts the split's helpers
-    processes = cache.processes
-    cache.close()  # the helpers spin on their cores while they live: the products run without them
-    products += median_seconds(product, runs=(n + 1) // 2, warmup=0)[1]
+    # Products before and after; the warm-up step starts the split's helpers.
+    steps, products = bracketed_seconds(step, product, max(runs, 15), after_traces=end_split)
     seconds, bandwidth = statistics.median(steps), nbytes / statistics.median(products)
     floor = step_weight_bytes(config) / bandwidth
     return {"bandwidth_gbs": bandwidth / 1e9, f"kv_step_t{T}_s": seconds, f"kv_floor_t{T}_s": floor,

@@ -47,7 +47,8 @@ class KVCache:
         self.capacity = min(capacity or c.block_size, c.block_size)
         dtype = np.dtype(weights["wte"].dtype)
         shape = (c.n_layer, batch, c.n_head, c.head_size, self.capacity)  # (L, B, H, A, capacity)
-        self._split_wanted: bool | int = split if batch == 1 else False
+        self._split_wanted = bool(split) and batch == 1
+        self._split_processes = None if split is True else int(split)  # None: as many as pay, from SPLIT_FROM
         self._split: SplitStep | None = None
         if self._split_wanted:  # in memory that forked helpers share, each writing its heads
             n = int(np.prod(shape))
@@ -80,10 +81,9 @@ class KVCache:
     def _one_position(self, token: int) -> np.ndarray:
         """Logits (V,) of one token at the next position: split among processes where asked and possible
         (in one process if a helper fails), else `run_one_position`."""
-        if self._split is None and self._split_wanted and (self._split_wanted is not True
-                                                            or self.length >= SPLIT_FROM):
-            processes = None if self._split_wanted is True else int(self._split_wanted)
-            self._split = SplitStep.start(self.weights, self.keys, self.values, processes)
+        auto = self._split_processes is None
+        if self._split is None and self._split_wanted and (not auto or self.length >= SPLIT_FROM):
+            self._split = SplitStep.start(self.weights, self.keys, self.values, self._split_processes)
             if self._split is None:  # it cannot run here: not asked again
                 self._split_wanted = False
         if self._split is not None:

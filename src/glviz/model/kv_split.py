@@ -276,8 +276,8 @@ class SplitStep:
                 while not ints[3]:
                     if ints[0] == seen:
                         spins += 1
-                        if spins % CHECK_EVERY == 0 and os.getppid() != self.parent:
-                            break
+                        if spins % CHECK_EVERY == 0:
+                            self._check_others()  # HelperGone once the parent is gone
                         continue
                     seen = int(ints[0])
                     self._run(me, share, int(ints[1]), int(ints[2]))

@@ -56,7 +56,7 @@ class LetterTokenizer:
 
     def decode(self, ids) -> str:
         """The letters of token ids ("?" for an id beyond C)."""
-        return "".join(LETTERS[int(i)] if 0 <= int(i) < len(LETTERS) else "?" for i in ids)
+        return "".join(self.piece(i) or "?" for i in ids)
 
     def piece(self, token: int) -> str:
         """The token's letter ("" if the id is unknown)."""

@@ -79,6 +79,28 @@ def test_split_steps_give_the_logits_and_cache_of_one_process(processes: int) ->
     assert _wait_gone(helpers, 0.5)  # close waited for them
 
 
+def test_going_back_before_the_split_began_keeps_every_key_and_value() -> None:
+    one, split = KVCache(WEIGHTS), KVCache(WEIGHTS, split=2)
+    try:
+        one.step(TOKENS[:8])
+        split.step(TOKENS[:8])
+        for t in range(8, 14):  # the split runs from position 8: its processes record 8 - 13 apart
+            np.testing.assert_allclose(split.step(TOKENS[t : t + 1]), one.step(TOKENS[t : t + 1]),
+                                       rtol=1e-5, atol=1e-6)
+        assert len(split.helpers) == 1
+        split.truncate(5)
+        one.truncate(5)
+        assert split.helpers == []  # what it recorded is in the cache; a new split starts at 5
+        for t in range(20, 25):
+            np.testing.assert_allclose(split.step(TOKENS[t : t + 1]), one.step(TOKENS[t : t + 1]),
+                                       rtol=1e-5, atol=1e-6)
+        assert len(split.helpers) == 1
+        np.testing.assert_allclose(split.keys[..., :10], one.keys[..., :10], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(split.values[..., :10], one.values[..., :10], rtol=1e-5, atol=1e-6)
+    finally:
+        split.close()
+
+
 def test_a_step_whose_helper_died_runs_in_this_process() -> None:
     one, split = KVCache(WEIGHTS), KVCache(WEIGHTS, split=2)
     try:

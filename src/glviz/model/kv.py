@@ -9,7 +9,6 @@ of the earlier ones. A step of one position of one sequence (generation's every 
 from __future__ import annotations
 
 import math
-import mmap
 
 import numpy as np
 
@@ -50,15 +49,25 @@ class KVCache:
         self._split_wanted = bool(split) and batch == 1
         self._split_processes = None if split is True else int(split)  # None: as many as pay, from SPLIT_FROM
         self._split: SplitStep | None = None
-        if self._split_wanted:  # in memory that forked helpers share, each writing its heads
-            n = int(np.prod(shape))
-            self._memory = mmap.mmap(-1, 2 * n * dtype.itemsize)
-            self.keys = np.frombuffer(self._memory, dtype, n, 0).reshape(shape)
-            self.values = np.frombuffer(self._memory, dtype, n, n * dtype.itemsize).reshape(shape)
-        else:
-            self.keys = np.empty(shape, dtype)
-            self.values = np.empty(shape, dtype)
+        self._keys = np.empty(shape, dtype)
+        self._values = np.empty(shape, dtype)
         self.length = 0  # positions cached
+
+    @property
+    def keys(self) -> np.ndarray:
+        """Every layer's keys, (L, B, H, A, capacity); the first `length` positions are valid."""
+        self._write_back()
+        return self._keys
+
+    @property
+    def values(self) -> np.ndarray:
+        """Every layer's values, (L, B, H, A, capacity); the first `length` positions are valid."""
+        self._write_back()
+        return self._values
+
+    def _write_back(self) -> None:
+        if self._split is not None:  # the split's processes record new positions apart
+            self._split.write_back(self.length)
 
     def step(self, tokens: np.ndarray | list[int], *, last_only: bool = False) -> np.ndarray:
         """Run new positions: (n,) -> logits (n, V), or (B, n) -> (B, n, V); with last_only, only the last
@@ -66,14 +75,14 @@ class KVCache:
         tokens = check_tokens(self.weights, tokens, start=self.length)
         single = tokens.ndim == 1
         batch = tokens.reshape(-1, tokens.shape[-1])  # (B, n)
-        if batch.shape[0] != self.keys.shape[1]:
-            raise ValueError(f"this cache holds {self.keys.shape[1]} sequences, not {batch.shape[0]}")
+        if batch.shape[0] != self._keys.shape[1]:
+            raise ValueError(f"this cache holds {self._keys.shape[1]} sequences, not {batch.shape[0]}")
         if self.length + batch.shape[1] > self.capacity:
             raise ValueError(f"the cache holds {self.capacity} positions ({self.length} + {batch.shape[1]})")
         if batch.shape == (1, 1):  # one new position of one sequence: what generation does per token
             out = self._one_position(int(batch[0, 0]))[None, None]  # (1, 1, V)
         else:
-            self._end_split()  # its helpers' copies of the cache would miss these positions
+            self._end_split()  # its processes' copies of the cache would miss these positions
             out = run_positions(self.weights, batch, self, last_only=last_only)
         self.length += batch.shape[1]
         return out[0] if single else out
@@ -83,7 +92,8 @@ class KVCache:
         (in one process if a helper fails), else `run_one_position`."""
         auto = self._split_processes is None
         if self._split is None and self._split_wanted and (not auto or self.length >= SPLIT_FROM):
-            self._split = SplitStep.start(self.weights, self.keys, self.values, self._split_processes)
+            self._split = SplitStep.start(self.weights, self._keys, self._values, self.length,
+                                          self._split_processes)
             if self._split is None:  # it cannot run here: not asked again
                 self._split_wanted = False
         if self._split is not None:
@@ -115,22 +125,25 @@ class KVCache:
         """End the helpers; a later one-position step starts them again if the split is still wanted."""
         if self._split is not None:
             self._split.close()
+            self._split.write_back(self.length)
             self._split = None
 
     def truncate(self, length: int) -> None:
         """Forget the positions from `length` on (the cached ones before it stay valid)."""
         if not 0 <= length <= self.length:
             raise ValueError(f"cannot truncate {self.length} cached positions to {length}")
+        if self._split is not None and length < self._split.first:
+            self._end_split()  # it records positions from its first on
         self.length = length
 
     def extend(self, layer: int, k: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Store layer `layer`'s keys and values (B, H, n, A) of the new positions; return those of every
         position so far, (B, H, length + n, A) each."""
         start, stop = self.length, self.length + k.shape[-2]
-        self.keys[layer, ..., start:stop] = np.swapaxes(k, -1, -2)
-        self.values[layer, ..., start:stop] = np.swapaxes(v, -1, -2)
-        return (np.swapaxes(self.keys[layer, ..., :stop], -1, -2),  # (B, H, length + n, A) views each
-                np.swapaxes(self.values[layer, ..., :stop], -1, -2))
+        self._keys[layer, ..., start:stop] = np.swapaxes(k, -1, -2)
+        self._values[layer, ..., start:stop] = np.swapaxes(v, -1, -2)
+        return (np.swapaxes(self._keys[layer, ..., :stop], -1, -2),  # (B, H, length + n, A) views each
+                np.swapaxes(self._values[layer, ..., :stop], -1, -2))
 
 
 def run_positions(
@@ -183,7 +196,7 @@ def run_one_position(weights: Weights, token: int, cache: KVCache) -> np.ndarray
         qkv = h @ wqkv
         qkv += bqkv
         q, k, v = qkv.reshape(3, H, A)  # (H, A) each, views
-        keys, values = cache.keys[i, 0], cache.values[i, 0]  # (H, A, capacity) each
+        keys, values = cache._keys[i, 0], cache._values[i, 0]  # (H, A, capacity) each
         keys[..., pos] = k
         values[..., pos] = v
         q = q * (1.0 / math.sqrt(A))

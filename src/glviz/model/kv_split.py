@@ -95,10 +95,11 @@ class _Channel:
 
 
 class _Share:
-    """One process's contiguous copies of its share of every matrix, and views of its heads in the cache."""
+    """One process's contiguous copies of its share of every matrix and of its heads' keys and values,
+    and its view of the split's record of new positions."""
 
-    def __init__(self, weights: Weights, keys: np.ndarray, values: np.ndarray, me: int, processes: int
-                 ) -> None:
+    def __init__(self, weights: Weights, keys: np.ndarray, values: np.ndarray, new: np.ndarray, me: int,
+                 processes: int) -> None:
         c = weights.config
         C, A = c.n_embd, c.head_size
         heads = _shares(c.n_head, processes)[me]
@@ -106,6 +107,8 @@ class _Share:
         self.vocab = _shares(c.vocab_size, processes)[me]
         channels = np.arange(heads.start * A, heads.stop * A)
         qkv_columns = np.concatenate([channels, channels + C, channels + 2 * C])
+        n, f, v = len(channels), hidden.stop - hidden.start, self.vocab.stop - self.vocab.start
+        arena = _Arena(c.n_layer * (4 * C * n + 2 * C * f) + C * v, weights["wte"].dtype)
         self.layers = []
         for i in range(c.n_layer):
             p = f"layers.{i}."
@@ -114,28 +117,60 @@ class _Share:
             # (h A, C) row-major and (4C share, C) column-major.
             self.layers.append((
                 weights[p + "ln1.gamma"], weights[p + "ln1.beta"],
-                np.ascontiguousarray(wqkv[:, qkv_columns]), bqkv[qkv_columns].copy(),  # (C, 3 h A), (3 h A,)
-                np.ascontiguousarray(weights[p + "attn.wproj"][channels]),  # (h A, C)
+                arena.copy(wqkv[:, qkv_columns]), bqkv[qkv_columns].copy(),  # (C, 3 h A), (3 h A,)
+                arena.copy(weights[p + "attn.wproj"][channels]),  # (h A, C)
                 weights[p + "ln2.gamma"], weights[p + "ln2.beta"],
-                np.ascontiguousarray(weights[p + "mlp.wfc"][:, hidden]),  # (C, 4C share)
+                arena.copy(weights[p + "mlp.wfc"][:, hidden]),  # (C, 4C share)
                 weights[p + "mlp.bfc"][hidden].copy(),
-                np.asfortranarray(weights[p + "mlp.wproj"][hidden]),  # (4C share, C)
+                arena.copy(weights[p + "mlp.wproj"][hidden], order="F"),  # (4C share, C)
             ))
-        self.head = np.ascontiguousarray(weights.head_columns()[:, self.vocab])  # (C, V share)
+        self.head = arena.copy(weights.head_columns()[:, self.vocab])  # (C, V share)
         # Its heads' keys and values: read from a private copy (on huge pages, unlike shared memory: the
-        # attention reads them faster), new positions written to both, so the shared cache stays whole.
-        self.shared = keys[:, 0, heads], values[:, 0, heads]  # (L, h, A, capacity) views
-        self.keys, self.values = self.shared[0].copy(), self.shared[1].copy()
+        # attention reads them faster), new positions written to it and, as one contiguous row, to the
+        # split's shared record of new positions (a position's column of the shared cache would touch a
+        # page per channel: 1 - 1.5 ms a step).
+        self.keys, self.values = keys[:, 0, heads].copy(), values[:, 0, heads].copy()  # (L, h, A, capacity)
+        self.new = new[:, :, :, heads]  # (2, L, positions, h, A) view
+
+
+class _Arena:
+    """Storage for a share's matrices, one allocation aligned to 2 MiB: numpy asks Linux for huge
+    pages only for arrays of 4 MiB or more, and the shares' smaller copies (a layer's q|k|v columns, its
+    projection's rows) would sit on 4 KiB pages, which one thread streams slower."""
+
+    ALIGN = 2 << 20
+
+    def __init__(self, size: int, dtype: np.dtype) -> None:
+        itemsize = np.dtype(dtype).itemsize
+        self.buffer = np.empty(size + self.ALIGN // itemsize, dtype)
+        self.used = (-self.buffer.ctypes.data % self.ALIGN) // itemsize
+
+    def copy(self, matrix: np.ndarray, order: str = "C") -> np.ndarray:
+        """A copy of `matrix` in the arena, row-major ("C") or column-major ("F")."""
+        n = matrix.size
+        shape = matrix.shape if order == "C" else matrix.shape[::-1]
+        out = self.buffer[self.used : self.used + n].reshape(shape)
+        self.used += n
+        if order == "F":
+            out = out.T
+        out[...] = matrix
+        return out
 
 
 class SplitStep:
-    """One-position steps of a one-sequence KV cache whose keys and values are in shared memory, run by
-    this process and N - 1 forked helpers. `close()` ends the helpers."""
+    """One-position steps of a one-sequence KV cache, from position `first` on, run by this process and
+    N - 1 forked helpers. The processes record the keys and values of new positions in shared memory;
+    `write_back` copies them into the cache's `keys` and `values`. `close()` ends the helpers."""
 
-    def __init__(self, weights: Weights, keys: np.ndarray, values: np.ndarray, processes: int) -> None:
+    def __init__(self, weights: Weights, keys: np.ndarray, values: np.ndarray, first: int, processes: int
+                 ) -> None:
         c = weights.config
-        self.weights, self.n = weights, processes
+        self.weights, self.n, self.first = weights, processes, first
+        self.keys, self.values = keys, values  # (L, 1, H, A, capacity) each
         self.channel = _Channel(processes, c.n_embd, c.vocab_size)
+        shape = (2, c.n_layer, keys.shape[-1] - first, c.n_head, c.head_size)  # keys|values, L, new, H, A
+        self._memory = mmap.mmap(-1, max(1, int(np.prod(shape))) * keys.itemsize)
+        self.new = np.frombuffer(self._memory, keys.dtype, int(np.prod(shape))).reshape(shape)
         self.exchanges = 0
         self.parent = os.getpid()
         self.helpers: list[int] = []
@@ -144,9 +179,9 @@ class SplitStep:
             for me in range(1, processes):
                 pid = os.fork()
                 if pid == 0:
-                    self._helper(weights, keys, values, me)  # never returns
+                    self._helper(weights, me)  # never returns
                 self.helpers.append(pid)
-            self.share = _Share(weights, keys, values, 0, processes)
+            self.share = _Share(weights, keys, values, self.new, 0, processes)
         except BaseException:  # no fork, no memory for the copies, Ctrl+C: no helper is left behind
             self.close()
             raise
@@ -155,11 +190,11 @@ class SplitStep:
         self._blas.__enter__()
 
     @staticmethod
-    def start(weights: Weights, keys: np.ndarray, values: np.ndarray, processes: int | None = None
-              ) -> SplitStep | None:
-        """A split step over `processes`, or None where it cannot run (one core, not Linux on x86-64).
-        By default: the usable cores (at most one per head, and 8), for weights of at least MIN_BYTES
-        when the memory available holds their shares' copies besides (else None)."""
+    def start(weights: Weights, keys: np.ndarray, values: np.ndarray, first: int,
+              processes: int | None = None) -> SplitStep | None:
+        """A split step from position `first` over `processes`, or None where it cannot run (one core,
+        not Linux on x86-64). By default: the usable cores (at most one per head, and 8), for weights of
+        at least MIN_BYTES when the memory available holds their shares' copies besides (else None)."""
         n = min(processes or usable_cores(), weights.config.n_head, MAX_PROCESSES)
         if n < 2 or not sys.platform.startswith("linux") or platform.machine() not in ("x86_64", "AMD64"):
             return None
@@ -168,18 +203,27 @@ class SplitStep:
             if size < MIN_BYTES or (available_memory() or 0) < 2 * size:
                 return None
         try:
-            return SplitStep(weights, keys, values, n)
+            return SplitStep(weights, keys, values, first, n)
         except (OSError, MemoryError):  # the step runs in one process instead
             return None
 
     def step(self, token: int, position: int) -> np.ndarray:
-        """Logits (V,) of `token` at `position`; every process writes its heads' key and value there."""
+        """Logits (V,) of `token` at `position` (`first` or later); every process records its heads' key
+        and value."""
         ints = self.channel.ints
         ints[1], ints[2] = token, position
         ints[0] += 1  # the helpers start
         self._run(0, self.share, token, position)
         self._wait_all(int(self.exchanges))  # the helpers' logits are written
         return self.channel.logits.copy()
+
+    def write_back(self, length: int) -> None:
+        """Copy the keys and values recorded for positions `first` to `length` into the cache."""
+        n = length - self.first
+        if n > 0:
+            new = self.new[:, :, :n].transpose(0, 1, 3, 4, 2)  # (2, L, H, A, n)
+            self.keys[:, 0, ..., self.first : length] = new[0]
+            self.values[:, 0, ..., self.first : length] = new[1]
 
     def close(self) -> None:
         """Stop the helpers and wait for them (a helper in the middle of a step stops too)."""
@@ -213,8 +257,8 @@ class SplitStep:
             qkv += bqkv
             q, k, v = qkv.reshape(3, -1, A)  # (h, A) each: this process's heads
             keys, values = share.keys[i], share.values[i]  # (h, A, capacity)
-            keys[..., pos] = share.shared[0][i, ..., pos] = k
-            values[..., pos] = share.shared[1][i, ..., pos] = v
+            keys[..., pos] = share.new[0, i, pos - self.first] = k
+            values[..., pos] = share.new[1, i, pos - self.first] = v
             q = q * (1.0 / math.sqrt(A))
             scores = np.matmul(q[:, None, :], keys[..., : pos + 1])  # (h, 1, pos + 1)
             probs, _, _ = softmax(scores, probs=scores)
@@ -261,7 +305,7 @@ class SplitStep:
             if os.waitpid(pid, os.WNOHANG) != (0, 0):
                 raise HelperGone(f"helper {pid} stopped")
 
-    def _helper(self, weights: Weights, keys: np.ndarray, values: np.ndarray, me: int) -> None:
+    def _helper(self, weights: Weights, me: int) -> None:
         """A forked helper's life: run steps as the parent asks, until it closes or goes away."""
         code = 0
         try:
@@ -270,7 +314,7 @@ class SplitStep:
             quiet = os.open(os.devnull, os.O_RDWR)  # the parent's pipes close when the parent ends
             for fd in (0, 1, 2):
                 os.dup2(quiet, fd)
-            share = _Share(weights, keys, values, me, self.n)
+            share = _Share(weights, self.keys, self.values, self.new, me, self.n)
             ints, seen, spins = self.channel.ints, 0, 0
             with blas_threads(1):
                 while not ints[3]:

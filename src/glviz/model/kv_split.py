@@ -105,9 +105,10 @@ class _Share:
         heads = _shares(c.n_head, processes)[me]
         hidden = _shares(4 * C, processes)[me]
         self.vocab = _shares(c.vocab_size, processes)[me]
-        channels = np.arange(heads.start * A, heads.stop * A)
-        qkv_columns = np.concatenate([channels, channels + C, channels + 2 * C])
-        n, f, v = len(channels), hidden.stop - hidden.start, self.vocab.stop - self.vocab.start
+        channels = slice(heads.start * A, heads.stop * A)
+        qkv_columns = [slice(channels.start + j * C, channels.stop + j * C) for j in range(3)]  # q, k, v
+        n, f = channels.stop - channels.start, hidden.stop - hidden.start
+        v = self.vocab.stop - self.vocab.start
         arena = _Arena(c.n_layer * (4 * C * n + 2 * C * f) + C * v, weights["wte"].dtype)
         self.layers = []
         for i in range(c.n_layer):
@@ -117,7 +118,8 @@ class _Share:
             # (h A, C) row-major and (4C share, C) column-major.
             self.layers.append((
                 weights[p + "ln1.gamma"], weights[p + "ln1.beta"],
-                arena.copy(wqkv[:, qkv_columns]), bqkv[qkv_columns].copy(),  # (C, 3 h A), (3 h A,)
+                arena.copy_columns(wqkv, qkv_columns),  # (C, 3 h A)
+                np.concatenate([bqkv[columns] for columns in qkv_columns]),  # (3 h A,)
                 arena.copy(weights[p + "attn.wproj"][channels]),  # (h A, C)
                 weights[p + "ln2.gamma"], weights[p + "ln2.beta"],
                 arena.copy(weights[p + "mlp.wfc"][:, hidden]),  # (C, 4C share)
@@ -145,15 +147,25 @@ class _Arena:
         self.buffer = np.empty(size + self.ALIGN // itemsize, dtype)
         self.used = (-self.buffer.ctypes.data % self.ALIGN) // itemsize
 
-    def copy(self, matrix: np.ndarray, order: str = "C") -> np.ndarray:
-        """A copy of `matrix` in the arena, row-major ("C") or column-major ("F")."""
-        n = matrix.size
-        shape = matrix.shape if order == "C" else matrix.shape[::-1]
-        out = self.buffer[self.used : self.used + n].reshape(shape)
+    def take(self, shape: tuple[int, int], order: str = "C") -> np.ndarray:
+        """The next unused matrix of `shape`, row-major ("C") or column-major ("F")."""
+        n = shape[0] * shape[1]
+        out = self.buffer[self.used : self.used + n].reshape(shape if order == "C" else shape[::-1])
         self.used += n
-        if order == "F":
-            out = out.T
+        return out if order == "C" else out.T
+
+    def copy(self, matrix: np.ndarray, order: str = "C") -> np.ndarray:
+        """A copy of `matrix` in the arena."""
+        out = self.take(matrix.shape, order)
         out[...] = matrix
+        return out
+
+    def copy_columns(self, matrix: np.ndarray, columns: list[slice]) -> np.ndarray:
+        """A row-major copy of `matrix`'s `columns` side by side (no copy of each on the way)."""
+        widths = [s.stop - s.start for s in columns]
+        out = self.take((matrix.shape[0], sum(widths)))
+        for start, s in zip(np.cumsum([0, *widths[:-1]]), columns, strict=True):
+            out[:, start : start + s.stop - s.start] = matrix[:, s]
         return out
 
 

@@ -253,7 +253,12 @@ def test_hover_drag_wheel_keys_in_a_real_window(xvfb, app_process, tmp_path):
     pasted = _until(xvfb, restored)
     _xdotool(xvfb, "mousemove", "5", str(HEIGHT - 5))
     _xdotool(xvfb, "click", "1")  # a click in the view ends typing, so keys are shortcuts again
-    assert restored(pasted), "paste did not restore"
+    if not restored(pasted):  # seen once in ~40 runs of the suite, never alone: keep what the screen showed
+        from PIL import Image
+
+        for label, shot in (("typed", typed), ("refused", refused), ("pasted", pasted)):
+            Image.fromarray(shot).save(tmp_path / f"paste-{label}.png")
+    assert restored(pasted), f"paste did not restore (screenshots in {tmp_path})"
     assert app_process.poll() is None, (tmp_path / "glviz.log").read_text()
 
     # Resizing (down to a sliver and back) keeps the app running and the panel beside the view.

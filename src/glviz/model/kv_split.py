@@ -35,7 +35,7 @@ from glviz.model.weights import Weights
 MAX_PROCESSES = 8
 MIN_BYTES = 32 << 20  # smaller models' steps take well under a millisecond: a helper would not pay
 # What the split gains is mostly the attention over the cache (GPT-2 small: 2 - 3.5 ms a step at 1,024
-# positions, nothing measurable under 256), and starting it costs 0.3 - 1.1 s (forks, the shares' copies):
+# positions, nothing measurable under 256), and starting it costs 0.2 - 1.1 s (forks, the shares' copies):
 # by default it starts at SPLIT_FROM cached positions, for a generation with MIN_STEPS steps from there.
 SPLIT_FROM = 512
 MIN_STEPS = 256
@@ -139,8 +139,8 @@ class _Arena:
     """Storage for a share's matrices, one allocation aligned to 2 MiB: numpy asks Linux for huge
     pages only for arrays of 4 MiB or more, and the shares' smaller copies (a layer's q|k|v columns, its
     projection's rows) would sit on 4 KiB pages, which one thread streams slower (GPT-2 small at T = 1024:
-    1.7 ms more a step). On the development machine, a virtual one, fresh huge pages cost more to fault in:
-    the split starts in 0.6 - 1.1 s against 0.3 with small pages (docs/SPEED.md, 2026-12-03 from 12:34)."""
+    1.7 ms more a step). On the development machine, a virtual one, fresh huge pages can cost more to
+    fault in: the split starts in 0.4 - 1.1 s against 0.3 with small pages (docs/SPEED.md, 2026-12-03)."""
 
     ALIGN = 2 << 20
 

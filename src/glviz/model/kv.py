@@ -8,8 +8,6 @@ of the earlier ones. A step of one position of one sequence (generation's every 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from glviz.model.kv_split import SPLIT_FROM, HelperGone, SplitStep
@@ -24,6 +22,7 @@ from glviz.model.ops import (
     split_heads,
 )
 from glviz.model.tokens import check_tokens
+from glviz.model.vector_step import layer_pieces, run_layers
 from glviz.model.weights import Weights
 
 
@@ -178,42 +177,17 @@ def run_positions(
 
 def run_one_position(weights: Weights, token: int, cache: KVCache) -> np.ndarray:
     """Logits (V,) of one token after the cache's positions, for a cache of one sequence; stores its keys
-    and values (the caller counts the position).
-
-    `run_positions`'s arithmetic on (C,) vectors, in fewer numpy calls, for generation's hot loop: heads are
-    free reshapes of the q|k|v vector, the key and value go straight into the cache, and 1/sqrt(A) scales
-    the query (A values, not the position's scores; exact for A a power of four). GPT-2 small at T = 1024:
-    0.5 - 1.2 ms less of a 25 - 27 ms step (docs/SPEED.md, 2026-12-03 from 10:08).
+    and values (the caller counts the position). `run_positions`'s arithmetic on (C,) vectors
+    (model/vector_step.py): GPT-2 small at T = 1024, 0.5 - 1.2 ms less of a 25 - 27 ms step (docs/SPEED.md,
+    2026-12-03 from 10:08).
     """
     c = weights.config
-    H, A, eps = c.n_head, c.head_size, c.layer_norm_eps
     pos = cache.length
     x = weights["wte"][token] + weights["wpe"][pos]  # (C,)
-    for i in range(c.n_layer):
-        p = f"layers.{i}."
-        h = layer_norm_vector(x, weights[p + "ln1.gamma"], weights[p + "ln1.beta"], eps)
-        wqkv, bqkv = weights.qkv(i)
-        qkv = h @ wqkv
-        qkv += bqkv
-        q, k, v = qkv.reshape(3, H, A)  # (H, A) each, views
-        keys, values = cache._keys[i, 0], cache._values[i, 0]  # (H, A, capacity) each
-        keys[..., pos] = k
-        values[..., pos] = v
-        q = q * (1.0 / math.sqrt(A))
-        scores = np.matmul(q[:, None, :], keys[..., : pos + 1])  # (H, 1, pos + 1)
-        probs, _, _ = softmax(scores, probs=scores)
-        heads = np.matmul(probs, np.swapaxes(values[..., : pos + 1], -1, -2))  # (H, 1, A)
-        y = heads.reshape(-1) @ weights[p + "attn.wproj"]  # (C,)
-        y += weights[p + "attn.bproj"]
-        x += y
-        h = layer_norm_vector(x, weights[p + "ln2.gamma"], weights[p + "ln2.beta"], eps)
-        h = h @ weights[p + "mlp.wfc"]  # (4C,)
-        h += weights[p + "mlp.bfc"]
-        h = gelu(h, c.activation, out=h)
-        y = h @ weights[p + "mlp.wproj"]
-        y += weights[p + "mlp.bproj"]
-        x += y
-    x = layer_norm_vector(x, weights["ln_f.gamma"], weights["ln_f.beta"], eps)
+    layers = (layer_pieces(weights, i) for i in range(c.n_layer))
+    x = run_layers(x, layers, cache._keys[:, 0], cache._values[:, 0], pos, c.head_size, c.layer_norm_eps,
+                   c.activation)
+    x = layer_norm_vector(x, weights["ln_f.gamma"], weights["ln_f.beta"], c.layer_norm_eps)
     return x @ weights.head_columns()  # (V,)
 
 

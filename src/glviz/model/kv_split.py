@@ -19,17 +19,18 @@ the gain grows with the cache, so by default only long generations split, from S
 from __future__ import annotations
 
 import ctypes
-import math
 import mmap
 import os
 import platform
 import signal
 import sys
+from functools import partial
 
 import numpy as np
 
 from glviz.model.blas import blas_threads
-from glviz.model.ops import gelu, layer_norm_vector, softmax
+from glviz.model.ops import layer_norm_vector
+from glviz.model.vector_step import layer_pieces, run_layers
 from glviz.model.weights import Weights
 
 MAX_PROCESSES = 8
@@ -112,19 +113,17 @@ class _Share:
         arena = _Arena(c.n_layer * (4 * C * n + 2 * C * f) + C * v, weights["wte"].dtype)
         self.layers = []
         for i in range(c.n_layer):
-            p = f"layers.{i}."
-            wqkv, bqkv = weights.qkv(i)
+            g1, b1, wqkv, bqkv, wproj, bproj, g2, b2, wfc, bfc, wmproj, bmproj = layer_pieces(weights, i)
             # Each in the order one thread streams fastest here (docs/SPEED.md): the projections' shares
-            # (h A, C) row-major and (4C share, C) column-major.
+            # (h A, C) row-major and (4C share, C) column-major. The biases after a sum stay whole.
             self.layers.append((
-                weights[p + "ln1.gamma"], weights[p + "ln1.beta"],
+                g1, b1,
                 arena.copy_columns(wqkv, qkv_columns),  # (C, 3 h A)
                 np.concatenate([bqkv[columns] for columns in qkv_columns]),  # (3 h A,)
-                arena.copy(weights[p + "attn.wproj"][channels]),  # (h A, C)
-                weights[p + "ln2.gamma"], weights[p + "ln2.beta"],
-                arena.copy(weights[p + "mlp.wfc"][:, hidden]),  # (C, 4C share)
-                weights[p + "mlp.bfc"][hidden].copy(),
-                arena.copy(weights[p + "mlp.wproj"][hidden], order="F"),  # (4C share, C)
+                arena.copy(wproj[channels]), bproj,  # (h A, C)
+                g2, b2,
+                arena.copy(wfc[:, hidden]), bfc[hidden].copy(),  # (C, 4C share)
+                arena.copy(wmproj[hidden], order="F"), bmproj,  # (4C share, C)
             ))
         self.head = arena.copy(weights.head_columns()[:, self.vocab])  # (C, V share)
         # Its heads' keys and values: read from a private copy (on huge pages, unlike shared memory: the
@@ -262,41 +261,25 @@ class SplitStep:
 
     def _run(self, me: int, share: _Share, token: int, pos: int) -> None:
         w, c = self.weights, self.weights.config
-        A, eps = c.head_size, c.layer_norm_eps
+        new = share.new[:, :, pos - self.first]  # (2, L, h, A): this position's row of the record
+
+        def record(layer: int, k: np.ndarray, v: np.ndarray) -> None:
+            new[0, layer] = k
+            new[1, layer] = v
+
         x = w["wte"][token] + w["wpe"][pos]  # (C,), the same in every process
-        for i, (g1, b1, wqkv, bqkv, wproj, g2, b2, wfc, bfc, wmproj) in enumerate(share.layers):
-            p = f"layers.{i}."
-            h = layer_norm_vector(x, g1, b1, eps)
-            qkv = h @ wqkv
-            qkv += bqkv
-            q, k, v = qkv.reshape(3, -1, A)  # (h, A) each: this process's heads
-            keys, values = share.keys[i], share.values[i]  # (h, A, capacity)
-            keys[..., pos] = share.new[0, i, pos - self.first] = k
-            values[..., pos] = share.new[1, i, pos - self.first] = v
-            q = q * (1.0 / math.sqrt(A))
-            scores = np.matmul(q[:, None, :], keys[..., : pos + 1])  # (h, 1, pos + 1)
-            probs, _, _ = softmax(scores, probs=scores)
-            heads = np.matmul(probs, np.swapaxes(values[..., : pos + 1], -1, -2))  # (h, 1, A)
-            y = self._sum(me, heads.reshape(-1) @ wproj)  # (C,) all heads' projection
-            y += w[p + "attn.bproj"]
-            x += y
-            h = layer_norm_vector(x, g2, b2, eps)
-            f = h @ wfc
-            f += bfc
-            f = gelu(f, c.activation, out=f)
-            y = self._sum(me, f @ wmproj)  # (C,) all hidden units' projection
-            y += w[p + "mlp.bproj"]
-            x += y
-        x = layer_norm_vector(x, w["ln_f.gamma"], w["ln_f.beta"], eps)
+        x = run_layers(x, share.layers, share.keys, share.values, pos, c.head_size, c.layer_norm_eps,
+                       c.activation, total=partial(self._sum, me), record=record)
+        x = layer_norm_vector(x, w["ln_f.gamma"], w["ln_f.beta"], c.layer_norm_eps)
         np.matmul(x, share.head, out=self.channel.logits[share.vocab])
         self.exchanges += 1
         self.channel.done[me] = self.exchanges
 
-    def _sum(self, me: int, partial: np.ndarray) -> np.ndarray:
-        """Every process's `partial` (C,) added in process order (the same sum in each)."""
+    def _sum(self, me: int, mine: np.ndarray) -> np.ndarray:
+        """Every process's partial output (C,) added in process order (the same sum in each)."""
         self.exchanges += 1
-        parts = self.channel.parts[self.exchanges % 2, :, : partial.shape[0]]  # (N, C)
-        parts[me] = partial
+        parts = self.channel.parts[self.exchanges % 2, :, : mine.shape[0]]  # (N, C)
+        parts[me] = mine
         self.channel.done[me] = self.exchanges
         self._wait_all(self.exchanges)
         return np.add.reduce(parts, axis=0)

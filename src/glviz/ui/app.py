@@ -1,11 +1,11 @@
 """The desktop application without its window: GlvizApp puts the parts together and draws a frame.
 
-The parts, each in its own module: the models on offer (models.py), the nano letters input (letters.py,
-app_letters.py), checkpoints and the trace worker (app_checkpoint.py), the window's events, keys and camera
-moves (app_input.py), input routing (controls.py), hover (hovering.py), screenshots (screenshots.py), the
-side panel (panel.py) and the window around it all (window.py). GlvizApp owns the camera and the scene state
-of the model on screen, and turns a frame's work into pixels in whatever framebuffer it is given; headless
-tests drive it through the same methods the window calls.
+The parts, each in its own module: the models on offer (models.py) and the one on screen (app_models.py),
+the nano letters input (letters.py, app_letters.py), checkpoints and the trace worker (app_checkpoint.py),
+the window's events, keys and camera moves (app_input.py), input routing (controls.py), hover (hovering.py),
+screenshots (screenshots.py), the side panel (panel.py) and the window around it all (window.py). GlvizApp
+owns the camera and the scene state of the model on screen, and turns a frame's work into pixels in whatever
+framebuffer it is given; headless tests drive it through the same methods the window calls.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import moderngl
 from imgui_bundle import imgui, implot
 
 from glviz import i18n
-from glviz.errors import GlvizError, Text
-from glviz.model.config import APP_MODELS
+from glviz.errors import Text
 from glviz.model.sort_task import DEFAULT_LETTERS
 from glviz.ui.app_checkpoint import CheckpointActions
 from glviz.ui.app_input import InputActions
 from glviz.ui.app_letters import LetterActions
+from glviz.ui.app_models import ModelActions
 from glviz.ui.app_session import SessionActions
 from glviz.ui.camera_control import MAX_ZOOM_OUT, WHOLE_ZOOM_OUT, CameraControl
 from glviz.ui.controls import Controls
@@ -48,7 +48,7 @@ MESSAGES_KEPT = 20
 MAX_FRAME_DT = 0.1
 
 
-class GlvizApp(CheckpointActions, LetterActions, InputActions, SessionActions):
+class GlvizApp(ModelActions, CheckpointActions, LetterActions, InputActions, SessionActions):
     """Everything the application does, independent of the window: state, input handling, drawing."""
 
     def __init__(self, ctx: moderngl.Context, size: tuple[int, int] = (1280, 800), pixel_ratio: float = 1.0,
@@ -145,74 +145,6 @@ class GlvizApp(CheckpointActions, LetterActions, InputActions, SessionActions):
         """Whether window point (x, y) is in the 3D view (not over the panel)."""
         vx, vy, vw, vh = self.viewport
         return vx <= x < vx + vw and vy <= y < vy + vh
-
-    # --- models --------------------------------------------------------------------------------------------
-
-    @property
-    def view(self) -> ModelView:
-        """What is on screen: the model chosen, or a scene of the tour (the Scale chapter's three models)."""
-        return self.shown if self.shown is not None else self.models.current
-
-    @property
-    def model_name(self) -> str:
-        return self.view.name
-
-    @property
-    def config(self):
-        return self.view.config
-
-    @property
-    def computed(self) -> bool:
-        """Whether the model on screen has values (a trace), not only shapes."""
-        return self.view.trace is not None
-
-    @property
-    def has_input(self) -> bool:
-        return self.view.name == "nano"
-
-    @property
-    def tokens_shown(self) -> int:
-        """T of the trace shown, or the context length of a render-only model."""
-        return self.view.trace.T if self.view.trace is not None else self.view.config.block_size
-
-    @property
-    def title(self) -> str:
-        return f"glviz — {self.view.title}"
-
-    @property
-    def building(self) -> tuple[str, float] | None:
-        """(display name, seconds so far) of a model whose layout builds in the background."""
-        return self.models.building
-
-    def model_choices(self) -> list[tuple[str, str, int]]:
-        """(name, display name, parameter count) per selectable model."""
-        return self.models.choices()
-
-    def switch_model(self, name: str, wait: bool = False) -> None:
-        """Show another model; the first selection of a big one builds its layout in the background. The
-        tour plays on nano: another model means free exploring."""
-        self.forget_explored()
-        if name != "nano" and self.tour.touring:
-            self.tour.leave()
-        self.models.switch(name, wait=wait)
-        self.invalidate()
-
-    def choose_model(self, number: int) -> None:
-        """Keys 1–4: the app's models in order."""
-        self.switch_model(APP_MODELS[number])
-
-    def _nano_weights(self):
-        """The shipped sort model, or random weights (and a message) when it is missing."""
-        from glviz.model.sort_task import load_nano
-
-        try:
-            return load_nano()
-        except GlvizError as exc:
-            from glviz.model.config import PRESETS
-            from glviz.model.weights import random_weights
-
-            self.message(Text("models.nano_missing", reason=exc))
-            return random_weights(PRESETS["nano"], seed=0, std=0.3)
 
     def _activate(self, view: ModelView, reset_camera: bool = True) -> None:
         """A model (or a tour's scene) comes on screen: a fresh scene, the overview, its input traced."""

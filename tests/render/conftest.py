@@ -8,11 +8,13 @@ OFFSCREEN_SIZE = (240, 160)
 
 
 def renderer_on(gl_ctx, size: tuple[int, int]):
-    """Yield an OffscreenRenderer of `size`, then release it; the test must leave no GL error."""
+    """Yield an OffscreenRenderer of `size`, then release it with its frame (its value stores hold up to a
+    budget of GPU memory); the test must leave no GL error."""
     from glviz.render.offscreen import OffscreenRenderer
 
     renderer = OffscreenRenderer(size, ctx=gl_ctx)
     yield renderer
+    renderer.frame.release()
     renderer.release()
     assert gl_ctx.error == "GL_NO_ERROR"
 

@@ -15,6 +15,7 @@ from glviz.render.palette import VALUE_POSITIVE, VALUE_ZERO
 from glviz.render.values import LOOK_EVERY
 from value_probe import PAGE, brute_tiles, gpu_cells, run_index
 
+from .conftest import renderer_on
 from .value_views import (
     ROWS,
     SIZE,
@@ -27,14 +28,13 @@ from .value_views import (
     same,
     show_big_block,
     tile_index,
-    values_renderer,
     weight_layout,
 )
 
 
 @pytest.fixture
 def offscreen(gl_ctx):
-    yield from values_renderer(gl_ctx)
+    yield from renderer_on(gl_ctx, SIZE)
 
 
 def small_config() -> GPTConfig:

@@ -1,4 +1,4 @@
-"""What the value-store tests share (test_values.py, test_value_streaming.py): an offscreen renderer, a
+"""What the value-store tests share (test_values.py, test_value_streaming.py): the picture size, a
 real-shaped GPT-2 weight block with known structure, where a world point lands in the image, and reading
 back the tiles the GPU holds."""
 
@@ -14,17 +14,6 @@ from glviz.scene import SceneState
 from value_probe import run_index
 
 SIZE = (320, 200)
-
-
-def values_renderer(gl_ctx):
-    """Yield a SIZE OffscreenRenderer, then release it with its frame; the test must leave no GL error."""
-    from glviz.render.offscreen import OffscreenRenderer
-
-    renderer = OffscreenRenderer(SIZE, ctx=gl_ctx)
-    yield renderer
-    renderer.frame.release()
-    renderer.release()
-    assert gl_ctx.error == "GL_NO_ERROR"
 
 
 def tile_index(frame, index: int, level: int, r, c):

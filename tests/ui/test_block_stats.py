@@ -54,6 +54,8 @@ def test_statistics_in_pieces_equal_numpy_on_a_transposed_view_with_masked_value
     reference, _ = np.histogram(finite, bins=bins, range=(finite.min(), finite.max()))
     assert np.abs(stats.counts - reference).max() <= 1  # a value on a bin edge may fall either side
     assert stats.counts.sum() == finite.size and stats.finite == finite.size and stats.count == values.size
+    assert stats.shares == pytest.approx(100.0 * reference / finite.size, abs=100.0 / finite.size)
+    assert stats.shares.sum() == pytest.approx(100.0)
 
 
 def test_statistics_of_a_big_block_come_from_a_thread(nano, monkeypatch):

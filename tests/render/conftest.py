@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 OFFSCREEN_SIZE = (240, 160)
 
 
-def renderer_on(gl_ctx, size: tuple[int, int]):
-    """Yield an OffscreenRenderer of `size`, then release it with its frame (its value stores hold up to a
-    budget of GPU memory); the test must leave no GL error."""
+@contextmanager
+def rendering(gl_ctx, size: tuple[int, int]) -> Iterator:
+    """An OffscreenRenderer of `size`, released with its frame (its value stores hold up to a budget of
+    GPU memory) however the block ends; a block that ends normally must leave no GL error."""
     from glviz.render.offscreen import OffscreenRenderer
 
     renderer = OffscreenRenderer(size, ctx=gl_ctx)
-    yield renderer
-    renderer.frame.release()
-    renderer.release()
+    try:
+        yield renderer
+    finally:
+        renderer.frame.release()
+        renderer.release()
     assert gl_ctx.error == "GL_NO_ERROR"
+
+
+def renderer_on(gl_ctx, size: tuple[int, int]):
+    """`rendering` as a fixture's body: `yield from renderer_on(gl_ctx, size)`."""
+    with rendering(gl_ctx, size) as renderer:
+        yield renderer
 
 
 @pytest.fixture

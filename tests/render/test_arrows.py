@@ -11,6 +11,8 @@ from glviz.model.config import PRESETS
 from glviz.render.camera import OrbitCamera, overview_pose
 from glviz.scene import SceneState
 
+from .conftest import rendering
+
 
 def test_arrows_are_named_when_first_asked_for(gl_ctx):
     from glviz.render.arrows import ArrowRenderer
@@ -32,18 +34,14 @@ def test_arrows_are_named_when_first_asked_for(gl_ctx):
 
 
 def test_shown_arrows_are_drawn(gl_ctx):
-    from glviz.render.offscreen import OffscreenRenderer
-
-    renderer = OffscreenRenderer((320, 200), ctx=gl_ctx)
     layout = build_layout(PRESETS["nano"], n_tokens=5)
     camera = OrbitCamera(overview_pose(layout, 320 / 200))
     pictures = []
-    for shown in (False, True, False):
-        scene = SceneState(layout)
-        scene.show_labels, scene.show_arrows = False, shown
-        pictures.append(renderer.render(scene, camera).astype(int))
-    renderer.frame.release()
-    renderer.release()
+    with rendering(gl_ctx, (320, 200)) as renderer:
+        for shown in (False, True, False):
+            scene = SceneState(layout)
+            scene.show_labels, scene.show_arrows = False, shown
+            pictures.append(renderer.render(scene, camera).astype(int))
     assert np.array_equal(pictures[0], pictures[2])
     assert (np.abs(pictures[1] - pictures[0]).sum(axis=2) > 30).sum() > 10  # the arrows' (thin here)
 

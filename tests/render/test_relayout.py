@@ -11,6 +11,8 @@ from glviz.render.camera import OrbitCamera, overview_pose
 from glviz.scene import SceneState
 from glviz.ui.tracing import prepare_layout
 
+from .conftest import rendering
+
 SIZE = (480, 300)
 CONFIG = GPTConfig(n_layer=2, n_head=4, n_embd=48, vocab_size=200, block_size=64)
 
@@ -22,10 +24,7 @@ def _picture(renderer, layout) -> np.ndarray:
 
 
 def test_the_next_tokens_layout_draws_as_a_fresh_renderer_does(gl_ctx):
-    from glviz.render.offscreen import OffscreenRenderer
-
-    kept, fresh = OffscreenRenderer(SIZE, ctx=gl_ctx), OffscreenRenderer(SIZE, ctx=gl_ctx)
-    try:
+    with rendering(gl_ctx, SIZE) as kept, rendering(gl_ctx, SIZE) as fresh:
         _picture(kept, build_layout(CONFIG, n_tokens=11))
         box, labels = kept.frame.blocks.box, kept.frame.labels.labels
         longer = prepare_layout(CONFIG, 12)  # as the trace worker makes it
@@ -34,7 +33,3 @@ def test_the_next_tokens_layout_draws_as_a_fresh_renderer_does(gl_ctx):
         expected = _picture(fresh, build_layout(CONFIG, n_tokens=12))
         assert np.array_equal(reused, expected)
         assert not np.array_equal(reused, _picture(fresh, build_layout(CONFIG, n_tokens=30)))
-    finally:
-        for renderer in (kept, fresh):
-            renderer.frame.release()
-            renderer.release()

@@ -30,6 +30,8 @@ from glviz.render.palette import (
 )
 from glviz.scene import SceneState
 
+from .conftest import rendering
+
 GOLDEN = Path(__file__).parent / "golden" / "nano_overview_160x120.png"
 OUT_DIR = Path(os.environ.get("GLVIZ_TEST_OUT", Path(tempfile.gettempdir()) / "glviz-test-out"))
 SIZE = (240, 160)  # the offscreen fixture's (conftest)
@@ -171,15 +173,12 @@ def test_golden_nano_overview(gl_ctx):
     GLVIZ_UPDATE_GOLDEN=1 rewrites the stored image."""
     from PIL import Image
 
-    from glviz.render.offscreen import OffscreenRenderer
-
     trace = random_nano_trace()
     layout = build_layout(PRESETS["nano"], n_tokens=trace.T)
-    renderer = OffscreenRenderer((160, 120), ctx=gl_ctx)
-    renderer.frame.set_layout(layout)
-    assert renderer.frame.upload_trace(trace) > 0
-    image = renderer.render(SceneState(layout), OrbitCamera(overview_pose(layout, 160 / 120)))
-    renderer.release()
+    with rendering(gl_ctx, (160, 120)) as renderer:
+        renderer.frame.set_layout(layout)
+        assert renderer.frame.upload_trace(trace) > 0
+        image = renderer.render(SceneState(layout), OrbitCamera(overview_pose(layout, 160 / 120)))
     if os.environ.get("GLVIZ_UPDATE_GOLDEN") == "1":
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(image).save(GOLDEN)
@@ -356,22 +355,20 @@ def test_a_pass_is_compiled_when_first_drawn(gl_ctx):
     """Start-up compiles only what the first frame draws: a plain overview needs the plain pass alone; a
     highlighted block brings the glow's pass, with the uniforms set before it was compiled."""
     from glviz.render.blocks import GLOW_PX, PASS_GLOW, PASS_OPAQUE
-    from glviz.render.offscreen import OffscreenRenderer
 
     trace = random_nano_trace()
     layout = build_layout(PRESETS["nano"], n_tokens=trace.T)
-    renderer = OffscreenRenderer((160, 120), ctx=gl_ctx)
-    renderer.frame.set_layout(layout)
-    renderer.frame.upload_trace(trace)
     scene = SceneState(layout)
     camera = OrbitCamera(overview_pose(layout, 160 / 120))
-    renderer.render(scene, camera)
-    gl = renderer.frame.blocks.gl
-    assert gl.programs == [gl.of(PASS_OPAQUE)[0]]
-    highlight = np.zeros(len(layout.blocks), np.float32)
-    highlight[layout.by_name["embed"]] = 1.0
-    scene.set_highlight(highlight)
-    renderer.render(scene, camera)
-    assert len(gl.programs) == 2
-    assert gl.of(PASS_GLOW)[0]["u_glow_px"].value == pytest.approx(GLOW_PX)
-    renderer.release()
+    with rendering(gl_ctx, (160, 120)) as renderer:
+        renderer.frame.set_layout(layout)
+        renderer.frame.upload_trace(trace)
+        renderer.render(scene, camera)
+        gl = renderer.frame.blocks.gl
+        assert gl.programs == [gl.of(PASS_OPAQUE)[0]]
+        highlight = np.zeros(len(layout.blocks), np.float32)
+        highlight[layout.by_name["embed"]] = 1.0
+        scene.set_highlight(highlight)
+        renderer.render(scene, camera)
+        assert len(gl.programs) == 2
+        assert gl.of(PASS_GLOW)[0]["u_glow_px"].value == pytest.approx(GLOW_PX)

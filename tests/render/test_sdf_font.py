@@ -11,6 +11,8 @@ from glviz import fonts
 from glviz.render import sdf_font
 from glviz.render.sdf_font import CELL, CHARSET, FONT_PX, SPREAD, atlas_charset, load_atlas
 
+from .conftest import rendering
+
 JAPANESE = "自己注意機構はトークンを見る。「重み」"
 MISSING = "한"  # Hangul: neither Roboto nor the Japanese subset of Noto Sans has it
 
@@ -111,21 +113,18 @@ def render_with_atlas(ctx, atlas, text: str, width: float, size=(240, 60)) -> np
     from glviz.layout.blocks import Block, Kind, Layout, Section
     from glviz.model.config import PRESETS
     from glviz.render.camera import OrbitCamera, Pose
-    from glviz.render.offscreen import OffscreenRenderer
     from glviz.render.text import LabelRenderer
     from glviz.scene import SceneState
 
     block = Block("far", "", Kind.WEIGHT, 1, 1, ("1", "1"), (0.0, -500.0, 0.0), (1.0, 1.0, 1.0), "far")
     layout = Layout(PRESETS["nano"], [block], [Section(text, (0.0, 0.0, 0.0), 1.0, 0)]).finish()
-    renderer = OffscreenRenderer(size, ctx=ctx)
-    renderer.frame.labels.release()
-    renderer.frame.labels = LabelRenderer(ctx, atlas=atlas)
     aspect = size[0] / size[1]
     distance = width / 2 / 0.8 / np.tan(np.radians(22.5)) / aspect
     pose = Pose((width / 2, 0.35, 0.0), 0.0, 0.0, distance)
-    image = renderer.render(SceneState(layout), OrbitCamera(pose)).astype(np.float64)
-    renderer.frame.release()
-    renderer.release()
+    with rendering(ctx, size) as renderer:
+        renderer.frame.labels.release()
+        renderer.frame.labels = LabelRenderer(ctx, atlas=atlas)
+        image = renderer.render(SceneState(layout), OrbitCamera(pose)).astype(np.float64)
     grey = image.mean(axis=2)
     background = np.median(grey)
     return np.clip((background - grey) / (background - 40.0), 0.0, 1.0)

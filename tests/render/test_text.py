@@ -9,6 +9,8 @@ from glviz.layout.build import build_layout
 from glviz.model.config import PRESETS
 from glviz.render.label_sets import LabelSet, block_labels, load_atlas, section_labels
 
+from .conftest import rendering
+
 ASCENT, DESCENT = 0.75, 0.2  # em: capitals' height above the baseline and descenders' depth below it
 
 
@@ -73,7 +75,6 @@ def test_labels_read_left_to_right_from_behind(gl_ctx, atlas):
     """Seen from behind, a label shows the same picture as from the front (not its mirror image)."""
     from glviz.layout.blocks import Block, Kind, Layout, Section
     from glviz.render.camera import OrbitCamera, Pose
-    from glviz.render.offscreen import OffscreenRenderer
     from glviz.scene import SceneState
 
     text, em = "Fig 7", 1.0
@@ -81,11 +82,10 @@ def test_labels_read_left_to_right_from_behind(gl_ctx, atlas):
     block = Block("far", "", Kind.WEIGHT, 1, 1, ("1", "1"), (0.0, -500.0, 0.0), (1.0, 1.0, 1.0), "far")
     layout = Layout(PRESETS["nano"], [block], [Section(text, (0.0, 0.0, 0.0), em, 0)]).finish()
     centre = (atlas.text_width(text) * em / 2, 0.35 * em, 0.0)
-    renderer = OffscreenRenderer((160, 80), ctx=gl_ctx)
-    renderer.frame.set_layout(layout)
-    front, back = (renderer.render(SceneState(layout), OrbitCamera(Pose(centre, azimuth, 0.0, 5.0)))
-                   for azimuth in (0.0, 180.0))
-    renderer.release()
+    with rendering(gl_ctx, (160, 80)) as renderer:
+        renderer.frame.set_layout(layout)
+        front, back = (renderer.render(SceneState(layout), OrbitCamera(Pose(centre, azimuth, 0.0, 5.0)))
+                       for azimuth in (0.0, 180.0))
     ink = front.astype(int).sum(axis=2) < 500
     assert ink.sum() > 100  # the label is drawn
     same = np.abs(back.astype(int) - front).max(axis=2) > 60
@@ -97,15 +97,13 @@ def render_label_alone(ctx, text: str, size: tuple[int, int], pose_for) -> np.nd
     """(h, w) float ink (0 background .. 1 text colour) of one label alone, seen from the front."""
     from glviz.layout.blocks import Block, Kind, Layout, Section
     from glviz.render.camera import OrbitCamera
-    from glviz.render.offscreen import OffscreenRenderer
     from glviz.scene import SceneState
 
     block = Block("far", "", Kind.WEIGHT, 1, 1, ("1", "1"), (0.0, -500.0, 0.0), (1.0, 1.0, 1.0), "far")
     layout = Layout(PRESETS["nano"], [block], [Section(text, (0.0, 0.0, 0.0), 1.0, 0)]).finish()
-    renderer = OffscreenRenderer(size, ctx=ctx)
-    renderer.frame.set_layout(layout)
-    image = renderer.render(SceneState(layout), OrbitCamera(pose_for(layout))).astype(np.float64)
-    renderer.release()
+    with rendering(ctx, size) as renderer:
+        renderer.frame.set_layout(layout)
+        image = renderer.render(SceneState(layout), OrbitCamera(pose_for(layout))).astype(np.float64)
     grey = image.mean(axis=2)
     background = np.median(grey)
     return np.clip((background - grey) / (background - 40.0), 0.0, 1.0)
@@ -212,7 +210,6 @@ def test_the_model_card_shows_its_small_lines_whatever_the_size_of_its_title(gl_
     from glviz.layout.framing import OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION
     from glviz.render.camera import OrbitCamera, Pose
     from glviz.render.label_sets import model_card
-    from glviz.render.offscreen import OffscreenRenderer
     from glviz.render.text import LARGE_TEXT_PX
     from glviz.scene import SceneState
 
@@ -231,10 +228,9 @@ def test_the_model_card_shows_its_small_lines_whatever_the_size_of_its_title(gl_
     distance = 100.0 * em_px(probe, 2) / (1.25 * LARGE_TEXT_PX)  # the title's em 1.25x the threshold
     cam = OrbitCamera(Pose(tuple(centre), OVERVIEW_AZIMUTH, OVERVIEW_ELEVATION, distance))
     assert em_px(cam, 2) >= LARGE_TEXT_PX > em_px(cam, 3)
-    renderer = OffscreenRenderer(size, ctx=gl_ctx)
-    renderer.frame.set_layout(layout)
-    image = renderer.render(SceneState(layout), cam).astype(int).sum(axis=2)
-    renderer.release()
+    with rendering(gl_ctx, size) as renderer:
+        renderer.frame.set_layout(layout)
+        image = renderer.render(SceneState(layout), cam).astype(int).sum(axis=2)
     vp = cam.view_projection(size[0] / size[1]).astype(np.float64)
     right, up, _ = cam.basis()
     for line in (3, 4, 5):  # the middle of each small line: dark ink on the light card

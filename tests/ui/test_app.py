@@ -329,3 +329,19 @@ def test_data_limits_frame_the_data_with_a_margin():
     assert (lo_x, hi_x) == (1.0 - 4.95, 100.0 + 4.95)
     assert lo_y == pytest.approx(10 ** -2.1) and hi_y == pytest.approx(10 ** 0.1)  # 2 decades, 5 % each side
     assert data_limits(np.array([np.inf]), np.array([1.0])) is None
+
+
+def test_axis_ticks_are_round_steps_written_as_the_panel_writes_numbers():
+    """Ticks at 1, 2 or 5 times a power of ten, labelled with a true minus sign and no trailing zeros
+    (implot's printf labels read "-0.05" and "4e+06"); where such labels cannot tell ticks apart, implot
+    keeps its own."""
+    from glviz.ui.widgets.plot_limits import axis_ticks
+
+    values, labels = axis_ticks(-0.13, 0.13)
+    assert values == pytest.approx([-0.1, -0.05, 0.0, 0.05, 0.1])
+    assert labels == ["−0.1", "−0.05", "0", "0.05", "0.1"]
+    assert axis_ticks(-0.7, 14.7, count=3, suffix="%") == ([0.0, 5.0, 10.0], ["0%", "5%", "10%"])
+    values, labels = axis_ticks(-3e6, 5e6, count=4)
+    assert values == pytest.approx([-2e6, 0.0, 2e6, 4e6]) and labels == ["−2·10^6", "0", "2·10^6", "4·10^6"]
+    assert axis_ticks(0.5, 0.5000003) == ([], [])  # "0.5" four times
+    assert axis_ticks(1.0, 1.0) == ([], []) and axis_ticks(0.0, np.inf) == ([], [])

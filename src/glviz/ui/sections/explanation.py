@@ -105,9 +105,9 @@ def _stats(info: HoverInfo) -> None:
     if implot.begin_plot("##histogram", imgui.ImVec2(-1, 120), PLOT_FLAGS):
         implot.setup_axes("", "")
         shares = s.shares
-        implot.setup_axis_format(implot.ImAxis_.y1, "%g%%")
         half = s.bin_width / 2
-        set_limits(np.array([s.centres[0] - half, s.centres[-1] + half]), np.append(shares, 0.0))
+        edges = np.array([s.centres[0] - half, s.centres[-1] + half])
+        set_limits(edges, np.append(shares, 0.0), y_suffix="%")
         implot.plot_bars("values", s.centres, shares, s.bin_width)
         pos, size = implot.get_plot_pos(), implot.get_plot_size()
         PLOT_RECTS["histogram"] = (pos.x, pos.y, pos.x + size.x, pos.y + size.y)

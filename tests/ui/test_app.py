@@ -345,3 +345,12 @@ def test_axis_ticks_are_round_steps_written_as_the_panel_writes_numbers():
     assert values == pytest.approx([-2e6, 0.0, 2e6, 4e6]) and labels == ["−2·10^6", "0", "2·10^6", "4·10^6"]
     assert axis_ticks(0.5, 0.5000003) == ([], [])  # "0.5" four times
     assert axis_ticks(1.0, 1.0) == ([], []) and axis_ticks(0.0, np.inf) == ([], [])
+
+
+def test_a_log_axis_is_ticked_at_powers_of_ten_written_as_the_panel_writes_numbers():
+    from glviz.ui.widgets.plot_limits import decade_ticks
+
+    values, labels = decade_ticks(3e-7, 2.0)  # the nano model's training loss
+    assert values == pytest.approx([1e-6, 1e-3, 1.0]) and labels == ["1·10^−6", "0.001", "1"]
+    assert decade_ticks(0.01, 1.0)[1] == ["0.01", "0.1", "1"]
+    assert decade_ticks(0.5, 0.9) == ([], [])  # no power of ten inside: implot's own ticks

@@ -57,16 +57,28 @@ def axis_ticks(lo: float, hi: float, count: int = X_TICKS, suffix: str = "") -> 
     return values, [("0" if k == 0 else label) + suffix for k, label in zip(ks, labels, strict=True)]
 
 
+def decade_ticks(lo: float, hi: float, count: int = Y_TICKS) -> tuple[list[float], list[str]]:
+    """Ticks of a log axis from lo to hi (both > 0): powers of ten, every second or third one where there
+    are more than about `count`, labelled as glviz.formatting writes them ("0.001", "1·10^−6")."""
+    if not (0 < lo < hi < math.inf):
+        return [], []
+    first, last = math.ceil(math.log10(lo) - 1e-9), math.floor(math.log10(hi) + 1e-9)
+    every = max(1, math.ceil((last - first + 1) / max(count, 1)))
+    exponents = [k for k in range(first, last + 1) if k % every == 0]
+    return [10.0**k for k in exponents], [fmt(10.0**k) for k in exponents]
+
+
 def set_limits(xs: np.ndarray, ys: np.ndarray, pad: float = 0.05, log_y: bool = False,
                y_suffix: str = "") -> None:
     """Between begin_plot and the first item: the axes around the data (left to implot without any) and
-    their ticks (a log y axis keeps implot's), the y labels followed by `y_suffix`."""
+    their ticks, the y labels followed by `y_suffix` (a log y axis: powers of ten)."""
     limits = data_limits(xs, ys, pad, log_y)
     if limits is None:
         return
     implot.setup_axes_limits(*limits, imgui.Cond_.always)
     x_ticks = axis_ticks(limits[0], limits[1], X_TICKS)
-    y_ticks = ([], []) if log_y else axis_ticks(limits[2], limits[3], Y_TICKS, y_suffix)
+    lo, hi = limits[2], limits[3]
+    y_ticks = decade_ticks(lo, hi) if log_y else axis_ticks(lo, hi, Y_TICKS, y_suffix)
     for axis, (values, labels) in ((implot.ImAxis_.x1, x_ticks), (implot.ImAxis_.y1, y_ticks)):
         if values:
             implot.setup_axis_ticks(axis, values, labels)

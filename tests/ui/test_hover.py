@@ -296,3 +296,20 @@ def test_a_token_that_is_part_of_a_character_shows_its_bytes_in_hex_and_names_th
     assert [split_characters(tokenizer, ids, t) for t in range(len(ids))] == ["日"] * 3 + ["本"] * 2 + [""]
     assert split_characters(tokenizer, ids[:2], 1) == "\ufffd"  # the character's last byte not there yet
     assert token_label(tokenizer, vocab["a"]) == "a" and token_label(tokenizer, vocab["Ġ"]) == "·"
+
+
+def test_a_token_id_is_written_whole_and_has_no_statistics():
+    """GPT-2's token ids run to 50,256: the tokens block's cell read "1.804·10^4" for 18045 (four significant
+    digits, as for a quantity), and its statistics gave a mean and a histogram of ids, which mean nothing."""
+    from glviz.model.config import GPTConfig
+    from glviz.model.weights import random_weights
+
+    config = GPTConfig(n_layer=1, n_head=2, n_embd=8, vocab_size=50257, block_size=8, name="wide vocabulary")
+    trace = Trace(random_weights(config), np.array([464, 18045, 50256]))
+    layout = build_layout(config, n_tokens=3)
+    tokens = layout.by_name["tokens"]
+    info = HoverExplainer(layout, trace).explain(tokens, 0, 1)
+    assert info.value_text == "18045" and info.note.startswith("token id 18045")
+    assert info.stats is None and not info.stats_pending
+    embed = HoverExplainer(layout, trace).explain(layout.by_name["tok_emb"], 0, 0)
+    assert embed.stats is not None  # the embedding's values are quantities: statistics as before

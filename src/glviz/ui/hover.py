@@ -53,12 +53,13 @@ class HoverInfo:
     stats_pending: bool = False  # the block's statistics are being computed (a big block)
     note: str = ""  # what the value means in words (a token's letter, a masked score, a residual's operands)
     kept: bool = True  # False: the trace let the value go for now (a long prompt's attention, its logits)
+    token_id: bool = False  # the value is a token id: written whole (18045, not 1.804·10^4)
 
     @property
     def value_text(self) -> str:
         """The value as shown, or "not computed" ("not in memory now" for a value let go)."""
         if self.value is not None:
-            return fmt(self.value)
+            return str(int(self.value)) if self.token_id and math.isfinite(self.value) else fmt(self.value)
         return tr("hover.not_computed") if self.kept else tr("hover.not_in_memory")
 
     @property
@@ -195,7 +196,9 @@ class HoverExplainer:
         """Everything about cell (row, col) of `block`. A trace snapshot may lack a value (not computed yet,
         or let go to save memory at a long prompt): then the cell is described without numbers."""
         try:
-            stats, pending = self._lookup(block)  # (a thread may finish at once: pending is as asked)
+            # (a thread may finish at once: pending is as asked). Token ids are names, not quantities:
+            # their mean and histogram would say nothing.
+            stats, pending = (None, False) if is_token_ids(self.layout.blocks[block]) else self._lookup(block)
             info = explain(self.layout, block, row, col, self.trace, stats=stats)
             info.stats_pending = pending
             return info
@@ -233,7 +236,8 @@ def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: B
     info.value = float(block_cells(b, trace, (row, row + 1), (col, col + 1))[0, 0])
     info.stats = stats
     tokenizer = getattr(getattr(trace, "weights", None), "tokenizer", None)  # (a checkpoint's, if it has one)
-    if b.role == "tokens" or b.name == "tokens":
+    if is_token_ids(b):
+        info.token_id = True
         info.note = _token_note(layout, info.indices, info.value, tokenizer)
     elif not info.note and _index_value(info.indices, "v") is not None:  # wte's rows, logits, probabilities
         info.note = _vocabulary_note(layout, _index_value(info.indices, "v"), tokenizer)
@@ -248,6 +252,11 @@ def explain(layout: Layout, block: int, row: int, col: int, trace=None, stats: B
         info.note = _masked_note(info.indices)
         info.lines = []
     return info
+
+
+def is_token_ids(block: Block) -> bool:
+    """Whether the block holds the input's token ids."""
+    return block.role == "tokens" or block.name == "tokens"
 
 
 def _vocabulary_note(layout: Layout, v: int, tokenizer=None) -> str:

@@ -25,6 +25,12 @@ def fmt_term(value: float) -> str:
     return f"({text})" if text.startswith("−") else text
 
 
+def plain_decimal(value: float) -> str:
+    """A small constant written out in full (ε = 0.00001), never in powers of ten."""
+    text = f"{value:.12f}".rstrip("0").rstrip(".")
+    return (text or "0").replace("-", "−")
+
+
 def fmt_short(value: float) -> str:
     """A number to 3 decimals at most, for labels in 3D (0.083, −1.25, 12.5)."""
     value = float(value)

@@ -313,3 +313,11 @@ def test_a_token_id_is_written_whole_and_has_no_statistics():
     assert info.stats is None and not info.stats_pending
     embed = HoverExplainer(layout, trace).explain(layout.by_name["tok_emb"], 0, 0)
     assert embed.stats is not None  # the embedding's values are quantities: statistics as before
+
+
+def test_layer_norms_epsilon_is_written_out_as_the_tour_writes_it(nano):
+    """ε in the std's last line read "1e-05" (Python's own notation); the tour writes 0.00001."""
+    layout, trace = nano
+    info = explain(layout, layout.by_name["layers.0.ln1.std"], 0, 0, trace)
+    assert any(line.startswith("= √(") and line.endswith(" + 0.00001)") for line in info.lines), info.lines
+    assert info.matches

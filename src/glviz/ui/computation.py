@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glviz.formatting import fmt, fmt_term
+from glviz.formatting import fmt, fmt_term, plain_decimal
 from glviz.i18n import tr
 from glviz.model.ops import gelu
 from glviz.model.sort_task import LETTERS
@@ -89,7 +89,7 @@ def _mean(inputs, extra) -> list[str]:
 def _std(inputs, extra) -> list[str]:
     x, mu, eps = inputs["x"], inputs["mean"], extra.get("eps", 1e-5)
     var = float(np.mean((x - mu) ** 2))
-    return [f"x = {_values(x)},  μ = {fmt(mu)}", f"= √({fmt(var)} + {eps:g})"]
+    return [f"x = {_values(x)},  μ = {fmt(mu)}", f"= √({fmt(var)} + {plain_decimal(eps)})"]
 
 
 def _layernorm(inputs, extra) -> list[str]:

@@ -28,12 +28,6 @@ def exact_term(value: float) -> str:
     return fmt_term(value)
 
 
-def plain_decimal(value: float) -> str:
-    """A small constant written out in full (ε = 0.00001), never in powers of ten."""
-    text = f"{value:.12f}".rstrip("0").rstrip(".")
-    return text or "0"
-
-
 @dataclass(frozen=True)
 class Cells:
     """A line of `count` cells of a block: from cell `first` (row, col), stepping by `along` (drow, dcol)."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from glviz.formatting import plain_decimal
 from glviz.walkthrough import poses
 from glviz.walkthrough.chapters import Chapter
 from glviz.walkthrough.chapters.ch_a_common import (
@@ -16,7 +17,6 @@ from glviz.walkthrough.chapters.ch_a_common import (
     LAYER,
     exact,
     exact_term,
-    plain_decimal,
 )
 from glviz.walkthrough.chapters.common import letters
 from glviz.walkthrough.script import Script, Stage

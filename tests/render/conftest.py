@@ -32,6 +32,6 @@ def renderer_on(gl_ctx, size: tuple[int, int]):
 
 
 @pytest.fixture
-def offscreen(gl_ctx):
-    """A 240 x 160 OffscreenRenderer."""
-    yield from renderer_on(gl_ctx, OFFSCREEN_SIZE)
+def offscreen(request, gl_ctx):
+    """An OffscreenRenderer of the test module's OFFSCREEN_SIZE, 240 x 160 where it names none."""
+    yield from renderer_on(gl_ctx, getattr(request.module, "OFFSCREEN_SIZE", OFFSCREEN_SIZE))

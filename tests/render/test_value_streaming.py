@@ -5,7 +5,6 @@ every few frames and at once when it stops; a nano trace fills every block."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from glviz.layout.blocks import Kind, block_values
 from glviz.layout.build import build_layout
@@ -15,7 +14,6 @@ from glviz.render.palette import VALUE_POSITIVE, VALUE_ZERO
 from glviz.render.values import LOOK_EVERY
 from value_probe import PAGE, brute_tiles, gpu_cells, run_index
 
-from .conftest import renderer_on
 from .value_views import (
     ROWS,
     SIZE,
@@ -31,10 +29,7 @@ from .value_views import (
     weight_layout,
 )
 
-
-@pytest.fixture
-def offscreen(gl_ctx):
-    yield from renderer_on(gl_ctx, SIZE)
+OFFSCREEN_SIZE = SIZE  # the size of the offscreen fixture's renderer (conftest)
 
 
 def small_config() -> GPTConfig:

@@ -12,7 +12,6 @@ from glviz.render.palette import VALUE_NEGATIVE, VALUE_POSITIVE, VALUE_ZERO
 from glviz.scene import SceneState
 from value_probe import brute_tiles
 
-from .conftest import renderer_on
 from .value_views import (
     COLS,
     ROWS,
@@ -29,10 +28,7 @@ from .value_views import (
     weight_layout,
 )
 
-
-@pytest.fixture
-def offscreen(gl_ctx):
-    yield from renderer_on(gl_ctx, SIZE)
+OFFSCREEN_SIZE = SIZE  # the size of the offscreen fixture's renderer (conftest)
 
 
 @pytest.mark.parametrize("distance", [5000.0, 15000.0])  # 16 x 16 tiles of ~0.8 px; 256 x 256 of ~4 px
